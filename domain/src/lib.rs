@@ -1,0 +1,17 @@
+//! The pure rules of lending for Puhui: money in fen, interest rates, civil dates,
+//! repayment schedules, resident ID and phone numbers, organisation roles and the
+//! loan-application state machine.
+//!
+//! This crate depends on nothing heavier than serde and thiserror so that the
+//! server and the WebAssembly front end run exactly the same rules. Every amount is
+//! an integer number of fen; no floating point is used to produce money. Every
+//! error enum has a `code()` that returns a stable snake_case key for i18n.
+
+pub mod application;
+pub mod date;
+pub mod identity;
+pub mod money;
+pub mod org;
+pub mod rate;
+pub mod schedule;
+pub mod view;
