@@ -1,0 +1,549 @@
+//! Who is calling: staff sign in with a username and password (argon2id,
+//! locked after repeated failures), customers with their phone and a
+//! one-time SMS code (stored only as a peppered hash, rate-limited).
+//!
+//! The actors returned here are what every other use case takes to decide
+//! what the caller may do: roles, and the organisation path that bounds
+//! their scope.
+
+use std::sync::OnceLock;
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use domain::identity::Phone;
+use domain::org::{path_covers, Role};
+use rand::rngs::OsRng;
+use rand::{Rng, TryRngCore};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::audit::{self, NewAuditEntry};
+use crate::error::ServiceError;
+use crate::sql;
+use crate::Services;
+pub use domain::view::SentCode;
+
+/// A signed-in member of staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffActor {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: String,
+    /// Materialised path of the user's organisation, e.g. "/union/bank/branch/".
+    pub org_path: String,
+    pub org_name: String,
+    /// The bank (tenant) the user works for; `None` for union staff.
+    pub bank_id: Option<String>,
+    pub roles: Vec<Role>,
+}
+
+impl StaffActor {
+    pub fn has(&self, r: Role) -> bool {
+        self.roles.contains(&r)
+    }
+
+    pub fn has_any(&self, rs: &[Role]) -> bool {
+        rs.iter().any(|r| self.has(*r))
+    }
+
+    /// Is the organisation at `target_path` inside this user's scope?
+    pub fn covers(&self, target_path: &str) -> bool {
+        path_covers(&self.org_path, target_path)
+    }
+
+    pub fn is_manager(&self) -> bool {
+        self.roles.iter().any(|r| r.is_manager())
+    }
+
+    /// The summary the user interface shows.
+    pub fn info(&self) -> domain::view::StaffInfo {
+        domain::view::StaffInfo {
+            user_id: self.user_id.clone(),
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            org_name: self.org_name.clone(),
+            roles: self.roles.clone(),
+        }
+    }
+}
+
+/// A signed-in customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerActor {
+    pub customer_id: String,
+    pub bank_id: String,
+    pub name: String,
+    pub phone_masked: String,
+}
+
+impl CustomerActor {
+    /// The summary the user interface shows.
+    pub fn info(&self) -> domain::view::CustomerInfo {
+        domain::view::CustomerInfo {
+            name: self.name.clone(),
+            phone_masked: self.phone_masked.clone(),
+        }
+    }
+}
+
+/// An argon2id password hash in PHC form. It cannot be serialised and never
+/// prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    /// The PHC string, for storing.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Wraps a stored PHC string.
+    pub fn from_stored(phc: String) -> Self {
+        PasswordHash(phc)
+    }
+
+    /// Does `password` match? Slow on purpose: call from a blocking thread.
+    pub fn verify(&self, password: &str) -> bool {
+        Argon2::default()
+            .verify_password(password.as_bytes(), self.0.as_str())
+            .is_ok()
+    }
+}
+
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHash(***)")
+    }
+}
+
+/// Hashes with argon2id and its default parameters, with a random salt.
+pub fn hash_password(password: &str) -> Result<PasswordHash, ServiceError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| PasswordHash(h.to_string()))
+        .map_err(|e| ServiceError::internal("hash password", e))
+}
+
+/// A hash to verify against when the username is unknown, so that both
+/// failures take the same time.
+fn decoy_hash() -> &'static PasswordHash {
+    static DECOY: OnceLock<PasswordHash> = OnceLock::new();
+    DECOY.get_or_init(|| {
+        hash_password("decoy password that matches nothing")
+            .unwrap_or_else(|_| PasswordHash(String::new()))
+    })
+}
+
+/// Checks a password on a blocking thread; `None` checks against the decoy.
+async fn verify_blocking(hash: Option<PasswordHash>, password: &str) -> Result<bool, ServiceError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || match hash {
+        Some(h) => h.verify(&password),
+        None => {
+            // Spend the same time as a real check, then fail.
+            let _ = decoy_hash().verify(&password);
+            false
+        }
+    })
+    .await
+    .map_err(|e| ServiceError::internal("password check", e))
+}
+
+/// The bank id inside an organisation path ("/union/bank/…/").
+pub(crate) fn bank_of_path(path: &str) -> Option<String> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .nth(1)
+        .map(str::to_string)
+}
+
+/// sha256(secret || phone || code), hex.
+fn code_hash(secret: &str, phone: &str, code: &str) -> String {
+    let mut d = Sha256::new();
+    d.update(secret.as_bytes());
+    d.update(phone.as_bytes());
+    d.update(code.as_bytes());
+    hex::encode(d.finalize())
+}
+
+/// Compares without stopping at the first difference.
+fn same_bytes(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn six_digit_code() -> Result<String, ServiceError> {
+    let mut rng = OsRng.unwrap_err();
+    let n: u32 = rng.random_range(0..1_000_000);
+    Ok(format!("{n:06}"))
+}
+
+const LOGIN_PURPOSE: &str = "login";
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+impl Services {
+    /// Signs a member of staff in. Unknown users and wrong passwords get the
+    /// same answer; too many wrong passwords lock the account for a while.
+    pub async fn staff_login(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<StaffActor, ServiceError> {
+        let now = self.now();
+        let username = username.trim();
+        let row = sqlx::query(
+            "SELECT id, org_id, display_name, password_hash, locked_until, active \
+             FROM staff_users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some(row) = row else {
+            verify_blocking(None, password).await?;
+            return Err(ServiceError::InvalidCredentials);
+        };
+        let user_id = sql::text(&row, "id")?;
+        let org_id = sql::text(&row, "org_id")?;
+        let display_name = sql::text(&row, "display_name")?;
+        if sql::int(&row, "active")? != 1 {
+            verify_blocking(None, password).await?;
+            return Err(ServiceError::InvalidCredentials);
+        }
+        if let Some(until) = sql::opt_int(&row, "locked_until")? {
+            if until > now {
+                return Err(ServiceError::AccountLocked {
+                    minutes: minutes_left(until - now),
+                });
+            }
+        }
+        let hash = PasswordHash(sql::text(&row, "password_hash")?);
+        let ok = verify_blocking(Some(hash), password).await?;
+        let actor_entry = |action: &str| NewAuditEntry {
+            at: now,
+            actor_kind: "staff",
+            actor_id: user_id.clone(),
+            actor_name: display_name.clone(),
+            org_id: Some(org_id.clone()),
+            action: action.to_string(),
+            entity: "staff_user".to_string(),
+            entity_id: user_id.clone(),
+            before_json: None,
+            after_json: None,
+        };
+        if !ok {
+            let lock_until = now + self.config.lockout_minutes * 60_000;
+            // An expired lock starts the count again.
+            let mut tx = self.db.pool.begin().await?;
+            let r = sqlx::query(
+                "UPDATE staff_users SET \
+                   failed_attempts = (CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 \
+                                      THEN 0 ELSE failed_attempts END) + 1, \
+                   locked_until = CASE \
+                     WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 \
+                           THEN 0 ELSE failed_attempts END) + 1 >= $3 THEN $4 \
+                     WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN NULL \
+                     ELSE locked_until END \
+                 WHERE id = $1 RETURNING failed_attempts, locked_until",
+            )
+            .bind(&user_id)
+            .bind(now)
+            .bind(self.config.lockout_threshold)
+            .bind(lock_until)
+            .fetch_one(&mut *tx)
+            .await?;
+            let attempts = sql::int(&r, "failed_attempts")?;
+            let locked = sql::opt_int(&r, "locked_until")?.is_some_and(|u| u > now);
+            audit::append(
+                &mut tx,
+                actor_entry("staff.login_failed").after(json!({ "failed_attempts": attempts })),
+            )
+            .await?;
+            if locked {
+                audit::append(
+                    &mut tx,
+                    actor_entry("staff.locked")
+                        .after(json!({ "minutes": self.config.lockout_minutes })),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            return Err(if locked {
+                ServiceError::AccountLocked {
+                    minutes: self.config.lockout_minutes,
+                }
+            } else {
+                ServiceError::InvalidCredentials
+            });
+        }
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "UPDATE staff_users SET failed_attempts = 0, locked_until = NULL, last_login_at = $2 \
+             WHERE id = $1",
+        )
+        .bind(&user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(&mut tx, actor_entry("staff.login")).await?;
+        tx.commit().await?;
+        self.staff_actor(&user_id).await
+    }
+
+    /// The staff member behind a session; `Unauthenticated` when the account
+    /// is gone or inactive.
+    pub async fn staff_actor(&self, user_id: &str) -> Result<StaffActor, ServiceError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.display_name, u.active, o.id AS org_id, o.path, \
+                    o.name AS org_name \
+             FROM staff_users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
+        if sql::int(&row, "active")? != 1 {
+            return Err(ServiceError::Unauthenticated);
+        }
+        let roles = sqlx::query("SELECT role FROM staff_roles WHERE user_id = $1 ORDER BY role")
+            .bind(user_id)
+            .fetch_all(&self.db.pool)
+            .await?
+            .iter()
+            .filter_map(|r| sql::text(r, "role").ok().and_then(|s| Role::parse(&s)))
+            .collect();
+        let org_path = sql::text(&row, "path")?;
+        Ok(StaffActor {
+            user_id: sql::text(&row, "id")?,
+            username: sql::text(&row, "username")?,
+            display_name: sql::text(&row, "display_name")?,
+            org_id: sql::text(&row, "org_id")?,
+            bank_id: bank_of_path(&org_path),
+            org_path,
+            org_name: sql::text(&row, "org_name")?,
+            roles,
+        })
+    }
+
+    /// Sends a login code to a customer's phone. The code row is reserved
+    /// first (so the rate limit holds under concurrent requests) and removed
+    /// again when the provider fails.
+    pub async fn send_login_code(&self, phone: &str) -> Result<SentCode, ServiceError> {
+        let phone = Phone::parse(phone.trim())?;
+        let now = self.now();
+        let exists = sqlx::query("SELECT id FROM customers WHERE phone = $1")
+            .bind(phone.as_str())
+            .fetch_optional(&self.db.pool)
+            .await?;
+        if exists.is_none() {
+            return Err(ServiceError::UnknownCustomer);
+        }
+        let resend_ms = self.config.otp_resend_secs * 1000;
+        let recent = sqlx::query(
+            "SELECT created_at FROM sms_codes WHERE phone = $1 AND purpose = $2 AND created_at > $3 \
+             ORDER BY created_at",
+        )
+        .bind(phone.as_str())
+        .bind(LOGIN_PURPOSE)
+        .bind(now - DAY_MS)
+        .fetch_all(&self.db.pool)
+        .await?;
+        if let Some(last) = recent.last() {
+            let last_at = sql::int(last, "created_at")?;
+            if now - last_at < resend_ms {
+                return Err(ServiceError::RateLimited {
+                    seconds: secs_left(last_at + resend_ms - now),
+                });
+            }
+        }
+        let in_day = i64::try_from(recent.len()).unwrap_or(i64::MAX);
+        if in_day >= self.config.otp_max_per_day {
+            let oldest = sql::int(&recent[0], "created_at")?;
+            return Err(ServiceError::RateLimited {
+                seconds: secs_left(oldest + DAY_MS - now),
+            });
+        }
+
+        let code = six_digit_code()?;
+        let id = crate::db::new_id();
+        let mut tx = self.db.pool.begin().await?;
+        let reserved = sqlx::query(
+            "INSERT INTO sms_codes (id, phone, purpose, code_hash, created_at, expires_at, attempts, \
+                                    consumed) \
+             SELECT $1, $2, $3, $4, $5, $6, 0, 0 \
+             WHERE NOT EXISTS (SELECT 1 FROM sms_codes \
+                               WHERE phone = $2 AND purpose = $3 AND created_at > $7)",
+        )
+        .bind(&id)
+        .bind(phone.as_str())
+        .bind(LOGIN_PURPOSE)
+        .bind(code_hash(&self.config.otp_secret, phone.as_str(), &code))
+        .bind(now)
+        .bind(now + self.config.otp_ttl_secs * 1000)
+        .bind(now - resend_ms)
+        .execute(&mut *tx)
+        .await?;
+        if reserved.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Err(ServiceError::RateLimited {
+                seconds: self.config.otp_resend_secs,
+            });
+        }
+        tx.commit().await?;
+
+        let minutes = (self.config.otp_ttl_secs + 59) / 60;
+        let body =
+            format!("【普惠金融】您的登录验证码是{code}，{minutes}分钟内有效。请勿告诉他人。");
+        if let Err(err) = self.sms.send(&phone, &body).await {
+            tracing::warn!(phone = %phone.masked(), %err, "login code not sent");
+            sqlx::query("DELETE FROM sms_codes WHERE id = $1")
+                .bind(&id)
+                .execute(&self.db.pool)
+                .await?;
+            return Err(ServiceError::SmsFailed);
+        }
+
+        let mut tx = self.db.pool.begin().await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::system(now, "otp.sent", "sms_code", &id).after(json!({
+                "phone": phone.masked(),
+                "provider": self.sms.name(),
+            })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(SentCode {
+            phone_masked: phone.masked(),
+            resend_after_secs: self.config.otp_resend_secs,
+            expires_in_secs: self.config.otp_ttl_secs,
+        })
+    }
+
+    /// Signs a customer in with the newest code sent to their phone.
+    pub async fn customer_login(
+        &self,
+        phone: &str,
+        code: &str,
+    ) -> Result<CustomerActor, ServiceError> {
+        let phone = Phone::parse(phone.trim())?;
+        let code = code.trim();
+        let now = self.now();
+        let row = sqlx::query(
+            "SELECT id, code_hash, expires_at, attempts FROM sms_codes \
+             WHERE phone = $1 AND purpose = $2 AND consumed = 0 \
+             ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(phone.as_str())
+        .bind(LOGIN_PURPOSE)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(ServiceError::CodeExpired)?;
+        let id = sql::text(&row, "id")?;
+        if sql::int(&row, "expires_at")? <= now
+            || sql::int(&row, "attempts")? >= self.config.otp_max_attempts
+        {
+            return Err(ServiceError::CodeExpired);
+        }
+        let expected = sql::text(&row, "code_hash")?;
+        let given = code_hash(&self.config.otp_secret, phone.as_str(), code);
+        if !same_bytes(&expected, &given) {
+            sqlx::query("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1")
+                .bind(&id)
+                .execute(&self.db.pool)
+                .await?;
+            return Err(ServiceError::CodeInvalid);
+        }
+        let customer = sqlx::query("SELECT id, branch_id FROM customers WHERE phone = $1")
+            .bind(phone.as_str())
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or(ServiceError::UnknownCustomer)?;
+        let customer_id = sql::text(&customer, "id")?;
+        let branch_id = sql::text(&customer, "branch_id")?;
+        let actor = self.customer_actor(&customer_id).await?;
+
+        let mut tx = self.db.pool.begin().await?;
+        let used = sqlx::query(
+            "UPDATE sms_codes SET consumed = 1 \
+             WHERE id = $1 AND consumed = 0 AND attempts < $2 AND expires_at > $3",
+        )
+        .bind(&id)
+        .bind(self.config.otp_max_attempts)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if used.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Err(ServiceError::CodeExpired);
+        }
+        audit::append(
+            &mut tx,
+            NewAuditEntry::customer(&actor, now, "customer.login", "customer", &customer_id)
+                .org(branch_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(actor)
+    }
+
+    /// The customer behind a session.
+    pub async fn customer_actor(&self, customer_id: &str) -> Result<CustomerActor, ServiceError> {
+        let row = sqlx::query("SELECT id, bank_id, name, phone FROM customers WHERE id = $1")
+            .bind(customer_id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        Ok(CustomerActor {
+            customer_id: sql::text(&row, "id")?,
+            bank_id: sql::text(&row, "bank_id")?,
+            name: sql::text(&row, "name")?,
+            phone_masked: domain::identity::mask_phone(&sql::text(&row, "phone")?),
+        })
+    }
+}
+
+fn minutes_left(ms: i64) -> i64 {
+    ((ms + 59_999) / 60_000).max(1)
+}
+
+fn secs_left(ms: i64) -> i64 {
+    ((ms + 999) / 1000).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_bank_in_a_path() {
+        assert_eq!(bank_of_path("/u/b/br/"), Some("b".to_string()));
+        assert_eq!(bank_of_path("/u/"), None);
+    }
+
+    #[test]
+    fn password_hash_never_prints() {
+        let h = PasswordHash("$argon2id$secret".to_string());
+        assert_eq!(format!("{h:?}"), "PasswordHash(***)");
+    }
+
+    #[test]
+    fn codes_are_six_digits() {
+        let c = six_digit_code().unwrap();
+        assert_eq!(c.len(), 6);
+        assert!(c.chars().all(|ch| ch.is_ascii_digit()));
+    }
+
+    #[test]
+    fn code_hash_depends_on_the_pepper() {
+        assert_ne!(
+            code_hash("a", "13800000001", "123456"),
+            code_hash("b", "13800000001", "123456")
+        );
+        assert!(same_bytes("abc", "abc"));
+        assert!(!same_bytes("abc", "abd"));
+    }
+}

@@ -1,0 +1,1521 @@
+//! The demo bank: a provincial union with two rural commercial banks, their
+//! branches and grids, villages and households, customers, products,
+//! applications in every state and the loans booked from them.
+//!
+//! Everything comes from one ChaCha generator seeded with
+//! [`DemoConfig::seed`], ids included (UUIDv7 built from the generator's
+//! bytes), so one seed always gives the same bank. Rows go in as batched
+//! multi-row inserts inside transactions, which loads a million customers
+//! in minutes on either database.
+
+mod names;
+
+use std::collections::HashSet;
+
+use domain::application::{ApplicationStatus, Decision};
+use domain::date::{Date, CHINA_UTC_OFFSET_MINUTES};
+use domain::identity::IdNumber;
+use domain::money::Fen;
+use domain::rate::AnnualRate;
+use domain::schedule::{build_schedule, RepaymentMethod};
+use rand::{Rng, RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{AnyConnection, Connection};
+
+use crate::audit::{self, NewAuditEntry};
+use crate::auth::hash_password;
+use crate::db::{Db, SystemClock};
+use crate::error::ServiceError;
+use crate::sql::{self, Val};
+use crate::workbench::SCHEDULE_COLUMNS;
+use crate::Clock;
+use names::*;
+
+/// The password of every demo staff account.
+pub const DEMO_PASSWORD: &str = "puhui2026";
+
+/// The demo customer with no open application (an end-to-end test applies as her).
+pub const DEMO_CUSTOMER_PHONE: &str = "13800000001";
+/// The demo customer with an approved loan.
+pub const DEMO_BORROWER_PHONE: &str = "13800000002";
+
+/// How big a bank to make, from which seed, as of which day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoConfig {
+    pub seed: u64,
+    pub customers: u32,
+    /// Applications are spread over the 30 days before this day.
+    pub today: Date,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        DemoConfig {
+            seed: 2026,
+            customers: 300,
+            today: Date::from_epoch_millis(SystemClock.now_millis(), CHINA_UTC_OFFSET_MINUTES),
+        }
+    }
+}
+
+/// How many rows of each kind were made.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoSummary {
+    pub organisations: u64,
+    pub staff: u64,
+    pub products: u64,
+    pub villages: u64,
+    pub households: u64,
+    pub customers: u64,
+    pub applications: u64,
+    pub loans: u64,
+}
+
+/// Where a staff account sits: the union, a bank, or a bank's branch.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Union,
+    Bank(usize),
+    Branch(usize, usize),
+}
+
+struct StaffSpec {
+    username: &'static str,
+    display_name: &'static str,
+    place: Place,
+    role: &'static str,
+    label_zh: &'static str,
+}
+
+const STAFF: [StaffSpec; 21] = [
+    StaffSpec {
+        username: "admin",
+        display_name: "周建华",
+        place: Place::Union,
+        role: "admin",
+        label_zh: "系统管理员（省联社）",
+    },
+    StaffSpec {
+        username: "head1",
+        display_name: "陈国栋",
+        place: Place::Branch(0, 0),
+        role: "branch_head",
+        label_zh: "支行行长",
+    },
+    StaffSpec {
+        username: "officer1",
+        display_name: "刘洋",
+        place: Place::Branch(0, 0),
+        role: "officer",
+        label_zh: "客户经理",
+    },
+    StaffSpec {
+        username: "officer2",
+        display_name: "张丽",
+        place: Place::Branch(0, 0),
+        role: "officer",
+        label_zh: "客户经理",
+    },
+    StaffSpec {
+        username: "investigator1",
+        display_name: "孙志强",
+        place: Place::Branch(0, 0),
+        role: "investigator",
+        label_zh: "调查岗",
+    },
+    StaffSpec {
+        username: "reviewer1",
+        display_name: "吴敏",
+        place: Place::Branch(0, 0),
+        role: "reviewer",
+        label_zh: "审查岗",
+    },
+    StaffSpec {
+        username: "approver1",
+        display_name: "赵立新",
+        place: Place::Branch(0, 0),
+        role: "approver",
+        label_zh: "审批岗",
+    },
+    StaffSpec {
+        username: "approver2",
+        display_name: "钱海燕",
+        place: Place::Branch(0, 0),
+        role: "approver",
+        label_zh: "审批岗",
+    },
+    StaffSpec {
+        username: "disburser1",
+        display_name: "郑晓红",
+        place: Place::Branch(0, 0),
+        role: "disburser",
+        label_zh: "放款岗",
+    },
+    StaffSpec {
+        username: "postloan1",
+        display_name: "何伟",
+        place: Place::Branch(0, 0),
+        role: "post_loan",
+        label_zh: "贷后岗",
+    },
+    StaffSpec {
+        username: "risk1",
+        display_name: "马骏",
+        place: Place::Bank(0),
+        role: "risk_manager",
+        label_zh: "风险经理",
+    },
+    StaffSpec {
+        username: "product1",
+        display_name: "林静",
+        place: Place::Bank(0),
+        role: "product_manager",
+        label_zh: "产品经理",
+    },
+    StaffSpec {
+        username: "marketing1",
+        display_name: "高峰",
+        place: Place::Bank(0),
+        role: "marketing_manager",
+        label_zh: "营销经理",
+    },
+    StaffSpec {
+        username: "officer3",
+        display_name: "杨帆",
+        place: Place::Branch(0, 1),
+        role: "officer",
+        label_zh: "客户经理（二支行）",
+    },
+    StaffSpec {
+        username: "approver3",
+        display_name: "徐春梅",
+        place: Place::Branch(0, 1),
+        role: "approver",
+        label_zh: "审批岗（二支行）",
+    },
+    StaffSpec {
+        username: "head2",
+        display_name: "王志刚",
+        place: Place::Branch(1, 0),
+        role: "branch_head",
+        label_zh: "支行行长（长白）",
+    },
+    StaffSpec {
+        username: "officer4",
+        display_name: "韩雪",
+        place: Place::Branch(1, 0),
+        role: "officer",
+        label_zh: "客户经理（长白）",
+    },
+    StaffSpec {
+        username: "approver4",
+        display_name: "冯涛",
+        place: Place::Branch(1, 0),
+        role: "approver",
+        label_zh: "审批岗（长白）",
+    },
+    StaffSpec {
+        username: "officer5",
+        display_name: "曹磊",
+        place: Place::Branch(1, 1),
+        role: "officer",
+        label_zh: "客户经理（长白二支行）",
+    },
+    StaffSpec {
+        username: "approver5",
+        display_name: "彭丽娟",
+        place: Place::Branch(1, 1),
+        role: "approver",
+        label_zh: "审批岗（长白二支行）",
+    },
+    StaffSpec {
+        username: "risk2",
+        display_name: "邓超",
+        place: Place::Bank(1),
+        role: "risk_manager",
+        label_zh: "风险经理（长白）",
+    },
+];
+
+/// The demo staff accounts and what each is, for the start-up banner and
+/// the login page. All use [`DEMO_PASSWORD`].
+pub fn demo_logins() -> Vec<(&'static str, &'static str)> {
+    STAFF.iter().map(|s| (s.username, s.label_zh)).collect()
+}
+
+struct BankSpec {
+    code: &'static str,
+    name: &'static str,
+    short: &'static str,
+    branches: [&'static str; 2],
+    regions: [&'static str; 4],
+    products: [ProductSpec; 3],
+}
+
+struct ProductSpec {
+    code: &'static str,
+    name_zh: &'static str,
+    name_en: &'static str,
+    summary_zh: &'static str,
+    summary_en: &'static str,
+    min_yuan: i64,
+    max_yuan: i64,
+    min_term: u32,
+    max_term: u32,
+    rate_bp: u32,
+    method: RepaymentMethod,
+    guarantee: &'static str,
+    purposes: [&'static str; 4],
+}
+
+const HNED_ZH: &str = "纯信用、免抵押，手机上申请，客户经理上门调查，最快三天放款。";
+const HNED_EN: &str =
+    "Unsecured credit for farm households: apply on your phone, decided within days.";
+const FSD_ZH: &str = "春耕秋收的季节性资金，一人担保即可，收获后归还本金。";
+const FSD_EN: &str = "Seasonal funds for sowing and harvest, with one guarantor.";
+const AJD_ZH: &str = "农村住房新建、翻建和装修，以房产抵押，期限最长十年。";
+const AJD_EN: &str =
+    "Build, rebuild or renovate a rural home, secured on the house, up to ten years.";
+const HNED_PURPOSES: [&str; 4] = ["购买化肥种子", "购买饲料", "小卖部进货", "购置农机具"];
+const FSD_PURPOSES: [&str; 4] = ["春耕生产资金", "秋收粮食收购", "扩大养殖规模", "租赁土地"];
+const AJD_PURPOSES: [&str; 4] = ["新建住房", "房屋翻建", "住房装修", "购买农村住房"];
+
+const BANKS: [BankSpec; 2] = [
+    BankSpec {
+        code: "BJ01",
+        name: "松江农村商业银行",
+        short: "松江农商行",
+        branches: ["城关支行", "河口支行"],
+        regions: ["220102", "220122", "220182", "220183"],
+        products: [
+            ProductSpec {
+                code: "HNED",
+                name_zh: "惠农e贷",
+                name_en: "Huinong e-Loan",
+                summary_zh: HNED_ZH,
+                summary_en: HNED_EN,
+                min_yuan: 10_000,
+                max_yuan: 300_000,
+                min_term: 6,
+                max_term: 36,
+                rate_bp: 560,
+                method: RepaymentMethod::EqualInstalment,
+                guarantee: "credit",
+                purposes: HNED_PURPOSES,
+            },
+            ProductSpec {
+                code: "FSD",
+                name_zh: "丰收贷",
+                name_en: "Harvest Loan",
+                summary_zh: FSD_ZH,
+                summary_en: FSD_EN,
+                min_yuan: 20_000,
+                max_yuan: 500_000,
+                min_term: 6,
+                max_term: 24,
+                rate_bp: 490,
+                method: RepaymentMethod::InterestOnly,
+                guarantee: "guarantor",
+                purposes: FSD_PURPOSES,
+            },
+            ProductSpec {
+                code: "AJD",
+                name_zh: "安居贷",
+                name_en: "Anju Home Loan",
+                summary_zh: AJD_ZH,
+                summary_en: AJD_EN,
+                min_yuan: 100_000,
+                max_yuan: 1_000_000,
+                min_term: 12,
+                max_term: 120,
+                rate_bp: 385,
+                method: RepaymentMethod::EqualInstalment,
+                guarantee: "mortgage",
+                purposes: AJD_PURPOSES,
+            },
+        ],
+    },
+    BankSpec {
+        code: "BJ02",
+        name: "长白农村商业银行",
+        short: "长白农商行",
+        branches: ["东岗支行", "西林支行"],
+        regions: ["220281", "220282", "220283", "220284"],
+        products: [
+            ProductSpec {
+                code: "HNED",
+                name_zh: "惠农e贷",
+                name_en: "Huinong e-Loan",
+                summary_zh: HNED_ZH,
+                summary_en: HNED_EN,
+                min_yuan: 10_000,
+                max_yuan: 200_000,
+                min_term: 6,
+                max_term: 36,
+                rate_bp: 720,
+                method: RepaymentMethod::EqualInstalment,
+                guarantee: "credit",
+                purposes: HNED_PURPOSES,
+            },
+            ProductSpec {
+                code: "FSD",
+                name_zh: "丰收贷",
+                name_en: "Harvest Loan",
+                summary_zh: FSD_ZH,
+                summary_en: FSD_EN,
+                min_yuan: 20_000,
+                max_yuan: 500_000,
+                min_term: 12,
+                max_term: 36,
+                rate_bp: 540,
+                method: RepaymentMethod::EqualPrincipal,
+                guarantee: "guarantor",
+                purposes: FSD_PURPOSES,
+            },
+            ProductSpec {
+                code: "AJD",
+                name_zh: "安居贷",
+                name_en: "Anju Home Loan",
+                summary_zh: AJD_ZH,
+                summary_en: AJD_EN,
+                min_yuan: 100_000,
+                max_yuan: 800_000,
+                min_term: 12,
+                max_term: 120,
+                rate_bp: 420,
+                method: RepaymentMethod::EqualInstalment,
+                guarantee: "mortgage",
+                purposes: AJD_PURPOSES,
+            },
+        ],
+    },
+];
+
+const UNION_NAME: &str = "北江省农村信用社联合社";
+const GRID_NAMES: [&str; 2] = ["第一网格", "第二网格"];
+/// Customers per flush (each flush is one transaction).
+const CHUNK_CUSTOMERS: usize = 2000;
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// Is the database still without an organisation tree?
+pub async fn is_empty(db: &Db) -> Result<bool, ServiceError> {
+    let r = sqlx::query("SELECT COUNT(*) AS n FROM organisations")
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(sql::int(&r, "n")? == 0)
+}
+
+/// Loads the demo bank into an empty, migrated database.
+pub async fn seed_demo(db: &Db, cfg: &DemoConfig) -> Result<DemoSummary, ServiceError> {
+    if !is_empty(db).await? {
+        return Err(ServiceError::invalid("database_not_empty"));
+    }
+    let password = hash_password(DEMO_PASSWORD)?;
+    // One connection for the whole load, one transaction per chunk.
+    let mut conn = db.pool.acquire().await?;
+    let mut g = Generator::new(cfg);
+    g.structure(password.as_str());
+    g.flush(&mut conn).await?;
+    g.populate(&mut conn).await?;
+    g.flush(&mut conn).await?;
+
+    let summary = g.summary.clone();
+    let mut tx = conn.begin().await?;
+    audit::append(
+        &mut tx,
+        NewAuditEntry::system(g.at(0, 7), "demo.seeded", "organisation", &g.union_id).after(
+            json!({
+                "seed": cfg.seed,
+                "customers": summary.customers,
+                "applications": summary.applications,
+                "loans": summary.loans,
+            }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+struct Org {
+    id: String,
+    path: String,
+}
+
+struct BranchStaff {
+    officers: Vec<String>,
+    approvers: Vec<String>,
+    investigators: Vec<String>,
+}
+
+struct ProductRow {
+    id: String,
+    spec: &'static ProductSpec,
+}
+
+struct Village {
+    id: String,
+    township: &'static str,
+    name: String,
+}
+
+/// One person to be inserted as a customer.
+struct Person {
+    name: String,
+    male: bool,
+    age: u32,
+    relation: &'static str,
+    phone: Option<&'static str>,
+    occupation: String,
+}
+
+/// A table's name, its columns and the rows waiting for it.
+type Table<'a> = (&'a str, &'a [&'a str], &'a [Vec<Val>]);
+
+/// Rows waiting to be inserted, per table, in foreign-key order.
+#[derive(Default)]
+struct Buffers {
+    organisations: Vec<Vec<Val>>,
+    staff_users: Vec<Vec<Val>>,
+    staff_roles: Vec<Vec<Val>>,
+    products: Vec<Vec<Val>>,
+    villages: Vec<Vec<Val>>,
+    households: Vec<Vec<Val>>,
+    customers: Vec<Vec<Val>>,
+    applications: Vec<Vec<Val>>,
+    bureau_consents: Vec<Vec<Val>>,
+    investigations: Vec<Vec<Val>>,
+    approvals: Vec<Vec<Val>>,
+    loans: Vec<Vec<Val>>,
+    loan_schedule: Vec<Vec<Val>>,
+}
+
+const ORG_COLS: [&str; 7] = [
+    "id",
+    "parent_id",
+    "kind",
+    "code",
+    "name",
+    "path",
+    "created_at",
+];
+const STAFF_COLS: [&str; 8] = [
+    "id",
+    "org_id",
+    "username",
+    "display_name",
+    "password_hash",
+    "failed_attempts",
+    "active",
+    "created_at",
+];
+const ROLE_COLS: [&str; 2] = ["user_id", "role"];
+const PRODUCT_COLS: [&str; 17] = [
+    "id",
+    "bank_id",
+    "code",
+    "name_zh",
+    "name_en",
+    "summary_zh",
+    "summary_en",
+    "min_amount_fen",
+    "max_amount_fen",
+    "min_term_months",
+    "max_term_months",
+    "annual_rate_bp",
+    "repayment_method",
+    "guarantee_type",
+    "active",
+    "sort_order",
+    "created_at",
+];
+const VILLAGE_COLS: [&str; 4] = ["id", "grid_id", "township", "name"];
+const HOUSEHOLD_COLS: [&str; 9] = [
+    "id",
+    "village_id",
+    "head_name",
+    "address",
+    "members",
+    "annual_income_fen",
+    "land_area_mu_x10",
+    "main_business",
+    "created_at",
+];
+const CUSTOMER_COLS: [&str; 13] = [
+    "id",
+    "bank_id",
+    "branch_id",
+    "household_id",
+    "relation_to_head",
+    "name",
+    "id_number",
+    "phone",
+    "gender",
+    "birth_date",
+    "occupation",
+    "officer_id",
+    "created_at",
+];
+const APPLICATION_COLS: [&str; 16] = [
+    "id",
+    "bank_id",
+    "branch_id",
+    "customer_id",
+    "product_id",
+    "amount_fen",
+    "term_months",
+    "purpose",
+    "status",
+    "officer_id",
+    "idempotency_key",
+    "submitted_at",
+    "submitted_on",
+    "decided_at",
+    "version",
+    "updated_at",
+];
+const CONSENT_COLS: [&str; 5] = [
+    "id",
+    "customer_id",
+    "application_id",
+    "consent_version",
+    "granted_at",
+];
+const INVESTIGATION_COLS: [&str; 11] = [
+    "id",
+    "application_id",
+    "investigator_id",
+    "visited_on",
+    "household_income_fen",
+    "household_assets_fen",
+    "household_debts_fen",
+    "findings",
+    "recommendation",
+    "recommended_amount_fen",
+    "created_at",
+];
+const APPROVAL_COLS: [&str; 6] = [
+    "id",
+    "application_id",
+    "approver_id",
+    "decision",
+    "comment",
+    "created_at",
+];
+const LOAN_COLS: [&str; 15] = [
+    "id",
+    "application_id",
+    "bank_id",
+    "branch_id",
+    "customer_id",
+    "product_id",
+    "principal_fen",
+    "annual_rate_bp",
+    "term_months",
+    "repayment_method",
+    "start_date",
+    "maturity_date",
+    "outstanding_principal_fen",
+    "status",
+    "created_at",
+];
+
+struct Generator {
+    rng: ChaCha8Rng,
+    today: Date,
+    customers_wanted: usize,
+    id_clock: u64,
+    phone_offset: u64,
+    phone_index: u64,
+    issued_ids: HashSet<String>,
+    union_id: String,
+    banks: Vec<Org>,
+    /// [bank][branch]
+    branches: Vec<Vec<Org>>,
+    /// [bank][branch][grid]
+    grids: Vec<Vec<Vec<Org>>>,
+    staff_ids: Vec<String>,
+    branch_staff: Vec<Vec<BranchStaff>>,
+    products: Vec<Vec<ProductRow>>,
+    buf: Buffers,
+    summary: DemoSummary,
+    applications_made: usize,
+}
+
+impl Generator {
+    fn new(cfg: &DemoConfig) -> Self {
+        let today = cfg.today;
+        // Ids carry timestamps from 60 days before `today`, one millisecond apart.
+        let id_clock = u64::try_from((today.days_since_epoch() - 60) * DAY_MS).unwrap_or(0);
+        Generator {
+            rng: ChaCha8Rng::seed_from_u64(cfg.seed),
+            today,
+            customers_wanted: usize::try_from(cfg.customers).unwrap_or(usize::MAX),
+            id_clock,
+            phone_offset: cfg.seed % 100_000_000,
+            phone_index: 0,
+            issued_ids: HashSet::new(),
+            union_id: String::new(),
+            banks: Vec::new(),
+            branches: Vec::new(),
+            grids: Vec::new(),
+            staff_ids: Vec::new(),
+            branch_staff: Vec::new(),
+            products: Vec::new(),
+            buf: Buffers::default(),
+            summary: DemoSummary::default(),
+            applications_made: 0,
+        }
+    }
+
+    /// A UUIDv7 from the generator: deterministic, and in creation order.
+    fn id(&mut self) -> String {
+        let mut bytes = [0u8; 10];
+        self.rng.fill_bytes(&mut bytes);
+        self.id_clock += 1;
+        uuid::Builder::from_unix_timestamp_millis(self.id_clock, &bytes)
+            .into_uuid()
+            .to_string()
+    }
+
+    /// Epoch milliseconds of `days_ago` days before today at `hour` (China time).
+    fn at(&self, days_ago: i64, hour: i64) -> i64 {
+        let day = self.today.add_days(-days_ago);
+        day.days_since_epoch() * DAY_MS - i64::from(CHINA_UTC_OFFSET_MINUTES) * 60_000
+            + hour * HOUR_MS
+    }
+
+    /// A time during the working day `days_ago` days back.
+    fn work_time(&mut self, days_ago: i64) -> i64 {
+        let minutes = self.rng.random_range(0..10 * 60);
+        self.at(days_ago, 8) + minutes * 60_000
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.rng.random_range(0..items.len())]
+    }
+
+    fn surname(&mut self) -> &'static str {
+        // Weight by rank: the first surnames are far more common.
+        let total: usize = (1..=SURNAMES.len()).sum();
+        let mut x = self.rng.random_range(0..total);
+        for (i, s) in SURNAMES.iter().enumerate() {
+            let w = SURNAMES.len() - i;
+            if x < w {
+                return s;
+            }
+            x -= w;
+        }
+        SURNAMES[0]
+    }
+
+    fn given(&mut self, male: bool) -> &'static str {
+        if male {
+            self.pick(&MALE_GIVEN)
+        } else {
+            self.pick(&FEMALE_GIVEN)
+        }
+    }
+
+    /// The next unused 13x mobile number: a bijection of a counter, so no
+    /// two customers share one and the two fixed demo numbers are skipped.
+    fn phone(&mut self) -> String {
+        loop {
+            let i = self.phone_index;
+            self.phone_index += 1;
+            let prefix = 130 + i % 10;
+            let n = ((i / 10) * 48_271 + self.phone_offset) % 100_000_000;
+            let phone = format!("{prefix}{n:08}");
+            if phone != DEMO_CUSTOMER_PHONE && phone != DEMO_BORROWER_PHONE {
+                return phone;
+            }
+        }
+    }
+
+    fn id_number(&mut self, bank: usize, birth: Date, male: bool) -> Result<String, ServiceError> {
+        for _ in 0..1000 {
+            let region = self.pick(&BANKS[bank].regions);
+            let seq = self.rng.random_range(0..500u16) * 2 + u16::from(male);
+            let id = IdNumber::from_parts(region, birth, seq)?;
+            if self.issued_ids.insert(id.as_str().to_string()) {
+                return Ok(id.as_str().to_string());
+            }
+        }
+        Err(ServiceError::Internal(
+            "demo: no free id number".to_string(),
+        ))
+    }
+
+    fn org(&mut self, parent: Option<&Org>, kind: &str, code: String, name: String) -> Org {
+        let id = self.id();
+        let path = match parent {
+            Some(p) => format!("{}{id}/", p.path),
+            None => format!("/{id}/"),
+        };
+        let created = self.at(400, 9);
+        self.buf.organisations.push(vec![
+            Val::from(id.as_str()),
+            Val::from(parent.map(|p| p.id.clone())),
+            Val::from(kind),
+            Val::from(code),
+            Val::from(name),
+            Val::from(path.as_str()),
+            Val::from(created),
+        ]);
+        self.summary.organisations += 1;
+        Org { id, path }
+    }
+
+    /// The organisation tree, the staff and the products.
+    fn structure(&mut self, password_hash: &str) {
+        let union = self.org(None, "union", "BJ".to_string(), UNION_NAME.to_string());
+        for spec in &BANKS {
+            let bank = self.org(
+                Some(&union),
+                "bank",
+                spec.code.to_string(),
+                spec.name.to_string(),
+            );
+            let mut branches = Vec::new();
+            let mut grids = Vec::new();
+            for (br, br_name) in spec.branches.iter().enumerate() {
+                let branch = self.org(
+                    Some(&bank),
+                    "branch",
+                    format!("{}-{:02}", spec.code, br + 1),
+                    format!("{}{br_name}", spec.short),
+                );
+                let mut branch_grids = Vec::new();
+                for (gi, grid_name) in GRID_NAMES.iter().enumerate() {
+                    branch_grids.push(self.org(
+                        Some(&branch),
+                        "grid",
+                        format!("{}-{:02}-{:02}", spec.code, br + 1, gi + 1),
+                        format!("{br_name}{grid_name}"),
+                    ));
+                }
+                branches.push(branch);
+                grids.push(branch_grids);
+            }
+            self.banks.push(bank);
+            self.branches.push(branches);
+            self.grids.push(grids);
+        }
+        self.union_id = union.id.clone();
+
+        self.branch_staff = (0..BANKS.len())
+            .map(|_| {
+                (0..2)
+                    .map(|_| BranchStaff {
+                        officers: Vec::new(),
+                        approvers: Vec::new(),
+                        investigators: Vec::new(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let created = self.at(365, 9);
+        for spec in &STAFF {
+            let id = self.id();
+            let org_id = match spec.place {
+                Place::Union => union.id.clone(),
+                Place::Bank(b) => self.banks[b].id.clone(),
+                Place::Branch(b, br) => {
+                    let team = &mut self.branch_staff[b][br];
+                    match spec.role {
+                        "officer" => team.officers.push(id.clone()),
+                        "approver" => team.approvers.push(id.clone()),
+                        "investigator" => team.investigators.push(id.clone()),
+                        _ => {}
+                    }
+                    self.branches[b][br].id.clone()
+                }
+            };
+            self.buf.staff_users.push(vec![
+                Val::from(id.as_str()),
+                Val::from(org_id),
+                Val::from(spec.username),
+                Val::from(spec.display_name),
+                Val::from(password_hash),
+                Val::Int(0),
+                Val::Int(1),
+                Val::from(created),
+            ]);
+            self.buf
+                .staff_roles
+                .push(vec![Val::from(id.as_str()), Val::from(spec.role)]);
+            self.staff_ids.push(id);
+            self.summary.staff += 1;
+        }
+
+        for (b, spec) in BANKS.iter().enumerate() {
+            let mut rows = Vec::new();
+            for (i, p) in spec.products.iter().enumerate() {
+                let id = self.id();
+                let bank_id = self.banks[b].id.clone();
+                self.buf.products.push(vec![
+                    Val::from(id.as_str()),
+                    Val::from(bank_id),
+                    Val::from(p.code),
+                    Val::from(p.name_zh),
+                    Val::from(p.name_en),
+                    Val::from(p.summary_zh),
+                    Val::from(p.summary_en),
+                    Val::Int(p.min_yuan * 100),
+                    Val::Int(p.max_yuan * 100),
+                    Val::from(p.min_term),
+                    Val::from(p.max_term),
+                    Val::from(p.rate_bp),
+                    Val::from(p.method.as_str()),
+                    Val::from(p.guarantee),
+                    Val::Int(1),
+                    Val::Int(i64::try_from(i).unwrap_or(0) * 10),
+                    Val::from(created),
+                ]);
+                rows.push(ProductRow { id, spec: p });
+                self.summary.products += 1;
+            }
+            self.products.push(rows);
+        }
+    }
+
+    fn staff_id(&self, username: &str) -> String {
+        let i = STAFF
+            .iter()
+            .position(|s| s.username == username)
+            .unwrap_or(0);
+        self.staff_ids[i].clone()
+    }
+
+    /// Villages, households, customers, applications and loans, grid by grid.
+    async fn populate(&mut self, db: &mut AnyConnection) -> Result<(), ServiceError> {
+        let grids_total = BANKS.len() * 2 * 2;
+        let per_grid = self.customers_wanted / grids_total;
+        let extra = self.customers_wanted % grids_total;
+        let mut grid_index = 0;
+        for b in 0..BANKS.len() {
+            for br in 0..2 {
+                for gi in 0..2 {
+                    let wanted = per_grid + usize::from(grid_index < extra);
+                    self.populate_grid(db, b, br, gi, wanted, grid_index == 0)
+                        .await?;
+                    grid_index += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn populate_grid(
+        &mut self,
+        db: &mut AnyConnection,
+        b: usize,
+        br: usize,
+        gi: usize,
+        wanted: usize,
+        first: bool,
+    ) -> Result<(), ServiceError> {
+        let grid_id = self.grids[b][br][gi].id.clone();
+        let village_count = wanted.div_ceil(120).max(2);
+        let t1 = self.pick(&TOWNSHIPS);
+        let t2 = self.pick(&TOWNSHIPS);
+        let mut villages = Vec::with_capacity(village_count);
+        for v in 0..village_count {
+            let id = self.id();
+            let township = if v % 2 == 0 { t1 } else { t2 };
+            let name = format!(
+                "{}{}",
+                self.pick(&VILLAGE_PREFIXES),
+                self.pick(&VILLAGE_SUFFIXES)
+            );
+            self.buf.villages.push(vec![
+                Val::from(id.as_str()),
+                Val::from(grid_id.as_str()),
+                Val::from(township),
+                Val::from(name.as_str()),
+            ]);
+            villages.push(Village { id, township, name });
+            self.summary.villages += 1;
+        }
+
+        let mut made = 0;
+        let mut household_no = 0usize;
+        if first && wanted > 0 {
+            made += self.demo_family(b, br, &villages[0], wanted)?;
+            household_no += 1;
+        }
+        while made < wanted {
+            let size = match self.rng.random_range(0..10) {
+                0..=2 => 1,
+                3..=7 => 2,
+                _ => 3,
+            }
+            .min(wanted - made);
+            let village = &villages[household_no % villages.len()];
+            let people = self.family(size);
+            self.household(b, br, village, household_no, people, None)?;
+            made += size;
+            household_no += 1;
+            if self.buf.customers.len() >= CHUNK_CUSTOMERS {
+                self.flush(db).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A household's customers: a head, often a spouse, sometimes a grown child.
+    fn family(&mut self, size: usize) -> Vec<Person> {
+        let head_male = self.rng.random_bool(0.85);
+        let surname = self.surname();
+        let head_age = self.rng.random_range(28..=66);
+        let (business, occupation) = self.pick(&BUSINESSES);
+        let _ = business;
+        let mut people = vec![Person {
+            name: format!("{surname}{}", self.given(head_male)),
+            male: head_male,
+            age: head_age,
+            relation: "head",
+            phone: None,
+            occupation: occupation.to_string(),
+        }];
+        if size >= 2 {
+            let spouse_surname = self.surname();
+            let age = head_age
+                .saturating_add_signed(self.rng.random_range(-4..=4))
+                .max(22);
+            let occupation = if self.rng.random_bool(0.6) {
+                occupation
+            } else {
+                self.pick(&OTHER_OCCUPATIONS)
+            };
+            people.push(Person {
+                name: format!("{spouse_surname}{}", self.given(!head_male)),
+                male: !head_male,
+                age,
+                relation: "spouse",
+                phone: None,
+                occupation: occupation.to_string(),
+            });
+        }
+        if size >= 3 {
+            let male = self.rng.random_bool(0.5);
+            let child_surname = if head_male { surname } else { self.surname() };
+            let age = self
+                .rng
+                .random_range(18..=head_age.saturating_sub(20).max(18));
+            let occupation = self.pick(&OTHER_OCCUPATIONS);
+            people.push(Person {
+                name: format!("{child_surname}{}", self.given(male)),
+                male,
+                age,
+                relation: "child",
+                phone: None,
+                occupation: occupation.to_string(),
+            });
+        }
+        people
+    }
+
+    /// The fixed demo household: 王建国 (with an approved loan), 李秀英
+    /// (no application, so a test can apply as her) and their son.
+    fn demo_family(
+        &mut self,
+        b: usize,
+        br: usize,
+        village: &Village,
+        wanted: usize,
+    ) -> Result<usize, ServiceError> {
+        let people = vec![
+            Person {
+                name: "王建国".to_string(),
+                male: true,
+                age: 52,
+                relation: "head",
+                phone: Some(DEMO_BORROWER_PHONE),
+                occupation: "种植户".to_string(),
+            },
+            Person {
+                name: "李秀英".to_string(),
+                male: false,
+                age: 49,
+                relation: "spouse",
+                phone: Some(DEMO_CUSTOMER_PHONE),
+                occupation: "务农".to_string(),
+            },
+            Person {
+                name: "王磊".to_string(),
+                male: true,
+                age: 26,
+                relation: "child",
+                phone: None,
+                occupation: "务工人员".to_string(),
+            },
+        ];
+        let people: Vec<Person> = people.into_iter().take(wanted).collect();
+        let n = people.len();
+        self.household(b, br, village, 0, people, Some(("玉米种植", 4)))?;
+        Ok(n)
+    }
+
+    /// Inserts a household with its customers and their applications.
+    fn household(
+        &mut self,
+        b: usize,
+        br: usize,
+        village: &Village,
+        number: usize,
+        people: Vec<Person>,
+        fixed: Option<(&'static str, u32)>,
+    ) -> Result<(), ServiceError> {
+        let hid = self.id();
+        let (business, members) = match fixed {
+            Some((business, members)) => (business, members),
+            None => {
+                let (business, _) = self.pick(&BUSINESSES);
+                let members =
+                    u32::try_from(people.len()).unwrap_or(1) + self.rng.random_range(0..=3);
+                (business, members)
+            }
+        };
+        let income_yuan = if fixed.is_some() {
+            126_000
+        } else {
+            self.rng.random_range(30..=300) * 1000
+        };
+        let land: u32 = if fixed.is_some() {
+            185
+        } else {
+            self.rng.random_range(0..=300)
+        };
+        let address = format!(
+            "{}{}{}组{}号",
+            village.township,
+            village.name,
+            number % 9 + 1,
+            number / 9 + 1
+        );
+        let created_ago = self.rng.random_range(400..1500);
+        let created = self.at(created_ago, 9);
+        self.buf.households.push(vec![
+            Val::from(hid.as_str()),
+            Val::from(village.id.as_str()),
+            Val::from(people[0].name.as_str()),
+            Val::from(address),
+            Val::from(members),
+            Val::Int(income_yuan * 100),
+            Val::from(land),
+            Val::from(business),
+            Val::from(created),
+        ]);
+        self.summary.households += 1;
+
+        let bank_id = self.banks[b].id.clone();
+        let branch_id = self.branches[b][br].id.clone();
+        for p in people {
+            let cid = self.id();
+            let extra_days: i64 = self.rng.random_range(1..365);
+            let birth = self
+                .today
+                .add_days(-(i64::from(p.age) * 365 + i64::from(p.age / 4) + extra_days));
+            let id_number = self.id_number(b, birth, p.male)?;
+            let phone = match p.phone {
+                Some(ph) => ph.to_string(),
+                None => self.phone(),
+            };
+            let officers = &self.branch_staff[b][br].officers;
+            let officer = if p.phone.is_some() {
+                self.staff_id("officer1")
+            } else {
+                officers[self.rng.random_range(0..officers.len())].clone()
+            };
+            self.buf.customers.push(vec![
+                Val::from(cid.as_str()),
+                Val::from(bank_id.as_str()),
+                Val::from(branch_id.as_str()),
+                Val::from(hid.as_str()),
+                Val::from(p.relation),
+                Val::from(p.name.as_str()),
+                Val::from(id_number),
+                Val::from(phone),
+                Val::from(if p.male { "male" } else { "female" }),
+                Val::from(birth.to_string()),
+                Val::from(p.occupation.as_str()),
+                Val::from(officer.as_str()),
+                Val::from(created + DAY_MS),
+            ]);
+            self.summary.customers += 1;
+
+            let app = match p.phone {
+                Some(DEMO_BORROWER_PHONE) => Some(FixedApp::Borrower),
+                Some(_) => None,
+                None if self.applications_made < ApplicationStatus::ALL.len() => Some(
+                    FixedApp::Status(ApplicationStatus::ALL[self.applications_made]),
+                ),
+                None if self.rng.random_bool(0.35) => Some(FixedApp::Random),
+                None => None,
+            };
+            if let Some(kind) = app {
+                let ctx = Applicant {
+                    bank: b,
+                    branch: br,
+                    customer_id: cid,
+                    officer_id: officer,
+                    business,
+                    members,
+                    income_yuan,
+                };
+                self.application(&ctx, kind)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn random_status(&mut self) -> ApplicationStatus {
+        match self.rng.random_range(0..100) {
+            0..=24 => ApplicationStatus::Submitted,
+            25..=39 => ApplicationStatus::Investigated,
+            40..=74 => ApplicationStatus::Approved,
+            75..=89 => ApplicationStatus::Rejected,
+            _ => ApplicationStatus::Withdrawn,
+        }
+    }
+
+    /// An application of `ctx`'s customer in the state `kind` asks for, with
+    /// what that state implies: consent, investigation, decision, loan.
+    fn application(&mut self, ctx: &Applicant, kind: FixedApp) -> Result<(), ServiceError> {
+        let (status, product_index) = match kind {
+            FixedApp::Borrower => (ApplicationStatus::Approved, 0),
+            FixedApp::Status(s) => (s, self.rng.random_range(0..3)),
+            FixedApp::Random => {
+                let s = self.random_status();
+                let p = match self.rng.random_range(0..10) {
+                    0..=5 => 0,
+                    6..=8 => 1,
+                    _ => 2,
+                };
+                (s, p)
+            }
+        };
+        let product_id = self.products[ctx.bank][product_index].id.clone();
+        let spec = self.products[ctx.bank][product_index].spec;
+        let (amount, term) = if matches!(kind, FixedApp::Borrower) {
+            (Fen::from_yuan(50_000), 12)
+        } else {
+            self.amount_and_term(spec)
+        };
+        let purpose = self.pick(&spec.purposes);
+
+        // Days before today: later states need room for the steps before them.
+        let submitted_ago: i64 = match (kind, status) {
+            (FixedApp::Borrower, _) => 12,
+            (_, ApplicationStatus::Submitted) => self.rng.random_range(0..30),
+            (_, ApplicationStatus::Investigated) | (_, ApplicationStatus::Withdrawn) => {
+                self.rng.random_range(1..30)
+            }
+            _ => self.rng.random_range(2..30),
+        };
+        let investigated_ago = submitted_ago - self.rng.random_range(1..=submitted_ago.clamp(1, 3));
+        let investigated_ago = investigated_ago.max(1);
+        let decided_ago =
+            (investigated_ago - self.rng.random_range(0..=(investigated_ago - 1).min(2))).max(1);
+
+        let aid = self.id();
+        let submitted_at = self.work_time(submitted_ago);
+        let investigated_at = self.work_time(investigated_ago).max(submitted_at + HOUR_MS);
+        let decided_at = self.work_time(decided_ago).max(investigated_at + HOUR_MS);
+        let submitted_on = self.today.add_days(-submitted_ago);
+
+        let team = &self.branch_staff[ctx.bank][ctx.branch];
+        let investigator = if !team.investigators.is_empty() && self.rng.random_bool(0.3) {
+            team.investigators[0].clone()
+        } else {
+            ctx.officer_id.clone()
+        };
+        let approver = if matches!(kind, FixedApp::Borrower) {
+            self.staff_id("approver1")
+        } else {
+            let approvers = &self.branch_staff[ctx.bank][ctx.branch].approvers;
+            approvers[self.rng.random_range(0..approvers.len())].clone()
+        };
+
+        let investigated = matches!(
+            status,
+            ApplicationStatus::Investigated
+                | ApplicationStatus::Approved
+                | ApplicationStatus::Rejected
+        );
+        let decided = matches!(
+            status,
+            ApplicationStatus::Approved | ApplicationStatus::Rejected
+        );
+        let (version, updated_at, decided_col) = match status {
+            ApplicationStatus::Submitted => (1, submitted_at, None),
+            ApplicationStatus::Investigated => (2, investigated_at, None),
+            ApplicationStatus::Withdrawn => (2, submitted_at + 2 * HOUR_MS, None),
+            _ => (3, decided_at, Some(decided_at)),
+        };
+        self.buf.applications.push(vec![
+            Val::from(aid.as_str()),
+            Val::from(self.banks[ctx.bank].id.as_str()),
+            Val::from(self.branches[ctx.bank][ctx.branch].id.as_str()),
+            Val::from(ctx.customer_id.as_str()),
+            Val::from(product_id.as_str()),
+            Val::from(amount),
+            Val::from(term),
+            Val::from(purpose),
+            Val::from(status.as_str()),
+            Val::from(ctx.officer_id.as_str()),
+            Val::from(format!("demo-{aid}")),
+            Val::from(submitted_at),
+            Val::from(submitted_on.to_string()),
+            Val::from(decided_col),
+            Val::Int(version),
+            Val::from(updated_at),
+        ]);
+        let consent_id = self.id();
+        self.buf.bureau_consents.push(vec![
+            Val::from(consent_id),
+            Val::from(ctx.customer_id.as_str()),
+            Val::from(aid.as_str()),
+            Val::from(crate::lending::CONSENT_VERSION),
+            Val::from(submitted_at),
+        ]);
+        self.summary.applications += 1;
+        self.applications_made += 1;
+
+        if investigated {
+            let recommend_reject =
+                status == ApplicationStatus::Rejected && self.rng.random_bool(0.7);
+            let template = if recommend_reject {
+                self.pick(&FINDINGS_BAD)
+            } else {
+                self.pick(&FINDINGS_GOOD)
+            };
+            let findings = template
+                .replace("{business}", ctx.business)
+                .replace("{members}", &ctx.members.to_string());
+            let income = ctx.income_yuan * 100;
+            let assets = self.rng.random_range(50..=800) * 100_000;
+            let debts = if recommend_reject {
+                assets / 2
+            } else {
+                self.rng.random_range(0..=assets / 3)
+            };
+            let (recommendation, recommended) = if recommend_reject {
+                (Decision::Reject, Fen::ZERO)
+            } else {
+                (Decision::Approve, amount)
+            };
+            let iid = self.id();
+            self.buf.investigations.push(vec![
+                Val::from(iid),
+                Val::from(aid.as_str()),
+                Val::from(investigator.as_str()),
+                Val::from(self.today.add_days(-investigated_ago).to_string()),
+                Val::Int(income),
+                Val::Int(assets),
+                Val::Int(debts),
+                Val::from(findings),
+                Val::from(recommendation.as_str()),
+                Val::from(recommended),
+                Val::from(investigated_at),
+            ]);
+        }
+        if decided {
+            let decision = if status == ApplicationStatus::Approved {
+                Decision::Approve
+            } else {
+                Decision::Reject
+            };
+            let comment = match decision {
+                Decision::Approve => self.pick(&APPROVE_COMMENTS),
+                Decision::Reject => self.pick(&REJECT_COMMENTS),
+            };
+            let apid = self.id();
+            self.buf.approvals.push(vec![
+                Val::from(apid),
+                Val::from(aid.as_str()),
+                Val::from(approver.as_str()),
+                Val::from(decision.as_str()),
+                Val::from(comment),
+                Val::from(decided_at),
+            ]);
+        }
+        if status == ApplicationStatus::Approved {
+            let start = self.today.add_days(-decided_ago);
+            let rate = AnnualRate::from_bp(spec.rate_bp)?;
+            let schedule = build_schedule(spec.method, amount, rate, term, start)?;
+            let maturity = schedule.last().map_or(start, |i| i.due_date);
+            let lid = self.id();
+            self.buf.loans.push(vec![
+                Val::from(lid.as_str()),
+                Val::from(aid.as_str()),
+                Val::from(self.banks[ctx.bank].id.as_str()),
+                Val::from(self.branches[ctx.bank][ctx.branch].id.as_str()),
+                Val::from(ctx.customer_id.as_str()),
+                Val::from(product_id.as_str()),
+                Val::from(amount),
+                Val::from(spec.rate_bp),
+                Val::from(term),
+                Val::from(spec.method.as_str()),
+                Val::from(start.to_string()),
+                Val::from(maturity.to_string()),
+                Val::from(amount),
+                Val::from("active"),
+                Val::from(decided_at),
+            ]);
+            for i in &schedule {
+                self.buf.loan_schedule.push(vec![
+                    Val::from(lid.as_str()),
+                    Val::from(i.n),
+                    Val::from(i.due_date.to_string()),
+                    Val::from(i.principal),
+                    Val::from(i.interest),
+                    Val::from(i.payment),
+                    Val::from(i.balance),
+                ]);
+            }
+            self.summary.loans += 1;
+        }
+        Ok(())
+    }
+
+    /// An amount in whole thousands of yuan (small ones more likely) and a
+    /// usual term within the product's range (at most five years here).
+    fn amount_and_term(&mut self, spec: &ProductSpec) -> (Fen, u32) {
+        let u: f64 = self.rng.random();
+        let span = (spec.max_yuan - spec.min_yuan) as f64;
+        // Statistics, not money: the float only shapes the distribution.
+        let raw = spec.min_yuan + (span * u * u) as i64;
+        let thousands = ((raw + 500) / 1000 * 1000).clamp(spec.min_yuan, spec.max_yuan);
+        let terms: Vec<u32> = [6, 12, 18, 24, 36, 48, 60]
+            .into_iter()
+            .filter(|t| (spec.min_term..=spec.max_term).contains(t))
+            .collect();
+        let term = if terms.is_empty() {
+            spec.min_term
+        } else {
+            self.pick(&terms)
+        };
+        (Fen::from_yuan(thousands), term)
+    }
+
+    /// Writes every waiting row in one transaction, parents before children.
+    async fn flush(&mut self, db: &mut AnyConnection) -> Result<(), ServiceError> {
+        let buf = std::mem::take(&mut self.buf);
+        let mut tx = db.begin().await?;
+        let tables: [Table<'_>; 13] = [
+            ("organisations", &ORG_COLS, &buf.organisations),
+            ("staff_users", &STAFF_COLS, &buf.staff_users),
+            ("staff_roles", &ROLE_COLS, &buf.staff_roles),
+            ("products", &PRODUCT_COLS, &buf.products),
+            ("villages", &VILLAGE_COLS, &buf.villages),
+            ("households", &HOUSEHOLD_COLS, &buf.households),
+            ("customers", &CUSTOMER_COLS, &buf.customers),
+            ("applications", &APPLICATION_COLS, &buf.applications),
+            ("bureau_consents", &CONSENT_COLS, &buf.bureau_consents),
+            ("investigations", &INVESTIGATION_COLS, &buf.investigations),
+            ("approvals", &APPROVAL_COLS, &buf.approvals),
+            ("loans", &LOAN_COLS, &buf.loans),
+            ("loan_schedule", &SCHEDULE_COLUMNS, &buf.loan_schedule),
+        ];
+        for (table, cols, rows) in tables {
+            if !rows.is_empty() {
+                sql::insert_rows(&mut tx, table, cols, rows).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum FixedApp {
+    /// 王建国's approved loan.
+    Borrower,
+    /// One of the first applications, which cover every status.
+    Status(ApplicationStatus),
+    Random,
+}
+
+struct Applicant {
+    bank: usize,
+    branch: usize,
+    customer_id: String,
+    officer_id: String,
+    business: &'static str,
+    members: u32,
+    income_yuan: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> DemoConfig {
+        DemoConfig {
+            seed: 7,
+            customers: 10,
+            today: Date::new(2026, 11, 24).unwrap(),
+        }
+    }
+
+    #[test]
+    fn phones_are_unique_and_mobile() {
+        let mut g = Generator::new(&cfg());
+        let mut seen = HashSet::new();
+        for _ in 0..10_000 {
+            let p = g.phone();
+            assert!(domain::identity::Phone::parse(&p).is_ok(), "{p}");
+            assert!(p.starts_with("13"));
+            assert!(seen.insert(p));
+        }
+    }
+
+    #[test]
+    fn ids_are_deterministic_and_ordered() {
+        let mut a = Generator::new(&cfg());
+        let mut b = Generator::new(&cfg());
+        let (a1, a2) = (a.id(), a.id());
+        assert_eq!(a1, b.id());
+        assert!(a1 < a2);
+    }
+
+    #[test]
+    fn every_login_is_listed_once() {
+        let logins = demo_logins();
+        let names: HashSet<_> = logins.iter().map(|(u, _)| *u).collect();
+        assert_eq!(names.len(), logins.len());
+        for u in [
+            "admin",
+            "head1",
+            "officer1",
+            "approver1",
+            "risk1",
+            "officer3",
+            "approver3",
+        ] {
+            assert!(names.contains(u), "{u}");
+        }
+    }
+
+    #[test]
+    fn amounts_stay_in_the_product_range() {
+        let mut g = Generator::new(&cfg());
+        for bank in &BANKS {
+            for p in &bank.products {
+                for _ in 0..200 {
+                    let (amount, term) = g.amount_and_term(p);
+                    assert!(
+                        amount >= Fen::from_yuan(p.min_yuan)
+                            && amount <= Fen::from_yuan(p.max_yuan)
+                    );
+                    assert!((p.min_term..=p.max_term).contains(&term));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! The customer's side of lending: the product catalogue, submitting an
+//! application (进件) with the credit-bureau consent (征信授权), and following
+//! one's own applications.
+
+use domain::application::{ApplicationRequest, ApplicationStatus, ProductTerms};
+use domain::money::Fen;
+pub use domain::view::{ApplicationSummary, CustomerApplicationView, ProductView, TimelineEvent};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::any::AnyRow;
+
+use crate::audit::{self, NewAuditEntry};
+use crate::auth::CustomerActor;
+use crate::db::{new_id, Db};
+use crate::error::ServiceError;
+use crate::sql;
+use crate::Services;
+
+/// The wording version of the credit-inquiry authorisation the customer accepts.
+pub const CONSENT_VERSION: &str = "bureau-consent-2026-11";
+
+/// What a customer submits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApplication {
+    pub product_id: String,
+    pub amount: Fen,
+    pub term_months: u32,
+    pub purpose: String,
+    pub consent: bool,
+    /// Made by the form when it is shown; a second post with the same key
+    /// and content returns the first application.
+    pub idempotency_key: String,
+}
+
+const PRODUCT_COLUMNS: &str = "id, bank_id, code, name_zh, name_en, summary_zh, summary_en, \
+     min_amount_fen, max_amount_fen, min_term_months, max_term_months, annual_rate_bp, \
+     repayment_method, guarantee_type";
+
+fn product_view(r: &AnyRow) -> Result<ProductView, ServiceError> {
+    Ok(ProductView {
+        id: sql::text(r, "id")?,
+        code: sql::text(r, "code")?,
+        name_zh: sql::text(r, "name_zh")?,
+        name_en: sql::text(r, "name_en")?,
+        summary_zh: sql::text(r, "summary_zh")?,
+        summary_en: sql::text(r, "summary_en")?,
+        min_amount: sql::fen(r, "min_amount_fen")?,
+        max_amount: sql::fen(r, "max_amount_fen")?,
+        min_term_months: sql::uint(r, "min_term_months")?,
+        max_term_months: sql::uint(r, "max_term_months")?,
+        rate: sql::rate(r, "annual_rate_bp")?,
+        method: sql::method(r, "repayment_method")?,
+        guarantee_type: sql::text(r, "guarantee_type")?,
+    })
+}
+
+pub(crate) fn terms_of(p: &ProductView) -> ProductTerms {
+    ProductTerms {
+        min_amount: p.min_amount,
+        max_amount: p.max_amount,
+        min_term_months: p.min_term_months,
+        max_term_months: p.max_term_months,
+        rate: p.rate,
+        method: p.method,
+    }
+}
+
+/// The columns [`summary_of`] reads; join `applications a`, `products p`,
+/// `customers c` and `staff_users u` (the officer).
+pub(crate) const SUMMARY_COLUMNS: &str = "a.id, p.name_zh AS product_name_zh, \
+     p.name_en AS product_name_en, a.amount_fen, a.term_months, a.status, a.submitted_at, \
+     c.name AS customer_name, u.display_name AS officer_name, a.version";
+
+pub(crate) const SUMMARY_JOINS: &str = "FROM applications a \
+     JOIN products p ON p.id = a.product_id \
+     JOIN customers c ON c.id = a.customer_id \
+     JOIN staff_users u ON u.id = a.officer_id";
+
+pub(crate) fn summary_of(r: &AnyRow) -> Result<ApplicationSummary, ServiceError> {
+    Ok(ApplicationSummary {
+        id: sql::text(r, "id")?,
+        product_name_zh: sql::text(r, "product_name_zh")?,
+        product_name_en: sql::text(r, "product_name_en")?,
+        amount: sql::fen(r, "amount_fen")?,
+        term_months: sql::uint(r, "term_months")?,
+        status: sql::status(r, "status")?,
+        submitted_at: sql::int(r, "submitted_at")?,
+        customer_name: sql::text(r, "customer_name")?,
+        officer_name: sql::text(r, "officer_name")?,
+        version: sql::int(r, "version")?,
+    })
+}
+
+/// Every application of one customer, newest first.
+pub(crate) async fn summaries_of_customer(
+    db: &Db,
+    customer_id: &str,
+) -> Result<Vec<ApplicationSummary>, ServiceError> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE a.customer_id = $1 \
+         ORDER BY a.submitted_at DESC, a.id DESC"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(customer_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(summary_of).collect()
+}
+
+/// A product with the bank it belongs to.
+pub(crate) async fn load_product(
+    db: &Db,
+    id: &str,
+) -> Result<(ProductView, String, bool), ServiceError> {
+    let sql = format!("SELECT {PRODUCT_COLUMNS}, active FROM products WHERE id = $1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    Ok((
+        product_view(&r)?,
+        sql::text(&r, "bank_id")?,
+        sql::int(&r, "active")? == 1,
+    ))
+}
+
+impl Services {
+    /// The active products of a bank in display order; `None` means the
+    /// first bank (the one the public site shows).
+    pub async fn list_products(
+        &self,
+        bank_id: Option<&str>,
+    ) -> Result<Vec<ProductView>, ServiceError> {
+        let bank_id = match bank_id {
+            Some(b) => b.to_string(),
+            None => {
+                let first = sqlx::query(
+                    "SELECT id FROM organisations WHERE kind = 'bank' ORDER BY code LIMIT 1",
+                )
+                .fetch_optional(&self.db.pool)
+                .await?;
+                match first {
+                    Some(r) => sql::text(&r, "id")?,
+                    None => return Ok(Vec::new()),
+                }
+            }
+        };
+        let sql = format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products WHERE bank_id = $1 AND active = 1 \
+             ORDER BY sort_order, code"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(bank_id)
+            .fetch_all(&self.db.pool)
+            .await?;
+        rows.iter().map(product_view).collect()
+    }
+
+    /// One product, active or not.
+    pub async fn product(&self, id: &str) -> Result<ProductView, ServiceError> {
+        Ok(load_product(&self.db, id).await?.0)
+    }
+
+    /// Submits an application with its credit-inquiry consent and assigns
+    /// it to the customer's officer. Posting the same form twice returns the
+    /// first application's id.
+    pub async fn submit_application(
+        &self,
+        c: &CustomerActor,
+        a: NewApplication,
+    ) -> Result<String, ServiceError> {
+        let key = a.idempotency_key.trim().to_string();
+        if key.is_empty() || key.len() > 100 {
+            return Err(ServiceError::invalid("idempotency_key_invalid"));
+        }
+        let purpose = a.purpose.trim().to_string();
+        if let Some(existing) = self.same_submission(c, &a, &purpose, &key).await? {
+            return Ok(existing);
+        }
+        let (product, product_bank, active) = load_product(&self.db, &a.product_id).await?;
+        if product_bank != c.bank_id || !active {
+            return Err(ServiceError::NotFound);
+        }
+        let request = ApplicationRequest {
+            amount: a.amount,
+            term_months: a.term_months,
+            purpose: purpose.clone(),
+            consent: a.consent,
+        };
+        request.validate(&terms_of(&product))?;
+
+        let customer = sqlx::query(
+            "SELECT c.branch_id, c.officer_id, b.path FROM customers c \
+             JOIN organisations b ON b.id = c.branch_id WHERE c.id = $1",
+        )
+        .bind(&c.customer_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
+        let branch_id = sql::text(&customer, "branch_id")?;
+        let branch_path = sql::text(&customer, "path")?;
+        let officer_id = self
+            .pick_officer(
+                sql::opt_text(&customer, "officer_id")?,
+                &branch_path,
+                &c.bank_id,
+            )
+            .await?;
+
+        let now = self.now();
+        let today = self.today();
+        let id = new_id();
+        let mut tx = self.db.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO applications (id, bank_id, branch_id, customer_id, product_id, amount_fen, \
+               term_months, purpose, status, officer_id, idempotency_key, submitted_at, \
+               submitted_on, decided_at, version, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $12, NULL, 1, $11)",
+        )
+        .bind(&id)
+        .bind(&c.bank_id)
+        .bind(&branch_id)
+        .bind(&c.customer_id)
+        .bind(&product.id)
+        .bind(a.amount.get())
+        .bind(i64::from(a.term_months))
+        .bind(&purpose)
+        .bind(&officer_id)
+        .bind(&key)
+        .bind(now)
+        .bind(today.to_string())
+        .execute(&mut *tx)
+        .await;
+        if let Err(err) = inserted {
+            // A concurrent post with the same key won the race.
+            drop(tx);
+            if let Some(existing) = self.same_submission(c, &a, &purpose, &key).await? {
+                return Ok(existing);
+            }
+            return Err(err.into());
+        }
+        sqlx::query(
+            "INSERT INTO bureau_consents (id, customer_id, application_id, consent_version, \
+               granted_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(new_id())
+        .bind(&c.customer_id)
+        .bind(&id)
+        .bind(CONSENT_VERSION)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::customer(c, now, "application.submitted", "application", &id)
+                .org(branch_id)
+                .after(json!({
+                    "status": ApplicationStatus::Submitted.as_str(),
+                    "product": product.code,
+                    "amount_fen": a.amount.get(),
+                    "term_months": a.term_months,
+                    "officer_id": officer_id,
+                    "consent_version": CONSENT_VERSION,
+                })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The id of an application already made with this key, when its content
+    /// is the same; `Duplicate` when the key was used for something else.
+    async fn same_submission(
+        &self,
+        c: &CustomerActor,
+        a: &NewApplication,
+        purpose: &str,
+        key: &str,
+    ) -> Result<Option<String>, ServiceError> {
+        let Some(r) = sqlx::query(
+            "SELECT id, customer_id, product_id, amount_fen, term_months, purpose \
+             FROM applications WHERE idempotency_key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.db.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let same = sql::text(&r, "customer_id")? == c.customer_id
+            && sql::text(&r, "product_id")? == a.product_id
+            && sql::int(&r, "amount_fen")? == a.amount.get()
+            && sql::int(&r, "term_months")? == i64::from(a.term_months)
+            && sql::text(&r, "purpose")? == purpose;
+        if same {
+            Ok(Some(sql::text(&r, "id")?))
+        } else {
+            Err(ServiceError::Duplicate)
+        }
+    }
+
+    /// The customer's own officer (管户) when active, else the officer of the
+    /// branch with the fewest open applications, else any in the bank.
+    async fn pick_officer(
+        &self,
+        own: Option<String>,
+        branch_path: &str,
+        bank_id: &str,
+    ) -> Result<String, ServiceError> {
+        if let Some(own) = own {
+            let active = sqlx::query(
+                "SELECT u.id FROM staff_users u JOIN staff_roles r ON r.user_id = u.id \
+                 WHERE u.id = $1 AND u.active = 1 AND r.role = 'officer'",
+            )
+            .bind(&own)
+            .fetch_optional(&self.db.pool)
+            .await?;
+            if active.is_some() {
+                return Ok(own);
+            }
+        }
+        let bank_path = sqlx::query("SELECT path FROM organisations WHERE id = $1")
+            .bind(bank_id)
+            .fetch_one(&self.db.pool)
+            .await
+            .map_err(|e| ServiceError::internal("bank of customer", e))?;
+        let bank_path = sql::text(&bank_path, "path")?;
+        for scope in [branch_path, bank_path.as_str()] {
+            let r = sqlx::query(
+                "SELECT u.id, (SELECT COUNT(*) FROM applications a WHERE a.officer_id = u.id \
+                               AND a.status IN ('submitted', 'investigated')) AS open_count \
+                 FROM staff_users u \
+                 JOIN staff_roles r ON r.user_id = u.id AND r.role = 'officer' \
+                 JOIN organisations o ON o.id = u.org_id \
+                 WHERE u.active = 1 AND o.path LIKE $1 \
+                 ORDER BY open_count, u.username LIMIT 1",
+            )
+            .bind(sql::under(scope))
+            .fetch_optional(&self.db.pool)
+            .await?;
+            if let Some(r) = r {
+                return sql::text(&r, "id");
+            }
+        }
+        Err(ServiceError::invalid("no_officer_available"))
+    }
+
+    /// The customer's applications, newest first.
+    pub async fn my_applications(
+        &self,
+        c: &CustomerActor,
+    ) -> Result<Vec<ApplicationSummary>, ServiceError> {
+        summaries_of_customer(&self.db, &c.customer_id).await
+    }
+
+    /// One of the customer's applications with its progress; `NotFound` for
+    /// anyone else's.
+    pub async fn my_application(
+        &self,
+        c: &CustomerActor,
+        id: &str,
+    ) -> Result<CustomerApplicationView, ServiceError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, a.purpose {SUMMARY_JOINS} \
+             WHERE a.id = $1 AND a.customer_id = $2"
+        );
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(&c.customer_id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let summary = summary_of(&r)?;
+        let mut timeline = vec![TimelineEvent {
+            at: summary.submitted_at,
+            kind: "submitted".to_string(),
+            actor_name: summary.customer_name.clone(),
+        }];
+        timeline.extend(progress_events(&self.db, id).await?);
+        let loan_id = loan_of_application(&self.db, id).await?;
+        Ok(CustomerApplicationView {
+            summary,
+            purpose: sql::text(&r, "purpose")?,
+            timeline,
+            loan_id,
+        })
+    }
+}
+
+/// Investigation and decision events of an application, in order.
+pub(crate) async fn progress_events(
+    db: &Db,
+    application_id: &str,
+) -> Result<Vec<TimelineEvent>, ServiceError> {
+    let mut events = Vec::new();
+    if let Some(r) = sqlx::query(
+        "SELECT i.created_at, u.display_name FROM investigations i \
+         JOIN staff_users u ON u.id = i.investigator_id WHERE i.application_id = $1",
+    )
+    .bind(application_id)
+    .fetch_optional(&db.pool)
+    .await?
+    {
+        events.push(TimelineEvent {
+            at: sql::int(&r, "created_at")?,
+            kind: "investigated".to_string(),
+            actor_name: sql::text(&r, "display_name")?,
+        });
+    }
+    if let Some(r) = sqlx::query(
+        "SELECT ap.created_at, ap.decision, u.display_name FROM approvals ap \
+         JOIN staff_users u ON u.id = ap.approver_id WHERE ap.application_id = $1",
+    )
+    .bind(application_id)
+    .fetch_optional(&db.pool)
+    .await?
+    {
+        let kind = match sql::decision(&r, "decision")? {
+            domain::application::Decision::Approve => "approved",
+            domain::application::Decision::Reject => "rejected",
+        };
+        events.push(TimelineEvent {
+            at: sql::int(&r, "created_at")?,
+            kind: kind.to_string(),
+            actor_name: sql::text(&r, "display_name")?,
+        });
+    }
+    Ok(events)
+}
+
+pub(crate) async fn loan_of_application(
+    db: &Db,
+    application_id: &str,
+) -> Result<Option<String>, ServiceError> {
+    let r = sqlx::query("SELECT id FROM loans WHERE application_id = $1")
+        .bind(application_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    r.map(|r| sql::text(&r, "id")).transpose()
+}

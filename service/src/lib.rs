@@ -1,0 +1,126 @@
+//! Puhui's use cases and all of its SQL.
+//!
+//! The app's server functions and the REST API hold one [`Services`] and call
+//! its methods with the caller's identity ([`auth::StaffActor`] or
+//! [`auth::CustomerActor`]). Every method checks the role and the
+//! organisation scope itself, runs the domain rules, writes in one
+//! transaction and appends to the hash-chained audit log in that same
+//! transaction. The SQL is portable between SQLite and PostgreSQL through
+//! sqlx's `Any` driver (see `docs/architecture.md`, "Data").
+
+pub mod audit;
+pub mod auth;
+pub mod dashboard;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod lending;
+pub mod loans;
+pub mod session_store;
+pub mod sms;
+pub mod workbench;
+
+mod sql;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use db::{Backend, Clock, Db, FixedClock, SystemClock};
+pub use error::ServiceError;
+pub use sms::{DevSmsProvider, SmsProvider};
+
+/// Results of the use cases.
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Tunable limits of the use cases. The defaults suit production.
+#[derive(Clone)]
+pub struct ServiceConfig {
+    /// How long a one-time code stays valid.
+    pub otp_ttl_secs: i64,
+    /// The shortest wait between two codes sent to one phone.
+    pub otp_resend_secs: i64,
+    /// Codes one phone may receive in 24 hours.
+    pub otp_max_per_day: i64,
+    /// Wrong guesses allowed against one code.
+    pub otp_max_attempts: i64,
+    /// Consecutive wrong passwords that lock a staff account.
+    pub lockout_threshold: i64,
+    /// How long a locked staff account stays locked.
+    pub lockout_minutes: i64,
+    /// Pepper mixed into the hash of every one-time code.
+    pub otp_secret: String,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            otp_ttl_secs: 300,
+            otp_resend_secs: 60,
+            otp_max_per_day: 10,
+            otp_max_attempts: 5,
+            lockout_threshold: 5,
+            lockout_minutes: 15,
+            otp_secret: "puhui-development-otp-pepper".to_string(),
+        }
+    }
+}
+
+impl fmt::Debug for ServiceConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceConfig")
+            .field("otp_ttl_secs", &self.otp_ttl_secs)
+            .field("otp_resend_secs", &self.otp_resend_secs)
+            .field("otp_max_per_day", &self.otp_max_per_day)
+            .field("otp_max_attempts", &self.otp_max_attempts)
+            .field("lockout_threshold", &self.lockout_threshold)
+            .field("lockout_minutes", &self.lockout_minutes)
+            .field("otp_secret", &"***")
+            .finish()
+    }
+}
+
+/// The facade the app and the server hold: the database, the providers, the
+/// clock and the limits. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Db,
+    pub sms: Arc<dyn SmsProvider>,
+    pub clock: Arc<dyn Clock>,
+    pub config: ServiceConfig,
+}
+
+impl Services {
+    pub fn new(
+        db: Db,
+        sms: Arc<dyn SmsProvider>,
+        clock: Arc<dyn Clock>,
+        config: ServiceConfig,
+    ) -> Self {
+        Services {
+            db,
+            sms,
+            clock,
+            config,
+        }
+    }
+
+    /// Now, in epoch milliseconds, from the injected clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_millis()
+    }
+
+    /// Today's business date in China.
+    pub fn today(&self) -> domain::date::Date {
+        domain::date::Date::from_epoch_millis(self.now(), domain::date::CHINA_UTC_OFFSET_MINUTES)
+    }
+}
+
+impl fmt::Debug for Services {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Services")
+            .field("backend", &self.db.backend)
+            .field("sms", &self.sms.name())
+            .field("config", &self.config)
+            .finish()
+    }
+}

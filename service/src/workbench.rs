@@ -1,0 +1,646 @@
+//! Staff work on applications: the task inbox, the application file, the
+//! on-site investigation (下户调查), the approval decision (审批) that books
+//! the loan, and the customer portrait (客户画像).
+//!
+//! Every write starts its transaction with the guarded update of the
+//! application (`… WHERE id = $1 AND version = $2 AND status = …`), so two
+//! people acting on the same application at once cannot both succeed, on
+//! SQLite or PostgreSQL.
+
+use std::collections::HashSet;
+
+use domain::application::{
+    check_separation, transition, ApplicationAction, ApplicationStatus, Decision,
+};
+use domain::date::Date;
+use domain::identity::{mask_id_number, mask_phone};
+use domain::money::Fen;
+use domain::org::Role;
+use domain::schedule::build_schedule;
+pub use domain::view::{
+    ApprovalView, HouseholdMember, HouseholdView, InvestigationView, Portrait,
+    StaffApplicationView, TaskItem,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::any::AnyRow;
+
+use crate::audit::{self, NewAuditEntry};
+use crate::auth::StaffActor;
+use crate::db::new_id;
+use crate::error::ServiceError;
+use crate::lending::{load_product, loan_of_application, summaries_of_customer};
+use crate::loans::loans_of_customer;
+use crate::sql::{self, Val};
+use crate::Services;
+
+/// What the investigator found on the visit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvestigationInput {
+    pub visited_on: Date,
+    pub household_income: Fen,
+    pub household_assets: Fen,
+    pub household_debts: Fen,
+    /// 1 to 2,000 characters.
+    pub findings: String,
+    pub recommendation: Decision,
+    pub recommended_amount: Fen,
+}
+
+const MAX_FINDINGS: usize = 2000;
+const MAX_COMMENT: usize = 1000;
+const MAX_TASKS: i64 = 200;
+
+const TASK_SELECT: &str = "SELECT a.id, c.name AS customer_name, c.id_number, \
+     p.name_zh AS product_name_zh, p.name_en AS product_name_en, a.amount_fen, a.term_months, \
+     a.status, a.submitted_at, b.name AS branch_name \
+     FROM applications a \
+     JOIN customers c ON c.id = a.customer_id \
+     JOIN products p ON p.id = a.product_id \
+     JOIN organisations b ON b.id = a.branch_id";
+
+fn task_of(r: &AnyRow, kind: &str) -> Result<TaskItem, ServiceError> {
+    Ok(TaskItem {
+        application_id: sql::text(r, "id")?,
+        kind: kind.to_string(),
+        customer_name: sql::text(r, "customer_name")?,
+        id_number_masked: mask_id_number(&sql::text(r, "id_number")?),
+        product_name_zh: sql::text(r, "product_name_zh")?,
+        product_name_en: sql::text(r, "product_name_en")?,
+        amount: sql::fen(r, "amount_fen")?,
+        term_months: sql::uint(r, "term_months")?,
+        status: sql::status(r, "status")?,
+        submitted_at: sql::int(r, "submitted_at")?,
+        branch_name: sql::text(r, "branch_name")?,
+    })
+}
+
+/// The facts of an application that permissions and transitions depend on.
+struct AppFacts {
+    status: ApplicationStatus,
+    officer_id: String,
+    branch_id: String,
+    branch_path: String,
+    customer_id: String,
+    product_id: String,
+    bank_id: String,
+    amount: Fen,
+    term_months: u32,
+    investigator_id: Option<String>,
+}
+
+impl Services {
+    /// The staff member's to-do list: applications to investigate (their own
+    /// as officer; any in scope as investigator) and, for approvers,
+    /// investigated applications in scope that they neither own nor
+    /// investigated.
+    pub async fn tasks(&self, s: &StaffActor) -> Result<Vec<TaskItem>, ServiceError> {
+        let mut tasks = Vec::new();
+        if s.has(Role::Officer) {
+            let sql = format!(
+                "{TASK_SELECT} WHERE a.status = 'submitted' AND a.officer_id = $1 \
+                 ORDER BY a.submitted_at LIMIT $2"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&s.user_id)
+                .bind(MAX_TASKS)
+                .fetch_all(&self.db.pool)
+                .await?;
+            for r in &rows {
+                tasks.push(task_of(r, "investigate")?);
+            }
+        }
+        if s.has(Role::Investigator) {
+            let sql = format!(
+                "{TASK_SELECT} WHERE a.status = 'submitted' AND b.path LIKE $1 \
+                 AND a.officer_id <> $2 ORDER BY a.submitted_at LIMIT $3"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(sql::under(&s.org_path))
+                .bind(&s.user_id)
+                .bind(MAX_TASKS)
+                .fetch_all(&self.db.pool)
+                .await?;
+            for r in &rows {
+                tasks.push(task_of(r, "investigate")?);
+            }
+        }
+        if s.has(Role::Approver) {
+            let sql = format!(
+                "{TASK_SELECT} WHERE a.status = 'investigated' AND b.path LIKE $1 \
+                 AND a.officer_id <> $2 \
+                 AND NOT EXISTS (SELECT 1 FROM investigations i \
+                                 WHERE i.application_id = a.id AND i.investigator_id = $2) \
+                 ORDER BY a.submitted_at LIMIT $3"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(sql::under(&s.org_path))
+                .bind(&s.user_id)
+                .bind(MAX_TASKS)
+                .fetch_all(&self.db.pool)
+                .await?;
+            for r in &rows {
+                tasks.push(task_of(r, "approve")?);
+            }
+        }
+        let mut seen = HashSet::new();
+        tasks.retain(|t| seen.insert(t.application_id.clone()));
+        tasks.sort_by(|a, b| {
+            a.submitted_at
+                .cmp(&b.submitted_at)
+                .then(a.application_id.cmp(&b.application_id))
+        });
+        Ok(tasks)
+    }
+
+    async fn facts(&self, id: &str) -> Result<AppFacts, ServiceError> {
+        let r = sqlx::query(
+            "SELECT a.status, a.officer_id, a.branch_id, b.path, a.customer_id, \
+                    a.product_id, a.bank_id, a.amount_fen, a.term_months, i.investigator_id \
+             FROM applications a JOIN organisations b ON b.id = a.branch_id \
+             LEFT JOIN investigations i ON i.application_id = a.id \
+             WHERE a.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+        Ok(AppFacts {
+            status: sql::status(&r, "status")?,
+            officer_id: sql::text(&r, "officer_id")?,
+            branch_id: sql::text(&r, "branch_id")?,
+            branch_path: sql::text(&r, "path")?,
+            customer_id: sql::text(&r, "customer_id")?,
+            product_id: sql::text(&r, "product_id")?,
+            bank_id: sql::text(&r, "bank_id")?,
+            amount: sql::fen(&r, "amount_fen")?,
+            term_months: sql::uint(&r, "term_months")?,
+            investigator_id: sql::opt_text(&r, "investigator_id")?,
+        })
+    }
+
+    /// Why an approver may not decide this application, if they may not.
+    fn decide_blocked(s: &StaffActor, f: &AppFacts) -> Option<&'static str> {
+        let investigator = f.investigator_id.as_deref().unwrap_or("");
+        check_separation(&s.user_id, &f.officer_id, investigator)
+            .err()
+            .map(|_| "self_approval")
+    }
+
+    /// The application file as staff see it, PFI masked; `Forbidden`
+    /// outside the user's organisation scope.
+    pub async fn application_for_staff(
+        &self,
+        s: &StaffActor,
+        id: &str,
+    ) -> Result<StaffApplicationView, ServiceError> {
+        let f = self.facts(id).await?;
+        if !s.covers(&f.branch_path) {
+            return Err(ServiceError::Forbidden);
+        }
+        let r = sqlx::query(
+            "SELECT a.id, a.customer_id, c.name AS customer_name, c.id_number, c.phone, \
+                    p.name_zh, p.name_en, a.amount_fen, a.term_months, p.annual_rate_bp, \
+                    p.repayment_method, a.purpose, a.status, a.version, a.officer_id, \
+                    u.display_name AS officer_name, b.name AS branch_name, a.submitted_at, \
+                    (SELECT MIN(bc.granted_at) FROM bureau_consents bc \
+                     WHERE bc.application_id = a.id) AS consent_at \
+             FROM applications a \
+             JOIN customers c ON c.id = a.customer_id \
+             JOIN products p ON p.id = a.product_id \
+             JOIN staff_users u ON u.id = a.officer_id \
+             JOIN organisations b ON b.id = a.branch_id \
+             WHERE a.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.db.pool)
+        .await?;
+        let investigation = sqlx::query(
+            "SELECT u.display_name, i.visited_on, i.household_income_fen, i.household_assets_fen, \
+                    i.household_debts_fen, i.findings, i.recommendation, i.recommended_amount_fen, \
+                    i.created_at \
+             FROM investigations i JOIN staff_users u ON u.id = i.investigator_id \
+             WHERE i.application_id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .map(|i| -> Result<InvestigationView, ServiceError> {
+            Ok(InvestigationView {
+                investigator_name: sql::text(&i, "display_name")?,
+                visited_on: sql::date(&i, "visited_on")?,
+                household_income: sql::fen(&i, "household_income_fen")?,
+                household_assets: sql::fen(&i, "household_assets_fen")?,
+                household_debts: sql::fen(&i, "household_debts_fen")?,
+                findings: sql::text(&i, "findings")?,
+                recommendation: sql::decision(&i, "recommendation")?,
+                recommended_amount: sql::fen(&i, "recommended_amount_fen")?,
+                created_at: sql::int(&i, "created_at")?,
+            })
+        })
+        .transpose()?;
+        let approval = sqlx::query(
+            "SELECT u.display_name, ap.decision, ap.comment, ap.created_at \
+             FROM approvals ap JOIN staff_users u ON u.id = ap.approver_id \
+             WHERE ap.application_id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .map(|a| -> Result<ApprovalView, ServiceError> {
+            Ok(ApprovalView {
+                approver_name: sql::text(&a, "display_name")?,
+                decision: sql::decision(&a, "decision")?,
+                comment: sql::text(&a, "comment")?,
+                created_at: sql::int(&a, "created_at")?,
+            })
+        })
+        .transpose()?;
+        let loan_id = loan_of_application(&self.db, id).await?;
+        let can_investigate = f.status == ApplicationStatus::Submitted
+            && s.has_any(&[Role::Officer, Role::Investigator]);
+        // Only an approver facing an investigated application gets a reason;
+        // everyone else simply has no decision to make.
+        let decides = f.status == ApplicationStatus::Investigated && s.has(Role::Approver);
+        let blocked = if decides {
+            Self::decide_blocked(s, &f)
+        } else {
+            None
+        };
+        let can_decide = decides && blocked.is_none();
+        Ok(StaffApplicationView {
+            id: sql::text(&r, "id")?,
+            customer_id: sql::text(&r, "customer_id")?,
+            customer_name: sql::text(&r, "customer_name")?,
+            id_number_masked: mask_id_number(&sql::text(&r, "id_number")?),
+            phone_masked: mask_phone(&sql::text(&r, "phone")?),
+            product_name_zh: sql::text(&r, "name_zh")?,
+            product_name_en: sql::text(&r, "name_en")?,
+            amount: sql::fen(&r, "amount_fen")?,
+            term_months: sql::uint(&r, "term_months")?,
+            rate: sql::rate(&r, "annual_rate_bp")?,
+            method: sql::method(&r, "repayment_method")?,
+            purpose: sql::text(&r, "purpose")?,
+            status: sql::status(&r, "status")?,
+            version: sql::int(&r, "version")?,
+            officer_id: sql::text(&r, "officer_id")?,
+            officer_name: sql::text(&r, "officer_name")?,
+            branch_name: sql::text(&r, "branch_name")?,
+            submitted_at: sql::int(&r, "submitted_at")?,
+            consent_at: sql::opt_int(&r, "consent_at")?,
+            investigation,
+            approval,
+            loan_id,
+            can_investigate,
+            can_decide,
+            decide_blocked_reason: blocked.map(str::to_string),
+        })
+    }
+
+    /// Records the on-site investigation and moves the application to
+    /// "investigated".
+    pub async fn record_investigation(
+        &self,
+        s: &StaffActor,
+        id: &str,
+        expected_version: i64,
+        i: InvestigationInput,
+    ) -> Result<(), ServiceError> {
+        if !s.has_any(&[Role::Officer, Role::Investigator]) {
+            return Err(ServiceError::Forbidden);
+        }
+        let f = self.facts(id).await?;
+        if !s.covers(&f.branch_path) {
+            return Err(ServiceError::Forbidden);
+        }
+        let findings = i.findings.trim().to_string();
+        let length = findings.chars().count();
+        if length == 0 {
+            return Err(ServiceError::invalid("findings_missing"));
+        }
+        if length > MAX_FINDINGS {
+            return Err(ServiceError::Validation {
+                code: "findings_too_long",
+                params: vec![("max", MAX_FINDINGS.to_string())],
+            });
+        }
+        let amounts = [
+            i.household_income,
+            i.household_assets,
+            i.household_debts,
+            i.recommended_amount,
+        ];
+        if amounts.iter().any(|a| a.get() < 0) {
+            return Err(ServiceError::invalid("money_negative"));
+        }
+        if i.visited_on > self.today() {
+            return Err(ServiceError::invalid("visited_on_future"));
+        }
+        let next = transition(f.status, ApplicationAction::RecordInvestigation)?;
+        let now = self.now();
+
+        let mut tx = self.db.pool.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE applications SET status = $3, version = version + 1, updated_at = $4 \
+             WHERE id = $1 AND version = $2 AND status = 'submitted'",
+        )
+        .bind(id)
+        .bind(expected_version)
+        .bind(next.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Err(ServiceError::StaleState);
+        }
+        sqlx::query(
+            "INSERT INTO investigations (id, application_id, investigator_id, visited_on, \
+               household_income_fen, household_assets_fen, household_debts_fen, findings, \
+               recommendation, recommended_amount_fen, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(new_id())
+        .bind(id)
+        .bind(&s.user_id)
+        .bind(i.visited_on.to_string())
+        .bind(i.household_income.get())
+        .bind(i.household_assets.get())
+        .bind(i.household_debts.get())
+        .bind(&findings)
+        .bind(i.recommendation.as_str())
+        .bind(i.recommended_amount.get())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::staff(s, now, "application.investigated", "application", id)
+                .org(f.branch_id.clone())
+                .before(json!({ "status": f.status.as_str(), "version": expected_version }))
+                .after(json!({
+                    "status": next.as_str(),
+                    "version": expected_version + 1,
+                    "visited_on": i.visited_on.to_string(),
+                    "recommendation": i.recommendation.as_str(),
+                    "recommended_amount_fen": i.recommended_amount.get(),
+                })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Approves or rejects an investigated application. Approval books the
+    /// loan and its schedule in the same transaction and returns its id.
+    pub async fn decide(
+        &self,
+        s: &StaffActor,
+        id: &str,
+        expected_version: i64,
+        decision: Decision,
+        comment: String,
+    ) -> Result<Option<String>, ServiceError> {
+        if !s.has(Role::Approver) {
+            return Err(ServiceError::Forbidden);
+        }
+        let f = self.facts(id).await?;
+        if !s.covers(&f.branch_path) {
+            return Err(ServiceError::Forbidden);
+        }
+        let next = transition(f.status, ApplicationAction::Decide(decision))?;
+        let investigator = f.investigator_id.clone().ok_or(ServiceError::StaleState)?;
+        check_separation(&s.user_id, &f.officer_id, &investigator)?;
+        let comment = comment.trim().to_string();
+        if comment.chars().count() > MAX_COMMENT {
+            return Err(ServiceError::Validation {
+                code: "comment_too_long",
+                params: vec![("max", MAX_COMMENT.to_string())],
+            });
+        }
+        let now = self.now();
+        let today = self.today();
+        // The schedule is pure: work it out before taking any lock.
+        let booking = if decision == Decision::Approve {
+            let (product, _, _) = load_product(&self.db, &f.product_id).await?;
+            let schedule =
+                build_schedule(product.method, f.amount, product.rate, f.term_months, today)?;
+            let maturity = schedule.last().map_or(today, |i| i.due_date);
+            Some((product, schedule, maturity))
+        } else {
+            None
+        };
+
+        let mut tx = self.db.pool.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE applications SET status = $3, version = version + 1, decided_at = $4, \
+               updated_at = $4 \
+             WHERE id = $1 AND version = $2 AND status = 'investigated'",
+        )
+        .bind(id)
+        .bind(expected_version)
+        .bind(next.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Err(ServiceError::StaleState);
+        }
+        sqlx::query(
+            "INSERT INTO approvals (id, application_id, approver_id, decision, comment, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(new_id())
+        .bind(id)
+        .bind(&s.user_id)
+        .bind(decision.as_str())
+        .bind(&comment)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let action = match decision {
+            Decision::Approve => "application.approved",
+            Decision::Reject => "application.rejected",
+        };
+        let mut loan_id = None;
+        if let Some((product, schedule, maturity)) = booking {
+            let lid = new_id();
+            sqlx::query(
+                "INSERT INTO loans (id, application_id, bank_id, branch_id, customer_id, \
+                   product_id, principal_fen, annual_rate_bp, term_months, repayment_method, \
+                   start_date, maturity_date, outstanding_principal_fen, status, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $7, 'active', $13)",
+            )
+            .bind(&lid)
+            .bind(id)
+            .bind(&f.bank_id)
+            .bind(&f.branch_id)
+            .bind(&f.customer_id)
+            .bind(&f.product_id)
+            .bind(f.amount.get())
+            .bind(i64::from(product.rate.bp()))
+            .bind(i64::from(f.term_months))
+            .bind(product.method.as_str())
+            .bind(today.to_string())
+            .bind(maturity.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let rows: Vec<Vec<Val>> = schedule
+                .iter()
+                .map(|i| {
+                    vec![
+                        Val::from(lid.as_str()),
+                        Val::from(i.n),
+                        Val::from(i.due_date.to_string()),
+                        Val::from(i.principal),
+                        Val::from(i.interest),
+                        Val::from(i.payment),
+                        Val::from(i.balance),
+                    ]
+                })
+                .collect();
+            sql::insert_rows(&mut tx, "loan_schedule", &SCHEDULE_COLUMNS, &rows).await?;
+            audit::append(
+                &mut tx,
+                NewAuditEntry::staff(s, now, "loan.created", "loan", &lid)
+                    .org(f.branch_id.clone())
+                    .after(json!({
+                        "application_id": id,
+                        "principal_fen": f.amount.get(),
+                        "annual_rate_bp": product.rate.bp(),
+                        "term_months": f.term_months,
+                        "method": product.method.as_str(),
+                        "start_date": today.to_string(),
+                        "maturity_date": maturity.to_string(),
+                    })),
+            )
+            .await?;
+            loan_id = Some(lid);
+        }
+        audit::append(
+            &mut tx,
+            NewAuditEntry::staff(s, now, action, "application", id)
+                .org(f.branch_id.clone())
+                .before(json!({ "status": f.status.as_str(), "version": expected_version }))
+                .after(json!({
+                    "status": next.as_str(),
+                    "version": expected_version + 1,
+                    "comment": comment,
+                    "loan_id": loan_id,
+                })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(loan_id)
+    }
+
+    /// The customer 360 view. Looking at a customer's personal information
+    /// is itself audited.
+    pub async fn portrait(
+        &self,
+        s: &StaffActor,
+        customer_id: &str,
+    ) -> Result<Portrait, ServiceError> {
+        let c = sqlx::query(
+            "SELECT c.id, c.name, c.gender, c.birth_date, c.id_number, c.phone, c.occupation, \
+                    c.household_id, c.branch_id, b.name AS branch_name, b.path, \
+                    u.display_name AS officer_name \
+             FROM customers c JOIN organisations b ON b.id = c.branch_id \
+             LEFT JOIN staff_users u ON u.id = c.officer_id WHERE c.id = $1",
+        )
+        .bind(customer_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+        if !s.covers(&sql::text(&c, "path")?) {
+            return Err(ServiceError::Forbidden);
+        }
+        let today = self.today();
+        let household = match sql::opt_text(&c, "household_id")? {
+            Some(hid) => self.household(&hid, today).await?,
+            None => None,
+        };
+        let portrait = Portrait {
+            customer_id: sql::text(&c, "id")?,
+            name: sql::text(&c, "name")?,
+            gender: sql::gender(&c, "gender")?,
+            age: sql::age(sql::date(&c, "birth_date")?, today),
+            id_number_masked: mask_id_number(&sql::text(&c, "id_number")?),
+            phone_masked: mask_phone(&sql::text(&c, "phone")?),
+            occupation: sql::text(&c, "occupation")?,
+            branch_name: sql::text(&c, "branch_name")?,
+            officer_name: sql::opt_text(&c, "officer_name")?,
+            household,
+            applications: summaries_of_customer(&self.db, customer_id).await?,
+            loans: loans_of_customer(&self.db, customer_id, today).await?,
+        };
+        let mut tx = self.db.pool.begin().await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::staff(s, self.now(), "customer.viewed", "customer", customer_id)
+                .org(sql::text(&c, "branch_id")?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(portrait)
+    }
+
+    async fn household(
+        &self,
+        id: &str,
+        today: Date,
+    ) -> Result<Option<HouseholdView>, ServiceError> {
+        let Some(h) = sqlx::query(
+            "SELECT h.head_name, h.address, h.members, h.annual_income_fen, h.land_area_mu_x10, \
+                    h.main_business, v.name AS village, v.township \
+             FROM households h JOIN villages v ON v.id = h.village_id WHERE h.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let members = sqlx::query(
+            "SELECT name, relation_to_head, birth_date FROM customers WHERE household_id = $1 \
+             ORDER BY birth_date, name",
+        )
+        .bind(id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut member_list = members
+            .iter()
+            .map(|m| {
+                Ok(HouseholdMember {
+                    name: sql::text(m, "name")?,
+                    relation: sql::text(m, "relation_to_head")?,
+                    age: sql::age(sql::date(m, "birth_date")?, today),
+                })
+            })
+            .collect::<Result<Vec<_>, ServiceError>>()?;
+        member_list.sort_by_key(|m| (m.relation != "head", std::cmp::Reverse(m.age)));
+        Ok(Some(HouseholdView {
+            village: sql::text(&h, "village")?,
+            township: sql::text(&h, "township")?,
+            address: sql::text(&h, "address")?,
+            head_name: sql::text(&h, "head_name")?,
+            members: sql::uint(&h, "members")?,
+            annual_income: sql::fen(&h, "annual_income_fen")?,
+            land_area_mu_x10: sql::uint(&h, "land_area_mu_x10")?,
+            main_business: sql::text(&h, "main_business")?,
+            member_list,
+        }))
+    }
+}
+
+pub(crate) const SCHEDULE_COLUMNS: [&str; 7] = [
+    "loan_id",
+    "n",
+    "due_date",
+    "principal_fen",
+    "interest_fen",
+    "payment_fen",
+    "balance_fen",
+];

@@ -1,0 +1,246 @@
+//! Test harness: a fresh, migrated database per test on SQLite (a temporary
+//! file) and, when `PUHUI_TEST_PG_URL` is set, on PostgreSQL (a uniquely
+//! named database, dropped afterwards). [`on_each_backend`] runs one test
+//! body on every available backend.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::date::{Date, CHINA_UTC_OFFSET_MINUTES};
+use service::auth::{CustomerActor, StaffActor};
+use service::db::{Backend, Db, FixedClock};
+use service::demo::{seed_demo, DemoConfig, DemoSummary};
+use service::sms::DevSmsProvider;
+use service::{ServiceConfig, Services};
+use sqlx::AssertSqlSafe;
+
+/// The demo bank's "today" in every test.
+pub fn today() -> Date {
+    Date::new(2026, 11, 24).expect("date")
+}
+
+/// 10:00 in China on [`today`].
+pub fn ten_am() -> i64 {
+    today().days_since_epoch() * 86_400_000 - i64::from(CHINA_UTC_OFFSET_MINUTES) * 60_000
+        + 10 * 3_600_000
+}
+
+enum Cleanup {
+    SqliteFile(PathBuf),
+    PgDatabase { admin_url: String, name: String },
+}
+
+/// One test's database and services, with a clock the test can move.
+#[derive(Clone)]
+pub struct Env {
+    pub db: Db,
+    pub clock: Arc<FixedClock>,
+    pub services: Services,
+    pub label: &'static str,
+}
+
+impl Env {
+    fn new(db: Db, label: &'static str) -> Env {
+        let clock = Arc::new(FixedClock::new(ten_am()));
+        let sms =
+            Arc::new(DevSmsProvider::new(db.clone(), clock.clone()).with_latency(Duration::ZERO));
+        let services = Services::new(db.clone(), sms, clock.clone(), ServiceConfig::default());
+        Env {
+            db,
+            clock,
+            services,
+            label,
+        }
+    }
+
+    /// Loads the demo bank (small) and returns what it made.
+    pub async fn seed(&self) -> DemoSummary {
+        seed_demo(
+            &self.db,
+            &DemoConfig {
+                seed: 7,
+                customers: 40,
+                today: today(),
+            },
+        )
+        .await
+        .expect("demo seed")
+    }
+
+    /// A staff actor by username, without the password round trip.
+    pub async fn staff(&self, username: &str) -> StaffActor {
+        let id = self
+            .scalar_text(&format!(
+                "SELECT id FROM staff_users WHERE username = '{username}'"
+            ))
+            .await;
+        self.services.staff_actor(&id).await.expect("staff actor")
+    }
+
+    /// A customer actor by phone, without the SMS round trip.
+    pub async fn customer(&self, phone: &str) -> CustomerActor {
+        let id = self
+            .scalar_text(&format!("SELECT id FROM customers WHERE phone = '{phone}'"))
+            .await;
+        self.services
+            .customer_actor(&id)
+            .await
+            .expect("customer actor")
+    }
+
+    pub async fn scalar_text(&self, sql: &str) -> String {
+        let (v,): (String,) = sqlx::query_as(AssertSqlSafe(sql.to_string()))
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        v
+    }
+
+    pub async fn scalar_i64(&self, sql: &str) -> i64 {
+        let (v,): (i64,) = sqlx::query_as(AssertSqlSafe(sql.to_string()))
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        v
+    }
+
+    pub async fn exec(&self, sql: &str) -> u64 {
+        sqlx::query(AssertSqlSafe(sql.to_string()))
+            .execute(&self.db.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .rows_affected()
+    }
+}
+
+fn unique() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+async fn sqlite() -> (Db, Cleanup) {
+    let path = std::env::temp_dir().join(format!("puhui-test-{}.db", unique()));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let db = Db::connect_with(&url, 5).await.expect("sqlite connect");
+    db.migrate().await.expect("sqlite migrate");
+    assert_eq!(db.backend, Backend::Sqlite);
+    (db, Cleanup::SqliteFile(path))
+}
+
+/// Replaces the database name at the end of a PostgreSQL URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[after_scheme..]
+        .find('/')
+        .map_or(base.len(), |i| after_scheme + i);
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+async fn postgres(admin_url: &str) -> (Db, Cleanup) {
+    let name = format!("puhui_t_{}", unique());
+    let admin = Db::connect_with(admin_url, 1)
+        .await
+        .expect("postgres admin connect");
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin.pool)
+        .await
+        .expect("create test database");
+    admin.close().await;
+    let db = Db::connect_with(&with_database(admin_url, &name), 5)
+        .await
+        .expect("postgres connect");
+    db.migrate().await.expect("postgres migrate");
+    assert_eq!(db.backend, Backend::Postgres);
+    (
+        db,
+        Cleanup::PgDatabase {
+            admin_url: admin_url.to_string(),
+            name,
+        },
+    )
+}
+
+async fn cleanup(db: Db, c: Cleanup) {
+    db.close().await;
+    match c {
+        Cleanup::SqliteFile(path) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+        Cleanup::PgDatabase { admin_url, name } => {
+            if let Ok(admin) = Db::connect_with(&admin_url, 1).await {
+                let _ = sqlx::query(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&admin.pool)
+                .await;
+                admin.close().await;
+            }
+        }
+    }
+}
+
+/// The PostgreSQL server to test against, if any.
+pub fn pg_url() -> Option<String> {
+    std::env::var("PUHUI_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+/// Runs `body` on a fresh SQLite database, then on a fresh PostgreSQL
+/// database when `PUHUI_TEST_PG_URL` is set. The databases are removed
+/// afterwards, also when the body fails.
+pub async fn on_each_backend<F, Fut>(body: F)
+where
+    F: Fn(Env) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut backends: Vec<(Db, Cleanup, &'static str)> = Vec::new();
+    let (db, c) = sqlite().await;
+    backends.push((db, c, "sqlite"));
+    if let Some(url) = pg_url() {
+        let (db, c) = postgres(&url).await;
+        backends.push((db, c, "postgres"));
+    }
+    for (db, c, label) in backends {
+        let env = Env::new(db.clone(), label);
+        let outcome = tokio::spawn(body(env)).await;
+        cleanup(db, c).await;
+        if let Err(err) = outcome {
+            eprintln!("test body failed on {label}");
+            match err.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(err) => panic!("test body on {label}: {err}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn replaces_the_database_name() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/db?sslmode=disable", "y"),
+        "postgres://u:p@h/y?sslmode=disable"
+    );
+    assert_eq!(
+        with_database("postgres://h:5432", "z"),
+        "postgres://h:5432/z"
+    );
+}

@@ -1,0 +1,1133 @@
+//! Database tests of the use cases, each on SQLite and (when
+//! `PUHUI_TEST_PG_URL` is set) PostgreSQL.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{on_each_backend, today, Env};
+use domain::application::{ApplicationStatus, Decision};
+use domain::money::Fen;
+use service::lending::NewApplication;
+use service::session_store::AnySessionStore;
+use service::workbench::InvestigationInput;
+use service::ServiceError;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::SessionStore;
+
+const LI: &str = "13800000001";
+const WANG: &str = "13800000002";
+
+/// The code in the newest SMS sent to `phone`.
+async fn last_code(env: &Env, phone: &str) -> String {
+    let body = env
+        .scalar_text(&format!(
+            "SELECT body FROM sms_outbox WHERE phone = '{phone}' AND status = 'sent' \
+             ORDER BY created_at DESC, id DESC LIMIT 1"
+        ))
+        .await;
+    let digits: String = body.chars().filter(|c| c.is_ascii_digit()).collect();
+    digits[..6].to_string()
+}
+
+/// A product of the customer's bank (惠农e贷, 10,000 – 300,000 yuan, 6 – 36 months).
+async fn first_product(env: &Env, bank_id: &str) -> String {
+    env.services
+        .list_products(Some(bank_id))
+        .await
+        .expect("products")[0]
+        .id
+        .clone()
+}
+
+fn request(product_id: &str, yuan: i64, key: &str) -> NewApplication {
+    NewApplication {
+        product_id: product_id.to_string(),
+        amount: Fen::from_yuan(yuan),
+        term_months: 12,
+        purpose: "购买化肥种子".to_string(),
+        consent: true,
+        idempotency_key: key.to_string(),
+    }
+}
+
+fn investigation(amount: Fen) -> InvestigationInput {
+    InvestigationInput {
+        visited_on: today(),
+        household_income: Fen::from_yuan(120_000),
+        household_assets: Fen::from_yuan(400_000),
+        household_debts: Fen::from_yuan(20_000),
+        findings: "实地走访，经营正常，收入稳定。".to_string(),
+        recommendation: Decision::Approve,
+        recommended_amount: amount,
+    }
+}
+
+/// 李秀英 applies for 50,000 yuan; returns the application id.
+async fn li_applies(env: &Env, key: &str) -> String {
+    let li = env.customer(LI).await;
+    let product = first_product(env, &li.bank_id).await;
+    env.services
+        .submit_application(&li, request(&product, 50_000, key))
+        .await
+        .expect("submit")
+}
+
+/// An application of 李秀英, investigated by officer1, ready for approval.
+async fn investigated_application(env: &Env) -> String {
+    let id = li_applies(env, "key-investigated").await;
+    let officer = env.staff("officer1").await;
+    env.services
+        .record_investigation(&officer, &id, 1, investigation(Fen::from_yuan(50_000)))
+        .await
+        .expect("investigate");
+    id
+}
+
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+    match r {
+        Err(e) => assert_eq!(e.code(), code, "{e:?}"),
+        Ok(v) => panic!("expected {code}, got Ok({v:?})"),
+    }
+}
+
+#[tokio::test]
+async fn migrations_create_the_schema() {
+    on_each_backend(|env| async move {
+        env.db.migrate().await.expect("second migrate is a no-op");
+        for table in [
+            "organisations",
+            "customers",
+            "applications",
+            "loans",
+            "audit_log",
+            "sessions",
+        ] {
+            assert_eq!(
+                env.scalar_i64(&format!("SELECT COUNT(*) FROM {table}"))
+                    .await,
+                0,
+                "{table}"
+            );
+        }
+        assert_eq!(
+            env.scalar_i64("SELECT seq FROM audit_head WHERE id = 1")
+                .await,
+            0
+        );
+        assert!(service::demo::is_empty(&env.db).await.unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_login_checks_the_password() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let admin = s
+            .staff_login("admin", service::demo::DEMO_PASSWORD)
+            .await
+            .expect("admin");
+        assert!(admin.has(domain::org::Role::Admin));
+        assert_eq!(admin.bank_id, None);
+        let officer = s
+            .staff_login("officer1", "puhui2026")
+            .await
+            .expect("officer1");
+        assert!(officer.bank_id.is_some());
+        assert!(officer.covers(&officer.org_path));
+        assert_code(
+            s.staff_login("officer1", "wrong").await,
+            "invalid_credentials",
+        );
+        assert_code(
+            s.staff_login("nobody", "puhui2026").await,
+            "invalid_credentials",
+        );
+        let audited = env
+            .scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'staff.login'")
+            .await;
+        assert_eq!(audited, 2);
+        let failed = env
+            .scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'staff.login_failed'")
+            .await;
+        assert_eq!(failed, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        for _ in 0..4 {
+            assert_code(
+                s.staff_login("approver1", "nope").await,
+                "invalid_credentials",
+            );
+        }
+        match s.staff_login("approver1", "nope").await {
+            Err(ServiceError::AccountLocked { minutes }) => assert_eq!(minutes, 15),
+            other => panic!("expected a lock, got {other:?}"),
+        }
+        // Even the right password is refused while locked.
+        assert_code(
+            s.staff_login("approver1", "puhui2026").await,
+            "account_locked",
+        );
+        env.clock.advance_secs(16 * 60);
+        s.staff_login("approver1", "puhui2026")
+            .await
+            .expect("unlocked after the wait");
+        assert_eq!(
+            env.scalar_i64("SELECT failed_attempts FROM staff_users WHERE username = 'approver1'")
+                .await,
+            0
+        );
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'staff.locked'")
+                .await,
+            1
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn otp_login_with_the_sent_code() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let sent = s.send_login_code(LI).await.expect("send");
+        assert_eq!(sent.phone_masked, "138****0001");
+        assert_eq!(sent.resend_after_secs, 60);
+        assert_eq!(sent.expires_in_secs, 300);
+        let code = last_code(&env, LI).await;
+        // Only a hash is stored.
+        let stored = env
+            .scalar_text(&format!(
+                "SELECT code_hash FROM sms_codes WHERE phone = '{LI}'"
+            ))
+            .await;
+        assert_ne!(stored, code);
+        assert_eq!(stored.len(), 64);
+
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        assert_code(s.customer_login(LI, wrong).await, "code_invalid");
+        let actor = s.customer_login(LI, &code).await.expect("login");
+        assert_eq!(actor.name, "李秀英");
+        assert_eq!(actor.phone_masked, "138****0001");
+        // A code works once.
+        assert_code(s.customer_login(LI, &code).await, "code_expired");
+        let audited = env
+            .scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'customer.login'")
+            .await;
+        assert_eq!(audited, 1);
+        let otp_audit = env
+            .scalar_text("SELECT after_json FROM audit_log WHERE action = 'otp.sent'")
+            .await;
+        assert!(
+            otp_audit.contains("138****0001") && !otp_audit.contains(LI),
+            "{otp_audit}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn otp_codes_expire_and_attempts_are_limited() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        s.send_login_code(LI).await.expect("send");
+        let code = last_code(&env, LI).await;
+        env.clock.advance_secs(301);
+        assert_code(s.customer_login(LI, &code).await, "code_expired");
+
+        s.send_login_code(LI)
+            .await
+            .expect("send again after the wait");
+        let code = last_code(&env, LI).await;
+        let wrong = if code == "999999" { "888888" } else { "999999" };
+        for _ in 0..5 {
+            assert_code(s.customer_login(LI, wrong).await, "code_invalid");
+        }
+        // Five wrong guesses burn the code, even for the right one.
+        assert_code(s.customer_login(LI, &code).await, "code_expired");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn otp_resend_is_rate_limited() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        s.send_login_code(LI).await.expect("send");
+        env.clock.advance_secs(20);
+        match s.send_login_code(LI).await {
+            Err(ServiceError::RateLimited { seconds }) => assert_eq!(seconds, 40),
+            other => panic!("expected rate limit, got {other:?}"),
+        }
+        env.clock.advance_secs(41);
+        s.send_login_code(LI).await.expect("allowed after a minute");
+        assert_code(s.send_login_code("13912345678").await, "unknown_customer");
+        assert_code(s.send_login_code("12345").await, "phone_invalid");
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM sms_outbox WHERE phone = '{LI}'"
+            ))
+            .await,
+            2
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sms_failure_keeps_no_code() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let failing = "19900001234";
+        env.exec(&format!(
+            "UPDATE customers SET phone = '{failing}' WHERE phone = '{LI}'"
+        ))
+        .await;
+        let s = &env.services;
+        assert_code(s.send_login_code(failing).await, "sms_failed");
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM sms_codes WHERE phone = '{failing}'"
+            ))
+            .await,
+            0
+        );
+        // No code kept, so no rate limit either: the retry reaches the provider.
+        assert_code(s.send_login_code(failing).await, "sms_failed");
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM sms_outbox WHERE phone = '{failing}' AND status = 'failed'"
+            ))
+            .await,
+            2
+        );
+        let admin = env.staff("admin").await;
+        let outbox = s.sms_outbox(&admin, 10).await.expect("outbox");
+        assert!(outbox.iter().all(|m| !m.phone_masked.contains("0001234")));
+        assert_eq!(outbox[0].status, "failed");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn submit_validates_against_the_product() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let li = env.customer(LI).await;
+        let product = first_product(&env, &li.bank_id).await;
+
+        match s
+            .submit_application(&li, request(&product, 500, "k1"))
+            .await
+        {
+            Err(ServiceError::Validation { code, params }) => {
+                assert_eq!(code, "amount_below_min");
+                assert_eq!(params, vec![("min", "10,000.00".to_string())]);
+            }
+            other => panic!("expected amount_below_min, got {other:?}"),
+        }
+        assert_code(
+            s.submit_application(&li, request(&product, 9_000_000, "k2"))
+                .await,
+            "amount_above_max",
+        );
+        let mut no_consent = request(&product, 50_000, "k3");
+        no_consent.consent = false;
+        assert_code(
+            s.submit_application(&li, no_consent).await,
+            "consent_missing",
+        );
+        let mut long_term = request(&product, 50_000, "k4");
+        long_term.term_months = 400;
+        assert_code(
+            s.submit_application(&li, long_term).await,
+            "term_out_of_range",
+        );
+
+        // A product of the other bank is not offered to this customer.
+        let other_bank = env
+            .scalar_text(&format!(
+                "SELECT id FROM organisations WHERE kind = 'bank' AND id <> '{}'",
+                li.bank_id
+            ))
+            .await;
+        let foreign = first_product(&env, &other_bank).await;
+        assert_code(
+            s.submit_application(&li, request(&foreign, 50_000, "k5"))
+                .await,
+            "not_found",
+        );
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM applications WHERE customer_id = '{}'",
+                li.customer_id
+            ))
+            .await,
+            0
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn double_submit_posts_once() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = env.services.clone();
+        let li = env.customer(LI).await;
+        let product = first_product(&env, &li.bank_id).await;
+        let first = s
+            .submit_application(&li, request(&product, 50_000, "same-key"))
+            .await
+            .unwrap();
+        let second = s
+            .submit_application(&li, request(&product, 50_000, "same-key"))
+            .await
+            .unwrap();
+        assert_eq!(first, second);
+        assert_code(
+            s.submit_application(&li, request(&product, 60_000, "same-key"))
+                .await,
+            "duplicate",
+        );
+
+        // Two posts racing with one key still make one application.
+        let (a, b) = tokio::join!(
+            s.submit_application(&li, request(&product, 70_000, "race-key")),
+            s.submit_application(&li, request(&product, 70_000, "race-key")),
+        );
+        assert_eq!(a.expect("first racer"), b.expect("second racer"));
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM applications WHERE customer_id = '{}'",
+                li.customer_id
+            ))
+            .await,
+            2
+        );
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM bureau_consents WHERE customer_id = '{}'",
+                li.customer_id
+            ))
+            .await,
+            2
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn thin_loan_from_application_to_schedule() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let id = li_applies(&env, "thin-loan").await;
+        let li = env.customer(LI).await;
+
+        let officer = env.staff("officer1").await;
+        let tasks = s.tasks(&officer).await.unwrap();
+        let task = tasks.iter().find(|t| t.application_id == id).expect("task for the officer");
+        assert_eq!(task.kind, "investigate");
+        assert_eq!(task.customer_name, "李秀英");
+        assert!(task.id_number_masked.contains("**********"));
+
+        let view = s.application_for_staff(&officer, &id).await.unwrap();
+        assert!(view.can_investigate);
+        assert!(view.consent_at.is_some());
+        assert_eq!(view.phone_masked, "138****0001");
+        s.record_investigation(&officer, &id, view.version, investigation(Fen::from_yuan(50_000)))
+            .await
+            .expect("investigation");
+        assert!(s.tasks(&officer).await.unwrap().iter().all(|t| t.application_id != id));
+
+        let approver = env.staff("approver1").await;
+        let tasks = s.tasks(&approver).await.unwrap();
+        let task = tasks.iter().find(|t| t.application_id == id).expect("task for the approver");
+        assert_eq!(task.kind, "approve");
+        let view = s.application_for_staff(&approver, &id).await.unwrap();
+        assert!(view.can_decide, "{:?}", view.decide_blocked_reason);
+        assert_eq!(view.status, ApplicationStatus::Investigated);
+
+        let loan_id = s
+            .decide(&approver, &id, view.version, Decision::Approve, "同意".to_string())
+            .await
+            .expect("decide")
+            .expect("a loan");
+        let loan = s.loan_for_staff(&approver, &loan_id).await.expect("loan");
+        assert_eq!(loan.summary.principal, Fen::from_yuan(50_000));
+        assert_eq!(loan.schedule.len(), 12);
+        let principal: Fen = loan.schedule.iter().map(|i| i.principal).sum();
+        assert_eq!(principal, Fen::from_yuan(50_000));
+        assert_eq!(loan.totals.principal, Fen::from_yuan(50_000));
+        assert_eq!(loan.summary.start_date, today());
+        assert_eq!(loan.summary.next_due.map(|(d, _)| d), Some(today().add_months(1)));
+
+        let mine = s.my_loans(&li).await.unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(s.my_loan(&li, &loan_id).await.unwrap().schedule.len(), 12);
+        let app = s.my_application(&li, &id).await.unwrap();
+        assert_eq!(app.summary.status, ApplicationStatus::Approved);
+        let kinds: Vec<&str> = app.timeline.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["submitted", "investigated", "approved"]);
+        assert_eq!(app.loan_id.as_deref(), Some(loan_id.as_str()));
+
+        // Someone else's application or loan does not exist for this customer.
+        let wang = env.customer(WANG).await;
+        assert_code(s.my_application(&wang, &id).await, "not_found");
+        assert_code(s.my_loan(&wang, &loan_id).await, "not_found");
+
+        for action in ["application.submitted", "application.investigated", "application.approved", "loan.created"] {
+            assert_eq!(
+                env.scalar_i64(&format!(
+                    "SELECT COUNT(*) FROM audit_log WHERE action = '{action}' AND entity_id IN ('{id}', '{loan_id}')"
+                ))
+                .await,
+                1,
+                "{action}"
+            );
+        }
+        let admin = env.staff("admin").await;
+        assert!(s.verify_audit_chain(&admin).await.unwrap().valid);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn nobody_approves_their_own_work() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let id = investigated_application(&env).await;
+        // Someone who is no approver has no decision to make, and no reason shown.
+        let plain = s
+            .application_for_staff(&env.staff("officer2").await, &id)
+            .await
+            .unwrap();
+        assert!(!plain.can_decide);
+        assert_eq!(plain.decide_blocked_reason, None);
+        // officer1 owns 李秀英's application; make them an approver too.
+        let officer_id = env
+            .scalar_text("SELECT id FROM staff_users WHERE username = 'officer1'")
+            .await;
+        env.exec(&format!(
+            "INSERT INTO staff_roles (user_id, role) VALUES ('{officer_id}', 'approver')"
+        ))
+        .await;
+        let both = env.staff("officer1").await;
+        let view = s.application_for_staff(&both, &id).await.unwrap();
+        assert!(!view.can_decide);
+        assert_eq!(view.decide_blocked_reason.as_deref(), Some("self_approval"));
+        assert!(s
+            .tasks(&both)
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| t.application_id != id));
+        assert_code(
+            s.decide(&both, &id, view.version, Decision::Approve, String::new())
+                .await,
+            "self_approval",
+        );
+        assert_eq!(
+            env.scalar_text(&format!(
+                "SELECT status FROM applications WHERE id = '{id}'"
+            ))
+            .await,
+            "investigated"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn investigation_input_is_checked() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let id = li_applies(&env, "checked").await;
+        let officer = env.staff("officer1").await;
+        let mut empty = investigation(Fen::from_yuan(50_000));
+        empty.findings = "   ".to_string();
+        assert_code(
+            s.record_investigation(&officer, &id, 1, empty).await,
+            "findings_missing",
+        );
+        let mut long = investigation(Fen::from_yuan(50_000));
+        long.findings = "很".repeat(2001);
+        assert_code(
+            s.record_investigation(&officer, &id, 1, long).await,
+            "findings_too_long",
+        );
+        let mut future = investigation(Fen::from_yuan(50_000));
+        future.visited_on = today().add_days(1);
+        assert_code(
+            s.record_investigation(&officer, &id, 1, future).await,
+            "visited_on_future",
+        );
+        let mut negative = investigation(Fen::from_yuan(50_000));
+        negative.household_debts = Fen(-1);
+        assert_code(
+            s.record_investigation(&officer, &id, 1, negative).await,
+            "money_negative",
+        );
+        // A stale version is refused and nothing is written.
+        assert_code(
+            s.record_investigation(&officer, &id, 7, investigation(Fen::from_yuan(1)))
+                .await,
+            "application_state_changed",
+        );
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM investigations WHERE application_id = '{id}'"
+            ))
+            .await,
+            0
+        );
+        // Only officers and investigators investigate.
+        assert_code(
+            s.record_investigation(
+                &env.staff("approver1").await,
+                &id,
+                1,
+                investigation(Fen::from_yuan(1)),
+            )
+            .await,
+            "forbidden",
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_second_approve_click_changes_nothing() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let id = investigated_application(&env).await;
+        let approver = env.staff("approver1").await;
+        let loan = s
+            .decide(&approver, &id, 2, Decision::Approve, "同意".into())
+            .await
+            .unwrap();
+        assert!(loan.is_some());
+        assert_code(
+            s.decide(&approver, &id, 2, Decision::Approve, "同意".into())
+                .await,
+            "application_state_changed",
+        );
+        assert_code(
+            s.decide(&approver, &id, 3, Decision::Approve, "同意".into())
+                .await,
+            "application_state_changed",
+        );
+        for table in ["loans", "approvals"] {
+            assert_eq!(
+                env.scalar_i64(&format!(
+                    "SELECT COUNT(*) FROM {table} WHERE application_id = '{id}'"
+                ))
+                .await,
+                1,
+                "{table}"
+            );
+        }
+        // An investigation of an application no longer submitted is refused too.
+        let officer = env.staff("officer1").await;
+        assert_code(
+            s.record_investigation(&officer, &id, 3, investigation(Fen::from_yuan(1)))
+                .await,
+            "application_state_changed",
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_of_another_bank_are_forbidden() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let id = investigated_application(&env).await;
+        let approver = env.staff("approver1").await;
+        let loan_id = s
+            .decide(&approver, &id, 2, Decision::Approve, String::new())
+            .await
+            .unwrap()
+            .unwrap();
+        let li = env.customer(LI).await;
+
+        let outsider = env.staff("approver4").await;
+        assert_code(s.application_for_staff(&outsider, &id).await, "forbidden");
+        assert_code(s.loan_for_staff(&outsider, &loan_id).await, "forbidden");
+        assert_code(s.portrait(&outsider, &li.customer_id).await, "forbidden");
+        let officer = env.staff("officer4").await;
+        assert!(s
+            .tasks(&officer)
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| t.application_id != id));
+
+        // Another branch of the same bank is out of scope as well.
+        let other_branch = env.staff("approver3").await;
+        assert_code(
+            s.application_for_staff(&other_branch, &id).await,
+            "forbidden",
+        );
+        // The bank's risk manager and the union's admin see it.
+        s.application_for_staff(&env.staff("risk1").await, &id)
+            .await
+            .expect("bank scope");
+        s.application_for_staff(&env.staff("admin").await, &id)
+            .await
+            .expect("union scope");
+        // Roles matter too: an officer may not decide.
+        assert_code(
+            s.decide(
+                &env.staff("officer2").await,
+                &id,
+                3,
+                Decision::Reject,
+                String::new(),
+            )
+            .await,
+            "forbidden",
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_decisions_have_one_winner() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let id = investigated_application(&env).await;
+        let a1 = env.staff("approver1").await;
+        let a2 = env.staff("approver2").await;
+        let (s1, s2) = (env.services.clone(), env.services.clone());
+        let (id1, id2) = (id.clone(), id.clone());
+        let t1 = tokio::spawn(async move {
+            s1.decide(&a1, &id1, 2, Decision::Approve, "一".into())
+                .await
+        });
+        let t2 =
+            tokio::spawn(
+                async move { s2.decide(&a2, &id2, 2, Decision::Reject, "二".into()).await },
+            );
+        let results = [t1.await.unwrap(), t2.await.unwrap()];
+        let wins = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(wins, 1, "{results:?}");
+        for r in &results {
+            if let Err(e) = r {
+                assert_eq!(e.code(), "application_state_changed", "{e:?}");
+            }
+        }
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM approvals WHERE application_id = '{id}'"
+            ))
+            .await,
+            1
+        );
+        let status = env
+            .scalar_text(&format!(
+                "SELECT status FROM applications WHERE id = '{id}'"
+            ))
+            .await;
+        let loans = env
+            .scalar_i64(&format!(
+                "SELECT COUNT(*) FROM loans WHERE application_id = '{id}'"
+            ))
+            .await;
+        assert_eq!(loans, i64::from(status == "approved"));
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT version FROM applications WHERE id = '{id}'"
+            ))
+            .await,
+            3
+        );
+        let admin = env.staff("admin").await;
+        assert!(env.services.verify_audit_chain(&admin).await.unwrap().valid);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn audit_chain_detects_tampering() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        investigated_application(&env).await;
+        let admin = env.staff("admin").await;
+        let status = s.verify_audit_chain(&admin).await.unwrap();
+        assert!(status.valid);
+        assert!(status.entries >= 3, "{status:?}");
+        assert_eq!(status.first_bad_seq, None);
+
+        let entries = s.audit_entries(&admin, None, 2, None).await.unwrap();
+        assert_eq!(entries.len(), 2);
+        assert!(entries[0].seq > entries[1].seq);
+        let older = s
+            .audit_entries(
+                &admin,
+                Some(entries[1].seq),
+                100,
+                Some("application".into()),
+            )
+            .await
+            .unwrap();
+        assert!(older
+            .iter()
+            .all(|e| e.entity == "application" && e.seq < entries[1].seq));
+        assert_code(
+            s.audit_entries(&env.staff("officer1").await, None, 10, None)
+                .await,
+            "forbidden",
+        );
+        assert_code(
+            s.verify_audit_chain(&env.staff("officer1").await).await,
+            "forbidden",
+        );
+        // The branch head sees their branch's entries only.
+        let head = s
+            .audit_entries(&env.staff("head1").await, None, 100, None)
+            .await
+            .unwrap();
+        assert!(!head.is_empty());
+        assert!(head.iter().all(|e| e.action != "demo.seeded"));
+
+        env.exec("UPDATE audit_log SET after_json = '{\"status\":\"approved\"}' WHERE seq = 2")
+            .await;
+        let status = s.verify_audit_chain(&admin).await.unwrap();
+        assert!(!status.valid);
+        assert_eq!(status.first_bad_seq, Some(2));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deleting_the_last_audit_entry_is_detected() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        investigated_application(&env).await;
+        let last = env.scalar_i64("SELECT MAX(seq) FROM audit_log").await;
+        env.exec(&format!("DELETE FROM audit_log WHERE seq = {last}"))
+            .await;
+        let admin = env.staff("admin").await;
+        let status = env.services.verify_audit_chain(&admin).await.unwrap();
+        assert!(!status.valid);
+        assert_eq!(status.first_bad_seq, Some(last));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn demo_seed_is_deterministic() {
+    async fn facts(env: &Env) -> (service::demo::DemoSummary, Vec<String>) {
+        let summary = env.seed().await;
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT name FROM customers ORDER BY id LIMIT 12")
+                .fetch_all(&env.db.pool)
+                .await
+                .unwrap();
+        (summary, rows.into_iter().map(|(n,)| n).collect())
+    }
+    on_each_backend(|env| async move {
+        let (summary, names) = facts(&env).await;
+        // Wipe and seed again with the same seed.
+        for table in [
+            "loan_schedule", "loans", "approvals", "investigations", "bureau_consents", "applications",
+            "customers", "households", "villages", "products", "staff_roles", "staff_users",
+            "audit_log",
+        ] {
+            env.exec(&format!("DELETE FROM {table}")).await;
+        }
+        env.exec("UPDATE organisations SET parent_id = NULL").await;
+        env.exec("DELETE FROM organisations").await;
+        let (again, names_again) = facts(&env).await;
+        assert_eq!(summary, again);
+        assert_eq!(names, names_again);
+        assert_eq!(summary.customers, 40);
+        assert_eq!(summary.organisations, 15);
+        assert_eq!(summary.products, 6);
+        assert!(summary.loans >= 1);
+
+        let statuses: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT status FROM applications")
+            .fetch_all(&env.db.pool)
+            .await
+            .unwrap();
+        let statuses: HashSet<String> = statuses.into_iter().map(|(s,)| s).collect();
+        for st in ApplicationStatus::ALL {
+            assert!(statuses.contains(st.as_str()), "missing {st:?}");
+        }
+        // Every approved application has a loan; every loan's schedule adds up.
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM applications WHERE status = 'approved'").await,
+            i64::try_from(summary.loans).unwrap()
+        );
+        let bad = env
+            .scalar_i64(
+                "SELECT COUNT(*) FROM loans l WHERE l.principal_fen <> \
+                 (SELECT CAST(SUM(s.principal_fen) AS BIGINT) FROM loan_schedule s WHERE s.loan_id = l.id)",
+            )
+            .await;
+        assert_eq!(bad, 0);
+        // Investigations and approvals exactly where the status implies them.
+        assert_eq!(
+            env.scalar_i64(
+                "SELECT COUNT(*) FROM applications a WHERE (a.status IN ('investigated', 'approved', 'rejected')) \
+                 <> EXISTS (SELECT 1 FROM investigations i WHERE i.application_id = a.id)"
+            )
+            .await,
+            0
+        );
+
+        // The fixed demo customers.
+        let li = env.customer(LI).await;
+        assert_eq!(li.name, "李秀英");
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM applications WHERE customer_id = '{}' AND status IN ('submitted', 'investigated')",
+                li.customer_id
+            ))
+            .await,
+            0
+        );
+        assert_eq!(
+            env.scalar_text(&format!(
+                "SELECT u.username FROM customers c JOIN staff_users u ON u.id = c.officer_id WHERE c.phone = '{LI}'"
+            ))
+            .await,
+            "officer1"
+        );
+        let wang = env.customer(WANG).await;
+        assert_eq!(wang.name, "王建国");
+        let loans = env.services.my_loans(&wang).await.unwrap();
+        assert_eq!(loans.len(), 1);
+        assert_eq!(loans[0].principal, Fen::from_yuan(50_000));
+
+        // The dashboard's window is filled.
+        let head = env.staff("head1").await;
+        let dash = env.services.dashboard(&head, 30).await.unwrap();
+        assert!(dash.per_day.iter().filter(|(_, n)| *n > 0).count() >= 2, "{:?}", dash.per_day);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_demo_login_works() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let logins = service::demo::demo_logins();
+        assert!(logins.len() >= 16);
+        // Checking every password would be slow: one, and the roles of all.
+        env.services
+            .staff_login("officer1", service::demo::DEMO_PASSWORD)
+            .await
+            .unwrap();
+        for (username, _) in logins {
+            let s = env.staff(username).await;
+            assert_eq!(s.roles.len(), 1, "{username}");
+        }
+        let officer = env.staff("officer1").await;
+        let approver3 = env.staff("approver3").await;
+        assert_eq!(officer.bank_id, approver3.bank_id);
+        assert_ne!(officer.org_id, approver3.org_id);
+        assert_ne!(env.staff("officer4").await.bank_id, officer.bank_id);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dashboard_is_for_managers_and_scoped() {
+    on_each_backend(|env| async move {
+        let summary = env.seed().await;
+        let s = &env.services;
+        assert_code(
+            s.dashboard(&env.staff("officer1").await, 30).await,
+            "forbidden",
+        );
+        let admin = s.dashboard(&env.staff("admin").await, 30).await.unwrap();
+        assert_eq!(
+            admin.total_applications,
+            i64::try_from(summary.applications).unwrap()
+        );
+        assert_eq!(admin.per_day.len(), 30);
+        assert_eq!(admin.per_day.last().unwrap().0, today());
+        assert_eq!(admin.by_status.len(), 5);
+        assert_eq!(
+            admin.per_day.iter().map(|(_, n)| n).sum::<i64>(),
+            admin.total_applications
+        );
+        assert_eq!(admin.active_loans, i64::try_from(summary.loans).unwrap());
+        assert!(admin.outstanding > Fen::ZERO);
+        assert!((0..=1000).contains(&admin.approval_rate_permille));
+        let bank1 = s.dashboard(&env.staff("risk1").await, 7).await.unwrap();
+        assert_eq!(bank1.per_day.len(), 7);
+        assert!(bank1.total_applications < admin.total_applications);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn portrait_shows_the_household_and_is_audited() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let li = env.customer(LI).await;
+        let officer = env.staff("officer1").await;
+        let p = s.portrait(&officer, &li.customer_id).await.unwrap();
+        assert_eq!(p.name, "李秀英");
+        assert_eq!(p.gender, domain::identity::Gender::Female);
+        assert_eq!(p.age, 49);
+        assert_eq!(p.phone_masked, "138****0001");
+        assert!(p.id_number_masked.contains("**********"));
+        assert_eq!(p.officer_name.as_deref(), Some("刘洋"));
+        let h = p.household.expect("household");
+        assert_eq!(h.head_name, "王建国");
+        assert_eq!(h.members, 4);
+        assert_eq!(h.member_list.len(), 3);
+        assert_eq!(h.member_list[0].relation, "head");
+        assert!(p.applications.is_empty());
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'customer.viewed' AND entity_id = '{}'",
+                li.customer_id
+            ))
+            .await,
+            1
+        );
+        let wang = env.customer(WANG).await;
+        let p = s.portrait(&officer, &wang.customer_id).await.unwrap();
+        assert_eq!(p.loans.len(), 1);
+        assert_eq!(p.applications.len(), 1);
+        assert_eq!(p.applications[0].status, ApplicationStatus::Approved);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn products_are_listed_in_order() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let products = s.list_products(None).await.unwrap();
+        let names: Vec<&str> = products.iter().map(|p| p.name_zh.as_str()).collect();
+        assert_eq!(names, ["惠农e贷", "丰收贷", "安居贷"]);
+        let p = s.product(&products[0].id).await.unwrap();
+        assert_eq!(p.min_amount, Fen::from_yuan(10_000));
+        assert_eq!(p.rate.bp(), 560);
+        assert_code(s.product("missing").await, "not_found");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn session_store_round_trip() {
+    on_each_backend(|env| async move {
+        let store = AnySessionStore::new(env.db.clone());
+        let mut data = std::collections::HashMap::new();
+        data.insert("staff_id".to_string(), serde_json::json!("u-1"));
+        let mut record = Record {
+            id: Id::default(),
+            data,
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        store.create(&mut record).await.unwrap();
+        let loaded = store.load(&record.id).await.unwrap().expect("stored");
+        assert_eq!(loaded, record);
+
+        record
+            .data
+            .insert("login_at".to_string(), serde_json::json!(42));
+        store.save(&record).await.unwrap();
+        assert_eq!(store.load(&record.id).await.unwrap().unwrap().data.len(), 2);
+
+        // An id already taken makes create draw a new one.
+        let mut clash = record.clone();
+        store.create(&mut clash).await.unwrap();
+        assert_ne!(clash.id, record.id);
+
+        store.delete(&record.id).await.unwrap();
+        assert!(store.load(&record.id).await.unwrap().is_none());
+
+        let mut old = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date: time::OffsetDateTime::now_utc() - time::Duration::minutes(1),
+        };
+        store.create(&mut old).await.unwrap();
+        assert!(store.load(&old.id).await.unwrap().is_none());
+        assert_eq!(store.delete_expired().await.unwrap(), 1);
+    })
+    .await;
+}
+
+/// Manual check of the generator at scale (`cargo test -p puhui-service
+/// --release -- --ignored demo_seed_at_scale`, size from
+/// `PUHUI_DEMO_CUSTOMERS`, default 100,000).
+#[tokio::test]
+#[ignore = "slow: loads a large demo bank"]
+async fn demo_seed_at_scale() {
+    let customers: u32 = std::env::var("PUHUI_DEMO_CUSTOMERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    on_each_backend(move |env| async move {
+        let started = std::time::Instant::now();
+        let summary = service::demo::seed_demo(
+            &env.db,
+            &service::demo::DemoConfig {
+                seed: 1,
+                customers,
+                today: today(),
+            },
+        )
+        .await
+        .expect("seed");
+        eprintln!("{}: {summary:?} in {:?}", env.label, started.elapsed());
+        assert_eq!(summary.customers, u64::from(customers));
+        let phones = env
+            .scalar_i64("SELECT COUNT(DISTINCT phone) FROM customers")
+            .await;
+        assert_eq!(phones, i64::from(customers));
+        let started = std::time::Instant::now();
+        let dash = env
+            .services
+            .dashboard(&env.staff("admin").await, 30)
+            .await
+            .unwrap();
+        eprintln!("{}: dashboard in {:?}", env.label, started.elapsed());
+        assert_eq!(
+            dash.total_applications,
+            i64::try_from(summary.applications).unwrap()
+        );
+        let started = std::time::Instant::now();
+        let tasks = env
+            .services
+            .tasks(&env.staff("approver1").await)
+            .await
+            .unwrap();
+        eprintln!(
+            "{}: {} tasks in {:?}",
+            env.label,
+            tasks.len(),
+            started.elapsed()
+        );
+    })
+    .await;
+}
