@@ -1,0 +1,271 @@
+//! Server functions. Each is a few lines: who is calling (session), call the
+//! service, map the error. No business rule lives here.
+
+use crate::error::AppError;
+use domain::application::Decision;
+use domain::view::*;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+// ---------------------------------------------------------------- customers
+
+#[server(prefix = "/api/fn", endpoint = "send_code")]
+pub async fn send_code(phone: String) -> Result<SentCode, AppError> {
+    let services = session::services()?;
+    Ok(services.send_login_code(phone.trim()).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "customer_login")]
+pub async fn customer_login(phone: String, code: String) -> Result<CustomerInfo, AppError> {
+    let services = session::services()?;
+    let actor = services.customer_login(phone.trim(), code.trim()).await?;
+    session::begin_customer(&services, &actor).await?;
+    Ok(CustomerInfo {
+        name: actor.name,
+        phone_masked: actor.phone_masked,
+    })
+}
+
+#[server(prefix = "/api/fn", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    session::end().await
+}
+
+#[server(prefix = "/api/fn", endpoint = "current_customer")]
+pub async fn current_customer() -> Result<Option<CustomerInfo>, AppError> {
+    match session::customer().await {
+        Ok((_, actor)) => Ok(Some(CustomerInfo {
+            name: actor.name,
+            phone_masked: actor.phone_masked,
+        })),
+        Err(err) if err.is_unauthenticated() => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "products")]
+pub async fn products() -> Result<Vec<ProductView>, AppError> {
+    let services = session::services()?;
+    let bank = session::customer().await.ok().map(|(_, c)| c.bank_id);
+    Ok(services.list_products(bank.as_deref()).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "product")]
+pub async fn product(id: String) -> Result<ProductView, AppError> {
+    Ok(session::services()?.product(&id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "submit_application")]
+pub async fn submit_application(
+    product_id: String,
+    amount: String,
+    term_months: u32,
+    purpose: String,
+    consent: Option<String>,
+    idempotency_key: String,
+) -> Result<String, AppError> {
+    let (services, customer) = session::customer().await?;
+    let amount = domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::new(e.code()))?;
+    let idempotency_key = if idempotency_key.trim().is_empty() {
+        // A form posted before the page hydrated has no key; each such post is new.
+        uuid::Uuid::now_v7().to_string()
+    } else {
+        idempotency_key
+    };
+    let id = services
+        .submit_application(
+            &customer,
+            service::lending::NewApplication {
+                product_id,
+                amount,
+                term_months,
+                purpose,
+                consent: consent.is_some_and(|v| !v.is_empty() && v != "false"),
+                idempotency_key,
+            },
+        )
+        .await?;
+    Ok(id)
+}
+
+/// Everything the customer's "my loans" page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyOverview {
+    pub customer: CustomerInfo,
+    pub applications: Vec<ApplicationSummary>,
+    pub loans: Vec<LoanSummary>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "my_overview")]
+pub async fn load_my_overview() -> Result<MyOverview, AppError> {
+    let (services, customer) = session::customer().await?;
+    Ok(MyOverview {
+        applications: services.my_applications(&customer).await?,
+        loans: services.my_loans(&customer).await?,
+        customer: CustomerInfo {
+            name: customer.name,
+            phone_masked: customer.phone_masked,
+        },
+    })
+}
+
+#[server(prefix = "/api/fn", endpoint = "my_application")]
+pub async fn my_application(id: String) -> Result<CustomerApplicationView, AppError> {
+    let (services, customer) = session::customer().await?;
+    Ok(services.my_application(&customer, &id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "my_loan")]
+pub async fn my_loan(id: String) -> Result<LoanDetail, AppError> {
+    let (services, customer) = session::customer().await?;
+    Ok(services.my_loan(&customer, &id).await?)
+}
+
+// ---------------------------------------------------------------- staff
+
+#[cfg(feature = "ssr")]
+fn staff_info(actor: &service::auth::StaffActor) -> StaffInfo {
+    StaffInfo {
+        user_id: actor.user_id.clone(),
+        username: actor.username.clone(),
+        display_name: actor.display_name.clone(),
+        org_name: actor.org_name.clone(),
+        roles: actor.roles.clone(),
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "staff_login")]
+pub async fn staff_login(username: String, password: String) -> Result<StaffInfo, AppError> {
+    let services = session::services()?;
+    let actor = services.staff_login(username.trim(), &password).await?;
+    session::begin_staff(&services, &actor).await?;
+    Ok(staff_info(&actor))
+}
+
+#[server(prefix = "/api/fn", endpoint = "current_staff")]
+pub async fn current_staff() -> Result<Option<StaffInfo>, AppError> {
+    match session::staff().await {
+        Ok((_, actor)) => Ok(Some(staff_info(&actor))),
+        Err(err) if err.is_unauthenticated() => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "tasks")]
+pub async fn tasks() -> Result<Vec<TaskItem>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.tasks(&staff).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "staff_application")]
+pub async fn staff_application(id: String) -> Result<StaffApplicationView, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.application_for_staff(&staff, &id).await?)
+}
+
+/// The investigation form as the officer typed it; amounts in yuan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvestigationForm {
+    pub visited_on: String,
+    pub household_income: String,
+    pub household_assets: String,
+    pub household_debts: String,
+    pub findings: String,
+    pub recommendation: Decision,
+    pub recommended_amount: String,
+}
+
+#[server(prefix = "/api/fn", endpoint = "record_investigation")]
+pub async fn record_investigation(
+    id: String,
+    version: i64,
+    form: InvestigationForm,
+) -> Result<(), AppError> {
+    use domain::money::Fen;
+    let (services, staff) = session::staff().await?;
+    let money = |s: &str| Fen::parse_yuan(s).map_err(|e| AppError::new(e.code()));
+    let input = service::workbench::InvestigationInput {
+        visited_on: domain::date::Date::parse(form.visited_on.trim())
+            .map_err(|e| AppError::new(e.code()))?,
+        household_income: money(&form.household_income)?,
+        household_assets: money(&form.household_assets)?,
+        household_debts: money(&form.household_debts)?,
+        findings: form.findings,
+        recommendation: form.recommendation,
+        recommended_amount: money(&form.recommended_amount)?,
+    };
+    services
+        .record_investigation(&staff, &id, version, input)
+        .await?;
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "decide")]
+pub async fn decide(
+    id: String,
+    version: i64,
+    decision: Decision,
+    comment: String,
+) -> Result<Option<String>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .decide(&staff, &id, version, decision, comment)
+        .await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "portrait")]
+pub async fn load_portrait(id: String) -> Result<Portrait, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.portrait(&staff, &id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "staff_loan")]
+pub async fn staff_loan(id: String) -> Result<LoanDetail, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.loan_for_staff(&staff, &id).await?)
+}
+
+/// The dashboard figures and the ECharts options (JSON) built on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardPage {
+    pub data: Dashboard,
+    pub status_chart: String,
+    pub daily_chart: String,
+}
+
+#[server(prefix = "/api/fn", endpoint = "dashboard")]
+pub async fn load_dashboard(locale: crate::i18n::Locale) -> Result<DashboardPage, AppError> {
+    let (services, staff) = session::staff().await?;
+    let data = services.dashboard(&staff, 30).await?;
+    let (status_chart, daily_chart) = crate::charts::dashboard_options(&data, locale.texts());
+    Ok(DashboardPage {
+        data,
+        status_chart,
+        daily_chart,
+    })
+}
+
+/// One page of the audit log and the state of the hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub chain: ChainStatus,
+}
+
+#[server(prefix = "/api/fn", endpoint = "audit")]
+pub async fn audit(before_seq: Option<i64>) -> Result<AuditPage, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(AuditPage {
+        entries: services.audit_entries(&staff, before_seq, 50, None).await?,
+        chain: services.verify_audit_chain(&staff).await?,
+    })
+}
+
+#[server(prefix = "/api/fn", endpoint = "sms_outbox")]
+pub async fn sms_outbox() -> Result<Vec<SmsMessage>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.sms_outbox(&staff, 100).await?)
+}

@@ -1,0 +1,52 @@
+//! The live repayment calculator. It runs the domain schedule code in the
+//! browser (WebAssembly), so figures match what the bank will book.
+
+use crate::format::money;
+use crate::i18n::t;
+use domain::money::Fen;
+use domain::rate::AnnualRate;
+use domain::schedule::{build_schedule, totals, RepaymentMethod};
+use leptos::prelude::*;
+
+/// First payment, total interest and total repaid for an amount typed in yuan.
+#[component]
+pub fn Calculator(
+    #[prop(into)] amount: Signal<String>,
+    #[prop(into)] term: Signal<u32>,
+    rate: AnnualRate,
+    method: RepaymentMethod,
+) -> impl IntoView {
+    let t = t();
+    let figures = Memo::new(move |_| {
+        let principal = Fen::parse_yuan(&amount.get())
+            .ok()
+            .filter(|f| f.get() > 0)?;
+        // The calculator uses today's date only to lay out due dates; amounts do not depend on it.
+        let start = domain::date::Date::new(2025, 1, 15).ok()?;
+        let schedule = build_schedule(method, principal, rate, term.get(), start).ok()?;
+        let first = schedule.first()?.payment;
+        let sum = totals(&schedule);
+        Some((first, sum.interest, sum.payment))
+    });
+    let label = if method == RepaymentMethod::EqualInstalment {
+        t.calc_monthly
+    } else {
+        t.calc_first
+    };
+    view! {
+        <section class="m-calc" aria-live="polite">
+            {move || match figures.get() {
+                Some((first, interest, total)) => view! {
+                    <div class="fig-label">{label}</div>
+                    <div class="m-calc-figure money" data-testid="calc-monthly">{money(first)}<small>" "{t.yuan}</small></div>
+                    <div class="row">
+                        <span class="muted">{t.calc_interest}" "<span class="money">{money(interest)}</span></span>
+                        <span class="muted">{t.calc_total}" "<span class="money">{money(total)}</span></span>
+                    </div>
+                }.into_any(),
+                None => view! { <div class="muted">{t.calc_invalid}</div> }.into_any(),
+            }}
+            <p class="field-hint">{t.calc_note}</p>
+        </section>
+    }
+}

@@ -1,0 +1,147 @@
+//! Small components shared by pages.
+
+pub mod calculator;
+pub mod customer_frame;
+pub mod schedule;
+
+use crate::error::AppError;
+use crate::i18n::{t, use_locale, Locale};
+use domain::application::ApplicationStatus;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
+
+/// A loading indicator for Suspense fallbacks.
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! {
+        <div class="empty" role="status" aria-live="polite">
+            <span class="spinner" aria-hidden="true"></span>
+            <span>{t().loading}</span>
+        </div>
+    }
+}
+
+/// Shows an error in the user's language. An expired session sends the
+/// user to `login`, keeping where they were so they come back after.
+#[component]
+pub fn ErrorView(error: AppError, #[prop(into)] login: String) -> impl IntoView {
+    if error.is_unauthenticated() {
+        let next = current_url(false);
+        let target = format!("{login}?next={}", urlencode(&next));
+        return view! {
+            <div class="alert alert-info">
+                <a href=target.clone()>{t().err_unauthenticated}</a>
+            </div>
+            <Redirect path=target />
+        }
+        .into_any();
+    }
+    view! { <div class="alert alert-error" role="alert">{error.message(t())}</div> }.into_any()
+}
+
+/// An inline error for forms: nothing when there is none.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            view! { <div class="alert alert-error" role="alert">{e.message(t())}</div> }
+        })
+    }
+}
+
+#[component]
+pub fn StatusBadge(status: ApplicationStatus) -> impl IntoView {
+    let class = format!("badge badge-{}", status.as_str());
+    view! { <span class=class>{t().status(status)}</span> }
+}
+
+/// Links that switch the language (a full page load: the server sets the cookie).
+#[component]
+pub fn LangSwitch() -> impl IntoView {
+    let here = use_location();
+    let link = move |locale: Locale| {
+        let next = url_of(&here, true);
+        format!("/lang/{}?next={}", locale.tag(), urlencode(&next))
+    };
+    let current = use_locale();
+    view! {
+        <nav class="lang-switch" aria-label="language">
+            <a href={ let link = link.clone(); move || link(Locale::Zh) } rel="external" aria-current=(current == Locale::Zh).then_some("true")>
+                {t().lang_zh}
+            </a>
+            " | "
+            <a href=move || link(Locale::En) rel="external" aria-current=(current == Locale::En).then_some("true")>
+                {t().lang_en}
+            </a>
+        </nav>
+    }
+}
+
+/// The current path with its query string, for "come back here" links.
+pub fn current_url(tracked: bool) -> String {
+    url_of(&use_location(), tracked)
+}
+
+/// The path and query string of a location.
+pub fn url_of(here: &leptos_router::location::Location, tracked: bool) -> String {
+    let (path, search) = if tracked {
+        (here.pathname.get(), here.search.get())
+    } else {
+        (here.pathname.get_untracked(), here.search.get_untracked())
+    };
+    if search.is_empty() {
+        path
+    } else {
+        format!("{path}?{search}")
+    }
+}
+
+/// Percent-encodes a path for a query parameter.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A fresh random key for idempotent submissions (browser only).
+pub fn random_key() -> String {
+    #[cfg(not(feature = "ssr"))]
+    {
+        if let Some(uuid) = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .map(|c| c.random_uuid())
+        {
+            return uuid;
+        }
+    }
+    String::new()
+}
+
+/// Browser local storage, for drafts that survive a reload.
+pub mod storage {
+    pub fn get(key: &str) -> Option<String> {
+        web_sys::window()?
+            .local_storage()
+            .ok()??
+            .get_item(key)
+            .ok()?
+    }
+    pub fn set(key: &str, value: &str) {
+        if let Some(Ok(Some(s))) = web_sys::window().map(|w| w.local_storage()) {
+            let _ = s.set_item(key, value);
+        }
+    }
+    pub fn remove(key: &str) {
+        if let Some(Ok(Some(s))) = web_sys::window().map(|w| w.local_storage()) {
+            let _ = s.remove_item(key);
+        }
+    }
+}

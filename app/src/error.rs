@@ -1,0 +1,83 @@
+//! The one error that crosses the server-function boundary: a stable code
+//! (the i18n key) and its parameters. Internal causes are logged on the
+//! server and never sent to the browser.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code}")]
+pub struct AppError {
+    pub code: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl AppError {
+    pub fn new(code: &str) -> Self {
+        AppError {
+            code: code.to_string(),
+            params: Vec::new(),
+        }
+    }
+
+    /// The message in the user's locale, placeholders filled.
+    pub fn message(&self, texts: &crate::i18n::Texts) -> String {
+        let params: Vec<(&str, String)> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        let mut params = params;
+        params.push(("code", self.code.clone()));
+        crate::i18n::fill(texts.error(&self.code), &params)
+    }
+
+    pub fn is_unauthenticated(&self) -> bool {
+        self.code == "unauthenticated"
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // Transport failures (offline, timeouts) and malformed requests.
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::new("field_required")
+            }
+            _ => AppError::new("network"),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<service::ServiceError> for AppError {
+    fn from(err: service::ServiceError) -> Self {
+        use http::StatusCode;
+        use service::ServiceError as E;
+        if let E::Internal(cause) = &err {
+            tracing::error!(%cause, "internal error in a server function");
+        }
+        // The status tells other clients of the API what kind of failure it is.
+        let status = match &err {
+            E::Unauthenticated => StatusCode::UNAUTHORIZED,
+            E::Forbidden | E::SelfApproval => StatusCode::FORBIDDEN,
+            E::NotFound | E::UnknownCustomer => StatusCode::NOT_FOUND,
+            E::StaleState | E::Duplicate => StatusCode::CONFLICT,
+            E::AccountLocked { .. } => StatusCode::LOCKED,
+            E::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            E::SmsFailed => StatusCode::BAD_GATEWAY,
+            E::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(status);
+        }
+        AppError {
+            code: err.code().to_string(),
+            params: err.params(),
+        }
+    }
+}

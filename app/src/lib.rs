@@ -1,0 +1,130 @@
+//! The Puhui user interface: one Leptos app serving customers (phone),
+//! officers and managers (desktop). Server-rendered, hydrated in the browser.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod charts;
+pub mod components;
+pub mod error;
+pub mod format;
+pub mod i18n;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+use i18n::Locale;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+/// Name of the cookie holding the chosen locale.
+pub const LANG_COOKIE: &str = "lang";
+/// Name of the cookie holding the large-text preference.
+pub const FONT_COOKIE: &str = "font";
+
+/// Reads a cookie from the current request (server) or the document (browser).
+fn cookie(name: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    let header: Option<String> = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .reduce(|a, b| format!("{a}; {b}"))
+    });
+    #[cfg(not(feature = "ssr"))]
+    let header: Option<String> = {
+        use wasm_bindgen::JsCast;
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+            .and_then(|d| d.cookie().ok())
+    };
+    header?.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+/// The locale: the `lang` cookie, else Chinese.
+pub fn current_locale() -> Locale {
+    cookie(LANG_COOKIE)
+        .map(|v| Locale::from_tag(&v))
+        .unwrap_or_default()
+}
+
+/// Whether the customer asked for large text.
+pub fn large_font() -> bool {
+    cookie(FONT_COOKIE).as_deref() == Some("large")
+}
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let locale = current_locale();
+    let html_class = if large_font() { "large-font" } else { "" };
+    view! {
+        <!DOCTYPE html>
+        <html lang=locale.tag() class=html_class>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+                <meta name="theme-color" content="#0a7a5a" />
+                <meta name="format-detection" content="telephone=no" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let locale = current_locale();
+    provide_context(locale);
+    let t = locale.texts();
+    use pages::{customer, staff};
+    // Effects run only in the browser, after hydration: tests and scripts wait for this mark.
+    Effect::new(|_| {
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <leptos_meta::Stylesheet id="leptos" href="/pkg/puhui.css" />
+        <Title text=t.app_name />
+        <Router>
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/") view=customer::home::HomePage />
+                <Route path=path!("/login") view=customer::login::LoginPage />
+                <Route path=path!("/products/:id") view=customer::product::ProductPage />
+                <Route path=path!("/apply/:id") view=customer::apply::ApplyPage />
+                <Route path=path!("/me") view=customer::loans::MyLoansPage />
+                <Route path=path!("/me/applications/:id") view=customer::progress::ProgressPage />
+                <Route path=path!("/me/loans/:id") view=customer::schedule::SchedulePage />
+                <Route path=path!("/account") view=customer::account::AccountPage />
+                <Route path=path!("/staff/login") view=staff::login::StaffLoginPage />
+                <ParentRoute path=path!("/staff") view=staff::layout::StaffLayout>
+                    <Route path=path!("") view=staff::tasks::TasksPage />
+                    <Route path=path!("applications/:id") view=staff::application::ApplicationPage />
+                    <Route path=path!("customers/:id") view=staff::portrait::PortraitPage />
+                    <Route path=path!("loans/:id") view=staff::loan::StaffLoanPage />
+                    <Route path=path!("dashboard") view=staff::dashboard::DashboardPage />
+                    <Route path=path!("audit") view=staff::audit::AuditPage />
+                    <Route path=path!("outbox") view=staff::outbox::OutboxPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

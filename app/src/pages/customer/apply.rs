@@ -1,0 +1,219 @@
+//! The application form: amount, term, purpose and the credit-inquiry
+//! consent. What the customer types is kept in local storage, so a reload or
+//! a dropped connection loses nothing; a second click posts once.
+
+use super::product::{default_amount, term_options};
+use crate::api::{current_customer, product, submit_application};
+use crate::components::calculator::Calculator;
+use crate::components::customer_frame::{CustomerFrame, Tab};
+use crate::components::{random_key, storage, urlencode, ErrorView, FormError, Loading};
+use crate::error::AppError;
+use crate::format::money;
+use crate::i18n::{fill, t, use_locale};
+use domain::view::ProductView;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use serde::{Deserialize, Serialize};
+
+/// What survives a reload.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Draft {
+    amount: String,
+    term: u32,
+    purpose: String,
+    key: String,
+}
+
+#[component]
+pub fn ApplyPage() -> impl IntoView {
+    let t = t();
+    let params = use_params_map();
+    let id = move || params.get().get("id").unwrap_or_default();
+    let data = Resource::new(id, |id| async move {
+        let me = current_customer().await?;
+        let product = product(id).await?;
+        Ok::<_, AppError>((me, product))
+    });
+    view! {
+        <CustomerFrame title=t.apply_title tab=Tab::Home back="/">
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
+                        Ok((None, p)) => {
+                            let next = format!("{}?next={}", super::LOGIN, urlencode(&format!("/apply/{}", p.id)));
+                            view! {
+                                <div class="card stack">
+                                    <p>{t.apply_login_needed}</p>
+                                    <a class="btn btn-primary btn-block" href=next>{t.login_button}</a>
+                                </div>
+                            }.into_any()
+                        }
+                        Ok((Some(_), p)) => view! { <ApplyForm product=p /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </CustomerFrame>
+    }
+}
+
+#[component]
+fn ApplyForm(product: ProductView) -> impl IntoView {
+    let t = t();
+    let locale = use_locale();
+    let draft_key = format!("puhui.apply.{}", product.id);
+    let terms = term_options(product.min_term_months, product.max_term_months);
+    let amount = RwSignal::new(default_amount(product.min_amount, product.max_amount));
+    let term = RwSignal::new(
+        terms
+            .iter()
+            .copied()
+            .find(|m| *m >= 12)
+            .unwrap_or(product.max_term_months),
+    );
+    let purpose = RwSignal::new(String::new());
+    let consent = RwSignal::new(false);
+    let key = RwSignal::new(String::new());
+    let restored = RwSignal::new(false);
+    let error = RwSignal::new(None::<AppError>);
+
+    // Browser only: restore the draft once, then save it on every change.
+    let ready = RwSignal::new(false);
+    {
+        let draft_key = draft_key.clone();
+        Effect::new(move |_| {
+            match storage::get(&draft_key).and_then(|s| serde_json::from_str::<Draft>(&s).ok()) {
+                Some(d) => {
+                    amount.set(d.amount);
+                    if d.term > 0 {
+                        term.set(d.term);
+                    }
+                    purpose.set(d.purpose);
+                    key.set(if d.key.is_empty() {
+                        random_key()
+                    } else {
+                        d.key
+                    });
+                    restored.set(true);
+                }
+                None => key.set(random_key()),
+            }
+            ready.set(true);
+        });
+    }
+    {
+        let draft_key = draft_key.clone();
+        Effect::new(move |_| {
+            let draft = Draft {
+                amount: amount.get(),
+                term: term.get(),
+                purpose: purpose.get(),
+                key: key.get(),
+            };
+            if ready.get() {
+                if let Ok(json) = serde_json::to_string(&draft) {
+                    storage::set(&draft_key, &json);
+                }
+            }
+        });
+    }
+
+    let product_id = product.id.clone();
+    let submit = Action::new(move |_: &()| {
+        let args = (
+            product_id.clone(),
+            amount.get_untracked(),
+            term.get_untracked(),
+            purpose.get_untracked(),
+            consent.get_untracked().then(|| "on".to_string()),
+            key.get_untracked(),
+        );
+        async move { submit_application(args.0, args.1, args.2, args.3, args.4, args.5).await }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(result) = submit.value().get() {
+            match result {
+                Ok(id) => {
+                    storage::remove(&draft_key);
+                    navigate(&format!("/me/applications/{id}"), Default::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if submit.pending().get_untracked() {
+            return;
+        }
+        error.set(None);
+        submit.dispatch(());
+    };
+    let range = fill(
+        t.amount_range,
+        &[
+            ("min", money(product.min_amount)),
+            ("max", money(product.max_amount)),
+        ],
+    );
+
+    view! {
+        <ol class="m-steps" aria-label=t.apply_title>
+            <li class="m-step current">{t.step_fill}</li>
+            <li class=move || if consent.get() { "m-step done" } else { "m-step" }>{t.step_consent}</li>
+            <li class="m-step">{t.step_review}</li>
+        </ol>
+        <form class="form stack" on:submit=on_submit>
+            <section class="card stack">
+                <h1 class="page-title">{locale.pick(&product.name_zh, &product.name_en).to_string()}</h1>
+                {move || restored.get().then(|| view! { <div class="alert alert-info">{t.draft_restored}</div> })}
+                <div class="field">
+                    <label for="amount">{t.amount_label}</label>
+                    <div class="input-affix">
+                        <input id="amount" name="amount" class="input" inputmode="decimal" required
+                            placeholder=t.amount_placeholder bind:value=amount />
+                        <span class="affix">{t.yuan}</span>
+                    </div>
+                    <p class="field-hint">{range}</p>
+                </div>
+                <div class="field">
+                    <label for="term">{t.term_label}</label>
+                    <select id="term" name="term_months" class="input"
+                        on:change=move |ev| term.set(event_target_value(&ev).parse().unwrap_or(12))>
+                        {terms.into_iter().map(|m| view! {
+                            <option value=m.to_string() selected=move || term.get() == m>
+                                {fill(t.months_n, &[("n", m.to_string())])}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="purpose">{t.purpose_label}</label>
+                    <select id="purpose" name="purpose" class="input" required
+                        on:change=move |ev| purpose.set(event_target_value(&ev))>
+                        <option value="" selected=move || purpose.get().is_empty()>{t.purpose_choose}</option>
+                        {t.purposes().into_iter().map(|(value, label)| view! {
+                            <option value=value selected=move || purpose.get() == value>{label}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <Calculator amount=amount term=term rate=product.rate method=product.method />
+            </section>
+            <section class="card stack">
+                <h2 class="section-title">{t.consent_title}</h2>
+                <p class="muted consent-text">{t.consent_text}</p>
+                <label class="checkbox">
+                    <input type="checkbox" name="consent" data-testid="consent"
+                        prop:checked=consent on:change=move |ev| consent.set(event_target_checked(&ev)) />
+                    <span>{t.consent_checkbox}</span>
+                </label>
+            </section>
+            <FormError error=error />
+            <button type="submit" class="btn btn-primary btn-block" data-testid="submit-application"
+                disabled=move || submit.pending().get()>
+                {move || if submit.pending().get() { t.processing } else { t.submit_application }}
+            </button>
+        </form>
+    }
+}

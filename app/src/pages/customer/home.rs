@@ -1,0 +1,67 @@
+//! Home: the bank's products a customer may apply for.
+
+use crate::api::products;
+use crate::components::customer_frame::{CustomerFrame, Tab};
+use crate::components::{ErrorView, Loading};
+use crate::format::{compact, rate};
+use crate::i18n::{fill, t, use_locale};
+use leptos::prelude::*;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let t = t();
+    let locale = use_locale();
+    let list = Resource::new(|| (), |_| products());
+    view! {
+        <CustomerFrame title=t.tab_home tab=Tab::Home>
+            <section class="m-hero">
+                <h1>{t.hero_title}</h1>
+                <p>{t.hero_sub}</p>
+            </section>
+            <h2 class="section-title">{t.products_title}</h2>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
+                        Ok(items) if items.is_empty() => view! { <div class="empty">{t.no_products}</div> }.into_any(),
+                        Ok(items) => items
+                            .into_iter()
+                            .map(|p| {
+                                let href = format!("/products/{}", p.id);
+                                let apply = format!("/apply/{}", p.id);
+                                view! {
+                                    <article class="m-product card" data-testid="product-card">
+                                        <div class="row">
+                                            <h3 class="m-product-name">{locale.pick(&p.name_zh, &p.name_en).to_string()}</h3>
+                                            <span class="tag">{t.guarantee(&p.guarantee_type)}</span>
+                                        </div>
+                                        <p class="muted">{locale.pick(&p.summary_zh, &p.summary_en).to_string()}</p>
+                                        <div class="m-product-figures">
+                                            <div class="fig">
+                                                <div class="fig-value money">{compact(p.max_amount, locale)}</div>
+                                                <div class="fig-label">{t.max_amount}" ("{t.yuan}")"</div>
+                                            </div>
+                                            <div class="fig">
+                                                <div class="fig-value">{rate(p.rate)}</div>
+                                                <div class="fig-label">{t.per_year}</div>
+                                            </div>
+                                            <div class="fig">
+                                                <div class="fig-value">{fill(t.months_n, &[("n", p.max_term_months.to_string())])}</div>
+                                                <div class="fig-label">{t.term_range}</div>
+                                            </div>
+                                        </div>
+                                        <div class="row">
+                                            <a class="btn btn-secondary" href=href>{t.view_detail}</a>
+                                            <a class="btn btn-primary" href=apply>{t.apply_now}</a>
+                                        </div>
+                                    </article>
+                                }
+                            })
+                            .collect_view()
+                            .into_any(),
+                    }
+                })}
+            </Suspense>
+        </CustomerFrame>
+    }
+}

@@ -1,0 +1,13 @@
+//! The customer's pages: phone first, 360 px and up, WeChat webview.
+
+pub mod account;
+pub mod apply;
+pub mod home;
+pub mod loans;
+pub mod login;
+pub mod product;
+pub mod progress;
+pub mod schedule;
+
+/// Where customers sign in.
+pub const LOGIN: &str = "/login";

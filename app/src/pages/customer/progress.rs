@@ -1,0 +1,82 @@
+//! One application's progress as a timeline.
+
+use crate::api::my_application;
+use crate::components::customer_frame::{CustomerFrame, Tab};
+use crate::components::{ErrorView, Loading, StatusBadge};
+use crate::format::{datetime, money};
+use crate::i18n::{fill, t, use_locale};
+use domain::application::ApplicationStatus;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn ProgressPage() -> impl IntoView {
+    let t = t();
+    let locale = use_locale();
+    let params = use_params_map();
+    let data = Resource::new(
+        move || params.get().get("id").unwrap_or_default(),
+        my_application,
+    );
+    view! {
+        <CustomerFrame title=t.progress_title tab=Tab::Loans back="/me">
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
+                        Ok(v) => {
+                            let s = v.summary.clone();
+                            let waiting = match s.status {
+                                ApplicationStatus::Submitted => Some(t.ev_waiting_investigation),
+                                ApplicationStatus::Investigated => Some(t.ev_waiting_approval),
+                                _ => None,
+                            };
+                            view! {
+                                <section class="card stack" data-testid="progress">
+                                    <div class="row">
+                                        <h1 class="page-title">{locale.pick(&s.product_name_zh, &s.product_name_en).to_string()}</h1>
+                                        <StatusBadge status=s.status />
+                                    </div>
+                                    <dl class="kv">
+                                        <dt>{t.amount_label}</dt>
+                                        <dd class="money">{money(s.amount)}" "{t.yuan}</dd>
+                                        <dt>{t.term_label}</dt>
+                                        <dd>{fill(t.months_n, &[("n", s.term_months.to_string())])}</dd>
+                                        <dt>{t.purpose_label}</dt>
+                                        <dd>{t.purpose(&v.purpose)}</dd>
+                                        <dt>{t.your_officer}</dt>
+                                        <dd>{s.officer_name.clone()}</dd>
+                                    </dl>
+                                </section>
+                                <section class="card">
+                                    <h2 class="section-title">{t.progress_title}</h2>
+                                    <ol class="m-timeline">
+                                        {v.timeline.into_iter().map(|e| {
+                                            let label = match e.kind.as_str() {
+                                                "submitted" => t.ev_submitted,
+                                                "investigated" => t.ev_investigated,
+                                                "approved" => t.ev_approved,
+                                                "rejected" => t.ev_rejected,
+                                                _ => t.ev_submitted,
+                                            };
+                                            view! {
+                                                <li class="m-timeline-item done">
+                                                    <div>{label}</div>
+                                                    <div class="m-timeline-time">{datetime(e.at)}</div>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                        {waiting.map(|w| view! { <li class="m-timeline-item current"><div>{w}</div></li> })}
+                                    </ol>
+                                </section>
+                                {v.loan_id.map(|id| view! {
+                                    <a class="btn btn-primary btn-block" href=format!("/me/loans/{id}")>{t.view_schedule}</a>
+                                })}
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </CustomerFrame>
+    }
+}

@@ -1,0 +1,333 @@
+//! One application on the workbench: the facts, the customer, the on-site
+//! investigation (officer) and the approval (a different person).
+
+use crate::api::{decide, record_investigation, staff_application, InvestigationForm};
+use crate::components::{ErrorView, FormError, Loading, StatusBadge};
+use crate::error::AppError;
+use crate::format::{datetime, money, rate};
+use crate::i18n::{fill, t, use_locale};
+use domain::application::Decision;
+use domain::view::StaffApplicationView;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn ApplicationPage() -> impl IntoView {
+    let params = use_params_map();
+    // Bumped after every action so the page shows the state the server now holds.
+    let refresh = RwSignal::new(0u32);
+    let notice = RwSignal::new(None::<&'static str>);
+    let data = Resource::new(
+        move || (params.get().get("id").unwrap_or_default(), refresh.get()),
+        |(id, _)| staff_application(id),
+    );
+    view! {
+        <div data-testid="application-page">
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
+                        Ok(app) => view! { <Application app=app refresh=refresh notice=notice /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn Application(
+    app: StaffApplicationView,
+    refresh: RwSignal<u32>,
+    notice: RwSignal<Option<&'static str>>,
+) -> impl IntoView {
+    let t = t();
+    let locale = use_locale();
+    let portrait = format!("/staff/customers/{}", app.customer_id);
+    view! {
+        <div class="ws-toolbar">
+            <h1 class="page-title">{t.application_title}" · "{app.customer_name.clone()}</h1>
+            <StatusBadge status=app.status />
+        </div>
+        {move || notice.get().map(|n| view! { <div class="alert alert-success" role="status">{n}</div> })}
+        <div class="split">
+            <div class="stack">
+                <section class="ws-panel">
+                    <div class="ws-panel-header"><h2 class="section-title">{t.section_application}</h2></div>
+                    <dl class="kv">
+                        <dt>{t.col_product}</dt>
+                        <dd>{locale.pick(&app.product_name_zh, &app.product_name_en).to_string()}</dd>
+                        <dt>{t.amount_label}</dt>
+                        <dd class="money">{money(app.amount)}" "{t.yuan}</dd>
+                        <dt>{t.term_label}</dt>
+                        <dd>{fill(t.months_n, &[("n", app.term_months.to_string())])}</dd>
+                        <dt>{t.rate}</dt>
+                        <dd>{rate(app.rate)}" · "{t.method(app.method)}</dd>
+                        <dt>{t.purpose}</dt>
+                        <dd>{t.purpose(&app.purpose)}</dd>
+                        <dt>{t.officer}</dt>
+                        <dd>{app.officer_name.clone()}</dd>
+                        <dt>{t.branch}</dt>
+                        <dd>{app.branch_name.clone()}</dd>
+                        <dt>{t.submitted_at}</dt>
+                        <dd>{datetime(app.submitted_at)}</dd>
+                        <dt>{t.consent_at}</dt>
+                        <dd>{app.consent_at.map(datetime).unwrap_or_else(|| t.none.to_string())}</dd>
+                    </dl>
+                </section>
+                <Investigation app=app.clone() refresh=refresh notice=notice />
+                <Approval app=app.clone() refresh=refresh notice=notice />
+            </div>
+            <aside class="stack">
+                <section class="ws-panel">
+                    <div class="ws-panel-header"><h2 class="section-title">{t.section_customer}</h2></div>
+                    <dl class="kv">
+                        <dt>{t.col_customer}</dt>
+                        <dd>{app.customer_name.clone()}</dd>
+                        <dt>{t.id_number}</dt>
+                        <dd>{app.id_number_masked.clone()}</dd>
+                        <dt>{t.phone}</dt>
+                        <dd>{app.phone_masked.clone()}</dd>
+                    </dl>
+                    <a class="btn btn-secondary" href=portrait data-testid="open-portrait">{t.view_portrait}</a>
+                </section>
+                {app.loan_id.clone().map(|id| view! {
+                    <section class="ws-panel">
+                        <div class="alert alert-success">{t.loan_created}</div>
+                        <a class="btn btn-primary" href=format!("/staff/loans/{id}") data-testid="open-loan">{t.view_loan}</a>
+                    </section>
+                })}
+            </aside>
+        </div>
+    }
+}
+
+/// Handles the result of an action: on success refresh and say so; on a
+/// stale page refresh to show what changed, and say that too.
+fn after_action<T: Clone + Send + Sync + 'static>(
+    action: Action<(), Result<T, AppError>>,
+    error: RwSignal<Option<AppError>>,
+    refresh: RwSignal<u32>,
+    notice: RwSignal<Option<&'static str>>,
+    success: &'static str,
+) {
+    Effect::new(move |_| {
+        if let Some(result) = action.value().get() {
+            match result {
+                Ok(_) => {
+                    notice.set(Some(success));
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => {
+                    if e.code == "application_state_changed" {
+                        refresh.update(|n| *n += 1);
+                    }
+                    error.set(Some(e));
+                }
+            }
+        }
+    });
+}
+
+#[component]
+fn Investigation(
+    app: StaffApplicationView,
+    refresh: RwSignal<u32>,
+    notice: RwSignal<Option<&'static str>>,
+) -> impl IntoView {
+    let t = t();
+    if let Some(inv) = app.investigation {
+        let rec = match inv.recommendation {
+            Decision::Approve => t.rec_approve,
+            Decision::Reject => t.rec_reject,
+        };
+        return view! {
+            <section class="ws-panel" data-testid="investigation">
+                <div class="ws-panel-header"><h2 class="section-title">{t.section_investigation}</h2></div>
+                <dl class="kv">
+                    <dt>{t.investigator}</dt><dd>{inv.investigator_name}</dd>
+                    <dt>{t.visited_on}</dt><dd>{inv.visited_on.to_string()}</dd>
+                    <dt>{t.household_income}</dt><dd class="money">{money(inv.household_income)}</dd>
+                    <dt>{t.household_assets}</dt><dd class="money">{money(inv.household_assets)}</dd>
+                    <dt>{t.household_debts}</dt><dd class="money">{money(inv.household_debts)}</dd>
+                    <dt>{t.recommendation}</dt><dd>{rec}</dd>
+                    <dt>{t.recommended_amount}</dt><dd class="money">{money(inv.recommended_amount)}</dd>
+                    <dt>{t.findings}</dt><dd class="pre-wrap">{inv.findings}</dd>
+                </dl>
+            </section>
+        }
+        .into_any();
+    }
+    if !app.can_investigate {
+        return view! {
+            <section class="ws-panel">
+                <div class="ws-panel-header"><h2 class="section-title">{t.section_investigation}</h2></div>
+                <p class="muted">{t.waiting_investigation}</p>
+            </section>
+        }
+        .into_any();
+    }
+    let visited_on = RwSignal::new(String::new());
+    let income = RwSignal::new(String::new());
+    let assets = RwSignal::new(String::new());
+    let debts = RwSignal::new(String::from("0"));
+    let findings = RwSignal::new(String::new());
+    let recommendation = RwSignal::new(Decision::Approve);
+    let recommended = RwSignal::new(app.amount.to_yuan_string());
+    let error = RwSignal::new(None::<AppError>);
+    let (id, version) = (app.id.clone(), app.version);
+    let save = Action::new(move |_: &()| {
+        let form = InvestigationForm {
+            visited_on: visited_on.get_untracked(),
+            household_income: income.get_untracked(),
+            household_assets: assets.get_untracked(),
+            household_debts: debts.get_untracked(),
+            findings: findings.get_untracked(),
+            recommendation: recommendation.get_untracked(),
+            recommended_amount: recommended.get_untracked(),
+        };
+        let id = id.clone();
+        async move { record_investigation(id, version, form).await }
+    });
+    after_action(save, error, refresh, notice, t.investigation_saved);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !save.pending().get_untracked() {
+            error.set(None);
+            save.dispatch(());
+        }
+    };
+    view! {
+        <section class="ws-panel">
+            <div class="ws-panel-header"><h2 class="section-title">{t.section_investigation}</h2></div>
+            <form class="form stack" on:submit=on_submit data-testid="investigation-form">
+                <div class="grid-2">
+                    <div class="field">
+                        <label for="visited_on">{t.visited_on}</label>
+                        <input id="visited_on" type="date" class="input" required bind:value=visited_on />
+                    </div>
+                    <div class="field">
+                        <label for="income">{t.household_income}</label>
+                        <input id="income" class="input" inputmode="decimal" required bind:value=income />
+                    </div>
+                    <div class="field">
+                        <label for="assets">{t.household_assets}</label>
+                        <input id="assets" class="input" inputmode="decimal" required bind:value=assets />
+                    </div>
+                    <div class="field">
+                        <label for="debts">{t.household_debts}</label>
+                        <input id="debts" class="input" inputmode="decimal" required bind:value=debts />
+                    </div>
+                    <div class="field">
+                        <label for="recommendation">{t.recommendation}</label>
+                        <select id="recommendation" class="input" on:change=move |ev| {
+                            recommendation.set(if event_target_value(&ev) == "reject" { Decision::Reject } else { Decision::Approve })
+                        }>
+                            <option value="approve">{t.rec_approve}</option>
+                            <option value="reject">{t.rec_reject}</option>
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="recommended">{t.recommended_amount}</label>
+                        <input id="recommended" class="input" inputmode="decimal" required bind:value=recommended />
+                    </div>
+                </div>
+                <div class="field">
+                    <label for="findings">{t.findings}</label>
+                    <textarea id="findings" class="input" rows="5" required placeholder=t.findings_placeholder
+                        prop:value=findings on:input=move |ev| findings.set(event_target_value(&ev))></textarea>
+                </div>
+                <FormError error=error />
+                <div class="row">
+                    <button type="submit" class="btn btn-primary" data-testid="save-investigation"
+                        disabled=move || save.pending().get()>
+                        {move || if save.pending().get() { t.processing } else { t.save_investigation }}
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Approval(
+    app: StaffApplicationView,
+    refresh: RwSignal<u32>,
+    notice: RwSignal<Option<&'static str>>,
+) -> impl IntoView {
+    let t = t();
+    if let Some(a) = app.approval {
+        let decision = match a.decision {
+            Decision::Approve => t.approve,
+            Decision::Reject => t.reject,
+        };
+        return view! {
+            <section class="ws-panel" data-testid="approval">
+                <div class="ws-panel-header"><h2 class="section-title">{t.section_approval}</h2></div>
+                <dl class="kv">
+                    <dt>{t.approver}</dt><dd>{a.approver_name}</dd>
+                    <dt>{t.decision}</dt><dd>{decision}</dd>
+                    <dt>{t.decision_comment}</dt><dd class="pre-wrap">{a.comment}</dd>
+                    <dt>{t.col_time}</dt><dd>{datetime(a.created_at)}</dd>
+                </dl>
+            </section>
+        }
+        .into_any();
+    }
+    if app.investigation.is_none() {
+        return ().into_any();
+    }
+    if !app.can_decide {
+        let reason = app
+            .decide_blocked_reason
+            .as_deref()
+            .map(|code| t.error(code))
+            .unwrap_or(t.no_permission_decide);
+        return view! {
+            <section class="ws-panel">
+                <div class="ws-panel-header"><h2 class="section-title">{t.section_approval}</h2></div>
+                <div class="alert alert-info" data-testid="decide-blocked">{reason}</div>
+            </section>
+        }
+        .into_any();
+    }
+    let comment = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let choice = RwSignal::new(Decision::Approve);
+    let (id, version) = (app.id.clone(), app.version);
+    let act = Action::new(move |_: &()| {
+        let (id, decision, comment) = (id.clone(), choice.get_untracked(), comment.get_untracked());
+        async move { decide(id, version, decision, comment).await }
+    });
+    after_action(act, error, refresh, notice, t.decision_saved);
+    let click = move |d: Decision| {
+        move |_| {
+            if !act.pending().get_untracked() {
+                error.set(None);
+                choice.set(d);
+                act.dispatch(());
+            }
+        }
+    };
+    view! {
+        <section class="ws-panel">
+            <div class="ws-panel-header"><h2 class="section-title">{t.section_approval}</h2></div>
+            <div class="form stack">
+                <div class="field">
+                    <label for="comment">{t.decision_comment}</label>
+                    <textarea id="comment" class="input" rows="3" prop:value=comment
+                        on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                </div>
+                <FormError error=error />
+                <div class="row">
+                    <button class="btn btn-primary" data-testid="approve" on:click=click(Decision::Approve)
+                        disabled=move || act.pending().get()>{t.approve}</button>
+                    <button class="btn btn-danger" data-testid="reject" on:click=click(Decision::Reject)
+                        disabled=move || act.pending().get()>{t.reject}</button>
+                </div>
+            </div>
+        </section>
+    }
+    .into_any()
+}

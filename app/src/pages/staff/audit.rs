@@ -1,0 +1,61 @@
+//! Browse the audit log and see whether its hash chain holds.
+
+use crate::api::audit;
+use crate::components::{ErrorView, Loading};
+use crate::format::datetime;
+use crate::i18n::{fill, t};
+use leptos::prelude::*;
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let t = t();
+    let before = RwSignal::new(None::<i64>);
+    let data = Resource::new(move || before.get(), audit);
+    view! {
+        <div class="ws-panel">
+            <div class="ws-panel-header">
+                <h1 class="page-title">{t.audit_title}</h1>
+                <span class="muted">{t.audit_sub}</span>
+            </div>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
+                        Ok(page) => {
+                            let chain = if page.chain.valid {
+                                view! { <div class="alert alert-success" data-testid="chain-ok">{fill(t.chain_ok, &[("n", page.chain.entries.to_string())])}</div> }.into_any()
+                            } else {
+                                view! { <div class="alert alert-error" data-testid="chain-bad">{fill(t.chain_bad, &[("seq", page.chain.first_bad_seq.unwrap_or(0).to_string())])}</div> }.into_any()
+                            };
+                            let oldest = page.entries.last().map(|e| e.seq);
+                            view! {
+                                {chain}
+                                <table class="table" data-testid="audit-table">
+                                    <thead><tr><th>{t.col_seq}</th><th>{t.col_time}</th><th>{t.col_actor}</th><th>{t.col_operation}</th><th>{t.col_object}</th><th>{t.col_change}</th></tr></thead>
+                                    <tbody>
+                                        {page.entries.into_iter().map(|e| view! {
+                                            <tr>
+                                                <td>{e.seq}</td>
+                                                <td>{datetime(e.at)}</td>
+                                                <td>{e.actor_name}</td>
+                                                <td><code>{e.action}</code></td>
+                                                <td>{e.entity}" "<span class="muted">{e.entity_id.chars().take(8).collect::<String>()}</span></td>
+                                                <td class="audit-change"><code>{e.after_json.or(e.before_json).unwrap_or_default()}</code></td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <div class="row">
+                                    <button class="btn btn-secondary btn-sm" on:click=move |_| before.set(None)>{t.newest}</button>
+                                    {oldest.filter(|s| *s > 1).map(|s| view! {
+                                        <button class="btn btn-secondary btn-sm" on:click=move |_| before.set(Some(s))>{t.older}</button>
+                                    })}
+                                </div>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}

@@ -1,0 +1,53 @@
+//! The manager's dashboard. Figures and chart options come from the server;
+//! public/charts.js draws the charts with ECharts served from our origin.
+
+use crate::api::load_dashboard;
+use crate::components::{ErrorView, Loading};
+use crate::format::money;
+use crate::i18n::{t, use_locale};
+use leptos::prelude::*;
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let t = t();
+    let locale = use_locale();
+    let data = Resource::new(move || locale, load_dashboard);
+    view! {
+        <script src="/charts.js" defer></script>
+        <h1 class="page-title">{t.dashboard_title}</h1>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
+                    Ok(page) => {
+                        let d = page.data;
+                        let rate = format!("{}.{}%", d.approval_rate_permille / 10, d.approval_rate_permille % 10);
+                        view! {
+                            <div class="ws-stats" data-testid="kpis">
+                                <div class="stat"><div class="stat-value">{d.total_applications}</div><div class="stat-label">{t.kpi_applications}</div></div>
+                                <div class="stat"><div class="stat-value">{d.active_loans}</div><div class="stat-label">{t.kpi_active_loans}</div></div>
+                                <div class="stat"><div class="stat-value money">{money(d.outstanding)}</div><div class="stat-label">{t.kpi_outstanding}</div></div>
+                                <div class="stat"><div class="stat-value">{rate}</div><div class="stat-label">{t.kpi_approval_rate}</div></div>
+                            </div>
+                            <div class="grid-2">
+                                <section class="ws-panel">
+                                    <div class="ws-panel-header"><h2 class="section-title">{t.chart_by_status}</h2></div>
+                                    <div class="chart" data-testid="chart-status" data-echarts=page.status_chart></div>
+                                    <table class="table sr-only">
+                                        <tbody>
+                                            {d.by_status.iter().map(|(s, n)| view! { <tr><td>{t.status(*s)}</td><td>{*n}</td></tr> }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </section>
+                                <section class="ws-panel">
+                                    <div class="ws-panel-header"><h2 class="section-title">{t.chart_per_day}</h2></div>
+                                    <div class="chart" data-testid="chart-daily" data-echarts=page.daily_chart></div>
+                                </section>
+                            </div>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,14 @@
+//! The staff workbench: desktop layout, navigation by role.
+
+pub mod application;
+pub mod audit;
+pub mod dashboard;
+pub mod layout;
+pub mod loan;
+pub mod login;
+pub mod outbox;
+pub mod portrait;
+pub mod tasks;
+
+/// Where staff sign in.
+pub const LOGIN: &str = "/staff/login";

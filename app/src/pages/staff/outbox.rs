@@ -1,0 +1,42 @@
+//! The development SMS provider's outbox, for developers and tests.
+
+use crate::api::sms_outbox;
+use crate::components::{ErrorView, Loading};
+use crate::format::datetime;
+use crate::i18n::t;
+use leptos::prelude::*;
+
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let t = t();
+    let data = Resource::new(|| (), |_| sms_outbox());
+    view! {
+        <div class="ws-panel">
+            <div class="ws-panel-header"><h1 class="page-title">{t.outbox_title}</h1></div>
+            <div class="alert alert-info">{t.outbox_note}</div>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
+                        Ok(items) => view! {
+                            <table class="table" data-testid="outbox-table">
+                                <thead><tr><th>{t.col_time}</th><th>{t.col_phone}</th><th>{t.col_body}</th><th>{t.col_provider}</th><th>{t.col_status}</th></tr></thead>
+                                <tbody>
+                                    {items.into_iter().map(|m| view! {
+                                        <tr data-testid="outbox-row">
+                                            <td>{datetime(m.created_at)}</td>
+                                            <td>{m.phone_masked}</td>
+                                            <td>{m.body}</td>
+                                            <td>{m.provider}</td>
+                                            <td>{if m.status == "sent" { t.sms_sent } else { t.sms_failed }}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}

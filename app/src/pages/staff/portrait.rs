@@ -1,0 +1,116 @@
+//! The customer portrait (客户画像): identity (masked), household, history.
+
+use crate::api::load_portrait;
+use crate::components::{ErrorView, Loading, StatusBadge};
+use crate::format::{datetime, money};
+use crate::i18n::{fill, t, use_locale};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn PortraitPage() -> impl IntoView {
+    let t = t();
+    let locale = use_locale();
+    let params = use_params_map();
+    let data = Resource::new(
+        move || params.get().get("id").unwrap_or_default(),
+        load_portrait,
+    );
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
+                    Ok(p) => {
+                        let surname: String = p.name.chars().take(1).collect();
+                        view! {
+                            <div class="portrait-header ws-panel" data-testid="portrait">
+                                <div class="avatar" aria-hidden="true">{surname}</div>
+                                <div>
+                                    <h1 class="page-title">{p.name.clone()}</h1>
+                                    <div class="muted">
+                                        {t.gender(p.gender)}" · "{fill(t.age_n, &[("n", p.age.to_string())])}" · "
+                                        {p.occupation.clone()}" · "{p.branch_name.clone()}
+                                    </div>
+                                </div>
+                            </div>
+                            <p class="field-hint">{t.pfi_notice}</p>
+                            <div class="grid-2">
+                                <section class="ws-panel">
+                                    <div class="ws-panel-header"><h2 class="section-title">{t.identity}</h2></div>
+                                    <dl class="kv">
+                                        <dt>{t.id_number}</dt><dd data-testid="id-masked">{p.id_number_masked.clone()}</dd>
+                                        <dt>{t.phone}</dt><dd>{p.phone_masked.clone()}</dd>
+                                        <dt>{t.officer}</dt><dd>{p.officer_name.clone().unwrap_or_else(|| t.none.to_string())}</dd>
+                                    </dl>
+                                </section>
+                                <section class="ws-panel">
+                                    <div class="ws-panel-header"><h2 class="section-title">{t.household}</h2></div>
+                                    {match p.household.clone() {
+                                        None => view! { <p class="muted">{t.none}</p> }.into_any(),
+                                        Some(h) => view! {
+                                            <dl class="kv">
+                                                <dt>{t.village}</dt><dd>{h.township.clone()}" "{h.village.clone()}</dd>
+                                                <dt>{t.address}</dt><dd>{h.address.clone()}</dd>
+                                                <dt>{t.members}</dt><dd>{h.members}</dd>
+                                                <dt>{t.annual_income}</dt><dd class="money">{money(h.annual_income)}</dd>
+                                                <dt>{t.land_area}</dt><dd>{format!("{}.{}", h.land_area_mu_x10 / 10, h.land_area_mu_x10 % 10)}</dd>
+                                                <dt>{t.main_business}</dt><dd>{h.main_business.clone()}</dd>
+                                            </dl>
+                                            <table class="table">
+                                                <thead><tr><th>{t.member_list}</th><th>{t.relation}</th><th>{t.age}</th></tr></thead>
+                                                <tbody>
+                                                    {h.member_list.into_iter().map(|m| view! {
+                                                        <tr><td>{m.name}</td><td>{t.relation(&m.relation)}</td><td>{m.age}</td></tr>
+                                                    }).collect_view()}
+                                                </tbody>
+                                            </table>
+                                        }.into_any(),
+                                    }}
+                                </section>
+                            </div>
+                            <section class="ws-panel">
+                                <div class="ws-panel-header"><h2 class="section-title">{t.applications}</h2></div>
+                                <table class="table">
+                                    <thead><tr><th>{t.col_product}</th><th class="num">{t.col_amount}</th><th>{t.col_term}</th><th>{t.col_status}</th><th>{t.col_submitted}</th><th>{t.officer}</th><th></th></tr></thead>
+                                    <tbody>
+                                        {p.applications.into_iter().map(|a| view! {
+                                            <tr>
+                                                <td>{locale.pick(&a.product_name_zh, &a.product_name_en).to_string()}</td>
+                                                <td class="num money">{money(a.amount)}</td>
+                                                <td>{fill(t.months_n, &[("n", a.term_months.to_string())])}</td>
+                                                <td><StatusBadge status=a.status /></td>
+                                                <td>{datetime(a.submitted_at)}</td>
+                                                <td>{a.officer_name}</td>
+                                                <td><a href=format!("/staff/applications/{}", a.id)>{t.open_task}</a></td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </section>
+                            <section class="ws-panel">
+                                <div class="ws-panel-header"><h2 class="section-title">{t.loans}</h2></div>
+                                <table class="table">
+                                    <thead><tr><th>{t.col_product}</th><th class="num">{t.principal}</th><th class="num">{t.outstanding}</th><th>{t.start_date}</th><th>{t.maturity}</th><th>{t.col_status}</th><th></th></tr></thead>
+                                    <tbody>
+                                        {p.loans.into_iter().map(|l| view! {
+                                            <tr>
+                                                <td>{locale.pick(&l.product_name_zh, &l.product_name_en).to_string()}</td>
+                                                <td class="num money">{money(l.principal)}</td>
+                                                <td class="num money">{money(l.outstanding)}</td>
+                                                <td>{l.start_date.to_string()}</td>
+                                                <td>{l.maturity_date.to_string()}</td>
+                                                <td><span class=format!("badge badge-{}", l.status)>{t.loan_status(&l.status)}</span></td>
+                                                <td><a href=format!("/staff/loans/{}", l.id)>{t.view_loan}</a></td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

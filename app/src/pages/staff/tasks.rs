@@ -1,0 +1,59 @@
+//! The task inbox: investigations and approvals waiting for this user.
+
+use crate::api::tasks;
+use crate::components::{ErrorView, Loading, StatusBadge};
+use crate::format::{datetime, money};
+use crate::i18n::{fill, t, use_locale};
+use leptos::prelude::*;
+
+#[component]
+pub fn TasksPage() -> impl IntoView {
+    let t = t();
+    let locale = use_locale();
+    let data = Resource::new(|| (), |_| tasks());
+    view! {
+        <div class="ws-panel">
+            <div class="ws-panel-header">
+                <h1 class="page-title">{t.tasks_title}</h1>
+                <span class="muted">{t.tasks_sub}</span>
+            </div>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
+                        Ok(items) if items.is_empty() => view! { <div class="empty">{t.no_tasks}</div> }.into_any(),
+                        Ok(items) => view! {
+                            <table class="table" data-testid="task-table">
+                                <thead><tr>
+                                    <th>{t.col_task}</th><th>{t.col_customer}</th><th>{t.col_id_number}</th>
+                                    <th>{t.col_product}</th><th class="num">{t.col_amount}</th><th>{t.col_term}</th>
+                                    <th>{t.col_status}</th><th>{t.col_branch}</th><th>{t.col_submitted}</th><th>{t.col_action}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {items.into_iter().map(|task| {
+                                        let href = format!("/staff/applications/{}", task.application_id);
+                                        let kind = if task.kind == "approve" { t.task_approve } else { t.task_investigate };
+                                        view! {
+                                            <tr data-testid="task-row">
+                                                <td><span class="tag">{kind}</span></td>
+                                                <td>{task.customer_name}</td>
+                                                <td class="muted">{task.id_number_masked}</td>
+                                                <td>{locale.pick(&task.product_name_zh, &task.product_name_en).to_string()}</td>
+                                                <td class="num money">{money(task.amount)}</td>
+                                                <td>{fill(t.months_n, &[("n", task.term_months.to_string())])}</td>
+                                                <td><StatusBadge status=task.status /></td>
+                                                <td>{task.branch_name}</td>
+                                                <td>{datetime(task.submitted_at)}</td>
+                                                <td><a class="btn btn-sm btn-primary" href=href>{t.open_task}</a></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}

@@ -1,0 +1,122 @@
+//! Server side of authentication: who is calling, from the session cookie.
+//! Every server function starts here, so the role and organisation scope are
+//! always checked on the server by the service it then calls.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use service::auth::{CustomerActor, StaffActor};
+use service::Services;
+use tower_sessions::Session;
+
+const STAFF_KEY: &str = "staff_id";
+const CUSTOMER_KEY: &str = "customer_id";
+const LOGIN_AT_KEY: &str = "login_at";
+/// Absolute session lifetime, whatever the activity (idle timeout is set on the layer).
+const STAFF_ABSOLUTE_MS: i64 = 10 * 60 * 60 * 1000;
+const CUSTOMER_ABSOLUTE_MS: i64 = 24 * 60 * 60 * 1000;
+
+pub fn services() -> Result<Services, AppError> {
+    use_context::<Services>().ok_or_else(|| AppError::new("internal"))
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|err| {
+        tracing::error!(%err, "no session layer");
+        AppError::new("internal")
+    })
+}
+
+async fn get_string(session: &Session, key: &str) -> Result<Option<String>, AppError> {
+    session.get::<String>(key).await.map_err(|err| {
+        tracing::warn!(%err, "unreadable session");
+        AppError::new("unauthenticated")
+    })
+}
+
+/// Ends the session when it is older than its absolute lifetime.
+async fn check_absolute(
+    session: &Session,
+    services: &Services,
+    limit: i64,
+) -> Result<(), AppError> {
+    let login_at = session
+        .get::<i64>(LOGIN_AT_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    if services.clock.now_millis() - login_at > limit {
+        let _ = session.flush().await;
+        return Err(AppError::new("unauthenticated"));
+    }
+    Ok(())
+}
+
+/// The signed-in staff member, or `unauthenticated`.
+pub async fn staff() -> Result<(Services, StaffActor), AppError> {
+    let services = services()?;
+    let session = session().await?;
+    let id = get_string(&session, STAFF_KEY)
+        .await?
+        .ok_or_else(|| AppError::new("unauthenticated"))?;
+    check_absolute(&session, &services, STAFF_ABSOLUTE_MS).await?;
+    let actor = services.staff_actor(&id).await?;
+    Ok((services, actor))
+}
+
+/// The signed-in customer, or `unauthenticated`.
+pub async fn customer() -> Result<(Services, CustomerActor), AppError> {
+    let services = services()?;
+    let session = session().await?;
+    let id = get_string(&session, CUSTOMER_KEY)
+        .await?
+        .ok_or_else(|| AppError::new("unauthenticated"))?;
+    check_absolute(&session, &services, CUSTOMER_ABSOLUTE_MS).await?;
+    let actor = services.customer_actor(&id).await?;
+    Ok((services, actor))
+}
+
+/// Starts a fresh session (new id: no session fixation) for the user.
+async fn begin(
+    session: &Session,
+    services: &Services,
+    key: &str,
+    id: &str,
+) -> Result<(), AppError> {
+    let internal = |err: tower_sessions::session::Error| {
+        tracing::error!(%err, "session write failed");
+        AppError::new("internal")
+    };
+    session.cycle_id().await.map_err(internal)?;
+    session.clear().await;
+    session
+        .insert(key, id.to_string())
+        .await
+        .map_err(internal)?;
+    session
+        .insert(LOGIN_AT_KEY, services.clock.now_millis())
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+pub async fn begin_staff(services: &Services, actor: &StaffActor) -> Result<(), AppError> {
+    begin(&session().await?, services, STAFF_KEY, &actor.user_id).await
+}
+
+pub async fn begin_customer(services: &Services, actor: &CustomerActor) -> Result<(), AppError> {
+    begin(
+        &session().await?,
+        services,
+        CUSTOMER_KEY,
+        &actor.customer_id,
+    )
+    .await
+}
+
+pub async fn end() -> Result<(), AppError> {
+    session().await?.flush().await.map_err(|err| {
+        tracing::error!(%err, "session delete failed");
+        AppError::new("internal")
+    })
+}

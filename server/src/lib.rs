@@ -1,0 +1,131 @@
+//! The Puhui server: builds the router (Leptos pages, server functions,
+//! static files, sessions) around the service layer. `main.rs` adds the CLI.
+
+use axum::extract::{Path, Query};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use service::session_store::AnySessionStore;
+use service::Services;
+use std::collections::HashMap;
+use tower_http::compression::CompressionLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// How long a session lives without activity.
+pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
+
+/// Settings of the web layer that are not Leptos' own.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served behind TLS).
+    pub secure_cookies: bool,
+}
+
+/// Leptos options from cargo-leptos' environment, with our defaults when the
+/// binary is started on its own (`LEPTOS_SITE_ROOT` etc. override them).
+pub fn leptos_options(addr: Option<std::net::SocketAddr>) -> LeptosOptions {
+    let mut options = get_configuration(None)
+        .map(|c| c.leptos_options)
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("puhui").build());
+    if options.output_name.is_empty() {
+        options.output_name = "puhui".into();
+    }
+    if let Some(addr) = addr {
+        options.site_addr = addr;
+    }
+    options
+}
+
+/// The whole application router.
+pub fn router(services: Services, options: LeptosOptions, web: &WebConfig) -> Router {
+    let routes = generate_route_list(app::App);
+    let context = {
+        let services = services.clone();
+        move || provide_context(services.clone())
+    };
+    let sessions = SessionManagerLayer::new(AnySessionStore::new(services.db.clone()))
+        .with_name("puhui_sid")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(web.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            IDLE_TIMEOUT_MINUTES,
+        )));
+
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/lang/{tag}", get(switch_language))
+        .leptos_routes_with_context(&options, routes, context.clone(), {
+            let options = options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context,
+            app::shell,
+        ))
+        .layer(sessions)
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(options)
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// Sets the language cookie and goes back to the page the user was on.
+async fn switch_language(
+    Path(tag): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let locale = app::i18n::Locale::from_tag(&tag);
+    let next = query
+        .get("next")
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .cloned()
+        .unwrap_or_else(|| "/".into());
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        app::LANG_COOKIE,
+        locale.tag()
+    );
+    let mut response = Redirect::to(&next).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// Conservative security headers on every response.
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    headers.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
+    if response.status() == StatusCode::OK {
+        // pages carry personal data: never cache them in shared caches
+        let is_page = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        if is_page {
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+        }
+    }
+    response
+}

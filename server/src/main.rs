@@ -1,0 +1,166 @@
+//! `puhui`: serve the application, migrate the database, load the demo bank.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use puhui_server::{leptos_options, router, WebConfig};
+use service::db::{Clock, Db, SystemClock};
+use service::demo::{DemoConfig, DEMO_PASSWORD};
+use service::sms::DevSmsProvider;
+use service::{ServiceConfig, Services};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+
+const DEFAULT_DATABASE_URL: &str = "sqlite://data/puhui.db?mode=rwc";
+
+#[derive(Parser)]
+#[command(name = "puhui", version, about = "Puhui lending platform")]
+struct Cli {
+    /// Database URL: sqlite://… (default, embedded) or postgres://…
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application (the default).
+    Serve {
+        /// Address to listen on (default: LEPTOS_SITE_ADDR or 127.0.0.1:3000).
+        #[arg(long, env = "PUHUI_ADDR")]
+        addr: Option<SocketAddr>,
+        /// Do not load the demo bank into an empty database.
+        #[arg(long)]
+        no_demo: bool,
+        /// Mark session cookies Secure (behind TLS).
+        #[arg(long, env = "PUHUI_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Create or upgrade the database schema.
+    Migrate,
+    /// Load the demo bank (deterministic for a seed).
+    SeedDemo {
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long, default_value_t = 300)]
+        customers: u32,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let db = Db::connect(&cli.database_url)
+        .await
+        .context("connecting to the database")?;
+    db.migrate().await.context("migrating the database")?;
+    match cli.command.unwrap_or(Command::Serve {
+        addr: None,
+        no_demo: false,
+        secure_cookies: false,
+    }) {
+        Command::Migrate => {
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::SeedDemo { seed, customers } => {
+            let summary = service::demo::seed_demo(&db, &demo_config(seed, customers)).await?;
+            println!("{summary:#?}");
+            Ok(())
+        }
+        Command::Serve {
+            addr,
+            no_demo,
+            secure_cookies,
+        } => serve(db, addr, no_demo, WebConfig { secure_cookies }).await,
+    }
+}
+
+fn demo_config(seed: u64, customers: u32) -> DemoConfig {
+    let today = domain::date::Date::from_epoch_millis(
+        SystemClock.now_millis(),
+        domain::date::CHINA_UTC_OFFSET_MINUTES,
+    );
+    DemoConfig {
+        seed,
+        customers,
+        today,
+    }
+}
+
+async fn serve(
+    db: Db,
+    addr: Option<SocketAddr>,
+    no_demo: bool,
+    web: WebConfig,
+) -> anyhow::Result<()> {
+    if !no_demo && service::demo::is_empty(&db).await? {
+        tracing::info!("empty database: loading the demo bank");
+        let summary = service::demo::seed_demo(&db, &demo_config(2026, 300)).await?;
+        tracing::info!(?summary, "demo bank loaded");
+    }
+    let clock = Arc::new(SystemClock);
+    let sms = Arc::new(DevSmsProvider::new(db.clone(), clock.clone()));
+    let mut config = ServiceConfig::default();
+    match std::env::var("PUHUI_OTP_SECRET") {
+        Ok(secret) if !secret.is_empty() => config.otp_secret = secret,
+        _ => tracing::warn!(
+            "PUHUI_OTP_SECRET is not set: using the development pepper for SMS codes"
+        ),
+    }
+    let services = Services::new(db.clone(), sms, clock, config);
+    let options = leptos_options(addr);
+    let addr = options.site_addr;
+    let app = router(services, options, &web);
+
+    let sweeper = service::session_store::AnySessionStore::new(db.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(err) = sweeper.delete_expired().await {
+                tracing::warn!(%err, "could not delete expired sessions");
+            }
+        }
+    });
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    println!("\nPuhui is running at http://{addr}/");
+    println!("  customer: open http://{addr}/ on a phone-sized window; demo phone 13800000001,");
+    println!("            the SMS code appears in the SMS outbox http://{addr}/staff/outbox (sign in as admin)");
+    println!(
+        "  staff:    http://{addr}/staff/login   password for every demo login: {DEMO_PASSWORD}"
+    );
+    for (username, role) in service::demo::demo_logins() {
+        println!("            {username:<14} {role}");
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

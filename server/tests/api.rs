@@ -1,0 +1,341 @@
+//! Server-function tests: the real router on port 0 over a fresh demo
+//! database, called over HTTP the way the browser calls it (form-encoded
+//! arguments, JSON answers, the session cookie).
+
+use domain::view::{ProductView, TaskItem};
+use puhui_server::{router, WebConfig};
+use serde_json::Value;
+use service::db::{Clock, Db, SystemClock};
+use service::demo::{DemoConfig, DEMO_PASSWORD};
+use service::sms::DevSmsProvider;
+use service::{ServiceConfig, Services};
+use std::sync::Arc;
+
+struct TestApp {
+    base: String,
+    db: Db,
+    _dir: tempfile::TempDir,
+}
+
+async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/puhui.db?mode=rwc", dir.path().display());
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let today = domain::date::Date::from_epoch_millis(
+        SystemClock.now_millis(),
+        domain::date::CHINA_UTC_OFFSET_MINUTES,
+    );
+    service::demo::seed_demo(
+        &db,
+        &DemoConfig {
+            seed: 7,
+            customers: 40,
+            today,
+        },
+    )
+    .await
+    .expect("demo");
+    let clock = Arc::new(SystemClock);
+    let sms = Arc::new(DevSmsProvider::new(db.clone(), clock.clone()));
+    let services = Services::new(db.clone(), sms, clock, ServiceConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let options = puhui_server::leptos_options(Some(addr));
+    let app = router(
+        services,
+        options,
+        &WebConfig {
+            secure_cookies: false,
+        },
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    TestApp {
+        base: format!("http://{addr}"),
+        db,
+        _dir: dir,
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+/// Calls a server function; Ok(json) on success, Err(error code) on failure.
+async fn call(
+    c: &reqwest::Client,
+    app: &TestApp,
+    name: &str,
+    form: &[(&str, &str)],
+) -> Result<Value, String> {
+    let response = c
+        .post(format!("{}/api/fn/{name}", app.base))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .expect("request");
+    let ok = response.status().is_success();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if ok {
+        Ok(body)
+    } else {
+        Err(body["code"].as_str().unwrap_or("?").to_string())
+    }
+}
+
+async fn staff(app: &TestApp, username: &str) -> reqwest::Client {
+    let c = client();
+    call(
+        &c,
+        app,
+        "staff_login",
+        &[("username", username), ("password", DEMO_PASSWORD)],
+    )
+    .await
+    .expect("staff login");
+    c
+}
+
+async fn latest_code(db: &Db, phone: &str) -> String {
+    let bodies: Vec<(String,)> = sqlx::query_as(
+        "SELECT body FROM sms_outbox WHERE status = 'sent' AND phone = $1 \
+         ORDER BY created_at DESC, id DESC",
+    )
+    .bind(phone)
+    .fetch_all(&db.pool)
+    .await
+    .expect("outbox");
+    let body = &bodies.first().expect("a message").0;
+    body.chars()
+        .collect::<Vec<_>>()
+        .windows(6)
+        .map(|w| w.iter().collect::<String>())
+        .find(|w| w.chars().all(|c| c.is_ascii_digit()))
+        .expect("a six-digit code")
+}
+
+#[tokio::test]
+async fn server_functions_refuse_callers_without_a_session() {
+    let app = spawn_app().await;
+    let c = client();
+    assert_eq!(
+        call(&c, &app, "tasks", &[]).await,
+        Err("unauthenticated".into())
+    );
+    assert_eq!(
+        call(&c, &app, "my_overview", &[]).await,
+        Err("unauthenticated".into())
+    );
+    assert_eq!(call(&c, &app, "current_staff", &[]).await, Ok(Value::Null));
+}
+
+#[tokio::test]
+async fn wrong_password_is_refused_and_the_fifth_failure_locks_the_account() {
+    let app = spawn_app().await;
+    let c = client();
+    let attempt = |password: &'static str| {
+        let c = c.clone();
+        let app = &app;
+        async move {
+            call(
+                &c,
+                app,
+                "staff_login",
+                &[("username", "officer2"), ("password", password)],
+            )
+            .await
+        }
+    };
+    for _ in 0..4 {
+        assert_eq!(attempt("nope").await, Err("invalid_credentials".into()));
+    }
+    assert_eq!(
+        attempt("nope").await,
+        Err("account_locked".into()),
+        "the fifth failure locks"
+    );
+    assert_eq!(
+        attempt(DEMO_PASSWORD).await,
+        Err("account_locked".into()),
+        "even the right password waits out the lock"
+    );
+}
+
+#[tokio::test]
+async fn the_thin_loan_end_to_end_over_http() {
+    let app = spawn_app().await;
+
+    // The customer signs in with an SMS code and applies.
+    let customer = client();
+    call(&customer, &app, "send_code", &[("phone", "13800000001")])
+        .await
+        .expect("code sent");
+    let code = latest_code(&app.db, "13800000001").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let r = call(
+        &customer,
+        &app,
+        "customer_login",
+        &[("phone", "13800000001"), ("code", wrong)],
+    )
+    .await;
+    assert_eq!(r, Err("code_invalid".into()));
+    call(
+        &customer,
+        &app,
+        "customer_login",
+        &[("phone", "13800000001"), ("code", &code)],
+    )
+    .await
+    .expect("customer login");
+    let products: Vec<ProductView> = serde_json::from_value(
+        call(&customer, &app, "products", &[])
+            .await
+            .expect("products"),
+    )
+    .expect("product list");
+    let product = &products[0];
+    let too_much = (product.max_amount.get() / 100 + 1).to_string();
+    let apply = |amount: String, key: &'static str| {
+        let customer = customer.clone();
+        let app = &app;
+        let product_id = product.id.clone();
+        async move {
+            call(
+                &customer,
+                app,
+                "submit_application",
+                &[
+                    ("product_id", product_id.as_str()),
+                    ("amount", amount.as_str()),
+                    ("term_months", "12"),
+                    ("purpose", "farming"),
+                    ("consent", "on"),
+                    ("idempotency_key", key),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(apply(too_much, "k-1").await, Err("amount_above_max".into()));
+    let first = apply("50000".into(), "k-2").await.expect("submitted");
+    let again = apply("50000".into(), "k-2").await.expect("double click");
+    assert_eq!(first, again, "a double click posts once");
+    let application_id = first.as_str().expect("id").to_string();
+
+    // The officer sees it and records the investigation.
+    let officer = staff(&app, "officer1").await;
+    let tasks: Vec<TaskItem> =
+        serde_json::from_value(call(&officer, &app, "tasks", &[]).await.expect("tasks"))
+            .expect("task list");
+    assert!(tasks
+        .iter()
+        .any(|t| t.application_id == application_id && t.kind == "investigate"));
+    let view = call(
+        &officer,
+        &app,
+        "staff_application",
+        &[("id", &application_id)],
+    )
+    .await
+    .expect("application");
+    let version = view["version"].as_i64().expect("version").to_string();
+    call(
+        &officer,
+        &app,
+        "record_investigation",
+        &[
+            ("id", application_id.as_str()),
+            ("version", version.as_str()),
+            ("form[visited_on]", "2026-11-20"),
+            ("form[household_income]", "120000"),
+            ("form[household_assets]", "300000"),
+            ("form[household_debts]", "0"),
+            ("form[findings]", "收入稳定"),
+            ("form[recommendation]", "approve"),
+            ("form[recommended_amount]", "50000"),
+        ],
+    )
+    .await
+    .expect("investigation");
+
+    // The officer may not approve; the approver may, once.
+    let view = call(
+        &officer,
+        &app,
+        "staff_application",
+        &[("id", &application_id)],
+    )
+    .await
+    .expect("application");
+    let version = view["version"].as_i64().expect("version").to_string();
+    let decide = |c: reqwest::Client, version: String| {
+        let app = &app;
+        let id = application_id.clone();
+        async move {
+            call(
+                &c,
+                app,
+                "decide",
+                &[
+                    ("id", id.as_str()),
+                    ("version", version.as_str()),
+                    ("decision", "approve"),
+                    ("comment", "同意"),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        decide(officer.clone(), version.clone()).await,
+        Err("forbidden".into())
+    );
+    let approver = staff(&app, "approver1").await;
+    let loan = decide(approver.clone(), version.clone())
+        .await
+        .expect("approved");
+    let loan_id = loan.as_str().expect("loan id").to_string();
+    assert_eq!(
+        decide(approver.clone(), version).await,
+        Err("application_state_changed".into()),
+        "a second click changes nothing"
+    );
+
+    // The customer sees the schedule; principal parts add up to the amount.
+    let detail = call(&customer, &app, "my_loan", &[("id", &loan_id)])
+        .await
+        .expect("loan");
+    let schedule = detail["schedule"].as_array().expect("schedule");
+    assert_eq!(schedule.len(), 12);
+    let principal: i64 = schedule
+        .iter()
+        .map(|i| i["principal"].as_i64().expect("fen"))
+        .sum();
+    assert_eq!(principal, 5_000_000);
+
+    // Another customer's loan is not theirs to see.
+    let stranger = client();
+    call(&stranger, &app, "send_code", &[("phone", "13800000002")])
+        .await
+        .expect("code");
+    let code = latest_code(&app.db, "13800000002").await;
+    call(
+        &stranger,
+        &app,
+        "customer_login",
+        &[("phone", "13800000002"), ("code", &code)],
+    )
+    .await
+    .expect("login");
+    assert_eq!(
+        call(&stranger, &app, "my_loan", &[("id", &loan_id)]).await,
+        Err("not_found".into())
+    );
+}
