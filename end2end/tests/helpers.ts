@@ -1,0 +1,57 @@
+import { Browser, BrowserContext, Page, expect } from '@playwright/test';
+import * as fs from 'fs';
+
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+export const DESKTOP = { viewport: { width: 1440, height: 900 } };
+export const PASSWORD = 'puhui2026';
+
+fs.mkdirSync('screenshots', { recursive: true });
+
+/** Collects console errors and uncaught exceptions. A 4xx answer to a
+ *  refused request (wrong code, amount out of range) is expected; a 5xx is not. */
+export function watchConsole(page: Page, errors: string[]) {
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (/status of 4\d\d/.test(m.text())) return;
+    errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+}
+
+/** Goes to a page and waits until the WebAssembly has hydrated it. */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await hydrated(page);
+}
+
+export async function hydrated(page: Page) {
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+}
+
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });
+  // Nothing may stick out sideways on a phone.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `${name} overflows horizontally`).toBeLessThanOrEqual(0);
+}
+
+export async function staffContext(browser: Browser, username: string): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext(DESKTOP);
+  const page = await ctx.newPage();
+  await open(page, '/staff/login');
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await page.click('[data-testid=staff-login]');
+  await expect(page.getByTestId('staff-name')).toBeVisible();
+  return { ctx, page };
+}
+
+/** Reads the newest one-time code sent to a masked phone from the development SMS outbox. */
+export async function latestCode(admin: Page, maskedPhone: string): Promise<string> {
+  await open(admin, '/staff/outbox');
+  const row = admin.getByTestId('outbox-row').filter({ hasText: maskedPhone }).first();
+  const body = await row.innerText();
+  const code = body.match(/(?<!\d)(\d{6})(?!\d)/);
+  if (!code) throw new Error(`no code in outbox row: ${body}`);
+  return code[1];
+}

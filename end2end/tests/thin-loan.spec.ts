@@ -1,0 +1,158 @@
+import { test, expect } from '@playwright/test';
+import { PHONE, open, hydrated, shot, staffContext, latestCode, watchConsole } from './helpers';
+
+// The thin loan, end to end: a customer applies on a phone, the officer
+// investigates, a different person approves, the customer sees the schedule,
+// the manager sees it on the dashboard and the audit chain holds.
+test('customer applies, officer investigates, approver approves, customer sees schedule', async ({ browser }) => {
+  const errors: string[] = [];
+  const phoneCtx = await browser.newContext(PHONE);
+  const phone = await phoneCtx.newPage();
+  watchConsole(phone, errors);
+
+  // Products, in Chinese, on a 390-pixel phone.
+  await open(phone, '/');
+  await expect(phone.getByTestId('product-card').first()).toBeVisible();
+  await expect(phone.locator('h1')).toContainText('贷款');
+  await shot(phone, 'customer-01-home');
+
+  // Apply: not signed in yet, so the form asks to sign in first.
+  await phone.getByTestId('product-card').first().getByRole('link', { name: '立即申请' }).click();
+  await phone.getByRole('link', { name: '登录' }).click();
+  await expect(phone).toHaveURL(/\/login\?next=/);
+  await hydrated(phone);
+  await phone.fill('#phone', '13800000001');
+  await phone.getByTestId('send-code').click();
+  await expect(phone.getByTestId('code-sent')).toContainText('138****0001');
+  await shot(phone, 'customer-02-login');
+
+  // The development SMS provider's outbox holds the code.
+  const admin = await staffContext(browser, 'admin');
+  const code = await latestCode(admin.page, '138****0001');
+
+  // A wrong code first: a clear message, still on the login page.
+  await phone.fill('#code', code === '000000' ? '111111' : '000000');
+  await phone.getByTestId('login').click();
+  await expect(phone.getByRole('alert')).toContainText('验证码错误');
+  await phone.fill('#code', code);
+  await phone.getByTestId('login').click();
+  await expect(phone).toHaveURL(/\/apply\//);
+  await hydrated(phone);
+
+  // An amount above the product's maximum is refused in Chinese, nothing is lost.
+  await phone.fill('#amount', '99999999');
+  await phone.selectOption('#purpose', 'farming');
+  await phone.getByTestId('consent').check();
+  await phone.getByTestId('submit-application').click();
+  await expect(phone.getByRole('alert')).toContainText('借款金额不能超过');
+  await expect(phone.locator('#amount')).toHaveValue('99999999');
+
+  // The draft survives a reload.
+  await phone.fill('#amount', '50000');
+  await phone.reload();
+  await hydrated(phone);
+  await expect(phone.locator('#amount')).toHaveValue('50000');
+  await expect(phone.getByTestId('calc-monthly')).toBeVisible();
+  await phone.getByTestId('consent').check();
+  await shot(phone, 'customer-03-apply');
+  await phone.getByTestId('submit-application').dblclick();
+  await expect(phone).toHaveURL(/\/me\/applications\//);
+  await expect(phone.getByTestId('progress')).toContainText('待调查');
+  await shot(phone, 'customer-04-progress');
+
+  // The officer finds it in the task list and studies the customer.
+  const officer = await staffContext(browser, 'officer1');
+  await open(officer.page, '/staff');
+  const row = officer.page.getByTestId('task-row').filter({ hasText: '李秀英' }).first();
+  await expect(row).toContainText('下户调查');
+  await expect(row).toContainText('50,000.00');
+  await shot(officer.page, 'staff-01-tasks');
+  await row.getByRole('link').click();
+  await hydrated(officer.page);
+  await officer.page.getByTestId('open-portrait').click();
+  await expect(officer.page.getByTestId('id-masked')).toHaveText(/^\d{4}\*{10}[\dX]{4}$/);
+  await shot(officer.page, 'staff-02-portrait');
+  await officer.page.goBack();
+  await hydrated(officer.page);
+
+  // The investigation.
+  await officer.page.fill('#visited_on', '2026-11-20');
+  await officer.page.fill('#income', '120000');
+  await officer.page.fill('#assets', '350000');
+  await officer.page.fill('#debts', '0');
+  await officer.page.fill('#findings', '种植玉米40亩，家庭收入稳定，无不良信用记录。');
+  await shot(officer.page, 'staff-03-investigation');
+  await officer.page.getByTestId('save-investigation').click();
+  await expect(officer.page.getByTestId('investigation')).toContainText('建议批准');
+  // The officer cannot approve their own work.
+  await expect(officer.page.getByTestId('decide-blocked')).toBeVisible();
+  const applicationUrl = officer.page.url();
+
+  // A different person, with the approver role, approves.
+  const approver = await staffContext(browser, 'approver1');
+  await open(approver.page, '/staff');
+  await approver.page.getByTestId('task-row').filter({ hasText: '李秀英' }).first().getByRole('link').click();
+  await hydrated(approver.page);
+  await approver.page.fill('#comment', '同意，按调查建议发放。');
+  await approver.page.getByTestId('approve').click();
+  await expect(approver.page.getByTestId('approval')).toContainText('批准');
+  await expect(approver.page.getByTestId('open-loan')).toBeVisible();
+  await shot(approver.page, 'staff-04-approved');
+
+  // The officer's stale page cannot act again: the application has moved on.
+  await open(officer.page, applicationUrl);
+  await expect(officer.page.getByTestId('approval')).toBeVisible();
+
+  // The customer sees the loan and its equal-instalment schedule.
+  await open(phone, '/me');
+  await phone.getByTestId('loan-card').first().click();
+  await expect(phone.getByTestId('next-due')).toBeVisible();
+  await expect(phone.locator('.m-schedule li')).not.toHaveCount(0);
+  await shot(phone, 'customer-05-schedule');
+
+  // The manager's dashboard draws both charts from our own origin.
+  const manager = await staffContext(browser, 'head1');
+  await open(manager.page, '/staff/dashboard');
+  await expect(manager.page.getByTestId('kpis')).toBeVisible();
+  await expect(manager.page.locator('[data-testid=chart-daily] canvas')).toBeVisible();
+  await expect(manager.page.locator('[data-testid=chart-status] canvas')).toBeVisible();
+  await shot(manager.page, 'staff-05-dashboard');
+
+  // Every change is in the audit log, and the hash chain holds.
+  await open(admin.page, '/staff/audit');
+  await expect(admin.page.getByTestId('chain-ok')).toBeVisible();
+  await expect(admin.page.getByTestId('audit-table')).toContainText('application.approved');
+  await shot(admin.page, 'staff-06-audit');
+
+  expect(errors, errors.join('\n')).toEqual([]);
+});
+
+test('staff sign-in refuses a wrong password in Chinese and English', async ({ browser }) => {
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await ctx.newPage();
+  await open(page, '/staff/login');
+  await page.fill('#username', 'officer2');
+  await page.fill('#password', 'wrong-password');
+  await page.click('[data-testid=staff-login]');
+  await expect(page.getByRole('alert')).toContainText('用户名或密码错误');
+  await shot(page, 'staff-00-login-error');
+  await page.getByRole('link', { name: 'English' }).click();
+  await hydrated(page);
+  await expect(page.locator('h1')).toHaveText('Staff sign-in');
+  await page.fill('#username', 'officer2');
+  await page.fill('#password', 'wrong-password');
+  await page.click('[data-testid=staff-login]');
+  await expect(page.getByRole('alert')).toContainText('Wrong username or password');
+});
+
+test('an unknown phone number gets a clear message', async ({ browser }) => {
+  const ctx = await browser.newContext(PHONE);
+  const page = await ctx.newPage();
+  await open(page, '/login');
+  await page.fill('#phone', '13912345678');
+  await page.getByTestId('send-code').click();
+  await expect(page.getByRole('alert')).toContainText('尚未在我行开户');
+  await page.fill('#phone', '12345');
+  await page.getByTestId('send-code').click();
+  await expect(page.getByRole('alert')).toContainText('11位手机号');
+});
