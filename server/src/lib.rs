@@ -1,6 +1,8 @@
 //! The Puhui server: builds the router (Leptos pages, server functions,
 //! static files, sessions) around the service layer. `main.rs` adds the CLI.
 
+pub mod assets;
+
 use axum::extract::{Path, Query};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,6 +14,7 @@ use service::session_store::AnySessionStore;
 use service::Services;
 use std::collections::HashMap;
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -56,8 +59,17 @@ pub fn router(services: Services, options: LeptosOptions, web: &WebConfig) -> Ro
             IDLE_TIMEOUT_MINUTES,
         )));
 
+    let site = std::path::Path::new(options.site_root.as_ref());
+    let pkg_route = format!("/{}", options.site_pkg_dir);
+    let static_dir = |dir: &str| {
+        ServeDir::new(site.join(dir))
+            .precompressed_br()
+            .precompressed_gzip()
+    };
     Router::new()
         .route("/healthz", get(health))
+        .nest_service(&pkg_route, static_dir(options.site_pkg_dir.as_ref()))
+        .nest_service("/vendor", static_dir("vendor"))
         .route("/lang/{tag}", get(switch_language))
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();

@@ -117,6 +117,13 @@ async fn serve(
     let services = Services::new(db.clone(), sms, clock, config);
     let options = leptos_options(addr);
     let addr = options.site_addr;
+    let site = std::path::PathBuf::from(options.site_root.as_ref());
+    tokio::task::spawn_blocking(move || match puhui_server::assets::precompress(&site) {
+        Ok(n) => tracing::info!(files = n, "static files precompressed (brotli, gzip)"),
+        Err(err) => {
+            tracing::warn!(%err, "could not precompress static files; serving them uncompressed")
+        }
+    });
     let app = router(services, options, &web);
 
     let sweeper = service::session_store::AnySessionStore::new(db.clone());

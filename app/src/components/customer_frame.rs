@@ -4,7 +4,6 @@ use crate::components::LangSwitch;
 use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_location;
 
 /// Which bottom tab a page belongs to.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -25,9 +24,7 @@ pub fn CustomerFrame(
     children: Children,
 ) -> impl IntoView {
     let t = t();
-    let location = use_location();
     let tab_class = move |me: Tab| if tab == me { "m-tab active" } else { "m-tab" };
-    let _ = location;
     view! {
         <Title text=format!("{} · {}", title, t.app_name) />
         <div class="m-app">

@@ -66,7 +66,7 @@ pub fn LangSwitch() -> impl IntoView {
     };
     let current = use_locale();
     view! {
-        <nav class="lang-switch" aria-label="language">
+        <nav class="lang-switch" aria-label=t().language>
             <a href={ let link = link.clone(); move || link(Locale::Zh) } rel="external" aria-current=(current == Locale::Zh).then_some("true")>
                 {t().lang_zh}
             </a>

@@ -33,11 +33,12 @@ pub fn AccountPage() -> impl IntoView {
     let t = t();
     let me = Resource::new(|| (), |_| current_customer());
     let large = RwSignal::new(crate::large_font());
-    let signed_out = RwSignal::new(false);
     let sign_out = Action::new(move |_: &()| async move {
         let result = logout().await;
         if result.is_ok() {
-            signed_out.set(true);
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().set_href("/");
+            }
         }
         result
     });
@@ -48,7 +49,7 @@ pub fn AccountPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match me.await {
                         Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
-                        Ok(Some(c)) if !signed_out.get() => view! {
+                        Ok(Some(c)) => view! {
                             <section class="card">
                                 <div class="card-title">{c.name}</div>
                                 <div class="muted">{c.phone_masked}</div>

@@ -74,6 +74,7 @@ pub fn PortraitPage() -> impl IntoView {
                                 <table class="table">
                                     <thead><tr><th>{t.col_product}</th><th class="num">{t.col_amount}</th><th>{t.col_term}</th><th>{t.col_status}</th><th>{t.col_submitted}</th><th>{t.officer}</th><th></th></tr></thead>
                                     <tbody>
+                                        {p.applications.is_empty().then(|| view! { <tr><td colspan="7" class="muted">{t.none}</td></tr> })}
                                         {p.applications.into_iter().map(|a| view! {
                                             <tr>
                                                 <td>{locale.pick(&a.product_name_zh, &a.product_name_en).to_string()}</td>
@@ -93,6 +94,7 @@ pub fn PortraitPage() -> impl IntoView {
                                 <table class="table">
                                     <thead><tr><th>{t.col_product}</th><th class="num">{t.principal}</th><th class="num">{t.outstanding}</th><th>{t.start_date}</th><th>{t.maturity}</th><th>{t.col_status}</th><th></th></tr></thead>
                                     <tbody>
+                                        {p.loans.is_empty().then(|| view! { <tr><td colspan="7" class="muted">{t.none}</td></tr> })}
                                         {p.loans.into_iter().map(|l| view! {
                                             <tr>
                                                 <td>{locale.pick(&l.product_name_zh, &l.product_name_en).to_string()}</td>

@@ -1,0 +1,110 @@
+//! Static files of the site (WebAssembly, JavaScript, CSS) served
+//! precompressed. Compressing the 1.8 MB WebAssembly at brotli's best level
+//! on every request would cost seconds of CPU, so the server writes a `.br`
+//! and a `.gz` copy next to each file once, in the background at start-up,
+//! and `ServeDir` picks the best one the browser accepts.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// File types worth compressing.
+const COMPRESSIBLE: [&str; 5] = ["wasm", "js", "css", "svg", "json"];
+
+/// Writes missing or stale `.br` and `.gz` copies of the files under `dir`.
+/// Returns how many files were (re)compressed.
+pub fn precompress(dir: &Path) -> std::io::Result<usize> {
+    let mut done = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let compressible = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| COMPRESSIBLE.contains(&e));
+            if compressible && compress_one(&path)? {
+                done += 1;
+            }
+        }
+    }
+    Ok(done)
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Is `copy` at least as new as `original`?
+fn fresh(original: &Path, copy: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((modified(original), modified(copy)), (Some(o), Some(c)) if c >= o)
+}
+
+fn compress_one(path: &Path) -> std::io::Result<bool> {
+    let br = with_suffix(path, ".br");
+    let gz = with_suffix(path, ".gz");
+    if fresh(path, &br) && fresh(path, &gz) {
+        return Ok(false);
+    }
+    let data = std::fs::read(path)?;
+    // Write to a temporary name first so a request never sees half a file.
+    let write = |target: &Path, bytes: &[u8]| -> std::io::Result<()> {
+        let tmp = with_suffix(target, ".tmp");
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, target)
+    };
+    let mut compressed = Vec::with_capacity(data.len() / 3);
+    {
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut data.as_slice(), &mut compressed, &params)?;
+    }
+    write(&br, &compressed)?;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(&data)?;
+    write(&gz, &encoder.finish()?)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_smaller_copies_once_and_skips_fresh_ones() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("app.js");
+        std::fs::write(&file, "console.log('普惠');\n".repeat(500)).expect("write");
+        std::fs::write(dir.path().join("photo.png"), [0u8; 64]).expect("write");
+        assert_eq!(precompress(dir.path()).expect("first"), 1);
+        let br = std::fs::metadata(dir.path().join("app.js.br"))
+            .expect("br")
+            .len();
+        let gz = std::fs::metadata(dir.path().join("app.js.gz"))
+            .expect("gz")
+            .len();
+        let raw = std::fs::metadata(&file).expect("raw").len();
+        assert!(
+            br < raw / 10 && gz < raw / 10,
+            "br {br}, gz {gz}, raw {raw}"
+        );
+        assert!(
+            !dir.path().join("photo.png.br").exists(),
+            "images are left alone"
+        );
+        assert_eq!(
+            precompress(dir.path()).expect("second"),
+            0,
+            "fresh copies are kept"
+        );
+    }
+}
