@@ -8,10 +8,12 @@
 //! error enum has a `code()` that returns a stable snake_case key for i18n.
 
 pub mod application;
+mod bigint;
 pub mod date;
 pub mod identity;
 pub mod money;
 pub mod org;
 pub mod rate;
 pub mod schedule;
+pub mod servicing;
 pub mod view;

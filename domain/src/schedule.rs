@@ -36,15 +36,13 @@
 //! last month. The principal part is therefore capped at the balance, and any
 //! instalments after the payoff are zero.
 
-mod big;
-
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::bigint::BigUint;
 use crate::date::Date;
 use crate::money::Fen;
 use crate::rate::AnnualRate;
-use big::BigUint;
 
 /// The longest term accepted, 40 years.
 pub const MAX_TERM_MONTHS: u32 = 480;
@@ -177,8 +175,8 @@ fn check_inputs(principal: Fen, months: u32) -> Result<u64, ScheduleError> {
 /// The exact annuity of `p` fen, rounded half up: see the module documentation.
 fn annuity(p: u64, bp: u32, n: u32) -> u64 {
     let b = MONTHLY_BP_DENOMINATOR as u32; // 120000 fits in u32
-    let a_n = BigUint::pow(b + bp, n);
-    let b_n = BigUint::pow(b, n);
+    let a_n = BigUint::pow(u64::from(b + bp), n);
+    let b_n = BigUint::pow(u64::from(b), n);
     let diff = match a_n.checked_sub(&b_n) {
         Some(d) if d != BigUint::from_u64(0) => d,
         // Only at a zero rate, which AnnualRate refuses; the limit there is P / n.

@@ -1,18 +1,18 @@
-//! A minimal unsigned big integer, just enough to evaluate the annuity formula as an
-//! exact fraction: `(120000 + bp)^n` has about 8,200 bits at 480 months, far beyond
+//! A minimal unsigned big integer, just enough to evaluate annuity formulas as
+//! exact fractions (the schedule module and the servicing options share it): `(120000 + bp)^n` has about 8,200 bits at 480 months, far beyond
 //! `u128`. Little-endian `u32` limbs, no allocation tricks; a schedule needs a few
 //! hundred small multiplications, which take microseconds.
 
 use std::cmp::Ordering;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct BigUint {
+pub(crate) struct BigUint {
     /// Little-endian base-2^32 digits, without trailing zero limbs.
     limbs: Vec<u32>,
 }
 
 impl BigUint {
-    pub(super) fn from_u64(v: u64) -> BigUint {
+    pub(crate) fn from_u64(v: u64) -> BigUint {
         let mut b = BigUint {
             limbs: vec![v as u32, (v >> 32) as u32],
         };
@@ -20,11 +20,25 @@ impl BigUint {
         b
     }
 
-    pub(super) fn pow(base: u32, exp: u32) -> BigUint {
+    pub(crate) fn pow(base: u64, exp: u32) -> BigUint {
         let mut r = BigUint::from_u64(1);
         for _ in 0..exp {
-            r.mul_u64(u64::from(base));
+            r.mul_u64(base);
         }
+        r
+    }
+
+    /// `self × m`, leaving `self` as it is.
+    pub(crate) fn times(&self, m: u64) -> BigUint {
+        let mut r = self.clone();
+        r.mul_u64(m);
+        r
+    }
+
+    /// `self + o`, leaving both as they are.
+    pub(crate) fn plus(&self, o: &BigUint) -> BigUint {
+        let mut r = self.clone();
+        r.add(o);
         r
     }
 
@@ -34,7 +48,7 @@ impl BigUint {
         }
     }
 
-    pub(super) fn mul_u64(&mut self, m: u64) {
+    pub(crate) fn mul_u64(&mut self, m: u64) {
         let mut carry: u128 = 0;
         for limb in &mut self.limbs {
             let t = u128::from(*limb) * u128::from(m) + carry;
@@ -48,7 +62,7 @@ impl BigUint {
         self.trim();
     }
 
-    pub(super) fn add(&mut self, o: &BigUint) {
+    pub(crate) fn add(&mut self, o: &BigUint) {
         if self.limbs.len() < o.limbs.len() {
             self.limbs.resize(o.limbs.len(), 0);
         }
@@ -64,7 +78,7 @@ impl BigUint {
     }
 
     /// `self - o`, or `None` if that would be negative.
-    pub(super) fn checked_sub(&self, o: &BigUint) -> Option<BigUint> {
+    pub(crate) fn checked_sub(&self, o: &BigUint) -> Option<BigUint> {
         if self.cmp_big(o) == Ordering::Less {
             return None;
         }
@@ -83,7 +97,7 @@ impl BigUint {
         Some(r)
     }
 
-    pub(super) fn cmp_big(&self, o: &BigUint) -> Ordering {
+    pub(crate) fn cmp_big(&self, o: &BigUint) -> Ordering {
         self.limbs
             .len()
             .cmp(&o.limbs.len())
@@ -92,7 +106,7 @@ impl BigUint {
 
     /// `floor(self / den)` when the quotient is known to be at most `max_q`: a binary
     /// search on `q * den <= self`, exact and simple (64 small multiplications).
-    pub(super) fn div_floor_bounded(&self, den: &BigUint, max_q: u64) -> u64 {
+    pub(crate) fn div_floor_bounded(&self, den: &BigUint, max_q: u64) -> u64 {
         let (mut lo, mut hi) = (0u64, max_q);
         while lo < hi {
             let mid = lo + (hi - lo).div_ceil(2);
