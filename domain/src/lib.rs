@@ -14,6 +14,7 @@ pub mod identity;
 pub mod money;
 pub mod org;
 pub mod rate;
+pub mod rules;
 pub mod schedule;
 pub mod servicing;
 pub mod view;
