@@ -39,6 +39,27 @@ enum Command {
     },
     /// Create or upgrade the database schema.
     Migrate,
+    /// Print a repayment schedule (no database needed).
+    Schedule {
+        /// Principal in yuan, e.g. 300000.00
+        #[arg(long)]
+        principal: String,
+        /// Annual rate in percent, e.g. 4.90
+        #[arg(long)]
+        rate: String,
+        /// Term in months.
+        #[arg(long)]
+        months: u32,
+        /// equal-instalment, equal-principal, interest-only or bullet.
+        #[arg(long, default_value = "equal-instalment")]
+        method: String,
+        /// Start (value) date, YYYY-MM-DD; today when left out.
+        #[arg(long)]
+        start: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Load the demo bank (deterministic for a seed).
     SeedDemo {
         #[arg(long, default_value_t = 2026)]
@@ -56,6 +77,36 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    if let Some(Command::Schedule {
+        principal,
+        rate,
+        months,
+        method,
+        start,
+        json,
+    }) = &cli.command
+    {
+        let args = puhui_server::schedule_cmd::ScheduleArgs {
+            principal: principal.clone(),
+            rate: rate.clone(),
+            months: *months,
+            method: method.clone(),
+            start: start.clone(),
+        };
+        let today = domain::date::Date::from_epoch_millis(
+            SystemClock.now_millis(),
+            domain::date::CHINA_UTC_OFFSET_MINUTES,
+        );
+        match puhui_server::schedule_cmd::schedule(&args, today) {
+            Ok(s) if *json => println!("{}", puhui_server::schedule_cmd::json(&s)),
+            Ok(s) => print!("{}", puhui_server::schedule_cmd::table(&s)),
+            Err(message) => {
+                eprintln!("error: {message}");
+                std::process::exit(2);
+            }
+        }
+        return Ok(());
+    }
     let db = Db::connect(&cli.database_url)
         .await
         .context("connecting to the database")?;
@@ -69,6 +120,8 @@ async fn main() -> anyhow::Result<()> {
             println!("database is up to date");
             Ok(())
         }
+        // Printed above, before connecting: it needs no database.
+        Command::Schedule { .. } => Ok(()),
         Command::SeedDemo { seed, customers } => {
             let summary = service::demo::seed_demo(&db, &demo_config(seed, customers)).await?;
             println!("{summary:#?}");
