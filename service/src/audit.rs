@@ -117,6 +117,8 @@ struct Hashed<'a> {
     at: i64,
     actor_kind: &'a str,
     actor_id: &'a str,
+    actor_name: &'a str,
+    org_id: Option<&'a str>,
     action: &'a str,
     entity: &'a str,
     entity_id: &'a str,
@@ -129,12 +131,14 @@ fn entry_hash(h: &Hashed<'_>) -> String {
     // Field lengths go in too, so no two different entries hash the same text.
     let seq = h.seq.to_string();
     let at = h.at.to_string();
-    let fields: [Option<&str>; 10] = [
+    let fields: [Option<&str>; 12] = [
         Some(h.prev_hash),
         Some(&seq),
         Some(&at),
         Some(h.actor_kind),
         Some(h.actor_id),
+        Some(h.actor_name),
+        h.org_id,
         Some(h.action),
         Some(h.entity),
         Some(h.entity_id),
@@ -169,6 +173,8 @@ pub async fn append(tx: &mut Transaction<'_, Any>, e: NewAuditEntry) -> Result<(
         at: e.at,
         actor_kind: e.actor_kind,
         actor_id: &e.actor_id,
+        actor_name: &e.actor_name,
+        org_id: e.org_id.as_deref(),
         action: &e.action,
         entity: &e.entity,
         entity_id: &e.entity_id,
@@ -266,7 +272,7 @@ impl Services {
         let mut first_bad = None;
         loop {
             let rows = sqlx::query(
-                "SELECT seq, at, actor_kind, actor_id, action, entity, entity_id, before_json, \
+                "SELECT seq, at, actor_kind, actor_id, actor_name, org_id, action, entity, entity_id, before_json, \
                         after_json, prev_hash, hash \
                  FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2",
             )
@@ -283,6 +289,7 @@ impl Services {
                 }
                 let before = sql::opt_text(r, "before_json")?;
                 let after = sql::opt_text(r, "after_json")?;
+                let org_id = sql::opt_text(r, "org_id")?;
                 let stored_prev = sql::text(r, "prev_hash")?;
                 let stored = sql::text(r, "hash")?;
                 let computed = entry_hash(&Hashed {
@@ -291,6 +298,8 @@ impl Services {
                     at: sql::int(r, "at")?,
                     actor_kind: &sql::text(r, "actor_kind")?,
                     actor_id: &sql::text(r, "actor_id")?,
+                    actor_name: &sql::text(r, "actor_name")?,
+                    org_id: org_id.as_deref(),
                     action: &sql::text(r, "action")?,
                     entity: &sql::text(r, "entity")?,
                     entity_id: &sql::text(r, "entity_id")?,
@@ -336,12 +345,29 @@ mod tests {
             at: 10,
             actor_kind: "staff",
             actor_id: "u",
+            actor_name: "张三",
+            org_id: Some("o"),
             action: "a",
             entity: "e",
             entity_id: "1",
             before: None,
             after: Some("{}"),
         }
+    }
+
+    #[test]
+    fn who_and_where_are_covered_by_the_hash() {
+        let base = entry_hash(&sample(GENESIS_HASH));
+        let renamed = Hashed {
+            actor_name: "李四",
+            ..sample(GENESIS_HASH)
+        };
+        let moved = Hashed {
+            org_id: Some("other"),
+            ..sample(GENESIS_HASH)
+        };
+        assert_ne!(base, entry_hash(&renamed));
+        assert_ne!(base, entry_hash(&moved));
     }
 
     #[test]
