@@ -2,7 +2,7 @@
 //! browser (WebAssembly), so figures match what the bank will book.
 
 use crate::format::money;
-use crate::i18n::t;
+use crate::i18n::{fill, t};
 use domain::money::Fen;
 use domain::rate::AnnualRate;
 use domain::schedule::{build_schedule, totals, RepaymentMethod};
@@ -48,5 +48,29 @@ pub fn Calculator(
             }}
             <p class="field-hint">{t.calc_note}</p>
         </section>
+    }
+}
+
+/// The term picker: the product's usual terms, labelled in months.
+#[component]
+pub fn TermSelect(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    terms: Vec<u32>,
+    term: RwSignal<u32>,
+) -> impl IntoView {
+    let t = t();
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name="term_months" class="input"
+                on:change=move |ev| term.set(event_target_value(&ev).parse().unwrap_or(12))>
+                {terms.into_iter().map(|m| view! {
+                    <option value=m.to_string() selected=move || term.get() == m>
+                        {fill(t.months_n, &[("n", m.to_string())])}
+                    </option>
+                }).collect_view()}
+            </select>
+        </div>
     }
 }

@@ -40,6 +40,34 @@ pub fn ErrorView(error: AppError, #[prop(into)] login: String) -> impl IntoView 
     view! { <div class="alert alert-error" role="alert">{error.message(t())}</div> }.into_any()
 }
 
+/// Shows a server resource: a spinner while it loads, the error in the
+/// user's language (or the way to sign in again) when it fails, and what
+/// `render` makes of the value otherwise.
+pub fn awaited<T, V, F>(
+    resource: Resource<Result<T, AppError>>,
+    login: &'static str,
+    render: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(error) => view! { <ErrorView error=error login=login /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 /// An inline error for forms: nothing when there is none.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {

@@ -4,7 +4,7 @@
 
 use super::product::{default_amount, term_options};
 use crate::api::{current_customer, product, submit_application};
-use crate::components::calculator::Calculator;
+use crate::components::calculator::{Calculator, TermSelect};
 use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::{random_key, storage, urlencode, ErrorView, FormError, Loading};
 use crate::error::AppError;
@@ -177,17 +177,7 @@ fn ApplyForm(product: ProductView) -> impl IntoView {
                     </div>
                     <p class="field-hint">{range}</p>
                 </div>
-                <div class="field">
-                    <label for="term">{t.term_label}</label>
-                    <select id="term" name="term_months" class="input"
-                        on:change=move |ev| term.set(event_target_value(&ev).parse().unwrap_or(12))>
-                        {terms.into_iter().map(|m| view! {
-                            <option value=m.to_string() selected=move || term.get() == m>
-                                {fill(t.months_n, &[("n", m.to_string())])}
-                            </option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                <TermSelect id="term" label=t.term_label terms=terms term=term />
                 <div class="field">
                     <label for="purpose">{t.purpose_label}</label>
                     <select id="purpose" name="purpose" class="input" required

@@ -2,7 +2,7 @@
 
 use crate::api::load_my_overview;
 use crate::components::customer_frame::{CustomerFrame, Tab};
-use crate::components::{ErrorView, Loading, StatusBadge};
+use crate::components::{awaited, StatusBadge};
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
 use leptos::prelude::*;
@@ -14,11 +14,7 @@ pub fn MyLoansPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| load_my_overview());
     view! {
         <CustomerFrame title=t.my_loans_title tab=Tab::Loans>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
-                        Ok(o) => view! {
+            {awaited(data, super::LOGIN, move |o| view! {
                             <h1 class="page-title">{t.my_loans_title}</h1>
                             {if o.loans.is_empty() {
                                 view! { <div class="empty">{t.no_loans}</div> }.into_any()
@@ -68,10 +64,7 @@ pub fn MyLoansPage() -> impl IntoView {
                                     }
                                 }).collect_view().into_any()
                             }}
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
+                        }.into_any())}
         </CustomerFrame>
     }
 }

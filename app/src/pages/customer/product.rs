@@ -1,9 +1,9 @@
 //! A product's details with the live repayment calculator.
 
 use crate::api::product;
-use crate::components::calculator::Calculator;
+use crate::components::awaited;
+use crate::components::calculator::{Calculator, TermSelect};
 use crate::components::customer_frame::{CustomerFrame, Tab};
-use crate::components::{ErrorView, Loading};
 use crate::format::{money, rate};
 use crate::i18n::{fill, t, use_locale};
 use domain::money::Fen;
@@ -41,11 +41,7 @@ pub fn ProductPage() -> impl IntoView {
     let data = Resource::new(move || params.get().get("id").unwrap_or_default(), product);
     view! {
         <CustomerFrame title=t.view_detail tab=Tab::Home back="/">
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
-                        Ok(p) => {
+            {awaited(data, super::LOGIN, move |p| {
                             let amount = RwSignal::new(default_amount(p.min_amount, p.max_amount));
                             let terms = term_options(p.min_term_months, p.max_term_months);
                             let term = RwSignal::new(terms.iter().copied().find(|m| *m >= 12).unwrap_or(p.max_term_months));
@@ -76,25 +72,12 @@ pub fn ProductPage() -> impl IntoView {
                                             <span class="affix">{t.yuan}</span>
                                         </div>
                                     </div>
-                                    <div class="field">
-                                        <label for="calc-term">{t.calc_term}</label>
-                                        <select id="calc-term" class="input"
-                                            on:change=move |ev| term.set(event_target_value(&ev).parse().unwrap_or(12))>
-                                            {terms.into_iter().map(|m| view! {
-                                                <option value=m.to_string() selected=move || term.get() == m>
-                                                    {fill(t.months_n, &[("n", m.to_string())])}
-                                                </option>
-                                            }).collect_view()}
-                                        </select>
-                                    </div>
+                                    <TermSelect id="calc-term" label=t.calc_term terms=terms term=term />
                                     <Calculator amount=amount term=term rate=p.rate method=p.method />
                                 </section>
                                 <a class="btn btn-primary btn-block" href=apply>{t.apply_now}</a>
                             }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
+                        })}
         </CustomerFrame>
     }
 }

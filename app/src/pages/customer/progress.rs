@@ -2,7 +2,7 @@
 
 use crate::api::my_application;
 use crate::components::customer_frame::{CustomerFrame, Tab};
-use crate::components::{ErrorView, Loading, StatusBadge};
+use crate::components::{awaited, StatusBadge};
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
 use domain::application::ApplicationStatus;
@@ -20,11 +20,7 @@ pub fn ProgressPage() -> impl IntoView {
     );
     view! {
         <CustomerFrame title=t.progress_title tab=Tab::Loans back="/me">
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
-                        Ok(v) => {
+            {awaited(data, super::LOGIN, move |v| {
                             let s = v.summary.clone();
                             let waiting = match s.status {
                                 ApplicationStatus::Submitted => Some(t.ev_waiting_investigation),
@@ -73,10 +69,7 @@ pub fn ProgressPage() -> impl IntoView {
                                     <a class="btn btn-primary btn-block" href=format!("/me/loans/{id}")>{t.view_schedule}</a>
                                 })}
                             }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
+                        })}
         </CustomerFrame>
     }
 }

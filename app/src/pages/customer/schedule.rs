@@ -1,9 +1,9 @@
 //! A loan and its repayment schedule, on the phone.
 
 use crate::api::my_loan;
+use crate::components::awaited;
 use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::schedule::MobileSchedule;
-use crate::components::{ErrorView, Loading};
 use crate::format::{money, rate};
 use crate::i18n::{fill, t, use_locale};
 use leptos::prelude::*;
@@ -17,11 +17,7 @@ pub fn SchedulePage() -> impl IntoView {
     let data = Resource::new(move || params.get().get("id").unwrap_or_default(), my_loan);
     view! {
         <CustomerFrame title=t.schedule_title tab=Tab::Loans back="/me">
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
-                        Ok(d) => {
+            {awaited(data, super::LOGIN, move |d| {
                             let s = d.summary;
                             view! {
                                 <section class="card stack">
@@ -58,10 +54,7 @@ pub fn SchedulePage() -> impl IntoView {
                                     <MobileSchedule schedule=d.schedule />
                                 </section>
                             }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
+                        })}
         </CustomerFrame>
     }
 }

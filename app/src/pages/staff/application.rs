@@ -2,7 +2,7 @@
 //! investigation (officer) and the approval (a different person).
 
 use crate::api::{decide, record_investigation, staff_application, InvestigationForm};
-use crate::components::{ErrorView, FormError, Loading, StatusBadge};
+use crate::components::{awaited, FormError, StatusBadge};
 use crate::error::AppError;
 use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
@@ -23,14 +23,7 @@ pub fn ApplicationPage() -> impl IntoView {
     );
     view! {
         <div data-testid="application-page">
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
-                        Ok(app) => view! { <Application app=app refresh=refresh notice=notice /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {awaited(data, super::LOGIN, move |app| view! { <Application app=app refresh=refresh notice=notice /> }.into_any())}
         </div>
     }
 }

@@ -1,7 +1,7 @@
 //! Browse the audit log and see whether its hash chain holds.
 
 use crate::api::audit;
-use crate::components::{ErrorView, Loading};
+use crate::components::awaited;
 use crate::format::datetime;
 use crate::i18n::{fill, t};
 use leptos::prelude::*;
@@ -17,11 +17,7 @@ pub fn AuditPage() -> impl IntoView {
                 <h1 class="page-title">{t.audit_title}</h1>
                 <span class="muted">{t.audit_sub}</span>
             </div>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
-                        Ok(page) => {
+            {awaited(data, super::LOGIN, move |page| {
                             let chain = if page.chain.valid {
                                 view! { <div class="alert alert-success" data-testid="chain-ok">{fill(t.chain_ok, &[("n", page.chain.entries.to_string())])}</div> }.into_any()
                             } else {
@@ -52,10 +48,7 @@ pub fn AuditPage() -> impl IntoView {
                                     })}
                                 </div>
                             }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
+                        })}
         </div>
     }
 }

@@ -2,7 +2,7 @@
 //! public/charts.js draws the charts with ECharts served from our origin.
 
 use crate::api::load_dashboard;
-use crate::components::{ErrorView, Loading};
+use crate::components::awaited;
 use crate::format::money;
 use crate::i18n::{t, use_locale};
 use leptos::prelude::*;
@@ -15,11 +15,7 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <script src="/charts.js" defer></script>
         <h1 class="page-title">{t.dashboard_title}</h1>
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
-                    Ok(page) => {
+        {awaited(data, super::LOGIN, move |page| {
                         let d = page.data;
                         let rate = format!("{}.{}%", d.approval_rate_permille / 10, d.approval_rate_permille % 10);
                         view! {
@@ -45,9 +41,6 @@ pub fn DashboardPage() -> impl IntoView {
                                 </section>
                             </div>
                         }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+                    })}
     }
 }

@@ -1,8 +1,8 @@
 //! A loan and its full schedule, for staff.
 
 use crate::api::staff_loan;
+use crate::components::awaited;
 use crate::components::schedule::ScheduleTable;
-use crate::components::{ErrorView, Loading};
 use crate::format::{money, rate};
 use crate::i18n::{fill, t, use_locale};
 use leptos::prelude::*;
@@ -18,11 +18,7 @@ pub fn StaffLoanPage() -> impl IntoView {
         staff_loan,
     );
     view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
-                    Ok(d) => {
+        {awaited(data, super::LOGIN, move |d| {
                         let s = d.summary;
                         view! {
                             <div class="ws-toolbar">
@@ -44,9 +40,6 @@ pub fn StaffLoanPage() -> impl IntoView {
                                 <ScheduleTable schedule=d.schedule />
                             </section>
                         }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+                    })}
     }
 }

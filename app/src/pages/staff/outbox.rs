@@ -1,7 +1,7 @@
 //! The development SMS provider's outbox, for developers and tests.
 
 use crate::api::sms_outbox;
-use crate::components::{ErrorView, Loading};
+use crate::components::awaited;
 use crate::format::datetime;
 use crate::i18n::t;
 use leptos::prelude::*;
@@ -14,11 +14,7 @@ pub fn OutboxPage() -> impl IntoView {
         <div class="ws-panel">
             <div class="ws-panel-header"><h1 class="page-title">{t.outbox_title}</h1></div>
             <div class="alert alert-info">{t.outbox_note}</div>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
-                        Ok(items) => view! {
+            {awaited(data, super::LOGIN, move |items| view! {
                             <table class="table" data-testid="outbox-table">
                                 <thead><tr><th>{t.col_time}</th><th>{t.col_phone}</th><th>{t.col_body}</th><th>{t.col_provider}</th><th>{t.col_status}</th></tr></thead>
                                 <tbody>
@@ -33,10 +29,7 @@ pub fn OutboxPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
+                        }.into_any())}
         </div>
     }
 }

@@ -1,7 +1,7 @@
 //! The customer portrait (客户画像): identity (masked), household, history.
 
 use crate::api::load_portrait;
-use crate::components::{ErrorView, Loading, StatusBadge};
+use crate::components::{awaited, StatusBadge};
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
 use leptos::prelude::*;
@@ -17,11 +17,7 @@ pub fn PortraitPage() -> impl IntoView {
         load_portrait,
     );
     view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
-                    Ok(p) => {
+        {awaited(data, super::LOGIN, move |p| {
                         let surname: String = p.name.chars().take(1).collect();
                         view! {
                             <div class="portrait-header ws-panel" data-testid="portrait">
@@ -110,9 +106,6 @@ pub fn PortraitPage() -> impl IntoView {
                                 </table>
                             </section>
                         }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+                    })}
     }
 }
