@@ -82,7 +82,7 @@ macro_rules! texts {
 texts! {
     // ---- common
     app_name: "普惠金融", "Puhui Lending";
-    bank_name: "松江农商银行", "Songjiang Rural Commercial Bank";
+    bank_name: "松江农商银行", "Songjiang RCB";
     loading: "加载中…", "Loading…";
     back: "返回", "Back";
     yuan: "元", "yuan";

@@ -30,7 +30,7 @@ pub fn CustomerFrame(
         <div class="m-app">
             <header class="m-header">
                 {back.map(|href| view! { <a class="btn-link" href=href aria-label=t.back>"‹ "{t.back}</a> })}
-                <span class="m-brand">{t.bank_name}</span>
+                <span class="m-brand"><span class="m-brand-text">{t.bank_name}</span></span>
                 <LangSwitch />
             </header>
             <main class="m-main">{children()}</main>

@@ -84,24 +84,29 @@ pub fn StatusBadge(status: ApplicationStatus) -> impl IntoView {
     view! { <span class=class>{t().status(status)}</span> }
 }
 
-/// Links that switch the language (a full page load: the server sets the cookie).
+/// A link to the other language (a full page load: the server sets the
+/// cookie). One link, not two, so it fits a 360-pixel header.
 #[component]
 pub fn LangSwitch() -> impl IntoView {
     let here = use_location();
-    let link = move |locale: Locale| {
-        let next = url_of(&here, true);
-        format!("/lang/{}?next={}", locale.tag(), urlencode(&next))
+    let other = match use_locale() {
+        Locale::Zh => Locale::En,
+        Locale::En => Locale::Zh,
     };
-    let current = use_locale();
+    let label = match other {
+        Locale::Zh => t().lang_zh,
+        Locale::En => t().lang_en,
+    };
+    let href = move || {
+        format!(
+            "/lang/{}?next={}",
+            other.tag(),
+            urlencode(&url_of(&here, true))
+        )
+    };
     view! {
         <nav class="lang-switch" aria-label=t().language>
-            <a href={ let link = link.clone(); move || link(Locale::Zh) } rel="external" aria-current=(current == Locale::Zh).then_some("true")>
-                {t().lang_zh}
-            </a>
-            " | "
-            <a href=move || link(Locale::En) rel="external" aria-current=(current == Locale::En).then_some("true")>
-                {t().lang_en}
-            </a>
+            <a href=href rel="external" hreflang=other.tag() lang=other.tag()>{label}</a>
         </nav>
     }
 }
