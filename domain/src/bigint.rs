@@ -22,7 +22,24 @@ impl BigUint {
 
     pub(crate) fn pow(base: u64, exp: u32) -> BigUint {
         let mut r = BigUint::from_u64(1);
-        for _ in 0..exp {
+        // Multiply by as many factors of `base` at once as fit in a u64
+        // (three for a monthly-rate base near 2^17): a third of the passes
+        // over the limbs, the same exact result.
+        let (mut chunk, mut per_chunk) = (1u64, 0u32);
+        while base > 1 && per_chunk < exp {
+            match chunk.checked_mul(base) {
+                Some(c) => (chunk, per_chunk) = (c, per_chunk + 1),
+                None => break,
+            }
+        }
+        let mut left = exp;
+        if per_chunk > 1 {
+            while left >= per_chunk {
+                r.mul_u64(chunk);
+                left -= per_chunk;
+            }
+        }
+        for _ in 0..left {
             r.mul_u64(base);
         }
         r
@@ -151,6 +168,15 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn chunked_power_equals_one_factor_at_a_time(base in 0u64..=1 << 20, exp in 0u32..=400) {
+            let mut reference = BigUint::from_u64(1);
+            for _ in 0..exp {
+                reference.mul_u64(base);
+            }
+            prop_assert_eq!(BigUint::pow(base, exp), reference);
+        }
+
         #[test]
         fn arithmetic_matches_u128(a in any::<u64>(), b in any::<u64>(), m in any::<u64>()) {
             let (ba, bb) = (BigUint::from_u64(a), BigUint::from_u64(b));

@@ -252,7 +252,12 @@ pub fn build_schedule(
     }
 
     // Principal part for a period other than the last, given its interest.
-    let level_payment = annuity(p, bp, months);
+    // Only equal instalment needs the (costly, exact) annuity.
+    let level_payment = if method == RepaymentMethod::EqualInstalment {
+        annuity(p, bp, months)
+    } else {
+        0
+    };
     let equal_part = p / u64::from(months);
     let part = |interest: u64| match method {
         RepaymentMethod::EqualInstalment => level_payment.saturating_sub(interest),
