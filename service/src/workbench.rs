@@ -59,6 +59,43 @@ const TASK_SELECT: &str = "SELECT a.id, c.name AS customer_name, c.id_number, \
      JOIN products p ON p.id = a.product_id \
      JOIN organisations b ON b.id = a.branch_id";
 
+/// An application state change the caller saw as possible at `expected_version`.
+struct Move<'a> {
+    id: &'a str,
+    expected_version: i64,
+    from: ApplicationStatus,
+    to: ApplicationStatus,
+}
+
+/// The guarded write that must open every transaction changing an
+/// application: it moves the row only if nobody moved it since the caller
+/// read it (same version, same status), so two people acting at once, or a
+/// second click, change nothing twice. A decision also stamps `decided_at`.
+async fn move_application(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    m: Move<'_>,
+    now: i64,
+    decided_at: Option<i64>,
+) -> Result<(), ServiceError> {
+    let moved = sqlx::query(
+        "UPDATE applications SET status = $3, version = version + 1, updated_at = $4, \
+           decided_at = COALESCE($5, decided_at) \
+         WHERE id = $1 AND version = $2 AND status = $6",
+    )
+    .bind(m.id)
+    .bind(m.expected_version)
+    .bind(m.to.as_str())
+    .bind(now)
+    .bind(decided_at)
+    .bind(m.from.as_str())
+    .execute(&mut **tx)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Err(ServiceError::StaleState);
+    }
+    Ok(())
+}
+
 fn task_of(r: &AnyRow, kind: &str) -> Result<TaskItem, ServiceError> {
     Ok(TaskItem {
         application_id: sql::text(r, "id")?,
@@ -340,20 +377,13 @@ impl Services {
         let now = self.now();
 
         let mut tx = self.db.pool.begin().await?;
-        let moved = sqlx::query(
-            "UPDATE applications SET status = $3, version = version + 1, updated_at = $4 \
-             WHERE id = $1 AND version = $2 AND status = 'submitted'",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .bind(next.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if moved.rows_affected() != 1 {
-            tx.rollback().await?;
-            return Err(ServiceError::StaleState);
-        }
+        let guard = Move {
+            id,
+            expected_version,
+            from: ApplicationStatus::Submitted,
+            to: next,
+        };
+        move_application(&mut tx, guard, now, None).await?;
         sqlx::query(
             "INSERT INTO investigations (id, application_id, investigator_id, visited_on, \
                household_income_fen, household_assets_fen, household_debts_fen, findings, \
@@ -432,21 +462,13 @@ impl Services {
         };
 
         let mut tx = self.db.pool.begin().await?;
-        let moved = sqlx::query(
-            "UPDATE applications SET status = $3, version = version + 1, decided_at = $4, \
-               updated_at = $4 \
-             WHERE id = $1 AND version = $2 AND status = 'investigated'",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .bind(next.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if moved.rows_affected() != 1 {
-            tx.rollback().await?;
-            return Err(ServiceError::StaleState);
-        }
+        let guard = Move {
+            id,
+            expected_version,
+            from: ApplicationStatus::Investigated,
+            to: next,
+        };
+        move_application(&mut tx, guard, now, Some(now)).await?;
         sqlx::query(
             "INSERT INTO approvals (id, application_id, approver_id, decision, comment, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
