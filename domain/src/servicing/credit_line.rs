@@ -31,6 +31,12 @@ pub enum LineStatus {
 }
 
 impl LineStatus {
+    pub const ALL: [Self; 4] = [Self::Active, Self::Frozen, Self::Cancelled, Self::Expired];
+
+    pub fn parse(s: &str) -> Option<LineStatus> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Active => "active",
@@ -49,6 +55,21 @@ pub enum LineKind {
     Revolving,
     /// 一次性额度: drawn amounts stay used.
     OneOff,
+}
+
+impl LineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Revolving => "revolving",
+            Self::OneOff => "one_off",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LineKind> {
+        [Self::Revolving, Self::OneOff]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
 }
 
 /// A granted credit line.

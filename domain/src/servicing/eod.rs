@@ -67,6 +67,18 @@ pub enum Classification {
 }
 
 impl Classification {
+    pub const ALL: [Self; 5] = [
+        Self::Pass,
+        Self::SpecialMention,
+        Self::Substandard,
+        Self::Doubtful,
+        Self::Loss,
+    ];
+
+    pub fn parse(s: &str) -> Option<Classification> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pass => "pass",
@@ -93,6 +105,28 @@ pub enum LoanStatus {
     Settled,
     /// 核销: written off; the batch no longer accrues.
     WrittenOff,
+}
+
+impl LoanStatus {
+    pub const ALL: [Self; 4] = [Self::Normal, Self::Overdue, Self::Settled, Self::WrittenOff];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Overdue => "overdue",
+            Self::Settled => "settled",
+            Self::WrittenOff => "written_off",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LoanStatus> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Still accruing: normal or overdue.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Normal | Self::Overdue)
+    }
 }
 
 /// First day past due of each tier below Pass.
@@ -212,6 +246,11 @@ pub struct LoanState {
     pub interest_carry: u64,
     /// Penalty accrual remainder, in 1/3,600,000,000 fen.
     pub penalty_carry: u64,
+    /// `Some(maturity)` for a revolving drawdown (随借随还): no schedule, everything
+    /// owed can be repaid at any time, and what is unpaid after the maturity date
+    /// is overdue (penalty on the principal, days past due from the maturity).
+    #[serde(default)]
+    pub revolving_maturity: Option<Date>,
 }
 
 /// Why a batch step, a repayment or a loan set-up was refused.
@@ -231,6 +270,8 @@ pub enum EodError {
     LoanClosed,
     #[error("nothing is left to write off")]
     NothingToWriteOff,
+    #[error("the maturity date must be after the value date")]
+    MaturityNotAfterValueDate,
     #[error(transparent)]
     Ledger(#[from] LedgerError),
 }
@@ -246,6 +287,7 @@ impl EodError {
             Self::DateBeforeLastProcessed => "eod_date_before_last_processed",
             Self::LoanClosed => "eod_loan_closed",
             Self::NothingToWriteOff => "eod_nothing_to_write_off",
+            Self::MaturityNotAfterValueDate => "eod_maturity_not_after_value_date",
             Self::Ledger(e) => e.code(),
         }
     }
@@ -309,7 +351,25 @@ impl LoanState {
             period_accrued: Fen::ZERO,
             interest_carry: 0,
             penalty_carry: 0,
+            revolving_maturity: None,
         };
+        Ok((state, posting))
+    }
+
+    /// 随借随还: a revolving drawdown of `principal` on `value_date`, repayable at any
+    /// time and due in full on `maturity`.
+    pub fn disburse_revolving(
+        loan_id: &str,
+        rate: AnnualRate,
+        principal: Fen,
+        value_date: Date,
+        maturity: Date,
+    ) -> Result<(LoanState, Posting), EodError> {
+        if maturity <= value_date {
+            return Err(EodError::MaturityNotAfterValueDate);
+        }
+        let (mut state, posting) = LoanState::disburse(loan_id, rate, principal, &[], value_date)?;
+        state.revolving_maturity = Some(maturity);
         Ok((state, posting))
     }
 
@@ -317,8 +377,16 @@ impl LoanState {
         Ok(IdempotencyKey::derive(&self.loan_id, on, kind)?)
     }
 
-    /// Unpaid principal of instalments due on or before `on`.
+    /// Unpaid principal of instalments due on or before `on` (for a revolving
+    /// drawdown: all of it once the maturity date is reached).
     fn principal_due_by(&self, on: Date) -> Result<Fen, EodError> {
+        if let Some(maturity) = self.revolving_maturity {
+            return Ok(if on >= maturity {
+                self.principal_outstanding
+            } else {
+                Fen::ZERO
+            });
+        }
         self.schedule
             .iter()
             .filter(|s| s.instalment.due_date <= on)
@@ -328,6 +396,13 @@ impl LoanState {
     /// What can be repaid now: the penalty receivable and the unpaid parts of the
     /// instalments whose due date the batch has processed.
     pub fn dues(&self) -> Result<Dues, EodError> {
+        if self.revolving_maturity.is_some() {
+            return Ok(Dues {
+                penalty: self.penalty_receivable,
+                interest: self.interest_receivable,
+                principal: self.principal_outstanding,
+            });
+        }
         let due = self
             .schedule
             .iter()
@@ -347,6 +422,15 @@ impl LoanState {
 
     /// Days past due as of the end of `on`.
     fn dpd_on(&self, on: Date) -> u32 {
+        if let Some(maturity) = self.revolving_maturity {
+            let owed =
+                self.principal_outstanding > Fen::ZERO || self.interest_receivable > Fen::ZERO;
+            return if owed && maturity < on {
+                u32::try_from(maturity.days_until(on)).unwrap_or(u32::MAX)
+            } else {
+                0
+            };
+        }
         self.schedule
             .iter()
             .filter(|s| s.instalment.due_date < on && !s.is_paid())

@@ -44,6 +44,10 @@ pub enum Account {
 }
 
 impl Account {
+    pub fn parse(s: &str) -> Option<Account> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
     pub const ALL: [Self; 7] = [
         Self::LoanPrincipal,
         Self::InterestReceivable,
@@ -84,9 +88,26 @@ pub enum PostingKind {
     PenaltyAccrual,
     /// 核销.
     WriteOff,
+    /// 期初余额: a loan migrated from the previous core system, its history netted
+    /// into one posting per account (see [`Posting::opening_balance`]).
+    OpeningBalance,
 }
 
 impl PostingKind {
+    pub const ALL: [Self; 7] = [
+        Self::Disbursement,
+        Self::Repayment,
+        Self::InterestAccrual,
+        Self::InterestAdjustment,
+        Self::PenaltyAccrual,
+        Self::WriteOff,
+        Self::OpeningBalance,
+    ];
+
+    pub fn parse(s: &str) -> Option<PostingKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Disbursement => "disbursement",
@@ -95,6 +116,7 @@ impl PostingKind {
             Self::InterestAdjustment => "interest_adjustment",
             Self::PenaltyAccrual => "penalty_accrual",
             Self::WriteOff => "write_off",
+            Self::OpeningBalance => "opening_balance",
         }
     }
 }
@@ -265,6 +287,28 @@ impl Posting {
         };
         p.validate()?;
         Ok(p)
+    }
+
+    /// 期初余额迁移: the net effect of `history` on each account as one posting, for a
+    /// loan taken over from the previous core system with its balances. Balanced
+    /// because every posting of the history is.
+    pub fn opening_balance(
+        key: IdempotencyKey,
+        on: Date,
+        history: &[Posting],
+    ) -> Result<Posting, LedgerError> {
+        let lines = Account::ALL
+            .into_iter()
+            .filter_map(|account| {
+                let net: Fen = history.iter().map(|p| p.net(account)).sum();
+                match net.get() {
+                    0 => None,
+                    n if n > 0 => Some(Line::debit(account, net)),
+                    _ => Some(Line::credit(account, Fen::ZERO - net)),
+                }
+            })
+            .collect();
+        Self::build(key, on, PostingKind::OpeningBalance, lines)
     }
 
     /// 放款: Dr loan principal, Cr settlement.
@@ -447,6 +491,38 @@ impl AllocationOrder {
 
     pub fn components(self) -> [Component; 3] {
         self.0
+    }
+
+    /// `"penalty,interest,principal"`: how a product stores it.
+    pub fn to_code(self) -> String {
+        self.0.map(Component::as_str).join(",")
+    }
+
+    pub fn parse(s: &str) -> Result<AllocationOrder, LedgerError> {
+        let parts: Vec<Component> = s
+            .split(',')
+            .map(|p| Component::parse(p.trim()).ok_or(LedgerError::OrderNotPermutation))
+            .collect::<Result<_, _>>()?;
+        let order: [Component; 3] = parts
+            .try_into()
+            .map_err(|_| LedgerError::OrderNotPermutation)?;
+        AllocationOrder::new(order)
+    }
+}
+
+impl Component {
+    pub const ALL: [Self; 3] = [Self::Penalty, Self::Interest, Self::Principal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Penalty => "penalty",
+            Self::Interest => "interest",
+            Self::Principal => "principal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Component> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 

@@ -477,3 +477,91 @@ proptest! {
         prop_assert_eq!(i128::from(s.interest_receivable.get()), exact);
     }
 }
+
+/// 10,000 yuan drawn on a revolving line at 3.60 % on 1 March, due 31 May.
+fn revolving() -> LoanState {
+    LoanState::disburse_revolving(
+        "R1",
+        rate(360),
+        Fen(1_000_000),
+        date("2025-03-01"),
+        date("2025-05-31"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .0
+}
+
+#[test]
+fn a_revolving_drawdown_owes_its_interest_at_any_time() {
+    let (s, p) = run(&revolving(), "2025-03-10");
+    // 10 nights at 100 fen, all of it repayable at once (随借随还).
+    assert_eq!(
+        total(
+            &p,
+            PostingKind::InterestAccrual,
+            Account::InterestReceivable
+        ),
+        Fen(1000)
+    );
+    assert_eq!(
+        s.dues().ok(),
+        Some(Dues {
+            penalty: Fen::ZERO,
+            interest: Fen(1000),
+            principal: Fen(1_000_000)
+        })
+    );
+    let order = AllocationOrder::default();
+    let (s, _) = s
+        .repay(Fen(501_000), order, key("pay-1"), date("2025-03-10"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.principal_outstanding, Fen(500_000));
+    assert_eq!(s.status, LoanStatus::Normal);
+    let (s, p) = run(&s, "2025-03-11");
+    assert_eq!(
+        total(
+            &p,
+            PostingKind::InterestAccrual,
+            Account::InterestReceivable
+        ),
+        Fen(50)
+    );
+    let (s, _) = s
+        .repay(Fen(500_050), order, key("pay-2"), date("2025-03-11"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.status, LoanStatus::Settled);
+}
+
+#[test]
+fn a_revolving_drawdown_unpaid_after_maturity_is_overdue() {
+    let (s, _) = run(&revolving(), "2025-05-31");
+    assert_eq!(s.dpd, 0);
+    let (s, p) = run(&s, "2025-06-02");
+    assert_eq!(s.dpd, 2);
+    assert_eq!(s.status, LoanStatus::Overdue);
+    // No contract interest after maturity; penalty at 1.5 × on the principal.
+    assert_eq!(
+        total(
+            &p,
+            PostingKind::InterestAccrual,
+            Account::InterestReceivable
+        ),
+        Fen::ZERO
+    );
+    assert_eq!(
+        total(&p, PostingKind::PenaltyAccrual, Account::PenaltyReceivable),
+        Fen(300)
+    );
+}
+
+#[test]
+fn a_revolving_drawdown_needs_a_later_maturity() {
+    let r = LoanState::disburse_revolving(
+        "R1",
+        rate(360),
+        Fen(1),
+        date("2025-03-01"),
+        date("2025-03-01"),
+    );
+    assert_eq!(r.err(), Some(EodError::MaturityNotAfterValueDate));
+}

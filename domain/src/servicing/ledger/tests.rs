@@ -480,3 +480,54 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn opening_balance_nets_the_history_per_account() {
+    let history = [
+        Posting::disbursement(key("d"), on(), Fen(100_000)),
+        Posting::interest_accrual(key("i1"), on(), Fen(30)),
+        Posting::interest_accrual(key("i2"), on(), Fen(30)),
+        Posting::repayment(key("r"), on(), &dues(0, 60, 1_000)),
+    ]
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let p = Posting::opening_balance(key("open"), on(), &history);
+    assert_eq!(
+        p.map(|p| (p.kind, p.lines)),
+        Ok((
+            PostingKind::OpeningBalance,
+            vec![
+                line(Account::LoanPrincipal, 99_000, 0),
+                line(Account::InterestIncome, 0, 60),
+                line(Account::Settlement, 0, 98_940),
+            ]
+        ))
+    );
+    assert_eq!(
+        Posting::opening_balance(key("open"), on(), &[]).err(),
+        Some(LedgerError::Empty)
+    );
+}
+
+#[test]
+fn allocation_order_round_trips_its_code() {
+    let d = AllocationOrder::default();
+    assert_eq!(d.to_code(), "penalty,interest,principal");
+    assert_eq!(AllocationOrder::parse(&d.to_code()), Ok(d));
+    assert!(AllocationOrder::parse("principal, interest, penalty").is_ok());
+    assert_eq!(
+        AllocationOrder::parse("penalty,penalty,principal"),
+        Err(LedgerError::OrderNotPermutation)
+    );
+    assert_eq!(
+        AllocationOrder::parse("penalty"),
+        Err(LedgerError::OrderNotPermutation)
+    );
+    for k in PostingKind::ALL {
+        assert_eq!(PostingKind::parse(k.as_str()), Some(k));
+    }
+    for a in Account::ALL {
+        assert_eq!(Account::parse(a.as_str()), Some(a));
+    }
+}
