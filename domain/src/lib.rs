@@ -7,6 +7,7 @@
 //! an integer number of fen; no floating point is used to produce money. Every
 //! error enum has a `code()` that returns a stable snake_case key for i18n.
 
+mod annuity;
 pub mod application;
 mod bigint;
 pub mod date;

@@ -11,10 +11,13 @@
 //! - [`RepaymentMethod::EqualInstalment`] (等额本息): the level payment is the
 //!   annuity `P·r·(1+r)^n / ((1+r)^n − 1)` rounded half up to the fen. It is
 //!   evaluated as the exact fraction `P·bp·a^n / (120000·(a^n − 120000^n))` with
-//!   `a = 120000 + bp`, using a small private big integer, so the rounding is exact
-//!   even for ties (a fixed-point `u128` evaluation at scale 10^18 rounds a true
-//!   x.5 fen down, e.g. 0.60 yuan at 10 % over one month). Each period's principal
-//!   part is payment − interest.
+//!   `a = 120000 + bp`, so the rounding is exact even for ties (a plain fixed-point
+//!   `u128` evaluation at scale 10^18 rounds a true x.5 fen down, e.g. 0.60 yuan at
+//!   10 % over one month). A fixed-point fast path with a proven error bound
+//!   (`crate::annuity`) decides the rounding without big integers whenever the bound
+//!   allows; ties and values within 2^-53 fen of a whole or half fen are
+//!   evaluated with a small private big integer. Each period's principal part is
+//!   payment − interest.
 //! - [`RepaymentMethod::EqualPrincipal`] (等额本金): principal part `floor(P / n)`,
 //!   plus interest on the balance.
 //! - [`RepaymentMethod::InterestOnly`] (先息后本): interest each month, all the
@@ -172,8 +175,18 @@ fn check_inputs(principal: Fen, months: u32) -> Result<u64, ScheduleError> {
     Ok(principal.get().unsigned_abs())
 }
 
-/// The exact annuity of `p` fen, rounded half up: see the module documentation.
+/// The annuity of `p` fen, rounded half up: see the module documentation. The
+/// fixed-point fast path decides it unless the value is too close to a whole or half
+/// fen for its error bound; then the exact fraction does.
 fn annuity(p: u64, bp: u32, n: u32) -> u64 {
+    match crate::annuity::floor_and_half(p, bp, n, MONTHLY_BP_DENOMINATOR) {
+        Some((q, half)) => q + u64::from(half == std::cmp::Ordering::Greater),
+        None => exact_annuity(p, bp, n),
+    }
+}
+
+/// The annuity of `p` fen as an exact fraction of big integers, rounded half up.
+fn exact_annuity(p: u64, bp: u32, n: u32) -> u64 {
     let b = MONTHLY_BP_DENOMINATOR as u32; // 120000 fits in u32
     let a_n = BigUint::pow(u64::from(b + bp), n);
     let b_n = BigUint::pow(u64::from(b), n);

@@ -467,6 +467,14 @@ proptest! {
         }
     }
 
+    /// The level payment (fast path, or the exact fraction near a tie) equals the
+    /// exact big-integer fraction.
+    #[test]
+    fn annuity_equals_the_exact_fraction((p, bp, n) in any_loan()) {
+        let p = p.unsigned_abs();
+        prop_assert_eq!(annuity(p, bp, n), exact_annuity(p, bp, n));
+    }
+
     /// Equal instalment: every payment but the last equals the level payment.
     #[test]
     fn equal_instalments_are_equal((p, bp, n) in amortising_loan(), start in any_start()) {

@@ -16,7 +16,8 @@
 //!   the 日利率 = 年利率 / 360 basis. The result is rounded to the fen by the
 //!   product's [`Rounding`], in exact integer arithmetic.
 //! - Equal instalment (等额本息): the level payment is the annuity over the regular
-//!   period rate, evaluated as an exact fraction and rounded by the same [`Rounding`];
+//!   period rate, rounded exactly by the same [`Rounding`] (a fixed-point fast path
+//!   with a proven error bound, and the exact fraction near a whole or half fen);
 //!   an irregular first period changes only the first instalment's interest and
 //!   principal split. The last instalment absorbs the remainder and principal parts
 //!   are capped at the balance, as in [`crate::schedule`].
@@ -300,11 +301,22 @@ fn interest(balance: u64, bp: u32, day_equivalent: u32, rounding: Rounding) -> u
     rounding.divide(num, DAILY_DENOMINATOR)
 }
 
-/// The exact annuity of `p` fen over `n` periods at `bp` a year with `step` months a
+/// The annuity of `p` fen over `n` periods at `bp` a year with `step` months a
 /// period, rounded by `rounding`: `P·bp·a^n / (d·(a^n − d^n))` with `d = 120000 /
-/// step` and `a = d + bp`. Compared without subtraction: `q·d·(a^n − d^n) ≤ N` is
-/// `q·d·a^n ≤ N + q·d^(n+1)`.
+/// step` and `a = d + bp`. The fixed-point fast path decides it unless the value is
+/// too close to a whole or half fen for its error bound; then the exact fraction does.
 fn annuity(p: u64, bp: u32, n: u32, step: u32, rounding: Rounding) -> u64 {
+    let d = 120_000 / u64::from(step);
+    let (q, half) = crate::annuity::floor_and_half(p, bp, n, d)
+        .unwrap_or_else(|| exact_floor_and_half(p, bp, n, step));
+    // q ≤ 2P + 1 < 2^48, so the u128 round trip is lossless.
+    rounding.finish(u128::from(q), half) as u64
+}
+
+/// The floor of the exact annuity and how twice its remainder compares with the
+/// denominator, with big integers. Compared without subtraction: `q·d·(a^n − d^n) ≤
+/// N` is `q·d·a^n ≤ N + q·d^(n+1)`.
+fn exact_floor_and_half(p: u64, bp: u32, n: u32, step: u32) -> (u64, std::cmp::Ordering) {
     let d = 120_000 / u64::from(step);
     let a_n = BigUint::pow(d + u64::from(bp), n);
     let d_a_n = a_n.times(d);
@@ -328,8 +340,7 @@ fn annuity(p: u64, bp: u32, n: u32, step: u32, rounding: Rounding) -> u64 {
         .times(2)
         .plus(&d_n1.times(odd))
         .cmp_big(&d_a_n.times(odd));
-    // lo ≤ 2P + 1 < 2^48, so the u128 round trip is lossless.
-    rounding.finish(u128::from(lo), twice_rem) as u64
+    (lo, twice_rem)
 }
 
 /// The level payment of an equal-instalment loan for a given period length and
@@ -737,6 +748,71 @@ mod tests {
 
     fn any_method() -> impl Strategy<Value = RepaymentMethod> {
         proptest::sample::select(RepaymentMethod::ALL.to_vec())
+    }
+
+    const ROUNDINGS: [Rounding; 3] = [
+        Rounding::HalfUpEachPeriod,
+        Rounding::Truncate,
+        Rounding::Bankers,
+    ];
+
+    /// Short terms hit exact ties (x.5 fen) and whole fen often: each must reach the
+    /// exact fraction and round by the mode, and the rest must take the fast path.
+    #[test]
+    fn short_terms_with_ties_match_the_exact_fraction() {
+        let (mut fast, mut exact_only) = (0u32, 0u32);
+        for step in [1, 3] {
+            for n in 1..=2 {
+                for bp in [1, 6, 490, 1000, 1200, 9999] {
+                    for p in 1..=1200 {
+                        let exact = exact_floor_and_half(p, bp, n, step);
+                        let d = 120_000 / u64::from(step);
+                        match crate::annuity::floor_and_half(p, bp, n, d) {
+                            Some(f) => {
+                                assert_eq!(f, exact, "{p} {bp} {n} {step}");
+                                fast += 1;
+                            }
+                            None => exact_only += 1,
+                        }
+                        for rounding in ROUNDINGS {
+                            assert_eq!(
+                                u128::from(annuity(p, bp, n, step, rounding)),
+                                rounding.finish(u128::from(exact.0), exact.1),
+                                "{p} {bp} {n} {step} {rounding:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(exact_only > 0, "no tie reached the exact fraction");
+        assert!(fast > 50 * exact_only, "{fast} fast, {exact_only} exact");
+    }
+
+    proptest! {
+        /// The fast path, whenever it answers, gives the exact fraction's floor and
+        /// half; and the level payment equals the exact one under every rounding.
+        #[test]
+        fn fast_annuity_equals_the_exact_fraction(
+            p in 1u64..=10_000_000_000,
+            bp in 1u32..=9999,
+            months in 1u32..=MAX_TERM_MONTHS,
+            quarterly in any::<bool>(),
+        ) {
+            let step = if quarterly { 3 } else { 1 };
+            let n = months.div_ceil(step);
+            let exact = exact_floor_and_half(p, bp, n, step);
+            let fast = crate::annuity::floor_and_half(p, bp, n, 120_000 / u64::from(step));
+            if let Some(f) = fast {
+                prop_assert_eq!(f, exact);
+            }
+            for rounding in ROUNDINGS {
+                prop_assert_eq!(
+                    u128::from(annuity(p, bp, n, step, rounding)),
+                    rounding.finish(u128::from(exact.0), exact.1)
+                );
+            }
+        }
     }
 
     proptest! {
