@@ -16,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod lending;
 pub mod loans;
+pub mod servicing;
 pub mod session_store;
 pub mod sms;
 pub mod workbench;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 
 pub use db::{Backend, Clock, Db, FixedClock, SystemClock};
 pub use error::ServiceError;
+pub use servicing::payments::{DevPaymentProvider, PaymentProvider};
 pub use sms::{DevSmsProvider, SmsProvider};
 
 /// Results of the use cases.
@@ -85,6 +87,8 @@ impl fmt::Debug for ServiceConfig {
 pub struct Services {
     pub db: Db,
     pub sms: Arc<dyn SmsProvider>,
+    /// Collects repayments; the development provider unless configured.
+    pub payments: Arc<dyn PaymentProvider>,
     pub clock: Arc<dyn Clock>,
     pub config: ServiceConfig,
 }
@@ -99,9 +103,16 @@ impl Services {
         Services {
             db,
             sms,
+            payments: Arc::new(DevPaymentProvider::new()),
             clock,
             config,
         }
+    }
+
+    /// The same services with another payment provider.
+    pub fn with_payments(mut self, payments: Arc<dyn PaymentProvider>) -> Self {
+        self.payments = payments;
+        self
     }
 
     /// Now, in epoch milliseconds, from the injected clock.
@@ -120,6 +131,7 @@ impl fmt::Debug for Services {
         f.debug_struct("Services")
             .field("backend", &self.db.backend)
             .field("sms", &self.sms.name())
+            .field("payments", &self.payments.name())
             .field("config", &self.config)
             .finish()
     }

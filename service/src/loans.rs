@@ -2,50 +2,87 @@
 //! them and for staff within scope.
 
 use domain::date::Date;
-use domain::schedule::{totals, Instalment};
+use domain::schedule::totals;
+use domain::servicing::eod::{Classification, ScheduledInstalment};
+use domain::servicing::ledger::{Account as LedgerAccount, Dues, Line, PostingKind};
+use domain::view::{InstalmentState, PaymentView, PostingView, ScheduleLine};
 pub use domain::view::{LoanDetail, LoanSummary};
 use sqlx::any::AnyRow;
 
 use crate::auth::{CustomerActor, StaffActor};
 use crate::db::Db;
 use crate::error::ServiceError;
+use crate::servicing::{open_instalments, scheduled_of};
 use crate::sql;
 use crate::Services;
 
-/// The query [`summary_of`] reads: `today` is the placeholder of today's
-/// date, `extra` more columns (from the joins the caller adds).
-fn summary_select(today: &str, extra: &str) -> String {
+/// The query [`summary_of`] reads: `extra` more columns (from the joins the
+/// caller adds). The next due instalment is the first not fully paid.
+fn summary_select(extra: &str) -> String {
     format!(
         "SELECT {extra} l.id, p.name_zh AS product_name_zh, p.name_en AS product_name_en, \
-           l.principal_fen, l.outstanding_principal_fen, l.annual_rate_bp, l.term_months, \
-           l.repayment_method, l.start_date, l.maturity_date, l.status, l.customer_id, \
-           l.branch_id, \
-           (SELECT s.due_date FROM loan_schedule s WHERE s.loan_id = l.id AND s.due_date >= {today} \
+           l.principal_fen, l.annual_rate_bp, l.term_months, l.repayment_method, l.start_date, \
+           l.maturity_date, l.customer_id, l.branch_id, l.credit_line_id, \
+           a.status, a.principal_outstanding_fen, a.interest_receivable_fen, \
+           a.penalty_receivable_fen, a.dpd, a.classification, a.last_processed, \
+           a.revolving_maturity, \
+           (SELECT s.due_date FROM loan_schedule s WHERE s.loan_id = l.id \
+            AND (s.paid_principal_fen < s.principal_fen OR s.paid_interest_fen < s.interest_fen) \
             ORDER BY s.n LIMIT 1) AS next_due_date, \
-           (SELECT s.payment_fen FROM loan_schedule s WHERE s.loan_id = l.id \
-            AND s.due_date >= {today} ORDER BY s.n LIMIT 1) AS next_due_payment \
-         FROM loans l JOIN products p ON p.id = l.product_id"
+           (SELECT s.payment_fen - s.paid_principal_fen - s.paid_interest_fen FROM loan_schedule s \
+            WHERE s.loan_id = l.id \
+            AND (s.paid_principal_fen < s.principal_fen OR s.paid_interest_fen < s.interest_fen) \
+            ORDER BY s.n LIMIT 1) AS next_due_payment \
+         FROM loans l JOIN products p ON p.id = l.product_id \
+         JOIN loan_accounts a ON a.loan_id = l.id"
     )
 }
 
-fn summary_of(r: &AnyRow) -> Result<LoanSummary, ServiceError> {
+/// The summary, with what is due now worked out from the open instalments
+/// (`due`, loaded by the caller; empty when nothing is due).
+fn summary_of(r: &AnyRow, due: &[ScheduledInstalment]) -> Result<LoanSummary, ServiceError> {
     let status = sql::text(r, "status")?;
+    let open = status == "normal" || status == "overdue";
     let next_due = match (
         sql::opt_text(r, "next_due_date")?,
         sql::opt_int(r, "next_due_payment")?,
     ) {
-        (Some(d), Some(p)) if status == "active" => Some((
+        (Some(d), Some(p)) if open => Some((
             Date::parse(&d).map_err(|e| ServiceError::internal("due_date", e.code()))?,
             domain::money::Fen(p),
         )),
         _ => None,
     };
+    let last_processed = sql::date(r, "last_processed")?;
+    let revolving = sql::opt_text(r, "revolving_maturity")?.is_some();
+    let principal_outstanding = sql::fen(r, "principal_outstanding_fen")?;
+    let interest_receivable = sql::fen(r, "interest_receivable_fen")?;
+    let penalty = sql::fen(r, "penalty_receivable_fen")?;
+    let due_now = if !open {
+        Dues::default()
+    } else if revolving {
+        Dues {
+            penalty,
+            interest: interest_receivable,
+            principal: principal_outstanding,
+        }
+    } else {
+        let due = due
+            .iter()
+            .filter(|s| s.instalment.due_date <= last_processed);
+        Dues {
+            penalty,
+            interest: due.clone().map(|s| s.unpaid_interest()).sum(),
+            principal: due.map(|s| s.unpaid_principal()).sum(),
+        }
+    };
+    let cls = sql::text(r, "classification")?;
     Ok(LoanSummary {
         id: sql::text(r, "id")?,
         product_name_zh: sql::text(r, "product_name_zh")?,
         product_name_en: sql::text(r, "product_name_en")?,
         principal: sql::fen(r, "principal_fen")?,
-        outstanding: sql::fen(r, "outstanding_principal_fen")?,
+        outstanding: principal_outstanding,
         rate: sql::rate(r, "annual_rate_bp")?,
         term_months: sql::uint(r, "term_months")?,
         method: sql::method(r, "repayment_method")?,
@@ -53,30 +90,54 @@ fn summary_of(r: &AnyRow) -> Result<LoanSummary, ServiceError> {
         maturity_date: sql::date(r, "maturity_date")?,
         status,
         next_due,
+        dpd: sql::uint(r, "dpd")?,
+        classification: Classification::parse(&cls)
+            .ok_or_else(|| ServiceError::internal("classification", cls))?,
+        due_now,
+        interest_receivable,
+        credit_line_id: sql::opt_text(r, "credit_line_id")?,
+        revolving,
+        last_processed,
     })
+}
+
+/// Summaries of the loans the query's rows describe, with their dues.
+async fn summaries(db: &Db, rows: &[AnyRow]) -> Result<Vec<LoanSummary>, ServiceError> {
+    let mut conn = db.pool.acquire().await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id = sql::text(r, "id")?;
+        let last = sql::date(r, "last_processed")?;
+        let mut open = open_instalments(&mut conn, &[id.as_str()], last).await?;
+        out.push(summary_of(r, &open.remove(&id).unwrap_or_default())?);
+    }
+    Ok(out)
 }
 
 /// Every loan of one customer, newest first.
 pub(crate) async fn loans_of_customer(
     db: &Db,
     customer_id: &str,
-    today: Date,
 ) -> Result<Vec<LoanSummary>, ServiceError> {
     let sql = format!(
         "{} WHERE l.customer_id = $1 ORDER BY l.start_date DESC, l.id DESC",
-        summary_select("$2", "")
+        summary_select("")
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(customer_id)
-        .bind(today.to_string())
         .fetch_all(&db.pool)
         .await?;
-    rows.iter().map(summary_of).collect()
+    summaries(db, &rows).await
 }
 
-async fn schedule_of(db: &Db, loan_id: &str) -> Result<Vec<Instalment>, ServiceError> {
+async fn schedule_of(
+    db: &Db,
+    loan_id: &str,
+    last_processed: Date,
+) -> Result<Vec<ScheduleLine>, ServiceError> {
     let rows = sqlx::query(
-        "SELECT n, due_date, principal_fen, interest_fen, payment_fen, balance_fen \
+        "SELECT n, due_date, principal_fen, interest_fen, payment_fen, balance_fen, \
+           paid_principal_fen, paid_interest_fen \
          FROM loan_schedule WHERE loan_id = $1 ORDER BY n",
     )
     .bind(loan_id)
@@ -84,33 +145,104 @@ async fn schedule_of(db: &Db, loan_id: &str) -> Result<Vec<Instalment>, ServiceE
     .await?;
     rows.iter()
         .map(|r| {
-            Ok(Instalment {
-                n: sql::uint(r, "n")?,
-                due_date: sql::date(r, "due_date")?,
-                principal: sql::fen(r, "principal_fen")?,
-                interest: sql::fen(r, "interest_fen")?,
-                payment: sql::fen(r, "payment_fen")?,
-                balance: sql::fen(r, "balance_fen")?,
+            let s = scheduled_of(r)?;
+            let due = s.instalment.due_date;
+            let state = if s.is_paid() {
+                InstalmentState::Paid
+            } else if due < last_processed {
+                InstalmentState::Overdue
+            } else if due == last_processed {
+                InstalmentState::Due
+            } else {
+                InstalmentState::Future
+            };
+            Ok(ScheduleLine {
+                instalment: s.instalment,
+                paid_principal: s.paid_principal,
+                paid_interest: s.paid_interest,
+                state,
             })
         })
         .collect()
 }
 
+async fn payments_of(db: &Db, loan_id: &str) -> Result<Vec<PaymentView>, ServiceError> {
+    let rows = sqlx::query(
+        "SELECT reference, amount_fen, status, failure, created_at FROM payments \
+         WHERE loan_id = $1 ORDER BY created_at DESC LIMIT 50",
+    )
+    .bind(loan_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PaymentView {
+                reference: sql::text(r, "reference")?,
+                amount: sql::fen(r, "amount_fen")?,
+                status: sql::text(r, "status")?,
+                failure: sql::opt_text(r, "failure")?,
+                created_at: sql::int(r, "created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The loan's postings with their lines, oldest first.
+async fn ledger_of(db: &Db, loan_id: &str) -> Result<Vec<PostingView>, ServiceError> {
+    let rows = sqlx::query(
+        "SELECT p.idempotency_key, p.business_date, p.kind, p.amount_fen, p.created_at, \
+           l.line_no, l.account, l.debit_fen, l.credit_fen \
+         FROM postings p JOIN posting_lines l \
+           ON l.loan_id = p.loan_id AND l.idempotency_key = p.idempotency_key \
+         WHERE p.loan_id = $1 ORDER BY p.business_date, p.created_at, p.idempotency_key, l.line_no",
+    )
+    .bind(loan_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: Vec<PostingView> = Vec::new();
+    for r in &rows {
+        let key = sql::text(r, "idempotency_key")?;
+        let account_raw = sql::text(r, "account")?;
+        let line = Line {
+            account: LedgerAccount::parse(&account_raw)
+                .ok_or_else(|| ServiceError::internal("account", account_raw))?,
+            debit: sql::fen(r, "debit_fen")?,
+            credit: sql::fen(r, "credit_fen")?,
+        };
+        match out.last_mut() {
+            Some(p) if p.reference == key => p.lines.push(line),
+            _ => {
+                let kind_raw = sql::text(r, "kind")?;
+                out.push(PostingView {
+                    business_date: sql::date(r, "business_date")?,
+                    kind: PostingKind::parse(&kind_raw)
+                        .ok_or_else(|| ServiceError::internal("kind", kind_raw))?,
+                    reference: key,
+                    amount: sql::fen(r, "amount_fen")?,
+                    lines: vec![line],
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
 impl Services {
     pub async fn my_loans(&self, c: &CustomerActor) -> Result<Vec<LoanSummary>, ServiceError> {
-        loans_of_customer(&self.db, &c.customer_id, self.today()).await
+        loans_of_customer(&self.db, &c.customer_id).await
     }
 
-    /// One of the customer's loans with its schedule; `NotFound` for anyone else's.
+    /// One of the customer's loans with its schedule and payments;
+    /// `NotFound` for anyone else's.
     pub async fn my_loan(&self, c: &CustomerActor, id: &str) -> Result<LoanDetail, ServiceError> {
         let (summary, customer_id, _) = self.load_loan(id).await?;
         if customer_id != c.customer_id {
             return Err(ServiceError::NotFound);
         }
-        self.detail(summary).await
+        self.detail(summary, false).await
     }
 
-    /// Any loan within the staff member's scope.
+    /// Any loan within the staff member's scope, with its ledger.
     pub async fn loan_for_staff(
         &self,
         s: &StaffActor,
@@ -120,35 +252,51 @@ impl Services {
         if !s.covers(&branch_path) {
             return Err(ServiceError::Forbidden);
         }
-        self.detail(summary).await
+        self.detail(summary, true).await
     }
 
     /// The loan, its customer and the path of its branch.
     async fn load_loan(&self, id: &str) -> Result<(LoanSummary, String, String), ServiceError> {
         let sql = format!(
             "{} JOIN organisations b ON b.id = l.branch_id WHERE l.id = $1",
-            summary_select("$2", "b.path AS branch_path,")
+            summary_select("b.path AS branch_path,")
         );
         let r = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .bind(self.today().to_string())
             .fetch_optional(&self.db.pool)
             .await?
             .ok_or(ServiceError::NotFound)?;
+        let summary = summaries(&self.db, std::slice::from_ref(&r))
+            .await?
+            .pop()
+            .ok_or(ServiceError::NotFound)?;
         Ok((
-            summary_of(&r)?,
+            summary,
             sql::text(&r, "customer_id")?,
             sql::text(&r, "branch_path")?,
         ))
     }
 
-    async fn detail(&self, summary: LoanSummary) -> Result<LoanDetail, ServiceError> {
-        let schedule = schedule_of(&self.db, &summary.id).await?;
-        let totals = totals(&schedule);
+    async fn detail(
+        &self,
+        summary: LoanSummary,
+        with_ledger: bool,
+    ) -> Result<LoanDetail, ServiceError> {
+        let schedule = schedule_of(&self.db, &summary.id, summary.last_processed).await?;
+        let plain: Vec<_> = schedule.iter().map(|l| l.instalment).collect();
+        let totals = totals(&plain);
+        let payments = payments_of(&self.db, &summary.id).await?;
+        let ledger = if with_ledger {
+            ledger_of(&self.db, &summary.id).await?
+        } else {
+            Vec::new()
+        };
         Ok(LoanDetail {
             summary,
             schedule,
             totals,
+            payments,
+            ledger,
         })
     }
 }

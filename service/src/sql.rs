@@ -180,6 +180,19 @@ fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
     sql
 }
 
+/// Binds one [`Val`] to the next placeholder.
+pub(crate) fn bind_val<'q>(
+    q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    v: &Val,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    match v {
+        Val::Text(s) => q.bind(s.clone()),
+        Val::Int(i) => q.bind(*i),
+        Val::NullText => q.bind(None::<String>),
+        Val::NullInt => q.bind(None::<i64>),
+    }
+}
+
 /// Inserts `rows` (each as long as `columns`) in multi-row statements.
 pub(crate) async fn insert_rows(
     tx: &mut Transaction<'_, Any>,
@@ -201,12 +214,7 @@ pub(crate) async fn insert_rows(
         for row in chunk {
             debug_assert_eq!(row.len(), columns.len(), "row width of {table}");
             for v in row {
-                q = match v {
-                    Val::Text(s) => q.bind(s.clone()),
-                    Val::Int(i) => q.bind(*i),
-                    Val::NullText => q.bind(None::<String>),
-                    Val::NullInt => q.bind(None::<i64>),
-                };
+                q = bind_val(q, v);
             }
         }
         q.execute(&mut **tx).await?;

@@ -31,7 +31,7 @@ use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::lending::{load_product, loan_of_application, summaries_of_customer};
 use crate::loans::loans_of_customer;
-use crate::sql::{self, Val};
+use crate::sql;
 use crate::Services;
 
 /// What the investigator found on the visit.
@@ -453,10 +453,12 @@ impl Services {
         // The schedule is pure: work it out before taking any lock.
         let booking = if decision == Decision::Approve {
             let (product, _, _) = load_product(&self.db, &f.product_id).await?;
+            let product_order =
+                crate::servicing::product_allocation_order(&self.db, &f.product_id).await?;
             let schedule =
                 build_schedule(product.method, f.amount, product.rate, f.term_months, today)?;
             let maturity = schedule.last().map_or(today, |i| i.due_date);
-            Some((product, schedule, maturity))
+            Some((product, schedule, maturity, product_order))
         } else {
             None
         };
@@ -486,44 +488,30 @@ impl Services {
             Decision::Reject => "application.rejected",
         };
         let mut loan_id = None;
-        if let Some((product, schedule, maturity)) = booking {
+        if let Some((product, schedule, maturity, product_order)) = booking {
             let lid = new_id();
-            sqlx::query(
-                "INSERT INTO loans (id, application_id, bank_id, branch_id, customer_id, \
-                   product_id, principal_fen, annual_rate_bp, term_months, repayment_method, \
-                   start_date, maturity_date, outstanding_principal_fen, status, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $7, 'active', $13)",
+            crate::servicing::book_loan(
+                &mut tx,
+                &crate::servicing::NewLoan {
+                    id: lid.clone(),
+                    application_id: id,
+                    credit_line_id: None,
+                    bank_id: &f.bank_id,
+                    branch_id: &f.branch_id,
+                    customer_id: &f.customer_id,
+                    product_id: &f.product_id,
+                    principal: f.amount,
+                    rate: product.rate,
+                    term_months: f.term_months,
+                    method: product.method,
+                    value_date: today,
+                    maturity,
+                    schedule: schedule.clone(),
+                    order: product_order,
+                },
+                now,
             )
-            .bind(&lid)
-            .bind(id)
-            .bind(&f.bank_id)
-            .bind(&f.branch_id)
-            .bind(&f.customer_id)
-            .bind(&f.product_id)
-            .bind(f.amount.get())
-            .bind(i64::from(product.rate.bp()))
-            .bind(i64::from(f.term_months))
-            .bind(product.method.as_str())
-            .bind(today.to_string())
-            .bind(maturity.to_string())
-            .bind(now)
-            .execute(&mut *tx)
             .await?;
-            let rows: Vec<Vec<Val>> = schedule
-                .iter()
-                .map(|i| {
-                    vec![
-                        Val::from(lid.as_str()),
-                        Val::from(i.n),
-                        Val::from(i.due_date.to_string()),
-                        Val::from(i.principal),
-                        Val::from(i.interest),
-                        Val::from(i.payment),
-                        Val::from(i.balance),
-                    ]
-                })
-                .collect();
-            sql::insert_rows(&mut tx, "loan_schedule", &SCHEDULE_COLUMNS, &rows).await?;
             audit::append(
                 &mut tx,
                 NewAuditEntry::staff(s, now, "loan.created", "loan", &lid)
@@ -596,7 +584,7 @@ impl Services {
             officer_name: sql::opt_text(&c, "officer_name")?,
             household,
             applications: summaries_of_customer(&self.db, customer_id).await?,
-            loans: loans_of_customer(&self.db, customer_id, today).await?,
+            loans: loans_of_customer(&self.db, customer_id).await?,
         };
         let mut tx = self.db.pool.begin().await?;
         audit::append(
@@ -656,13 +644,3 @@ impl Services {
         }))
     }
 }
-
-pub(crate) const SCHEDULE_COLUMNS: [&str; 7] = [
-    "loan_id",
-    "n",
-    "due_date",
-    "principal_fen",
-    "interest_fen",
-    "payment_fen",
-    "balance_fen",
-];

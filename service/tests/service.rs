@@ -470,7 +470,7 @@ async fn thin_loan_from_application_to_schedule() {
         let loan = s.loan_for_staff(&approver, &loan_id).await.expect("loan");
         assert_eq!(loan.summary.principal, Fen::from_yuan(50_000));
         assert_eq!(loan.schedule.len(), 12);
-        let principal: Fen = loan.schedule.iter().map(|i| i.principal).sum();
+        let principal: Fen = loan.schedule.iter().map(|i| i.instalment.principal).sum();
         assert_eq!(principal, Fen::from_yuan(50_000));
         assert_eq!(loan.totals.principal, Fen::from_yuan(50_000));
         assert_eq!(loan.summary.start_date, today());
@@ -850,7 +850,7 @@ async fn demo_seed_is_deterministic() {
         let (summary, names) = facts(&env).await;
         // Wipe and seed again with the same seed.
         for table in [
-            "loan_schedule", "loans", "approvals", "investigations", "bureau_consents", "applications",
+            "posting_lines", "postings", "loan_accounts", "loan_schedule", "loans", "approvals", "investigations", "bureau_consents", "applications",
             "customers", "households", "villages", "products", "staff_roles", "staff_users",
             "audit_log",
         ] {

@@ -18,6 +18,8 @@ use domain::identity::IdNumber;
 use domain::money::Fen;
 use domain::rate::AnnualRate;
 use domain::schedule::{build_schedule, RepaymentMethod};
+use domain::servicing::eod::{catch_up, EodRules, LoanState};
+use domain::servicing::ledger::{AllocationOrder, IdempotencyKey, Posting};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -28,8 +30,11 @@ use crate::audit::{self, NewAuditEntry};
 use crate::auth::hash_password;
 use crate::db::{Db, SystemClock};
 use crate::error::ServiceError;
+use crate::servicing::{
+    account_row, next_due_after, posting_rows, schedule_row, ACCOUNT_COLUMNS, LINE_COLUMNS,
+    POSTING_COLUMNS, SCHEDULE_COLUMNS,
+};
 use crate::sql::{self, Val};
-use crate::workbench::SCHEDULE_COLUMNS;
 use crate::Clock;
 use names::*;
 
@@ -491,7 +496,15 @@ struct Buffers {
     approvals: Vec<Vec<Val>>,
     loans: Vec<Vec<Val>>,
     loan_schedule: Vec<Vec<Val>>,
+    loan_accounts: Vec<Vec<Val>>,
+    postings: Vec<Vec<Val>>,
+    posting_lines: Vec<Vec<Val>>,
 }
+
+/// Up to this many customers the demo writes each loan's full ledger history
+/// (disbursement and every night's accrual); above it, one opening-balance
+/// posting per loan, as a bank migrating from its previous core system would.
+const FULL_HISTORY_UP_TO: usize = 10_000;
 
 const ORG_COLS: [&str; 7] = [
     "id",
@@ -1368,18 +1381,61 @@ impl Generator {
                 Val::from(decided_at),
             ]);
             for i in &schedule {
-                self.buf.loan_schedule.push(vec![
-                    Val::from(lid.as_str()),
-                    Val::from(i.n),
-                    Val::from(i.due_date.to_string()),
-                    Val::from(i.principal),
-                    Val::from(i.interest),
-                    Val::from(i.payment),
-                    Val::from(i.balance),
-                ]);
+                self.buf.loan_schedule.push(schedule_row(&lid, i));
             }
+            self.account(&lid, ctx.bank, rate, amount, &schedule, start, decided_at)?;
             self.summary.loans += 1;
         }
+        Ok(())
+    }
+
+    /// The loan's account and ledger as of yesterday's end-of-day batch: the
+    /// domain's own batch run over the days since the value date.
+    #[allow(clippy::too_many_arguments)]
+    fn account(
+        &mut self,
+        lid: &str,
+        bank: usize,
+        rate: AnnualRate,
+        amount: Fen,
+        schedule: &[domain::schedule::Instalment],
+        start: Date,
+        at: i64,
+    ) -> Result<(), ServiceError> {
+        let fail =
+            |e: domain::servicing::eod::EodError| ServiceError::internal("demo loan", e.code());
+        let (opened, disbursement) =
+            LoanState::disburse(lid, rate, amount, schedule, start).map_err(fail)?;
+        let cut_over = self.today.add_days(-1);
+        let (state, mut history) =
+            catch_up(&opened, cut_over, &EodRules::default()).map_err(fail)?;
+        history.insert(0, disbursement);
+        let bank_id = self.banks[bank].id.clone();
+        let postings = if self.customers_wanted <= FULL_HISTORY_UP_TO {
+            history
+        } else {
+            let key = IdempotencyKey::parse(&format!("{lid}:opening"))
+                .map_err(|e| ServiceError::internal("demo key", e.code()))?;
+            vec![Posting::opening_balance(key, cut_over, &history)
+                .map_err(|e| ServiceError::internal("demo opening", e.code()))?]
+        };
+        for p in &postings {
+            posting_rows(
+                lid,
+                &bank_id,
+                p,
+                at,
+                &mut self.buf.postings,
+                &mut self.buf.posting_lines,
+            );
+        }
+        self.buf.loan_accounts.push(account_row(
+            &bank_id,
+            &state,
+            next_due_after(schedule, state.last_processed),
+            AllocationOrder::default(),
+            at,
+        ));
         Ok(())
     }
 
@@ -1407,7 +1463,7 @@ impl Generator {
     async fn flush(&mut self, db: &mut AnyConnection) -> Result<(), ServiceError> {
         let buf = std::mem::take(&mut self.buf);
         let mut tx = db.begin().await?;
-        let tables: [Table<'_>; 13] = [
+        let tables: [Table<'_>; 16] = [
             ("organisations", &ORG_COLS, &buf.organisations),
             ("staff_users", &STAFF_COLS, &buf.staff_users),
             ("staff_roles", &ROLE_COLS, &buf.staff_roles),
@@ -1421,6 +1477,9 @@ impl Generator {
             ("approvals", &APPROVAL_COLS, &buf.approvals),
             ("loans", &LOAN_COLS, &buf.loans),
             ("loan_schedule", &SCHEDULE_COLUMNS, &buf.loan_schedule),
+            ("loan_accounts", &ACCOUNT_COLUMNS, &buf.loan_accounts),
+            ("postings", &POSTING_COLUMNS, &buf.postings),
+            ("posting_lines", &LINE_COLUMNS, &buf.posting_lines),
         ];
         for (table, cols, rows) in tables {
             if !rows.is_empty() {

@@ -13,6 +13,7 @@ use service::auth::{CustomerActor, StaffActor};
 use service::db::{Backend, Db, FixedClock};
 use service::demo::{seed_demo, DemoConfig, DemoSummary};
 use service::sms::DevSmsProvider;
+use service::DevPaymentProvider;
 use service::{ServiceConfig, Services};
 use sqlx::AssertSqlSafe;
 
@@ -46,7 +47,9 @@ impl Env {
         let clock = Arc::new(FixedClock::new(ten_am()));
         let sms =
             Arc::new(DevSmsProvider::new(db.clone(), clock.clone()).with_latency(Duration::ZERO));
-        let services = Services::new(db.clone(), sms, clock.clone(), ServiceConfig::default());
+        let payments = Arc::new(DevPaymentProvider::new().with_latency(Duration::ZERO));
+        let services = Services::new(db.clone(), sms, clock.clone(), ServiceConfig::default())
+            .with_payments(payments);
         Env {
             db,
             clock,
@@ -219,6 +222,38 @@ where
         let env = Env::new(db.clone(), label);
         let outcome = tokio::spawn(body(env)).await;
         cleanup(db, c).await;
+        if let Err(err) = outcome {
+            eprintln!("test body failed on {label}");
+            match err.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(err) => panic!("test body on {label}: {err}"),
+            }
+        }
+    }
+}
+
+/// Runs `body` with two fresh databases of the same backend (a run to
+/// compare with a clean one), on SQLite and then PostgreSQL when set.
+#[allow(dead_code)]
+pub async fn on_each_backend_twice<F, Fut>(body: F)
+where
+    F: Fn(Env, Env) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut backends: Vec<(Db, Cleanup, Db, Cleanup, &'static str)> = Vec::new();
+    let (a, ca) = sqlite().await;
+    let (b, cb) = sqlite().await;
+    backends.push((a, ca, b, cb, "sqlite"));
+    if let Some(url) = pg_url() {
+        let (a, ca) = postgres(&url).await;
+        let (b, cb) = postgres(&url).await;
+        backends.push((a, ca, b, cb, "postgres"));
+    }
+    for (a, ca, b, cb, label) in backends {
+        let outcome =
+            tokio::spawn(body(Env::new(a.clone(), label), Env::new(b.clone(), label))).await;
+        cleanup(a, ca).await;
+        cleanup(b, cb).await;
         if let Err(err) = outcome {
             eprintln!("test body failed on {label}");
             match err.try_into_panic() {

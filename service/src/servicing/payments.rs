@@ -1,0 +1,341 @@
+//! Repayments (还款) through a payment provider.
+//!
+//! A repayment is a payment order first (`payments`, status `pending`,
+//! committed before the provider is called), then the provider's answer: on
+//! success the order is marked `succeeded` by a guarded update and the
+//! repayment is posted in the same transaction, keyed by the order's
+//! reference, so a second notification of the same payment finds the order
+//! already settled and posts nothing; on failure the order is marked `failed`
+//! and nothing is posted. The customer's page sends its own idempotency key:
+//! a double click finds the first order.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use domain::money::Fen;
+use domain::servicing::ledger::{allocate_repayment, IdempotencyKey};
+use rand::Rng;
+use serde_json::json;
+
+use super::{load_account, posting_rows, store_account, write_postings};
+use crate::audit::{self, NewAuditEntry};
+use crate::auth::CustomerActor;
+use crate::db::new_id;
+use crate::error::ServiceError;
+use crate::sql;
+use crate::Services;
+
+/// What the provider is asked to collect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentOrder {
+    /// Our reference, unique per payment; the provider echoes it back.
+    pub reference: String,
+    pub amount: Fen,
+    pub customer_id: String,
+}
+
+/// Why a payment did not go through.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    /// Refused for this payer (e.g. insufficient balance); retrying will not help.
+    #[error("declined: {0}")]
+    Declined(String),
+    /// The provider could not be reached or failed; retrying may help.
+    #[error("provider unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Something that collects money from the customer's account.
+#[async_trait]
+pub trait PaymentProvider: Send + Sync {
+    fn name(&self) -> &'static str;
+    async fn collect(&self, order: &PaymentOrder) -> Result<(), PaymentError>;
+}
+
+/// DEVELOPMENT ONLY: moves no money. Waits `latency` like a real gateway,
+/// declines any amount ending in 0.44 yuan (a test amount: "insufficient
+/// balance"), fails at random with `failure_rate_per_mille`, and logs each
+/// order; the orders themselves are in `payments` and the audit log.
+#[derive(Debug, Clone)]
+pub struct DevPaymentProvider {
+    latency: Duration,
+    failure_rate_per_mille: u32,
+}
+
+/// Amounts whose last two fen digits are this are declined by the dev provider.
+pub const DECLINED_FEN_SUFFIX: i64 = 44;
+
+impl DevPaymentProvider {
+    /// 300 ms latency, no random failures.
+    pub fn new() -> Self {
+        DevPaymentProvider {
+            latency: Duration::from_millis(300),
+            failure_rate_per_mille: 0,
+        }
+    }
+
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    pub fn with_failure_rate(mut self, per_mille: u32) -> Self {
+        self.failure_rate_per_mille = per_mille.min(1000);
+        self
+    }
+}
+
+impl Default for DevPaymentProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[async_trait]
+impl PaymentProvider for DevPaymentProvider {
+    fn name(&self) -> &'static str {
+        "dev"
+    }
+
+    async fn collect(&self, order: &PaymentOrder) -> Result<(), PaymentError> {
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+        let result = if order.amount.get() % 100 == DECLINED_FEN_SUFFIX {
+            Err(PaymentError::Declined("insufficient_balance".to_string()))
+        } else if self.failure_rate_per_mille > 0
+            && rand::rng().random_range(0..1000) < self.failure_rate_per_mille
+        {
+            Err(PaymentError::Unavailable("simulated outage".to_string()))
+        } else {
+            Ok(())
+        };
+        tracing::info!(
+            provider = "dev",
+            reference = %order.reference,
+            amount_fen = order.amount.get(),
+            ok = result.is_ok(),
+            "payment"
+        );
+        result
+    }
+}
+
+/// The outcome the customer sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepaymentResult {
+    pub reference: String,
+    pub amount: Fen,
+}
+
+impl Services {
+    /// 还款: collects `amount` for one of the customer's loans and posts it.
+    /// `client_key` makes a retried request (double click, reload) find the
+    /// first order instead of paying twice.
+    pub async fn repay(
+        &self,
+        c: &CustomerActor,
+        loan_id: &str,
+        amount: Fen,
+        client_key: &str,
+    ) -> Result<RepaymentResult, ServiceError> {
+        let client_key = IdempotencyKey::parse(client_key)
+            .map_err(|_| ServiceError::invalid("idempotency_key_invalid"))?;
+        if amount.get() <= 0 {
+            return Err(ServiceError::invalid("amount_not_positive"));
+        }
+        // A retry of an order already made: its outcome, not a second payment.
+        if let Some(r) = sqlx::query(
+            "SELECT reference, loan_id, customer_id, amount_fen, status, failure FROM payments \
+             WHERE idempotency_key = $1",
+        )
+        .bind(client_key.as_str())
+        .fetch_optional(&self.db.pool)
+        .await?
+        {
+            if sql::text(&r, "customer_id")? != c.customer_id
+                || sql::text(&r, "loan_id")? != loan_id
+                || sql::int(&r, "amount_fen")? != amount.get()
+            {
+                return Err(ServiceError::Duplicate);
+            }
+            return match sql::text(&r, "status")?.as_str() {
+                "failed" => Err(payment_failed(sql::opt_text(&r, "failure")?)),
+                _ => Ok(RepaymentResult {
+                    reference: sql::text(&r, "reference")?,
+                    amount,
+                }),
+            };
+        }
+
+        let mut conn = self.db.pool.acquire().await?;
+        let owner = sqlx::query("SELECT customer_id FROM loans WHERE id = $1")
+            .bind(loan_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if sql::text(&owner, "customer_id")? != c.customer_id {
+            return Err(ServiceError::NotFound);
+        }
+        let account = load_account(&mut conn, loan_id).await?;
+        drop(conn);
+        if !account.state.status.is_open() {
+            return Err(ServiceError::invalid("loan_closed"));
+        }
+        let dues = account
+            .state
+            .dues()
+            .map_err(|e| ServiceError::internal("dues", e.code()))?;
+        allocate_repayment(amount, dues, account.order).map_err(|e| match e {
+            domain::servicing::ledger::LedgerError::ExceedsOutstanding { outstanding } => {
+                ServiceError::Validation {
+                    code: "repayment_exceeds_due",
+                    params: vec![("due", outstanding.to_grouped_string())],
+                }
+            }
+            other => ServiceError::invalid(other.code()),
+        })?;
+
+        let reference = new_id();
+        let now = self.now();
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO payments (id, reference, loan_id, customer_id, amount_fen, provider, \
+               status, idempotency_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8)",
+        )
+        .bind(new_id())
+        .bind(&reference)
+        .bind(loan_id)
+        .bind(&c.customer_id)
+        .bind(amount.get())
+        .bind(self.payments.name())
+        .bind(client_key.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match e {
+            // The same key, inserted by a concurrent request a moment ago.
+            sqlx::Error::Database(d) if d.is_unique_violation() => ServiceError::Duplicate,
+            other => other.into(),
+        })?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::customer(c, now, "payment.requested", "payment", &reference).after(
+                json!({ "loan_id": loan_id, "amount_fen": amount.get(), "provider": self.payments.name() }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+
+        let order = super::payments::PaymentOrder {
+            reference: reference.clone(),
+            amount,
+            customer_id: c.customer_id.clone(),
+        };
+        match self.payments.collect(&order).await {
+            Ok(()) => {
+                self.payment_succeeded(&reference).await?;
+                Ok(RepaymentResult { reference, amount })
+            }
+            Err(e) => {
+                let reason = match &e {
+                    PaymentError::Declined(r) => r.clone(),
+                    PaymentError::Unavailable(_) => "provider_unavailable".to_string(),
+                };
+                self.payment_failed(&reference, &reason).await?;
+                Err(payment_failed(Some(reason)))
+            }
+        }
+    }
+
+    /// The provider's notice that the payment `reference` went through (also
+    /// what its asynchronous callback calls). Posts the repayment once: a
+    /// repeated notice finds the order settled and does nothing.
+    pub async fn payment_succeeded(&self, reference: &str) -> Result<(), ServiceError> {
+        let now = self.now();
+        let r = sqlx::query(
+            "SELECT loan_id, customer_id, amount_fen, status FROM payments WHERE reference = $1",
+        )
+        .bind(reference)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+        if sql::text(&r, "status")? != "pending" {
+            return Ok(());
+        }
+        let loan_id = sql::text(&r, "loan_id")?;
+        let amount = sql::fen(&r, "amount_fen")?;
+        let key = IdempotencyKey::parse(&format!("pay:{reference}"))
+            .map_err(|e| ServiceError::internal("key", e.code()))?;
+
+        let mut tx = self.db.pool.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE payments SET status = 'succeeded', updated_at = $1 \
+             WHERE reference = $2 AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(reference)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() == 0 {
+            return Ok(()); // another notice of the same payment got here first
+        }
+        let account = load_account(&mut tx, &loan_id).await?;
+        let on = self.today().max(account.state.last_processed);
+        let (new, posting) = account
+            .state
+            .repay(amount, account.order, key, on)
+            .map_err(|e| ServiceError::invalid(e.code()))?;
+        store_account(&mut tx, &account, &new, now).await?;
+        let (mut p, mut l) = (Vec::new(), Vec::new());
+        posting_rows(&loan_id, &account.bank_id, &posting, now, &mut p, &mut l);
+        write_postings(&mut tx, &p, &l).await?;
+        let principal = posting.net(domain::servicing::ledger::Account::LoanPrincipal);
+        let principal_paid = Fen::ZERO - principal;
+        super::lines::release_on_repayment(&mut tx, &loan_id, principal_paid, now).await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::system(now, "loan.repaid", "loan", &loan_id).after(json!({
+                "reference": reference,
+                "amount_fen": amount.get(),
+                "lines": posting.lines,
+                "status": new.status.as_str(),
+                "dpd": new.dpd,
+            })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn payment_failed(&self, reference: &str, reason: &str) -> Result<(), ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "UPDATE payments SET status = 'failed', failure = $1, updated_at = $2 \
+             WHERE reference = $3 AND status = 'pending'",
+        )
+        .bind(reason)
+        .bind(now)
+        .bind(reference)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::system(now, "payment.failed", "payment", reference)
+                .after(json!({ "reason": reason })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn payment_failed(reason: Option<String>) -> ServiceError {
+    let code = match reason.as_deref() {
+        Some("insufficient_balance") => "payment_declined_insufficient_balance",
+        _ => "payment_provider_unavailable",
+    };
+    ServiceError::invalid(code)
+}

@@ -1,0 +1,412 @@
+//! Servicing over the database: the end-of-day batch (restartable, catching
+//! up), repayments through the payment provider, and credit lines; each on
+//! SQLite and (when `PUHUI_TEST_PG_URL` is set) PostgreSQL.
+
+mod common;
+
+use common::{on_each_backend, on_each_backend_twice, today, Env};
+use domain::date::Date;
+use domain::money::Fen;
+use domain::servicing::credit_line::LineKind;
+use service::servicing::eod::{EodOptions, EodSummary};
+use service::servicing::lines::LineAction;
+use service::ServiceError;
+
+const LI: &str = "13800000001";
+const WANG: &str = "13800000002";
+
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+    match r {
+        Err(e) => assert_eq!(e.code(), code, "{e:?}"),
+        Ok(v) => panic!("expected {code}, got {v:?}"),
+    }
+}
+
+async fn eod(env: &Env, date: Date, opts: &EodOptions) -> EodSummary {
+    env.services
+        .run_eod(date, opts, &|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("eod {date}: {e:?}"))
+}
+
+/// Moves the clock `days` ahead and runs the batch of that day.
+async fn day(env: &Env, days: i64) -> EodSummary {
+    env.clock.advance_secs(days * 86_400);
+    eod(env, env.services.today(), &EodOptions::default()).await
+}
+
+/// Every posting of the date with its lines, as comparable text.
+async fn postings_of(env: &Env, date: Date) -> Vec<String> {
+    let rows: Vec<(String, String, String, i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT p.loan_id, p.idempotency_key, p.kind, p.amount_fen, l.account, l.debit_fen, \
+           l.credit_fen FROM postings p JOIN posting_lines l \
+           ON l.loan_id = p.loan_id AND l.idempotency_key = p.idempotency_key \
+         WHERE p.business_date = $1 ORDER BY p.loan_id, p.idempotency_key, l.line_no",
+    )
+    .bind(date.to_string())
+    .fetch_all(&env.db.pool)
+    .await
+    .expect("postings");
+    rows.into_iter().map(|r| format!("{r:?}")).collect()
+}
+
+async fn wang_loan(env: &Env) -> String {
+    let wang = env.customer(WANG).await;
+    env.services.my_loans(&wang).await.expect("loans")[0]
+        .id
+        .clone()
+}
+
+#[tokio::test]
+async fn the_batch_accrues_once_per_loan_and_day() {
+    on_each_backend(|env| async move {
+        let seeded = env.seed().await;
+        let open = env
+            .scalar_i64("SELECT COUNT(*) FROM loan_accounts WHERE status = 'normal'")
+            .await;
+        assert_eq!(u64::try_from(open).unwrap(), seeded.loans);
+        let first = eod(&env, today(), &EodOptions::default()).await;
+        assert!(first.completed);
+        assert_eq!(first.attempt, 1);
+        assert_eq!(first.loans_processed, u64::try_from(open).unwrap());
+        assert_eq!(first.loan_days, first.loans_processed);
+        assert!(first.interest_accrued > Fen::ZERO);
+        let postings = postings_of(&env, today()).await;
+        assert!(!postings.is_empty());
+
+        // Running the same date again changes nothing.
+        let again = eod(&env, today(), &EodOptions::default()).await;
+        assert_eq!(
+            (again.attempt, again.loans_processed, again.postings),
+            (2, 0, 0)
+        );
+        assert_eq!(postings_of(&env, today()).await, postings);
+
+        // Every loan's ledger balances and its principal account equals the
+        // outstanding principal.
+        let unbalanced = env
+            .scalar_i64(
+                "SELECT COUNT(*) FROM (SELECT loan_id, idempotency_key FROM posting_lines \
+                 GROUP BY loan_id, idempotency_key HAVING SUM(debit_fen) <> SUM(credit_fen)) x",
+            )
+            .await;
+        assert_eq!(unbalanced, 0);
+        let mismatched = env
+            .scalar_i64(
+                "SELECT COUNT(*) FROM loan_accounts a WHERE a.principal_outstanding_fen <> \
+                 (SELECT SUM(debit_fen - credit_fen) FROM posting_lines l \
+                  WHERE l.loan_id = a.loan_id AND l.account = 'loan_principal')",
+            )
+            .await;
+        assert_eq!(mismatched, 0);
+        let interest_mismatch = env
+            .scalar_i64(
+                "SELECT COUNT(*) FROM loan_accounts a WHERE a.interest_receivable_fen <> \
+                 COALESCE((SELECT SUM(debit_fen - credit_fen) FROM posting_lines l \
+                  WHERE l.loan_id = a.loan_id AND l.account = 'interest_receivable'), 0)",
+            )
+            .await;
+        assert_eq!(interest_mismatch, 0);
+
+        assert_code(
+            env.services
+                .run_eod(today().add_days(1), &EodOptions::default(), &|_| {})
+                .await,
+            "eod_date_in_future",
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_killed_batch_resumes_to_exactly_the_clean_run() {
+    on_each_backend_twice(|killed, clean| async move {
+        killed.seed().await;
+        clean.seed().await;
+        let small = EodOptions {
+            chunk_size: 2,
+            ..EodOptions::default()
+        };
+        let stopped = eod(
+            &killed,
+            today(),
+            &EodOptions {
+                stop_after_chunks: Some(2),
+                ..small.clone()
+            },
+        )
+        .await;
+        assert!(!stopped.completed);
+        assert_eq!(stopped.loans_processed, 4);
+        let status = killed
+            .scalar_text(&format!(
+                "SELECT status FROM eod_runs WHERE business_date = '{}'",
+                today()
+            ))
+            .await;
+        assert_eq!(status, "running");
+
+        let resumed = eod(&killed, today(), &small).await;
+        assert!(resumed.completed);
+        assert_eq!(resumed.attempt, 2);
+        let whole = eod(&clean, today(), &small).await;
+        assert_eq!(
+            resumed.loans_processed + stopped.loans_processed,
+            whole.loans_processed
+        );
+        assert_eq!(
+            postings_of(&killed, today()).await,
+            postings_of(&clean, today()).await
+        );
+        let counted = killed
+            .scalar_i64(&format!(
+                "SELECT postings FROM eod_runs WHERE business_date = '{}'",
+                today()
+            ))
+            .await;
+        assert_eq!(u64::try_from(counted).unwrap(), whole.postings);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn missed_days_catch_up_and_unpaid_instalments_go_overdue() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let loan_id = wang_loan(&env).await;
+        let wang = env.customer(WANG).await;
+        let before = s.my_loan(&wang, &loan_id).await.expect("loan");
+        let first_due = before.schedule[0].instalment.due_date;
+
+        // The seed left every loan at yesterday; three more days without a
+        // batch: one run catches every loan up, four days each.
+        let caught = day(&env, 3).await;
+        assert_eq!(caught.loan_days, 4 * caught.loans_processed);
+
+        // Five days after the first due date, unpaid.
+        let to = today().days_until(first_due.add_days(5)) - 3;
+        day(&env, to).await;
+        let loan = s.my_loan(&wang, &loan_id).await.expect("loan");
+        assert_eq!(loan.summary.status, "overdue");
+        assert_eq!(loan.summary.dpd, 5);
+        assert_eq!(loan.summary.classification.as_str(), "special_mention");
+        assert!(loan.summary.due_now.penalty > Fen::ZERO);
+        assert_eq!(loan.schedule[0].state.as_str(), "overdue");
+        let staff = env.staff("officer1").await;
+        let ledger = s
+            .loan_for_staff(&staff, &loan_id)
+            .await
+            .expect("staff view")
+            .ledger;
+        assert!(ledger.iter().any(|p| p.kind.as_str() == "penalty_accrual"));
+        assert!(s.my_loan(&wang, &loan_id).await.unwrap().ledger.is_empty());
+
+        // Paying everything due brings it back to normal.
+        let due = loan.summary.due_now.total().expect("total");
+        s.repay(&wang, &loan_id, due, "pay-all")
+            .await
+            .expect("repay");
+        let after = s.my_loan(&wang, &loan_id).await.expect("loan");
+        assert_eq!(after.summary.status, "normal");
+        assert_eq!(after.summary.dpd, 0);
+        assert_eq!(after.schedule[0].state.as_str(), "paid");
+        assert_eq!(after.summary.due_now.total().unwrap(), Fen::ZERO);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_repayment_posts_once_whatever_repeats() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let loan_id = wang_loan(&env).await;
+        let wang = env.customer(WANG).await;
+        let first_due = s.my_loan(&wang, &loan_id).await.unwrap().schedule[0]
+            .instalment
+            .due_date;
+        day(&env, today().days_until(first_due)).await;
+        let loan = s.my_loan(&wang, &loan_id).await.unwrap();
+        assert_eq!(loan.summary.status, "normal");
+        let due = loan.summary.due_now.total().unwrap();
+        assert!(due > Fen::ZERO);
+        assert_eq!(loan.schedule[0].state.as_str(), "due");
+
+        // Bad input first: nothing is posted.
+        let count = "SELECT COUNT(*) FROM postings WHERE kind = 'repayment'";
+        assert_code(
+            s.repay(&wang, &loan_id, Fen::ZERO, "k0").await,
+            "amount_not_positive",
+        );
+        assert_code(
+            s.repay(&wang, &loan_id, due + Fen(1), "k1").await,
+            "repayment_exceeds_due",
+        );
+        let declined = Fen(due.get() / 100 * 100 - 100 + 44);
+        assert_code(
+            s.repay(&wang, &loan_id, declined, "k2").await,
+            "payment_declined_insufficient_balance",
+        );
+        assert_code(
+            s.repay(&wang, &loan_id, declined, "k2").await,
+            "payment_declined_insufficient_balance",
+        );
+        assert_eq!(env.scalar_i64(count).await, 0);
+        let li = env.customer(LI).await;
+        assert_code(s.repay(&li, &loan_id, due, "k3").await, "not_found");
+
+        // A double click and a repeated provider notice post once.
+        let paid = s.repay(&wang, &loan_id, due, "k4").await.expect("repay");
+        let again = s
+            .repay(&wang, &loan_id, due, "k4")
+            .await
+            .expect("same order");
+        assert_eq!(paid.reference, again.reference);
+        s.payment_succeeded(&paid.reference)
+            .await
+            .expect("second notice");
+        assert_eq!(env.scalar_i64(count).await, 1);
+        assert_code(s.repay(&wang, &loan_id, Fen(100), "k4").await, "duplicate");
+        let loan = s.my_loan(&wang, &loan_id).await.unwrap();
+        assert_eq!(loan.summary.due_now.total().unwrap(), Fen::ZERO);
+        assert_eq!(loan.payments.len(), 2);
+        assert_code(
+            s.repay(&wang, &loan_id, Fen(100), "k5").await,
+            "repayment_exceeds_due",
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn drawdowns_never_take_a_line_below_zero() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let li = env.customer(LI).await;
+        let approver = env.staff("approver1").await;
+        let officer = env.staff("officer1").await;
+        let products = s.list_products(Some(&li.bank_id)).await.unwrap();
+        let product = &products[0];
+        assert_code(
+            s.grant_line(
+                &officer,
+                &li.customer_id,
+                &product.id,
+                LineKind::Revolving,
+                Fen::from_yuan(100_000),
+                today().add_months(12),
+            )
+            .await,
+            "forbidden",
+        );
+        assert_code(
+            s.grant_line(
+                &approver,
+                &li.customer_id,
+                &product.id,
+                LineKind::Revolving,
+                Fen::from_yuan(100_000),
+                today(),
+            )
+            .await,
+            "credit_line_expiry_not_after_grant",
+        );
+        let line = s
+            .grant_line(
+                &approver,
+                &li.customer_id,
+                &product.id,
+                LineKind::Revolving,
+                Fen::from_yuan(100_000),
+                today().add_months(12),
+            )
+            .await
+            .expect("grant");
+        assert_eq!(line.available, Fen::from_yuan(100_000));
+
+        // Ten drawdowns of 15,000 at once: six fit.
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let (s, li, id) = (s.clone(), li.clone(), line.id.clone());
+            tasks.push(tokio::spawn(async move {
+                s.draw_down(&li, &id, Fen::from_yuan(15_000), 12, &format!("dd-{i}"))
+                    .await
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(e) => assert!(
+                    [
+                        "credit_line_insufficient_available",
+                        "application_state_changed",
+                        "internal"
+                    ]
+                    .contains(&e.code()),
+                    "{e:?}"
+                ),
+            }
+        }
+        let lines = s.my_lines(&li).await.unwrap();
+        assert!(lines[0].used <= lines[0].limit);
+        assert_eq!(lines[0].used, Fen(1_500_000 * ok));
+        assert!(ok >= 1 && ok <= 6, "{ok}");
+        let loans = s.my_loans(&li).await.unwrap();
+        assert_eq!(loans.len(), usize::try_from(ok).unwrap());
+
+        // A retried drawdown returns the same loan; bad terms are refused.
+        let again = s
+            .draw_down(&li, &line.id, Fen::from_yuan(1_000), 12, "retry")
+            .await
+            .unwrap();
+        assert_eq!(
+            s.draw_down(&li, &line.id, Fen::from_yuan(1_000), 12, "retry")
+                .await
+                .unwrap(),
+            again
+        );
+        assert_code(
+            s.draw_down(&li, &line.id, Fen::from_yuan(1_000), 0, "t0")
+                .await,
+            "term_out_of_range",
+        );
+        assert_code(
+            s.draw_down(&li, &line.id, Fen::ZERO, 12, "z").await,
+            "credit_line_amount_not_positive",
+        );
+
+        // Frozen: no drawdown; a stale version is refused.
+        let v = s.my_lines(&li).await.unwrap()[0].version;
+        s.line_action(&approver, &line.id, v, LineAction::Freeze)
+            .await
+            .expect("freeze");
+        assert_code(
+            s.line_action(&approver, &line.id, v, LineAction::Unfreeze)
+                .await,
+            "application_state_changed",
+        );
+        assert_code(
+            s.draw_down(&li, &line.id, Fen::from_yuan(1_000), 12, "f")
+                .await,
+            "credit_line_frozen",
+        );
+        assert_code(
+            s.line_action(
+                &approver,
+                &line.id,
+                v + 1,
+                LineAction::AdjustLimit(Fen::from_yuan(1)),
+            )
+            .await,
+            "credit_line_limit_below_used",
+        );
+        let audit = env
+            .scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'credit_line.%'")
+            .await;
+        assert!(audit >= 3 + ok);
+    })
+    .await;
+}
