@@ -97,6 +97,7 @@ pub struct MyOverview {
     pub customer: CustomerInfo,
     pub applications: Vec<ApplicationSummary>,
     pub loans: Vec<LoanSummary>,
+    pub lines: Vec<CreditLineView>,
 }
 
 #[server(prefix = "/api/fn", endpoint = "my_overview")]
@@ -105,6 +106,7 @@ pub async fn load_my_overview() -> Result<MyOverview, AppError> {
     Ok(MyOverview {
         applications: services.my_applications(&customer).await?,
         loans: services.my_loans(&customer).await?,
+        lines: services.my_lines(&customer).await?,
         customer: CustomerInfo {
             name: customer.name,
             phone_masked: customer.phone_masked,
@@ -122,6 +124,44 @@ pub async fn my_application(id: String) -> Result<CustomerApplicationView, AppEr
 pub async fn my_loan(id: String) -> Result<LoanDetail, AppError> {
     let (services, customer) = session::customer().await?;
     Ok(services.my_loan(&customer, &id).await?)
+}
+
+/// The customer's credit lines (授信额度).
+#[server(prefix = "/api/fn", endpoint = "my_lines")]
+pub async fn my_lines() -> Result<Vec<CreditLineView>, AppError> {
+    let (services, customer) = session::customer().await?;
+    Ok(services.my_lines(&customer).await?)
+}
+
+/// 还款: pays `amount` (yuan) on one of the customer's loans; returns the
+/// payment reference. `idempotency_key` makes a double click pay once.
+#[server(prefix = "/api/fn", endpoint = "repay_loan")]
+pub async fn repay_loan(
+    loan_id: String,
+    amount: String,
+    idempotency_key: String,
+) -> Result<String, AppError> {
+    let (services, customer) = session::customer().await?;
+    let amount = domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::new(e.code()))?;
+    let r = services
+        .repay(&customer, &loan_id, amount, &idempotency_key)
+        .await?;
+    Ok(r.reference)
+}
+
+/// 用信: draws `amount` (yuan) over `term_months` on a line; returns the loan id.
+#[server(prefix = "/api/fn", endpoint = "draw_down")]
+pub async fn draw_down(
+    line_id: String,
+    amount: String,
+    term_months: u32,
+    idempotency_key: String,
+) -> Result<String, AppError> {
+    let (services, customer) = session::customer().await?;
+    let amount = domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::new(e.code()))?;
+    Ok(services
+        .draw_down(&customer, &line_id, amount, term_months, &idempotency_key)
+        .await?)
 }
 
 // ---------------------------------------------------------------- staff

@@ -405,6 +405,84 @@ texts! {
     err_no_officer_available: "您所在网点暂无可受理的客户经理，请联系银行", "No account officer is available at your branch; please contact the bank";
     err_schedule: "无法生成还款计划，请联系银行", "The repayment schedule could not be made; please contact the bank";
     err_unknown: "操作失败（{code}）", "Failed ({code})";
+    err_amount_not_positive: "金额必须大于零", "The amount must be more than zero";
+    err_repayment_exceeds_due: "还款金额不能超过当前应还 {due} 元", "The repayment cannot exceed the {due} yuan now due";
+    err_payment_declined: "扣款失败：账户余额不足，本次未入账", "The payment was declined (insufficient balance); nothing was posted";
+    err_payment_unavailable: "支付通道暂时不可用，本次未扣款，请稍后重试", "The payment service is unavailable; nothing was charged, please try again";
+    err_loan_closed: "该笔贷款已结清或核销", "This loan is settled or written off";
+    err_line_insufficient: "可用额度不足，当前可用 {available} 元", "Not enough credit available: {available} yuan left";
+    err_line_frozen: "额度已冻结，请联系您的客户经理", "The credit line is frozen; please contact your account officer";
+    err_line_closed: "额度已失效", "The credit line is no longer valid";
+    err_line_state: "额度状态不允许此操作", "The credit line's state does not allow this";
+    err_eod_future: "不能对未来日期跑批", "The batch cannot run for a future date";
+    loan_normal: "正常", "Current";
+    loan_overdue: "逾期", "Overdue";
+    loan_written_off: "已核销", "Written off";
+    inst_paid: "已还", "Paid";
+    inst_due: "今日应还", "Due today";
+    inst_overdue: "逾期", "Overdue";
+    inst_future: "待还", "Upcoming";
+    due_now: "当前应还", "Due now";
+    due_breakdown: "本金 {principal} · 利息 {interest} · 罚息 {penalty}", "Principal {principal} · interest {interest} · penalty {penalty}";
+    nothing_due: "当前没有应还款项，下期还款日前会短信提醒您", "Nothing is due now; we will text you before the next due date";
+    overdue_banner: "您已逾期 {days} 天，逾期将产生罚息并影响征信，请尽快还款", "You are {days} days overdue. Penalty interest is accruing and your credit record is affected; please repay soon";
+    repay_amount: "还款金额", "Amount to repay";
+    repay_submit: "立即还款", "Repay now";
+    repay_paying: "扣款中…", "Paying…";
+    repay_done: "还款成功，已入账", "Repayment received and posted";
+    repay_dev_note: "开发环境支付通道：不会真实扣款；尾数 .44 元模拟余额不足", "Development payment provider: no money moves; amounts ending in .44 are declined";
+    my_lines: "我的额度", "My credit lines";
+    line_available: "可用额度", "Available";
+    line_limit: "授信额度", "Limit";
+    line_used: "已用", "Used";
+    line_expires: "有效期至", "Valid until";
+    line_revolving: "循环额度", "Revolving";
+    line_one_off: "一次性额度", "One-off";
+    line_active: "正常", "Active";
+    line_frozen: "已冻结", "Frozen";
+    line_cancelled: "已注销", "Cancelled";
+    line_expired: "已到期", "Expired";
+    drawdown_title: "借款（用信）", "Draw down";
+    drawdown_submit: "确认借款", "Borrow now";
+    drawdown_amount: "借款金额", "Amount";
+    drawdown_term: "借款期限", "Term";
+    dpd: "逾期天数", "Days past due";
+    classification: "五级分类", "Classification";
+    cls_pass: "正常", "Pass";
+    cls_special_mention: "关注", "Special mention";
+    cls_substandard: "次级", "Substandard";
+    cls_doubtful: "可疑", "Doubtful";
+    cls_loss: "损失", "Loss";
+    interest_receivable: "应收利息", "Interest receivable";
+    penalty_receivable: "应收罚息", "Penalty receivable";
+    last_processed: "已跑批至", "Processed through";
+    ledger_title: "分户账明细", "Loan ledger";
+    col_posting_kind: "业务类型", "Kind";
+    col_business_date: "会计日期", "Business date";
+    col_reference: "流水号", "Reference";
+    col_account: "科目", "Account";
+    col_debit: "借方", "Debit";
+    col_credit: "贷方", "Credit";
+    col_paid: "已还", "Paid";
+    payments_title: "还款记录", "Payments";
+    no_postings: "暂无分录", "No postings yet";
+    kind_disbursement: "放款", "Disbursement";
+    kind_repayment: "还款", "Repayment";
+    kind_interest_accrual: "利息计提", "Interest accrual";
+    kind_interest_adjustment: "利息调整", "Interest adjustment";
+    kind_penalty_accrual: "罚息计提", "Penalty accrual";
+    kind_write_off: "核销", "Write-off";
+    kind_opening_balance: "期初余额迁移", "Opening balance";
+    acct_loan_principal: "贷款本金", "Loan principal";
+    acct_interest_receivable: "应收利息", "Interest receivable";
+    acct_penalty_receivable: "应收罚息", "Penalty receivable";
+    acct_interest_income: "利息收入", "Interest income";
+    acct_penalty_income: "罚息收入", "Penalty income";
+    acct_settlement: "清算账户", "Settlement";
+    acct_loss_allowance: "贷款损失准备", "Loss allowance";
+    pay_succeeded: "成功", "Succeeded";
+    pay_failed: "失败", "Failed";
+    pay_pending: "处理中", "Pending";
 }
 
 impl Texts {
@@ -447,6 +525,18 @@ impl Texts {
             "comment_too_long" => self.err_comment_too_long,
             "idempotency_key_invalid" => self.err_idempotency_key_invalid,
             "no_officer_available" => self.err_no_officer_available,
+            "amount_not_positive"
+            | "credit_line_amount_not_positive"
+            | "ledger_amount_not_positive" => self.err_amount_not_positive,
+            "repayment_exceeds_due" => self.err_repayment_exceeds_due,
+            "payment_declined_insufficient_balance" => self.err_payment_declined,
+            "payment_provider_unavailable" => self.err_payment_unavailable,
+            "loan_closed" | "eod_loan_closed" => self.err_loan_closed,
+            "credit_line_insufficient_available" => self.err_line_insufficient,
+            "credit_line_frozen" => self.err_line_frozen,
+            "credit_line_cancelled" | "credit_line_expired" => self.err_line_closed,
+            c if c.starts_with("credit_line_") => self.err_line_state,
+            "eod_date_in_future" => self.err_eod_future,
             c if c.starts_with("schedule_") => self.err_schedule,
             _ => self.err_unknown,
         }
@@ -484,10 +574,77 @@ impl Texts {
     }
 
     pub fn loan_status(&self, status: &str) -> &'static str {
-        if status == "settled" {
-            self.loan_settled
-        } else {
-            self.loan_active
+        match status {
+            "settled" => self.loan_settled,
+            "normal" => self.loan_normal,
+            "overdue" => self.loan_overdue,
+            "written_off" => self.loan_written_off,
+            _ => self.loan_active,
+        }
+    }
+
+    pub fn instalment_state(&self, s: domain::view::InstalmentState) -> &'static str {
+        use domain::view::InstalmentState as S;
+        match s {
+            S::Paid => self.inst_paid,
+            S::Due => self.inst_due,
+            S::Overdue => self.inst_overdue,
+            S::Future => self.inst_future,
+        }
+    }
+
+    pub fn classification(&self, c: domain::servicing::eod::Classification) -> &'static str {
+        use domain::servicing::eod::Classification as C;
+        match c {
+            C::Pass => self.cls_pass,
+            C::SpecialMention => self.cls_special_mention,
+            C::Substandard => self.cls_substandard,
+            C::Doubtful => self.cls_doubtful,
+            C::Loss => self.cls_loss,
+        }
+    }
+
+    pub fn line_status(&self, s: domain::servicing::credit_line::LineStatus) -> &'static str {
+        use domain::servicing::credit_line::LineStatus as S;
+        match s {
+            S::Active => self.line_active,
+            S::Frozen => self.line_frozen,
+            S::Cancelled => self.line_cancelled,
+            S::Expired => self.line_expired,
+        }
+    }
+
+    pub fn posting_kind(&self, k: domain::servicing::ledger::PostingKind) -> &'static str {
+        use domain::servicing::ledger::PostingKind as K;
+        match k {
+            K::Disbursement => self.kind_disbursement,
+            K::Repayment => self.kind_repayment,
+            K::InterestAccrual => self.kind_interest_accrual,
+            K::InterestAdjustment => self.kind_interest_adjustment,
+            K::PenaltyAccrual => self.kind_penalty_accrual,
+            K::WriteOff => self.kind_write_off,
+            K::OpeningBalance => self.kind_opening_balance,
+        }
+    }
+
+    pub fn account(&self, a: domain::servicing::ledger::Account) -> &'static str {
+        use domain::servicing::ledger::Account as A;
+        match a {
+            A::LoanPrincipal => self.acct_loan_principal,
+            A::InterestReceivable => self.acct_interest_receivable,
+            A::PenaltyReceivable => self.acct_penalty_receivable,
+            A::InterestIncome => self.acct_interest_income,
+            A::PenaltyIncome => self.acct_penalty_income,
+            A::Settlement => self.acct_settlement,
+            A::LossAllowance => self.acct_loss_allowance,
+        }
+    }
+
+    pub fn payment_status(&self, s: &str) -> &'static str {
+        match s {
+            "succeeded" => self.pay_succeeded,
+            "failed" => self.pay_failed,
+            _ => self.pay_pending,
         }
     }
 
@@ -584,6 +741,17 @@ mod tests {
             "term_out_of_range",
             "consent_missing",
             "phone_invalid",
+            "amount_not_positive",
+            "repayment_exceeds_due",
+            "payment_declined_insufficient_balance",
+            "payment_provider_unavailable",
+            "loan_closed",
+            "credit_line_insufficient_available",
+            "credit_line_frozen",
+            "credit_line_expired",
+            "credit_line_amount_not_positive",
+            "eod_date_in_future",
+            "idempotency_key_invalid",
         ] {
             assert_ne!(ZH.error(code), ZH.err_unknown, "{code} has no zh message");
             assert_ne!(EN.error(code), EN.err_unknown, "{code} has no en message");

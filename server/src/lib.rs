@@ -2,6 +2,7 @@
 //! static files, sessions) around the service layer. `main.rs` adds the CLI.
 
 pub mod assets;
+pub mod eod_cmd;
 pub mod schedule_cmd;
 
 use axum::extract::{Path, Query};

@@ -496,6 +496,7 @@ struct Buffers {
     approvals: Vec<Vec<Val>>,
     loans: Vec<Vec<Val>>,
     loan_schedule: Vec<Vec<Val>>,
+    credit_lines: Vec<Vec<Val>>,
     loan_accounts: Vec<Vec<Val>>,
     postings: Vec<Vec<Val>>,
     posting_lines: Vec<Vec<Val>>,
@@ -618,6 +619,25 @@ const APPROVAL_COLS: [&str; 6] = [
     "comment",
     "created_at",
 ];
+const LINE_COLS: [&str; 16] = [
+    "id",
+    "bank_id",
+    "branch_id",
+    "customer_id",
+    "product_id",
+    "kind",
+    "limit_fen",
+    "used_fen",
+    "outstanding_fen",
+    "status",
+    "officer_id",
+    "granted_on",
+    "expires_on",
+    "version",
+    "created_at",
+    "updated_at",
+];
+
 const LOAN_COLS: [&str; 15] = [
     "id",
     "application_id",
@@ -1385,6 +1405,28 @@ impl Generator {
             }
             self.account(&lid, ctx.bank, rate, amount, &schedule, start, decided_at)?;
             self.summary.loans += 1;
+            if matches!(kind, FixedApp::Borrower) {
+                // 王建国 also holds a revolving line (授信) he can draw on.
+                let line_id = self.id();
+                self.buf.credit_lines.push(vec![
+                    Val::from(line_id),
+                    Val::from(self.banks[ctx.bank].id.as_str()),
+                    Val::from(self.branches[ctx.bank][ctx.branch].id.as_str()),
+                    Val::from(ctx.customer_id.as_str()),
+                    Val::from(product_id.as_str()),
+                    Val::from("revolving"),
+                    Val::from(Fen::from_yuan(100_000)),
+                    Val::Int(0),
+                    Val::Int(0),
+                    Val::from("active"),
+                    Val::from(ctx.officer_id.as_str()),
+                    Val::from(start.to_string()),
+                    Val::from(start.add_months(24).to_string()),
+                    Val::Int(1),
+                    Val::from(decided_at),
+                    Val::from(decided_at),
+                ]);
+            }
         }
         Ok(())
     }
@@ -1463,7 +1505,7 @@ impl Generator {
     async fn flush(&mut self, db: &mut AnyConnection) -> Result<(), ServiceError> {
         let buf = std::mem::take(&mut self.buf);
         let mut tx = db.begin().await?;
-        let tables: [Table<'_>; 16] = [
+        let tables: [Table<'_>; 17] = [
             ("organisations", &ORG_COLS, &buf.organisations),
             ("staff_users", &STAFF_COLS, &buf.staff_users),
             ("staff_roles", &ROLE_COLS, &buf.staff_roles),
@@ -1475,6 +1517,7 @@ impl Generator {
             ("bureau_consents", &CONSENT_COLS, &buf.bureau_consents),
             ("investigations", &INVESTIGATION_COLS, &buf.investigations),
             ("approvals", &APPROVAL_COLS, &buf.approvals),
+            ("credit_lines", &LINE_COLS, &buf.credit_lines),
             ("loans", &LOAN_COLS, &buf.loans),
             ("loan_schedule", &SCHEDULE_COLUMNS, &buf.loan_schedule),
             ("loan_accounts", &ACCOUNT_COLUMNS, &buf.loan_accounts),

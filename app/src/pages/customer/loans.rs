@@ -1,11 +1,110 @@
 //! "My loans": the customer's loans and applications.
 
-use crate::api::load_my_overview;
+use crate::api::{draw_down, load_my_overview};
+use crate::components::calculator::TermSelect;
 use crate::components::customer_frame::{CustomerFrame, Tab};
-use crate::components::{awaited, StatusBadge};
-use crate::format::{datetime, money};
+use crate::components::{awaited, random_key, FormError, StatusBadge};
+use crate::error::AppError;
+use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
+use domain::servicing::credit_line::{LineKind, LineStatus};
+use domain::view::CreditLineView;
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+/// A credit line with its available amount and the drawdown form (用信).
+#[component]
+fn LineCard(line: CreditLineView) -> impl IntoView {
+    let t = t();
+    let locale = use_locale();
+    let terms: Vec<u32> = [3, 6, 12, 24, 36]
+        .into_iter()
+        .filter(|m| (line.min_term_months..=line.max_term_months).contains(m))
+        .collect();
+    let term = RwSignal::new(
+        terms
+            .iter()
+            .copied()
+            .find(|m| *m == 12)
+            .or(terms.first().copied())
+            .unwrap_or(line.min_term_months),
+    );
+    let amount = RwSignal::new(String::new());
+    let key = RwSignal::new(String::new());
+    Effect::new(move |_| key.set(random_key()));
+    let error = RwSignal::new(None::<AppError>);
+    let line_id = line.id.clone();
+    let draw = Action::new(move |_: &()| {
+        let args = (
+            line_id.clone(),
+            amount.get_untracked(),
+            term.get_untracked(),
+            key.get_untracked(),
+        );
+        async move { draw_down(args.0, args.1, args.2, args.3).await }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(result) = draw.value().get() {
+            match result {
+                Ok(id) => navigate(&format!("/me/loans/{id}"), Default::default()),
+                Err(e) => error.set(Some(e)),
+            }
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if draw.pending().get_untracked() {
+            return;
+        }
+        error.set(None);
+        draw.dispatch(());
+    };
+    let kind = match line.kind {
+        LineKind::Revolving => t.line_revolving,
+        LineKind::OneOff => t.line_one_off,
+    };
+    let can_draw = line.status == LineStatus::Active && line.available > domain::money::Fen::ZERO;
+    let input_id = format!("draw-{}", line.id);
+    let term_id = format!("term-{}", line.id);
+    view! {
+        <section class="card stack" data-testid="line-card">
+            <div class="row">
+                <strong>{locale.pick(&line.product_name_zh, &line.product_name_en).to_string()}</strong>
+                <span class=format!("badge badge-line-{}", line.status.as_str())>{t.line_status(line.status)}</span>
+            </div>
+            <div class="m-product-figures">
+                <div class="fig">
+                    <div class="fig-value money" data-testid="line-available">{money(line.available)}</div>
+                    <div class="fig-label">{t.line_available}" ("{t.yuan}")"</div>
+                </div>
+                <div class="fig">
+                    <div class="fig-value money">{money(line.limit)}</div>
+                    <div class="fig-label">{t.line_limit}" · "{kind}</div>
+                </div>
+            </div>
+            <p class="muted">{rate(line.rate)}" · "{t.method(line.method)}" · "{t.line_expires}" "{line.expires_on.to_string()}</p>
+            {can_draw.then(|| view! {
+                <form class="form stack" on:submit=on_submit>
+                    <h3 class="section-title">{t.drawdown_title}</h3>
+                    <div class="field">
+                        <label for=input_id.clone()>{t.drawdown_amount}</label>
+                        <div class="input-affix">
+                            <input id=input_id class="input" inputmode="decimal" required bind:value=amount
+                                placeholder=fill(t.amount_range, &[("min", "0.01".to_string()), ("max", money(line.available))]) />
+                            <span>{t.yuan}</span>
+                        </div>
+                    </div>
+                    <TermSelect id=term_id label=t.drawdown_term terms=terms.clone() term=term />
+                    <FormError error=error />
+                    <button class="btn btn-primary btn-block" type="submit" disabled=move || draw.pending().get()>
+                        {t.drawdown_submit}
+                    </button>
+                </form>
+            })}
+        </section>
+    }
+}
 
 #[component]
 pub fn MyLoansPage() -> impl IntoView {
@@ -16,6 +115,10 @@ pub fn MyLoansPage() -> impl IntoView {
         <CustomerFrame title=t.my_loans_title tab=Tab::Loans>
             {awaited(data, super::LOGIN, move |o| view! {
                             <h1 class="page-title">{t.my_loans_title}</h1>
+                            {(!o.lines.is_empty()).then(|| view! {
+                                <h2 class="section-title">{t.my_lines}</h2>
+                                {o.lines.clone().into_iter().map(|l| view! { <LineCard line=l /> }).collect_view()}
+                            })}
                             {if o.loans.is_empty() {
                                 view! { <div class="empty">{t.no_loans}</div> }.into_any()
                             } else {

@@ -1,11 +1,14 @@
-//! A loan and its repayment schedule, on the phone.
+//! A loan on the phone: what is due now and the repay button, then the
+//! schedule with what is paid. Every figure comes from the service.
 
-use crate::api::my_loan;
-use crate::components::awaited;
+use crate::api::{my_loan, repay_loan};
 use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::schedule::MobileSchedule;
+use crate::components::{awaited, random_key, FormError};
+use crate::error::AppError;
 use crate::format::{money, rate};
 use crate::i18n::{fill, t, use_locale};
+use domain::view::LoanSummary;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -18,10 +21,21 @@ pub fn SchedulePage() -> impl IntoView {
     view! {
         <CustomerFrame title=t.schedule_title tab=Tab::Loans back="/me">
             {awaited(data, super::LOGIN, move |d| {
+                            let states: Vec<_> = d.schedule.iter().map(|l| l.state).collect();
+                            let instalments = d.instalments();
                             let s = d.summary;
+                            let overdue = (s.dpd > 0).then(|| view! {
+                                <div class="alert alert-error" role="alert" data-testid="overdue-banner">
+                                    {fill(t.overdue_banner, &[("days", s.dpd.to_string())])}
+                                </div>
+                            });
                             view! {
+                                {overdue}
                                 <section class="card stack">
-                                    <h1 class="page-title">{locale.pick(&s.product_name_zh, &s.product_name_en).to_string()}</h1>
+                                    <div class="row">
+                                        <h1 class="page-title">{locale.pick(&s.product_name_zh, &s.product_name_en).to_string()}</h1>
+                                        <span class=format!("badge badge-{}", s.status)>{t.loan_status(&s.status)}</span>
+                                    </div>
                                     <div class="m-product-figures">
                                         <div class="fig">
                                             <div class="fig-value money">{money(s.outstanding)}</div>
@@ -49,12 +63,101 @@ pub fn SchedulePage() -> impl IntoView {
                                         <dd class="money">{money(d.totals.payment)}</dd>
                                     </dl>
                                 </section>
-                                <section class="card">
-                                    <h2 class="section-title">{t.schedule_title}</h2>
-                                    <MobileSchedule schedule=d.schedule />
-                                </section>
+                                <RepayCard summary=s.clone() on_paid=move || data.refetch() />
+                                {(!instalments.is_empty()).then(|| view! {
+                                    <section class="card">
+                                        <h2 class="section-title">{t.schedule_title}</h2>
+                                        <MobileSchedule schedule=instalments states=states />
+                                    </section>
+                                })}
                             }.into_any()
                         })}
         </CustomerFrame>
+    }
+}
+
+/// What is due now and the repayment form. The idempotency key is made once
+/// per due amount shown, so a double click or a retry pays once.
+#[component]
+fn RepayCard(
+    summary: LoanSummary,
+    on_paid: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let t = t();
+    let due = summary.due_now;
+    let total = due.total().unwrap_or_default();
+    let open = summary.status == "normal" || summary.status == "overdue";
+    let amount = RwSignal::new(if total > domain::money::Fen::ZERO {
+        total.to_yuan_string()
+    } else {
+        String::new()
+    });
+    let key = RwSignal::new(String::new());
+    Effect::new(move |_| key.set(random_key()));
+    let error = RwSignal::new(None::<AppError>);
+    let done = RwSignal::new(false);
+    let loan_id = summary.id.clone();
+    let pay = Action::new(move |_: &()| {
+        let args = (loan_id.clone(), amount.get_untracked(), key.get_untracked());
+        async move { repay_loan(args.0, args.1, args.2).await }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = pay.value().get() {
+            match result {
+                Ok(_) => {
+                    done.set(true);
+                    key.set(random_key());
+                    on_paid();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pay.pending().get_untracked() {
+            return;
+        }
+        error.set(None);
+        done.set(false);
+        pay.dispatch(());
+    };
+    let breakdown = fill(
+        t.due_breakdown,
+        &[
+            ("principal", money(due.principal)),
+            ("interest", money(due.interest)),
+            ("penalty", money(due.penalty)),
+        ],
+    );
+    view! {
+        <section class="card stack" data-testid="repay-card">
+            <h2 class="section-title">{t.due_now}</h2>
+            {move || done.get().then(|| view! { <div class="alert alert-success" role="status">{t.repay_done}</div> })}
+            {if open && total > domain::money::Fen::ZERO {
+                view! {
+                    <div class="fig">
+                        <div class="fig-value money" data-testid="due-now">{money(total)}</div>
+                        <div class="fig-label">{breakdown}</div>
+                    </div>
+                    <form class="form stack" on:submit=on_submit>
+                        <div class="field">
+                            <label for="repay-amount">{t.repay_amount}</label>
+                            <div class="input-affix">
+                                <input id="repay-amount" name="amount" class="input" inputmode="decimal" required bind:value=amount />
+                                <span>{t.yuan}</span>
+                            </div>
+                        </div>
+                        <FormError error=error />
+                        <button class="btn btn-primary btn-block" type="submit" disabled=move || pay.pending().get()>
+                            {move || if pay.pending().get() { t.repay_paying } else { t.repay_submit }}
+                        </button>
+                        <p class="hint">{t.repay_dev_note}</p>
+                    </form>
+                }.into_any()
+            } else {
+                view! { <p class="muted">{t.nothing_due}</p> }.into_any()
+            }}
+        </section>
     }
 }

@@ -1,9 +1,10 @@
-//! A loan and its full schedule, for staff.
+//! A loan for staff: servicing state (DPD, classification, receivables), the
+//! schedule with what is paid, the payments and the ledger (分户账).
 
 use crate::api::staff_loan;
 use crate::components::awaited;
 use crate::components::schedule::ScheduleTable;
-use crate::format::{money, rate};
+use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -19,25 +20,84 @@ pub fn StaffLoanPage() -> impl IntoView {
     );
     view! {
         {awaited(data, super::LOGIN, move |d| {
+                        let instalments = d.instalments();
+                        let lines = d.schedule.clone();
                         let s = d.summary;
+                        let due = s.due_now.total().unwrap_or_default();
                         view! {
                             <div class="ws-toolbar">
                                 <h1 class="page-title">{t.loan_title}" · "{locale.pick(&s.product_name_zh, &s.product_name_en).to_string()}</h1>
                                 <span class=format!("badge badge-{}", s.status)>{t.loan_status(&s.status)}</span>
+                                <span class=format!("badge badge-cls-{}", s.classification.as_str())>{t.classification}" · "{t.classification(s.classification)}</span>
                             </div>
                             <div class="ws-stats">
                                 <div class="stat"><div class="stat-value money">{money(s.principal)}</div><div class="stat-label">{t.principal}</div></div>
                                 <div class="stat"><div class="stat-value money">{money(s.outstanding)}</div><div class="stat-label">{t.outstanding}</div></div>
-                                <div class="stat"><div class="stat-value">{rate(s.rate)}</div><div class="stat-label">{t.rate}</div></div>
-                                <div class="stat"><div class="stat-value">{fill(t.months_n, &[("n", s.term_months.to_string())])}</div><div class="stat-label">{t.method(s.method)}</div></div>
-                                <div class="stat"><div class="stat-value money">{money(d.totals.interest)}</div><div class="stat-label">{t.total_interest}</div></div>
+                                <div class="stat"><div class="stat-value money">{money(s.interest_receivable)}</div><div class="stat-label">{t.interest_receivable}</div></div>
+                                <div class="stat"><div class="stat-value money">{money(s.due_now.penalty)}</div><div class="stat-label">{t.penalty_receivable}</div></div>
+                                <div class="stat"><div class="stat-value money" data-testid="staff-due-now">{money(due)}</div><div class="stat-label">{t.due_now}</div></div>
+                                <div class="stat"><div class="stat-value" data-testid="dpd">{s.dpd}</div><div class="stat-label">{t.dpd}</div></div>
                             </div>
-                            <section class="ws-panel">
-                                <div class="ws-panel-header">
-                                    <h2 class="section-title">{t.schedule_title}</h2>
-                                    <span class="muted">{t.start_date}" "{s.start_date.to_string()}" · "{t.maturity}" "{s.maturity_date.to_string()}</span>
-                                </div>
-                                <ScheduleTable schedule=d.schedule />
+                            <p class="muted">
+                                {rate(s.rate)}" · "{fill(t.months_n, &[("n", s.term_months.to_string())])}" · "{t.method(s.method)}
+                                " · "{t.start_date}" "{s.start_date.to_string()}" · "{t.maturity}" "{s.maturity_date.to_string()}
+                                " · "{t.last_processed}" "{s.last_processed.to_string()}
+                            </p>
+                            {(!instalments.is_empty()).then(|| view! {
+                                <section class="ws-panel">
+                                    <div class="ws-panel-header">
+                                        <h2 class="section-title">{t.schedule_title}</h2>
+                                        <span class="muted">{t.total_interest}" "<span class="money">{money(d.totals.interest)}</span></span>
+                                    </div>
+                                    <ScheduleTable schedule=instalments lines=lines />
+                                </section>
+                            })}
+                            {(!d.payments.is_empty()).then(|| view! {
+                                <section class="ws-panel">
+                                    <div class="ws-panel-header"><h2 class="section-title">{t.payments_title}</h2></div>
+                                    <table class="table">
+                                        <thead><tr><th>{t.col_time}</th><th>{t.col_reference}</th><th class="num">{t.col_amount}</th><th>{t.col_status}</th></tr></thead>
+                                        <tbody>
+                                            {d.payments.iter().map(|p| view! {
+                                                <tr>
+                                                    <td>{datetime(p.created_at)}</td>
+                                                    <td class="mono">{p.reference.clone()}</td>
+                                                    <td class="num money">{money(p.amount)}</td>
+                                                    <td>{t.payment_status(&p.status)}{p.failure.clone().map(|f| format!(" · {f}"))}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </section>
+                            })}
+                            <section class="ws-panel" data-testid="ledger">
+                                <div class="ws-panel-header"><h2 class="section-title">{t.ledger_title}</h2></div>
+                                {if d.ledger.is_empty() {
+                                    view! { <div class="empty">{t.no_postings}</div> }.into_any()
+                                } else {
+                                    view! {
+                                        <table class="table">
+                                            <thead><tr>
+                                                <th>{t.col_business_date}</th><th>{t.col_posting_kind}</th><th>{t.col_account}</th>
+                                                <th class="num">{t.col_debit}</th><th class="num">{t.col_credit}</th>
+                                            </tr></thead>
+                                            <tbody>
+                                                {d.ledger.iter().rev().map(|p| {
+                                                    let n = p.lines.len();
+                                                    p.lines.iter().enumerate().map(|(i, l)| view! {
+                                                        <tr class=if i + 1 == n { "posting-end" } else { "" }>
+                                                            <td>{(i == 0).then(|| p.business_date.to_string())}</td>
+                                                            <td title=p.reference.clone()>{(i == 0).then(|| t.posting_kind(p.kind))}</td>
+                                                            <td>{t.account(l.account)}</td>
+                                                            <td class="num money">{(l.debit.get() > 0).then(|| money(l.debit))}</td>
+                                                            <td class="num money">{(l.credit.get() > 0).then(|| money(l.credit))}</td>
+                                                        </tr>
+                                                    }).collect_view()
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    }.into_any()
+                                }}
                             </section>
                         }.into_any()
                     })}
