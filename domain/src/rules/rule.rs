@@ -53,6 +53,19 @@ impl Action {
             Action::AdjustRateBp(n) => format!("rate {n:+} bp"),
         }
     }
+
+    /// Whether the action works against the applicant: a rejection, a
+    /// referral, a capped limit, a higher rate or fewer points. Only adverse
+    /// actions give the customer a reason code; a favourable one (a discount,
+    /// a bonus, an officer's flag) shows in the trace alone.
+    pub fn is_adverse(&self) -> bool {
+        match self {
+            Action::Reject | Action::Refer | Action::CapLimit(_) => true,
+            Action::AdjustRateBp(n) => *n > 0,
+            Action::AddScore(n) => *n < 0,
+            Action::Flag(_) => false,
+        }
+    }
 }
 
 /// The verdict, ordered from best to worst so that combining is `max`.
@@ -90,7 +103,9 @@ pub struct Outcome {
     /// A base rate set by a pricing table's `rate_bp` output (the last one wins).
     pub base_rate_bp: Option<i64>,
     pub flags: Vec<String>,
-    /// Customer-facing reason codes, each once, in the order they arose.
+    /// Customer-facing reason codes of adverse results only (see
+    /// [`Action::is_adverse`]), each once, in the order they arose. The
+    /// trace keeps every code, favourable ones included.
     pub reason_codes: Vec<String>,
 }
 
@@ -317,7 +332,9 @@ impl RuleSet {
             match rule.condition.test_unchecked(f) {
                 Ok(t) if t.matched => {
                     outcome.apply(&rule.action);
-                    outcome.reason(&rule.reason_code);
+                    if rule.action.is_adverse() {
+                        outcome.reason(&rule.reason_code);
+                    }
                     trace.push(
                         stage,
                         Event::RuleFired {
@@ -475,7 +492,43 @@ mod tests {
         assert_eq!(ev.outcome.rate_adjust_bp, -20);
         assert_eq!(ev.outcome.score_delta, 15);
         assert_eq!(ev.outcome.flags, ["青年"]);
-        assert_eq!(ev.outcome.reason_codes, ["debt_ratio_high", "young_farmer"]);
+        // The rate cut, the bonus points and the flag favour the applicant:
+        // no customer reason, but the trace still names the rules and code.
+        assert_eq!(ev.outcome.reason_codes, ["debt_ratio_high"]);
+        assert_eq!(
+            ev.trace.fired_rules(),
+            ["debt_ratio", "young", "young2", "tag"]
+        );
+        assert!(ev.trace.entries.iter().any(|e| matches!(
+            &e.event,
+            Event::RuleFired { reason_code, .. } if reason_code == "young_farmer"
+        )));
+    }
+
+    #[rstest]
+    #[case(Action::Reject, true)]
+    #[case(Action::Refer, true)]
+    #[case(Action::CapLimit(Fen::from_yuan(1)), true)]
+    #[case(Action::AdjustRateBp(25), true)]
+    #[case(Action::AdjustRateBp(0), false)]
+    #[case(Action::AdjustRateBp(-25), false)]
+    #[case(Action::AddScore(-10), true)]
+    #[case(Action::AddScore(10), false)]
+    #[case(Action::AddScore(0), false)]
+    #[case(Action::Flag("重点客户".into()), false)]
+    fn only_adverse_rules_give_customer_reasons(#[case] action: Action, #[case] adverse: bool) {
+        assert_eq!(action.is_adverse(), adverse);
+        let def = RuleSetDef {
+            id: "one".into(),
+            name_zh: "单条".into(),
+            name_en: "one".into(),
+            rules: vec![rule("r", "规则", "age > 18", action, "some_reason")],
+        };
+        let rs = RuleSet::compile(&def, &schema()).unwrap_or_else(|e| panic!("{e}"));
+        let ev = rs.evaluate(&record(Some(40), None, None));
+        assert_eq!(ev.trace.fired_rules(), ["r"]);
+        let expected: &[&str] = if adverse { &["some_reason"] } else { &[] };
+        assert_eq!(ev.outcome.reason_codes, expected);
     }
 
     #[test]

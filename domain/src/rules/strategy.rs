@@ -168,7 +168,9 @@ pub struct Decision {
     pub score: Option<i64>,
     pub grade: Option<String>,
     pub flags: Vec<String>,
-    /// Customer-facing, stable snake_case, each once, in the order they arose.
+    /// Customer-facing, stable snake_case, each once, in the order they arose;
+    /// adverse results only (a rejection, referral, capped limit, surcharge or
+    /// lost points), never a favourable rule.
     pub reason_codes: Vec<String>,
     pub trace: Trace,
 }

@@ -3,7 +3,9 @@
 //! typed literal per output. The hit policy says which matching rows count.
 //!
 //! Outputs with these names also act on the decision:
-//! `verdict` (text: "approve" / "refer" / "reject"), `reason_code` (text),
+//! `verdict` (text: "approve" / "refer" / "reject"), `reason_code` (text; told
+//! to the customer only when the row is adverse: it refers or rejects, raises
+//! the rate or lowers the score),
 //! `limit` (money: caps the limit), `rate_bp` (int: sets the base rate),
 //! `rate_adjust_bp` (int: adds to the rate), `score` (int: adds to the score).
 //!
@@ -617,13 +619,30 @@ impl Table {
         }
     }
 
+    /// Whether a row works against the applicant: it refers or rejects,
+    /// raises the rate or takes points off. Only then does its `reason_code`
+    /// reach the customer (a limit output is the limit calculation itself,
+    /// not a penalty).
+    fn row_is_adverse(&self, row: usize) -> bool {
+        self.effects
+            .iter()
+            .zip(&self.values[row])
+            .any(|(effect, v)| match (effect, v) {
+                (Effect::Verdict, Value::Text(s)) => verdict_of(s) != Some(Verdict::Approve),
+                (Effect::RateAdjustBp, Value::Int(i)) => *i > 0,
+                (Effect::Score, Value::Int(i)) => *i < 0,
+                _ => false,
+            })
+    }
+
     fn apply(&self, row: usize, outcome: &mut Outcome) {
+        let adverse = self.row_is_adverse(row);
         for (effect, v) in self.effects.iter().zip(&self.values[row]) {
             match (effect, v) {
                 (Effect::Verdict, Value::Text(s)) => {
                     outcome.verdict = outcome.verdict.max(verdict_of(s).unwrap_or(Verdict::Refer));
                 }
-                (Effect::ReasonCode, Value::Text(s)) => outcome.reason(s),
+                (Effect::ReasonCode, Value::Text(s)) if adverse => outcome.reason(s),
                 (Effect::Limit, Value::Money(m)) => outcome.cap(*m),
                 (Effect::RateBp, Value::Int(i)) => outcome.base_rate_bp = Some(*i),
                 (Effect::RateAdjustBp, Value::Int(i)) => {

@@ -428,7 +428,9 @@ fn a_good_farmer_is_approved_with_limit_rate_and_grade() {
     assert_eq!(d.grade.as_deref(), Some("A"));
     assert_eq!(d.limit, Some(Fen::from_yuan(300_000)));
     assert_eq!(d.rate_bp, Some(480));
-    assert_eq!(d.reason_codes, ["large_farm"]);
+    // The land bonus favours the applicant: nothing to tell the customer.
+    assert!(d.reason_codes.is_empty(), "{:?}", d.reason_codes);
+    assert_eq!(d.trace.fired_rules(), ["large_farm"]);
     let zh = d.trace.explain_zh();
     assert!(
         zh.contains(
@@ -570,6 +572,9 @@ fn the_rate_never_goes_below_the_floor() {
     // 520 − 40 − 200 = 280, floored at 435.
     assert_eq!(d.rate_bp, Some(435));
     assert_eq!(d.outcome, Verdict::Approve);
+    // Two favourable rules fired; the customer is given no adverse reason.
+    assert_eq!(d.trace.fired_rules(), ["large_farm", "large_farm_discount"]);
+    assert!(d.reason_codes.is_empty(), "{:?}", d.reason_codes);
 }
 
 #[test]

@@ -84,7 +84,8 @@ fn first_hit_applies_outputs_and_traces() {
     let (r, ev) = t.evaluate(&record(Some("A"), Some(150_000), None));
     assert_eq!(r.rows, [0]);
     assert_eq!(ev.outcome.limit_cap, Some(Fen::from_yuan(300_000)));
-    assert_eq!(ev.outcome.reason_codes, ["grade_a_high_income"]);
+    // The best row is no adverse result: its code stays in the trace only.
+    assert!(ev.outcome.reason_codes.is_empty());
     assert_eq!(
         ev.trace.explain_zh(),
         ["决策表「额度表」命中第 1 行：等级 = \"A\"，年收入 = 150,000.00元（条件：等级 \"A\"，年收入 >= 100000元）→ 额度 = 300,000.00元，原因 = \"grade_a_high_income\""]
@@ -194,6 +195,53 @@ fn collect_policy_aggregates(
     assert_eq!(r.aggregate, aggregate);
     // Every hit row's cap applies: the lowest wins.
     assert_eq!(ev.outcome.limit_cap, Some(Fen::from_yuan(50_000)));
+}
+
+/// Pricing rows of a collect table: only the rows that work against the
+/// applicant (a surcharge, lost points, a referral) give a customer reason.
+#[test]
+fn only_adverse_rows_give_customer_reasons() {
+    let t = compile(&TableDef {
+        id: "price".into(),
+        name_zh: "定价调整".into(),
+        name_en: "pricing".into(),
+        hit_policy: HitPolicy::Collect { aggregation: None },
+        inputs: vec![input("age"), input("occupation")],
+        outputs: vec![
+            output("rate_adjust_bp", FeatureType::Int, "利率调整"),
+            output("score", FeatureType::Int, "评分调整"),
+            output("verdict", FeatureType::Text, "结论"),
+            output("reason_code", FeatureType::Text, "原因"),
+        ],
+        rows: vec![
+            row(
+                &["< 30", "-"],
+                &["-30", "0", "\"approve\"", "\"young_discount\""],
+            ),
+            row(
+                &["> 55", "-"],
+                &["50", "0", "\"approve\"", "\"age_surcharge\""],
+            ),
+            row(
+                &["-", "\"个体户\""],
+                &["0", "-10", "\"approve\"", "\"occupation_points\""],
+            ),
+            row(&["> 60", "-"], &["0", "0", "\"refer\"", "\"age_review\""]),
+            row(&["-", "-"], &["0", "5", "\"approve\"", "\"base_points\""]),
+        ],
+    });
+    let mut f = record(None, None, Some(25));
+    let _ = schema().set(&mut f, "occupation", "个体户");
+    let (r, ev) = t.evaluate(&f);
+    assert_eq!(r.rows, [0, 2, 4]);
+    assert_eq!(ev.outcome.rate_adjust_bp, -30);
+    assert_eq!(ev.outcome.reason_codes, ["occupation_points"]);
+    let (r, ev) = t.evaluate(&record(None, None, Some(62)));
+    assert_eq!(r.rows, [1, 3, 4]);
+    assert_eq!(ev.outcome.verdict, Verdict::Refer);
+    assert_eq!(ev.outcome.reason_codes, ["age_surcharge", "age_review"]);
+    // The trace still shows every hit row with its code.
+    assert_eq!(ev.trace.entries.len(), 3);
 }
 
 #[rstest]
