@@ -58,7 +58,6 @@ CREATE TABLE loan_accounts (
     version                    BIGINT NOT NULL DEFAULT 1,
     updated_at                 BIGINT NOT NULL
 );
-CREATE INDEX loan_accounts_status ON loan_accounts(status, classification);
 
 -- 会计分录: balanced double-entry postings. The idempotency key is unique per
 -- loan (a batch key is derived from loan, date and kind; a payment's is the

@@ -80,6 +80,10 @@ enum Command {
         seed: u64,
         #[arg(long, default_value_t = 300)]
         customers: u32,
+        /// Every customer holds one loan, anywhere in its term, with balances
+        /// as of yesterday (the end-of-day benchmark's book).
+        #[arg(long)]
+        portfolio: bool,
     },
 }
 
@@ -136,8 +140,16 @@ async fn main() -> anyhow::Result<()> {
         }
         // Printed above, before connecting: it needs no database.
         Command::Schedule { .. } => Ok(()),
-        Command::SeedDemo { seed, customers } => {
-            let summary = service::demo::seed_demo(&db, &demo_config(seed, customers)).await?;
+        Command::SeedDemo {
+            seed,
+            customers,
+            portfolio,
+        } => {
+            let cfg = DemoConfig {
+                portfolio,
+                ..demo_config(seed, customers)
+            };
+            let summary = service::demo::seed_demo(&db, &cfg).await?;
             println!("{summary:#?}");
             Ok(())
         }
@@ -187,6 +199,7 @@ fn demo_config(seed: u64, customers: u32) -> DemoConfig {
         seed,
         customers,
         today,
+        portfolio: false,
     }
 }
 

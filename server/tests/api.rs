@@ -32,6 +32,7 @@ async fn spawn_app() -> TestApp {
             seed: 7,
             customers: 40,
             today,
+            portfolio: false,
         },
     )
     .await

@@ -1095,6 +1095,7 @@ async fn demo_seed_at_scale() {
                 seed: 1,
                 customers,
                 today: today(),
+                portfolio: false,
             },
         )
         .await

@@ -410,3 +410,53 @@ async fn drawdowns_never_take_a_line_below_zero() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_portfolio_book_reconciles_with_its_ledger_through_the_batch() {
+    on_each_backend(|env| async move {
+        let seeded = service::demo::seed_demo(
+            &env.db,
+            &service::demo::DemoConfig {
+                seed: 11,
+                customers: 200,
+                today: today(),
+                portfolio: true,
+            },
+        )
+        .await
+        .expect("portfolio seed");
+        assert!(seeded.loans >= 190, "{seeded:?}");
+        let overdue = env
+            .scalar_i64("SELECT COUNT(*) FROM loan_accounts WHERE status = 'overdue'")
+            .await;
+        assert!(overdue < 20, "{overdue}");
+        for _ in 0..31 {
+            day(&env, 1).await;
+        }
+        for account in [
+            "loan_principal",
+            "interest_receivable",
+            "penalty_receivable",
+        ] {
+            let column = match account {
+                "loan_principal" => "principal_outstanding_fen",
+                "interest_receivable" => "interest_receivable_fen",
+                _ => "penalty_receivable_fen",
+            };
+            let off = env
+                .scalar_i64(&format!(
+                    "SELECT COUNT(*) FROM loan_accounts a WHERE a.{column} <> \
+                     COALESCE((SELECT SUM(debit_fen - credit_fen) FROM posting_lines l \
+                      WHERE l.loan_id = a.loan_id AND l.account = '{account}'), 0)"
+                ))
+                .await;
+            assert_eq!(off, 0, "{account} out of balance");
+        }
+        // A month on with nobody paying, every loan with a due date is overdue.
+        let overdue_after = env
+            .scalar_i64("SELECT COUNT(*) FROM loan_accounts WHERE status = 'overdue'")
+            .await;
+        assert!(overdue_after > 150, "{overdue_after}");
+    })
+    .await;
+}

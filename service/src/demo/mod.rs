@@ -18,7 +18,7 @@ use domain::identity::IdNumber;
 use domain::money::Fen;
 use domain::rate::AnnualRate;
 use domain::schedule::{build_schedule, RepaymentMethod};
-use domain::servicing::eod::{catch_up, EodRules, LoanState};
+use domain::servicing::eod::{catch_up, Classification, EodRules, LoanState, LoanStatus};
 use domain::servicing::ledger::{AllocationOrder, IdempotencyKey, Posting};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -32,7 +32,7 @@ use crate::db::{Db, SystemClock};
 use crate::error::ServiceError;
 use crate::servicing::{
     account_row, next_due_after, posting_rows, schedule_row, ACCOUNT_COLUMNS, LINE_COLUMNS,
-    POSTING_COLUMNS, SCHEDULE_COLUMNS,
+    POSTING_COLUMNS,
 };
 use crate::sql::{self, Val};
 use crate::Clock;
@@ -51,6 +51,11 @@ pub const DEMO_BORROWER_PHONE: &str = "13800000002";
 pub struct DemoConfig {
     pub seed: u64,
     pub customers: u32,
+    /// 存量贷款组合: every customer holds one loan, started at any point of its
+    /// term, taken over with its balances as of yesterday (all past instalments
+    /// paid but for 3 % of loans one month overdue). For the end-of-day
+    /// benchmark over a realistic book; off for the demo bank.
+    pub portfolio: bool,
     /// Applications are spread over the 30 days before this day.
     pub today: Date,
 }
@@ -61,6 +66,7 @@ impl Default for DemoConfig {
             seed: 2026,
             customers: 300,
             today: Date::from_epoch_millis(SystemClock.now_millis(), CHINA_UTC_OFFSET_MINUTES),
+            portfolio: false,
         }
     }
 }
@@ -619,6 +625,18 @@ const APPROVAL_COLS: [&str; 6] = [
     "comment",
     "created_at",
 ];
+const DEMO_SCHEDULE_COLS: [&str; 9] = [
+    "loan_id",
+    "n",
+    "due_date",
+    "principal_fen",
+    "interest_fen",
+    "payment_fen",
+    "balance_fen",
+    "paid_principal_fen",
+    "paid_interest_fen",
+];
+
 const LINE_COLS: [&str; 16] = [
     "id",
     "bank_id",
@@ -660,6 +678,7 @@ struct Generator {
     rng: ChaCha8Rng,
     today: Date,
     customers_wanted: usize,
+    portfolio: bool,
     id_clock: u64,
     phone_offset: u64,
     phone_index: u64,
@@ -687,6 +706,7 @@ impl Generator {
             rng: ChaCha8Rng::seed_from_u64(cfg.seed),
             today,
             customers_wanted: usize::try_from(cfg.customers).unwrap_or(usize::MAX),
+            portfolio: cfg.portfolio,
             id_clock,
             phone_offset: cfg.seed % 100_000_000,
             phone_index: 0,
@@ -1187,6 +1207,7 @@ impl Generator {
                 None if self.applications_made < ApplicationStatus::ALL.len() => Some(
                     FixedApp::Status(ApplicationStatus::ALL[self.applications_made]),
                 ),
+                None if self.portfolio => Some(FixedApp::Status(ApplicationStatus::Approved)),
                 None if self.rng.random_bool(0.35) => Some(FixedApp::Random),
                 None => None,
             };
@@ -1378,7 +1399,13 @@ impl Generator {
             ]);
         }
         if status == ApplicationStatus::Approved {
-            let start = self.today.add_days(-decided_ago);
+            let start = if self.portfolio {
+                // Anywhere in its term, so some fall due on any given day.
+                let span = i64::from(term) * 30;
+                self.today.add_days(-self.rng.random_range(1..=span))
+            } else {
+                self.today.add_days(-decided_ago)
+            };
             let rate = AnnualRate::from_bp(spec.rate_bp)?;
             let schedule = build_schedule(spec.method, amount, rate, term, start)?;
             let maturity = schedule.last().map_or(start, |i| i.due_date);
@@ -1400,10 +1427,16 @@ impl Generator {
                 Val::from("active"),
                 Val::from(decided_at),
             ]);
-            for i in &schedule {
-                self.buf.loan_schedule.push(schedule_row(&lid, i));
+            if self.portfolio {
+                self.migrated(&lid, ctx.bank, rate, &schedule, start, decided_at)?;
+            } else {
+                for i in &schedule {
+                    let mut row = schedule_row(&lid, i);
+                    row.extend([Val::Int(0), Val::Int(0)]);
+                    self.buf.loan_schedule.push(row);
+                }
+                self.account(&lid, ctx.bank, rate, amount, &schedule, start, decided_at)?;
             }
-            self.account(&lid, ctx.bank, rate, amount, &schedule, start, decided_at)?;
             self.summary.loans += 1;
             if matches!(kind, FixedApp::Borrower) {
                 // 王建国 also holds a revolving line (授信) he can draw on.
@@ -1481,6 +1514,134 @@ impl Generator {
         Ok(())
     }
 
+    /// A loan of the portfolio taken over with its balances as of yesterday:
+    /// instalments due before today paid, except the last one for 3 % of loans;
+    /// interest accrued since the last due date and penalty on the unpaid
+    /// principal worked out in closed form, as the batch would have (exactly,
+    /// with one overdue instalment), and one opening-balance posting.
+    #[allow(clippy::too_many_arguments)]
+    fn migrated(
+        &mut self,
+        lid: &str,
+        bank: usize,
+        rate: AnnualRate,
+        schedule: &[domain::schedule::Instalment],
+        start: Date,
+        at: i64,
+    ) -> Result<(), ServiceError> {
+        use domain::servicing::eod::ScheduledInstalment;
+        use domain::servicing::ledger::Posting as P;
+        let cut_over = self.today.add_days(-1);
+        let past = schedule.iter().filter(|i| i.due_date <= cut_over).count();
+        let overdue = past > 0 && self.rng.random_range(0..100) < 3;
+        let rules = EodRules::default();
+        let bp = u128::from(rate.bp());
+        let mut lines = Vec::with_capacity(schedule.len());
+        let (mut not_due, mut unpaid_p, mut unpaid_i) = (Fen::ZERO, Fen::ZERO, Fen::ZERO);
+        let mut oldest_unpaid = None;
+        for (k, i) in schedule.iter().enumerate() {
+            let paid = k < past && !(overdue && k + 1 == past);
+            if k >= past {
+                not_due += i.principal;
+            } else if !paid {
+                unpaid_p += i.principal;
+                unpaid_i += i.interest;
+                oldest_unpaid = Some(i.due_date);
+            }
+            lines.push(ScheduledInstalment {
+                instalment: *i,
+                paid_principal: if paid { i.principal } else { Fen::ZERO },
+                paid_interest: if paid { i.interest } else { Fen::ZERO },
+            });
+        }
+        // Nights accrued since the last due date (or the value date).
+        let nights = |from: Date| u128::try_from(from.days_until(cut_over) + 1).unwrap_or(0);
+        let accrual_from = if past > 0 {
+            schedule[past - 1].due_date
+        } else {
+            start
+        };
+        let num = u128::from(not_due.get().unsigned_abs()) * bp * nights(accrual_from);
+        let accrued = Fen(i64::try_from(num / 3_600_000).unwrap_or(0));
+        let interest_carry = u64::try_from(num % 3_600_000).unwrap_or(0);
+        let (penalty, penalty_carry, dpd) = match oldest_unpaid {
+            Some(d) => {
+                let n = u128::try_from(d.days_until(cut_over)).unwrap_or(0);
+                let f = bp * u128::from(rules.penalty_multiplier_permille);
+                let num = u128::from(unpaid_p.get().unsigned_abs()) * f * n;
+                (
+                    Fen(i64::try_from(num / 3_600_000_000).unwrap_or(0)),
+                    u64::try_from(num % 3_600_000_000).unwrap_or(0),
+                    u32::try_from(d.days_until(cut_over)).unwrap_or(0),
+                )
+            }
+            None => (Fen::ZERO, 0, 0),
+        };
+        let classification = rules.thresholds.classify(dpd);
+        let state = LoanState {
+            loan_id: lid.to_string(),
+            rate,
+            principal_outstanding: not_due + unpaid_p,
+            interest_receivable: accrued + unpaid_i,
+            penalty_receivable: penalty,
+            schedule: lines.clone(),
+            last_processed: cut_over,
+            dpd,
+            classification,
+            min_classification: Classification::Pass,
+            status: if dpd > 0 {
+                LoanStatus::Overdue
+            } else {
+                LoanStatus::Normal
+            },
+            period_accrued: accrued,
+            interest_carry,
+            penalty_carry,
+            revolving_maturity: None,
+        };
+        for l in &lines {
+            let mut row = schedule_row(lid, &l.instalment);
+            row.extend([Val::from(l.paid_principal), Val::from(l.paid_interest)]);
+            self.buf.loan_schedule.push(row);
+        }
+        let key = |kind: &str| {
+            IdempotencyKey::parse(&format!("{lid}:opening:{kind}"))
+                .map_err(|e| ServiceError::internal("demo key", e.code()))
+        };
+        let fail = |e: domain::servicing::ledger::LedgerError| {
+            ServiceError::internal("demo opening", e.code())
+        };
+        let mut history =
+            vec![P::disbursement(key("p")?, cut_over, state.principal_outstanding).map_err(fail)?];
+        if state.interest_receivable > Fen::ZERO {
+            history.push(
+                P::interest_accrual(key("i")?, cut_over, state.interest_receivable)
+                    .map_err(fail)?,
+            );
+        }
+        if penalty > Fen::ZERO {
+            history.push(P::penalty_accrual(key("f")?, cut_over, penalty).map_err(fail)?);
+        }
+        let opening = P::opening_balance(key("all")?, cut_over, &history).map_err(fail)?;
+        let bank_id = self.banks[bank].id.clone();
+        posting_rows(
+            lid,
+            &bank_id,
+            &opening,
+            at,
+            &mut self.buf.postings,
+            &mut self.buf.posting_lines,
+        );
+        self.buf.loan_accounts.push(account_row(
+            &bank_id,
+            &state,
+            next_due_after(schedule, cut_over),
+            AllocationOrder::default(),
+            at,
+        ));
+        Ok(())
+    }
+
     /// An amount in whole thousands of yuan (small ones more likely) and a
     /// usual term within the product's range (at most five years here).
     fn amount_and_term(&mut self, spec: &ProductSpec) -> (Fen, u32) {
@@ -1519,7 +1680,7 @@ impl Generator {
             ("approvals", &APPROVAL_COLS, &buf.approvals),
             ("credit_lines", &LINE_COLS, &buf.credit_lines),
             ("loans", &LOAN_COLS, &buf.loans),
-            ("loan_schedule", &SCHEDULE_COLUMNS, &buf.loan_schedule),
+            ("loan_schedule", &DEMO_SCHEDULE_COLS, &buf.loan_schedule),
             ("loan_accounts", &ACCOUNT_COLUMNS, &buf.loan_accounts),
             ("postings", &POSTING_COLUMNS, &buf.postings),
             ("posting_lines", &LINE_COLUMNS, &buf.posting_lines),
@@ -1562,6 +1723,7 @@ mod tests {
             seed: 7,
             customers: 10,
             today: Date::new(2026, 11, 24).unwrap(),
+            portfolio: false,
         }
     }
 

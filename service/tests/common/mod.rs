@@ -66,6 +66,7 @@ impl Env {
                 seed: 7,
                 customers: 40,
                 today: today(),
+                portfolio: false,
             },
         )
         .await
