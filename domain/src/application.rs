@@ -83,6 +83,9 @@ pub enum ApplicationAction {
     RecordInvestigation,
     Decide(Decision),
     Withdraw,
+    /// The decision engine's pre-screen (预审) rejects a new application
+    /// outright, before any officer works on it.
+    ScreenOut,
 }
 
 /// The action is not allowed from the application's current status — typically
@@ -104,8 +107,9 @@ impl TransitionError {
 
 /// The state machine, kept strict: Submitted -RecordInvestigation-> Investigated;
 /// Investigated -Decide(Approve)-> Approved; Investigated -Decide(Reject)-> Rejected
-/// (a decision is only possible after the investigation); Submitted | Investigated
-/// -Withdraw-> Withdrawn. Anything else: [`TransitionError::NotAllowed`].
+/// (a person decides only after the investigation); Submitted -ScreenOut-> Rejected
+/// (the engine's pre-screen may only reject, never approve); Submitted |
+/// Investigated -Withdraw-> Withdrawn. Anything else: [`TransitionError::NotAllowed`].
 pub fn transition(
     from: ApplicationStatus,
     action: ApplicationAction,
@@ -117,6 +121,7 @@ pub fn transition(
         (S::Investigated, A::Decide(Decision::Approve)) => Ok(S::Approved),
         (S::Investigated, A::Decide(Decision::Reject)) => Ok(S::Rejected),
         (S::Submitted | S::Investigated, A::Withdraw) => Ok(S::Withdrawn),
+        (S::Submitted, A::ScreenOut) => Ok(S::Rejected),
         _ => Err(TransitionError::NotAllowed { from }),
     }
 }
@@ -267,23 +272,24 @@ mod tests {
     use ApplicationAction as A;
     use ApplicationStatus as S;
 
-    const ACTIONS: [ApplicationAction; 4] = [
+    const ACTIONS: [ApplicationAction; 5] = [
         A::RecordInvestigation,
         A::Decide(Decision::Approve),
         A::Decide(Decision::Reject),
         A::Withdraw,
+        A::ScreenOut,
     ];
 
     /// Every (status, action) pair: the full transition table.
     #[rstest]
-    #[case(S::Submitted, [Some(S::Investigated), None, None, Some(S::Withdrawn)])]
-    #[case(S::Investigated, [None, Some(S::Approved), Some(S::Rejected), Some(S::Withdrawn)])]
-    #[case(S::Approved, [None, None, None, None])]
-    #[case(S::Rejected, [None, None, None, None])]
-    #[case(S::Withdrawn, [None, None, None, None])]
+    #[case(S::Submitted, [Some(S::Investigated), None, None, Some(S::Withdrawn), Some(S::Rejected)])]
+    #[case(S::Investigated, [None, Some(S::Approved), Some(S::Rejected), Some(S::Withdrawn), None])]
+    #[case(S::Approved, [None, None, None, None, None])]
+    #[case(S::Rejected, [None, None, None, None, None])]
+    #[case(S::Withdrawn, [None, None, None, None, None])]
     fn transition_table(
         #[case] from: ApplicationStatus,
-        #[case] to: [Option<ApplicationStatus>; 4],
+        #[case] to: [Option<ApplicationStatus>; 5],
     ) {
         for (action, expected) in ACTIONS.into_iter().zip(to) {
             let expected = expected.ok_or(TransitionError::NotAllowed { from });
@@ -445,7 +451,7 @@ mod tests {
         /// Any sequence of actions: only open applications move, every move goes
         /// forward (never back to Submitted), and a closed application never changes.
         #[test]
-        fn random_walks_respect_the_machine(actions in prop::collection::vec(0usize..4, 0..12)) {
+        fn random_walks_respect_the_machine(actions in prop::collection::vec(0usize..5, 0..12)) {
             let mut status = S::Submitted;
             for i in actions {
                 let action = ACTIONS[i];
@@ -454,8 +460,16 @@ mod tests {
                         prop_assert!(status.is_open());
                         prop_assert_ne!(next, S::Submitted);
                         prop_assert_ne!(next, status);
-                        if next == S::Approved || next == S::Rejected {
+                        // Only a person approves, and only after the investigation;
+                        // the engine's pre-screen may reject a new application.
+                        if next == S::Approved {
                             prop_assert_eq!(status, S::Investigated);
+                        }
+                        if next == S::Rejected {
+                            prop_assert!(
+                                status == S::Investigated
+                                    || (status == S::Submitted && action == A::ScreenOut)
+                            );
                         }
                         status = next;
                     }

@@ -11,6 +11,12 @@ use crate::identity::Gender;
 use crate::money::Fen;
 use crate::org::Role;
 use crate::rate::AnnualRate;
+use crate::rules::expr::{Position, Span};
+use crate::rules::lifecycle::{DecisionStage, RuleSetStatus};
+use crate::rules::rule::{RuleError, Verdict};
+use crate::rules::schema::Value;
+use crate::rules::strategy::{StageKind, StrategyDef, StrategyError};
+use crate::rules::table::TablePlace;
 use crate::schedule::{Instalment, RepaymentMethod, ScheduleTotals};
 use crate::servicing::credit_line::{LineKind, LineStatus};
 use crate::servicing::eod::Classification;
@@ -104,6 +110,9 @@ pub struct CustomerApplicationView {
     pub purpose: String,
     pub timeline: Vec<TimelineEvent>,
     pub loan_id: Option<String>,
+    /// The engine's pre-screen, once it ran (reasons only when rejected).
+    #[serde(default)]
+    pub screening: Option<CustomerScreening>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +180,16 @@ pub struct StaffApplicationView {
     pub can_decide: bool,
     /// An error code (i18n key) saying why this user may not decide, e.g. "self_approval".
     pub decide_blocked_reason: Option<String>,
+    /// The engine's pre-screen on submission (the latest, if run again).
+    #[serde(default)]
+    pub pre_screen: Option<DecisionView>,
+    /// The engine's full decision before approval (the latest).
+    #[serde(default)]
+    pub full_decision: Option<DecisionView>,
+    /// Why approval (not rejection) is refused by the engine, e.g.
+    /// "engine_rejected" or "engine_limit_exceeded".
+    #[serde(default)]
+    pub approve_blocked_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -373,4 +392,261 @@ pub struct ChainStatus {
     pub entries: i64,
     pub valid: bool,
     pub first_bad_seq: Option<i64>,
+}
+
+/// A reason for an adverse decision in words fit for a customer (see
+/// [`crate::rules::reasons`]); `code` is "general" for one kept internal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerReason {
+    pub code: String,
+    pub text_zh: String,
+    pub text_en: String,
+}
+
+/// What the customer is told of the engine's pre-screen (预审). Reasons are
+/// given for a rejection only; never the internal trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerScreening {
+    pub outcome: Verdict,
+    pub reasons: Vec<CustomerReason>,
+    pub at: i64,
+}
+
+/// One feature value a decision read (PFI masked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureValue {
+    pub name: String,
+    pub label_zh: String,
+    pub label_en: String,
+    pub value: Value,
+}
+
+/// One line of a decision's trace, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceLine {
+    pub stage: Option<StageKind>,
+    pub text_zh: String,
+    pub text_en: String,
+}
+
+/// A credit-bureau inquiry (征信查询) made for an application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BureauInquiryView {
+    pub id: String,
+    /// "DEV" for the development provider: synthetic data, not a real report.
+    pub provider: String,
+    pub synthetic: bool,
+    /// "ok" | "failed" | "timeout"
+    pub outcome: String,
+    pub error: Option<String>,
+    pub requested_by_name: String,
+    pub requested_at: i64,
+    pub elapsed_ms: i64,
+}
+
+/// A stored decision of the engine, as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionView {
+    pub id: String,
+    pub stage: DecisionStage,
+    /// The rule set version it ran; none when no version was live (→ refer).
+    pub rule_set_id: Option<String>,
+    pub rule_set_version: Option<i64>,
+    pub outcome: Verdict,
+    pub limit: Option<Fen>,
+    pub rate_bp: Option<u32>,
+    pub score: Option<i64>,
+    pub grade: Option<String>,
+    pub flags: Vec<String>,
+    /// Adverse reason codes (what the customer may be told).
+    pub reason_codes: Vec<String>,
+    pub trace: Vec<TraceLine>,
+    pub features: Vec<FeatureValue>,
+    pub bureau: Option<BureauInquiryView>,
+    pub actor_name: String,
+    pub created_at: i64,
+    pub elapsed_us: i64,
+}
+
+/// A version of a rule set, in lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSetSummary {
+    pub id: String,
+    pub product_id: String,
+    pub product_code: String,
+    pub product_name_zh: String,
+    pub product_name_en: String,
+    pub stage: DecisionStage,
+    pub version: i64,
+    pub status: RuleSetStatus,
+    pub name_zh: String,
+    pub name_en: String,
+    pub author_name: String,
+    pub approver_name: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub published_at: Option<i64>,
+    /// Guards every change (optimistic concurrency), like an application's version.
+    pub row_version: i64,
+}
+
+/// A version of a rule set with its definition and what the viewer may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSetDetail {
+    pub summary: RuleSetSummary,
+    pub definition: StrategyDef,
+    pub note: String,
+    pub review_comment: String,
+    pub submitted_at: Option<i64>,
+    pub approved_at: Option<i64>,
+    pub can_edit: bool,
+    pub can_submit: bool,
+    pub can_approve: bool,
+    pub can_publish: bool,
+    /// Why this user may not approve it, e.g. "self_approval".
+    pub approve_blocked_reason: Option<String>,
+}
+
+/// Where a rule set definition is wrong, for the editor to highlight:
+/// stages, rules, characteristics and bins count from 0; `position` is the
+/// line and column inside the expression or cell text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSetProblem {
+    /// The i18n key, e.g. "expr_unknown_feature", "expr_type_mismatch".
+    pub code: String,
+    pub stage: Option<usize>,
+    pub rule: Option<usize>,
+    pub rule_id: Option<String>,
+    pub table_place: Option<TablePlace>,
+    pub characteristic: Option<usize>,
+    pub bin: Option<usize>,
+    pub position: Option<Position>,
+    pub span: Option<Span>,
+    /// English detail for logs and the editor.
+    pub message: String,
+}
+
+impl From<&StrategyError> for RuleSetProblem {
+    fn from(e: &StrategyError) -> RuleSetProblem {
+        let mut p = RuleSetProblem {
+            code: e.code().to_owned(),
+            stage: None,
+            rule: None,
+            rule_id: None,
+            table_place: None,
+            characteristic: None,
+            bin: None,
+            position: None,
+            span: None,
+            message: e.to_string(),
+        };
+        let expr = match e {
+            StrategyError::Rules { stage, error } => {
+                p.stage = Some(*stage);
+                match error.as_ref() {
+                    RuleError::Expr { index, id, error } => {
+                        p.rule = Some(*index);
+                        p.rule_id = Some(id.clone());
+                        Some(error)
+                    }
+                    RuleError::BadReasonCode { index, id, .. }
+                    | RuleError::DuplicateId { index, id } => {
+                        p.rule = Some(*index);
+                        p.rule_id = Some(id.clone());
+                        None
+                    }
+                }
+            }
+            StrategyError::Table { stage, error } => {
+                p.stage = Some(*stage);
+                p.table_place = Some(error.place);
+                error.expr.as_ref()
+            }
+            StrategyError::Scorecard { stage, error } => {
+                p.stage = Some(*stage);
+                p.characteristic = error.characteristic;
+                p.bin = error.bin;
+                error.expr.as_ref()
+            }
+            StrategyError::StageOrder { stage }
+            | StrategyError::ScorecardPlace { stage }
+            | StrategyError::ScoreAfterScoring { stage } => {
+                p.stage = Some(*stage);
+                None
+            }
+            StrategyError::RateBounds | StrategyError::OutputFeature(_) => None,
+        };
+        if let Some(x) = expr {
+            p.position = Some(x.position);
+            p.span = Some(x.span);
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::expr::ExprErrorKind;
+    use crate::rules::rule::RuleSetDef;
+    use crate::rules::schema::{FeatureDef, FeatureSchema, FeatureType};
+    use crate::rules::strategy::{StageBodyDef, StageDef, Strategy};
+
+    #[test]
+    fn a_strategy_error_points_at_the_rule_and_the_column() {
+        let schema = FeatureSchema::new(vec![FeatureDef::new(
+            "age",
+            FeatureType::Int,
+            "年龄",
+            "age",
+        )])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let rule = |id: &str, cond: &str| crate::rules::rule::RuleDef {
+            id: id.into(),
+            name_zh: "规则".into(),
+            name_en: "rule".into(),
+            condition: cond.into(),
+            action: crate::rules::rule::Action::Reject,
+            reason_code: "age_out_of_range".into(),
+        };
+        let def = StrategyDef {
+            id: "s".into(),
+            name_zh: "策略".into(),
+            name_en: "strategy".into(),
+            stages: vec![StageDef {
+                kind: StageKind::Admission,
+                body: StageBodyDef::Rules(RuleSetDef {
+                    id: "admission".into(),
+                    name_zh: "准入".into(),
+                    name_en: "admission".into(),
+                    rules: vec![rule("r1", "age > 18"), rule("r2", "age > 65 and agee < 3")],
+                }),
+            }],
+            base_rate_bp: 500,
+            rate_floor_bp: 400,
+            rate_ceiling_bp: None,
+            max_limit: None,
+            score_feature: None,
+            grade_feature: None,
+        };
+        let err = Strategy::compile(&def, &schema)
+            .err()
+            .unwrap_or_else(|| panic!("must fail"));
+        let p = RuleSetProblem::from(&err);
+        assert_eq!(p.code, "expr_unknown_feature");
+        assert_eq!((p.stage, p.rule), (Some(0), Some(1)));
+        assert_eq!(
+            p.position,
+            Some(Position {
+                line: 1,
+                column: 14
+            })
+        );
+        assert_eq!(p.span, Some(Span::new(13, 17)));
+        assert!(matches!(
+            &err,
+            StrategyError::Rules { error, .. }
+                if matches!(error.as_ref(), RuleError::Expr { error, .. } if error.kind == ExprErrorKind::UnknownFeature)
+        ));
+    }
 }

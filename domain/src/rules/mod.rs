@@ -15,9 +15,13 @@
 //! - [`scorecard`]: binned scorecards and grades.
 //! - [`strategy`]: the staged strategy and the final [`strategy::Decision`].
 //! - [`trace`]: what fired and why, in Chinese and English.
+//! - [`reasons`]: reason codes in words fit for a customer.
+//! - [`lifecycle`]: decision stages and the maker-checker life cycle of rule sets.
 
 pub mod cell;
 pub mod expr;
+pub mod lifecycle;
+pub mod reasons;
 pub mod rule;
 pub mod schema;
 pub mod scorecard;
