@@ -1,6 +1,7 @@
 //! The customer's side of lending: the product catalogue, submitting an
-//! application (进件) with the credit-bureau consent (征信授权), and following
-//! one's own applications.
+//! application (进件) with the credit-bureau consent (征信授权) and its
+//! pre-screen by the decision engine (预审), and following one's own
+//! applications.
 
 use domain::application::{ApplicationRequest, ApplicationStatus, ProductTerms};
 use domain::money::Fen;
@@ -15,6 +16,9 @@ use crate::db::{new_id, Db};
 use crate::error::ServiceError;
 use crate::sql;
 use crate::Services;
+
+/// Who a pre-screen rejection is shown as in the customer's timeline.
+pub const SCREENING_ACTOR: &str = "智能预审";
 
 /// The wording version of the credit-inquiry authorisation the customer accepts.
 pub const CONSENT_VERSION: &str = "bureau-consent-2026-11";
@@ -162,9 +166,12 @@ impl Services {
         Ok(load_product(&self.db, id).await?.0)
     }
 
-    /// Submits an application with its credit-inquiry consent and assigns
-    /// it to the customer's officer. Posting the same form twice returns the
-    /// first application's id.
+    /// Submits an application with its credit-inquiry consent, assigns it
+    /// to the customer's officer and runs the engine's pre-screen (预审): a
+    /// rejection closes the application at once (the customer sees why in
+    /// [`Services::my_application`]); a refer or a pass goes to the officer.
+    /// Posting the same form twice returns the first application's id and
+    /// screens nothing twice.
     pub async fn submit_application(
         &self,
         c: &CustomerActor,
@@ -266,6 +273,11 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        // The application stands whatever happens here: if the pre-screen
+        // itself fails, it goes to the officer without one, as before.
+        if let Err(e) = self.pre_screen(c, &id).await {
+            tracing::error!(application = %id, error = %e, "pre-screen failed");
+        }
         Ok(id)
     }
 
@@ -378,12 +390,24 @@ impl Services {
             actor_name: summary.customer_name.clone(),
         }];
         timeline.extend(progress_events(&self.db, id).await?);
+        let screening = crate::risk::decisions::customer_screening(self, id).await?;
+        if let Some(sc) = screening
+            .as_ref()
+            .filter(|sc| sc.outcome == domain::rules::rule::Verdict::Reject)
+        {
+            timeline.push(TimelineEvent {
+                at: sc.at,
+                kind: "rejected".to_string(),
+                actor_name: SCREENING_ACTOR.to_string(),
+            });
+        }
         let loan_id = loan_of_application(&self.db, id).await?;
         Ok(CustomerApplicationView {
             summary,
             purpose: sql::text(&r, "purpose")?,
             timeline,
             loan_id,
+            screening,
         })
     }
 }

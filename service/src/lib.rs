@@ -16,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod lending;
 pub mod loans;
+pub mod risk;
 pub mod servicing;
 pub mod session_store;
 pub mod sms;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 
 pub use db::{Backend, Clock, Db, FixedClock, SystemClock};
 pub use error::ServiceError;
+pub use risk::{BureauProvider, DevBureauProvider};
 pub use servicing::payments::{DevPaymentProvider, PaymentProvider};
 pub use sms::{DevSmsProvider, SmsProvider};
 
@@ -51,6 +53,9 @@ pub struct ServiceConfig {
     pub lockout_minutes: i64,
     /// Pepper mixed into the hash of every one-time code.
     pub otp_secret: String,
+    /// The longest wait for a credit-bureau answer; past it the inquiry
+    /// counts as failed and the decision refers.
+    pub bureau_timeout_ms: u64,
 }
 
 impl Default for ServiceConfig {
@@ -63,6 +68,7 @@ impl Default for ServiceConfig {
             lockout_threshold: 5,
             lockout_minutes: 15,
             otp_secret: "puhui-development-otp-pepper".to_string(),
+            bureau_timeout_ms: 3000,
         }
     }
 }
@@ -77,6 +83,7 @@ impl fmt::Debug for ServiceConfig {
             .field("lockout_threshold", &self.lockout_threshold)
             .field("lockout_minutes", &self.lockout_minutes)
             .field("otp_secret", &"***")
+            .field("bureau_timeout_ms", &self.bureau_timeout_ms)
             .finish()
     }
 }
@@ -89,8 +96,12 @@ pub struct Services {
     pub sms: Arc<dyn SmsProvider>,
     /// Collects repayments; the development provider unless configured.
     pub payments: Arc<dyn PaymentProvider>,
+    /// Credit reports; the development provider (synthetic, "DEV") unless configured.
+    pub bureau: Arc<dyn BureauProvider>,
     pub clock: Arc<dyn Clock>,
     pub config: ServiceConfig,
+    /// Compiled live rule sets, shared by every clone.
+    pub(crate) engine: Arc<risk::EngineCache>,
 }
 
 impl Services {
@@ -104,9 +115,17 @@ impl Services {
             db,
             sms,
             payments: Arc::new(DevPaymentProvider::new()),
+            bureau: Arc::new(DevBureauProvider::new()),
             clock,
             config,
+            engine: Arc::new(risk::EngineCache::default()),
         }
+    }
+
+    /// The same services with another credit-bureau provider.
+    pub fn with_bureau(mut self, bureau: Arc<dyn BureauProvider>) -> Self {
+        self.bureau = bureau;
+        self
     }
 
     /// The same services with another payment provider.
@@ -132,6 +151,7 @@ impl fmt::Debug for Services {
             .field("backend", &self.db.backend)
             .field("sms", &self.sms.name())
             .field("payments", &self.payments.name())
+            .field("bureau", &self.bureau.name())
             .field("config", &self.config)
             .finish()
     }

@@ -1,6 +1,7 @@
 //! Staff work on applications: the task inbox, the application file, the
-//! on-site investigation (下户调查), the approval decision (审批) that books
-//! the loan, and the customer portrait (客户画像).
+//! on-site investigation (下户调查) followed by the engine's full decision,
+//! the approval decision (审批) that books the loan on the engine's limit and
+//! price, and the customer portrait (客户画像).
 //!
 //! Every write starts its transaction with the guarded update of the
 //! application (`… WHERE id = $1 AND version = $2 AND status = …`), so two
@@ -16,6 +17,9 @@ use domain::date::Date;
 use domain::identity::{mask_id_number, mask_phone};
 use domain::money::Fen;
 use domain::org::Role;
+use domain::rate::AnnualRate;
+use domain::rules::lifecycle::DecisionStage;
+use domain::rules::rule::Verdict;
 use domain::schedule::build_schedule;
 pub use domain::view::{
     ApprovalView, HouseholdMember, HouseholdView, InvestigationView, Portrait,
@@ -31,6 +35,7 @@ use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::lending::{load_product, loan_of_application, summaries_of_customer};
 use crate::loans::loans_of_customer;
+use crate::risk::decisions::{latest_decision, DecisionView};
 use crate::sql;
 use crate::Services;
 
@@ -113,6 +118,21 @@ fn task_of(r: &AnyRow, kind: &str) -> Result<TaskItem, ServiceError> {
 }
 
 /// The facts of an application that permissions and transitions depend on.
+/// Why the engine's full decision forbids approving (rejecting is always
+/// possible): it rejected, or the amount is above the limit it set.
+fn engine_blocks_approval(full: &DecisionView, amount: Fen) -> Option<ServiceError> {
+    if full.outcome == Verdict::Reject {
+        return Some(ServiceError::invalid("engine_rejected"));
+    }
+    match full.limit {
+        Some(limit) if amount > limit => Some(ServiceError::Validation {
+            code: "engine_limit_exceeded",
+            params: vec![("limit", limit.to_grouped_string())],
+        }),
+        _ => None,
+    }
+}
+
 struct AppFacts {
     status: ApplicationStatus,
     officer_id: String,
@@ -305,6 +325,16 @@ impl Services {
             None
         };
         let can_decide = decides && blocked.is_none();
+        let pre_screen = latest_decision(self, id, DecisionStage::PreScreen).await?;
+        let full_decision = latest_decision(self, id, DecisionStage::Full).await?;
+        let approve_blocked_reason = if can_decide {
+            full_decision
+                .as_ref()
+                .and_then(|d| engine_blocks_approval(d, f.amount))
+                .map(|e| e.code().to_string())
+        } else {
+            None
+        };
         Ok(StaffApplicationView {
             id: sql::text(&r, "id")?,
             customer_id: sql::text(&r, "customer_id")?,
@@ -331,11 +361,15 @@ impl Services {
             can_investigate,
             can_decide,
             decide_blocked_reason: blocked.map(str::to_string),
+            pre_screen,
+            full_decision,
+            approve_blocked_reason,
         })
     }
 
-    /// Records the on-site investigation and moves the application to
-    /// "investigated".
+    /// Records the on-site investigation, moves the application to
+    /// "investigated" and runs the engine's full decision for the approver
+    /// (if that fails, the approval runs it again).
     pub async fn record_investigation(
         &self,
         s: &StaffActor,
@@ -418,11 +452,19 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        if let Err(e) = self.full_decision(s, id).await {
+            tracing::error!(application = %id, error = %e, "full decision failed");
+        }
         Ok(())
     }
 
-    /// Approves or rejects an investigated application. Approval books the
-    /// loan and its schedule in the same transaction and returns its id.
+    /// Approves or rejects an investigated application. Approval needs the
+    /// engine's full decision (run now if there is none): not when it
+    /// rejected (`engine_rejected`) nor above its limit
+    /// (`engine_limit_exceeded`, param `limit`); a "refer" is the approver's
+    /// to judge. Approval books the loan at the engine's rate (the product's
+    /// when the engine set none) with its schedule in the same transaction
+    /// and returns its id.
     pub async fn decide(
         &self,
         s: &StaffActor,
@@ -452,7 +494,22 @@ impl Services {
         let today = self.today();
         // The schedule is pure: work it out before taking any lock.
         let booking = if decision == Decision::Approve {
-            let (product, _, _) = load_product(&self.db, &f.product_id).await?;
+            let full = match latest_decision(self, id, DecisionStage::Full).await? {
+                Some(d) => d,
+                None => {
+                    self.full_decision(s, id).await?;
+                    latest_decision(self, id, DecisionStage::Full)
+                        .await?
+                        .ok_or(ServiceError::StaleState)?
+                }
+            };
+            if let Some(e) = engine_blocks_approval(&full, f.amount) {
+                return Err(e);
+            }
+            let (mut product, _, _) = load_product(&self.db, &f.product_id).await?;
+            if let Some(bp) = full.rate_bp {
+                product.rate = AnnualRate::from_bp(bp)?;
+            }
             let product_order =
                 crate::servicing::product_allocation_order(&self.db, &f.product_id).await?;
             let schedule =

@@ -850,6 +850,7 @@ async fn demo_seed_is_deterministic() {
         let (summary, names) = facts(&env).await;
         // Wipe and seed again with the same seed.
         for table in [
+            "decisions", "bureau_inquiries", "rule_sets",
             "posting_lines", "postings", "loan_accounts", "loan_schedule", "loans", "credit_lines", "approvals", "investigations", "bureau_consents", "applications",
             "customers", "households", "villages", "products", "staff_roles", "staff_users",
             "audit_log",

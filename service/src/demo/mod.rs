@@ -9,6 +9,7 @@
 //! in minutes on either database.
 
 mod names;
+mod risk;
 
 use std::collections::HashSet;
 
@@ -253,7 +254,11 @@ const STAFF: [StaffSpec; 21] = [
 /// The demo staff accounts and what each is, for the start-up banner and
 /// the login page. All use [`DEMO_PASSWORD`].
 pub fn demo_logins() -> Vec<(&'static str, &'static str)> {
-    STAFF.iter().map(|s| (s.username, s.label_zh)).collect()
+    STAFF
+        .iter()
+        .chain(&risk::CHECKERS)
+        .map(|s| (s.username, s.label_zh))
+        .collect()
 }
 
 struct BankSpec {
@@ -432,6 +437,7 @@ pub async fn seed_demo(db: &Db, cfg: &DemoConfig) -> Result<DemoSummary, Service
     g.flush(&mut conn).await?;
     g.populate(&mut conn).await?;
     g.flush(&mut conn).await?;
+    risk::seed(&mut g, &mut conn, password.as_str()).await?;
 
     let summary = g.summary.clone();
     let mut tx = conn.begin().await?;

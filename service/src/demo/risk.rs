@@ -1,0 +1,158 @@
+//! The demo bank's risk set-up: a second risk manager per bank (the checker
+//! of maker-checker) and, for every product, the default pre-screen and
+//! full-decision rule sets as live version 1 — written by the bank's risk
+//! manager, approved and published by the checker.
+//!
+//! It runs after everything else the generator makes, so the ids and data
+//! drawn before it stay exactly as they were.
+
+use domain::money::Fen;
+use domain::rules::lifecycle::{DecisionStage, RuleSetStatus};
+use serde_json::json;
+use sqlx::{AnyConnection, Connection};
+
+use super::{Generator, Place, StaffSpec, BANKS, DAY_MS};
+use crate::audit::{self, NewAuditEntry};
+use crate::error::ServiceError;
+use crate::risk::defaults::{default_strategy, ProductRisk};
+use crate::sql::{self, Val};
+
+/// The checkers: each approves what the bank's first risk manager writes.
+pub(super) const CHECKERS: [StaffSpec; 2] = [
+    StaffSpec {
+        username: "risk3",
+        display_name: "孔德明",
+        place: Place::Bank(0),
+        role: "risk_manager",
+        label_zh: "风险经理（复核）",
+    },
+    StaffSpec {
+        username: "risk4",
+        display_name: "袁丽",
+        place: Place::Bank(1),
+        role: "risk_manager",
+        label_zh: "风险经理（长白，复核）",
+    },
+];
+
+/// The authors, by bank.
+const AUTHORS: [&str; 2] = ["risk1", "risk2"];
+
+const RULE_SET_COLS: [&str; 19] = [
+    "id",
+    "bank_id",
+    "product_id",
+    "stage",
+    "version",
+    "status",
+    "name_zh",
+    "name_en",
+    "definition",
+    "note",
+    "author_id",
+    "submitted_at",
+    "approver_id",
+    "approved_at",
+    "review_comment",
+    "published_by",
+    "published_at",
+    "created_at",
+    "updated_at",
+];
+
+/// Adds the checkers and the live rule sets; returns how many rule sets.
+pub(super) async fn seed(
+    g: &mut Generator,
+    conn: &mut AnyConnection,
+    password_hash: &str,
+) -> Result<u64, ServiceError> {
+    let created = g.at(365, 9);
+    let mut staff = Vec::new();
+    let mut roles = Vec::new();
+    let mut checker_ids = Vec::new();
+    for c in &CHECKERS {
+        let id = g.id();
+        let org = match c.place {
+            Place::Bank(b) => g.banks[b].id.clone(),
+            Place::Union | Place::Branch(..) => g.union_id.clone(),
+        };
+        staff.push(vec![
+            Val::from(id.as_str()),
+            Val::from(org),
+            Val::from(c.username),
+            Val::from(c.display_name),
+            Val::from(password_hash),
+            Val::Int(0),
+            Val::Int(1),
+            Val::from(created),
+        ]);
+        roles.push(vec![Val::from(id.as_str()), Val::from(c.role)]);
+        checker_ids.push(id);
+    }
+
+    // Written 40 days ago, approved the next day, live since 38 days ago.
+    let written = g.at(40, 10);
+    let approved = written + DAY_MS;
+    let published = approved + DAY_MS;
+    let mut rows = Vec::new();
+    for (b, spec) in BANKS.iter().enumerate() {
+        let author = g.staff_id(AUTHORS[b]);
+        let checker = checker_ids[b].clone();
+        let bank_id = g.banks[b].id.clone();
+        for (i, p) in spec.products.iter().enumerate() {
+            let product_id = g.products[b][i].id.clone();
+            let risk = ProductRisk {
+                code: p.code,
+                name_zh: p.name_zh,
+                name_en: p.name_en,
+                rate_bp: p.rate_bp,
+                max_amount: Fen::from_yuan(p.max_yuan),
+                guarantee: p.guarantee,
+            };
+            for stage in DecisionStage::ALL {
+                let def = default_strategy(stage, &risk);
+                let definition = serde_json::to_string(&def)
+                    .map_err(|e| ServiceError::internal("demo rule set", e))?;
+                rows.push(vec![
+                    Val::from(g.id()),
+                    Val::from(bank_id.as_str()),
+                    Val::from(product_id.as_str()),
+                    Val::from(stage.as_str()),
+                    Val::Int(1),
+                    Val::from(RuleSetStatus::Live.as_str()),
+                    Val::from(def.name_zh.as_str()),
+                    Val::from(def.name_en.as_str()),
+                    Val::from(definition),
+                    Val::from("默认策略：反欺诈、黑名单、准入、评分卡、额度与定价"),
+                    Val::from(author.as_str()),
+                    Val::from(written),
+                    Val::from(checker.as_str()),
+                    Val::from(approved),
+                    Val::from("复核通过"),
+                    Val::from(checker.as_str()),
+                    Val::from(published),
+                    Val::from(written),
+                    Val::from(published),
+                ]);
+            }
+        }
+    }
+    let count = u64::try_from(rows.len()).unwrap_or(0);
+    let mut tx = conn.begin().await?;
+    sql::insert_rows(&mut tx, "staff_users", &super::STAFF_COLS, &staff).await?;
+    sql::insert_rows(&mut tx, "staff_roles", &super::ROLE_COLS, &roles).await?;
+    sql::insert_rows(&mut tx, "rule_sets", &RULE_SET_COLS, &rows).await?;
+    audit::append(
+        &mut tx,
+        NewAuditEntry::system(
+            published,
+            "demo.rule_sets_seeded",
+            "organisation",
+            &g.union_id,
+        )
+        .after(json!({ "rule_sets": count, "status": "live", "version": 1 })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(count)
+}
