@@ -5,15 +5,22 @@
 //!
 //! It runs after everything else the generator makes, so the ids and data
 //! drawn before it stay exactly as they were.
+//!
+//! The fixed demo customers (李秀英, 王建国) also get ID numbers whose
+//! synthetic credit report (development bureau) is clean, so the demo
+//! journey — apply, investigate, approve — works on any day: their birth
+//! dates, and so their ID numbers, move with the demo's "today".
 
+use domain::identity::IdNumber;
 use domain::money::Fen;
 use domain::rules::lifecycle::{DecisionStage, RuleSetStatus};
 use serde_json::json;
 use sqlx::{AnyConnection, Connection};
 
-use super::{Generator, Place, StaffSpec, BANKS, DAY_MS};
+use super::{Generator, Place, StaffSpec, BANKS, DAY_MS, DEMO_BORROWER_PHONE, DEMO_CUSTOMER_PHONE};
 use crate::audit::{self, NewAuditEntry};
 use crate::error::ServiceError;
+use crate::risk::bureau::{dev_report, FAILING_SEQUENCE, TIMEOUT_SEQUENCE};
 use crate::risk::defaults::{default_strategy, ProductRisk};
 use crate::sql::{self, Val};
 
@@ -59,6 +66,31 @@ const RULE_SET_COLS: [&str; 19] = [
     "created_at",
     "updated_at",
 ];
+
+/// The same person's ID number with another sequence code (same gender),
+/// chosen so that the development bureau reports a clean record; `None`
+/// when the number does not parse or no free one is clean.
+fn clean_id_number(g: &Generator, current: &str) -> Option<String> {
+    let id = IdNumber::parse(current).ok()?;
+    let parity = u16::from(id.as_str().as_bytes()[16] - b'0') % 2;
+    (0..1000u16)
+        .filter(|q| q % 2 == parity)
+        .filter_map(|q| IdNumber::from_parts(&current[..6], id.birth_date(), q).ok())
+        .filter(|c| {
+            let seq = &c.as_str()[14..17];
+            seq != FAILING_SEQUENCE && seq != TIMEOUT_SEQUENCE
+        })
+        .find(|c| {
+            let r = dev_report(c);
+            !r.blacklisted
+                && r.lenders <= 2
+                && r.inquiries_3m <= 2
+                && r.worst_delinquency == 0
+                && r.score.is_some_and(|s| s >= 650)
+                && !g.issued_ids.contains(c.as_str())
+        })
+        .map(|c| c.as_str().to_string())
+}
 
 /// Adds the checkers and the live rule sets; returns how many rule sets.
 pub(super) async fn seed(
@@ -139,6 +171,20 @@ pub(super) async fn seed(
     }
     let count = u64::try_from(rows.len()).unwrap_or(0);
     let mut tx = conn.begin().await?;
+    for phone in [DEMO_CUSTOMER_PHONE, DEMO_BORROWER_PHONE] {
+        let current = sqlx::query("SELECT id_number FROM customers WHERE phone = $1")
+            .bind(phone)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(current) = current else { continue };
+        if let Some(clean) = clean_id_number(g, &sql::text(&current, "id_number")?) {
+            sqlx::query("UPDATE customers SET id_number = $1 WHERE phone = $2")
+                .bind(clean)
+                .bind(phone)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
     sql::insert_rows(&mut tx, "staff_users", &super::STAFF_COLS, &staff).await?;
     sql::insert_rows(&mut tx, "staff_roles", &super::ROLE_COLS, &roles).await?;
     sql::insert_rows(&mut tx, "rule_sets", &RULE_SET_COLS, &rows).await?;
@@ -155,4 +201,29 @@ pub(super) async fn seed(
     .await?;
     tx.commit().await?;
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::DemoConfig;
+    use domain::date::Date;
+
+    #[test]
+    fn demo_customers_get_a_clean_report_on_any_day() {
+        let g = Generator::new(&DemoConfig {
+            seed: 2026,
+            customers: 300,
+            today: Date::new(2026, 11, 24).unwrap_or(Date::MIN),
+            portfolio: false,
+        });
+        for day in 1..=28u8 {
+            let birth = Date::new(1977, 2, day).unwrap_or(Date::MIN);
+            let id = IdNumber::from_parts("220102", birth, 125).unwrap_or_else(|e| panic!("{e}"));
+            let clean = clean_id_number(&g, id.as_str()).expect("a clean number");
+            let c = IdNumber::parse(&clean).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!((c.birth_date(), c.gender()), (birth, id.gender()));
+            assert!(!dev_report(&c).blacklisted);
+        }
+    }
 }
