@@ -56,11 +56,9 @@ fn yuan(f: domain::money::Fen) -> String {
 /// The summary as aligned text.
 pub fn table(s: &EodSummary) -> String {
     let secs = s.elapsed_ms as f64 / 1000.0; // display only
-    let rate = if s.elapsed_ms > 0 {
-        s.loans_processed * 1000 / s.elapsed_ms
-    } else {
-        s.loans_processed
-    };
+    let rate = (s.loans_processed * 1000)
+        .checked_div(s.elapsed_ms)
+        .unwrap_or(s.loans_processed);
     let mut out = format!(
         "end-of-day {date} (attempt {attempt}) completed in {secs:.1} s\n\
          loans processed      {loans:>14}  ({rate} loans/s)\n\

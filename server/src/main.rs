@@ -84,6 +84,10 @@ enum Command {
         /// as of yesterday (the end-of-day benchmark's book).
         #[arg(long)]
         portfolio: bool,
+        /// The demo's "today", YYYY-MM-DD (default: today); loans are processed
+        /// through the day before, so later dates are left for `eod`.
+        #[arg(long)]
+        as_of: Option<String>,
     },
 }
 
@@ -144,11 +148,16 @@ async fn main() -> anyhow::Result<()> {
             seed,
             customers,
             portfolio,
+            as_of,
         } => {
-            let cfg = DemoConfig {
+            let mut cfg = DemoConfig {
                 portfolio,
                 ..demo_config(seed, customers)
             };
+            if let Some(d) = as_of {
+                cfg.today = domain::date::Date::parse(&d)
+                    .map_err(|_| anyhow::anyhow!("--as-of must be a real date as YYYY-MM-DD"))?;
+            }
             let summary = service::demo::seed_demo(&db, &cfg).await?;
             println!("{summary:#?}");
             Ok(())
@@ -187,6 +196,7 @@ fn services_for(db: Db, clock: Arc<SystemClock>) -> Services {
         ),
     }
     tracing::info!("payments go through the development payment provider (no money moves)");
+    tracing::info!("credit reports come from the DEV bureau provider (synthetic reports)");
     Services::new(db, sms, clock, config)
 }
 

@@ -317,7 +317,7 @@ async fn the_thin_loan_end_to_end_over_http() {
     assert_eq!(schedule.len(), 12);
     let principal: i64 = schedule
         .iter()
-        .map(|i| i["principal"].as_i64().expect("fen"))
+        .map(|i| i["instalment"]["principal"].as_i64().expect("fen"))
         .sum();
     assert_eq!(principal, 5_000_000);
 

@@ -158,26 +158,62 @@ fn rows_per_statement(columns: usize) -> usize {
     (32_000 / columns.max(1)).clamp(1, 500)
 }
 
-/// `INSERT INTO table (cols) VALUES ($1, …), (…)` for `rows` rows.
-fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let mut n = 1;
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
+/// Placeholders in the bulk statements: `$n` for PostgreSQL, plain `?` for
+/// SQLite, where sqlx looks each `$n` up by name in a list as long as the
+/// statement's parameters (quadratic: it was 78 % of the end-of-day batch).
+/// Plain `?` are numbered by position, so values must be bound in the order
+/// they appear in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placeholders {
+    Dollar,
+    Question,
+}
+
+impl Placeholders {
+    pub(crate) fn of(conn: &sqlx::AnyConnection) -> Placeholders {
+        if conn.backend_name() == "SQLite" {
+            Placeholders::Question
+        } else {
+            Placeholders::Dollar
         }
-        sql.push('(');
-        for c in 0..columns.len() {
-            if c > 0 {
+    }
+
+    /// `rows` groups of `width` placeholders, numbered from `first`:
+    /// `($1, $2), ($3, $4)`.
+    pub(crate) fn tuples(self, rows: usize, width: usize, first: usize) -> String {
+        let mut sql = String::with_capacity(rows * width * 5);
+        let mut n = first;
+        for r in 0..rows {
+            if r > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&n.to_string());
-            n += 1;
+            sql.push('(');
+            for c in 0..width {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                match self {
+                    Placeholders::Dollar => {
+                        sql.push('$');
+                        sql.push_str(&n.to_string());
+                    }
+                    Placeholders::Question => sql.push('?'),
+                }
+                n += 1;
+            }
+            sql.push(')');
         }
-        sql.push(')');
+        sql
     }
-    sql
+}
+
+/// `INSERT INTO table (cols) VALUES ($1, …), (…)` for `rows` rows.
+fn insert_sql(table: &str, columns: &[&str], rows: usize, style: Placeholders) -> String {
+    format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        columns.join(", "),
+        style.tuples(rows, columns.len(), 1)
+    )
 }
 
 /// Binds one [`Val`] to the next placeholder.
@@ -201,14 +237,15 @@ pub(crate) async fn insert_rows(
     rows: &[Vec<Val>],
 ) -> Result<(), ServiceError> {
     let per = rows_per_statement(columns.len());
+    let style = Placeholders::of(tx);
     let mut full_sql: Option<String> = None;
     for chunk in rows.chunks(per) {
         let sql = if chunk.len() == per {
             full_sql
-                .get_or_insert_with(|| insert_sql(table, columns, per))
+                .get_or_insert_with(|| insert_sql(table, columns, per, style))
                 .clone()
         } else {
-            insert_sql(table, columns, chunk.len())
+            insert_sql(table, columns, chunk.len(), style)
         };
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for row in chunk {
@@ -229,8 +266,12 @@ mod tests {
     #[test]
     fn numbers_placeholders_across_rows() {
         assert_eq!(
-            insert_sql("t", &["a", "b"], 2),
+            insert_sql("t", &["a", "b"], 2, Placeholders::Dollar),
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+        assert_eq!(
+            insert_sql("t", &["a", "b"], 2, Placeholders::Question),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
         );
     }
 

@@ -353,7 +353,7 @@ async fn drawdowns_never_take_a_line_below_zero() {
         let lines = s.my_lines(&li).await.unwrap();
         assert!(lines[0].used <= lines[0].limit);
         assert_eq!(lines[0].used, Fen(1_500_000 * ok));
-        assert!(ok >= 1 && ok <= 6, "{ok}");
+        assert!((1..=6).contains(&ok), "{ok}");
         let loans = s.my_loans(&li).await.unwrap();
         assert_eq!(loans.len(), usize::try_from(ok).unwrap());
 

@@ -28,7 +28,7 @@ use super::{
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::StaffActor;
 use crate::error::ServiceError;
-use crate::sql::{self, Val};
+use crate::sql::{self, Placeholders, Val};
 use crate::Services;
 
 /// How a run goes.
@@ -82,26 +82,11 @@ pub struct EodSummary {
     pub elapsed_ms: u64,
 }
 
-/// The fields of the chunk update, in `VALUES` order after the guard.
-const UPDATE_WIDTH: usize = 12;
+/// The fields of the chunk update, in `VALUES` order: the loan, the guard
+/// (its `last_processed` as read), the new state and `updated_at`.
+const UPDATE_WIDTH: usize = 13;
 
-fn update_sql(rows: usize) -> String {
-    let mut values = String::new();
-    let mut n = 1;
-    for r in 0..rows {
-        if r > 0 {
-            values.push_str(", ");
-        }
-        values.push('(');
-        for c in 0..UPDATE_WIDTH {
-            if c > 0 {
-                values.push_str(", ");
-            }
-            values.push_str(&format!("${n}"));
-            n += 1;
-        }
-        values.push(')');
-    }
+fn update_sql(rows: usize, style: Placeholders) -> String {
     format!(
         "UPDATE loan_accounts SET status = v.column3, interest_receivable_fen = v.column4, \
            penalty_receivable_fen = v.column5, period_accrued_fen = v.column6, \
@@ -112,9 +97,10 @@ fn update_sql(rows: usize) -> String {
              THEN (SELECT MIN(s.due_date) FROM loan_schedule s \
                    WHERE s.loan_id = loan_accounts.loan_id AND s.due_date > v.column9) \
              ELSE loan_accounts.next_due_date END, \
-           version = loan_accounts.version + 1, updated_at = ${n} \
-         FROM (VALUES {values}) AS v \
-         WHERE loan_accounts.loan_id = v.column1 AND loan_accounts.last_processed = v.column2"
+           version = loan_accounts.version + 1, updated_at = v.column13 \
+         FROM (VALUES {}) AS v \
+         WHERE loan_accounts.loan_id = v.column1 AND loan_accounts.last_processed = v.column2",
+        style.tuples(rows, UPDATE_WIDTH, 1)
     )
 }
 
@@ -245,20 +231,22 @@ impl Services {
                     Val::from(oldest_unpaid(&new).map(|d| d.to_string())),
                     Val::from(new.dpd),
                     Val::from(new.classification.as_str()),
+                    Val::Int(now),
                 ]);
             }
 
             let mut tx = self.db.pool.begin().await?;
             super::write_postings(&mut tx, &postings, &lines).await?;
+            let style = Placeholders::of(&tx);
             for part in updates.chunks(500) {
-                let q = update_sql(part.len());
+                let q = update_sql(part.len(), style);
                 let mut query = sqlx::query(AssertSqlSafe(q));
                 for row in part {
                     for v in row {
                         query = sql::bind_val(query, v);
                     }
                 }
-                let done = query.bind(now).execute(&mut *tx).await?;
+                let done = query.execute(&mut *tx).await?;
                 if done.rows_affected() != u64::try_from(part.len()).unwrap_or(0) {
                     // Another run moved some of these loans first: post nothing.
                     return Err(ServiceError::StaleState);
@@ -424,11 +412,14 @@ fn elapsed_ms(started: Instant) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::update_sql;
+    use crate::sql::Placeholders;
 
     #[test]
     fn the_chunk_update_numbers_its_placeholders() {
-        let q = update_sql(2);
-        assert!(q.contains("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12), ($13,"));
-        assert!(q.contains("updated_at = $25"));
+        let q = update_sql(2, Placeholders::Dollar);
+        assert!(q.contains("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13), ($14,"));
+        assert!(q.ends_with("v.column2") && q.contains("$26)"));
+        let q = update_sql(1, Placeholders::Question);
+        assert!(q.contains("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     }
 }

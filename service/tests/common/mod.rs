@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test binary uses a different part of the harness
 //! Test harness: a fresh, migrated database per test on SQLite (a temporary
 //! file) and, when `PUHUI_TEST_PG_URL` is set, on PostgreSQL (a uniquely
 //! named database, dropped afterwards). [`on_each_backend`] runs one test
