@@ -16,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod lending;
 pub mod loans;
+pub mod precredit;
 pub mod risk;
 pub mod servicing;
 pub mod session_store;

@@ -62,12 +62,35 @@ pub enum BureauError {
     Unavailable(String),
 }
 
+/// One person of a bulk inquiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkSubject {
+    pub id_number: IdNumber,
+    pub name: String,
+}
+
 /// Something that fetches a credit report.
 #[async_trait]
 pub trait BureauProvider: Send + Sync {
     /// Recorded with each inquiry ("DEV", …).
     fn name(&self) -> &'static str;
     async fn inquire(&self, id_number: &IdNumber, name: &str) -> Result<BureauReport, BureauError>;
+
+    /// A bulk pull (批量查询) for batch decisions such as whole-village
+    /// pre-credit: one answer per subject, in the same order. This default
+    /// asks one person at a time; a provider with a bulk channel (a file
+    /// exchange, a batch endpoint) overrides it. The caller bounds the whole
+    /// pull by its own timeout.
+    async fn inquire_bulk(
+        &self,
+        subjects: &[BulkSubject],
+    ) -> Vec<Result<BureauReport, BureauError>> {
+        let mut out = Vec::with_capacity(subjects.len());
+        for s in subjects {
+            out.push(self.inquire(&s.id_number, &s.name).await);
+        }
+        out
+    }
 }
 
 /// The development provider's name, in every record it leaves.
@@ -81,21 +104,35 @@ pub const FAILING_SEQUENCE: &str = "998";
 /// DEVELOPMENT ONLY: asks no bureau. Synthetic reports by ID number (see
 /// [`dev_report`]), `latency` per inquiry, a timeout for sequence code
 /// [`TIMEOUT_SEQUENCE`] and a failure for [`FAILING_SEQUENCE`].
+///
+/// Bulk pulls ([`BureauProvider::inquire_bulk`]) cost `bulk_latency` once
+/// per request, however many people it holds, as a bulk file exchange
+/// would; in them both test sequences fail (a bulk answer file has no
+/// "hang" per person).
 #[derive(Debug, Clone)]
 pub struct DevBureauProvider {
     latency: Duration,
+    bulk_latency: Duration,
 }
 
 impl DevBureauProvider {
-    /// 150 ms latency.
+    /// 150 ms latency per inquiry, 150 ms per bulk request.
     pub fn new() -> Self {
         DevBureauProvider {
             latency: Duration::from_millis(150),
+            bulk_latency: Duration::from_millis(150),
         }
     }
 
     pub fn with_latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
+        self
+    }
+
+    /// The latency of one bulk request (0 for benchmarks of the engine and
+    /// the database alone).
+    pub fn with_bulk_latency(mut self, latency: Duration) -> Self {
+        self.bulk_latency = latency;
         self
     }
 }
@@ -131,6 +168,28 @@ impl BureauProvider for DevBureauProvider {
             ));
         }
         Ok(dev_report(id_number))
+    }
+
+    async fn inquire_bulk(
+        &self,
+        subjects: &[BulkSubject],
+    ) -> Vec<Result<BureauReport, BureauError>> {
+        if !self.bulk_latency.is_zero() {
+            tokio::time::sleep(self.bulk_latency).await;
+        }
+        subjects
+            .iter()
+            .map(|s| {
+                let sequence = &s.id_number.as_str()[14..17];
+                if sequence == TIMEOUT_SEQUENCE || sequence == FAILING_SEQUENCE {
+                    Err(BureauError::Unavailable(format!(
+                        "DEV: no answer in the bulk file for test sequence {sequence}"
+                    )))
+                } else {
+                    Ok(dev_report(&s.id_number))
+                }
+            })
+            .collect()
     }
 }
 

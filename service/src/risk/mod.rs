@@ -11,6 +11,7 @@ pub mod decisions;
 pub mod defaults;
 pub mod features;
 pub mod rule_sets;
+pub mod simulation;
 
 use crate::audit::NewAuditEntry;
 use crate::auth::{CustomerActor, StaffActor};

@@ -1,0 +1,710 @@
+//! Whitelists (白名单) imported from Excel: a bank's list of people to
+//! pre-approve — ID number, name, phone, village, suggested limit — read
+//! with `calamine`. Every row is either imported or reported with its row
+//! number, column, value and reason; nothing is dropped silently (blank rows
+//! only). The good rows become the subjects of a pre-credit job of kind
+//! "whitelist", decided by the engine like a household head, their limit
+//! capped at the suggested one. A person who is not yet a customer of the
+//! bank becomes one (branch of the village, no household on file), so that
+//! they can sign in with their phone and see the offer.
+//!
+//! Columns are found by their header (first non-empty row), in Chinese or
+//! English: 身份证号 / ID number, 姓名 / name, 手机号 / phone, 村 / village
+//! (the village name, or township + village name), 建议额度（元） /
+//! suggested limit (yuan).
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use domain::identity::{mask_id_number, mask_phone, IdNumber, Phone};
+use domain::money::Fen;
+use domain::org::Role;
+pub use domain::view::{WhitelistImportReport, WhitelistRowProblem};
+use serde_json::json;
+use sqlx::AssertSqlSafe;
+
+use super::JOB_ROLES;
+use crate::audit::{self, NewAuditEntry};
+use crate::auth::StaffActor;
+use crate::db::new_id;
+use crate::error::ServiceError;
+use crate::sql::{self, Placeholders, Val};
+use crate::Services;
+
+/// The most rows one file may hold.
+pub const MAX_ROWS: usize = 50_000;
+/// The largest file accepted, in bytes.
+pub const MAX_BYTES: usize = 20 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Col {
+    IdNumber,
+    Name,
+    Phone,
+    Village,
+    Limit,
+}
+
+impl Col {
+    const ALL: [Col; 5] = [
+        Col::IdNumber,
+        Col::Name,
+        Col::Phone,
+        Col::Village,
+        Col::Limit,
+    ];
+
+    /// The header the error names when the column is missing.
+    fn header(self) -> &'static str {
+        match self {
+            Col::IdNumber => "身份证号",
+            Col::Name => "姓名",
+            Col::Phone => "手机号",
+            Col::Village => "村",
+            Col::Limit => "建议额度",
+        }
+    }
+
+    /// Headers accepted for the column, normalised (see [`normalise`]).
+    fn accepts(self, h: &str) -> bool {
+        let names: &[&str] = match self {
+            Col::IdNumber => &[
+                "身份证号",
+                "身份证号码",
+                "证件号码",
+                "idnumber",
+                "id_number",
+                "id",
+            ],
+            Col::Name => &["姓名", "客户姓名", "户主姓名", "name"],
+            Col::Phone => &["手机号", "手机号码", "联系电话", "电话", "phone", "mobile"],
+            Col::Village => &["村", "村庄", "所属村", "村名", "行政村", "village"],
+            Col::Limit => &[
+                "建议额度",
+                "预授信额度",
+                "额度",
+                "suggestedlimit",
+                "suggested_limit",
+                "limit",
+            ],
+        };
+        names.contains(&h)
+    }
+}
+
+/// A header without spaces, in lower case, without a "(元)" / "(yuan)" unit.
+fn normalise(h: &str) -> String {
+    let mut s: String = h
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
+    for unit in ["（元）", "(元)", "(yuan)", "（yuan）"] {
+        if let Some(stripped) = s.strip_suffix(unit) {
+            s = stripped.to_string();
+        }
+    }
+    s
+}
+
+/// A cell as the text a person typed. Whole numbers print without ".0"
+/// (a phone typed as a number); an 18-digit ID number typed as a number has
+/// lost its last digits in Excel already and fails its checksum, as it should.
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        Data::Float(f) => f.to_string(),
+        other => other.to_string().trim().to_string(),
+    }
+}
+
+/// A limit cell: a number of yuan (at most two decimals).
+fn limit_of(d: &Data) -> Option<Fen> {
+    match d {
+        Data::Int(i) => i.checked_mul(100).map(Fen),
+        Data::Float(f) => {
+            let fen = (f * 100.0).round();
+            // Two decimals at most, and a sane size.
+            ((f * 100.0 - fen).abs() < 1e-6 && fen.abs() < 1e15).then_some(Fen(fen as i64))
+        }
+        Data::String(s) => Fen::parse_yuan(s.trim_end_matches('元')).ok(),
+        _ => None,
+    }
+}
+
+/// A row that passed every check.
+struct Good {
+    row: u32,
+    id_number: IdNumber,
+    name: String,
+    phone: Option<Phone>,
+    village_id: String,
+    branch_id: String,
+    limit: Fen,
+}
+
+struct VillageRef {
+    id: String,
+    branch_id: String,
+    path: String,
+}
+
+impl Services {
+    /// Imports a whitelist (.xlsx) for `product_code` of `s`'s bank: the good
+    /// rows become a queued pre-credit job (run it like any job), the bad
+    /// ones are reported — and stored with the job — each with its row
+    /// number and reason. A file that cannot be read at all, or lacks a
+    /// required column, is refused as a whole.
+    pub async fn import_whitelist(
+        &self,
+        s: &StaffActor,
+        file_name: &str,
+        bytes: &[u8],
+        product_code: &str,
+        use_bureau: bool,
+    ) -> Result<WhitelistImportReport, ServiceError> {
+        if !s.has_any(&JOB_ROLES) {
+            return Err(ServiceError::Forbidden);
+        }
+        let bank_id = s
+            .bank_id
+            .clone()
+            .ok_or(ServiceError::invalid("whitelist_needs_bank"))?;
+        if bytes.len() > MAX_BYTES {
+            return Err(ServiceError::Validation {
+                code: "whitelist_too_large",
+                params: vec![("max_mb", (MAX_BYTES / 1024 / 1024).to_string())],
+            });
+        }
+        let product = sqlx::query(
+            "SELECT id, max_amount_fen FROM products WHERE bank_id = $1 AND code = $2 AND active = 1",
+        )
+        .bind(&bank_id)
+        .bind(product_code.trim())
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or_else(|| ServiceError::Validation {
+            code: "precredit_product_unknown",
+            params: vec![("product", product_code.trim().to_string())],
+        })?;
+        let max_limit = sql::fen(&product, "max_amount_fen")?;
+
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec()))
+            .map_err(|_| ServiceError::invalid("whitelist_unreadable"))?;
+        let range = match book.worksheet_range_at(0) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => return Err(ServiceError::invalid("whitelist_unreadable")),
+            None => return Err(ServiceError::invalid("whitelist_empty")),
+        };
+        let first_row = range.start().map_or(0, |(r, _)| r);
+        let mut rows = range.rows();
+        let header = rows
+            .next()
+            .ok_or(ServiceError::invalid("whitelist_empty"))?;
+        let mut cols: HashMap<Col, (usize, String)> = HashMap::new();
+        for (i, cell) in header.iter().enumerate() {
+            let text = cell_text(cell);
+            let norm = normalise(&text);
+            if let Some(c) = Col::ALL.into_iter().find(|c| c.accepts(&norm)) {
+                cols.entry(c).or_insert((i, text));
+            }
+        }
+        for c in Col::ALL {
+            if !cols.contains_key(&c) {
+                return Err(ServiceError::Validation {
+                    code: "whitelist_missing_column",
+                    params: vec![("column", c.header().to_string())],
+                });
+            }
+        }
+        let body: Vec<(u32, &[Data])> = rows
+            .enumerate()
+            .map(|(i, r)| {
+                // Spreadsheet row numbers count from 1; the header is first_row + 1.
+                let n = first_row + 2 + u32::try_from(i).unwrap_or(u32::MAX - first_row - 2);
+                (n, r)
+            })
+            .filter(|(_, r)| r.iter().any(|c| !cell_text(c).is_empty()))
+            .collect();
+        if body.len() > MAX_ROWS {
+            return Err(ServiceError::Validation {
+                code: "whitelist_too_many_rows",
+                params: vec![("max", MAX_ROWS.to_string())],
+            });
+        }
+
+        let villages = self.bank_villages(&bank_id).await?;
+        let mut problems: Vec<WhitelistRowProblem> = Vec::new();
+        let mut good: Vec<Good> = Vec::new();
+        let mut seen_ids: HashMap<String, u32> = HashMap::new();
+        let mut seen_phones: HashMap<String, u32> = HashMap::new();
+        let get = |r: &[Data], c: Col| -> Data {
+            cols.get(&c)
+                .and_then(|(i, _)| r.get(*i))
+                .cloned()
+                .unwrap_or(Data::Empty)
+        };
+        let col_name = |c: Col| cols.get(&c).map(|(_, h)| h.clone());
+        for (row, r) in &body {
+            let mut mine: Vec<WhitelistRowProblem> = Vec::new();
+            let mut bad = |code: &str, c: Col, value: String| {
+                mine.push(WhitelistRowProblem {
+                    row: *row,
+                    code: code.to_string(),
+                    column: col_name(c),
+                    value,
+                })
+            };
+            let id_raw = cell_text(&get(r, Col::IdNumber)).to_uppercase();
+            let id_number = match IdNumber::parse(&id_raw) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    bad(e.code(), Col::IdNumber, mask_id_number(&id_raw));
+                    None
+                }
+            };
+            if let Some(id) = &id_number {
+                if let Some(first) = seen_ids.get(id.as_str()) {
+                    bad(
+                        "whitelist_duplicate_row",
+                        Col::IdNumber,
+                        format!("{} ({first})", id.masked()),
+                    );
+                }
+            }
+            let name = cell_text(&get(r, Col::Name));
+            if name.is_empty() || name.chars().count() > 50 {
+                bad("whitelist_name_missing", Col::Name, name.clone());
+            }
+            let phone_raw = cell_text(&get(r, Col::Phone));
+            let phone = if phone_raw.is_empty() {
+                None
+            } else {
+                match Phone::parse(&phone_raw) {
+                    Ok(p) => {
+                        if let Some(first) = seen_phones.get(p.as_str()) {
+                            bad(
+                                "whitelist_duplicate_phone",
+                                Col::Phone,
+                                format!("{} ({first})", p.masked()),
+                            );
+                        }
+                        Some(p)
+                    }
+                    Err(e) => {
+                        bad(e.code(), Col::Phone, mask_phone(&phone_raw));
+                        None
+                    }
+                }
+            };
+            let village_raw = cell_text(&get(r, Col::Village));
+            let village = match villages.get(&normalise(&village_raw)).map(Vec::as_slice) {
+                Some([v]) if s.covers(&v.path) => Some(v),
+                Some([_]) => {
+                    bad("whitelist_village_out_of_scope", Col::Village, village_raw);
+                    None
+                }
+                Some([]) | None => {
+                    bad("whitelist_unknown_village", Col::Village, village_raw);
+                    None
+                }
+                Some(_) => {
+                    bad("whitelist_ambiguous_village", Col::Village, village_raw);
+                    None
+                }
+            };
+            let limit_cell = get(r, Col::Limit);
+            let limit = match limit_of(&limit_cell) {
+                None => {
+                    bad(
+                        "whitelist_limit_not_number",
+                        Col::Limit,
+                        cell_text(&limit_cell),
+                    );
+                    None
+                }
+                Some(l) if l <= Fen::ZERO => {
+                    bad(
+                        "whitelist_limit_not_positive",
+                        Col::Limit,
+                        cell_text(&limit_cell),
+                    );
+                    None
+                }
+                Some(l) if l > max_limit => {
+                    bad(
+                        "whitelist_limit_above_product_max",
+                        Col::Limit,
+                        cell_text(&limit_cell),
+                    );
+                    None
+                }
+                Some(l) => Some(l),
+            };
+            if let Some(id) = &id_number {
+                seen_ids.entry(id.as_str().to_string()).or_insert(*row);
+            }
+            if let Some(p) = &phone {
+                seen_phones.entry(p.as_str().to_string()).or_insert(*row);
+            }
+            if !mine.is_empty() {
+                problems.extend(mine);
+                continue;
+            }
+            if let (Some(id_number), Some(v), Some(limit)) = (id_number, village, limit) {
+                good.push(Good {
+                    row: *row,
+                    id_number,
+                    name,
+                    phone,
+                    village_id: v.id.clone(),
+                    branch_id: v.branch_id.clone(),
+                    limit,
+                });
+            }
+        }
+
+        // Who is a customer already, and whose phone is taken.
+        let known = self.known_people(&bank_id, &good).await?;
+        let mut accepted: Vec<(Good, Option<String>)> = Vec::new();
+        for g in good {
+            let problem = match known.by_id.get(g.id_number.as_str()) {
+                Some(k) if k.name != g.name => Some((
+                    "whitelist_name_mismatch",
+                    Col::Name,
+                    domain::identity::mask_name(&g.name),
+                )),
+                Some(k) if !s.covers(&k.branch_path) => Some((
+                    "whitelist_customer_out_of_scope",
+                    Col::IdNumber,
+                    g.id_number.masked(),
+                )),
+                Some(_) => None,
+                None => match &g.phone {
+                    None => Some(("whitelist_phone_required", Col::Phone, String::new())),
+                    Some(p) if known.phones.contains_key(p.as_str()) => {
+                        Some(("whitelist_phone_taken", Col::Phone, p.masked()))
+                    }
+                    Some(_) => None,
+                },
+            };
+            match problem {
+                Some((code, c, value)) => problems.push(WhitelistRowProblem {
+                    row: g.row,
+                    code: code.to_string(),
+                    column: col_name(c),
+                    value,
+                }),
+                None => {
+                    let existing = known.by_id.get(g.id_number.as_str()).map(|k| k.id.clone());
+                    accepted.push((g, existing));
+                }
+            }
+        }
+        problems.sort_by_key(|p| p.row);
+        let bad_rows = {
+            let mut rows: Vec<u32> = problems.iter().map(|p| p.row).collect();
+            rows.dedup();
+            u32::try_from(rows.len()).unwrap_or(u32::MAX)
+        };
+
+        // One transaction: the job, new customers, the rows, the problems.
+        let now = self.now();
+        let job_id = new_id();
+        let officer = s.has(Role::Officer).then(|| s.user_id.clone());
+        let mut customers = Vec::new();
+        let mut subjects = Vec::new();
+        let mut new_customers = 0u32;
+        for (g, existing) in &accepted {
+            let customer_id = match existing {
+                Some(id) => id.clone(),
+                None => {
+                    let id = new_id();
+                    new_customers += 1;
+                    customers.push(vec![
+                        Val::from(id.as_str()),
+                        Val::from(bank_id.as_str()),
+                        Val::from(g.branch_id.as_str()),
+                        Val::NullText,
+                        Val::from("head"),
+                        Val::from(g.name.as_str()),
+                        Val::from(g.id_number.as_str()),
+                        Val::from(g.phone.as_ref().map_or("", |p| p.as_str())),
+                        Val::from(g.id_number.gender().as_str()),
+                        Val::from(g.id_number.birth_date().to_string()),
+                        Val::from(""),
+                        Val::from(officer.clone()),
+                        Val::Int(now),
+                    ]);
+                    id
+                }
+            };
+            subjects.push(vec![
+                Val::from(job_id.as_str()),
+                Val::from(customer_id),
+                Val::from(g.row),
+                Val::from(g.village_id.as_str()),
+                Val::from(g.limit),
+                Val::Int(i64::from(existing.is_none())),
+            ]);
+        }
+        let imported = u32::try_from(accepted.len()).unwrap_or(u32::MAX);
+        let rows_read = u32::try_from(body.len()).unwrap_or(u32::MAX);
+        let errors: Vec<Vec<Val>> = problems
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                vec![
+                    Val::from(job_id.as_str()),
+                    Val::from(p.row),
+                    Val::Int(i64::try_from(i).unwrap_or(0)),
+                    Val::from(p.code.as_str()),
+                    Val::from(p.column.clone()),
+                    Val::from(p.value.as_str()),
+                ]
+            })
+            .collect();
+        let file = file_name.chars().take(200).collect::<String>();
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO precredit_jobs (id, kind, bank_id, scope_org_id, scope_path, scope_name, \
+               product_code, use_bureau, status, total, source_file, created_by, created_by_name, \
+               created_at, updated_at) \
+             VALUES ($1, 'whitelist', $2, $3, $4, $5, $6, $7, 'queued', $8, $9, $10, $11, $12, $12)",
+        )
+        .bind(&job_id)
+        .bind(&bank_id)
+        .bind(&s.org_id)
+        .bind(&s.org_path)
+        .bind(format!("{}（白名单）", s.org_name))
+        .bind(product_code.trim())
+        .bind(i64::from(use_bureau))
+        .bind(i64::from(imported))
+        .bind(&file)
+        .bind(&s.user_id)
+        .bind(&s.display_name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sql::insert_rows(&mut tx, "customers", &CUSTOMER_COLUMNS, &customers).await?;
+        sql::insert_rows(
+            &mut tx,
+            "precredit_whitelist_rows",
+            &[
+                "job_id",
+                "customer_id",
+                "row_no",
+                "village_id",
+                "suggested_limit_fen",
+                "new_customer",
+            ],
+            &subjects,
+        )
+        .await?;
+        sql::insert_rows(
+            &mut tx,
+            "precredit_import_errors",
+            &["job_id", "row_no", "seq", "code", "column_name", "value"],
+            &errors,
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::staff(
+                s,
+                now,
+                "precredit.whitelist_imported",
+                "precredit_job",
+                &job_id,
+            )
+            .after(json!({
+                "file": file, "product_code": product_code.trim(), "use_bureau": use_bureau,
+                "rows_read": rows_read, "imported": imported, "new_customers": new_customers,
+                "bad_rows": bad_rows,
+            })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(WhitelistImportReport {
+            job_id,
+            rows_read,
+            imported,
+            new_customers,
+            bad_rows,
+            problems,
+        })
+    }
+
+    /// The problems stored with a whitelist job, by row.
+    pub async fn whitelist_problems(
+        &self,
+        s: &StaffActor,
+        job_id: &str,
+    ) -> Result<Vec<WhitelistRowProblem>, ServiceError> {
+        self.precredit_job(s, job_id).await?;
+        let rows = sqlx::query(
+            "SELECT row_no, code, column_name, value FROM precredit_import_errors \
+             WHERE job_id = $1 ORDER BY row_no, seq",
+        )
+        .bind(job_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(WhitelistRowProblem {
+                    row: sql::uint(r, "row_no")?,
+                    code: sql::text(r, "code")?,
+                    column: sql::opt_text(r, "column_name")?,
+                    value: sql::text(r, "value")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The bank's villages by normalised name and by township + name.
+    async fn bank_villages(
+        &self,
+        bank_id: &str,
+    ) -> Result<HashMap<String, Vec<VillageRef>>, ServiceError> {
+        let rows = sqlx::query(
+            "SELECT v.id, v.township, v.name, g.path, g.parent_id FROM villages v \
+             JOIN organisations g ON g.id = v.grid_id \
+             WHERE g.path LIKE (SELECT path FROM organisations WHERE id = $1) || '%'",
+        )
+        .bind(bank_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out: HashMap<String, Vec<VillageRef>> = HashMap::new();
+        for r in &rows {
+            let name = sql::text(r, "name")?;
+            let township = sql::text(r, "township")?;
+            for key in [normalise(&name), normalise(&format!("{township}{name}"))] {
+                out.entry(key).or_default().push(VillageRef {
+                    id: sql::text(r, "id")?,
+                    branch_id: sql::opt_text(r, "parent_id")?.unwrap_or_default(),
+                    path: sql::text(r, "path")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn known_people(&self, bank_id: &str, good: &[Good]) -> Result<Known, ServiceError> {
+        let mut known = Known::default();
+        let mut conn = self.db.pool.acquire().await?;
+        let style = Placeholders::of(&conn);
+        for part in good.chunks(500) {
+            // The bank first: with plain `?` the values bind in text order.
+            let q = format!(
+                "SELECT c.id, c.id_number, c.name, b.path FROM customers c \
+                 JOIN organisations b ON b.id = c.branch_id \
+                 WHERE c.bank_id = {} AND c.id_number IN {}",
+                match style {
+                    Placeholders::Dollar => "$1",
+                    Placeholders::Question => "?",
+                },
+                style.tuples(1, part.len(), 2)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(q)).bind(bank_id);
+            for g in part {
+                query = query.bind(g.id_number.as_str());
+            }
+            for r in query.fetch_all(&mut *conn).await? {
+                known.by_id.insert(
+                    sql::text(&r, "id_number")?,
+                    KnownCustomer {
+                        id: sql::text(&r, "id")?,
+                        name: sql::text(&r, "name")?,
+                        branch_path: sql::text(&r, "path")?,
+                    },
+                );
+            }
+            let phones: Vec<&str> = part
+                .iter()
+                .filter_map(|g| g.phone.as_ref().map(Phone::as_str))
+                .collect();
+            if phones.is_empty() {
+                continue;
+            }
+            let q = format!(
+                "SELECT phone, id_number FROM customers WHERE phone IN {}",
+                style.tuples(1, phones.len(), 1)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(q));
+            for p in &phones {
+                query = query.bind(*p);
+            }
+            for r in query.fetch_all(&mut *conn).await? {
+                known
+                    .phones
+                    .insert(sql::text(&r, "phone")?, sql::text(&r, "id_number")?);
+            }
+        }
+        Ok(known)
+    }
+}
+
+const CUSTOMER_COLUMNS: [&str; 13] = [
+    "id",
+    "bank_id",
+    "branch_id",
+    "household_id",
+    "relation_to_head",
+    "name",
+    "id_number",
+    "phone",
+    "gender",
+    "birth_date",
+    "occupation",
+    "officer_id",
+    "created_at",
+];
+
+#[derive(Default)]
+struct Known {
+    by_id: HashMap<String, KnownCustomer>,
+    /// Phone → the ID number of the customer who has it.
+    phones: HashMap<String, String>,
+}
+
+struct KnownCustomer {
+    id: String,
+    name: String,
+    branch_path: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_found_in_either_language_and_with_units() {
+        assert!(Col::Limit.accepts(&normalise("建议额度（元）")));
+        assert!(Col::Limit.accepts(&normalise("Suggested limit")));
+        assert!(Col::IdNumber.accepts(&normalise(" 身份证号码 ")));
+        assert!(!Col::Limit.accepts(&normalise("建议额度（万元）")));
+    }
+
+    #[test]
+    fn limits_are_yuan_with_at_most_two_decimals() {
+        assert_eq!(limit_of(&Data::Int(50_000)), Some(Fen::from_yuan(50_000)));
+        assert_eq!(limit_of(&Data::Float(1234.5)), Some(Fen(123_450)));
+        assert_eq!(limit_of(&Data::Float(1.005)), None);
+        assert_eq!(
+            limit_of(&Data::String("80,000元".into())),
+            Some(Fen::from_yuan(80_000))
+        );
+        assert_eq!(limit_of(&Data::String("五万".into())), None);
+        assert_eq!(limit_of(&Data::Empty), None);
+    }
+
+    #[test]
+    fn numbers_typed_as_numbers_read_as_typed() {
+        assert_eq!(cell_text(&Data::Float(13_912_345_678.0)), "13912345678");
+        assert_eq!(cell_text(&Data::String(" 王五 ".into())), "王五");
+    }
+}
