@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod eod_cmd;
+pub mod precredit_cmd;
 pub mod schedule_cmd;
 
 use axum::extract::{Path, Query};

@@ -74,6 +74,36 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Whole-village pre-credit (整村授信预授信) of a village, a bank or the
+    /// province: every household decided and written, resumable.
+    Precredit {
+        /// Organisation code: the union (province), a bank, branch or grid.
+        #[arg(long)]
+        bank: Option<String>,
+        /// One village, by id.
+        #[arg(long)]
+        village: Option<String>,
+        /// Product code whose live full-decision rule set decides.
+        #[arg(long, default_value = "HNED")]
+        product: String,
+        /// The staff user the job is created as.
+        #[arg(long, default_value = "admin")]
+        user: String,
+        /// Continue a paused, failed or killed job.
+        #[arg(long)]
+        resume: Option<String>,
+        /// Households per transaction.
+        #[arg(long, default_value_t = 2000)]
+        chunk: usize,
+        /// Do not pull credit reports (everyone then refers).
+        #[arg(long)]
+        no_bureau: bool,
+        /// The DEV bureau's latency per bulk request, in milliseconds.
+        #[arg(long, default_value_t = 150)]
+        bureau_latency_ms: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Load the demo bank (deterministic for a seed).
     SeedDemo {
         #[arg(long, default_value_t = 2026)]
@@ -176,6 +206,32 @@ async fn main() -> anyhow::Result<()> {
             };
             puhui_server::eod_cmd::run(&services, date, chunk, json).await
         }
+        Command::Precredit {
+            bank,
+            village,
+            product,
+            user,
+            resume,
+            chunk,
+            no_bureau,
+            bureau_latency_ms,
+            json,
+        } => {
+            let bureau = service::DevBureauProvider::new()
+                .with_bulk_latency(std::time::Duration::from_millis(bureau_latency_ms));
+            let services = services_for(db, Arc::new(SystemClock)).with_bureau(Arc::new(bureau));
+            let args = puhui_server::precredit_cmd::PrecreditArgs {
+                org: bank,
+                village,
+                product,
+                user,
+                resume,
+                chunk,
+                use_bureau: !no_bureau,
+                json,
+            };
+            puhui_server::precredit_cmd::run(&services, &args).await
+        }
         Command::Serve {
             addr,
             no_demo,
@@ -225,6 +281,10 @@ async fn serve(
         tracing::info!(?summary, "demo bank loaded");
     }
     let services = services_for(db.clone(), Arc::new(SystemClock));
+    // Pre-credit jobs queued, or left running by a stopped server, go on.
+    if let Err(err) = services.spawn_pending_precredit_jobs().await {
+        tracing::warn!(%err, "could not restart pending pre-credit jobs");
+    }
     let options = leptos_options(addr);
     let addr = options.site_addr;
     let site = std::path::PathBuf::from(options.site_root.as_ref());
