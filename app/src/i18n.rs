@@ -415,6 +415,32 @@ texts! {
     err_line_closed: "额度已失效", "The credit line is no longer valid";
     err_line_state: "额度状态不允许此操作", "The credit line's state does not allow this";
     err_eod_future: "不能对未来日期跑批", "The batch cannot run for a future date";
+    err_engine_rejected: "决策引擎已拒绝该申请，只能拒绝或退回", "The decision engine rejected this application; it can only be rejected";
+    err_engine_limit_exceeded: "申请金额超过决策引擎核定额度 {limit} 元", "The amount exceeds the limit of {limit} yuan set by the decision engine";
+    err_rule_set_not_author: "只有起草人可以修改该版本", "Only the author can change this version";
+    err_rule_set_invalid: "规则定义有误，请检查标出的位置", "The rule definition has errors; check the marked places";
+    decision_title: "决策引擎", "Decision engine";
+    decision_pre_screen: "预审", "Pre-screen";
+    decision_full: "审批前决策", "Full decision";
+    decision_version: "v{v}", "v{v}";
+    decision_rule_set: "规则版本", "Rule set";
+    decision_no_version: "无生效规则版本", "No live rule set";
+    decision_limit: "核定额度", "Limit";
+    decision_rate: "定价利率", "Rate";
+    decision_score: "评分", "Score";
+    decision_reasons: "原因码", "Reason codes";
+    decision_trace: "命中明细", "Trace";
+    decision_features: "特征取值", "Feature values";
+    decision_bureau: "征信查询", "Credit bureau";
+    decision_bureau_dev: "开发环境模拟征信（非真实报告）", "Development bureau (synthetic, not a real report)";
+    decision_none: "尚未运行决策", "No decision yet";
+    verdict_approve: "通过", "Approve";
+    verdict_refer: "转人工审核", "Refer";
+    verdict_reject: "拒绝", "Reject";
+    screening_title: "智能预审结果", "Pre-screen result";
+    screening_passed: "预审通过，客户经理将与您联系上门调查", "Pre-screen passed; your account officer will contact you for a visit";
+    screening_refer: "已转人工审核，客户经理将与您联系", "Passed on for a human review; your account officer will contact you";
+    screening_rejected: "很抱歉，本次申请未通过预审", "Sorry, this application did not pass the pre-screen";
     loan_normal: "正常", "Current";
     loan_overdue: "逾期", "Overdue";
     loan_written_off: "已核销", "Written off";
@@ -537,6 +563,15 @@ impl Texts {
             "credit_line_cancelled" | "credit_line_expired" => self.err_line_closed,
             c if c.starts_with("credit_line_") => self.err_line_state,
             "eod_date_in_future" => self.err_eod_future,
+            "engine_rejected" => self.err_engine_rejected,
+            "engine_limit_exceeded" => self.err_engine_limit_exceeded,
+            "rule_set_not_author" => self.err_rule_set_not_author,
+            c if ["expr_", "table_", "scorecard_", "strategy_", "rule_"]
+                .iter()
+                .any(|p| c.starts_with(p)) =>
+            {
+                self.err_rule_set_invalid
+            }
             c if c.starts_with("schedule_") => self.err_schedule,
             _ => self.err_unknown,
         }
@@ -637,6 +672,15 @@ impl Texts {
             A::PenaltyIncome => self.acct_penalty_income,
             A::Settlement => self.acct_settlement,
             A::LossAllowance => self.acct_loss_allowance,
+        }
+    }
+
+    pub fn verdict(&self, v: domain::rules::rule::Verdict) -> &'static str {
+        use domain::rules::rule::Verdict as V;
+        match v {
+            V::Approve => self.verdict_approve,
+            V::Refer => self.verdict_refer,
+            V::Reject => self.verdict_reject,
         }
     }
 
@@ -752,6 +796,11 @@ mod tests {
             "credit_line_amount_not_positive",
             "eod_date_in_future",
             "idempotency_key_invalid",
+            "engine_rejected",
+            "engine_limit_exceeded",
+            "rule_set_not_author",
+            "expr_syntax",
+            "rule_set_product_mismatch",
         ] {
             assert_ne!(ZH.error(code), ZH.err_unknown, "{code} has no zh message");
             assert_ne!(EN.error(code), EN.err_unknown, "{code} has no en message");

@@ -918,8 +918,10 @@ async fn demo_seed_is_deterministic() {
         let wang = env.customer(WANG).await;
         assert_eq!(wang.name, "王建国");
         let loans = env.services.my_loans(&wang).await.unwrap();
-        assert_eq!(loans.len(), 1);
+        // The new loan, and an older one with an instalment overdue.
+        assert_eq!(loans.len(), 2);
         assert_eq!(loans[0].principal, Fen::from_yuan(50_000));
+        assert_eq!(loans[1].status, "overdue");
 
         // The dashboard's window is filled.
         let head = env.staff("head1").await;
@@ -970,9 +972,15 @@ async fn dashboard_is_for_managers_and_scoped() {
         assert_eq!(admin.per_day.len(), 30);
         assert_eq!(admin.per_day.last().unwrap().0, today());
         assert_eq!(admin.by_status.len(), 5);
+        let last_30_days = env
+            .scalar_i64(&format!(
+                "SELECT COUNT(*) FROM applications WHERE submitted_on > '{}'",
+                today().add_days(-30)
+            ))
+            .await;
         assert_eq!(
             admin.per_day.iter().map(|(_, n)| n).sum::<i64>(),
-            admin.total_applications
+            last_30_days
         );
         assert_eq!(admin.active_loans, i64::try_from(summary.loans).unwrap());
         assert!(admin.outstanding > Fen::ZERO);
@@ -1014,8 +1022,8 @@ async fn portrait_shows_the_household_and_is_audited() {
         );
         let wang = env.customer(WANG).await;
         let p = s.portrait(&officer, &wang.customer_id).await.unwrap();
-        assert_eq!(p.loans.len(), 1);
-        assert_eq!(p.applications.len(), 1);
+        assert_eq!(p.loans.len(), 2);
+        assert_eq!(p.applications.len(), 2);
         assert_eq!(p.applications[0].status, ApplicationStatus::Approved);
     })
     .await;

@@ -62,8 +62,13 @@ async fn the_batch_accrues_once_per_loan_and_day() {
     on_each_backend(|env| async move {
         let seeded = env.seed().await;
         let open = env
-            .scalar_i64("SELECT COUNT(*) FROM loan_accounts WHERE status = 'normal'")
+            .scalar_i64("SELECT COUNT(*) FROM loan_accounts WHERE status IN ('normal', 'overdue')")
             .await;
+        // 王建国's older loan is the demo's overdue case.
+        let overdue = env
+            .scalar_i64("SELECT COUNT(*) FROM loan_accounts WHERE status = 'overdue'")
+            .await;
+        assert_eq!(overdue, 1);
         assert_eq!(u64::try_from(open).unwrap(), seeded.loans);
         let first = eod(&env, today(), &EodOptions::default()).await;
         assert!(first.completed);

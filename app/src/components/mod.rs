@@ -2,6 +2,7 @@
 
 pub mod calculator;
 pub mod customer_frame;
+pub mod decision;
 pub mod schedule;
 
 use crate::error::AppError;

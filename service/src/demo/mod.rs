@@ -1228,6 +1228,9 @@ impl Generator {
                     income_yuan,
                 };
                 self.application(&ctx, kind)?;
+                if matches!(kind, FixedApp::Borrower) {
+                    self.application(&ctx, FixedApp::OverdueBorrower)?;
+                }
             }
         }
         Ok(())
@@ -1247,7 +1250,7 @@ impl Generator {
     /// what that state implies: consent, investigation, decision, loan.
     fn application(&mut self, ctx: &Applicant, kind: FixedApp) -> Result<(), ServiceError> {
         let (status, product_index) = match kind {
-            FixedApp::Borrower => (ApplicationStatus::Approved, 0),
+            FixedApp::Borrower | FixedApp::OverdueBorrower => (ApplicationStatus::Approved, 0),
             FixedApp::Status(s) => (s, self.rng.random_range(0..3)),
             FixedApp::Random => {
                 let s = self.random_status();
@@ -1261,16 +1264,22 @@ impl Generator {
         };
         let product_id = self.products[ctx.bank][product_index].id.clone();
         let spec = self.products[ctx.bank][product_index].spec;
-        let (amount, term) = if matches!(kind, FixedApp::Borrower) {
-            (Fen::from_yuan(50_000), 12)
-        } else {
-            self.amount_and_term(spec)
+        let (amount, term) = match kind {
+            FixedApp::Borrower => (Fen::from_yuan(50_000), 12),
+            FixedApp::OverdueBorrower => (Fen::from_yuan(6_000), 6),
+            _ => self.amount_and_term(spec),
         };
+        // The overdue loan's value date: its second due date five days ago.
+        let overdue_start = (50..80)
+            .map(|k| self.today.add_days(-k))
+            .find(|d| d.add_months(2) == self.today.add_days(-5))
+            .unwrap_or(self.today.add_days(-66));
         let purpose = self.pick(&spec.purposes);
 
         // Days before today: later states need room for the steps before them.
         let submitted_ago: i64 = match (kind, status) {
             (FixedApp::Borrower, _) => 12,
+            (FixedApp::OverdueBorrower, _) => overdue_start.days_until(self.today) + 6,
             (_, ApplicationStatus::Submitted) => self.rng.random_range(0..30),
             (_, ApplicationStatus::Investigated) | (_, ApplicationStatus::Withdrawn) => {
                 self.rng.random_range(1..30)
@@ -1294,7 +1303,7 @@ impl Generator {
         } else {
             ctx.officer_id.clone()
         };
-        let approver = if matches!(kind, FixedApp::Borrower) {
+        let approver = if matches!(kind, FixedApp::Borrower | FixedApp::OverdueBorrower) {
             self.staff_id("approver1")
         } else {
             let approvers = &self.branch_staff[ctx.bank][ctx.branch].approvers;
@@ -1405,7 +1414,9 @@ impl Generator {
             ]);
         }
         if status == ApplicationStatus::Approved {
-            let start = if self.portfolio {
+            let start = if matches!(kind, FixedApp::OverdueBorrower) {
+                overdue_start
+            } else if self.portfolio {
                 // Anywhere in its term, so some fall due on any given day.
                 let span = i64::from(term) * 30;
                 self.today.add_days(-self.rng.random_range(1..=span))
@@ -1433,8 +1444,9 @@ impl Generator {
                 Val::from("active"),
                 Val::from(decided_at),
             ]);
-            if self.portfolio {
-                self.migrated(&lid, ctx.bank, rate, &schedule, start, decided_at)?;
+            if self.portfolio || matches!(kind, FixedApp::OverdueBorrower) {
+                let overdue = matches!(kind, FixedApp::OverdueBorrower).then_some(true);
+                self.migrated(&lid, ctx.bank, rate, &schedule, start, decided_at, overdue)?;
             } else {
                 for i in &schedule {
                     let mut row = schedule_row(&lid, i);
@@ -1534,12 +1546,14 @@ impl Generator {
         schedule: &[domain::schedule::Instalment],
         start: Date,
         at: i64,
+        overdue: Option<bool>,
     ) -> Result<(), ServiceError> {
         use domain::servicing::eod::ScheduledInstalment;
         use domain::servicing::ledger::Posting as P;
         let cut_over = self.today.add_days(-1);
         let past = schedule.iter().filter(|i| i.due_date <= cut_over).count();
-        let overdue = past > 0 && self.rng.random_range(0..100) < 3;
+        let overdue =
+            past > 0 && overdue.unwrap_or_else(|| self.rng.random_range(0..100) < 3);
         let rules = EodRules::default();
         let bp = u128::from(rate.bp());
         let mut lines = Vec::with_capacity(schedule.len());
@@ -1705,6 +1719,9 @@ impl Generator {
 enum FixedApp {
     /// 王建国's approved loan.
     Borrower,
+    /// 王建国's older loan: 6,000 yuan over 6 months, the second instalment
+    /// five days overdue (the demo's repayment and overdue case).
+    OverdueBorrower,
     /// One of the first applications, which cover every status.
     Status(ApplicationStatus),
     Random,

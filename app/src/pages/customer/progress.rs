@@ -44,6 +44,25 @@ pub fn ProgressPage() -> impl IntoView {
                                         <dd>{s.officer_name.clone()}</dd>
                                     </dl>
                                 </section>
+                                {v.screening.clone().map(|sc| {
+                                    use domain::rules::rule::Verdict;
+                                    let (class, text) = match sc.outcome {
+                                        Verdict::Approve => ("alert alert-success", t.screening_passed),
+                                        Verdict::Refer => ("alert alert-info", t.screening_refer),
+                                        Verdict::Reject => ("alert alert-error", t.screening_rejected),
+                                    };
+                                    view! {
+                                        <section class="card stack" data-testid="screening">
+                                            <h2 class="section-title">{t.screening_title}</h2>
+                                            <div class=class>{text}</div>
+                                            {(!sc.reasons.is_empty()).then(|| view! {
+                                                <ul class="reasons">
+                                                    {sc.reasons.iter().map(|r| view! { <li>{locale.pick(&r.text_zh, &r.text_en).to_string()}</li> }).collect_view()}
+                                                </ul>
+                                            })}
+                                        </section>
+                                    }
+                                })}
                                 <section class="card">
                                     <h2 class="section-title">{t.progress_title}</h2>
                                     <ol class="m-timeline">

@@ -18,8 +18,11 @@ pub fn SchedulePage() -> impl IntoView {
     let locale = use_locale();
     let params = use_params_map();
     let data = Resource::new(move || params.get().get("id").unwrap_or_default(), my_loan);
+    // Outside the loan's view, so the notice stays while the loan reloads.
+    let paid = RwSignal::new(false);
     view! {
         <CustomerFrame title=t.schedule_title tab=Tab::Loans back="/me">
+            {move || paid.get().then(|| view! { <div class="alert alert-success" role="status" data-testid="repaid">{t.repay_done}</div> })}
             {awaited(data, super::LOGIN, move |d| {
                             let states: Vec<_> = d.schedule.iter().map(|l| l.state).collect();
                             let instalments = d.instalments();
@@ -63,7 +66,7 @@ pub fn SchedulePage() -> impl IntoView {
                                         <dd class="money">{money(d.totals.payment)}</dd>
                                     </dl>
                                 </section>
-                                <RepayCard summary=s.clone() on_paid=move || data.refetch() />
+                                <RepayCard summary=s.clone() paid=paid on_paid=move || data.refetch() />
                                 {(!instalments.is_empty()).then(|| view! {
                                     <section class="card">
                                         <h2 class="section-title">{t.schedule_title}</h2>
@@ -77,10 +80,12 @@ pub fn SchedulePage() -> impl IntoView {
 }
 
 /// What is due now and the repayment form. The idempotency key is made once
-/// per due amount shown, so a double click or a retry pays once.
+/// per payment order, so a double click or a retry after a lost answer pays
+/// once.
 #[component]
 fn RepayCard(
     summary: LoanSummary,
+    paid: RwSignal<bool>,
     on_paid: impl Fn() + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
     let t = t();
@@ -95,7 +100,6 @@ fn RepayCard(
     let key = RwSignal::new(String::new());
     Effect::new(move |_| key.set(random_key()));
     let error = RwSignal::new(None::<AppError>);
-    let done = RwSignal::new(false);
     let loan_id = summary.id.clone();
     let pay = Action::new(move |_: &()| {
         let args = (loan_id.clone(), amount.get_untracked(), key.get_untracked());
@@ -105,11 +109,19 @@ fn RepayCard(
         if let Some(result) = pay.value().get() {
             match result {
                 Ok(_) => {
-                    done.set(true);
+                    paid.set(true);
                     key.set(random_key());
                     on_paid();
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => {
+                    // A refused or failed order is final: the next try is a new
+                    // order. After a network error the first may have gone
+                    // through, so the retry keeps its key and finds it.
+                    if e.code != "network" {
+                        key.set(random_key());
+                    }
+                    error.set(Some(e));
+                }
             }
         }
     });
@@ -119,7 +131,7 @@ fn RepayCard(
             return;
         }
         error.set(None);
-        done.set(false);
+        paid.set(false);
         pay.dispatch(());
     };
     let breakdown = fill(
@@ -133,7 +145,6 @@ fn RepayCard(
     view! {
         <section class="card stack" data-testid="repay-card">
             <h2 class="section-title">{t.due_now}</h2>
-            {move || done.get().then(|| view! { <div class="alert alert-success" role="status">{t.repay_done}</div> })}
             {if open && total > domain::money::Fen::ZERO {
                 view! {
                     <div class="fig">

@@ -2,6 +2,7 @@
 //! investigation (officer) and the approval (a different person).
 
 use crate::api::{decide, record_investigation, staff_application, InvestigationForm};
+use crate::components::decision::DecisionPanel;
 use crate::components::{awaited, FormError, StatusBadge};
 use crate::error::AppError;
 use crate::format::{datetime, money, rate};
@@ -84,6 +85,11 @@ fn Application(
                     </dl>
                     <a class="btn btn-secondary" href=portrait data-testid="open-portrait">{t.view_portrait}</a>
                 </section>
+                {app.full_decision.clone().map(|d| view! { <DecisionPanel decision=d /> })}
+                {app.pre_screen.clone().map(|d| view! { <DecisionPanel decision=d /> })}
+                {(app.full_decision.is_none() && app.pre_screen.is_none()).then(|| view! {
+                    <section class="ws-panel"><p class="muted">{t.decision_none}</p></section>
+                })}
                 {app.loan_id.clone().map(|id| view! {
                     <section class="ws-panel">
                         <div class="alert alert-success">{t.loan_created}</div>
@@ -285,6 +291,9 @@ fn Approval(
         }
         .into_any();
     }
+    let engine_warning = app.approve_blocked_reason.as_deref().map(|code| {
+        view! { <div class="alert alert-error" role="alert" data-testid="engine-blocked">{t.error(code)}</div> }
+    });
     let comment = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let choice = RwSignal::new(Decision::Approve);
@@ -306,6 +315,7 @@ fn Approval(
     view! {
         <section class="ws-panel">
             <div class="ws-panel-header"><h2 class="section-title">{t.section_approval}</h2></div>
+            {engine_warning}
             <div class="form stack">
                 <div class="field">
                     <label for="comment">{t.decision_comment}</label>
