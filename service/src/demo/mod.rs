@@ -1552,8 +1552,7 @@ impl Generator {
         use domain::servicing::ledger::Posting as P;
         let cut_over = self.today.add_days(-1);
         let past = schedule.iter().filter(|i| i.due_date <= cut_over).count();
-        let overdue =
-            past > 0 && overdue.unwrap_or_else(|| self.rng.random_range(0..100) < 3);
+        let overdue = past > 0 && overdue.unwrap_or_else(|| self.rng.random_range(0..100) < 3);
         let rules = EodRules::default();
         let bp = u128::from(rate.bp());
         let mut lines = Vec::with_capacity(schedule.len());
