@@ -11,6 +11,7 @@ mod annuity;
 pub mod application;
 mod bigint;
 pub mod date;
+pub mod duty;
 pub mod identity;
 pub mod money;
 pub mod org;
