@@ -15,6 +15,7 @@ pub mod duty;
 pub mod identity;
 pub mod money;
 pub mod org;
+pub mod product;
 pub mod rate;
 pub mod rules;
 pub mod schedule;
