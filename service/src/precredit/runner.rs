@@ -121,6 +121,48 @@ impl Report {
     }
 }
 
+/// A chunk read and ready to decide.
+struct Prepared {
+    subjects: Vec<Subject>,
+    loans: HashMap<String, LoanFacts>,
+    open: HashMap<String, i64>,
+    reports: HashMap<String, Report>,
+    /// Reports reused from the customers' own recent inquiries.
+    cached: usize,
+}
+
+/// Where a run's time went, logged when it stops (for tuning; cheap).
+#[derive(Debug, Default, Clone, Copy)]
+struct Timings {
+    subjects: std::time::Duration,
+    facts: std::time::Duration,
+    bureau: std::time::Duration,
+    decide: std::time::Duration,
+    write: std::time::Duration,
+}
+
+impl Timings {
+    fn add(&mut self, o: &Timings) {
+        self.subjects += o.subjects;
+        self.facts += o.facts;
+        self.bureau += o.bureau;
+        self.decide += o.decide;
+        self.write += o.write;
+    }
+
+    fn log(&self, job: &str) {
+        tracing::info!(
+            job,
+            subjects_ms = self.subjects.as_millis(),
+            facts_ms = self.facts.as_millis(),
+            bureau_ms = self.bureau.as_millis(),
+            decide_ms = self.decide.as_millis(),
+            write_ms = self.write.as_millis(),
+            "pre-credit run timings"
+        );
+    }
+}
+
 #[derive(Debug, Default, Clone, Copy)]
 struct Counts {
     approved: i64,
@@ -297,20 +339,53 @@ impl Services {
         };
         report(done, &counts);
         let mut chunks = 0usize;
+        let mut t = Timings::default();
+        // Two stages: while this chunk is decided and written, the next one
+        // is read (subjects, their facts, their bulk bureau pull) on another
+        // task, so the database reads, the engine and the writes overlap.
+        // Every exit waits for the read in flight (its bulk pull, if any, is
+        // recorded) and drops it: it is read again on resume.
+        let mut next = Some(self.spawn_prepare(job, &cursor, chunk, opts));
         loop {
-            if opts.stop_after_chunks.is_some_and(|n| chunks >= n) {
-                // As if killed: the lease stays until it goes stale.
-                return Ok(self.load_job(&job.id).await?.view);
-            }
-            let subjects = self.subjects(job, &cursor, chunk).await?;
-            if subjects.is_empty() {
+            let Some(pending) = next.take() else {
+                return Err(ServiceError::Internal(
+                    "pre-credit: no chunk in flight".into(),
+                ));
+            };
+            let (prepared, times) = pending
+                .await
+                .map_err(|e| ServiceError::internal("pre-credit read task", e))??;
+            t.add(&times);
+            if prepared.subjects.is_empty() {
+                t.log(&job.id);
                 return self
                     .finish_job(&job.id, runner, PrecreditJobStatus::Completed, None)
                     .await;
             }
-            let (n, c, requested, last) = self
-                .decide_chunk(job, runner, &cursor, subjects, &products, opts)
-                .await?;
+            if opts.stop_after_chunks.is_some_and(|n| chunks >= n) {
+                // As if killed: the lease stays until it goes stale.
+                return Ok(self.load_job(&job.id).await?.view);
+            }
+            let last = prepared
+                .subjects
+                .last()
+                .map(|s| s.key.clone())
+                .unwrap_or_default();
+            if opts.stop_after_chunks.is_none_or(|n| chunks + 1 < n) {
+                next = Some(self.spawn_prepare(job, &last, chunk, opts));
+            }
+            let written = self
+                .commit_chunk(job, runner, &cursor, prepared, &products, &mut t)
+                .await;
+            let (n, c, requested) = match written {
+                Ok(w) => w,
+                Err(e) => {
+                    if let Some(p) = next.take() {
+                        let _ = p.await;
+                    }
+                    return Err(e);
+                }
+            };
             cursor = last;
             done += n;
             counts.approved += c.approved;
@@ -319,20 +394,35 @@ impl Services {
             counts.skipped += c.skipped;
             chunks += 1;
             report(done, &counts);
-            match requested.as_deref() {
-                Some("pause") => {
-                    return self
-                        .finish_job(&job.id, runner, PrecreditJobStatus::Paused, None)
-                        .await
+            let stop = match requested.as_deref() {
+                Some("pause") => Some(PrecreditJobStatus::Paused),
+                Some("cancel") => Some(PrecreditJobStatus::Cancelled),
+                _ => None,
+            };
+            if let Some(status) = stop {
+                if let Some(p) = next.take() {
+                    let _ = p.await;
                 }
-                Some("cancel") => {
-                    return self
-                        .finish_job(&job.id, runner, PrecreditJobStatus::Cancelled, None)
-                        .await
-                }
-                _ => {}
+                t.log(&job.id);
+                return self.finish_job(&job.id, runner, status, None).await;
+            }
+            if next.is_none() {
+                // stop_after_chunks reached.
+                return Ok(self.load_job(&job.id).await?.view);
             }
         }
+    }
+
+    /// Reads the chunk after `after` on its own task.
+    fn spawn_prepare(
+        &self,
+        job: &Job,
+        after: &str,
+        chunk: i64,
+        opts: &PrecreditOptions,
+    ) -> tokio::task::JoinHandle<Result<(Prepared, Timings), ServiceError>> {
+        let (svc, job, after, opts) = (self.clone(), job.clone(), after.to_string(), opts.clone());
+        tokio::spawn(async move { svc.prepare(&job, &after, chunk, &opts).await })
     }
 
     /// The job's product in each bank that offers it.
@@ -524,19 +614,23 @@ impl Services {
         ))
     }
 
-    /// Decides one chunk and commits it; returns how many subjects, the
-    /// outcome counts, what a user asked of the runner, and the new cursor.
-    async fn decide_chunk(
+    /// Reads a chunk: its subjects, their loans and open applications, and
+    /// their credit reports (cached, else one bulk pull, recorded at once in
+    /// its own transaction: an inquiry made is on file even if the chunk is
+    /// never written).
+    async fn prepare(
         &self,
         job: &Job,
-        runner: &str,
-        cursor: &str,
-        subjects: Vec<Subject>,
-        products: &HashMap<String, ProductFacts>,
+        after: &str,
+        chunk: i64,
         opts: &PrecreditOptions,
-    ) -> Result<(u64, Counts, Option<String>, String), ServiceError> {
+    ) -> Result<(Prepared, Timings), ServiceError> {
+        let mut t = Timings::default();
+        let phase = Instant::now();
+        let subjects = self.subjects(job, after, chunk).await?;
+        t.subjects += phase.elapsed();
+        let phase = Instant::now();
         let now = self.now();
-        let today = self.today();
         let ids: Vec<&str> = subjects
             .iter()
             .filter_map(|s| s.person.as_ref().map(|p| p.id.as_str()))
@@ -545,6 +639,8 @@ impl Services {
             .use_bureau
             .then(|| now - opts.report_max_age_days * 86_400_000);
         let (loans, open, cached) = self.chunk_facts(&ids, since).await?;
+        t.facts += phase.elapsed();
+        let phase = Instant::now();
 
         // The bureau: cached reports, then one bulk pull for the rest.
         let mut reports: HashMap<String, Report> = HashMap::new();
@@ -567,7 +663,6 @@ impl Services {
                 reports.insert(p.id.clone(), Report::Failed);
             }
         }
-        let mut pull: Option<Vec<Val>> = None;
         if !asked.is_empty() {
             let started = Instant::now();
             let bulk: Vec<BulkSubject> = asked.iter().map(|(_, b)| b.clone()).collect();
@@ -598,31 +693,81 @@ impl Services {
                     }
                 }
             }
-            pull = Some(vec![
-                Val::from(new_id()),
-                Val::from(job.id.as_str()),
-                Val::from(self.bureau.name()),
-                Val::from(job.created_by.as_str()),
-                Val::Int(i64::try_from(asked.len()).unwrap_or(0)),
-                Val::Int(ok),
-                Val::Int(failed),
-                Val::Int(timed_out),
-                Val::Int(i64::try_from(cached.len()).unwrap_or(0)),
-                Val::Int(millis(started.elapsed())),
-                Val::Int(now),
-            ]);
+            let pull_id = new_id();
+            let mut tx = self.db.pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO precredit_bureau_pulls (id, job_id, provider, requested_by, \
+                   subjects, ok, failed, timed_out, cached, elapsed_ms, requested_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(&pull_id)
+            .bind(&job.id)
+            .bind(self.bureau.name())
+            .bind(&job.created_by)
+            .bind(i64::try_from(asked.len()).unwrap_or(0))
+            .bind(ok)
+            .bind(failed)
+            .bind(timed_out)
+            .bind(i64::try_from(cached.len()).unwrap_or(0))
+            .bind(millis(started.elapsed()))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            audit::append(
+                &mut tx,
+                NewAuditEntry::system(now, "precredit.bureau_pulled", "precredit_job", &job.id)
+                    .after(json!({
+                        "pull_id": pull_id, "provider": self.bureau.name(),
+                        "requested_by": job.created_by, "subjects": asked.len(),
+                        "ok": ok, "failed": failed, "timed_out": timed_out,
+                    })),
+            )
+            .await?;
+            tx.commit().await?;
         }
+        t.bureau += phase.elapsed();
+        Ok((
+            Prepared {
+                subjects,
+                loans,
+                open,
+                reports,
+                cached: cached.len(),
+            },
+            t,
+        ))
+    }
 
+    /// Decides a prepared chunk and commits it; returns how many subjects,
+    /// the outcome counts and what a user asked of the runner.
+    async fn commit_chunk(
+        &self,
+        job: &Job,
+        runner: &str,
+        cursor: &str,
+        prepared: Prepared,
+        products: &HashMap<String, ProductFacts>,
+        t: &mut Timings,
+    ) -> Result<(u64, Counts, Option<String>), ServiceError> {
+        let now = self.now();
+        let today = self.today();
         // The live version of each product, looked up per chunk so that a
         // version published during a long job is used from the next chunk.
-        let mut live: HashMap<&str, Option<Arc<LiveStrategy>>> = HashMap::new();
+        let mut live: HashMap<String, Option<Arc<LiveStrategy>>> = HashMap::new();
         for p in products.values() {
             live.insert(
-                p.id.as_str(),
+                p.id.clone(),
                 self.live_strategy(&p.id, PRECREDIT_STAGE).await?,
             );
         }
-
+        let phase = Instant::now();
+        let Prepared {
+            subjects,
+            loans,
+            open,
+            reports,
+            cached,
+        } = prepared;
         let mut rows: Vec<Vec<Val>> = Vec::with_capacity(subjects.len());
         let mut counts = Counts::default();
         let mut versions: HashMap<String, i64> = HashMap::new();
@@ -642,6 +787,12 @@ impl Services {
             .map(|s| s.key.clone())
             .unwrap_or_else(|| cursor.to_string());
         let n = i64::try_from(subjects.len()).unwrap_or(0);
+        let pulled = reports
+            .values()
+            .filter(|r| matches!(r, Report::Pulled(_)))
+            .count();
+        t.decide += phase.elapsed();
+        let phase = Instant::now();
 
         let mut tx = self.db.pool.begin().await?;
         // The guarded move first: only this runner, only from the cursor it read.
@@ -668,28 +819,7 @@ impl Services {
             return Err(ServiceError::StaleState);
         };
         let requested = sql::opt_text(&moved, "requested")?;
-        sql::insert_rows(&mut tx, "precredit_results", &RESULT_COLUMNS, &rows).await?;
-        if let Some(p) = &pull {
-            sql::insert_rows(
-                &mut tx,
-                "precredit_bureau_pulls",
-                &[
-                    "id",
-                    "job_id",
-                    "provider",
-                    "requested_by",
-                    "subjects",
-                    "ok",
-                    "failed",
-                    "timed_out",
-                    "cached",
-                    "elapsed_ms",
-                    "requested_at",
-                ],
-                std::slice::from_ref(p),
-            )
-            .await?;
-        }
+        sql::insert_rows_owned(&mut tx, "precredit_results", &RESULT_COLUMNS, rows).await?;
         audit::append(
             &mut tx,
             NewAuditEntry::system(now, "precredit.chunk_committed", "precredit_job", &job.id)
@@ -697,14 +827,13 @@ impl Services {
                     "from": cursor, "to": last, "subjects": n,
                     "approved": counts.approved, "referred": counts.referred,
                     "rejected": counts.rejected, "skipped": counts.skipped,
-                    "rule_sets": versions,
-                    "bureau_pulled": pull.as_ref().map(|_| asked.len()),
-                    "bureau_cached": cached.len(),
+                    "rule_sets": versions, "bureau_pulled": pulled, "bureau_cached": cached,
                 })),
         )
         .await?;
         tx.commit().await?;
-        Ok((u64::try_from(n).unwrap_or(0), counts, requested, last))
+        t.write += phase.elapsed();
+        Ok((u64::try_from(n).unwrap_or(0), counts, requested))
     }
 
     /// Ends this runner's hold on the job with `status`.
@@ -771,7 +900,7 @@ fn decide_one(
     job: &Job,
     s: &Subject,
     products: &HashMap<String, ProductFacts>,
-    live: &HashMap<&str, Option<Arc<LiveStrategy>>>,
+    live: &HashMap<String, Option<Arc<LiveStrategy>>>,
     reports: &HashMap<String, Report>,
     loans: &HashMap<String, LoanFacts>,
     open: &HashMap<String, i64>,
@@ -827,7 +956,7 @@ fn decide_one(
         investigation: None,
     };
     let f = features::features(&inputs).map_err(|e| ServiceError::internal("feature record", e))?;
-    let strategy = live.get(product.id.as_str()).cloned().flatten();
+    let strategy = live.get(&product.id).cloned().flatten();
     let d = decide_with(strategy.as_ref().map(|l| &l.strategy), &f);
     let limit = match (d.outcome, d.limit, s.suggested) {
         (Verdict::Reject, _, _) => None,
