@@ -12,6 +12,7 @@ pub mod application;
 mod bigint;
 pub mod date;
 pub mod duty;
+pub mod flow;
 pub mod identity;
 pub mod money;
 pub mod org;
