@@ -101,6 +101,9 @@ enum Command {
         /// The DEV bureau's latency per bulk request, in milliseconds.
         #[arg(long, default_value_t = 150)]
         bureau_latency_ms: u64,
+        /// Chunks read (and bulk-pulled) ahead of the one being written.
+        #[arg(long, default_value_t = 2)]
+        read_ahead: usize,
         #[arg(long)]
         json: bool,
     },
@@ -215,6 +218,7 @@ async fn main() -> anyhow::Result<()> {
             chunk,
             no_bureau,
             bureau_latency_ms,
+            read_ahead,
             json,
         } => {
             let bureau = service::DevBureauProvider::new()
@@ -227,6 +231,7 @@ async fn main() -> anyhow::Result<()> {
                 user,
                 resume,
                 chunk,
+                read_ahead,
                 use_bureau: !no_bureau,
                 json,
             };

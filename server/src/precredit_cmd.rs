@@ -22,6 +22,7 @@ pub struct PrecreditArgs {
     pub user: String,
     pub resume: Option<String>,
     pub chunk: usize,
+    pub read_ahead: usize,
     pub use_bureau: bool,
     pub json: bool,
 }
@@ -103,6 +104,7 @@ pub async fn run(services: &Services, a: &PrecreditArgs) -> anyhow::Result<()> {
     };
     let opts = PrecreditOptions {
         chunk_size: a.chunk.max(1),
+        read_ahead: a.read_ahead.max(1),
         ..PrecreditOptions::default()
     };
     let started = Instant::now();

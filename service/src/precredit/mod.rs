@@ -60,6 +60,10 @@ pub struct PrecreditOptions {
     pub chunk_size: usize,
     /// Stop (as if killed) after this many chunks: for tests and drills.
     pub stop_after_chunks: Option<usize>,
+    /// Chunks read (and their bulk pulls started) ahead of the one being
+    /// written. More hides a slow bureau; a pause drops them (they are read
+    /// and pulled again on resume).
+    pub read_ahead: usize,
     /// The longest wait for one bulk bureau pull; past it the chunk's
     /// subjects have no report (and refer).
     pub bureau_timeout: Duration,
@@ -75,6 +79,7 @@ impl Default for PrecreditOptions {
         PrecreditOptions {
             chunk_size: 2000,
             stop_after_chunks: None,
+            read_ahead: 2,
             bureau_timeout: Duration::from_secs(60),
             report_max_age_days: 30,
             stale_after: Duration::from_secs(120),

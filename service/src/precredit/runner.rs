@@ -121,6 +121,32 @@ impl Report {
     }
 }
 
+/// A chunk whose bulk bureau pull is under way.
+type Pulling = tokio::task::JoinHandle<Result<(Prepared, Timings), ServiceError>>;
+
+/// Closes the pipeline: no more chunks are read; waits for the reader and
+/// for every pull already started, so that each is recorded.
+async fn drain(
+    mut ready: tokio::sync::mpsc::Receiver<Result<Pulling, ServiceError>>,
+    reader: tokio::task::JoinHandle<()>,
+) {
+    ready.close();
+    while let Some(item) = ready.recv().await {
+        if let Ok(p) = item {
+            let _ = p.await;
+        }
+    }
+    let _ = reader.await;
+}
+
+/// A chunk read, before its bulk bureau pull.
+struct Read {
+    subjects: Vec<Subject>,
+    loans: HashMap<String, LoanFacts>,
+    open: HashMap<String, i64>,
+    cached: HashMap<String, BureauReport>,
+}
+
 /// A chunk read and ready to decide.
 struct Prepared {
     subjects: Vec<Subject>,
@@ -338,51 +364,52 @@ impl Services {
             })
         };
         report(done, &counts);
-        let mut chunks = 0usize;
         let mut t = Timings::default();
-        // Two stages: while this chunk is decided and written, the next one
-        // is read (subjects, their facts, their bulk bureau pull) on another
-        // task, so the database reads, the engine and the writes overlap.
-        // Every exit waits for the read in flight (its bulk pull, if any, is
-        // recorded) and drops it: it is read again on resume.
-        let mut next = Some(self.spawn_prepare(job, &cursor, chunk, opts));
-        loop {
-            let Some(pending) = next.take() else {
-                return Err(ServiceError::Internal(
-                    "pre-credit: no chunk in flight".into(),
-                ));
+        // A pipeline: a reader task reads the chunks ahead in key order
+        // (subjects and their facts) and starts each chunk's bulk bureau
+        // pull on a task of its own; this loop takes them in order, decides
+        // and writes. Database reads, bureau pulls, the engine and the writes
+        // overlap; at most `read_ahead` chunks wait. Every exit closes the
+        // queue and waits for the pulls in flight (each is recorded): chunks
+        // read ahead and not written are read — and pulled — again on resume.
+        let (queue, mut ready) =
+            tokio::sync::mpsc::channel::<Result<Pulling, ServiceError>>(opts.read_ahead.max(1));
+        let reader = self.spawn_reader(job, &cursor, chunk, opts, queue);
+        let stop = loop {
+            let Some(item) = ready.recv().await else {
+                // The reader stopped early: stop_after_chunks.
+                break None;
             };
-            let (prepared, times) = pending
-                .await
-                .map_err(|e| ServiceError::internal("pre-credit read task", e))??;
+            let prepared = match item {
+                Ok(pulling) => pulling
+                    .await
+                    .map_err(|e| ServiceError::internal("pre-credit bureau task", e))
+                    .and_then(|r| r),
+                Err(e) => Err(e),
+            };
+            let (prepared, times) = match prepared {
+                Ok(p) => p,
+                Err(e) => {
+                    drain(ready, reader).await;
+                    return Err(e);
+                }
+            };
             t.add(&times);
             if prepared.subjects.is_empty() {
-                t.log(&job.id);
-                return self
-                    .finish_job(&job.id, runner, PrecreditJobStatus::Completed, None)
-                    .await;
-            }
-            if opts.stop_after_chunks.is_some_and(|n| chunks >= n) {
-                // As if killed: the lease stays until it goes stale.
-                return Ok(self.load_job(&job.id).await?.view);
+                break Some(PrecreditJobStatus::Completed);
             }
             let last = prepared
                 .subjects
                 .last()
                 .map(|s| s.key.clone())
                 .unwrap_or_default();
-            if opts.stop_after_chunks.is_none_or(|n| chunks + 1 < n) {
-                next = Some(self.spawn_prepare(job, &last, chunk, opts));
-            }
-            let written = self
+            let (n, c, requested) = match self
                 .commit_chunk(job, runner, &cursor, prepared, &products, &mut t)
-                .await;
-            let (n, c, requested) = match written {
+                .await
+            {
                 Ok(w) => w,
                 Err(e) => {
-                    if let Some(p) = next.take() {
-                        let _ = p.await;
-                    }
+                    drain(ready, reader).await;
                     return Err(e);
                 }
             };
@@ -392,37 +419,71 @@ impl Services {
             counts.referred += c.referred;
             counts.rejected += c.rejected;
             counts.skipped += c.skipped;
-            chunks += 1;
             report(done, &counts);
-            let stop = match requested.as_deref() {
-                Some("pause") => Some(PrecreditJobStatus::Paused),
-                Some("cancel") => Some(PrecreditJobStatus::Cancelled),
-                _ => None,
-            };
-            if let Some(status) = stop {
-                if let Some(p) = next.take() {
-                    let _ = p.await;
-                }
-                t.log(&job.id);
-                return self.finish_job(&job.id, runner, status, None).await;
+            match requested.as_deref() {
+                Some("pause") => break Some(PrecreditJobStatus::Paused),
+                Some("cancel") => break Some(PrecreditJobStatus::Cancelled),
+                _ => {}
             }
-            if next.is_none() {
-                // stop_after_chunks reached.
-                return Ok(self.load_job(&job.id).await?.view);
-            }
+        };
+        drain(ready, reader).await;
+        t.log(&job.id);
+        match stop {
+            Some(status) => self.finish_job(&job.id, runner, status, None).await,
+            // As if killed: the lease stays until it goes stale.
+            None => Ok(self.load_job(&job.id).await?.view),
         }
     }
 
-    /// Reads the chunk after `after` on its own task.
-    fn spawn_prepare(
+    /// The reader of the pipeline: reads chunk after chunk from `after` and
+    /// queues each with its bulk pull started; stops after an empty chunk, an
+    /// error, `stop_after_chunks` chunks, or when the queue is closed.
+    fn spawn_reader(
         &self,
         job: &Job,
         after: &str,
         chunk: i64,
         opts: &PrecreditOptions,
-    ) -> tokio::task::JoinHandle<Result<(Prepared, Timings), ServiceError>> {
-        let (svc, job, after, opts) = (self.clone(), job.clone(), after.to_string(), opts.clone());
-        tokio::spawn(async move { svc.prepare(&job, &after, chunk, &opts).await })
+        queue: tokio::sync::mpsc::Sender<Result<Pulling, ServiceError>>,
+    ) -> tokio::task::JoinHandle<()> {
+        let (svc, job, opts) = (self.clone(), job.clone(), opts.clone());
+        let mut after = after.to_string();
+        tokio::spawn(async move {
+            let mut budget = opts.stop_after_chunks;
+            loop {
+                if budget == Some(0) {
+                    return;
+                }
+                let (read, t) = match svc.read_chunk(&job, &after, chunk, &opts).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = queue.send(Err(e)).await;
+                        return;
+                    }
+                };
+                let empty = read.subjects.is_empty();
+                if let Some(last) = read.subjects.last() {
+                    after = last.key.clone();
+                }
+                let pulling = {
+                    let (svc, job, opts) = (svc.clone(), job.clone(), opts.clone());
+                    tokio::spawn(async move { svc.pull(&job, read, t, &opts).await })
+                };
+                if let Err(tokio::sync::mpsc::error::SendError(unsent)) =
+                    queue.send(Ok(pulling)).await
+                {
+                    // Closed: the run stopped. Let the pull finish (and be recorded).
+                    if let Ok(p) = unsent {
+                        let _ = p.await;
+                    }
+                    return;
+                }
+                if empty {
+                    return;
+                }
+                budget = budget.map(|b| b - 1);
+            }
+        })
     }
 
     /// The job's product in each bank that offers it.
@@ -614,33 +675,58 @@ impl Services {
         ))
     }
 
-    /// Reads a chunk: its subjects, their loans and open applications, and
-    /// their credit reports (cached, else one bulk pull, recorded at once in
-    /// its own transaction: an inquiry made is on file even if the chunk is
-    /// never written).
-    async fn prepare(
+    /// Reads a chunk: its subjects, their loans, open applications and the
+    /// reports of their own recent inquiries.
+    async fn read_chunk(
         &self,
         job: &Job,
         after: &str,
         chunk: i64,
         opts: &PrecreditOptions,
-    ) -> Result<(Prepared, Timings), ServiceError> {
+    ) -> Result<(Read, Timings), ServiceError> {
         let mut t = Timings::default();
         let phase = Instant::now();
         let subjects = self.subjects(job, after, chunk).await?;
         t.subjects += phase.elapsed();
         let phase = Instant::now();
-        let now = self.now();
         let ids: Vec<&str> = subjects
             .iter()
             .filter_map(|s| s.person.as_ref().map(|p| p.id.as_str()))
             .collect();
         let since = job
             .use_bureau
-            .then(|| now - opts.report_max_age_days * 86_400_000);
+            .then(|| self.now() - opts.report_max_age_days * 86_400_000);
         let (loans, open, cached) = self.chunk_facts(&ids, since).await?;
         t.facts += phase.elapsed();
+        Ok((
+            Read {
+                subjects,
+                loans,
+                open,
+                cached,
+            },
+            t,
+        ))
+    }
+
+    /// The credit reports of a chunk read: cached, else one bulk pull,
+    /// recorded at once in its own transaction (an inquiry made is on file
+    /// even if the chunk is never written).
+    async fn pull(
+        &self,
+        job: &Job,
+        read: Read,
+        mut t: Timings,
+        opts: &PrecreditOptions,
+    ) -> Result<(Prepared, Timings), ServiceError> {
+        let Read {
+            subjects,
+            loans,
+            open,
+            cached,
+        } = read;
         let phase = Instant::now();
+        let now = self.now();
 
         // The bureau: cached reports, then one bulk pull for the rest.
         let mut reports: HashMap<String, Report> = HashMap::new();
