@@ -89,7 +89,8 @@ enum Command {
         /// The staff user the job is created as.
         #[arg(long, default_value = "admin")]
         user: String,
-        /// Continue a paused, failed or killed job.
+        /// Continue a paused, failed or killed job (a killed one once its
+        /// lease is stale: 120 s after its last chunk).
         #[arg(long)]
         resume: Option<String>,
         /// Households per transaction.

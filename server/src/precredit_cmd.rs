@@ -33,9 +33,11 @@ pub async fn run(services: &Services, a: &PrecreditArgs) -> anyhow::Result<()> {
         .operator_actor(&a.user)
         .await
         .map_err(|e| anyhow::anyhow!("staff user {}: {}", a.user, e.code()))?;
+    let mut done_before = 0;
     let job_id = match (&a.resume, &a.village, &a.org) {
         (Some(id), _, _) => {
             let job = services.precredit_job(&staff, id).await.map_err(code)?;
+            done_before = job.done;
             if job.can_resume {
                 services
                     .resume_precredit_job(&staff, id)
@@ -110,13 +112,20 @@ pub async fn run(services: &Services, a: &PrecreditArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let result = services.run_precredit_job(&job_id, &opts, &progress).await;
     bar.finish_and_clear();
-    let job = result
-        .map_err(|e| anyhow::anyhow!("pre-credit job {job_id} stopped: {} ({e})", e.code()))?;
+    let job = result.map_err(|e| {
+        let hint = if e.code() == "precredit_job_busy" {
+            " — another runner holds it, or a killed runner's lease has not gone stale yet \
+             (120 s after its last chunk): try again then"
+        } else {
+            ""
+        };
+        anyhow::anyhow!("pre-credit job {job_id} stopped: {}{hint}", e.code())
+    })?;
     let elapsed = started.elapsed();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&job)?);
     } else {
-        print!("{}", table(&job, elapsed));
+        print!("{}", table(&job, job.done - done_before, elapsed));
     }
     Ok(())
 }
@@ -126,16 +135,17 @@ fn code(e: service::ServiceError) -> anyhow::Error {
 }
 
 /// The job as aligned text; `elapsed` is this run's wall time.
-pub fn table(j: &PrecreditJobView, elapsed: Duration) -> String {
+pub fn table(j: &PrecreditJobView, this_run: i64, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64();
+    // Display only.
     let rate = if secs > 0.0 {
-        j.done as f64 / secs
+        this_run as f64 / secs
     } else {
         0.0
-    }; // display only
+    };
     format!(
         "pre-credit job {id} {status} — {scope}, product {product}\n\
-         households decided   {done:>12} of {total}  ({secs:.1} s this run, {rate:.0} households/s)\n\
+         households decided   {done:>12} of {total}  ({this_run} in {secs:.1} s this run, {rate:.0} households/s)\n\
          approve              {a:>12}\n\
          refer                {r:>12}\n\
          reject               {j_:>12}\n\
