@@ -826,3 +826,81 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_cancelled_job_stops_at_a_chunk_boundary_and_keeps_what_it_wrote() {
+    on_each_backend(|env| async move {
+        seed(&env).await;
+        let s = with_bureau(&env, 400);
+        let admin = env.staff("admin").await;
+        let job = s
+            .create_precredit_job(
+                &admin,
+                &NewPrecreditJob {
+                    scope: PrecreditScope::Organisation(bank(&env, "BJ01").await),
+                    product_code: "HNED".into(),
+                    use_bureau: true,
+                },
+            )
+            .await
+            .unwrap();
+        let runner = {
+            let s = s.clone();
+            let id = job.id.clone();
+            tokio::spawn(async move { s.run_precredit_job(&id, &opts(4), &|_| {}).await })
+        };
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let asked = s.cancel_precredit_job(&admin, &job.id).await.unwrap();
+        assert_eq!(asked.requested.as_deref(), Some("cancel"));
+        assert!(!asked.can_cancel);
+        let stopped = runner.await.unwrap().unwrap();
+        assert_eq!(
+            (stopped.status, stopped.done),
+            (PrecreditJobStatus::Cancelled, 4)
+        );
+        assert!(stopped.finished_at.is_some());
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM precredit_results WHERE job_id = '{}'",
+                job.id
+            ))
+            .await,
+            4
+        );
+        // Final: neither resumed nor run again. Every bulk pull made, the
+        // ones read ahead included, is on record.
+        assert_code(
+            s.resume_precredit_job(&admin, &job.id).await,
+            "application_state_changed",
+        );
+        assert_eq!(
+            s.run_precredit_job(&job.id, &opts(4), &|_| {})
+                .await
+                .unwrap()
+                .done,
+            4
+        );
+        let pulled = env
+            .scalar_i64(&format!(
+                "SELECT CAST(COALESCE(SUM(subjects), 0) AS BIGINT) FROM precredit_bureau_pulls \
+                 WHERE job_id = '{}'",
+                job.id
+            ))
+            .await;
+        assert!(pulled >= 4, "{pulled}");
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'precredit.bureau_pulled' \
+                 AND entity_id = '{}'",
+                job.id
+            ))
+            .await,
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM precredit_bureau_pulls WHERE job_id = '{}'",
+                job.id
+            ))
+            .await
+        );
+    })
+    .await;
+}

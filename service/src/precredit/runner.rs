@@ -461,6 +461,10 @@ impl Services {
                         return;
                     }
                 };
+                if queue.is_closed() {
+                    // The run stopped while this chunk was read: pull nothing for it.
+                    return;
+                }
                 let empty = read.subjects.is_empty();
                 if let Some(last) = read.subjects.last() {
                     after = last.key.clone();
