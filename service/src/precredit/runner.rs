@@ -547,6 +547,7 @@ impl Services {
             let q = format!(
                 "SELECT h.id AS skey, {SUBJECT_COLUMNS} FROM households h \
                  LEFT JOIN customers c ON c.household_id = h.id AND c.relation_to_head = 'head' \
+                   AND c.household_id > $2 \
                  WHERE h.village_id = $1 AND h.id > $2 ORDER BY h.id LIMIT $3"
             );
             sqlx::query(AssertSqlSafe(q))
@@ -560,11 +561,15 @@ impl Services {
             // CROSS JOINs keep SQLite walking households by key (with a plain
             // join it may start from the organisations and sort every
             // household of the scope for each chunk). PostgreSQL plans it
-            // as an inner join.
+            // as an inner join. The redundant `c.household_id > cursor` lets
+            // PostgreSQL's merge join start the heads at the cursor instead
+            // of at the first household (which made each chunk slower than
+            // the last: 235 ms a chunk on average over a million households).
             let q = format!(
                 "SELECT h.id AS skey, {SUBJECT_COLUMNS} FROM households h \
                  CROSS JOIN villages v CROSS JOIN organisations g \
                  LEFT JOIN customers c ON c.household_id = h.id AND c.relation_to_head = 'head' \
+                   AND c.household_id > $2 \
                  WHERE v.id = h.village_id AND g.id = v.grid_id AND g.path LIKE $1 \
                    AND h.id > $2 ORDER BY h.id LIMIT $3"
             );
