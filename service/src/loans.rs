@@ -3,7 +3,7 @@
 
 use domain::date::Date;
 use domain::schedule::totals;
-use domain::servicing::eod::{Classification, ScheduledInstalment};
+use domain::servicing::eod::Classification;
 use domain::servicing::ledger::{Account as LedgerAccount, Dues, Line, PostingKind};
 use domain::view::{InstalmentState, PaymentView, PostingView, ScheduleLine};
 pub use domain::view::{LoanDetail, LoanSummary};
@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use crate::auth::{CustomerActor, StaffActor};
 use crate::db::Db;
 use crate::error::ServiceError;
-use crate::servicing::{open_instalments, scheduled_of};
+use crate::servicing::{load_account, scheduled_of};
 use crate::sql;
 use crate::Services;
 
@@ -38,9 +38,9 @@ fn summary_select(extra: &str) -> String {
     )
 }
 
-/// The summary, with what is due now worked out from the open instalments
-/// (`due`, loaded by the caller; empty when nothing is due).
-fn summary_of(r: &AnyRow, due: &[ScheduledInstalment]) -> Result<LoanSummary, ServiceError> {
+/// The summary, with what is due now as the domain works it out from the
+/// loan's account (`due_now`, loaded by the caller).
+fn summary_of(r: &AnyRow, due_now: Dues) -> Result<LoanSummary, ServiceError> {
     let status = sql::text(r, "status")?;
     let open = status == "normal" || status == "overdue";
     let next_due = match (
@@ -57,25 +57,7 @@ fn summary_of(r: &AnyRow, due: &[ScheduledInstalment]) -> Result<LoanSummary, Se
     let revolving = sql::opt_text(r, "revolving_maturity")?.is_some();
     let principal_outstanding = sql::fen(r, "principal_outstanding_fen")?;
     let interest_receivable = sql::fen(r, "interest_receivable_fen")?;
-    let penalty = sql::fen(r, "penalty_receivable_fen")?;
-    let due_now = if !open {
-        Dues::default()
-    } else if revolving {
-        Dues {
-            penalty,
-            interest: interest_receivable,
-            principal: principal_outstanding,
-        }
-    } else {
-        let due = due
-            .iter()
-            .filter(|s| s.instalment.due_date <= last_processed);
-        Dues {
-            penalty,
-            interest: due.clone().map(|s| s.unpaid_interest()).sum(),
-            principal: due.map(|s| s.unpaid_principal()).sum(),
-        }
-    };
+    let due_now = if open { due_now } else { Dues::default() };
     let cls = sql::text(r, "classification")?;
     Ok(LoanSummary {
         id: sql::text(r, "id")?,
@@ -106,10 +88,12 @@ async fn summaries(db: &Db, rows: &[AnyRow]) -> Result<Vec<LoanSummary>, Service
     let mut conn = db.pool.acquire().await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let id = sql::text(r, "id")?;
-        let last = sql::date(r, "last_processed")?;
-        let mut open = open_instalments(&mut conn, &[id.as_str()], last).await?;
-        out.push(summary_of(r, &open.remove(&id).unwrap_or_default())?);
+        let account = load_account(&mut conn, &sql::text(r, "id")?).await?;
+        let due_now = account
+            .state
+            .dues()
+            .map_err(|e| ServiceError::internal("dues", e.code()))?;
+        out.push(summary_of(r, due_now)?);
     }
     Ok(out)
 }

@@ -22,6 +22,7 @@ use crate::audit::{self, NewAuditEntry};
 use crate::auth::{CustomerActor, StaffActor};
 use crate::db::new_id;
 use crate::error::ServiceError;
+use crate::servicing::lines::{insert_line, LineOwner};
 use crate::sql::{self, Val};
 use crate::Services;
 
@@ -422,25 +423,14 @@ impl Services {
         if moved.rows_affected() != 1 {
             return Err(ServiceError::StaleState);
         }
-        sqlx::query(
-            "INSERT INTO credit_lines (id, bank_id, branch_id, customer_id, product_id, kind, \
-               limit_fen, used_fen, outstanding_fen, status, officer_id, granted_on, expires_on, \
-               version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, 'active', $8, $9, $10, 1, $11, $11)",
-        )
-        .bind(&line_id)
-        .bind(&o.bank_id)
-        .bind(&o.branch_id)
-        .bind(&o.customer_id)
-        .bind(&o.view.product_id)
-        .bind(o.view.kind.as_str())
-        .bind(line.limit.get())
-        .bind(&line.officer_id)
-        .bind(today.to_string())
-        .bind(expires_on.to_string())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let owner = LineOwner {
+            id: &line_id,
+            bank_id: &o.bank_id,
+            branch_id: &o.branch_id,
+            customer_id: &o.customer_id,
+            product_id: &o.view.product_id,
+        };
+        insert_line(&mut tx, &owner, &line, today, now).await?;
         sqlx::query("UPDATE credit_offers SET credit_line_id = $1 WHERE id = $2")
             .bind(&line_id)
             .bind(offer_id)

@@ -147,6 +147,48 @@ fn line_error(e: domain::servicing::credit_line::CreditLineError) -> ServiceErro
     }
 }
 
+/// Where a new line belongs.
+pub(crate) struct LineOwner<'a> {
+    pub id: &'a str,
+    pub bank_id: &'a str,
+    pub branch_id: &'a str,
+    pub customer_id: &'a str,
+    pub product_id: &'a str,
+}
+
+/// Stores a line just granted (授信), in the caller's transaction.
+pub(crate) async fn insert_line(
+    tx: &mut Transaction<'_, Any>,
+    owner: &LineOwner<'_>,
+    line: &CreditLine,
+    granted_on: Date,
+    now: i64,
+) -> Result<(), ServiceError> {
+    sqlx::query(
+        "INSERT INTO credit_lines (id, bank_id, branch_id, customer_id, product_id, kind, \
+           limit_fen, used_fen, outstanding_fen, status, officer_id, granted_on, expires_on, \
+           version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14)",
+    )
+    .bind(owner.id)
+    .bind(owner.bank_id)
+    .bind(owner.branch_id)
+    .bind(owner.customer_id)
+    .bind(owner.product_id)
+    .bind(line.kind.as_str())
+    .bind(line.limit.get())
+    .bind(line.used.get())
+    .bind(line.outstanding.get())
+    .bind(line.status.as_str())
+    .bind(&line.officer_id)
+    .bind(granted_on.to_string())
+    .bind(line.expires_on.to_string())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A loan repaid on a line gives back what its principal used (revolving
 /// lines only) and lowers what is owed on the line.
 pub(crate) async fn release_on_repayment(
@@ -264,29 +306,19 @@ impl Services {
         let id = new_id();
         let now = self.now();
         let mut tx = self.db.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO credit_lines (id, bank_id, branch_id, customer_id, product_id, kind, \
-               limit_fen, used_fen, outstanding_fen, status, officer_id, granted_on, expires_on, \
-               version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, 'active', $8, $9, $10, 1, $11, $11)",
-        )
-        .bind(&id)
-        .bind(sql::text(&r, "bank_id")?)
-        .bind(sql::text(&r, "branch_id")?)
-        .bind(customer_id)
-        .bind(product_id)
-        .bind(kind.as_str())
-        .bind(limit.get())
-        .bind(&line.officer_id)
-        .bind(today.to_string())
-        .bind(expires_on.to_string())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let (bank_id, branch_id) = (sql::text(&r, "bank_id")?, sql::text(&r, "branch_id")?);
+        let owner = LineOwner {
+            id: &id,
+            bank_id: &bank_id,
+            branch_id: &branch_id,
+            customer_id,
+            product_id,
+        };
+        insert_line(&mut tx, &owner, &line, today, now).await?;
         audit::append(
             &mut tx,
             NewAuditEntry::staff(s, now, "credit_line.granted", "credit_line", &id)
-                .org(sql::text(&r, "branch_id")?)
+                .org(branch_id.clone())
                 .after(json!({
                     "customer_id": customer_id, "product_id": product_id, "kind": kind.as_str(),
                     "limit_fen": limit.get(), "expires_on": expires_on.to_string(),
