@@ -10,7 +10,13 @@ use service::servicing::eod::{EodOptions, EodProgress, EodSummary};
 use service::Services;
 
 /// Runs the batch and prints what it did; the error says why it stopped.
-pub async fn run(services: &Services, date: Date, chunk: usize, json: bool) -> anyhow::Result<()> {
+pub async fn run(
+    services: &Services,
+    date: Date,
+    chunk: usize,
+    workers: usize,
+    json: bool,
+) -> anyhow::Result<()> {
     let bar = ProgressBar::new(0);
     let tty = std::io::stderr().is_terminal();
     if tty {
@@ -35,6 +41,7 @@ pub async fn run(services: &Services, date: Date, chunk: usize, json: bool) -> a
     };
     let opts = EodOptions {
         chunk_size: chunk.max(1),
+        workers,
         ..EodOptions::default()
     };
     let result = services.run_eod(date, &opts, &progress).await;

@@ -70,6 +70,10 @@ enum Command {
         /// Loans per transaction.
         #[arg(long, default_value_t = 2000)]
         chunk: usize,
+        /// Loan-id ranges processed at once; 0 picks for the database (one
+        /// on SQLite, two on PostgreSQL).
+        #[arg(long, default_value_t = 0)]
+        workers: usize,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -196,7 +200,12 @@ async fn main() -> anyhow::Result<()> {
             println!("{summary:#?}");
             Ok(())
         }
-        Command::Eod { date, chunk, json } => {
+        Command::Eod {
+            date,
+            chunk,
+            workers,
+            json,
+        } => {
             let services = services_for(db, Arc::new(SystemClock));
             let date = match date {
                 Some(d) => match domain::date::Date::parse(&d) {
@@ -208,7 +217,7 @@ async fn main() -> anyhow::Result<()> {
                 },
                 None => services.today(),
             };
-            puhui_server::eod_cmd::run(&services, date, chunk, json).await
+            puhui_server::eod_cmd::run(&services, date, chunk, workers, json).await
         }
         Command::Precredit {
             bank,

@@ -229,15 +229,32 @@ pub(crate) fn bind_val<'q>(
     }
 }
 
-/// Inserts `rows` (each as long as `columns`) in multi-row statements.
+/// Inserts `rows` (each as long as `columns`): on PostgreSQL in one
+/// statement per [`ARRAY_ROWS`] rows with one array parameter per column
+/// ([`unnest_source`]), on SQLite in multi-row `VALUES` statements.
 pub(crate) async fn insert_rows(
     tx: &mut Transaction<'_, Any>,
     table: &str,
     columns: &[&str],
     rows: &[Vec<Val>],
 ) -> Result<(), ServiceError> {
-    let per = rows_per_statement(columns.len());
     let style = Placeholders::of(tx);
+    if style == Placeholders::Dollar {
+        for chunk in rows.chunks(ARRAY_ROWS) {
+            let (source, arrays) = unnest_source(columns.len(), chunk, 1);
+            let sql = format!(
+                "INSERT INTO {table} ({}) SELECT * FROM {source}",
+                columns.join(", ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for a in arrays {
+                q = q.bind(a);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        return Ok(());
+    }
+    let per = rows_per_statement(columns.len());
     let mut full_sql: Option<String> = None;
     for chunk in rows.chunks(per) {
         let sql = if chunk.len() == per {
@@ -268,8 +285,12 @@ pub(crate) async fn insert_rows_owned(
     columns: &[&str],
     rows: Vec<Vec<Val>>,
 ) -> Result<(), ServiceError> {
-    let per = rows_per_statement(columns.len());
     let style = Placeholders::of(tx);
+    if style == Placeholders::Dollar {
+        // Array literals are built from borrowed values anyway.
+        return insert_rows(tx, table, columns, &rows).await;
+    }
+    let per = rows_per_statement(columns.len());
     let full_sql = insert_sql(table, columns, per, style);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -296,6 +317,74 @@ pub(crate) async fn insert_rows_owned(
     Ok(())
 }
 
+/// Rows per PostgreSQL array statement.
+pub(crate) const ARRAY_ROWS: usize = 10_000;
+
+/// PostgreSQL only: `UNNEST($first::text[], $…::bigint[], …) AS
+/// v(column1, …)` over `rows`, and the array literals to bind in order, one
+/// per column. Binding a whole column as one text parameter (cast to the
+/// array type on the server) replaces thousands of scalar parameters per
+/// statement: PostgreSQL parses, binds and plans one small statement, and
+/// the columns come out named like those of a `VALUES` list. A column's
+/// type is that of its first non-null value (text when all are null).
+pub(crate) fn unnest_source<R: AsRef<[Val]>>(
+    width: usize,
+    rows: &[R],
+    first: usize,
+) -> (String, Vec<String>) {
+    let mut arrays: Vec<String> = vec![String::from("{"); width];
+    let mut is_int = vec![None::<bool>; width];
+    for (r, row) in rows.iter().enumerate() {
+        let row = row.as_ref();
+        debug_assert_eq!(row.len(), width, "row width");
+        for (c, v) in row.iter().enumerate() {
+            let a = &mut arrays[c];
+            if r > 0 {
+                a.push(',');
+            }
+            match v {
+                Val::Text(s) => {
+                    is_int[c].get_or_insert(false);
+                    a.push('"');
+                    for ch in s.chars() {
+                        if ch == '"' || ch == '\\' {
+                            a.push('\\');
+                        }
+                        a.push(ch);
+                    }
+                    a.push('"');
+                }
+                Val::Int(i) => {
+                    is_int[c].get_or_insert(true);
+                    a.push_str(&i.to_string());
+                }
+                Val::NullText | Val::NullInt => {
+                    if is_int[c].is_none() {
+                        is_int[c] = Some(matches!(v, Val::NullInt));
+                    }
+                    a.push_str("NULL");
+                }
+            }
+        }
+    }
+    let mut params = Vec::with_capacity(width);
+    let mut names = Vec::with_capacity(width);
+    for (c, a) in arrays.iter_mut().enumerate() {
+        a.push('}');
+        let ty = if is_int[c] == Some(true) {
+            "bigint"
+        } else {
+            "text"
+        };
+        params.push(format!("${}::{ty}[]", first + c));
+        names.push(format!("column{}", c + 1));
+    }
+    (
+        format!("UNNEST({}) AS v({})", params.join(", "), names.join(", ")),
+        arrays,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,6 +398,23 @@ mod tests {
         assert_eq!(
             insert_sql("t", &["a", "b"], 2, Placeholders::Question),
             "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
+    }
+
+    #[test]
+    fn unnests_columns_as_array_literals() {
+        let rows = vec![
+            vec![Val::from("a\"b\\c"), Val::Int(1), Val::NullText],
+            vec![Val::from("d"), Val::NullInt, Val::NullText],
+        ];
+        let (source, arrays) = unnest_source(3, &rows, 2);
+        assert_eq!(
+            source,
+            "UNNEST($2::text[], $3::bigint[], $4::text[]) AS v(column1, column2, column3)"
+        );
+        assert_eq!(
+            arrays,
+            vec![r#"{"a\"b\\c","d"}"#, "{1,NULL}", "{NULL,NULL}"]
         );
     }
 

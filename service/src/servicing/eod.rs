@@ -11,6 +11,7 @@
 //! batch) catches up day by day in the same pass.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use domain::date::Date;
@@ -27,6 +28,7 @@ use super::{
 };
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::StaffActor;
+use crate::db::Backend;
 use crate::error::ServiceError;
 use crate::sql::{self, Placeholders, Val};
 use crate::Services;
@@ -39,6 +41,20 @@ pub struct EodOptions {
     pub chunk_size: usize,
     /// Stop (as if killed) after this many chunks: for tests and drills.
     pub stop_after_chunks: Option<usize>,
+    /// Loan-id ranges processed at once; 0 picks for the database: one on
+    /// SQLite (one writer at a time), two on PostgreSQL (one per core of
+    /// the machine we size for).
+    pub workers: usize,
+}
+
+impl EodOptions {
+    fn effective_workers(&self, backend: Backend) -> usize {
+        match (self.workers, backend) {
+            (0, Backend::Sqlite) => 1,
+            (0, Backend::Postgres) => 2,
+            (n, _) => n.min(16),
+        }
+    }
 }
 
 impl Default for EodOptions {
@@ -47,6 +63,7 @@ impl Default for EodOptions {
             rules: EodRules::default(),
             chunk_size: 2000,
             stop_after_chunks: None,
+            workers: 0,
         }
     }
 }
@@ -82,11 +99,39 @@ pub struct EodSummary {
     pub elapsed_ms: u64,
 }
 
+/// What the workers of one run share.
+struct Shared<'a> {
+    business_date: Date,
+    date: &'a str,
+    opts: &'a EodOptions,
+    total: u64,
+    /// Chunks committed by every worker (for `stop_after_chunks`).
+    chunks: AtomicUsize,
+    /// Loans committed by every worker (for the progress).
+    done: AtomicU64,
+    progress: &'a (dyn Fn(EodProgress) + Send + Sync),
+}
+
+/// What one worker did.
+#[derive(Debug, Default)]
+struct Tally {
+    loans: u64,
+    loan_days: u64,
+    postings: u64,
+    interest_accrued: Fen,
+    interest_adjusted: Fen,
+    penalty_accrued: Fen,
+    newly_overdue: u64,
+    stopped: bool,
+}
+
 /// The fields of the chunk update, in `VALUES` order: the loan, the guard
 /// (its `last_processed` as read), the new state and `updated_at`.
 const UPDATE_WIDTH: usize = 13;
 
-fn update_sql(rows: usize, style: Placeholders) -> String {
+/// The chunk update reading its rows from `source`, a `VALUES` list or an
+/// `UNNEST` whose columns are named `column1`… like those of `VALUES`.
+fn update_sql(source: &str) -> String {
     format!(
         "UPDATE loan_accounts SET status = v.column3, interest_receivable_fen = v.column4, \
            penalty_receivable_fen = v.column5, period_accrued_fen = v.column6, \
@@ -98,9 +143,8 @@ fn update_sql(rows: usize, style: Placeholders) -> String {
                    WHERE s.loan_id = loan_accounts.loan_id AND s.due_date > v.column9) \
              ELSE loan_accounts.next_due_date END, \
            version = loan_accounts.version + 1, updated_at = v.column13 \
-         FROM (VALUES {}) AS v \
-         WHERE loan_accounts.loan_id = v.column1 AND loan_accounts.last_processed = v.column2",
-        style.tuples(rows, UPDATE_WIDTH, 1)
+         FROM {source} \
+         WHERE loan_accounts.loan_id = v.column1 AND loan_accounts.last_processed = v.column2"
     )
 }
 
@@ -151,24 +195,119 @@ impl Services {
             by_classification: BTreeMap::new(),
             elapsed_ms: 0,
         };
+        // Disjoint loan-id ranges, one per worker, split at quantiles of the
+        // loans to do: (after, up to]. Each worker goes through its range
+        // chunk by chunk; on PostgreSQL their chunks run in parallel.
+        let workers = opts.effective_workers(self.db.backend);
+        let mut bounds: Vec<String> = Vec::new();
+        if workers > 1 && total > 0 {
+            for w in 1..workers {
+                let at = total * w as u64 / workers as u64;
+                let r = sqlx::query(
+                    "SELECT loan_id FROM loan_accounts \
+                     WHERE status IN ('normal', 'overdue') AND last_processed < $1 \
+                     ORDER BY loan_id LIMIT 1 OFFSET $2",
+                )
+                .bind(&date)
+                .bind(i64::try_from(at).unwrap_or(0))
+                .fetch_optional(&self.db.pool)
+                .await?;
+                if let Some(r) = r {
+                    let id = sql::text(&r, "loan_id")?;
+                    if bounds.last().is_none_or(|b| *b < id) {
+                        bounds.push(id);
+                    }
+                }
+            }
+        }
+        let shared = Shared {
+            business_date,
+            date: &date,
+            opts,
+            total,
+            chunks: AtomicUsize::new(0),
+            done: AtomicU64::new(0),
+            progress,
+        };
+        let ranges = (0..=bounds.len()).map(|i| {
+            let after = if i == 0 {
+                String::new()
+            } else {
+                bounds[i - 1].clone()
+            };
+            let up_to = bounds.get(i).cloned().unwrap_or_default();
+            self.eod_range(&shared, after, up_to)
+        });
+        let tallies = futures_util::future::try_join_all(ranges).await?;
+        let mut stopped = false;
+        for t in tallies {
+            summary.loans_processed += t.loans;
+            summary.loan_days += t.loan_days;
+            summary.postings += t.postings;
+            summary.interest_accrued += t.interest_accrued;
+            summary.interest_adjusted += t.interest_adjusted;
+            summary.penalty_accrued += t.penalty_accrued;
+            summary.newly_overdue += t.newly_overdue;
+            stopped |= t.stopped;
+        }
+        if stopped {
+            summary.elapsed_ms = elapsed_ms(started);
+            return Ok(summary);
+        }
+
+        summary.lines_expired = self.expire_lines(business_date).await?;
+        for (col, map) in [
+            ("status", &mut summary.by_status),
+            ("classification", &mut summary.by_classification),
+        ] {
+            let q = format!(
+                "SELECT {col} AS k, COUNT(*) AS n FROM loan_accounts \
+                 WHERE status IN ('normal', 'overdue') GROUP BY {col}"
+            );
+            for r in sqlx::query(AssertSqlSafe(q))
+                .fetch_all(&self.db.pool)
+                .await?
+            {
+                map.insert(sql::text(&r, "k")?, sql::int(&r, "n")?);
+            }
+        }
+        summary.completed = true;
+        summary.elapsed_ms = elapsed_ms(started);
+        self.finish_run(&date, &summary).await?;
+        Ok(summary)
+    }
+
+    /// One worker's part of a run: the loans with ids after `after` and up
+    /// to `up_to` (to the end when empty), chunk by chunk.
+    async fn eod_range(
+        &self,
+        sh: &Shared<'_>,
+        mut after: String,
+        up_to: String,
+    ) -> Result<Tally, ServiceError> {
+        let (business_date, date, opts) = (sh.business_date, sh.date, sh.opts);
         let select = format!(
             "{} WHERE a.status IN ('normal', 'overdue') AND a.last_processed < $1 \
-               AND a.loan_id > $2 ORDER BY a.loan_id LIMIT $3",
+               AND a.loan_id > $2 AND ($4 = '' OR a.loan_id <= $4) \
+             ORDER BY a.loan_id LIMIT $3",
             account_select()
         );
         let chunk = i64::try_from(opts.chunk_size.max(1)).unwrap_or(2000);
-        let mut after = String::new();
-        let mut chunks = 0usize;
+        let mut tally = Tally::default();
         loop {
-            if opts.stop_after_chunks.is_some_and(|n| chunks >= n) {
-                summary.elapsed_ms = elapsed_ms(started);
-                return Ok(summary);
+            if opts
+                .stop_after_chunks
+                .is_some_and(|n| sh.chunks.load(Ordering::SeqCst) >= n)
+            {
+                tally.stopped = true;
+                return Ok(tally);
             }
             let mut conn = self.db.pool.acquire().await?;
             let rows = sqlx::query(AssertSqlSafe(select.as_str()))
-                .bind(&date)
+                .bind(date)
                 .bind(&after)
                 .bind(chunk)
+                .bind(&up_to)
                 .fetch_all(&mut *conn)
                 .await?;
             if rows.is_empty() {
@@ -197,18 +336,18 @@ impl Services {
                 a.state.schedule = open.remove(&a.state.loan_id).unwrap_or_default();
                 let (new, made) = run_day(&a.state, business_date, &opts.rules)
                     .map_err(|e| ServiceError::internal(&a.state.loan_id, e.code()))?;
-                summary.loan_days +=
+                tally.loan_days +=
                     u64::try_from(a.state.last_processed.days_until(business_date)).unwrap_or(0);
                 for p in &made {
                     match p.kind {
                         PostingKind::InterestAccrual => {
-                            summary.interest_accrued += p.net(LedgerAccount::InterestReceivable)
+                            tally.interest_accrued += p.net(LedgerAccount::InterestReceivable)
                         }
                         PostingKind::InterestAdjustment => {
-                            summary.interest_adjusted += p.net(LedgerAccount::InterestReceivable)
+                            tally.interest_adjusted += p.net(LedgerAccount::InterestReceivable)
                         }
                         PostingKind::PenaltyAccrual => {
-                            summary.penalty_accrued += p.net(LedgerAccount::PenaltyReceivable)
+                            tally.penalty_accrued += p.net(LedgerAccount::PenaltyReceivable)
                         }
                         _ => {}
                     }
@@ -216,7 +355,7 @@ impl Services {
                 }
                 chunk_postings += u64::try_from(made.len()).unwrap_or(0);
                 if a.state.status == LoanStatus::Normal && new.status == LoanStatus::Overdue {
-                    summary.newly_overdue += 1;
+                    tally.newly_overdue += 1;
                 }
                 updates.push([
                     Val::from(new.loan_id.as_str()),
@@ -238,12 +377,29 @@ impl Services {
             let mut tx = self.db.pool.begin().await?;
             super::write_postings(&mut tx, &postings, &lines).await?;
             let style = Placeholders::of(&tx);
-            for part in updates.chunks(500) {
-                let q = update_sql(part.len(), style);
-                let mut query = sqlx::query(AssertSqlSafe(q));
-                for row in part {
-                    for v in row {
-                        query = sql::bind_val(query, v);
+            let per = if style == Placeholders::Dollar {
+                sql::ARRAY_ROWS
+            } else {
+                500
+            };
+            for part in updates.chunks(per) {
+                let mut query;
+                if style == Placeholders::Dollar {
+                    let (source, arrays) = sql::unnest_source(UPDATE_WIDTH, part, 1);
+                    query = sqlx::query(AssertSqlSafe(update_sql(&source)));
+                    for a in arrays {
+                        query = query.bind(a);
+                    }
+                } else {
+                    let source = format!(
+                        "(VALUES {}) AS v",
+                        style.tuples(part.len(), UPDATE_WIDTH, 1)
+                    );
+                    query = sqlx::query(AssertSqlSafe(update_sql(&source)));
+                    for row in part {
+                        for v in row {
+                            query = sql::bind_val(query, v);
+                        }
                     }
                 }
                 let done = query.execute(&mut *tx).await?;
@@ -259,39 +415,20 @@ impl Services {
             )
             .bind(i64::try_from(n).unwrap_or(0))
             .bind(i64::try_from(chunk_postings).unwrap_or(0))
-            .bind(&date)
+            .bind(date)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            summary.loans_processed += n;
-            summary.postings += chunk_postings;
-            chunks += 1;
-            progress(EodProgress {
-                done: summary.loans_processed,
-                total,
+            tally.loans += n;
+            tally.postings += chunk_postings;
+            sh.chunks.fetch_add(1, Ordering::SeqCst);
+            let done = sh.done.fetch_add(n, Ordering::SeqCst) + n;
+            (sh.progress)(EodProgress {
+                done,
+                total: sh.total,
             });
         }
-
-        summary.lines_expired = self.expire_lines(business_date).await?;
-        for (col, map) in [
-            ("status", &mut summary.by_status),
-            ("classification", &mut summary.by_classification),
-        ] {
-            let q = format!(
-                "SELECT {col} AS k, COUNT(*) AS n FROM loan_accounts \
-                 WHERE status IN ('normal', 'overdue') GROUP BY {col}"
-            );
-            for r in sqlx::query(AssertSqlSafe(q))
-                .fetch_all(&self.db.pool)
-                .await?
-            {
-                map.insert(sql::text(&r, "k")?, sql::int(&r, "n")?);
-            }
-        }
-        summary.completed = true;
-        summary.elapsed_ms = elapsed_ms(started);
-        self.finish_run(&date, &summary).await?;
-        Ok(summary)
+        Ok(tally)
     }
 
     /// Marks the date's run as running and returns its attempt number.
@@ -411,15 +548,24 @@ fn elapsed_ms(started: Instant) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::update_sql;
-    use crate::sql::Placeholders;
+    use super::{update_sql, UPDATE_WIDTH};
+    use crate::sql::{unnest_source, Placeholders, Val};
 
     #[test]
-    fn the_chunk_update_numbers_its_placeholders() {
-        let q = update_sql(2, Placeholders::Dollar);
+    fn the_chunk_update_reads_values_or_arrays() {
+        let values = format!(
+            "(VALUES {}) AS v",
+            Placeholders::Dollar.tuples(2, UPDATE_WIDTH, 1)
+        );
+        let q = update_sql(&values);
         assert!(q.contains("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13), ($14,"));
         assert!(q.ends_with("v.column2") && q.contains("$26)"));
-        let q = update_sql(1, Placeholders::Question);
-        assert!(q.contains("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        let row = vec![Val::Int(0); UPDATE_WIDTH];
+        let (source, arrays) = unnest_source(UPDATE_WIDTH, &[row], 1);
+        let q = update_sql(&source);
+        assert!(
+            q.contains("FROM UNNEST($1::bigint[],") && q.contains("$13::bigint[]) AS v(column1,")
+        );
+        assert_eq!(arrays.len(), UPDATE_WIDTH);
     }
 }
