@@ -85,11 +85,30 @@ impl Printer<'_> {
             },
             ExprKind::Unary(UnOp::Neg, x) => {
                 out.push('-');
-                let numeric_lit = matches!(
-                    x.kind,
-                    ExprKind::Lit(Literal::Int(_) | Literal::Decimal(_) | Literal::Money(_))
-                ) || matches!(x.kind, ExprKind::Unary(UnOp::Neg, _));
-                self.expr(x, if numeric_lit { 9 } else { 7 }, out);
+                // The source form brackets only what would read back as
+                // something else: `-5` is the literal -5, not the negation of 5.
+                // A bracket the parse does not need nests the printed text one
+                // level deeper than the tree, so `- - … -a` near the depth limit
+                // printed as `-(-(…))` would not parse back. Readings for
+                // officers keep `-(-5)` rather than `--5`.
+                let zero = matches!(&x.kind, ExprKind::Lit(Literal::Int(0)))
+                    || matches!(&x.kind, ExprKind::Lit(Literal::Decimal(d)) if d.0 == 0);
+                if zero && !self.human() {
+                    // The negation of 0 comes from `--0` (the literal -0 is 0):
+                    // printed so, not as `-(0)`, one level deeper.
+                    out.push('-');
+                    self.bare(x, out);
+                    return;
+                }
+                let bracket = match &x.kind {
+                    ExprKind::Lit(Literal::Int(n)) => *n > 0 || self.human(),
+                    ExprKind::Lit(Literal::Decimal(d)) => d.0 > 0 || self.human(),
+                    ExprKind::Lit(Literal::Money(_)) | ExprKind::Unary(UnOp::Neg, _) => {
+                        self.human()
+                    }
+                    _ => false,
+                };
+                self.expr(x, if bracket { 9 } else { 7 }, out);
             }
             ExprKind::Unary(UnOp::Not, x) => {
                 out.push_str(match self.lang {

@@ -92,6 +92,13 @@ fn sexpr(e: &Expr) -> String {
 #[case("s == \"say \\\"hi\\\"\"", "(== s \"say \\\"hi\\\"\")")]
 #[case("-9223372036854775808", "-9223372036854775808")]
 #[case("not not b", "(not (not b))")]
+#[case("- -a", "(neg (neg a))")]
+#[case("-(-5)", "(neg -5)")]
+#[case("-(5)", "(neg 5)")]
+#[case("-5元", "(neg 5.00y)")]
+#[case("-(-0.5)", "(neg -0.5d)")]
+#[case("--0", "(neg 0)")]
+#[case("-(0.0)", "(neg 0d)")]
 fn parses_with_precedence(#[case] src: &str, #[case] tree: &str) {
     let e = parse(src).unwrap_or_else(|e| panic!("{src}: {e}"));
     assert_eq!(sexpr(&e), tree);
@@ -99,6 +106,41 @@ fn parses_with_precedence(#[case] src: &str, #[case] tree: &str) {
     let printed = e.to_string();
     let again = parse(&printed).unwrap_or_else(|e| panic!("{printed}: {e}"));
     assert_eq!(sexpr(&again), tree, "printed as {printed}");
+}
+
+/// Found by `cargo fuzz` (target `expr_roundtrip`): the printer bracketed every
+/// negated negation, `-(-(-a))`, and the negation of 0 (`--0`, since `-0` is the
+/// literal 0) as `-(0)`; each bracket is a level of nesting the source did not
+/// have, so a chain of negations within the depth limit printed to text beyond
+/// it that did not parse back. `found` and `found_zero` are the fuzzer's inputs,
+/// the second reduced.
+#[rstest]
+#[case::found(format!("a >a {}a", "-".repeat(39)), false)]
+#[case::found_zero(format!("49202/3{}0/---6--0", "-".repeat(65)), false)]
+#[case::zero(format!("{}0", "-".repeat(64)), true)]
+#[case::feature(format!("{}a", "-".repeat(63)), true)]
+#[case::money(format!("{}5元", "-".repeat(63)), true)]
+#[case::negative(format!("{}(-5)", "-".repeat(62)), true)]
+fn negations_near_the_depth_limit_print_to_text_that_parses_back(
+    #[case] src: String,
+    #[case] at_limit: bool,
+) {
+    let e = parse(&src).unwrap_or_else(|e| panic!("{src}: {e}"));
+    let printed = e.to_string();
+    let again = parse(&printed).unwrap_or_else(|e| panic!("{src} printed as {printed}: {e}"));
+    assert_eq!(sexpr(&again), sexpr(&e), "printed as {printed}");
+    if at_limit {
+        assert!(parse(&format!("-{src}")).is_err(), "one more is too deep");
+    }
+}
+
+#[test]
+fn officers_read_negated_numbers_in_brackets() {
+    let src = "- -i1 + -(-5) + -(5)";
+    let c = Compiled::new(src, &schema()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.text_en(), "-(-i1) + -(-5) + -(5)");
+    let e = parse(src).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(e.to_string(), "--i1 + --5 + -(5)");
 }
 
 #[rstest]
