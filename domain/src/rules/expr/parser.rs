@@ -9,12 +9,41 @@ use crate::rules::schema::Decimal;
 /// Deeper nesting than this is refused rather than risking the stack.
 const MAX_DEPTH: usize = 64;
 
+/// Taller trees than this are refused too: type checking, printing and
+/// dropping a tree recurse over its height, and a chain `a + b + c + …` or
+/// `x and y and z and …` is as tall as it is long although parsing it does not
+/// recurse (a 2,000-term sum overflowed a 2 MiB thread stack in the compiler).
+/// 100 still leaves about 100 conditions joined by `and` in one expression.
+const MAX_HEIGHT: usize = 100;
+
 /// Parses a whole expression.
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
     let mut p = Parser::new(src)?;
     let e = p.expr()?;
     p.expect_end()?;
+    if height(&e) > MAX_HEIGHT {
+        return Err(p.error(
+            ExprErrorKind::Syntax,
+            e.span,
+            "the expression is too long or nested too deeply; split it into several rules"
+                .to_owned(),
+        ));
+    }
     Ok(e)
+}
+
+/// Levels of nodes from `e` down to its deepest leaf. Recursive: only called on
+/// trees the parser has already kept within bounds.
+fn height(e: &Expr) -> usize {
+    1 + match &e.kind {
+        ExprKind::Lit(_) | ExprKind::Feature(_) => 0,
+        ExprKind::Unary(_, x) => height(x),
+        ExprKind::Binary(_, l, r) => height(l).max(height(r)),
+        ExprKind::Between { value, lo, hi } => height(value).max(height(lo)).max(height(hi)),
+        // The items are literals.
+        ExprKind::In { value, .. } => height(value).max(1),
+        ExprKind::Call(_, args) => args.iter().map(height).max().unwrap_or(0),
+    }
 }
 
 pub(crate) struct Parser<'s> {
@@ -153,6 +182,8 @@ impl<'s> Parser<'s> {
         } else {
             self.unary()?
         };
+        // The height of `lhs`, counted once the loop starts building on it.
+        let mut tall = None;
         while let Some(op) = self.binop() {
             let p = op.prec();
             if p < min || op.is_comparison() {
@@ -160,6 +191,16 @@ impl<'s> Parser<'s> {
             }
             self.bump();
             let rhs = self.binary(p + 1)?;
+            let h = 1 + tall.unwrap_or_else(|| height(&lhs)).max(height(&rhs));
+            if h > MAX_HEIGHT {
+                return Err(self.error(
+                    ExprErrorKind::Syntax,
+                    rhs.span,
+                    "the expression is too long or nested too deeply; split it into several rules"
+                        .to_owned(),
+                ));
+            }
+            tall = Some(h);
             lhs = Expr {
                 span: lhs.span.to(rhs.span),
                 kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),

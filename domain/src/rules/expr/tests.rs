@@ -143,6 +143,32 @@ fn officers_read_negated_numbers_in_brackets() {
     assert_eq!(e.to_string(), "--i1 + --5 + -(5)");
 }
 
+/// A chain `a + b + c + …` is a tree as tall as it is long; type checking a
+/// 2,000-term one overflowed a 2 MiB thread stack (a server worker's) in a
+/// release build, which aborts the process. It is refused with a position
+/// instead.
+#[test]
+fn chains_taller_than_the_limit_are_refused_with_a_position() {
+    let s = schema();
+    let chain = |n: usize| vec!["b1"; n].join(" and ");
+    assert!(Compiled::condition(&chain(100), &s).is_ok());
+    let err = Compiled::condition(&chain(101), &s)
+        .err()
+        .unwrap_or_else(|| panic!("101 terms compiled"));
+    // The 101st term, after 100 × "b1 and ".
+    assert_eq!(
+        (err.code(), err.position.line, err.position.column),
+        ("expr_syntax", 1, 701),
+        "{err}"
+    );
+    let src = format!("{}1 > 0", "i1 + ".repeat(5_000));
+    let err = Compiled::condition(&src, &s)
+        .err()
+        .unwrap_or_else(|| panic!("5,000 terms compiled"));
+    assert_eq!(err.code(), "expr_syntax", "{err}");
+    assert!(err.span.end <= src.len());
+}
+
 #[rstest]
 #[case("", "expr_syntax", 1, 1)]
 #[case("a >", "expr_syntax", 1, 4)]
