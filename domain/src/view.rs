@@ -852,6 +852,30 @@ pub struct OutcomeFlip {
     pub count: i64,
 }
 
+/// A past application a rule-set version can be tried on (test bench).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSetSample {
+    pub application_id: String,
+    /// Masked.
+    pub customer_name: String,
+    pub amount: Fen,
+    pub decided_at: i64,
+    /// The stored decision's outcome and the version that made it.
+    pub outcome: Verdict,
+    pub version: Option<i64>,
+}
+
+/// A rule-set version run on one past application's stored inputs: what was
+/// decided then and what this version decides, with its trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSetTrial {
+    pub application_id: String,
+    pub customer_name: String,
+    pub baseline: DecisionBrief,
+    pub baseline_version: Option<i64>,
+    pub result: DecisionView,
+}
+
 /// What a rule-set version would have changed on past applications.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimulationReport {

@@ -823,6 +823,37 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
         );
         let seen: HashSet<&str> = r.diffs.iter().map(|d| d.application_id.as_str()).collect();
         assert_eq!(seen.len(), r.diffs.len());
+
+        // The test bench: the eight applications to pick from, and the draft
+        // tried on a changed one gives that change with its trace.
+        let samples = s.rule_set_samples(&risk1, &draft.id, 50).await.unwrap();
+        assert_eq!(samples.len(), 8);
+        assert!(samples.iter().all(|x| x.customer_name.contains('*')), "{samples:?}");
+        let changed = &r.diffs[0];
+        let trial = s
+            .try_rule_set(&risk1, &draft.id, &changed.application_id)
+            .await
+            .unwrap();
+        assert_eq!(trial.baseline, changed.before);
+        assert_eq!(trial.result.outcome, changed.after.outcome);
+        assert_eq!(trial.result.reason_codes, changed.after.reason_codes);
+        assert_eq!(trial.result.rule_set_version, Some(draft.version));
+        assert!(
+            trial.result.trace.iter().any(|l| l.text_zh.contains("年龄超过30岁")),
+            "{:?}",
+            trial.result.trace
+        );
+        // The ID number is masked in what the bench shows.
+        let id = trial.result.features.iter().find(|f| f.name == "id_number").unwrap();
+        assert!(format!("{:?}", id.value).contains('*'), "{id:?}");
+        assert_code(
+            s.try_rule_set(&risk1, &draft.id, "no-such-application").await,
+            "not_found",
+        );
+        assert_code(
+            s.try_rule_set(&env.staff("officer1").await, &draft.id, &changed.application_id).await,
+            "forbidden",
+        );
     })
     .await;
 }

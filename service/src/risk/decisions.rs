@@ -176,14 +176,11 @@ const DECISION_SELECT: &str = "SELECT d.id, d.stage, d.rule_set_id, d.rule_set_v
      bi.elapsed_ms AS bi_elapsed \
      FROM decisions d LEFT JOIN bureau_inquiries bi ON bi.id = d.bureau_inquiry_id";
 
-fn decision_view(r: &AnyRow) -> Result<DecisionView, ServiceError> {
-    let stage_raw = sql::text(r, "stage")?;
-    let stage = DecisionStage::parse(&stage_raw)
-        .ok_or_else(|| ServiceError::internal("decision stage", stage_raw))?;
-    let trace: Trace = from_json("decision trace", &sql::text(r, "trace")?)?;
+/// A trace as the officer reads it, a line per entry in both languages.
+pub(crate) fn trace_lines(trace: &Trace) -> Vec<TraceLine> {
     let zh = trace.explain_zh();
     let en = trace.explain_en();
-    let lines = trace
+    trace
         .entries
         .iter()
         .zip(zh.into_iter().zip(en))
@@ -192,7 +189,15 @@ fn decision_view(r: &AnyRow) -> Result<DecisionView, ServiceError> {
             text_zh,
             text_en,
         })
-        .collect();
+        .collect()
+}
+
+fn decision_view(r: &AnyRow) -> Result<DecisionView, ServiceError> {
+    let stage_raw = sql::text(r, "stage")?;
+    let stage = DecisionStage::parse(&stage_raw)
+        .ok_or_else(|| ServiceError::internal("decision stage", stage_raw))?;
+    let trace: Trace = from_json("decision trace", &sql::text(r, "trace")?)?;
+    let lines = trace_lines(&trace);
     let bureau = match sql::opt_text(r, "bi_id")? {
         None => None,
         Some(id) => {

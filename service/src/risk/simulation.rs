@@ -14,16 +14,18 @@ use std::collections::{BTreeMap, HashMap};
 
 use domain::money::Fen;
 use domain::rules::rule::Verdict;
-use domain::rules::schema::Value;
+use domain::rules::schema::{Features, Value};
 use domain::rules::strategy::{Strategy, StrategyDef};
 use domain::rules::trace::{Event, Trace};
-use domain::view::FeatureValue;
 pub use domain::view::{
-    DecisionBrief, OutcomeFlip, RuleHitCount, SimulationDiff, SimulationReport,
+    DecisionBrief, OutcomeFlip, RuleHitCount, RuleSetSample, RuleSetTrial, SimulationDiff,
+    SimulationReport,
 };
+use domain::view::{DecisionView, FeatureValue};
+use sqlx::any::AnyRow;
 use sqlx::AssertSqlSafe;
 
-use super::decisions::decide_with;
+use super::decisions::{decide_with, trace_lines};
 use super::features;
 use crate::auth::StaffActor;
 use crate::error::ServiceError;
@@ -59,6 +61,41 @@ fn fired(t: &Trace) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The stored decisions with their application and customer, for replays.
+const SAMPLE_SELECT: &str = "SELECT d.id, d.application_id, d.rule_set_version, d.outcome, \
+     d.limit_fen, d.rate_bp, d.reason_codes, d.features, d.trace, d.created_at, \
+     c.name AS customer_name, c.id_number, a.amount_fen \
+     FROM decisions d JOIN applications a ON a.id = d.application_id \
+     JOIN customers c ON c.id = a.customer_id";
+
+/// The inputs as the stored decision read them; the ID number, stored
+/// masked, read again from the customer. A value that no longer fits its
+/// feature stays missing.
+fn replayed_features(r: &AnyRow) -> Result<Features, ServiceError> {
+    let schema = features::schema();
+    let stored: Vec<FeatureValue> = from_json("decision features", &sql::text(r, "features")?)?;
+    let mut f = schema.record();
+    for v in stored {
+        if let Some(slot) = schema.slot(&v.name) {
+            let _ = f.set_slot(slot, v.value);
+        }
+    }
+    if let Some(slot) = schema.slot("id_number") {
+        let _ = f.set_slot(slot, Value::Text(sql::text(r, "id_number")?));
+    }
+    Ok(f)
+}
+
+/// What the stored decision decided.
+fn stored_brief(r: &AnyRow) -> Result<DecisionBrief, ServiceError> {
+    Ok(DecisionBrief {
+        outcome: parse_verdict(&sql::text(r, "outcome")?)?,
+        limit: sql::opt_int(r, "limit_fen")?.map(Fen),
+        rate_bp: sql::opt_int(r, "rate_bp")?.and_then(|v| u32::try_from(v).ok()),
+        reason_codes: from_json("decision reasons", &sql::text(r, "reason_codes")?)?,
+    })
+}
+
 impl Services {
     /// Replays rule-set version `rule_set_id` on the last `last_n`
     /// applications of its product that have a decision at its stage (at
@@ -75,24 +112,18 @@ impl Services {
         let strategy = Strategy::compile(def, features::schema())
             .map_err(|e| ServiceError::invalid(e.code()))?;
         let n = last_n.clamp(1, MAX_APPLICATIONS);
-        let rows = sqlx::query(AssertSqlSafe(
-            "SELECT d.id, d.application_id, d.rule_set_version, d.outcome, d.limit_fen, \
-               d.rate_bp, d.reason_codes, d.features, d.trace, d.created_at, \
-               c.name AS customer_name, c.id_number \
-             FROM decisions d JOIN applications a ON a.id = d.application_id \
-             JOIN customers c ON c.id = a.customer_id \
-             WHERE a.product_id = $1 AND d.stage = $2 \
-             ORDER BY d.created_at DESC, d.id DESC LIMIT $3",
-        ))
-        .bind(&detail.summary.product_id)
-        .bind(detail.summary.stage.as_str())
-        // Several decisions of one application: read enough to keep the latest of n.
-        .bind(i64::from(n) * 3)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let sql = format!(
+            "{SAMPLE_SELECT} WHERE a.product_id = $1 AND d.stage = $2 \
+             ORDER BY d.created_at DESC, d.id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(&detail.summary.product_id)
+            .bind(detail.summary.stage.as_str())
+            // Several decisions of one application: read enough to keep the latest of n.
+            .bind(i64::from(n) * 3)
+            .fetch_all(&self.db.pool)
+            .await?;
 
-        let schema = features::schema();
-        let id_slot = schema.slot("id_number");
         let mut seen = std::collections::HashSet::new();
         let mut report = SimulationReport {
             rule_set_id: rule_set_id.to_string(),
@@ -121,19 +152,7 @@ impl Services {
             if seen.len() > usize::try_from(n).unwrap_or(usize::MAX) {
                 break;
             }
-            // The inputs as the stored decision read them.
-            let stored: Vec<FeatureValue> =
-                from_json("decision features", &sql::text(r, "features")?)?;
-            let mut f = schema.record();
-            for v in stored {
-                if let Some(slot) = schema.slot(&v.name) {
-                    // A value that no longer fits its feature stays missing.
-                    let _ = f.set_slot(slot, v.value);
-                }
-            }
-            if let Some(slot) = id_slot {
-                let _ = f.set_slot(slot, Value::Text(sql::text(r, "id_number")?));
-            }
+            let f = replayed_features(r)?;
             let after = decide_with(Some(&strategy), &f);
             let baseline_trace: Trace = from_json("decision trace", &sql::text(r, "trace")?)?;
             for (id, zh, en) in fired(&after.trace) {
@@ -142,12 +161,7 @@ impl Services {
             for (id, zh, en) in fired(&baseline_trace) {
                 hits.entry(id).or_insert((zh, en, 0, 0)).3 += 1;
             }
-            let before = DecisionBrief {
-                outcome: parse_verdict(&sql::text(r, "outcome")?)?,
-                limit: sql::opt_int(r, "limit_fen")?.map(Fen),
-                rate_bp: sql::opt_int(r, "rate_bp")?.and_then(|v| u32::try_from(v).ok()),
-                reason_codes: from_json("decision reasons", &sql::text(r, "reason_codes")?)?,
-            };
+            let before = stored_brief(r)?;
             let after = DecisionBrief {
                 outcome: after.outcome,
                 limit: after.limit,
@@ -208,5 +222,100 @@ impl Services {
         });
         report.rule_hits = rule_hits;
         Ok(report)
+    }
+
+    /// The latest past applications of the version's product with a
+    /// decision at its stage, newest first, to try the version on.
+    pub async fn rule_set_samples(
+        &self,
+        s: &StaffActor,
+        rule_set_id: &str,
+        limit: u32,
+    ) -> Result<Vec<RuleSetSample>, ServiceError> {
+        let detail = self.rule_set(s, rule_set_id).await?;
+        let n = usize::try_from(limit.clamp(1, 200)).unwrap_or(200);
+        let sql = format!(
+            "{SAMPLE_SELECT} WHERE a.product_id = $1 AND d.stage = $2 \
+             ORDER BY d.created_at DESC, d.id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(&detail.summary.product_id)
+            .bind(detail.summary.stage.as_str())
+            .bind(i64::try_from(n * 3).unwrap_or(600))
+            .fetch_all(&self.db.pool)
+            .await?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::with_capacity(n);
+        for r in &rows {
+            let application_id = sql::text(r, "application_id")?;
+            if out.len() == n || !seen.insert(application_id.clone()) {
+                continue;
+            }
+            out.push(RuleSetSample {
+                application_id,
+                customer_name: domain::identity::mask_name(&sql::text(r, "customer_name")?),
+                amount: Fen(sql::int(r, "amount_fen")?),
+                decided_at: sql::int(r, "created_at")?,
+                outcome: parse_verdict(&sql::text(r, "outcome")?)?,
+                version: sql::opt_int(r, "rule_set_version")?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The test bench: runs version `rule_set_id` (any status, drafts
+    /// included) on the inputs of application `application_id`'s latest
+    /// stored decision at the version's stage, with the system rules, and
+    /// returns the decision with its trace beside what was decided then.
+    /// Nothing is stored.
+    pub async fn try_rule_set(
+        &self,
+        s: &StaffActor,
+        rule_set_id: &str,
+        application_id: &str,
+    ) -> Result<RuleSetTrial, ServiceError> {
+        let detail = self.rule_set(s, rule_set_id).await?;
+        let strategy = Strategy::compile(&detail.definition, features::schema())
+            .map_err(|e| ServiceError::invalid(e.code()))?;
+        let sql = format!(
+            "{SAMPLE_SELECT} WHERE a.id = $1 AND a.product_id = $2 AND d.stage = $3 \
+             ORDER BY d.created_at DESC, d.id DESC LIMIT 1"
+        );
+        let r = sqlx::query(AssertSqlSafe(sql))
+            .bind(application_id.trim())
+            .bind(&detail.summary.product_id)
+            .bind(detail.summary.stage.as_str())
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let f = replayed_features(&r)?;
+        let started = std::time::Instant::now();
+        let d = decide_with(Some(&strategy), &f);
+        let elapsed_us = i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX);
+        Ok(RuleSetTrial {
+            application_id: sql::text(&r, "application_id")?,
+            customer_name: domain::identity::mask_name(&sql::text(&r, "customer_name")?),
+            baseline: stored_brief(&r)?,
+            baseline_version: sql::opt_int(&r, "rule_set_version")?,
+            result: DecisionView {
+                id: String::new(),
+                stage: detail.summary.stage,
+                rule_set_id: Some(detail.summary.id.clone()),
+                rule_set_version: Some(detail.summary.version),
+                outcome: d.outcome,
+                limit: d.limit,
+                rate_bp: d.rate_bp,
+                score: d.score,
+                grade: d.grade,
+                flags: d.flags,
+                reason_codes: d.reason_codes,
+                trace: trace_lines(&d.trace),
+                features: features::values(&f),
+                bureau: None,
+                actor_name: s.display_name.clone(),
+                created_at: self.now(),
+                elapsed_us,
+            },
+        })
     }
 }
