@@ -309,3 +309,100 @@ pub async fn sms_outbox() -> Result<Vec<SmsMessage>, AppError> {
     let (services, staff) = session::staff().await?;
     Ok(services.sms_outbox(&staff, 100).await?)
 }
+
+// ---------------------------------------------------------------- risk rules
+
+use domain::rules::schema::FeatureDef;
+use server_fn::codec::Json;
+
+/// The rule-set versions in the user's scope, newest first per product and stage.
+#[server(prefix = "/api/fn", endpoint = "rule_sets")]
+pub async fn rule_sets() -> Result<Vec<RuleSetSummary>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.list_rule_sets(&staff, None).await?)
+}
+
+/// One version with its definition, what this user may do with it, and the
+/// features its expressions may read (for the editor's hints).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSetPage {
+    pub detail: RuleSetDetail,
+    pub features: Vec<FeatureDef>,
+    /// Past applications to try the version on (test bench), newest first.
+    pub samples: Vec<RuleSetSample>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "rule_set")]
+pub async fn rule_set(id: String) -> Result<RuleSetPage, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(RuleSetPage {
+        detail: services.rule_set(&staff, &id).await?,
+        features: services.rule_set_features(),
+        samples: services.rule_set_samples(&staff, &id, 30).await?,
+    })
+}
+
+/// What saving (or only checking) a definition did: saved, or refused with
+/// the first problem and its place for the editor to mark.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RuleSetSaved {
+    Checked,
+    Saved(RuleSetSummary),
+    Problem(RuleSetProblem),
+}
+
+/// Compiles the definition against the feature schema; saves it unless
+/// `check_only` or it has a problem.
+#[server(prefix = "/api/fn", endpoint = "save_rule_set", input = Json)]
+pub async fn save_rule_set(form: RuleSetDraft, check_only: bool) -> Result<RuleSetSaved, AppError> {
+    let (services, staff) = session::staff().await?;
+    if let Some(p) = services.check_rule_set(&staff, &form.definition)? {
+        return Ok(RuleSetSaved::Problem(p));
+    }
+    if check_only {
+        return Ok(RuleSetSaved::Checked);
+    }
+    let summary = services.save_rule_set_draft(&staff, form).await?;
+    Ok(RuleSetSaved::Saved(summary))
+}
+
+/// A maker-checker step on a version: `submit`, `approve`, `return` or `publish`.
+#[server(prefix = "/api/fn", endpoint = "rule_set_step")]
+pub async fn rule_set_step(
+    id: String,
+    row_version: i64,
+    step: String,
+    comment: String,
+) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    match step.as_str() {
+        "submit" => services.submit_rule_set(&staff, &id, row_version).await?,
+        "approve" => {
+            services
+                .approve_rule_set(&staff, &id, row_version, &comment)
+                .await?
+        }
+        "return" => {
+            services
+                .return_rule_set(&staff, &id, row_version, &comment)
+                .await?
+        }
+        "publish" => services.publish_rule_set(&staff, &id, row_version).await?,
+        _ => return Err(AppError::new("invalid_step")),
+    }
+    Ok(())
+}
+
+/// Replays the version on the last `last_n` applications of its product.
+#[server(prefix = "/api/fn", endpoint = "simulate_rule_set")]
+pub async fn simulate_rule_set(id: String, last_n: u32) -> Result<SimulationReport, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.simulate_rule_set(&staff, &id, last_n).await?)
+}
+
+/// The test bench: the version on one past application, with its trace.
+#[server(prefix = "/api/fn", endpoint = "try_rule_set")]
+pub async fn try_rule_set(id: String, application_id: String) -> Result<RuleSetTrial, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.try_rule_set(&staff, &id, &application_id).await?)
+}

@@ -509,6 +509,132 @@ texts! {
     pay_succeeded: "成功", "Succeeded";
     pay_failed: "失败", "Failed";
     pay_pending: "处理中", "Pending";
+    // ---- rule sets (规则集)
+    nav_risk: "风控", "Risk";
+    nav_rules: "规则管理", "Rule sets";
+    rules_title: "规则集", "Rule sets";
+    rules_sub: "每个产品、每个决策阶段一套版本化规则：起草、复核、发布由不同的风险经理完成，发布即生效，无需重启", "Versioned rules per product and decision stage: drafted, reviewed and published by different risk managers, in force on publication without a restart";
+    col_stage: "决策阶段", "Stage";
+    col_version: "版本", "Version";
+    col_author: "起草人", "Author";
+    col_approver: "复核人", "Reviewer";
+    col_updated: "更新时间", "Updated";
+    col_published: "发布时间", "Published";
+    rs_draft: "草稿", "Draft";
+    rs_submitted: "待复核", "Awaiting review";
+    rs_approved: "已复核", "Approved";
+    rs_live: "生效中", "Live";
+    rs_retired: "已停用", "Retired";
+    rs_open: "查看", "Open";
+    rs_none: "暂无规则集", "No rule sets yet";
+    rs_rules_count: "{n} 条规则", "{n} rules";
+    rs_rows_count: "{n} 行", "{n} rows";
+    rs_back: "← 规则集列表", "← Rule sets";
+    rs_note: "版本说明", "Version note";
+    rs_review_comment: "复核意见", "Review comment";
+    rs_base_rate: "基准利率", "Base rate";
+    rs_rate_floor: "利率下限", "Rate floor";
+    rs_rate_ceiling: "利率上限", "Rate ceiling";
+    rs_max_limit: "产品最高额度", "Product maximum";
+    rs_check: "校验", "Check";
+    rs_save: "保存草稿", "Save draft";
+    rs_saving: "保存中…", "Saving…";
+    rs_saved: "草稿已保存", "Draft saved";
+    rs_checked: "校验通过：所有表达式均可编译，类型一致", "Checked: every expression compiles and its types agree";
+    rs_new_draft: "基于此版本新建草稿", "New draft from this version";
+    rs_submit: "提交复核", "Submit for review";
+    rs_approve: "复核通过", "Approve";
+    rs_return: "退回修改", "Return to author";
+    rs_publish: "发布生效", "Publish";
+    rs_step_done: "操作成功", "Done";
+    rs_comment_placeholder: "复核意见（退回时必填说明）", "Review comment (say why when returning)";
+    rs_self_approval: "您是该版本的起草人，须由另一位风险经理复核", "You drafted this version; another risk manager must review it";
+    rs_read_only: "只读：仅起草人可在草稿状态下修改", "Read-only: only the author may change a draft";
+    rs_unsaved: "有未保存的修改", "Unsaved changes";
+    rs_col_id: "编号", "ID";
+    rs_col_name: "名称", "Name";
+    rs_col_condition: "条件", "Condition";
+    rs_col_action: "动作", "Action";
+    rs_col_param: "参数", "Parameter";
+    rs_col_reason: "原因码", "Reason code";
+    rs_add_rule: "+ 新增规则", "+ Add rule";
+    rs_add_row: "+ 新增行", "+ Add row";
+    rs_add_bin: "+ 新增分箱", "+ Add bin";
+    rs_delete: "删除", "Delete";
+    rs_hit_policy: "命中策略", "Hit policy";
+    hp_first: "首条命中", "First";
+    hp_unique: "唯一命中", "Unique";
+    hp_priority: "优先级", "Priority";
+    hp_collect: "全部收集", "Collect";
+    rs_page: "第 {from}–{to} 行，共 {n} 行", "Rows {from}–{to} of {n}";
+    rs_prev: "上一页", "Previous";
+    rs_next: "下一页", "Next";
+    rs_base_points: "基础分", "Base points";
+    rs_characteristic: "评分项", "Characteristic";
+    rs_bin: "分箱", "Bin";
+    rs_points: "分值", "Points";
+    rs_missing_points: "缺失时得分", "Points when missing";
+    rs_grades: "评级", "Grades";
+    rs_min_score: "最低分", "Minimum score";
+    act_reject: "拒绝", "Reject";
+    act_refer: "转人工审核", "Refer";
+    act_flag: "标记", "Flag";
+    act_add_score: "加减分", "Add to score";
+    act_cap_limit: "额度上限（元）", "Cap limit (yuan)";
+    act_adjust_rate: "利率调整（基点）", "Adjust rate (bp)";
+    rs_features: "可用特征", "Features";
+    rs_features_hint: "表达式可引用以下特征，例如 age >= 18 and not blacklisted", "Expressions may read these features, e.g. age >= 18 and not blacklisted";
+    rs_problem_at: "第 {line} 行第 {col} 列", "line {line}, column {col}";
+    rs_stage_n: "第 {n} 段", "Stage {n}";
+    rs_bench_title: "测试台", "Test bench";
+    rs_bench_sub: "选一笔历史申请，用本版本（含草稿）重新决策，查看命中明细；不会保存任何结果", "Pick a past application and decide it again with this version (drafts too) to see the trace; nothing is stored";
+    rs_bench_pick: "选择申请", "Application";
+    rs_bench_run: "运行", "Run";
+    rs_bench_none: "该产品在此阶段还没有历史决策可供测试", "This product has no past decisions at this stage to test on";
+    rs_bench_then: "当时决策", "Decided then";
+    rs_bench_now: "本版本决策", "This version";
+    rs_bench_elapsed: "耗时 {us} 微秒", "{us} µs";
+    rs_sim_title: "仿真回测与命中统计", "Simulation and hit statistics";
+    rs_sim_sub: "用本版本重放该产品最近 N 笔申请当时的输入，与当时的决策对比", "Replays the inputs of the product's last N applications through this version and compares with what was decided";
+    rs_sim_last: "最近笔数", "Last N";
+    rs_sim_run: "开始仿真", "Simulate";
+    rs_sim_applications: "重放申请", "Replayed";
+    rs_sim_changed: "结果变化", "Changed";
+    rs_sim_limits: "额度上调 / 下调", "Limits up / down";
+    rs_sim_limit_change: "额度变动合计", "Net limit change";
+    rs_sim_rates: "利率上调 / 下调", "Rates up / down";
+    rs_sim_flips: "结论变化", "Outcome changes";
+    rs_sim_hits: "规则命中统计", "Rule hits";
+    rs_sim_hits_now: "本版本命中", "This version";
+    rs_sim_hits_then: "当时命中", "Then";
+    rs_sim_diffs: "结果有变化的申请", "Applications that change";
+    rs_sim_no_change: "没有申请的结果会变化", "No application would change";
+    rs_before: "变化前", "Before";
+    rs_after: "变化后", "After";
+    rs_no_limit: "—", "—";
+    err_rule_set_problem: "规则定义有误", "The rule definition has an error";
+    err_expr_syntax: "表达式语法错误", "Syntax error in the expression";
+    err_expr_bad_literal: "数值或日期写法有误", "Malformed number or date";
+    err_expr_unknown_feature: "引用了不存在的特征", "Unknown feature";
+    err_expr_unknown_function: "不存在的函数", "Unknown function";
+    err_expr_arity: "函数参数个数不对", "Wrong number of arguments";
+    err_expr_type_mismatch: "类型不匹配", "Type mismatch";
+    err_table_no_columns: "决策表没有输入列", "The table has no input columns";
+    err_table_row_width: "该行的单元格数与列数不一致", "This row has the wrong number of cells";
+    err_table_bad_output: "输出值与输出列的类型不符", "The output does not fit its column's type";
+    err_table_priority: "优先级列表缺少该输出值", "The output is missing from the priority list";
+    err_table_aggregation: "汇总方式与输出类型不符", "The aggregation does not fit the output type";
+    err_scorecard_no_grades: "评分卡没有评级", "The scorecard has no grades";
+    err_scorecard_grade_order: "评级的最低分必须从高到低严格递减", "Grade minimums must strictly decrease";
+    err_scorecard_no_bins: "评分项没有分箱", "The characteristic has no bins";
+    err_strategy_stage_order: "决策阶段顺序有误（反欺诈→黑名单→准入→评分→额度→定价）", "Stages are out of order (anti-fraud → blacklist → admission → score → limit → price)";
+    err_strategy_scorecard_place: "评分卡只能放在评分阶段", "A scorecard belongs in the score stage";
+    err_strategy_score_after_scoring: "评分阶段之后不能再加减分", "Points cannot be added after scoring";
+    err_strategy_rate_bounds: "利率下限、基准利率、上限的顺序不对", "Rate floor, base rate and ceiling are out of order";
+    err_strategy_output_feature: "评分输出特征不存在或类型不对", "The score output feature is unknown or of the wrong type";
+    err_rule_bad_reason_code: "原因码只能用小写字母、数字和下划线", "Reason codes are lower-case letters, digits and underscores";
+    err_rule_duplicate_id: "规则编号重复", "The rule ID is used twice";
+    err_invalid_step: "不支持的操作", "Unsupported step";
 }
 
 impl Texts {
@@ -566,6 +692,7 @@ impl Texts {
             "engine_rejected" => self.err_engine_rejected,
             "engine_limit_exceeded" => self.err_engine_limit_exceeded,
             "rule_set_not_author" => self.err_rule_set_not_author,
+            "invalid_step" => self.err_invalid_step,
             c if ["expr_", "table_", "scorecard_", "strategy_", "rule_"]
                 .iter()
                 .any(|p| c.starts_with(p)) =>
@@ -574,6 +701,53 @@ impl Texts {
             }
             c if c.starts_with("schedule_") => self.err_schedule,
             _ => self.err_unknown,
+        }
+    }
+
+    /// What is wrong with a rule-set definition, by the problem's code.
+    pub fn rule_problem(&self, code: &str) -> &'static str {
+        match code {
+            "expr_syntax" => self.err_expr_syntax,
+            "expr_bad_literal" => self.err_expr_bad_literal,
+            "expr_unknown_feature" => self.err_expr_unknown_feature,
+            "expr_unknown_function" => self.err_expr_unknown_function,
+            "expr_arity" => self.err_expr_arity,
+            "expr_type_mismatch" => self.err_expr_type_mismatch,
+            "table_no_columns" => self.err_table_no_columns,
+            "table_row_width" => self.err_table_row_width,
+            "table_bad_output" => self.err_table_bad_output,
+            "table_priority" => self.err_table_priority,
+            "table_aggregation" => self.err_table_aggregation,
+            "scorecard_no_grades" => self.err_scorecard_no_grades,
+            "scorecard_grade_order" => self.err_scorecard_grade_order,
+            "scorecard_no_bins" => self.err_scorecard_no_bins,
+            "strategy_stage_order" => self.err_strategy_stage_order,
+            "strategy_scorecard_place" => self.err_strategy_scorecard_place,
+            "strategy_score_after_scoring" => self.err_strategy_score_after_scoring,
+            "strategy_rate_bounds" => self.err_strategy_rate_bounds,
+            "strategy_output_feature" => self.err_strategy_output_feature,
+            "rule_bad_reason_code" => self.err_rule_bad_reason_code,
+            "rule_duplicate_id" => self.err_rule_duplicate_id,
+            _ => self.err_rule_set_problem,
+        }
+    }
+
+    pub fn rule_set_status(&self, s: domain::rules::lifecycle::RuleSetStatus) -> &'static str {
+        use domain::rules::lifecycle::RuleSetStatus as S;
+        match s {
+            S::Draft => self.rs_draft,
+            S::Submitted => self.rs_submitted,
+            S::Approved => self.rs_approved,
+            S::Live => self.rs_live,
+            S::Retired => self.rs_retired,
+        }
+    }
+
+    pub fn decision_stage(&self, s: domain::rules::lifecycle::DecisionStage) -> &'static str {
+        use domain::rules::lifecycle::DecisionStage as S;
+        match s {
+            S::PreScreen => self.decision_pre_screen,
+            S::Full => self.decision_full,
         }
     }
 

@@ -490,6 +490,18 @@ pub struct RuleSetSummary {
     pub row_version: i64,
 }
 
+/// A draft to save: a new version (`id: None`) of a product and stage, or
+/// changes to one's own draft (`id` and the `expected_row_version` read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSetDraft {
+    pub id: Option<String>,
+    pub expected_row_version: Option<i64>,
+    pub product_id: String,
+    pub stage: DecisionStage,
+    pub definition: StrategyDef,
+    pub note: String,
+}
+
 /// A version of a rule set with its definition and what the viewer may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleSetDetail {

@@ -57,6 +57,9 @@ where
     view! {
         <Suspense fallback=Loading>
             {move || {
+                // Subscribe here too: after hydration the first value is
+                // already resolved, and a later refetch must still re-render.
+                resource.track();
                 let render = render.clone();
                 Suspend::new(async move {
                     match resource.await {

@@ -13,8 +13,7 @@ use domain::rules::lifecycle::{
 };
 use domain::rules::schema::FeatureDef;
 use domain::rules::strategy::{Strategy, StrategyDef};
-pub use domain::view::{RuleSetDetail, RuleSetProblem, RuleSetSummary};
-use serde::{Deserialize, Serialize};
+pub use domain::view::{RuleSetDetail, RuleSetDraft, RuleSetProblem, RuleSetSummary};
 use serde_json::json;
 use sqlx::any::AnyRow;
 
@@ -25,18 +24,6 @@ use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
 use crate::Services;
-
-/// A draft to save: a new version (`id: None`) of a product and stage, or
-/// changes to one's own draft (`id` and the `expected_row_version` read).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RuleSetDraft {
-    pub id: Option<String>,
-    pub expected_row_version: Option<i64>,
-    pub product_id: String,
-    pub stage: DecisionStage,
-    pub definition: StrategyDef,
-    pub note: String,
-}
 
 const MAX_NOTE: usize = 1000;
 

@@ -57,6 +57,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
     let can_audit =
         staff.has(Role::Admin) || staff.has(Role::BranchHead) || staff.has(Role::RiskManager);
     let manager = staff.is_manager();
+    let rules = staff.has(Role::RiskManager) || staff.has(Role::Admin);
     let roles = staff
         .roles
         .iter()
@@ -82,6 +83,10 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
                     {manager.then(|| view! {
                         <div class="ws-nav-section">{t.nav_manage}</div>
                         {item("/staff/dashboard", t.nav_dashboard)}
+                    })}
+                    {rules.then(|| view! {
+                        <div class="ws-nav-section">{t.nav_risk}</div>
+                        {item("/staff/rules", t.nav_rules)}
                     })}
                     {can_audit.then(|| view! {
                         <div class="ws-nav-section">{t.nav_system}</div>

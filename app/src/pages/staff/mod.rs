@@ -8,6 +8,8 @@ pub mod loan;
 pub mod login;
 pub mod outbox;
 pub mod portrait;
+pub mod rule_set;
+pub mod rules;
 pub mod tasks;
 
 /// Where staff sign in.
