@@ -98,6 +98,8 @@ pub struct MyOverview {
     pub applications: Vec<ApplicationSummary>,
     pub loans: Vec<LoanSummary>,
     pub lines: Vec<CreditLineView>,
+    /// Pre-approved credit offers (预授信额度) still open to accept.
+    pub offers: Vec<CreditOfferView>,
 }
 
 #[server(prefix = "/api/fn", endpoint = "my_overview")]
@@ -107,6 +109,12 @@ pub async fn load_my_overview() -> Result<MyOverview, AppError> {
         applications: services.my_applications(&customer).await?,
         loans: services.my_loans(&customer).await?,
         lines: services.my_lines(&customer).await?,
+        offers: services
+            .my_offers(&customer)
+            .await?
+            .into_iter()
+            .filter(|o| o.status == "offered")
+            .collect(),
         customer: CustomerInfo {
             name: customer.name,
             phone_masked: customer.phone_masked,
@@ -405,4 +413,107 @@ pub async fn simulate_rule_set(id: String, last_n: u32) -> Result<SimulationRepo
 pub async fn try_rule_set(id: String, application_id: String) -> Result<RuleSetTrial, AppError> {
     let (services, staff) = session::staff().await?;
     Ok(services.try_rule_set(&staff, &id, &application_id).await?)
+}
+
+/// 接受或放弃预授信额度: accepting opens the credit line.
+#[server(prefix = "/api/fn", endpoint = "answer_offer")]
+pub async fn answer_offer(id: String, version: i64, accept: bool) -> Result<(), AppError> {
+    let (services, customer) = session::customer().await?;
+    if accept {
+        services.accept_offer(&customer, &id, version).await?;
+    } else {
+        services.decline_offer(&customer, &id, version).await?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- pre-credit
+
+/// The pre-credit jobs the user may see, and what a new one can be run for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrecreditJobsPage {
+    pub jobs: Vec<PrecreditJobView>,
+    pub products: Vec<ProductView>,
+    /// The user's organisation: a new job covers every village under it.
+    pub scope_name: String,
+}
+
+#[server(prefix = "/api/fn", endpoint = "precredit_jobs")]
+pub async fn precredit_jobs() -> Result<PrecreditJobsPage, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(PrecreditJobsPage {
+        jobs: services.precredit_jobs(&staff, 50).await?,
+        products: services.list_products(staff.bank_id.as_deref()).await?,
+        scope_name: staff.org_name.clone(),
+    })
+}
+
+/// 整村授信: decides every household of the villages under the user's
+/// organisation with `product_code`'s live rule set, in the background.
+#[server(prefix = "/api/fn", endpoint = "start_precredit")]
+pub async fn start_precredit(product_code: String, use_bureau: bool) -> Result<String, AppError> {
+    let (services, staff) = session::staff().await?;
+    let job = services
+        .create_precredit_job(
+            &staff,
+            &NewPrecreditJob {
+                scope: PrecreditScope::Organisation(staff.org_id.clone()),
+                product_code,
+                use_bureau,
+            },
+        )
+        .await?;
+    services.spawn_precredit_job(&job.id);
+    Ok(job.id)
+}
+
+/// `pause`, `resume` or `cancel` a job (a running job stops at its next chunk).
+#[server(prefix = "/api/fn", endpoint = "precredit_control")]
+pub async fn precredit_control(id: String, step: String) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    match step.as_str() {
+        "pause" => {
+            services.pause_precredit_job(&staff, &id).await?;
+        }
+        "resume" => {
+            services.resume_precredit_job(&staff, &id).await?;
+            services.spawn_precredit_job(&id);
+        }
+        "cancel" => {
+            services.cancel_precredit_job(&staff, &id).await?;
+        }
+        _ => return Err(AppError::new("invalid_step")),
+    }
+    Ok(())
+}
+
+/// One job and a page of its results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrecreditJobPage {
+    pub job: PrecreditJobView,
+    pub results: Vec<PrecreditResultView>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "precredit_job")]
+pub async fn precredit_job(id: String, outcome: String) -> Result<PrecreditJobPage, AppError> {
+    let (services, staff) = session::staff().await?;
+    let filter = PrecreditResultFilter {
+        outcome: (!outcome.is_empty()).then_some(outcome),
+        limit: 200,
+        ..Default::default()
+    };
+    Ok(PrecreditJobPage {
+        job: services.precredit_job(&staff, &id).await?,
+        results: services.precredit_results(&staff, &id, &filter).await?,
+    })
+}
+
+/// Turns every approved result of a job into an offer the customer sees
+/// (the pre-approved limit, a revolving line of 12 months, 30 days to accept).
+#[server(prefix = "/api/fn", endpoint = "offer_precredit")]
+pub async fn offer_precredit(id: String) -> Result<OfferBatchSummary, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .offer_precredit_results(&staff, &id, &OfferTerms::default())
+        .await?)
 }

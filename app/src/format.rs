@@ -46,6 +46,11 @@ pub fn compact(fen: Fen, locale: crate::i18n::Locale) -> String {
     }
 }
 
+/// An annual rate in basis points as a percentage with two decimals: 560 → "5.60%".
+pub fn rate_bp(bp: u32) -> String {
+    format!("{}.{:02}%", bp / 100, bp % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -635,6 +635,55 @@ texts! {
     err_rule_bad_reason_code: "原因码只能用小写字母、数字和下划线", "Reason codes are lower-case letters, digits and underscores";
     err_rule_duplicate_id: "规则编号重复", "The rule ID is used twice";
     err_invalid_step: "不支持的操作", "Unsupported step";
+    // ---- pre-credit (整村授信) and offers (预授信额度)
+    nav_precredit: "整村授信", "Village pre-credit";
+    pc_title: "整村授信 · 批量预授信", "Village pre-credit";
+    pc_sub: "用产品生效的审批规则，批量决策辖内每一户；通过的户可一键生成预授信额度，客户在手机上确认即可用信", "Decides every household in your area with the product's live rules; approved households can be offered a pre-approved line the customer accepts on the phone";
+    pc_new: "发起批量预授信", "Start a pre-credit run";
+    pc_scope: "范围：{scope} 辖内全部村的全部农户", "Scope: every household of every village under {scope}";
+    pc_product: "产品", "Product";
+    pc_use_bureau: "批量查询征信（已取得授权的农户）", "Pull credit reports in bulk (where authorised)";
+    pc_start: "开始", "Start";
+    pc_started: "已开始，进度每几秒刷新", "Started; progress refreshes every few seconds";
+    pc_none: "还没有批量预授信任务", "No pre-credit runs yet";
+    pc_col_scope: "范围", "Scope";
+    pc_col_progress: "进度", "Progress";
+    pc_col_results: "通过 / 转人工 / 拒绝 / 跳过", "Approved / referred / rejected / skipped";
+    pc_col_created: "发起", "Started by";
+    pc_pause: "暂停", "Pause";
+    pc_resume: "继续", "Resume";
+    pc_cancel: "取消", "Cancel";
+    pc_open: "结果", "Results";
+    pc_refresh: "刷新", "Refresh";
+    pc_requested: "将在当前批次结束后{what}", "Will {what} after the current chunk";
+    pcs_queued: "排队中", "Queued";
+    pcs_running: "运行中", "Running";
+    pcs_paused: "已暂停", "Paused";
+    pcs_completed: "已完成", "Completed";
+    pcs_failed: "失败", "Failed";
+    pcs_cancelled: "已取消", "Cancelled";
+    pc_back: "← 批量预授信", "← Pre-credit runs";
+    pc_filter_all: "全部", "All";
+    pc_outcome_skipped: "跳过", "Skipped";
+    pc_col_village: "村", "Village";
+    pc_col_limit: "预授信额度", "Pre-approved limit";
+    pc_col_offer: "要约", "Offer";
+    pc_offer_all: "为全部通过户生成预授信额度", "Offer every approved household a line";
+    pc_offered: "已生成 {n} 笔预授信额度，跳过 {skipped} 笔（已有要约）", "{n} offers made, {skipped} skipped (already offered)";
+    pc_results_note: "显示前 200 条", "First 200 shown";
+    offer_title: "您有一笔预授信额度", "You have a pre-approved credit line";
+    offer_limit: "预授信额度", "Pre-approved limit";
+    offer_rate: "年利率", "Annual rate";
+    offer_line_months: "额度有效期 {n} 个月", "Line valid for {n} months";
+    offer_expires: "请在 {date} 前确认", "Accept by {date}";
+    offer_officer: "客户经理 {name}", "Account officer {name}";
+    offer_accept: "接受额度", "Accept";
+    offer_decline: "暂不需要", "No, thanks";
+    offer_status_offered: "待确认", "Open";
+    offer_status_accepted: "已接受", "Accepted";
+    offer_status_declined: "已放弃", "Declined";
+    offer_status_withdrawn: "已撤回", "Withdrawn";
+    offer_status_expired: "已过期", "Expired";
 }
 
 impl Texts {
@@ -740,6 +789,38 @@ impl Texts {
             S::Approved => self.rs_approved,
             S::Live => self.rs_live,
             S::Retired => self.rs_retired,
+        }
+    }
+
+    pub fn precredit_status(&self, s: domain::view::PrecreditJobStatus) -> &'static str {
+        use domain::view::PrecreditJobStatus as S;
+        match s {
+            S::Queued => self.pcs_queued,
+            S::Running => self.pcs_running,
+            S::Paused => self.pcs_paused,
+            S::Completed => self.pcs_completed,
+            S::Failed => self.pcs_failed,
+            S::Cancelled => self.pcs_cancelled,
+        }
+    }
+
+    /// A pre-credit result's outcome: "approve", "refer", "reject" or "skipped".
+    pub fn precredit_outcome(&self, o: &str) -> &'static str {
+        match o {
+            "approve" => self.verdict_approve,
+            "refer" => self.verdict_refer,
+            "reject" => self.verdict_reject,
+            _ => self.pc_outcome_skipped,
+        }
+    }
+
+    pub fn offer_status(&self, s: &str) -> &'static str {
+        match s {
+            "offered" => self.offer_status_offered,
+            "accepted" => self.offer_status_accepted,
+            "declined" => self.offer_status_declined,
+            "withdrawn" => self.offer_status_withdrawn,
+            _ => self.offer_status_expired,
         }
     }
 

@@ -121,6 +121,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers/:id") view=staff::portrait::PortraitPage />
                     <Route path=path!("loans/:id") view=staff::loan::StaffLoanPage />
                     <Route path=path!("dashboard") view=staff::dashboard::DashboardPage />
+                    <Route path=path!("precredit") view=staff::precredit::PrecreditJobsPage />
+                    <Route path=path!("precredit/:id") view=staff::precredit::PrecreditJobPage />
                     <Route path=path!("rules") view=staff::rules::RuleSetsPage />
                     <Route path=path!("rules/:id") view=staff::rule_set::RuleSetPage />
                     <Route path=path!("audit") view=staff::audit::AuditPage />

@@ -22,7 +22,7 @@ pub fn DecisionPanel(decision: DecisionView) -> impl IntoView {
         .map(|v| fill(t.decision_version, &[("v", v.to_string())]))
         .unwrap_or_else(|| t.decision_no_version.to_string());
     let verdict = d.outcome;
-    let rate = d.rate_bp.map(|bp| format!("{}.{:02}%", bp / 100, bp % 100));
+    let rate = d.rate_bp.map(crate::format::rate_bp);
     let bureau = d.bureau.clone().map(|b| {
         view! {
             <p class="hint" data-testid="bureau">

@@ -1,6 +1,6 @@
 //! "My loans": the customer's loans and applications.
 
-use crate::api::{draw_down, load_my_overview};
+use crate::api::{answer_offer, draw_down, load_my_overview};
 use crate::components::calculator::TermSelect;
 use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::{awaited, random_key, FormError, StatusBadge};
@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
 use domain::servicing::credit_line::{LineKind, LineStatus};
-use domain::view::CreditLineView;
+use domain::view::{CreditLineView, CreditOfferView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -106,6 +106,64 @@ fn LineCard(line: CreditLineView) -> impl IntoView {
     }
 }
 
+/// A pre-approved line (预授信额度) the bank offers: accepting opens it.
+#[component]
+fn OfferCard(offer: CreditOfferView) -> impl IntoView {
+    let t = t();
+    let locale = use_locale();
+    let error = RwSignal::new(None::<AppError>);
+    let (id, version) = (offer.id.clone(), offer.version);
+    let answer = Action::new(move |accept: &bool| {
+        let (id, accept) = (id.clone(), *accept);
+        async move {
+            let r = answer_offer(id, version, accept).await;
+            if r.is_ok() {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().reload();
+                }
+            }
+            r
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Err(e)) = answer.value().get() {
+            error.set(Some(e));
+        }
+    });
+    let busy = move || answer.pending().get();
+    view! {
+        <section class="card stack m-offer" data-testid="offer-card">
+            <div class="row">
+                <strong>{t.offer_title}</strong>
+                <span class="badge badge-submitted">{t.offer_status(&offer.status)}</span>
+            </div>
+            <div class="muted">{locale.pick(&offer.product_name_zh, &offer.product_name_en).to_string()}</div>
+            <div class="m-product-figures">
+                <div class="fig">
+                    <div class="fig-value money" data-testid="offer-limit">{money(offer.limit)}</div>
+                    <div class="fig-label">{t.offer_limit}</div>
+                </div>
+                <div class="fig">
+                    <div class="fig-value">{rate(offer.rate)}</div>
+                    <div class="fig-label">{t.offer_rate}</div>
+                </div>
+            </div>
+            <p class="hint">
+                {fill(t.offer_line_months, &[("n", offer.line_months.to_string())])}" · "
+                {fill(t.offer_expires, &[("date", offer.offer_expires_on.to_string())])}" · "
+                {fill(t.offer_officer, &[("name", offer.officer_name.clone())])}
+            </p>
+            <FormError error=error />
+            <div class="row">
+                <button class="btn btn-primary" data-testid="offer-accept" disabled=busy
+                    on:click=move |_| { answer.dispatch(true); }>{t.offer_accept}</button>
+                <button class="btn btn-secondary" data-testid="offer-decline" disabled=busy
+                    on:click=move |_| { answer.dispatch(false); }>{t.offer_decline}</button>
+            </div>
+        </section>
+    }
+}
+
 #[component]
 pub fn MyLoansPage() -> impl IntoView {
     let t = t();
@@ -115,6 +173,7 @@ pub fn MyLoansPage() -> impl IntoView {
         <CustomerFrame title=t.my_loans_title tab=Tab::Loans>
             {awaited(data, super::LOGIN, move |o| view! {
                             <h1 class="page-title">{t.my_loans_title}</h1>
+                            {o.offers.clone().into_iter().map(|x| view! { <OfferCard offer=x /> }).collect_view()}
                             {(!o.lines.is_empty()).then(|| view! {
                                 <h2 class="section-title">{t.my_lines}</h2>
                                 {o.lines.clone().into_iter().map(|l| view! { <LineCard line=l /> }).collect_view()}

@@ -58,6 +58,14 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
         staff.has(Role::Admin) || staff.has(Role::BranchHead) || staff.has(Role::RiskManager);
     let manager = staff.is_manager();
     let rules = staff.has(Role::RiskManager) || staff.has(Role::Admin);
+    let precredit = [
+        Role::Officer,
+        Role::BranchHead,
+        Role::RiskManager,
+        Role::Admin,
+    ]
+    .iter()
+    .any(|r| staff.has(*r));
     let roles = staff
         .roles
         .iter()
@@ -80,6 +88,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
                 <nav class="ws-nav">
                     <div class="ws-nav-section">{t.nav_work}</div>
                     {item("/staff", t.nav_tasks)}
+                    {precredit.then(|| item("/staff/precredit", t.nav_precredit))}
                     {manager.then(|| view! {
                         <div class="ws-nav-section">{t.nav_manage}</div>
                         {item("/staff/dashboard", t.nav_dashboard)}

@@ -8,6 +8,7 @@ pub mod loan;
 pub mod login;
 pub mod outbox;
 pub mod portrait;
+pub mod precredit;
 pub mod rule_set;
 pub mod rules;
 pub mod tasks;

@@ -252,7 +252,7 @@ fn RuleSetView(page: Page, notice: RwSignal<Option<&'static str>>) -> impl IntoV
     });
     let busy = move || save.pending().get() || step.pending().get();
     let def0 = d.definition.clone();
-    let rate = |bp: u32| format!("{}.{:02}%", bp / 100, bp % 100);
+    let rate = crate::format::rate_bp;
     let stages = def0.stages.len();
 
     view! {
@@ -868,7 +868,7 @@ fn ScorecardEditor(ed: Editor, i: usize) -> impl IntoView {
 }
 
 fn brief(t: &Texts, b: &DecisionBrief) -> impl IntoView {
-    let rate = b.rate_bp.map(|bp| format!("{}.{:02}%", bp / 100, bp % 100));
+    let rate = b.rate_bp.map(crate::format::rate_bp);
     view! {
         <span class=format!("badge badge-verdict-{}", verdict_class(b.outcome))>{t.verdict(b.outcome)}</span>
         " "<span class="money">{b.limit.map(money).unwrap_or_else(|| t.rs_no_limit.to_string())}</span>

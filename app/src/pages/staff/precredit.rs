@@ -1,0 +1,265 @@
+//! Whole-village pre-credit (整村授信): start a batch run over every
+//! household under the user's organisation, watch its progress, pause,
+//! resume or cancel it, read its results and turn the approved ones into
+//! offers the customers see on their phones. The runs themselves are
+//! background jobs on the server.
+
+use crate::api::{
+    offer_precredit, precredit_control, precredit_job, precredit_jobs, start_precredit,
+};
+use crate::components::{awaited, FormError};
+use crate::error::AppError;
+use crate::format::{datetime, money};
+use crate::i18n::{fill, t, use_locale};
+use domain::view::{PrecreditJobStatus, PrecreditJobView};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+/// Reloads the page after a change, so every figure comes from the server.
+fn reload() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}
+
+fn status_badge(s: PrecreditJobStatus) -> String {
+    let tone = match s {
+        PrecreditJobStatus::Completed => "approved",
+        PrecreditJobStatus::Failed | PrecreditJobStatus::Cancelled => "rejected",
+        PrecreditJobStatus::Paused => "investigated",
+        _ => "submitted",
+    };
+    format!("badge badge-{tone}")
+}
+
+/// Percent done, to one decimal, as text.
+fn progress(j: &PrecreditJobView) -> String {
+    if j.total <= 0 {
+        return "—".into();
+    }
+    let per_mille = j.done * 1000 / j.total;
+    format!(
+        "{} / {} ({}.{}%)",
+        j.done,
+        j.total,
+        per_mille / 10,
+        per_mille % 10
+    )
+}
+
+#[component]
+fn Controls(job: PrecreditJobView, error: RwSignal<Option<AppError>>) -> impl IntoView {
+    let t = t();
+    let id = job.id.clone();
+    let act = Action::new(move |step: &&'static str| {
+        let (id, step) = (id.clone(), step.to_string());
+        async move {
+            let r = precredit_control(id, step).await;
+            if r.is_ok() {
+                reload();
+            }
+            r
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Err(e)) = act.value().get() {
+            error.set(Some(e));
+        }
+    });
+    let busy = move || act.pending().get();
+    view! {
+        {job.can_pause.then(|| view! {
+            <button class="btn btn-sm btn-secondary" disabled=busy on:click=move |_| { act.dispatch("pause"); }>{t.pc_pause}</button>
+        })}
+        {job.can_resume.then(|| view! {
+            <button class="btn btn-sm btn-secondary" disabled=busy on:click=move |_| { act.dispatch("resume"); }>{t.pc_resume}</button>
+        })}
+        {job.can_cancel.then(|| view! {
+            <button class="btn btn-sm btn-link" disabled=busy on:click=move |_| { act.dispatch("cancel"); }>{t.pc_cancel}</button>
+        })}
+    }
+}
+
+#[component]
+pub fn PrecreditJobsPage() -> impl IntoView {
+    let t = t();
+    let data = Resource::new(|| (), |_| precredit_jobs());
+    let error = RwSignal::new(None::<AppError>);
+    view! {
+        <div class="ws-panel" data-testid="precredit-page">
+            <div class="ws-panel-header">
+                <h1 class="page-title">{t.pc_title}</h1>
+                <span class="muted">{t.pc_sub}</span>
+            </div>
+            <FormError error=error />
+            {awaited(data, super::LOGIN, move |page| {
+                let product = RwSignal::new(page.products.first().map(|p| p.code.clone()).unwrap_or_default());
+                let bureau = RwSignal::new(true);
+                let start = Action::new(move |_: &()| {
+                    let (code, b) = (product.get_untracked(), bureau.get_untracked());
+                    async move {
+                        let r = start_precredit(code, b).await;
+                        if r.is_ok() {
+                            reload();
+                        }
+                        r
+                    }
+                });
+                Effect::new(move |_| {
+                    if let Some(Err(e)) = start.value().get() {
+                        error.set(Some(e));
+                    }
+                });
+                let locale = use_locale();
+                view! {
+                    <section class="stack pc-new">
+                        <h2 class="section-title">{t.pc_new}</h2>
+                        <p class="muted">{fill(t.pc_scope, &[("scope", page.scope_name.clone())])}</p>
+                        <div class="row">
+                            <label class="muted" for="pc-product">{t.pc_product}</label>
+                            <select id="pc-product" class="input input-short pc-product" data-testid="pc-product"
+                                on:change=move |ev| product.set(event_target_value(&ev))>
+                                {page.products.iter().map(|p| view! {
+                                    <option value=p.code.clone()>{locale.pick(&p.name_zh, &p.name_en).to_string()}</option>
+                                }).collect_view()}
+                            </select>
+                            <label class="checkbox">
+                                <input type="checkbox" prop:checked=move || bureau.get()
+                                    on:change=move |ev| bureau.set(event_target_checked(&ev)) />
+                                {t.pc_use_bureau}
+                            </label>
+                            <button class="btn btn-primary" data-testid="pc-start" disabled=move || start.pending().get()
+                                on:click=move |_| { start.dispatch(()); }>{t.pc_start}</button>
+                        </div>
+                    </section>
+                    {if page.jobs.is_empty() {
+                        view! { <div class="empty">{t.pc_none}</div> }.into_any()
+                    } else {
+                        view! {
+                            <div class="row"><button class="btn btn-sm btn-secondary" on:click=move |_| reload()>{t.pc_refresh}</button></div>
+                            <table class="table" data-testid="pc-jobs">
+                                <thead><tr>
+                                    <th>{t.pc_col_scope}</th><th>{t.pc_product}</th><th>{t.col_status}</th>
+                                    <th class="num">{t.pc_col_progress}</th><th class="num">{t.pc_col_results}</th>
+                                    <th>{t.pc_col_created}</th><th>{t.col_action}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.jobs.into_iter().map(|j| {
+                                        let href = format!("/staff/precredit/{}", j.id);
+                                        view! {
+                                            <tr data-testid="pc-job" data-status=j.status.as_str()>
+                                                <td>{j.source_file.clone().unwrap_or_else(|| j.scope_name.clone())}</td>
+                                                <td class="mono">{j.product_code.clone()}</td>
+                                                <td>
+                                                    <span class=status_badge(j.status)>{t.precredit_status(j.status)}</span>
+                                                    {j.requested.clone().map(|r| view! { <div class="hint">{fill(t.pc_requested, &[("what", if r == "pause" { t.pc_pause.to_string() } else { t.pc_cancel.to_string() })])}</div> })}
+                                                </td>
+                                                <td class="num">{progress(&j)}</td>
+                                                <td class="num">{format!("{} / {} / {} / {}", j.approved, j.referred, j.rejected, j.skipped)}</td>
+                                                <td>{j.created_by_name.clone()}<div class="muted">{datetime(j.created_at)}</div></td>
+                                                <td class="row">
+                                                    <a class="btn btn-sm btn-secondary" href=href>{t.pc_open}</a>
+                                                    <Controls job=j.clone() error=error />
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }}
+                }.into_any()
+            })}
+        </div>
+    }
+}
+
+#[component]
+pub fn PrecreditJobPage() -> impl IntoView {
+    let t = t();
+    let params = use_params_map();
+    let outcome = RwSignal::new(String::new());
+    let data = Resource::new(
+        move || (params.get().get("id").unwrap_or_default(), outcome.get()),
+        |(id, o)| precredit_job(id, o),
+    );
+    let error = RwSignal::new(None::<AppError>);
+    let offered = RwSignal::new(None::<String>);
+    view! {
+        <div data-testid="precredit-job-page">
+            <div class="ws-toolbar">
+                <a class="btn btn-sm btn-link" href="/staff/precredit">{t.pc_back}</a>
+            </div>
+            <FormError error=error />
+            {move || offered.get().map(|n| view! { <div class="alert alert-success" role="status" data-testid="pc-offered">{n}</div> })}
+            {awaited(data, super::LOGIN, move |page| {
+                let j = page.job;
+                let id = j.id.clone();
+                let offer = Action::new(move |_: &()| {
+                    let id = id.clone();
+                    async move { offer_precredit(id).await }
+                });
+                Effect::new(move |_| match offer.value().get() {
+                    Some(Ok(s)) => {
+                        error.set(None);
+                        offered.set(Some(fill(t.pc_offered, &[("n", s.offered.to_string()), ("skipped", s.skipped.to_string())])));
+                    }
+                    Some(Err(e)) => error.set(Some(e)),
+                    None => {}
+                });
+                let filters = [("", t.pc_filter_all), ("approve", t.verdict_approve), ("refer", t.verdict_refer), ("reject", t.verdict_reject), ("skipped", t.pc_outcome_skipped)];
+                view! {
+                    <div class="ws-toolbar">
+                        <h1 class="page-title">{t.pc_title}" · "{j.scope_name.clone()}</h1>
+                        <span class=status_badge(j.status)>{t.precredit_status(j.status)}</span>
+                    </div>
+                    <div class="ws-stats">
+                        <div class="stat">
+                            <div class="stat-value">{if j.total > 0 { format!("{}%", j.done * 100 / j.total) } else { "—".to_string() }}</div>
+                            <div class="stat-label">{t.pc_col_progress}" · "{j.done}" / "{j.total}</div>
+                        </div>
+                        <div class="stat"><div class="stat-value">{j.approved}</div><div class="stat-label">{t.verdict_approve}</div></div>
+                        <div class="stat"><div class="stat-value">{j.referred}</div><div class="stat-label">{t.verdict_refer}</div></div>
+                        <div class="stat"><div class="stat-value">{j.rejected}</div><div class="stat-label">{t.verdict_reject}</div></div>
+                        <div class="stat"><div class="stat-value">{j.skipped}</div><div class="stat-label">{t.pc_outcome_skipped}</div></div>
+                    </div>
+                    <section class="ws-panel">
+                        <div class="row">
+                            {filters.into_iter().map(|(v, l)| view! {
+                                <button class=move || if outcome.get() == v { "btn btn-sm btn-primary" } else { "btn btn-sm btn-secondary" }
+                                    on:click=move |_| outcome.set(v.to_string())>{l}</button>
+                            }).collect_view()}
+                            {(j.status == PrecreditJobStatus::Completed && j.approved > 0).then(|| view! {
+                                <button class="btn btn-primary" data-testid="pc-offer-all" disabled=move || offer.pending().get()
+                                    on:click=move |_| { offer.dispatch(()); }>{t.pc_offer_all}</button>
+                            })}
+                            <span class="muted">{t.pc_results_note}</span>
+                        </div>
+                        <table class="table table-compact" data-testid="pc-results">
+                            <thead><tr>
+                                <th>{t.col_customer}</th><th>{t.col_id_number}</th><th>{t.pc_col_village}</th><th>{t.col_status}</th>
+                                <th class="num">{t.pc_col_limit}</th><th>{t.decision_rate}</th><th>{t.decision_score}</th>
+                                <th>{t.decision_reasons}</th><th>{t.pc_col_offer}</th>
+                            </tr></thead>
+                            <tbody>
+                                {page.results.into_iter().map(|r| view! {
+                                    <tr data-testid="pc-result">
+                                        <td>{r.customer_name.clone().unwrap_or_default()}</td>
+                                        <td class="muted">{r.id_number_masked.clone().unwrap_or_default()}</td>
+                                        <td>{r.village_name.clone().unwrap_or_default()}</td>
+                                        <td>{t.precredit_outcome(&r.outcome)}</td>
+                                        <td class="num money">{r.limit.map(money)}</td>
+                                        <td>{r.rate_bp.map(crate::format::rate_bp)}</td>
+                                        <td>{r.score}{r.grade.clone().map(|g| format!(" · {g}"))}</td>
+                                        <td class="mono muted">{r.reason_codes.join(", ")}</td>
+                                        <td>{r.offer_status.as_deref().map(|s| t.offer_status(s))}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                }.into_any()
+            })}
+        </div>
+    }
+}

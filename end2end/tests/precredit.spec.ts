@@ -1,0 +1,65 @@
+import { test, expect } from '@playwright/test';
+import { PHONE, open, hydrated, shot, staffContext, latestCode, watchConsole } from './helpers';
+
+// Whole-village pre-credit (整村授信): an account officer runs the batch over
+// every household of his branch as a background job, watches it finish,
+// reads the results and offers every approved household a credit line; one
+// of them, 田晓红, accepts hers on her phone and has a credit line to draw on.
+test('officer runs whole-village pre-credit and offers the approved households a line', async ({ browser }) => {
+  const errors: string[] = [];
+  const officer = await staffContext(browser, 'officer1');
+  watchConsole(officer.page, errors);
+  await open(officer.page, '/staff/precredit');
+  await expect(officer.page.getByTestId('precredit-page')).toContainText('辖内全部村的全部农户');
+  // The job runs in the background; the list shows its progress. (A click
+  // that lands before the button is hydrated does nothing: click again.)
+  const job = officer.page.getByTestId('pc-job').first();
+  await expect(async () => {
+    await officer.page.getByTestId('pc-start').click();
+    await expect(job).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(async () => {
+    await officer.page.reload();
+    await expect(job).toHaveAttribute('data-status', 'completed', { timeout: 1_000 });
+  }).toPass({ timeout: 60_000 });
+  await hydrated(officer.page);
+  await shot(officer.page, 'precredit-01-jobs');
+
+  // Its results, filtered, and offers for every approved household.
+  await job.getByRole('link', { name: '结果' }).click();
+  await hydrated(officer.page);
+  await expect(officer.page.getByTestId('pc-result').first()).toBeVisible();
+  await officer.page.getByRole('button', { name: '通过', exact: true }).click();
+  await expect(officer.page.getByTestId('pc-result').first()).toContainText('通过');
+  await officer.page.getByTestId('pc-offer-all').click();
+  await expect(officer.page.getByTestId('pc-offered')).toContainText('已生成');
+  await shot(officer.page, 'precredit-02-results');
+
+  // 田晓红 sees the offer on her phone and accepts it: a credit line opens.
+  const phoneCtx = await browser.newContext(PHONE);
+  const phone = await phoneCtx.newPage();
+  watchConsole(phone, errors);
+  await open(phone, '/login?next=/me');
+  await phone.fill('#phone', '13100002026');
+  await phone.getByTestId('send-code').click();
+  await expect(phone.getByTestId('code-sent')).toContainText('131****2026');
+  const admin = await staffContext(browser, 'admin');
+  const code = await latestCode(admin.page, '131****2026');
+  await admin.ctx.close();
+  await phone.fill('#code', code);
+  await phone.getByTestId('login').click();
+  await expect(phone).toHaveURL(/\/me$/);
+  await hydrated(phone);
+  const offer = phone.getByTestId('offer-card');
+  await expect(offer).toContainText('您有一笔预授信额度');
+  const limit = (await offer.getByTestId('offer-limit').innerText()).trim();
+  await shot(phone, 'precredit-03-offer');
+  await offer.getByTestId('offer-accept').click();
+  await expect(phone.getByTestId('offer-card')).toHaveCount(0);
+  await expect(phone.getByTestId('line-available')).toContainText(limit);
+  await shot(phone, 'precredit-04-line');
+
+  expect(errors, errors.join('\n')).toEqual([]);
+  await officer.ctx.close();
+  await phoneCtx.close();
+});
