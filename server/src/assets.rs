@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 /// File types worth compressing.
 const COMPRESSIBLE: [&str; 5] = ["wasm", "js", "css", "svg", "json"];
 
-/// Writes missing or stale `.br` and `.gz` copies of the files under `dir`.
-/// Returns how many files were (re)compressed.
-pub fn precompress(dir: &Path) -> std::io::Result<usize> {
-    let mut done = 0;
+/// Calls `f` on every compressible file under `dir`.
+fn each_compressible(
+    dir: &Path,
+    f: &mut dyn FnMut(&Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir)? {
@@ -26,11 +27,44 @@ pub fn precompress(dir: &Path) -> std::io::Result<usize> {
                 .extension()
                 .and_then(|e| e.to_str())
                 .is_some_and(|e| COMPRESSIBLE.contains(&e));
-            if compressible && compress_one(&path)? {
-                done += 1;
+            if compressible {
+                f(&path)?;
             }
         }
     }
+    Ok(())
+}
+
+/// Deletes `.br` and `.gz` copies older than their file, so that between a
+/// deployment and the end of [`precompress`] a browser gets the new file
+/// uncompressed, never the old one compressed (old WebAssembly would not
+/// hydrate the new server's pages). Quick: metadata only; run it before
+/// serving. Returns how many copies it removed.
+pub fn remove_stale(dir: &Path) -> std::io::Result<usize> {
+    let mut removed = 0;
+    each_compressible(dir, &mut |path| {
+        for suffix in [".br", ".gz"] {
+            let copy = with_suffix(path, suffix);
+            if copy.exists() && !fresh(path, &copy) {
+                std::fs::remove_file(&copy)?;
+                removed += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(removed)
+}
+
+/// Writes missing or stale `.br` and `.gz` copies of the files under `dir`.
+/// Returns how many files were (re)compressed.
+pub fn precompress(dir: &Path) -> std::io::Result<usize> {
+    let mut done = 0;
+    each_compressible(dir, &mut |path| {
+        if compress_one(path)? {
+            done += 1;
+        }
+        Ok(())
+    })?;
     Ok(done)
 }
 
@@ -78,6 +112,23 @@ fn compress_one(path: &Path) -> std::io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stale_copies_are_removed_before_serving() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("app.wasm");
+        std::fs::write(dir.path().join("app.wasm.br"), b"old").expect("write");
+        std::fs::write(dir.path().join("app.wasm.gz"), b"old").expect("write");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&file, b"new build").expect("write");
+        assert_eq!(remove_stale(dir.path()).expect("remove"), 2);
+        assert!(!dir.path().join("app.wasm.br").exists());
+        assert!(!dir.path().join("app.wasm.gz").exists());
+        // Fresh copies stay.
+        assert_eq!(precompress(dir.path()).expect("compress"), 1);
+        assert_eq!(remove_stale(dir.path()).expect("again"), 0);
+        assert!(dir.path().join("app.wasm.br").exists());
+    }
 
     #[test]
     fn writes_smaller_copies_once_and_skips_fresh_ones() {

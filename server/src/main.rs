@@ -303,6 +303,11 @@ async fn serve(
     let options = leptos_options(addr);
     let addr = options.site_addr;
     let site = std::path::PathBuf::from(options.site_root.as_ref());
+    match puhui_server::assets::remove_stale(&site) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "stale precompressed copies removed"),
+        Err(err) => tracing::warn!(%err, "could not check the precompressed copies"),
+    }
     tokio::task::spawn_blocking(move || match puhui_server::assets::precompress(&site) {
         Ok(n) => tracing::info!(files = n, "static files precompressed (brotli, gzip)"),
         Err(err) => {
