@@ -517,3 +517,31 @@ pub async fn offer_precredit(id: String) -> Result<OfferBatchSummary, AppError> 
         .offer_precredit_results(&staff, &id, &OfferTerms::default())
         .await?)
 }
+
+/// The largest whitelist file the browser sends (the request carries it as
+/// base64, under the server's 2 MB body limit).
+pub const WHITELIST_MAX_BYTES: usize = 1_400_000;
+
+/// 白名单导入: an Excel file (.xlsx) of people to pre-approve for a product
+/// of the user's bank. The good rows become a pre-credit job, started at
+/// once; each bad row comes back with its row number and reason.
+#[server(prefix = "/api/fn", endpoint = "import_whitelist", input = Json)]
+pub async fn import_whitelist(
+    file_name: String,
+    content_base64: String,
+    product_code: String,
+    use_bureau: bool,
+) -> Result<WhitelistImportReport, AppError> {
+    use base64::Engine;
+    let (services, staff) = session::staff().await?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(content_base64.as_bytes())
+        .map_err(|_| AppError::new("whitelist_unreadable"))?;
+    let report = services
+        .import_whitelist(&staff, &file_name, &bytes, &product_code, use_bureau)
+        .await?;
+    if report.imported > 0 {
+        services.spawn_precredit_job(&report.job_id);
+    }
+    Ok(report)
+}

@@ -636,6 +636,39 @@ texts! {
     err_rule_duplicate_id: "规则编号重复", "The rule ID is used twice";
     err_invalid_step: "不支持的操作", "Unsupported step";
     // ---- pre-credit (整村授信) and offers (预授信额度)
+    wl_title: "白名单导入", "Whitelist import";
+    wl_sub: "上传 Excel（.xlsx）：表头为 身份证号、姓名、手机号、村、建议额度（元）；正确的行立即批量决策，有问题的行逐行列出原因", "Upload an Excel file (.xlsx) with the headers ID number, name, phone, village, suggested limit (yuan); good rows are decided at once, each bad row is listed with its reason";
+    wl_file: "选择文件", "File";
+    wl_upload: "导入并决策", "Import and decide";
+    wl_reading: "读取中…", "Reading…";
+    wl_too_large: "文件过大（最多 1.4 MB），请拆分后分批导入", "The file is too large (1.4 MB at most); split it and import the parts";
+    wl_no_file: "请先选择一个 .xlsx 文件", "Choose an .xlsx file first";
+    wl_report: "读取 {rows} 行：导入 {imported} 行（新客户 {new} 位），{bad} 行有问题", "Read {rows} rows: {imported} imported ({new} new customers), {bad} with problems";
+    wl_col_row: "行号", "Row";
+    wl_col_column: "列", "Column";
+    wl_col_value: "内容", "Value";
+    wl_col_reason: "原因", "Reason";
+    err_whitelist_unreadable: "无法读取该文件，请上传 .xlsx 格式的 Excel 文件", "The file cannot be read; upload an Excel .xlsx file";
+    err_whitelist_missing_column: "缺少必需的列：{column}", "A required column is missing: {column}";
+    err_whitelist_empty: "文件中没有数据行", "The file has no data rows";
+    err_whitelist_too_many_rows: "行数过多，一次最多 50,000 行", "Too many rows: 50,000 at most per file";
+    err_whitelist_too_large: "文件过大", "The file is too large";
+    err_whitelist_needs_bank: "只有银行（或其网点）的员工可以导入白名单", "Only staff of a bank (or its branches) can import a whitelist";
+    wlr_bad_id_number: "身份证号无效", "Invalid ID number";
+    wlr_name_missing: "缺少姓名", "Name missing";
+    wlr_name_mismatch: "姓名与本行客户记录不一致", "The name differs from the bank's customer record";
+    wlr_phone_required: "缺少手机号", "Phone missing";
+    wlr_phone_invalid: "手机号格式不对", "Invalid phone number";
+    wlr_phone_taken: "手机号已被其他客户使用", "The phone belongs to another customer";
+    wlr_duplicate_phone: "手机号在文件中重复", "The phone appears twice in the file";
+    wlr_duplicate_row: "与前面的行重复", "Duplicates an earlier row";
+    wlr_unknown_village: "找不到该村", "Unknown village";
+    wlr_ambiguous_village: "村名不唯一，请加上乡镇", "Several villages have this name; add the township";
+    wlr_village_out_of_scope: "该村不在您的辖内", "The village is outside your area";
+    wlr_customer_out_of_scope: "该客户不在您的辖内", "The customer is outside your area";
+    wlr_limit_not_number: "建议额度不是数字", "The suggested limit is not a number";
+    wlr_limit_not_positive: "建议额度必须大于零", "The suggested limit must be more than zero";
+    wlr_limit_above_product_max: "建议额度超过产品最高额度", "The suggested limit is above the product's maximum";
     nav_precredit: "整村授信", "Village pre-credit";
     pc_title: "整村授信 · 批量预授信", "Village pre-credit";
     pc_sub: "用产品生效的审批规则，批量决策辖内每一户；通过的户可一键生成预授信额度，客户在手机上确认即可用信", "Decides every household in your area with the product's live rules; approved households can be offered a pre-approved line the customer accepts on the phone";
@@ -742,6 +775,14 @@ impl Texts {
             "engine_limit_exceeded" => self.err_engine_limit_exceeded,
             "rule_set_not_author" => self.err_rule_set_not_author,
             "invalid_step" => self.err_invalid_step,
+            "wl_no_file" => self.wl_no_file,
+            "wl_too_large" => self.wl_too_large,
+            "whitelist_unreadable" => self.err_whitelist_unreadable,
+            "whitelist_missing_column" => self.err_whitelist_missing_column,
+            "whitelist_empty" => self.err_whitelist_empty,
+            "whitelist_too_many_rows" => self.err_whitelist_too_many_rows,
+            "whitelist_too_large" => self.err_whitelist_too_large,
+            "whitelist_needs_bank" => self.err_whitelist_needs_bank,
             c if ["expr_", "table_", "scorecard_", "strategy_", "rule_"]
                 .iter()
                 .any(|p| c.starts_with(p)) =>
@@ -812,6 +853,28 @@ impl Texts {
             "reject" => self.verdict_reject,
             _ => self.pc_outcome_skipped,
         }
+    }
+
+    /// Why a whitelist row was not imported; the code itself when unknown.
+    pub fn whitelist_problem(&self, code: &str) -> Option<&'static str> {
+        Some(match code.trim_start_matches("whitelist_") {
+            c if c.starts_with("id_") || c == "bad_id_number" => self.wlr_bad_id_number,
+            "phone_invalid" => self.wlr_phone_invalid,
+            "name_missing" => self.wlr_name_missing,
+            "name_mismatch" => self.wlr_name_mismatch,
+            "phone_required" => self.wlr_phone_required,
+            "phone_taken" => self.wlr_phone_taken,
+            "duplicate_phone" => self.wlr_duplicate_phone,
+            "duplicate_row" => self.wlr_duplicate_row,
+            "unknown_village" => self.wlr_unknown_village,
+            "ambiguous_village" => self.wlr_ambiguous_village,
+            "village_out_of_scope" => self.wlr_village_out_of_scope,
+            "customer_out_of_scope" => self.wlr_customer_out_of_scope,
+            "limit_not_number" => self.wlr_limit_not_number,
+            "limit_not_positive" => self.wlr_limit_not_positive,
+            "limit_above_product_max" => self.wlr_limit_above_product_max,
+            _ => return None,
+        })
     }
 
     pub fn offer_status(&self, s: &str) -> &'static str {

@@ -26,14 +26,28 @@ test('officer runs whole-village pre-credit and offers the approved households a
   await shot(officer.page, 'precredit-01-jobs');
 
   // Its results, filtered, and offers for every approved household.
-  await job.getByRole('link', { name: '结果' }).click();
-  await hydrated(officer.page);
+  const results = await job.getByRole('link', { name: '结果' }).getAttribute('href');
+  await open(officer.page, results!);
   await expect(officer.page.getByTestId('pc-result').first()).toBeVisible();
   await officer.page.getByRole('button', { name: '通过', exact: true }).click();
   await expect(officer.page.getByTestId('pc-result').first()).toContainText('通过');
   await officer.page.getByTestId('pc-offer-all').click();
   await expect(officer.page.getByTestId('pc-offered')).toContainText('已生成');
   await shot(officer.page, 'precredit-02-results');
+
+  // A whitelist from Excel: the good row is imported and decided, each bad
+  // row comes back with its row number and reason.
+  await open(officer.page, '/staff/precredit');
+  await officer.page.getByTestId('wl-file').setInputFiles('fixtures/whitelist-sample.xlsx');
+  await officer.page.getByTestId('wl-upload').click();
+  const report = officer.page.getByTestId('wl-report');
+  await expect(report).toContainText('读取 4 行：导入 1 行（新客户 1 位），3 行有问题');
+  const problems = officer.page.getByTestId('wl-problem');
+  await expect(problems).toHaveCount(3);
+  await expect(problems.filter({ hasText: '身份证号无效' })).toContainText('3');
+  await expect(problems.filter({ hasText: '找不到该村' })).toContainText('不存在村');
+  await expect(problems.filter({ hasText: '建议额度不是数字' })).toContainText('五万');
+  await shot(officer.page, 'precredit-05-whitelist');
 
   // 田晓红 sees the offer on her phone and accepts it: a credit line opens.
   const phoneCtx = await browser.newContext(PHONE);

@@ -5,13 +5,14 @@
 //! background jobs on the server.
 
 use crate::api::{
-    offer_precredit, precredit_control, precredit_job, precredit_jobs, start_precredit,
+    import_whitelist, offer_precredit, precredit_control, precredit_job, precredit_jobs,
+    start_precredit,
 };
 use crate::components::{awaited, FormError};
 use crate::error::AppError;
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
-use domain::view::{PrecreditJobStatus, PrecreditJobView};
+use domain::view::{PrecreditJobStatus, PrecreditJobView, ProductView, WhitelistImportReport};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -80,6 +81,108 @@ fn Controls(job: PrecreditJobView, error: RwSignal<Option<AppError>>) -> impl In
     }
 }
 
+/// The chosen file's name and bytes, read in the browser.
+#[cfg(not(feature = "ssr"))]
+async fn read_file(input: &web_sys::HtmlInputElement) -> Result<(String, Vec<u8>), AppError> {
+    let file = input
+        .files()
+        .and_then(|f| f.get(0))
+        .ok_or_else(|| AppError::new("wl_no_file"))?;
+    if file.size() > crate::api::WHITELIST_MAX_BYTES as f64 {
+        return Err(AppError::new("wl_too_large"));
+    }
+    let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| AppError::new("whitelist_unreadable"))?;
+    Ok((file.name(), js_sys::Uint8Array::new(&buf).to_vec()))
+}
+
+#[cfg(feature = "ssr")]
+async fn read_file(_: &web_sys::HtmlInputElement) -> Result<(String, Vec<u8>), AppError> {
+    Err(AppError::new("wl_no_file"))
+}
+
+/// 白名单导入: an .xlsx of people to pre-approve; the report lists every bad row.
+#[component]
+fn WhitelistImport(products: Vec<ProductView>) -> impl IntoView {
+    let t = t();
+    let locale = use_locale();
+    let input = NodeRef::<leptos::html::Input>::new();
+    let product = RwSignal::new(products.first().map(|p| p.code.clone()).unwrap_or_default());
+    let error = RwSignal::new(None::<AppError>);
+    let report = RwSignal::new(None::<WhitelistImportReport>);
+    // The chosen file's name (the native control's text is the browser's language).
+    let chosen = RwSignal::new(String::new());
+    let upload = Action::new_local(move |_: &()| {
+        let code = product.get_untracked();
+        let el = input.get_untracked();
+        async move {
+            use base64::Engine;
+            let el = el.ok_or_else(|| AppError::new("wl_no_file"))?;
+            let (name, bytes) = read_file(&el).await?;
+            let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+            import_whitelist(name, b64, code, true).await
+        }
+    });
+    Effect::new(move |_| match upload.value().get() {
+        Some(Ok(r)) => {
+            error.set(None);
+            report.set(Some(r));
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    view! {
+        <section class="stack pc-new" data-testid="whitelist">
+            <h2 class="section-title">{t.wl_title}</h2>
+            <p class="muted">{t.wl_sub}</p>
+            <div class="row">
+                <label class="muted" for="wl-product">{t.pc_product}</label>
+                <select id="wl-product" class="input input-short pc-product"
+                    on:change=move |ev| product.set(event_target_value(&ev))>
+                    {products.iter().map(|p| view! {
+                        <option value=p.code.clone()>{locale.pick(&p.name_zh, &p.name_en).to_string()}</option>
+                    }).collect_view()}
+                </select>
+                <label class="btn btn-secondary">
+                    {t.wl_file}
+                    <input type="file" class="sr-only" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                        node_ref=input data-testid="wl-file"
+                        on:change=move |ev| chosen.set(event_target_value(&ev).rsplit(['/', '\\']).next().unwrap_or_default().to_string()) />
+                </label>
+                <span class="muted" data-testid="wl-chosen">{move || chosen.get()}</span>
+                <button class="btn btn-primary" data-testid="wl-upload" disabled=move || upload.pending().get()
+                    on:click=move |_| { upload.dispatch(()); }>
+                    {move || if upload.pending().get() { t.wl_reading } else { t.wl_upload }}
+                </button>
+            </div>
+            <FormError error=error />
+            {move || report.get().map(|r| view! {
+                <div class="alert alert-success" role="status" data-testid="wl-report">
+                    {fill(t.wl_report, &[("rows", r.rows_read.to_string()), ("imported", r.imported.to_string()),
+                        ("new", r.new_customers.to_string()), ("bad", r.bad_rows.to_string())])}
+                    " "<a href=format!("/staff/precredit/{}", r.job_id)>{t.pc_open}</a>
+                </div>
+                {(!r.problems.is_empty()).then(|| view! {
+                    <table class="table table-compact" data-testid="wl-problems">
+                        <thead><tr><th class="num">{t.wl_col_row}</th><th>{t.wl_col_column}</th><th>{t.wl_col_value}</th><th>{t.wl_col_reason}</th></tr></thead>
+                        <tbody>
+                            {r.problems.iter().map(|p| view! {
+                                <tr data-testid="wl-problem">
+                                    <td class="num">{p.row}</td>
+                                    <td>{p.column.clone().unwrap_or_default()}</td>
+                                    <td class="mono">{p.value.clone()}</td>
+                                    <td>{t.whitelist_problem(&p.code).map(str::to_string).unwrap_or_else(|| AppError::new(&p.code).message(t))}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })}
+            })}
+        </section>
+    }
+}
+
 #[component]
 pub fn PrecreditJobsPage() -> impl IntoView {
     let t = t();
@@ -132,6 +235,7 @@ pub fn PrecreditJobsPage() -> impl IntoView {
                                 on:click=move |_| { start.dispatch(()); }>{t.pc_start}</button>
                         </div>
                     </section>
+                    <WhitelistImport products=page.products.clone() />
                     {if page.jobs.is_empty() {
                         view! { <div class="empty">{t.pc_none}</div> }.into_any()
                     } else {
