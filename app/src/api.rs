@@ -434,8 +434,10 @@ pub async fn answer_offer(id: String, version: i64, accept: bool) -> Result<(), 
 pub struct PrecreditJobsPage {
     pub jobs: Vec<PrecreditJobView>,
     pub products: Vec<ProductView>,
-    /// The user's organisation: a new job covers every village under it.
+    /// The user's organisation: a new job covers every village under it,
+    /// or one of `villages`.
     pub scope_name: String,
+    pub villages: Vec<VillageOption>,
 }
 
 #[server(prefix = "/api/fn", endpoint = "precredit_jobs")]
@@ -445,19 +447,30 @@ pub async fn precredit_jobs() -> Result<PrecreditJobsPage, AppError> {
         jobs: services.precredit_jobs(&staff, 50).await?,
         products: services.list_products(staff.bank_id.as_deref()).await?,
         scope_name: staff.org_name.clone(),
+        villages: services.precredit_villages(&staff).await?,
     })
 }
 
-/// 整村授信: decides every household of the villages under the user's
-/// organisation with `product_code`'s live rule set, in the background.
+/// 整村授信: decides every household of one village (`village_id`), or of
+/// every village under the user's organisation (empty), with
+/// `product_code`'s live rule set, in the background.
 #[server(prefix = "/api/fn", endpoint = "start_precredit")]
-pub async fn start_precredit(product_code: String, use_bureau: bool) -> Result<String, AppError> {
+pub async fn start_precredit(
+    village_id: String,
+    product_code: String,
+    use_bureau: bool,
+) -> Result<String, AppError> {
     let (services, staff) = session::staff().await?;
+    let scope = if village_id.is_empty() {
+        PrecreditScope::Organisation(staff.org_id.clone())
+    } else {
+        PrecreditScope::Village(village_id)
+    };
     let job = services
         .create_precredit_job(
             &staff,
             &NewPrecreditJob {
-                scope: PrecreditScope::Organisation(staff.org_id.clone()),
+                scope,
                 product_code,
                 use_bureau,
             },

@@ -673,7 +673,9 @@ texts! {
     pc_title: "整村授信 · 批量预授信", "Village pre-credit";
     pc_sub: "用产品生效的审批规则，批量决策辖内每一户；通过的户可一键生成预授信额度，客户在手机上确认即可用信", "Decides every household in your area with the product's live rules; approved households can be offered a pre-approved line the customer accepts on the phone";
     pc_new: "发起批量预授信", "Start a pre-credit run";
-    pc_scope: "范围：{scope} 辖内全部村的全部农户", "Scope: every household of every village under {scope}";
+    pc_scope_hint: "选一个村（整村授信），或全辖：辖内全部村的全部农户", "Pick one village (whole-village pre-credit), or the whole area: every household of every village in it";
+    pc_whole_area: "全辖（{scope}）", "Whole area ({scope})";
+    pc_households: "{n} 户", "{n} households";
     pc_product: "产品", "Product";
     pc_use_bureau: "批量查询征信（已取得授权的农户）", "Pull credit reports in bulk (where authorised)";
     pc_start: "开始", "Start";

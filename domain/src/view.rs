@@ -611,6 +611,15 @@ pub enum PrecreditScope {
     Organisation(String),
 }
 
+/// A village a pre-credit job may cover, with its households on file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VillageOption {
+    pub id: String,
+    pub township: String,
+    pub name: String,
+    pub households: i64,
+}
+
 /// A pre-credit job to create.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewPrecreditJob {

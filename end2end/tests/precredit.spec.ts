@@ -11,6 +11,8 @@ test('officer runs whole-village pre-credit and offers the approved households a
   watchConsole(officer.page, errors);
   await open(officer.page, '/staff/precredit');
   await expect(officer.page.getByTestId('precredit-page')).toContainText('辖内全部村的全部农户');
+  // One village of his area, or the whole area (the default, run here).
+  expect(await officer.page.getByTestId('pc-village').locator('option').count()).toBeGreaterThan(1);
   // The job runs in the background; the list shows its progress. (A click
   // that lands before the button is hydrated does nothing: click again.)
   const job = officer.page.getByTestId('pc-job').first();

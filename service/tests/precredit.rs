@@ -935,3 +935,47 @@ async fn a_cancelled_job_stops_at_a_chunk_boundary_and_keeps_what_it_wrote() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_officer_picks_a_village_of_his_area_and_the_job_covers_its_households() {
+    on_each_backend(|env| async move {
+        seed(&env).await;
+        let s = with_bureau(&env, 0);
+        let officer = env.staff("officer1").await;
+        let villages = s.precredit_villages(&officer).await.expect("villages");
+        assert!(!villages.is_empty());
+        // Only villages under the officer's branch, each with its households.
+        let all = env.scalar_i64("SELECT COUNT(*) FROM villages").await;
+        assert!((villages.len() as i64) < all, "{} of {all}", villages.len());
+        let v = villages
+            .iter()
+            .find(|v| v.households > 0)
+            .expect("a village with households");
+        let on_file = env
+            .scalar_i64(&format!(
+                "SELECT COUNT(*) FROM households WHERE village_id = '{}'",
+                v.id
+            ))
+            .await;
+        assert_eq!(v.households, on_file);
+        let job = s
+            .create_precredit_job(
+                &officer,
+                &NewPrecreditJob {
+                    scope: PrecreditScope::Village(v.id.clone()),
+                    product_code: "HNED".into(),
+                    use_bureau: false,
+                },
+            )
+            .await
+            .expect("create");
+        assert_eq!(job.total, v.households);
+        assert_eq!(job.scope_name, format!("{}{}", v.township, v.name));
+        // Approvers read results but do not start jobs.
+        assert_code(
+            s.precredit_villages(&env.staff("approver1").await).await,
+            "forbidden",
+        );
+    })
+    .await;
+}

@@ -507,6 +507,36 @@ impl Services {
         Ok(view_for(self.load_job(id).await?, s))
     }
 
+    /// The villages under the user's organisation a pre-credit job may
+    /// cover, by township and name, with their households on file.
+    pub async fn precredit_villages(
+        &self,
+        s: &StaffActor,
+    ) -> Result<Vec<domain::view::VillageOption>, ServiceError> {
+        if !s.has_any(&JOB_ROLES) {
+            return Err(ServiceError::Forbidden);
+        }
+        let rows = sqlx::query(
+            "SELECT v.id, v.township, v.name, \
+               (SELECT COUNT(*) FROM households h WHERE h.village_id = v.id) AS households \
+             FROM villages v JOIN organisations g ON g.id = v.grid_id \
+             WHERE g.path LIKE $1 ORDER BY v.township, v.name, v.id",
+        )
+        .bind(sql::under(&s.org_path))
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(domain::view::VillageOption {
+                    id: sql::text(r, "id")?,
+                    township: sql::text(r, "township")?,
+                    name: sql::text(r, "name")?,
+                    households: sql::int(r, "households")?,
+                })
+            })
+            .collect()
+    }
+
     /// Runs a queued job in the background (a tokio task); errors are
     /// logged and left on the job (status "failed").
     pub fn spawn_precredit_job(&self, job_id: &str) -> tokio::task::JoinHandle<()> {

@@ -198,10 +198,11 @@ pub fn PrecreditJobsPage() -> impl IntoView {
             {awaited(data, super::LOGIN, move |page| {
                 let product = RwSignal::new(page.products.first().map(|p| p.code.clone()).unwrap_or_default());
                 let bureau = RwSignal::new(true);
+                let village = RwSignal::new(String::new());
                 let start = Action::new(move |_: &()| {
-                    let (code, b) = (product.get_untracked(), bureau.get_untracked());
+                    let (v, code, b) = (village.get_untracked(), product.get_untracked(), bureau.get_untracked());
                     async move {
-                        let r = start_precredit(code, b).await;
+                        let r = start_precredit(v, code, b).await;
                         if r.is_ok() {
                             reload();
                         }
@@ -217,8 +218,16 @@ pub fn PrecreditJobsPage() -> impl IntoView {
                 view! {
                     <section class="stack pc-new">
                         <h2 class="section-title">{t.pc_new}</h2>
-                        <p class="muted">{fill(t.pc_scope, &[("scope", page.scope_name.clone())])}</p>
+                        <p class="muted">{t.pc_scope_hint}</p>
                         <div class="row">
+                            <label class="muted" for="pc-village">{t.pc_col_scope}</label>
+                            <select id="pc-village" class="input pc-scope" data-testid="pc-village"
+                                on:change=move |ev| village.set(event_target_value(&ev))>
+                                <option value="">{fill(t.pc_whole_area, &[("scope", page.scope_name.clone())])}</option>
+                                {page.villages.iter().map(|v| view! {
+                                    <option value=v.id.clone()>{format!("{}{}", v.township, v.name)}" · "{fill(t.pc_households, &[("n", v.households.to_string())])}</option>
+                                }).collect_view()}
+                            </select>
                             <label class="muted" for="pc-product">{t.pc_product}</label>
                             <select id="pc-product" class="input input-short pc-product" data-testid="pc-product"
                                 on:change=move |ev| product.set(event_target_value(&ev))>
@@ -261,9 +270,11 @@ pub fn PrecreditJobsPage() -> impl IntoView {
                                                 <td class="num">{progress(&j)}</td>
                                                 <td class="num">{format!("{} / {} / {} / {}", j.approved, j.referred, j.rejected, j.skipped)}</td>
                                                 <td>{j.created_by_name.clone()}<div class="muted">{datetime(j.created_at)}</div></td>
-                                                <td class="row">
-                                                    <a class="btn btn-sm btn-secondary" href=href>{t.pc_open}</a>
-                                                    <Controls job=j.clone() error=error />
+                                                <td>
+                                                    <div class="row">
+                                                        <a class="btn btn-sm btn-secondary" href=href>{t.pc_open}</a>
+                                                        <Controls job=j.clone() error=error />
+                                                    </div>
                                                 </td>
                                             </tr>
                                         }
