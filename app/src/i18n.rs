@@ -583,6 +583,16 @@ texts! {
     act_cap_limit: "额度上限（元）", "Cap limit (yuan)";
     act_adjust_rate: "利率调整（基点）", "Adjust rate (bp)";
     rs_features: "可用特征", "Features";
+    ty_int: "整数", "integer";
+    ty_money: "金额", "money";
+    ty_decimal: "小数", "decimal";
+    ty_bool: "是/否", "yes/no";
+    ty_text: "文本", "text";
+    ty_date: "日期", "date";
+    agg_sum: "求和", "sum";
+    agg_min: "取最小", "minimum";
+    agg_max: "取最大", "maximum";
+    agg_count: "计数", "count";
     rs_features_hint: "表达式可引用以下特征，例如 age >= 18 and not blacklisted", "Expressions may read these features, e.g. age >= 18 and not blacklisted";
     rs_problem_at: "第 {line} 行第 {col} 列", "line {line}, column {col}";
     rs_stage_n: "第 {n} 段", "Stage {n}";
@@ -608,6 +618,7 @@ texts! {
     rs_sim_hits_now: "本版本命中", "This version";
     rs_sim_hits_then: "当时命中", "Then";
     rs_sim_diffs: "结果有变化的申请", "Applications that change";
+    rs_sim_no_hits: "重放的申请中没有规则命中", "No rule fired on the replayed applications";
     rs_sim_no_change: "没有申请的结果会变化", "No application would change";
     rs_before: "变化前", "Before";
     rs_after: "变化后", "After";
@@ -821,6 +832,28 @@ impl Texts {
             "rule_bad_reason_code" => self.err_rule_bad_reason_code,
             "rule_duplicate_id" => self.err_rule_duplicate_id,
             _ => self.err_rule_set_problem,
+        }
+    }
+
+    pub fn feature_type(&self, ty: domain::rules::schema::FeatureType) -> &'static str {
+        use domain::rules::schema::FeatureType as T;
+        match ty {
+            T::Int => self.ty_int,
+            T::Money => self.ty_money,
+            T::Decimal => self.ty_decimal,
+            T::Bool => self.ty_bool,
+            T::Text => self.ty_text,
+            T::Date => self.ty_date,
+        }
+    }
+
+    pub fn aggregation(&self, a: domain::rules::table::Aggregation) -> &'static str {
+        use domain::rules::table::Aggregation as A;
+        match a {
+            A::Sum => self.agg_sum,
+            A::Min => self.agg_min,
+            A::Max => self.agg_max,
+            A::Count => self.agg_count,
         }
     }
 

@@ -97,6 +97,26 @@ fn stored_brief(r: &AnyRow) -> Result<DecisionBrief, ServiceError> {
 }
 
 impl Services {
+    /// The newest stored decisions of the version's product at its stage,
+    /// enough of them (an application may have several) to find the latest
+    /// of `n` applications.
+    async fn latest_decisions(
+        &self,
+        detail: &domain::view::RuleSetDetail,
+        n: i64,
+    ) -> Result<Vec<AnyRow>, ServiceError> {
+        let sql = format!(
+            "{SAMPLE_SELECT} WHERE a.product_id = $1 AND d.stage = $2 \
+             ORDER BY d.created_at DESC, d.id DESC LIMIT $3"
+        );
+        Ok(sqlx::query(AssertSqlSafe(sql))
+            .bind(&detail.summary.product_id)
+            .bind(detail.summary.stage.as_str())
+            .bind(n * 3)
+            .fetch_all(&self.db.pool)
+            .await?)
+    }
+
     /// Replays rule-set version `rule_set_id` on the last `last_n`
     /// applications of its product that have a decision at its stage (at
     /// most [`MAX_APPLICATIONS`]) and reports what would change. Risk
@@ -112,17 +132,7 @@ impl Services {
         let strategy = Strategy::compile(def, features::schema())
             .map_err(|e| ServiceError::invalid(e.code()))?;
         let n = last_n.clamp(1, MAX_APPLICATIONS);
-        let sql = format!(
-            "{SAMPLE_SELECT} WHERE a.product_id = $1 AND d.stage = $2 \
-             ORDER BY d.created_at DESC, d.id DESC LIMIT $3"
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(&detail.summary.product_id)
-            .bind(detail.summary.stage.as_str())
-            // Several decisions of one application: read enough to keep the latest of n.
-            .bind(i64::from(n) * 3)
-            .fetch_all(&self.db.pool)
-            .await?;
+        let rows = self.latest_decisions(&detail, i64::from(n)).await?;
 
         let mut seen = std::collections::HashSet::new();
         let mut report = SimulationReport {
@@ -234,15 +244,8 @@ impl Services {
     ) -> Result<Vec<RuleSetSample>, ServiceError> {
         let detail = self.rule_set(s, rule_set_id).await?;
         let n = usize::try_from(limit.clamp(1, 200)).unwrap_or(200);
-        let sql = format!(
-            "{SAMPLE_SELECT} WHERE a.product_id = $1 AND d.stage = $2 \
-             ORDER BY d.created_at DESC, d.id DESC LIMIT $3"
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(&detail.summary.product_id)
-            .bind(detail.summary.stage.as_str())
-            .bind(i64::try_from(n * 3).unwrap_or(600))
-            .fetch_all(&self.db.pool)
+        let rows = self
+            .latest_decisions(&detail, i64::try_from(n).unwrap_or(200))
             .await?;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::with_capacity(n);

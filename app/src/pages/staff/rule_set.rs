@@ -334,7 +334,7 @@ fn RuleSetView(page: Page, notice: RwSignal<Option<&'static str>>) -> impl IntoV
                     <li>
                         <span class="mono">{f.name.clone()}</span>
                         <span>{locale.pick(&f.label_zh, &f.label_en).to_string()}</span>
-                        <span class="muted">{format!("{:?}", f.ty).to_lowercase()}</span>
+                        <span class="muted">{t.feature_type(f.ty)}</span>
                     </li>
                 }).collect_view()}
             </ul>
@@ -611,7 +611,7 @@ fn hit_policy(t: &Texts, h: &HitPolicy) -> String {
         HitPolicy::Unique => t.hp_unique.to_string(),
         HitPolicy::Priority => t.hp_priority.to_string(),
         HitPolicy::Collect { aggregation } => match aggregation {
-            Some(a) => format!("{} · {:?}", t.hp_collect, a).to_lowercase(),
+            Some(a) => format!("{} · {}", t.hp_collect, t.aggregation(*a)),
             None => t.hp_collect.to_string(),
         },
     }
@@ -978,7 +978,11 @@ fn Simulation(id: String) -> impl IntoView {
                     </table>
                 })}
                 <h3 class="subsection-title">{t.rs_sim_hits}</h3>
-                <table class="table table-compact" data-testid="sim-hits">
+                {if r.rule_hits.is_empty() {
+                    view! { <div class="empty" data-testid="sim-hits">{t.rs_sim_no_hits}</div> }.into_any()
+                } else {
+                    view! {
+                        <table class="table table-compact" data-testid="sim-hits">
                     <thead><tr><th>{t.rs_col_id}</th><th>{t.rs_col_name}</th><th class="num">{t.rs_sim_hits_now}</th><th class="num">{t.rs_sim_hits_then}</th></tr></thead>
                     <tbody>
                         {r.rule_hits.iter().map(|h| view! {
@@ -991,6 +995,8 @@ fn Simulation(id: String) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                    }.into_any()
+                }}
                 <h3 class="subsection-title">{t.rs_sim_diffs}</h3>
                 {if r.diffs.is_empty() {
                     view! { <div class="empty">{t.rs_sim_no_change}</div> }.into_any()
