@@ -129,6 +129,12 @@ pub struct TaskItem {
     pub status: ApplicationStatus,
     pub submitted_at: i64,
     pub branch_name: String,
+    /// When the task is due (时效), for tasks of an approval flow.
+    #[serde(default)]
+    pub due_at: Option<i64>,
+    /// Past its due time when the list was made.
+    #[serde(default)]
+    pub overdue: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,6 +196,35 @@ pub struct StaffApplicationView {
     /// "engine_rejected" or "engine_limit_exceeded".
     #[serde(default)]
     pub approve_blocked_reason: Option<String>,
+    /// The application's flow: where it is, and every task so far.
+    #[serde(default)]
+    pub flow_node: Option<String>,
+    #[serde(default)]
+    pub tasks: Vec<FlowTaskView>,
+}
+
+/// One task of an application's approval flow (待办), as its file shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowTaskView {
+    pub id: String,
+    pub application_id: String,
+    pub node_id: String,
+    /// Stable code of the node kind, e.g. "investigation", "approval".
+    pub node_kind: String,
+    pub round: u32,
+    pub post: crate::duty::Post,
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    /// open | unassigned | done | reassigned | cancelled
+    pub status: String,
+    /// Hidden (None) from everyone else while parallel opinions are sealed.
+    pub opinion: Option<Decision>,
+    pub comment: Option<String>,
+    pub due_at: Option<i64>,
+    pub escalated_at: Option<i64>,
+    pub created_at: i64,
+    pub completed_at: Option<i64>,
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -985,4 +1020,61 @@ mod tests {
                 if matches!(error.as_ref(), RuleError::Expr { error, .. } if error.kind == ExprErrorKind::UnknownFeature)
         ));
     }
+}
+
+/// A flow template of the bank's library.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowTemplateView {
+    pub code: String,
+    pub version: u32,
+    pub name_zh: String,
+    pub name_en: String,
+    pub body: crate::flow::FlowTemplate,
+}
+
+/// One version of a product, for the factory and the supermarket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductVersionView {
+    pub id: String,
+    pub product_id: String,
+    pub version: u32,
+    pub status: crate::product::version::VersionStatus,
+    pub overrides: Option<crate::product::ProductOverride>,
+    pub params: crate::product::ProductParams,
+    pub flow: crate::flow::FlowTemplate,
+    pub note: String,
+    pub author_name: Option<String>,
+    pub publisher_name: Option<String>,
+    pub created_at: i64,
+    pub published_at: Option<i64>,
+    pub row_version: i64,
+}
+
+/// A product in the supermarket: its identity, its parent, and its versions
+/// (newest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupermarketProduct {
+    pub id: String,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub summary_zh: String,
+    pub parent_id: Option<String>,
+    pub parent_name_zh: Option<String>,
+    pub live_version: Option<u32>,
+    pub versions: Vec<ProductVersionView>,
+}
+
+/// What a product manager fills in for a new sub-product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSubProduct {
+    pub parent_id: String,
+    /// Letters, digits, '-' and '_', 2 to 32 characters, unique in the bank.
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub summary_zh: String,
+    pub overrides: crate::product::ProductOverride,
+    /// The flow template (by code, its latest version) the sub-product runs.
+    pub flow_code: String,
 }

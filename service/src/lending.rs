@@ -15,6 +15,7 @@ use crate::auth::CustomerActor;
 use crate::db::{new_id, Db};
 use crate::error::ServiceError;
 use crate::sql;
+use crate::workflow::By;
 use crate::Services;
 
 /// Who a pre-screen rejection is shown as in the customer's timeline.
@@ -215,15 +216,27 @@ impl Services {
             )
             .await?;
 
+        let live_version = sqlx::query(
+            "SELECT v.id FROM products p JOIN product_versions v \
+               ON v.product_id = p.id AND v.version = p.live_version WHERE p.id = $1",
+        )
+        .bind(&product.id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .map(|r| sql::text(&r, "id"))
+        .transpose()?;
+
         let now = self.now();
         let today = self.today();
         let id = new_id();
+        let gate = self.db.write_gate().await;
         let mut tx = self.db.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO applications (id, bank_id, branch_id, customer_id, product_id, amount_fen, \
                term_months, purpose, status, officer_id, idempotency_key, submitted_at, \
-               submitted_on, decided_at, version, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $12, NULL, 1, $11)",
+               submitted_on, decided_at, version, updated_at, product_version_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $12, NULL, 1, $11, \
+               $13)",
         )
         .bind(&id)
         .bind(&c.bank_id)
@@ -237,11 +250,13 @@ impl Services {
         .bind(&key)
         .bind(now)
         .bind(today.to_string())
+        .bind(&live_version)
         .execute(&mut *tx)
         .await;
         if let Err(err) = inserted {
             // A concurrent post with the same key won the race.
             drop(tx);
+            drop(gate);
             if let Some(existing) = self.same_submission(c, &a, &purpose, &key).await? {
                 return Ok(existing);
             }
@@ -269,14 +284,21 @@ impl Services {
                     "term_months": a.term_months,
                     "officer_id": officer_id,
                     "consent_version": CONSENT_VERSION,
+                    "product_version_id": live_version,
                 })),
         )
         .await?;
+        self.start_flow(&mut tx, &id, By::Customer(c)).await?;
         tx.commit().await?;
+        drop(gate);
         // The application stands whatever happens here: if the pre-screen
-        // itself fails, it goes to the officer without one, as before.
+        // itself fails, it goes to the officer without one, as before, and
+        // the flow moves on (or `resume_flows` moves it later).
         if let Err(e) = self.pre_screen(c, &id).await {
             tracing::error!(application = %id, error = %e, "pre-screen failed");
+        }
+        if let Err(e) = self.after_pre_screen(&id, By::Customer(c)).await {
+            tracing::error!(application = %id, error = %e, "flow after pre-screen failed");
         }
         Ok(id)
     }

@@ -22,6 +22,7 @@ pub mod servicing;
 pub mod session_store;
 pub mod sms;
 pub mod workbench;
+pub mod workflow;
 
 mod sql;
 

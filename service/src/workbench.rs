@@ -14,6 +14,8 @@ use domain::application::{
     check_separation, transition, ApplicationAction, ApplicationStatus, Decision,
 };
 use domain::date::Date;
+use domain::duty::Post;
+use domain::flow::{NodeKind, Outcome};
 use domain::identity::{mask_id_number, mask_phone};
 use domain::money::Fen;
 use domain::org::Role;
@@ -37,6 +39,7 @@ use crate::lending::{load_product, loan_of_application, summaries_of_customer};
 use crate::loans::loans_of_customer;
 use crate::risk::decisions::{latest_decision, DecisionView};
 use crate::sql;
+use crate::workflow::{self, By, NodeResult};
 use crate::Services;
 
 /// What the investigator found on the visit.
@@ -114,6 +117,8 @@ fn task_of(r: &AnyRow, kind: &str) -> Result<TaskItem, ServiceError> {
         status: sql::status(r, "status")?,
         submitted_at: sql::int(r, "submitted_at")?,
         branch_name: sql::text(r, "branch_name")?,
+        due_at: None,
+        overdue: false,
     })
 }
 
@@ -133,6 +138,123 @@ fn engine_blocks_approval(full: &DecisionView, amount: Fen) -> Option<ServiceErr
     }
 }
 
+/// One investigator's report, in the caller's transaction.
+async fn insert_investigation(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    s: &StaffActor,
+    id: &str,
+    task_id: Option<&str>,
+    i: &InvestigationInput,
+    findings: &str,
+    now: i64,
+) -> Result<(), ServiceError> {
+    sqlx::query(
+        "INSERT INTO investigations (id, application_id, task_id, investigator_id, visited_on, \
+           household_income_fen, household_assets_fen, household_debts_fen, findings, \
+           recommendation, recommended_amount_fen, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(new_id())
+    .bind(id)
+    .bind(task_id)
+    .bind(&s.user_id)
+    .bind(i.visited_on.to_string())
+    .bind(i.household_income.get())
+    .bind(i.household_assets.get())
+    .bind(i.household_debts.get())
+    .bind(findings)
+    .bind(i.recommendation.as_str())
+    .bind(i.recommended_amount.get())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// What approving books, worked out before the transaction.
+struct Booking {
+    rate: AnnualRate,
+    method: domain::schedule::RepaymentMethod,
+    schedule: Vec<domain::schedule::Instalment>,
+    maturity: Date,
+    order: domain::servicing::ledger::AllocationOrder,
+}
+
+/// The final decision's record (审批意见), in the caller's transaction.
+async fn insert_approval(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    s: &StaffActor,
+    id: &str,
+    decision: Decision,
+    comment: &str,
+    now: i64,
+) -> Result<(), ServiceError> {
+    sqlx::query(
+        "INSERT INTO approvals (id, application_id, approver_id, decision, comment, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new_id())
+    .bind(id)
+    .bind(&s.user_id)
+    .bind(decision.as_str())
+    .bind(comment)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Books the approved loan with its schedule, in the caller's transaction.
+async fn book_approved(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    s: &StaffActor,
+    id: &str,
+    f: &AppFacts,
+    b: Booking,
+    now: i64,
+    today: Date,
+) -> Result<String, ServiceError> {
+    let lid = new_id();
+    crate::servicing::book_loan(
+        tx,
+        &crate::servicing::NewLoan {
+            id: lid.clone(),
+            application_id: id,
+            credit_line_id: None,
+            bank_id: &f.bank_id,
+            branch_id: &f.branch_id,
+            customer_id: &f.customer_id,
+            product_id: &f.product_id,
+            principal: f.amount,
+            rate: b.rate,
+            term_months: f.term_months,
+            method: b.method,
+            value_date: today,
+            maturity: b.maturity,
+            schedule: b.schedule,
+            order: b.order,
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        tx,
+        NewAuditEntry::staff(s, now, "loan.created", "loan", &lid)
+            .org(f.branch_id.clone())
+            .after(json!({
+                "application_id": id,
+                "principal_fen": f.amount.get(),
+                "annual_rate_bp": b.rate.bp(),
+                "term_months": f.term_months,
+                "method": b.method.as_str(),
+                "start_date": today.to_string(),
+                "maturity_date": b.maturity.to_string(),
+            })),
+    )
+    .await?;
+    Ok(lid)
+}
+
 struct AppFacts {
     status: ApplicationStatus,
     officer_id: String,
@@ -144,6 +266,8 @@ struct AppFacts {
     amount: Fen,
     term_months: u32,
     investigator_id: Option<String>,
+    /// Where the application is in its flow; `None` before flows.
+    flow_node: Option<String>,
 }
 
 impl Services {
@@ -155,7 +279,7 @@ impl Services {
         let mut tasks = Vec::new();
         if s.has(Role::Officer) {
             let sql = format!(
-                "{TASK_SELECT} WHERE a.status = 'submitted' AND a.officer_id = $1 \
+                "{TASK_SELECT} WHERE a.status = 'submitted' AND a.officer_id = $1 AND a.flow_node IS NULL \
                  ORDER BY a.submitted_at LIMIT $2"
             );
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -169,7 +293,7 @@ impl Services {
         }
         if s.has(Role::Investigator) {
             let sql = format!(
-                "{TASK_SELECT} WHERE a.status = 'submitted' AND b.path LIKE $1 \
+                "{TASK_SELECT} WHERE a.status = 'submitted' AND b.path LIKE $1 AND a.flow_node IS NULL \
                  AND a.officer_id <> $2 ORDER BY a.submitted_at LIMIT $3"
             );
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -184,7 +308,7 @@ impl Services {
         }
         if s.has(Role::Approver) {
             let sql = format!(
-                "{TASK_SELECT} WHERE a.status = 'investigated' AND b.path LIKE $1 \
+                "{TASK_SELECT} WHERE a.status = 'investigated' AND b.path LIKE $1 AND a.flow_node IS NULL \
                  AND a.officer_id <> $2 \
                  AND NOT EXISTS (SELECT 1 FROM investigations i \
                                  WHERE i.application_id = a.id AND i.investigator_id = $2) \
@@ -200,6 +324,28 @@ impl Services {
                 tasks.push(task_of(r, "approve")?);
             }
         }
+        for t in self.inbox(s).await? {
+            let kind = match t.task.post {
+                Post::Investigation => "investigate",
+                Post::Approval => "approve",
+                _ => "task",
+            };
+            tasks.push(TaskItem {
+                application_id: t.task.application_id,
+                kind: kind.to_string(),
+                customer_name: t.customer_name,
+                id_number_masked: t.id_number_masked,
+                product_name_zh: t.product_name_zh,
+                product_name_en: t.product_name_en,
+                amount: t.amount,
+                term_months: t.term_months,
+                status: t.status,
+                submitted_at: t.task.created_at,
+                branch_name: t.branch_name,
+                due_at: t.task.due_at,
+                overdue: t.overdue,
+            });
+        }
         let mut seen = HashSet::new();
         tasks.retain(|t| seen.insert(t.application_id.clone()));
         tasks.sort_by(|a, b| {
@@ -213,9 +359,11 @@ impl Services {
     async fn facts(&self, id: &str) -> Result<AppFacts, ServiceError> {
         let r = sqlx::query(
             "SELECT a.status, a.officer_id, a.branch_id, b.path, a.customer_id, \
-                    a.product_id, a.bank_id, a.amount_fen, a.term_months, i.investigator_id \
+                    a.product_id, a.bank_id, a.amount_fen, a.term_months, a.flow_node, \
+                    (SELECT i.investigator_id FROM investigations i \
+                     WHERE i.application_id = a.id ORDER BY i.created_at LIMIT 1) \
+                      AS investigator_id \
              FROM applications a JOIN organisations b ON b.id = a.branch_id \
-             LEFT JOIN investigations i ON i.application_id = a.id \
              WHERE a.id = $1",
         )
         .bind(id)
@@ -233,6 +381,7 @@ impl Services {
             amount: sql::fen(&r, "amount_fen")?,
             term_months: sql::uint(&r, "term_months")?,
             investigator_id: sql::opt_text(&r, "investigator_id")?,
+            flow_node: sql::opt_text(&r, "flow_node")?,
         })
     }
 
@@ -277,7 +426,10 @@ impl Services {
                     i.household_debts_fen, i.findings, i.recommendation, i.recommended_amount_fen, \
                     i.created_at \
              FROM investigations i JOIN staff_users u ON u.id = i.investigator_id \
-             WHERE i.application_id = $1",
+             WHERE i.application_id = $1 AND NOT EXISTS (SELECT 1 FROM flow_tasks t \
+               WHERE t.application_id = i.application_id AND t.post = 'investigation' \
+                 AND t.status IN ('open', 'unassigned')) \
+             ORDER BY i.created_at LIMIT 1",
         )
         .bind(id)
         .fetch_optional(&self.db.pool)
@@ -314,15 +466,37 @@ impl Services {
         })
         .transpose()?;
         let loan_id = loan_of_application(&self.db, id).await?;
+        // Under a flow, only the holder of the open task of the current node
+        // may act; before flows, anyone with the role in scope.
+        let holds_investigation = match &f.flow_node {
+            Some(node) => {
+                self.holds_task(id, &s.user_id, node, "investigation")
+                    .await?
+            }
+            None => true,
+        };
+        let holds_approval = match &f.flow_node {
+            Some(node) => self.holds_task(id, &s.user_id, node, "approval").await?,
+            None => true,
+        };
         let can_investigate = f.status == ApplicationStatus::Submitted
-            && s.has_any(&[Role::Officer, Role::Investigator]);
+            && s.has_any(&[Role::Officer, Role::Investigator])
+            && holds_investigation;
         // Only an approver facing an investigated application gets a reason;
         // everyone else simply has no decision to make.
         let decides = f.status == ApplicationStatus::Investigated && s.has(Role::Approver);
-        let blocked = if decides {
-            Self::decide_blocked(s, &f)
-        } else {
+        let blocked = if !decides {
             None
+        } else if let Some(node) = f.flow_node.as_deref().filter(|_| !holds_approval) {
+            Some(if self.gave_opinion(id, &s.user_id, node).await? {
+                "opinion_given"
+            } else {
+                "task_not_assigned"
+            })
+        } else if f.flow_node.is_some() {
+            None
+        } else {
+            Self::decide_blocked(s, &f)
         };
         let can_decide = decides && blocked.is_none();
         let pre_screen = latest_decision(self, id, DecisionStage::PreScreen).await?;
@@ -364,6 +538,8 @@ impl Services {
             pre_screen,
             full_decision,
             approve_blocked_reason,
+            flow_node: f.flow_node.clone(),
+            tasks: self.application_tasks(s, id).await?,
         })
     }
 
@@ -407,6 +583,11 @@ impl Services {
         if i.visited_on > self.today() {
             return Err(ServiceError::invalid("visited_on_future"));
         }
+        if let Some(node) = &f.flow_node {
+            return self
+                .investigate_in_flow(s, id, node, expected_version, &i, &findings)
+                .await;
+        }
         let next = transition(f.status, ApplicationAction::RecordInvestigation)?;
         let now = self.now();
 
@@ -418,25 +599,7 @@ impl Services {
             to: next,
         };
         move_application(&mut tx, guard, now, None).await?;
-        sqlx::query(
-            "INSERT INTO investigations (id, application_id, investigator_id, visited_on, \
-               household_income_fen, household_assets_fen, household_debts_fen, findings, \
-               recommendation, recommended_amount_fen, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(new_id())
-        .bind(id)
-        .bind(&s.user_id)
-        .bind(i.visited_on.to_string())
-        .bind(i.household_income.get())
-        .bind(i.household_assets.get())
-        .bind(i.household_debts.get())
-        .bind(&findings)
-        .bind(i.recommendation.as_str())
-        .bind(i.recommended_amount.get())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        insert_investigation(&mut tx, s, id, None, &i, &findings, now).await?;
         audit::append(
             &mut tx,
             NewAuditEntry::staff(s, now, "application.investigated", "application", id)
@@ -492,33 +655,29 @@ impl Services {
         }
         let now = self.now();
         let today = self.today();
-        // The schedule is pure: work it out before taking any lock.
-        let booking = if decision == Decision::Approve {
-            let full = match latest_decision(self, id, DecisionStage::Full).await? {
-                Some(d) => d,
-                None => {
-                    self.full_decision(s, id).await?;
-                    latest_decision(self, id, DecisionStage::Full)
-                        .await?
-                        .ok_or(ServiceError::StaleState)?
-                }
-            };
-            if let Some(e) = engine_blocks_approval(&full, f.amount) {
-                return Err(e);
-            }
-            let (mut product, _, _) = load_product(&self.db, &f.product_id).await?;
-            if let Some(bp) = full.rate_bp {
-                product.rate = AnnualRate::from_bp(bp)?;
-            }
-            let product_order =
-                crate::servicing::product_allocation_order(&self.db, &f.product_id).await?;
-            let schedule =
-                build_schedule(product.method, f.amount, product.rate, f.term_months, today)?;
-            let maturity = schedule.last().map_or(today, |i| i.due_date);
-            Some((product, schedule, maturity, product_order))
-        } else {
-            None
+        // The schedule is pure: work it out before taking any lock. Under a
+        // committee the last member's "no" can still approve, so the loan
+        // is prepared then too, if the engine allows it.
+        let booking = match self.booking(s, id, &f, today).await {
+            Ok(b) => Some(b),
+            Err(e) if decision == Decision::Approve => return Err(e),
+            Err(_) => None,
         };
+        if let Some(node) = &f.flow_node {
+            return self
+                .decide_in_flow(
+                    s,
+                    id,
+                    node,
+                    expected_version,
+                    &f,
+                    decision,
+                    &comment,
+                    booking,
+                )
+                .await;
+        }
+        let booking = booking.filter(|_| decision == Decision::Approve);
 
         let mut tx = self.db.pool.begin().await?;
         let guard = Move {
@@ -528,64 +687,15 @@ impl Services {
             to: next,
         };
         move_application(&mut tx, guard, now, Some(now)).await?;
-        sqlx::query(
-            "INSERT INTO approvals (id, application_id, approver_id, decision, comment, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(new_id())
-        .bind(id)
-        .bind(&s.user_id)
-        .bind(decision.as_str())
-        .bind(&comment)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        insert_approval(&mut tx, s, id, decision, &comment, now).await?;
         let action = match decision {
             Decision::Approve => "application.approved",
             Decision::Reject => "application.rejected",
         };
-        let mut loan_id = None;
-        if let Some((product, schedule, maturity, product_order)) = booking {
-            let lid = new_id();
-            crate::servicing::book_loan(
-                &mut tx,
-                &crate::servicing::NewLoan {
-                    id: lid.clone(),
-                    application_id: id,
-                    credit_line_id: None,
-                    bank_id: &f.bank_id,
-                    branch_id: &f.branch_id,
-                    customer_id: &f.customer_id,
-                    product_id: &f.product_id,
-                    principal: f.amount,
-                    rate: product.rate,
-                    term_months: f.term_months,
-                    method: product.method,
-                    value_date: today,
-                    maturity,
-                    schedule: schedule.clone(),
-                    order: product_order,
-                },
-                now,
-            )
-            .await?;
-            audit::append(
-                &mut tx,
-                NewAuditEntry::staff(s, now, "loan.created", "loan", &lid)
-                    .org(f.branch_id.clone())
-                    .after(json!({
-                        "application_id": id,
-                        "principal_fen": f.amount.get(),
-                        "annual_rate_bp": product.rate.bp(),
-                        "term_months": f.term_months,
-                        "method": product.method.as_str(),
-                        "start_date": today.to_string(),
-                        "maturity_date": maturity.to_string(),
-                    })),
-            )
-            .await?;
-            loan_id = Some(lid);
-        }
+        let loan_id = match booking {
+            Some(b) => Some(book_approved(&mut tx, s, id, &f, b, now, today).await?),
+            None => None,
+        };
         audit::append(
             &mut tx,
             NewAuditEntry::staff(s, now, action, "application", id)
@@ -599,6 +709,188 @@ impl Services {
                 })),
         )
         .await?;
+        tx.commit().await?;
+        Ok(loan_id)
+    }
+
+    /// What approving would book: the engine's full decision must allow it
+    /// (run now if there is none); the product's terms at the engine's rate.
+    async fn booking(
+        &self,
+        s: &StaffActor,
+        id: &str,
+        f: &AppFacts,
+        today: Date,
+    ) -> Result<Booking, ServiceError> {
+        let full = match latest_decision(self, id, DecisionStage::Full).await? {
+            Some(d) => d,
+            None => {
+                self.full_decision(s, id).await?;
+                latest_decision(self, id, DecisionStage::Full)
+                    .await?
+                    .ok_or(ServiceError::StaleState)?
+            }
+        };
+        if let Some(e) = engine_blocks_approval(&full, f.amount) {
+            return Err(e);
+        }
+        let (mut product, _, _) = load_product(&self.db, &f.product_id).await?;
+        if let Some(bp) = full.rate_bp {
+            product.rate = AnnualRate::from_bp(bp)?;
+        }
+        let order = crate::servicing::product_allocation_order(&self.db, &f.product_id).await?;
+        let schedule =
+            build_schedule(product.method, f.amount, product.rate, f.term_months, today)?;
+        let maturity = schedule.last().map_or(today, |i| i.due_date);
+        Ok(Booking {
+            rate: product.rate,
+            method: product.method,
+            schedule,
+            maturity,
+            order,
+        })
+    }
+
+    /// The on-site investigation as a task of the application's flow: only
+    /// its holder reports; back-to-back reports stay sealed until both are
+    /// in, and the node's outcome routes the application on.
+    async fn investigate_in_flow(
+        &self,
+        s: &StaffActor,
+        id: &str,
+        node: &str,
+        expected_version: i64,
+        i: &InvestigationInput,
+        findings: &str,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.pool.begin().await?;
+        let (mut app, current, task) = workflow::take_task(
+            &mut tx,
+            id,
+            node,
+            Post::Investigation,
+            &s.user_id,
+            expected_version,
+            now,
+        )
+        .await?;
+        let result = workflow::finish_task(
+            &mut tx,
+            &app,
+            &current,
+            &task,
+            i.recommendation,
+            findings,
+            now,
+        )
+        .await?;
+        insert_investigation(&mut tx, s, id, Some(&task.id), i, findings, now).await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::staff(s, now, "application.investigated", "application", id)
+                .org(app.branch_id.clone())
+                .after(json!({
+                    "task": task.id,
+                    "node": node,
+                    "visited_on": i.visited_on.to_string(),
+                    "recommendation": i.recommendation.as_str(),
+                    "recommended_amount_fen": i.recommended_amount.get(),
+                })),
+        )
+        .await?;
+        if let NodeResult::Done(outcome) = result {
+            workflow::leave(&mut tx, &mut app, outcome, now, By::Staff(s)).await?;
+        }
+        tx.commit().await?;
+        if app.status == ApplicationStatus::Investigated {
+            if let Err(e) = self.full_decision(s, id).await {
+                tracing::error!(application = %id, error = %e, "full decision failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// An approver's opinion as a task of the application's flow. When it
+    /// completes the node: a pass that leaves approval behind approves the
+    /// application and books the loan; a rejection closes it; otherwise the
+    /// flow goes on (a second approver, a committee after a disagreement).
+    #[allow(clippy::too_many_arguments)]
+    async fn decide_in_flow(
+        &self,
+        s: &StaffActor,
+        id: &str,
+        node: &str,
+        expected_version: i64,
+        f: &AppFacts,
+        decision: Decision,
+        comment: &str,
+        booking: Option<Booking>,
+    ) -> Result<Option<String>, ServiceError> {
+        let now = self.now();
+        let today = self.today();
+        let mut tx = self.db.pool.begin().await?;
+        let (mut app, current, task) = workflow::take_task(
+            &mut tx,
+            id,
+            node,
+            Post::Approval,
+            &s.user_id,
+            expected_version,
+            now,
+        )
+        .await?;
+        let result =
+            workflow::finish_task(&mut tx, &app, &current, &task, decision, comment, now).await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::staff(s, now, "task.completed", "application", id)
+                .org(app.branch_id.clone())
+                .after(json!({
+                    "task": task.id,
+                    "node": node,
+                    "opinion": decision.as_str(),
+                    "comment": comment,
+                })),
+        )
+        .await?;
+        let NodeResult::Done(outcome) = result else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        let next_kind = app
+            .flow
+            .route(node, outcome, &app.facts)
+            .map_err(|e| ServiceError::Internal(format!("route: {e:?}")))?
+            .kind;
+        let approved = outcome == Outcome::Pass && !matches!(next_kind, NodeKind::Approval { .. });
+        let mut loan_id = None;
+        if approved {
+            let booking = booking.ok_or(ServiceError::invalid("engine_rejected"))?;
+            let before = app.status;
+            workflow::set_status(&mut tx, &mut app, ApplicationStatus::Approved, now).await?;
+            insert_approval(&mut tx, s, id, Decision::Approve, comment, now).await?;
+            let lid = book_approved(&mut tx, s, id, f, booking, now, today).await?;
+            audit::append(
+                &mut tx,
+                NewAuditEntry::staff(s, now, "application.approved", "application", id)
+                    .org(app.branch_id.clone())
+                    .before(json!({ "status": before.as_str() }))
+                    .after(json!({ "status": "approved", "node": node, "loan_id": lid })),
+            )
+            .await?;
+            loan_id = Some(lid);
+        } else if outcome == Outcome::Reject {
+            insert_approval(&mut tx, s, id, Decision::Reject, comment, now).await?;
+            audit::append(
+                &mut tx,
+                NewAuditEntry::staff(s, now, "application.rejected", "application", id)
+                    .org(app.branch_id.clone())
+                    .after(json!({ "node": node })),
+            )
+            .await?;
+        }
+        workflow::leave(&mut tx, &mut app, outcome, now, By::Staff(s)).await?;
         tx.commit().await?;
         Ok(loan_id)
     }

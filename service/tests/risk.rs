@@ -390,7 +390,7 @@ async fn the_full_decision_sets_limit_and_price_before_approval() {
         )
         .await
         .unwrap();
-        let approver = env.staff("approver1").await;
+        let approver = env.assignee(&id, "approval").await;
         let view = s.application_for_staff(&approver, &id).await.unwrap();
         let full = view.full_decision.clone().expect("full decision");
         assert_eq!(full.stage, DecisionStage::Full);
@@ -455,7 +455,6 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
         env.seed().await;
         let s = quick(&env);
         let officer = env.staff("officer1").await;
-        let approver = env.staff("approver1").await;
 
         // A verified income of 15,000 yuan is below admission: rejected.
         let id = li_applies(&env, &s, 50_000, "poor").await;
@@ -467,6 +466,7 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
         )
         .await
         .unwrap();
+        let approver = env.assignee(&id, "approval").await;
         let view = s.application_for_staff(&approver, &id).await.unwrap();
         let full = view.full_decision.expect("full decision");
         assert_eq!(full.outcome, Verdict::Reject);
@@ -508,6 +508,7 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
         )
         .await
         .unwrap();
+        let approver = env.assignee(&id, "approval").await;
         let view = s.application_for_staff(&approver, &id).await.unwrap();
         let full = view.full_decision.expect("full decision");
         assert_eq!(

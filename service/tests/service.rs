@@ -454,9 +454,23 @@ async fn thin_loan_from_application_to_schedule() {
             .expect("investigation");
         assert!(s.tasks(&officer).await.unwrap().iter().all(|t| t.application_id != id));
 
-        let approver = env.staff("approver1").await;
+        // The approver is drawn at random among the branch's approvers.
+        let approver = env.assignee(&id, "approval").await;
+        assert!(["approver1", "approver2"].contains(&approver.username.as_str()));
+        let other = env
+            .staff(if approver.username == "approver1" { "approver2" } else { "approver1" })
+            .await;
+        let view = s.application_for_staff(&other, &id).await.unwrap();
+        assert!(!view.can_decide);
+        assert_eq!(view.decide_blocked_reason.as_deref(), Some("task_not_assigned"));
+        assert!(s.tasks(&other).await.unwrap().iter().all(|t| t.application_id != id));
+        assert_code(
+            s.decide(&other, &id, view.version, Decision::Approve, "同意".into()).await,
+            "task_not_assigned",
+        );
         let tasks = s.tasks(&approver).await.unwrap();
         let task = tasks.iter().find(|t| t.application_id == id).expect("task for the approver");
+        assert!(task.due_at.is_some());
         assert_eq!(task.kind, "approve");
         let view = s.application_for_staff(&approver, &id).await.unwrap();
         assert!(view.can_decide, "{:?}", view.decide_blocked_reason);
@@ -528,9 +542,13 @@ async fn nobody_approves_their_own_work() {
         ))
         .await;
         let both = env.staff("officer1").await;
+        // The flow never gives them the approval: they hold no task.
         let view = s.application_for_staff(&both, &id).await.unwrap();
         assert!(!view.can_decide);
-        assert_eq!(view.decide_blocked_reason.as_deref(), Some("self_approval"));
+        assert_eq!(
+            view.decide_blocked_reason.as_deref(),
+            Some("task_not_assigned")
+        );
         assert!(s
             .tasks(&both)
             .await
@@ -618,7 +636,7 @@ async fn a_second_approve_click_changes_nothing() {
         env.seed().await;
         let s = &env.services;
         let id = investigated_application(&env).await;
-        let approver = env.staff("approver1").await;
+        let approver = env.assignee(&id, "approval").await;
         let loan = s
             .decide(&approver, &id, 2, Decision::Approve, "同意".into())
             .await
@@ -661,7 +679,7 @@ async fn staff_of_another_bank_are_forbidden() {
         env.seed().await;
         let s = &env.services;
         let id = investigated_application(&env).await;
-        let approver = env.staff("approver1").await;
+        let approver = env.assignee(&id, "approval").await;
         let loan_id = s
             .decide(&approver, &id, 2, Decision::Approve, String::new())
             .await
@@ -715,8 +733,9 @@ async fn concurrent_decisions_have_one_winner() {
     on_each_backend(|env| async move {
         env.seed().await;
         let id = investigated_application(&env).await;
-        let a1 = env.staff("approver1").await;
-        let a2 = env.staff("approver2").await;
+        // The assigned approver, approving and rejecting in two tabs at once.
+        let a1 = env.assignee(&id, "approval").await;
+        let a2 = a1.clone();
         let (s1, s2) = (env.services.clone(), env.services.clone());
         let (id1, id2) = (id.clone(), id.clone());
         let t1 = tokio::spawn(async move {
@@ -850,9 +869,9 @@ async fn demo_seed_is_deterministic() {
         let (summary, names) = facts(&env).await;
         // Wipe and seed again with the same seed.
         for table in [
-            "decisions", "bureau_inquiries", "rule_sets",
+            "decisions", "bureau_inquiries", "rule_sets", "flow_tasks",
             "posting_lines", "postings", "loan_accounts", "loan_schedule", "loans", "credit_lines", "approvals", "investigations", "bureau_consents", "applications",
-            "customers", "households", "villages", "products", "staff_roles", "staff_users",
+            "customers", "households", "villages", "product_versions", "flow_templates", "products", "staff_roles", "staff_users",
             "audit_log",
         ] {
             env.exec(&format!("DELETE FROM {table}")).await;

@@ -100,6 +100,23 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    /// Stable snake_case code of the kind (without its mode), for labels
+    /// and the task table.
+    pub fn code(self) -> &'static str {
+        match self {
+            NodeKind::PreScreen => "pre_screen",
+            NodeKind::Admission => "admission",
+            NodeKind::DocumentCollection => "document_collection",
+            NodeKind::Investigation { .. } => "investigation",
+            NodeKind::Review => "review",
+            NodeKind::Approval { .. } => "approval",
+            NodeKind::ContractSigning => "contract_signing",
+            NodeKind::CollateralRegistration => "collateral_registration",
+            NodeKind::Disbursement => "disbursement",
+            NodeKind::End { .. } => "end",
+        }
+    }
+
     /// The outcomes the node can have; each must lead somewhere.
     pub fn outcomes(self) -> &'static [Outcome] {
         use Outcome::*;
@@ -468,6 +485,31 @@ impl Graph {
 }
 
 impl FlowTemplate {
+    /// Checks a template a product runs: it must be a sound template for
+    /// every application ([`FactSpace::everything`]), and for the product's
+    /// own applications (`product`) no dead end, endless loop or skipped
+    /// approval. A branch the product never takes (e.g. "above 500,000
+    /// yuan" on a product that stops at 300,000) is allowed: a template is
+    /// shared by products of different sizes.
+    pub fn validate_for_product(self, product: &FactSpace) -> Result<ValidFlow, Vec<FlowError>> {
+        let narrow = self.clone().validate(product);
+        let valid = self.validate(&FactSpace::everything())?;
+        match narrow {
+            Ok(_) => Ok(valid),
+            Err(errors) => {
+                let real: Vec<FlowError> = errors
+                    .into_iter()
+                    .filter(|e| !matches!(e, FlowError::Unreachable { .. }))
+                    .collect();
+                if real.is_empty() {
+                    Ok(valid)
+                } else {
+                    Err(real)
+                }
+            }
+        }
+    }
+
     /// Checks the template for every application in `space`, reporting every
     /// problem found (each once, with the first example application).
     pub fn validate(self, space: &FactSpace) -> Result<ValidFlow, Vec<FlowError>> {

@@ -659,3 +659,41 @@ fn the_random_flow_generator_yields_valid_and_invalid_flows() {
         "{valid} of {total} valid"
     );
 }
+
+#[test]
+fn a_product_may_leave_a_branch_of_a_shared_template_unused() {
+    // 惠农e贷 stops at 300,000 yuan: the second approver above 500,000 is
+    // never reached by it, which is no reason to refuse the template.
+    let small = FactSpace {
+        amount: Bounds::new(Fen::from_yuan(10_000), Fen::from_yuan(300_000)),
+        guarantees: vec![GuaranteeType::Credit],
+    };
+    let errors = standard()
+        .validate(&small)
+        .expect_err("unreachable for the product");
+    assert!(
+        errors.iter().any(|e| e.code() == "flow_unreachable_node"),
+        "{errors:?}"
+    );
+    let flow = standard()
+        .validate_for_product(&small)
+        .expect("valid for the product");
+    assert_eq!(flow.start().id, "pre_screen");
+}
+
+#[test]
+fn a_product_still_refuses_real_problems_of_a_template() {
+    let mut t = standard();
+    t.edges
+        .retain(|e| !(e.from == "approval_1" && e.on == Outcome::Reject));
+    let small = FactSpace {
+        amount: Bounds::new(Fen::from_yuan(10_000), Fen::from_yuan(300_000)),
+        guarantees: vec![GuaranteeType::Credit],
+    };
+    let errors = t.validate_for_product(&small).expect_err("dead end");
+    assert!(errors.iter().all(|e| e.code() != "flow_unreachable_node"));
+    assert!(
+        errors.iter().any(|e| e.code() == "flow_dead_end"),
+        "{errors:?}"
+    );
+}

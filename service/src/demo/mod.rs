@@ -438,6 +438,7 @@ pub async fn seed_demo(db: &Db, cfg: &DemoConfig) -> Result<DemoSummary, Service
     g.populate(&mut conn).await?;
     g.flush(&mut conn).await?;
     risk::seed(&mut g, &mut conn, password.as_str()).await?;
+    crate::workflow::products::ensure_first_versions(&mut conn, g.at(38, 9)).await?;
 
     let summary = g.summary.clone();
     let mut tx = conn.begin().await?;

@@ -25,7 +25,9 @@ use crate::risk::defaults::{default_strategy, ProductRisk};
 use crate::sql::{self, Val};
 
 /// The checkers: each approves what the bank's first risk manager writes.
-pub(super) const CHECKERS: [StaffSpec; 2] = [
+/// Checkers of maker-checker work: rule sets (per bank, in bank order) and
+/// products (product2 publishes what product1 drafts).
+pub(super) const CHECKERS: [StaffSpec; 3] = [
     StaffSpec {
         username: "risk3",
         display_name: "孔德明",
@@ -39,6 +41,13 @@ pub(super) const CHECKERS: [StaffSpec; 2] = [
         place: Place::Bank(1),
         role: "risk_manager",
         label_zh: "风险经理（长白，复核）",
+    },
+    StaffSpec {
+        username: "product2",
+        display_name: "贺明",
+        place: Place::Bank(0),
+        role: "product_manager",
+        label_zh: "产品经理（复核）",
     },
 ];
 

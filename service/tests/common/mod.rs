@@ -103,6 +103,19 @@ impl Env {
         v
     }
 
+    /// The holder of the open task of `node_kind` (e.g. "approval") on an
+    /// application: people are picked at random, so tests ask who it is.
+    pub async fn assignee(&self, application_id: &str, node_kind: &str) -> StaffActor {
+        let username = self
+            .scalar_text(&format!(
+                "SELECT u.username FROM flow_tasks t JOIN staff_users u ON u.id = t.assignee_id \
+                 WHERE t.application_id = '{application_id}' AND t.node_kind = '{node_kind}' \
+                   AND t.status = 'open' ORDER BY u.username LIMIT 1"
+            ))
+            .await;
+        self.staff(&username).await
+    }
+
     pub async fn scalar_i64(&self, sql: &str) -> i64 {
         let (v,): (i64,) = sqlx::query_as(AssertSqlSafe(sql.to_string()))
             .fetch_one(&self.db.pool)

@@ -1,0 +1,630 @@
+//! The product factory (产品工厂): versioned products and sub-products, made
+//! and published by product managers under maker-checker, and the product
+//! supermarket (产品超市) every staff member reads.
+//!
+//! A version's parameters are stored resolved (`params`), with the
+//! sub-product's own changes beside them (`overrides`) and a copy of its flow
+//! template (`flow`), so that an application keeps exactly the rules it was
+//! made under whatever is published later. Publishing re-checks everything
+//! against the parent's live version and the bank's limits, writes the
+//! parameters applications are checked against into the product row, and
+//! retires the version it replaces.
+
+use domain::flow::{FactSpace, FlowTemplate};
+use domain::org::Role;
+use domain::product::version::{version_transition, VersionAction, VersionStatus};
+use domain::product::{
+    resolve, Applicant, BankPolicy, GuaranteeType, ProductError, ProductOverride, ProductParams,
+    ResolvedProduct,
+};
+use domain::rate::AnnualRate;
+use domain::schedule::RepaymentMethod;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, Transaction};
+
+use super::templates::{legacy_params, starters, LegacyProduct};
+use crate::audit::{self, NewAuditEntry};
+use crate::auth::{CustomerActor, StaffActor};
+use crate::db::new_id;
+use crate::error::ServiceError;
+use crate::sql;
+use crate::Services;
+
+pub use domain::view::{FlowTemplateView, NewSubProduct, ProductVersionView, SupermarketProduct};
+
+fn product_errors(errors: Vec<ProductError>) -> ServiceError {
+    let first = errors
+        .first()
+        .map(|e| e.code())
+        .unwrap_or("product_invalid");
+    ServiceError::Validation {
+        code: first,
+        params: vec![(
+            "field",
+            errors
+                .first()
+                .map(|e| e.field().as_str().to_string())
+                .unwrap_or_default(),
+        )],
+    }
+}
+
+fn json_of<T: Serialize>(v: &T, what: &str) -> Result<String, ServiceError> {
+    serde_json::to_string(v).map_err(|e| ServiceError::internal(what, e))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(raw: &str, what: &str) -> Result<T, ServiceError> {
+    serde_json::from_str(raw).map_err(|e| ServiceError::internal(what, e))
+}
+
+fn valid_code(code: &str) -> bool {
+    (2..=32).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Writes the bank's starter flow templates when it has none.
+async fn ensure_templates(
+    conn: &mut AnyConnection,
+    bank_id: &str,
+    now: i64,
+) -> Result<(), ServiceError> {
+    let any = sqlx::query("SELECT 1 AS one FROM flow_templates WHERE bank_id = $1 LIMIT 1")
+        .bind(bank_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if any.is_some() {
+        return Ok(());
+    }
+    for s in starters() {
+        s.body
+            .clone()
+            .validate(&FactSpace::everything())
+            .map_err(|e| ServiceError::Internal(format!("starter flow {}: {e:?}", s.code)))?;
+        sqlx::query(
+            "INSERT INTO flow_templates (id, bank_id, code, version, name_zh, name_en, body, \
+               created_by, created_at) VALUES ($1, $2, $3, 1, $4, $5, $6, NULL, $7)",
+        )
+        .bind(new_id())
+        .bind(bank_id)
+        .bind(s.code)
+        .bind(s.name_zh)
+        .bind(s.name_en)
+        .bind(json_of(&s.body, "flow template")?)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Gives every product without a version its first one, published by the
+/// system from its stored terms with the standard flow, and every bank its
+/// starter templates. Run by the demo generator and at start-up, so a
+/// database from before the product factory keeps working. Returns how
+/// many versions it made.
+pub async fn ensure_first_versions(
+    conn: &mut AnyConnection,
+    now: i64,
+) -> Result<u64, ServiceError> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.bank_id, p.code, p.min_amount_fen, p.max_amount_fen, \
+                p.min_term_months, p.max_term_months, p.annual_rate_bp, p.repayment_method, \
+                p.guarantee_type \
+         FROM products p WHERE NOT EXISTS \
+           (SELECT 1 FROM product_versions v WHERE v.product_id = p.id) \
+         ORDER BY p.bank_id, p.sort_order, p.code",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let standard = super::templates::standard();
+    let mut made = 0;
+    for r in &rows {
+        let bank_id = sql::text(r, "bank_id")?;
+        ensure_templates(conn, &bank_id, now).await?;
+        let code = sql::text(r, "code")?;
+        let guarantee = sql::text(r, "guarantee_type")?;
+        let params = legacy_params(&LegacyProduct {
+            code: &code,
+            min_amount: sql::fen(r, "min_amount_fen")?,
+            max_amount: sql::fen(r, "max_amount_fen")?,
+            min_term: sql::uint(r, "min_term_months")?,
+            max_term: sql::uint(r, "max_term_months")?,
+            rate_bp: sql::uint(r, "annual_rate_bp")?,
+            method: sql::method(r, "repayment_method")?,
+            guarantee: GuaranteeType::parse(&guarantee).unwrap_or(GuaranteeType::Credit),
+        });
+        let resolved = ResolvedProduct::root(params, &BankPolicy::platform())
+            .map_err(|e| ServiceError::Internal(format!("first version of {code}: {e:?}")))?;
+        standard
+            .clone()
+            .validate_for_product(&FactSpace::of_product(resolved.params()))
+            .map_err(|e| ServiceError::Internal(format!("standard flow for {code}: {e:?}")))?;
+        let product_id = sql::text(r, "id")?;
+        sqlx::query(
+            "INSERT INTO product_versions (id, product_id, version, status, overrides, params, \
+               flow, note, author_id, publisher_id, created_at, published_at, updated_at) \
+             VALUES ($1, $2, 1, 'published', NULL, $3, $4, $5, NULL, NULL, $6, $6, $6)",
+        )
+        .bind(new_id())
+        .bind(&product_id)
+        .bind(json_of(resolved.params(), "product params")?)
+        .bind(json_of(&standard, "flow")?)
+        .bind("首个版本：按产品原有条款生成")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("UPDATE products SET live_version = 1 WHERE id = $1")
+            .bind(&product_id)
+            .execute(&mut *conn)
+            .await?;
+        made += 1;
+    }
+    Ok(made)
+}
+
+const VERSION_COLS: &str = "v.id, v.product_id, v.version, v.status, v.overrides, v.params, \
+     v.flow, v.note, au.display_name AS author_name, pu.display_name AS publisher_name, \
+     v.created_at, v.published_at, v.row_version, v.author_id";
+
+const VERSION_FROM: &str = "FROM product_versions v \
+     LEFT JOIN staff_users au ON au.id = v.author_id \
+     LEFT JOIN staff_users pu ON pu.id = v.publisher_id";
+
+fn version_of(r: &AnyRow) -> Result<ProductVersionView, ServiceError> {
+    let status = sql::text(r, "status")?;
+    Ok(ProductVersionView {
+        id: sql::text(r, "id")?,
+        product_id: sql::text(r, "product_id")?,
+        version: sql::uint(r, "version")?,
+        status: VersionStatus::parse(&status)
+            .ok_or_else(|| ServiceError::Internal(format!("version status {status}")))?,
+        overrides: sql::opt_text(r, "overrides")?
+            .map(|o| parse(&o, "overrides"))
+            .transpose()?,
+        params: parse(&sql::text(r, "params")?, "params")?,
+        flow: parse(&sql::text(r, "flow")?, "flow")?,
+        note: sql::text(r, "note")?,
+        author_name: sql::opt_text(r, "author_name")?,
+        publisher_name: sql::opt_text(r, "publisher_name")?,
+        created_at: sql::int(r, "created_at")?,
+        published_at: sql::opt_int(r, "published_at")?,
+        row_version: sql::int(r, "row_version")?,
+    })
+}
+
+/// The live (published) parameters of a product.
+async fn live_params(
+    conn: &mut AnyConnection,
+    product_id: &str,
+) -> Result<ProductParams, ServiceError> {
+    let r = sqlx::query(
+        "SELECT v.params FROM products p JOIN product_versions v \
+           ON v.product_id = p.id AND v.version = p.live_version WHERE p.id = $1",
+    )
+    .bind(product_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ServiceError::invalid("parent_not_published"))?;
+    parse(&sql::text(&r, "params")?, "params")
+}
+
+/// The latest version of a flow template of the bank.
+async fn template(
+    conn: &mut AnyConnection,
+    bank_id: &str,
+    code: &str,
+) -> Result<FlowTemplate, ServiceError> {
+    let r = sqlx::query(
+        "SELECT body FROM flow_templates WHERE bank_id = $1 AND code = $2 \
+         ORDER BY version DESC LIMIT 1",
+    )
+    .bind(bank_id)
+    .bind(code)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ServiceError::invalid("flow_unknown"))?;
+    parse(&sql::text(&r, "body")?, "flow template")
+}
+
+/// Resolves a sub-product against its parent and checks its flow against
+/// the applications it can receive: the first problem as the error.
+fn checked(
+    parent: ProductParams,
+    overrides: &ProductOverride,
+    flow: &FlowTemplate,
+) -> Result<ProductParams, ServiceError> {
+    let policy = BankPolicy::platform();
+    let parent = ResolvedProduct::root(parent, &policy).map_err(product_errors)?;
+    let params = resolve(&parent, overrides, &policy)
+        .map_err(product_errors)?
+        .into_params();
+    if let Err(errors) = flow
+        .clone()
+        .validate_for_product(&FactSpace::of_product(&params))
+    {
+        let first = errors.first().map(|e| e.code()).unwrap_or("flow_invalid");
+        return Err(ServiceError::Validation {
+            code: first,
+            params: vec![(
+                "nodes",
+                errors
+                    .first()
+                    .map(|e| e.nodes().join("、"))
+                    .unwrap_or_default(),
+            )],
+        });
+    }
+    Ok(params)
+}
+
+/// The terms the application form checks against, kept on the product row.
+async fn write_terms(
+    tx: &mut Transaction<'_, Any>,
+    product_id: &str,
+    p: &ProductParams,
+    live_version: Option<u32>,
+) -> Result<(), ServiceError> {
+    let method = p
+        .repayment_methods
+        .first()
+        .copied()
+        .unwrap_or(RepaymentMethod::EqualInstalment);
+    let guarantee = p
+        .guarantee_types
+        .first()
+        .copied()
+        .unwrap_or(GuaranteeType::Credit);
+    // Checked by the product rules: a valid rate in basis points.
+    AnnualRate::from_bp(p.pricing.base_rate_bp)?;
+    sqlx::query(
+        "UPDATE products SET min_amount_fen = $2, max_amount_fen = $3, min_term_months = $4, \
+           max_term_months = $5, annual_rate_bp = $6, repayment_method = $7, \
+           guarantee_type = $8, live_version = COALESCE($9, live_version), \
+           active = CASE WHEN $9 IS NULL THEN active ELSE 1 END \
+         WHERE id = $1",
+    )
+    .bind(product_id)
+    .bind(p.amount.min.get())
+    .bind(p.amount.max.get())
+    .bind(i64::from(p.term_months.min))
+    .bind(i64::from(p.term_months.max))
+    .bind(i64::from(p.pricing.base_rate_bp))
+    .bind(method.as_str())
+    .bind(guarantee.as_str())
+    .bind(live_version.map(i64::from))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn require_product_manager(s: &StaffActor) -> Result<String, ServiceError> {
+    if !s.has_any(&[Role::ProductManager, Role::Admin]) {
+        return Err(ServiceError::Forbidden);
+    }
+    s.bank_id.clone().ok_or(ServiceError::Forbidden)
+}
+
+impl Services {
+    /// The bank's flow templates, for the factory's flow picker.
+    pub async fn flow_templates(
+        &self,
+        s: &StaffActor,
+    ) -> Result<Vec<FlowTemplateView>, ServiceError> {
+        let bank = s.bank_id.clone().ok_or(ServiceError::Forbidden)?;
+        let rows = sqlx::query(
+            "SELECT code, version, name_zh, name_en, body FROM flow_templates \
+             WHERE bank_id = $1 ORDER BY code, version DESC",
+        )
+        .bind(bank)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out: Vec<FlowTemplateView> = Vec::new();
+        for r in &rows {
+            let code = sql::text(r, "code")?;
+            if out.last().is_some_and(|t| t.code == code) {
+                continue; // only the latest version of each
+            }
+            out.push(FlowTemplateView {
+                code,
+                version: sql::uint(r, "version")?,
+                name_zh: sql::text(r, "name_zh")?,
+                name_en: sql::text(r, "name_en")?,
+                body: parse(&sql::text(r, "body")?, "flow template")?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// 产品超市: every product of the staff member's bank with its versions
+    /// (drafts only for product managers), parents before their children.
+    pub async fn supermarket(
+        &self,
+        s: &StaffActor,
+    ) -> Result<Vec<SupermarketProduct>, ServiceError> {
+        let bank = s.bank_id.clone().ok_or(ServiceError::Forbidden)?;
+        let rows = sqlx::query(
+            "SELECT p.id, p.code, p.name_zh, p.name_en, p.summary_zh, p.parent_id, \
+                    pp.name_zh AS parent_name_zh, p.live_version \
+             FROM products p LEFT JOIN products pp ON pp.id = p.parent_id \
+             WHERE p.bank_id = $1 \
+             ORDER BY COALESCE(pp.sort_order, p.sort_order), COALESCE(pp.code, p.code), \
+                      p.parent_id IS NOT NULL, p.code",
+        )
+        .bind(&bank)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let sql = format!(
+            "SELECT {VERSION_COLS} {VERSION_FROM} JOIN products p ON p.id = v.product_id \
+             WHERE p.bank_id = $1 ORDER BY v.product_id, v.version DESC"
+        );
+        let versions = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&bank)
+            .fetch_all(&self.db.pool)
+            .await?;
+        let sees_drafts = s.has_any(&[Role::ProductManager, Role::Admin]);
+        let mut all: Vec<ProductVersionView> = Vec::new();
+        for r in &versions {
+            let v = version_of(r)?;
+            if v.status != VersionStatus::Draft || sees_drafts {
+                all.push(v);
+            }
+        }
+        let mut out = Vec::new();
+        for r in &rows {
+            let id = sql::text(r, "id")?;
+            let versions: Vec<ProductVersionView> =
+                all.iter().filter(|v| v.product_id == id).cloned().collect();
+            if versions.is_empty() {
+                continue;
+            }
+            out.push(SupermarketProduct {
+                code: sql::text(r, "code")?,
+                name_zh: sql::text(r, "name_zh")?,
+                name_en: sql::text(r, "name_en")?,
+                summary_zh: sql::text(r, "summary_zh")?,
+                parent_id: sql::opt_text(r, "parent_id")?,
+                parent_name_zh: sql::opt_text(r, "parent_name_zh")?,
+                live_version: sql::opt_int(r, "live_version")?.and_then(|v| u32::try_from(v).ok()),
+                versions,
+                id,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A product manager drafts a sub-product of a published product:
+    /// the parent's parameters with `overrides`, narrowing never widening,
+    /// running `flow_code`. Refused with the first problem found; nothing
+    /// is stored then. Returns the new product's id.
+    pub async fn create_sub_product(
+        &self,
+        s: &StaffActor,
+        n: NewSubProduct,
+    ) -> Result<String, ServiceError> {
+        let bank = require_product_manager(s)?;
+        let code = n.code.trim().to_string();
+        if !valid_code(&code) {
+            return Err(ServiceError::invalid("product_code_invalid"));
+        }
+        let name_zh = n.name_zh.trim().to_string();
+        if name_zh.is_empty() || name_zh.chars().count() > 40 {
+            return Err(ServiceError::invalid("product_name_invalid"));
+        }
+        let name_en = match n.name_en.trim() {
+            "" => code.clone(),
+            other => other.chars().take(80).collect(),
+        };
+        let summary: String = n.summary_zh.trim().chars().take(200).collect();
+        let mut conn = self.db.pool.acquire().await?;
+        let parent = sqlx::query("SELECT bank_id, sort_order FROM products WHERE id = $1")
+            .bind(&n.parent_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if sql::text(&parent, "bank_id")? != bank {
+            return Err(ServiceError::NotFound);
+        }
+        let parent_params = live_params(&mut conn, &n.parent_id).await?;
+        let flow = template(&mut conn, &bank, n.flow_code.trim()).await?;
+        let mut overrides = n.overrides.clone();
+        overrides.flow = Some(domain::product::FlowRef {
+            template_code: flow.code.clone(),
+            version: 1,
+        });
+        let params = checked(parent_params, &overrides, &flow)?;
+        drop(conn);
+
+        let now = self.now();
+        let id = new_id();
+        let version_id = new_id();
+        let mut tx = self.db.pool.begin().await?;
+        let taken = sqlx::query("SELECT 1 AS one FROM products WHERE bank_id = $1 AND code = $2")
+            .bind(&bank)
+            .bind(&code)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(ServiceError::invalid("product_code_taken"));
+        }
+        sqlx::query(
+            "INSERT INTO products (id, bank_id, code, name_zh, name_en, summary_zh, summary_en, \
+               min_amount_fen, max_amount_fen, min_term_months, max_term_months, annual_rate_bp, \
+               repayment_method, guarantee_type, active, sort_order, created_at, parent_id, \
+               live_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, 1, 1, 1, 1, 'equal_instalment', 'credit', 0, \
+               $8, $9, $10, NULL)",
+        )
+        .bind(&id)
+        .bind(&bank)
+        .bind(&code)
+        .bind(&name_zh)
+        .bind(&name_en)
+        .bind(&summary)
+        .bind(&name_en)
+        .bind(sql::int(&parent, "sort_order")? + 1)
+        .bind(now)
+        .bind(&n.parent_id)
+        .execute(&mut *tx)
+        .await?;
+        write_terms(&mut tx, &id, &params, None).await?;
+        sqlx::query(
+            "INSERT INTO product_versions (id, product_id, version, status, overrides, params, \
+               flow, note, author_id, created_at, updated_at) \
+             VALUES ($1, $2, 1, 'draft', $3, $4, $5, '', $6, $7, $7)",
+        )
+        .bind(&version_id)
+        .bind(&id)
+        .bind(json_of(&overrides, "overrides")?)
+        .bind(json_of(&params, "params")?)
+        .bind(json_of(&flow, "flow")?)
+        .bind(&s.user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::staff(s, now, "product.drafted", "product", &id).after(json!({
+                "code": code,
+                "parent_id": n.parent_id,
+                "version": 1,
+                "overrides": overrides,
+                "flow": flow.code,
+            })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Publishes a draft version: by a product manager who did not write it
+    /// (maker-checker), after checking it again against the parent's live
+    /// version. The version it replaces retires; applications made under it
+    /// keep running their own rules.
+    pub async fn publish_product_version(
+        &self,
+        s: &StaffActor,
+        version_id: &str,
+        expected_row_version: i64,
+    ) -> Result<(), ServiceError> {
+        let bank = require_product_manager(s)?;
+        let mut conn = self.db.pool.acquire().await?;
+        let sql = format!(
+            "SELECT {VERSION_COLS}, p.bank_id, p.parent_id, p.live_version {VERSION_FROM} \
+             JOIN products p ON p.id = v.product_id WHERE v.id = $1"
+        );
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(version_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if sql::text(&r, "bank_id")? != bank {
+            return Err(ServiceError::NotFound);
+        }
+        let v = version_of(&r)?;
+        if v.row_version != expected_row_version {
+            return Err(ServiceError::StaleState);
+        }
+        let author = sql::opt_text(&r, "author_id")?.unwrap_or_default();
+        let actor = s.user_id.as_str();
+        version_transition(v.status, VersionAction::Publish, author == actor)
+            .map_err(|e| ServiceError::invalid(e.code()))?;
+        let params = match (&v.overrides, sql::opt_text(&r, "parent_id")?) {
+            (Some(o), Some(parent)) => {
+                let parent_params = live_params(&mut conn, &parent).await?;
+                checked(parent_params, o, &v.flow)?
+            }
+            _ => v.params.clone(),
+        };
+        let live = sql::opt_int(&r, "live_version")?;
+        drop(conn);
+
+        let now = self.now();
+        let mut tx = self.db.pool.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE product_versions SET status = 'published', params = $3, publisher_id = $4, \
+               published_at = $5, updated_at = $5, row_version = row_version + 1 \
+             WHERE id = $1 AND row_version = $2 AND status = 'draft'",
+        )
+        .bind(version_id)
+        .bind(expected_row_version)
+        .bind(json_of(&params, "params")?)
+        .bind(actor)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() != 1 {
+            return Err(ServiceError::StaleState);
+        }
+        if let Some(live) = live {
+            sqlx::query(
+                "UPDATE product_versions SET status = 'retired', retired_at = $3, updated_at = $3, \
+                   row_version = row_version + 1 \
+                 WHERE product_id = $1 AND version = $2 AND status = 'published'",
+            )
+            .bind(&v.product_id)
+            .bind(live)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        write_terms(&mut tx, &v.product_id, &params, Some(v.version)).await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::staff(s, now, "product.published", "product", &v.product_id)
+                .before(json!({ "live_version": live }))
+                .after(json!({ "live_version": v.version, "version_id": version_id })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The products a customer may apply for: published, of their bank, and
+    /// whose target customers include them (region by the first six digits
+    /// of their ID number, branch, age, occupation).
+    pub async fn offered_products(
+        &self,
+        c: &CustomerActor,
+    ) -> Result<Vec<domain::view::ProductView>, ServiceError> {
+        let who = sqlx::query(
+            "SELECT c.id_number, c.birth_date, c.occupation, b.code AS branch_code \
+             FROM customers c JOIN organisations b ON b.id = c.branch_id WHERE c.id = $1",
+        )
+        .bind(&c.customer_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
+        let id_number = sql::text(&who, "id_number")?;
+        let applicant = Applicant {
+            region_code: id_number.chars().take(6).collect(),
+            branch_code: sql::text(&who, "branch_code")?,
+            age: sql::age(sql::date(&who, "birth_date")?, self.today()),
+            occupation: sql::text(&who, "occupation")?,
+        };
+        let rows = sqlx::query(
+            "SELECT p.id, v.params FROM products p JOIN product_versions v \
+               ON v.product_id = p.id AND v.version = p.live_version \
+             WHERE p.bank_id = $1 AND p.active = 1",
+        )
+        .bind(&c.bank_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut offered = std::collections::HashSet::new();
+        for r in &rows {
+            let params: ProductParams = parse(&sql::text(r, "params")?, "params")?;
+            let resolved = ResolvedProduct::root(params, &BankPolicy::platform());
+            if resolved.is_ok_and(|p| p.offered_to(&applicant)) {
+                offered.insert(sql::text(r, "id")?);
+            }
+        }
+        let all = self.list_products(Some(&c.bank_id)).await?;
+        Ok(all
+            .into_iter()
+            .filter(|p| offered.contains(&p.id))
+            .collect())
+    }
+}

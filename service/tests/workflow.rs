@@ -1,0 +1,565 @@
+//! The product factory and the approval-flow engine, on SQLite and (when
+//! `PUHUI_TEST_PG_URL` is set) PostgreSQL: sub-products under maker-checker,
+//! applications routed through their version's flow, random assignment
+//! with the separation of duties, sealed parallel opinions, the work queue
+//! with due times, escalation and reassignment.
+
+mod common;
+
+use common::{on_each_backend, today, Env};
+use domain::application::{ApplicationStatus, Decision};
+use domain::money::Fen;
+use domain::product::{Bounds, ProductOverride};
+use service::lending::NewApplication;
+use service::workbench::InvestigationInput;
+use service::workflow::products::NewSubProduct;
+use service::ServiceError;
+
+const LI: &str = "13800000001";
+
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+    match r {
+        Err(e) => assert_eq!(e.code(), code, "{e:?}"),
+        Ok(v) => panic!("expected {code}, got Ok({v:?})"),
+    }
+}
+
+fn investigation(amount: Fen, recommendation: Decision) -> InvestigationInput {
+    InvestigationInput {
+        visited_on: today(),
+        household_income: Fen::from_yuan(120_000),
+        household_assets: Fen::from_yuan(400_000),
+        household_debts: Fen::from_yuan(20_000),
+        findings: "实地走访，经营正常，收入稳定。".to_string(),
+        recommendation,
+        recommended_amount: amount,
+    }
+}
+
+async fn product_id(env: &Env, code: &str) -> String {
+    env.scalar_text(&format!(
+        "SELECT p.id FROM products p JOIN organisations b ON b.id = p.bank_id \
+         WHERE p.code = '{code}' ORDER BY b.code LIMIT 1"
+    ))
+    .await
+}
+
+async fn app_field(env: &Env, id: &str, col: &str) -> String {
+    env.scalar_text(&format!("SELECT {col} FROM applications WHERE id = '{id}'"))
+        .await
+}
+
+/// 惠农e贷's sub-product for one county: 50,000 – 200,000 yuan, two
+/// approvers back-to-back, 三台六岗 at every amount.
+fn county_sub_product(parent: &str, code: &str) -> NewSubProduct {
+    NewSubProduct {
+        parent_id: parent.to_string(),
+        code: code.to_string(),
+        name_zh: "惠农e贷·平谷专享".to_string(),
+        name_en: String::new(),
+        summary_zh: "平谷区农户专享，双人背对背审批。".to_string(),
+        overrides: ProductOverride {
+            amount: Some(Bounds::new(Fen::from_yuan(50_000), Fen::from_yuan(200_000))),
+            duty: Some(domain::duty::DutyPolicy::separated()),
+            ..ProductOverride::default()
+        },
+        flow_code: "dual_approval".to_string(),
+    }
+}
+
+/// product1 drafts the sub-product, product2 publishes it; returns its id.
+async fn published_sub_product(env: &Env, code: &str) -> String {
+    let s = &env.services;
+    let parent = product_id(env, "HNED").await;
+    let p1 = env.staff("product1").await;
+    let id = s
+        .create_sub_product(&p1, county_sub_product(&parent, code))
+        .await
+        .expect("draft");
+    let version = env
+        .scalar_text(&format!(
+            "SELECT id FROM product_versions WHERE product_id = '{id}'"
+        ))
+        .await;
+    let p2 = env.staff("product2").await;
+    s.publish_product_version(&p2, &version, 1)
+        .await
+        .expect("publish");
+    id
+}
+
+async fn li_applies_for(env: &Env, product: &str, yuan: i64, key: &str) -> String {
+    let li = env.customer(LI).await;
+    env.services
+        .submit_application(
+            &li,
+            NewApplication {
+                product_id: product.to_string(),
+                amount: Fen::from_yuan(yuan),
+                term_months: 12,
+                purpose: "购买化肥种子".to_string(),
+                consent: true,
+                idempotency_key: key.to_string(),
+            },
+        )
+        .await
+        .expect("submit")
+}
+
+#[tokio::test]
+async fn an_application_reaches_its_first_inbox_on_submission() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let hned = product_id(&env, "HNED").await;
+        let id = li_applies_for(&env, &hned, 50_000, "first-inbox").await;
+        // Pre-screen passed; 包办制 up to 300,000 yuan: the marketer investigates.
+        assert_eq!(app_field(&env, &id, "flow_node").await, "investigation");
+        assert!(!app_field(&env, &id, "product_version_id").await.is_empty());
+        let officer = env.assignee(&id, "investigation").await;
+        assert_eq!(officer.username, "officer1");
+        let inbox = s.inbox(&officer).await.unwrap();
+        let task = inbox
+            .iter()
+            .find(|t| t.task.application_id == id)
+            .expect("in the inbox");
+        assert_eq!(task.task.post.as_str(), "investigation");
+        // 48 hours from now.
+        assert_eq!(
+            task.task.due_at,
+            Some(task.task.created_at + 48 * 3_600_000)
+        );
+        assert!(!task.overdue);
+        assert_eq!(task.customer_name, "李秀英");
+        assert!(task.id_number_masked.contains("**********"));
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE entity_id = '{id}' \
+                 AND action = 'task.assigned'"
+            ))
+            .await,
+            1
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_sub_product_is_drafted_checked_and_published_by_someone_else() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let parent = product_id(&env, "HNED").await;
+        let p1 = env.staff("product1").await;
+        let p2 = env.staff("product2").await;
+
+        // Contradictory or widening ranges are refused, nothing stored.
+        let mut inverted = county_sub_product(&parent, "PG-BAD");
+        inverted.overrides.amount =
+            Some(Bounds::new(Fen::from_yuan(200_000), Fen::from_yuan(50_000)));
+        assert_code(
+            s.create_sub_product(&p1, inverted).await,
+            "product_range_inverted",
+        );
+        let mut wider = county_sub_product(&parent, "PG-BAD");
+        wider.overrides.amount = Some(Bounds::new(Fen::from_yuan(1_000), Fen::from_yuan(900_000)));
+        assert_code(s.create_sub_product(&p1, wider).await, "product_widens_parent");
+        let mut unknown_flow = county_sub_product(&parent, "PG-BAD");
+        unknown_flow.flow_code = "nope".into();
+        assert_code(s.create_sub_product(&p1, unknown_flow).await, "flow_unknown");
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM products WHERE code = 'PG-BAD'")
+                .await,
+            0
+        );
+        // Only product managers draft.
+        assert_code(
+            s.create_sub_product(&env.staff("officer1").await, county_sub_product(&parent, "PG1"))
+                .await,
+            "forbidden",
+        );
+
+        let id = s
+            .create_sub_product(&p1, county_sub_product(&parent, "PG1"))
+            .await
+            .expect("draft");
+        assert_code(
+            s.create_sub_product(&p1, county_sub_product(&parent, "PG1")).await,
+            "product_code_taken",
+        );
+        // A draft is not offered to customers yet.
+        let li = env.customer(LI).await;
+        assert!(s.offered_products(&li).await.unwrap().iter().all(|p| p.id != id));
+        let version = env
+            .scalar_text(&format!(
+                "SELECT id FROM product_versions WHERE product_id = '{id}'"
+            ))
+            .await;
+        // Maker-checker: the author may not publish.
+        assert_code(s.publish_product_version(&p1, &version, 1).await, "product_self_publish");
+        assert_code(s.publish_product_version(&p2, &version, 9).await, "application_state_changed");
+        s.publish_product_version(&p2, &version, 1).await.expect("publish");
+        assert_code(s.publish_product_version(&p2, &version, 2).await, "product_version_state_changed");
+
+        let offered = s.offered_products(&li).await.unwrap();
+        let sub = offered.iter().find(|p| p.id == id).expect("offered once published");
+        assert_eq!(sub.min_amount, Fen::from_yuan(50_000));
+        assert_eq!(sub.max_amount, Fen::from_yuan(200_000));
+
+        // Every staff member sees it in the supermarket, with its parent and flow.
+        let market = s.supermarket(&env.staff("officer2").await).await.unwrap();
+        let entry = market.iter().find(|p| p.id == id).expect("in the supermarket");
+        assert_eq!(entry.parent_id.as_deref(), Some(parent.as_str()));
+        assert_eq!(entry.live_version, Some(1));
+        assert_eq!(entry.versions[0].flow.code, "dual_approval");
+        assert!(entry.versions[0].params.documents.iter().any(|d| d.code == "id_card"));
+        for action in ["product.drafted", "product.published"] {
+            assert_eq!(
+                env.scalar_i64(&format!(
+                    "SELECT COUNT(*) FROM audit_log WHERE action = '{action}' AND entity_id = '{id}'"
+                ))
+                .await,
+                1
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_target_list_keeps_a_product_from_customers_outside_it() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let parent = product_id(&env, "HNED").await;
+        let mut other = county_sub_product(&parent, "ELSEWHERE");
+        other.overrides.region_codes = Some(vec!["999999".into()]);
+        let id = s
+            .create_sub_product(&env.staff("product1").await, other)
+            .await
+            .expect("draft");
+        let version = env
+            .scalar_text(&format!(
+                "SELECT id FROM product_versions WHERE product_id = '{id}'"
+            ))
+            .await;
+        s.publish_product_version(&env.staff("product2").await, &version, 1)
+            .await
+            .expect("publish");
+        let li = env.customer(LI).await;
+        let offered = s.offered_products(&li).await.unwrap();
+        assert!(offered.iter().all(|p| p.id != id));
+        assert!(offered.iter().any(|p| p.id == parent));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn back_to_back_approval_with_distinct_people_at_every_post() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let product = published_sub_product(&env, "PG1").await;
+        let id = li_applies_for(&env, &product, 100_000, "b2b").await;
+
+        // 三台六岗: the investigator is picked at random, never the marketer.
+        let investigator = env.assignee(&id, "investigation").await;
+        assert_ne!(investigator.username, "officer1");
+        let marketer = env.staff("officer1").await;
+        assert_code(
+            s.record_investigation(
+                &marketer,
+                &id,
+                1,
+                investigation(Fen::from_yuan(100_000), Decision::Approve),
+            )
+            .await,
+            "task_not_assigned",
+        );
+        s.record_investigation(
+            &investigator,
+            &id,
+            1,
+            investigation(Fen::from_yuan(100_000), Decision::Approve),
+        )
+        .await
+        .expect("investigation");
+        assert_eq!(app_field(&env, &id, "flow_node").await, "approval");
+        assert_eq!(app_field(&env, &id, "status").await, "investigated");
+
+        // Two approvers, different from each other and from everyone else.
+        let names: Vec<String> = sqlx_rows(
+            &env,
+            &format!(
+                "SELECT u.username FROM flow_tasks t JOIN staff_users u ON u.id = t.assignee_id \
+                 WHERE t.application_id = '{id}' AND t.node_kind = 'approval' ORDER BY u.username"
+            ),
+        )
+        .await;
+        assert_eq!(names, ["approver1", "approver2"]);
+        let a1 = env.staff("approver1").await;
+        let a2 = env.staff("approver2").await;
+        let first = s
+            .decide(&a1, &id, 2, Decision::Approve, "同意".into())
+            .await
+            .expect("first opinion");
+        assert_eq!(first, None, "one opinion decides nothing");
+        assert_eq!(app_field(&env, &id, "status").await, "investigated");
+        // The second approver cannot see the first's opinion yet.
+        let tasks = s.application_tasks(&a2, &id).await.unwrap();
+        let sealed = tasks
+            .iter()
+            .find(|t| {
+                t.assignee_id.as_deref() == Some(a1.user_id.as_str()) && t.node_id == "approval"
+            })
+            .unwrap();
+        assert_eq!(sealed.status, "done");
+        assert_eq!(sealed.opinion, None);
+        assert_eq!(sealed.comment, None);
+        // Nor can the first click again.
+        assert_code(
+            s.decide(&a1, &id, 2, Decision::Approve, "同意".into())
+                .await,
+            "task_not_assigned",
+        );
+        let loan = s
+            .decide(&a2, &id, 2, Decision::Approve, "同意".into())
+            .await
+            .expect("second opinion")
+            .expect("approved: a loan");
+        assert_eq!(app_field(&env, &id, "status").await, "approved");
+        assert_eq!(app_field(&env, &id, "flow_node").await, "approved");
+        let tasks = s.application_tasks(&a2, &id).await.unwrap();
+        assert!(tasks
+            .iter()
+            .all(|t| t.opinion == Some(Decision::Approve) || t.node_id != "approval"));
+        assert_eq!(
+            env.scalar_i64(&format!("SELECT COUNT(*) FROM loans WHERE id = '{loan}'"))
+                .await,
+            1
+        );
+        // Every post a different person.
+        let people: Vec<String> = sqlx_rows(
+            &env,
+            &format!(
+                "SELECT assignee_id FROM flow_tasks WHERE application_id = '{id}' \
+                 UNION ALL SELECT officer_id FROM applications WHERE id = '{id}'"
+            ),
+        )
+        .await;
+        let mut distinct = people.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), people.len(), "{people:?}");
+        let admin = env.staff("admin").await;
+        assert!(s.verify_audit_chain(&admin).await.unwrap().valid);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_disagreement_escalates_to_the_committee() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let product = published_sub_product(&env, "PG1").await;
+        let id = li_applies_for(&env, &product, 100_000, "disagree").await;
+        let investigator = env.assignee(&id, "investigation").await;
+        s.record_investigation(
+            &investigator,
+            &id,
+            1,
+            investigation(Fen::from_yuan(100_000), Decision::Approve),
+        )
+        .await
+        .unwrap();
+        let a1 = env.staff("approver1").await;
+        let a2 = env.staff("approver2").await;
+        s.decide(&a1, &id, 2, Decision::Approve, "同意".into())
+            .await
+            .unwrap();
+        s.decide(&a2, &id, 2, Decision::Reject, "收入存疑".into())
+            .await
+            .unwrap();
+        assert_eq!(app_field(&env, &id, "flow_node").await, "committee");
+        assert_eq!(app_field(&env, &id, "status").await, "investigated");
+        // A committee of three needs three approvers who have not yet
+        // approved this application: the bank has one (approver3), so the
+        // places wait for the branch head.
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM flow_tasks WHERE application_id = '{id}' \
+                 AND node_id = 'committee' AND status = 'unassigned'"
+            ))
+            .await,
+            3
+        );
+        let head = env.staff("head1").await;
+        let waiting = s.escalations(&head).await.unwrap();
+        let task = waiting
+            .iter()
+            .find(|t| t.task.application_id == id)
+            .expect("the branch head sees it")
+            .task
+            .clone();
+        // An approver who already decided may not sit on the committee.
+        assert_code(
+            s.reassign_task(
+                &head,
+                &task.id,
+                task.version,
+                &a1.user_id,
+                "补足贷审会".into(),
+            )
+            .await,
+            "duty_same_person_parallel",
+        );
+        assert_code(
+            s.reassign_task(
+                &head,
+                &task.id,
+                task.version,
+                &env.staff("approver3").await.user_id,
+                " ".into(),
+            )
+            .await,
+            "reason_missing",
+        );
+        s.reassign_task(
+            &head,
+            &task.id,
+            task.version,
+            &env.staff("approver3").await.user_id,
+            "补足贷审会".into(),
+        )
+        .await
+        .expect("reassign");
+        // Not a branch head: refused.
+        assert_code(
+            s.reassign_task(&a1, &task.id, task.version + 1, &a2.user_id, "x".into())
+                .await,
+            "forbidden",
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn overdue_tasks_escalate_and_a_branch_head_reassigns_them() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let hned = product_id(&env, "HNED").await;
+        let id = li_applies_for(&env, &hned, 50_000, "overdue").await;
+        let officer = env.staff("officer1").await;
+        s.record_investigation(
+            &officer,
+            &id,
+            1,
+            investigation(Fen::from_yuan(50_000), Decision::Approve),
+        )
+        .await
+        .unwrap();
+        let approver = env.assignee(&id, "approval").await;
+        assert_eq!(s.escalate_overdue().await.unwrap(), 0);
+        // A day and an hour later the 24-hour approval is overdue.
+        env.clock.advance_secs(25 * 3_600);
+        assert!(s
+            .inbox(&approver)
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.task.application_id == id && t.overdue));
+        assert_eq!(s.escalate_overdue().await.unwrap(), 1);
+        assert_eq!(s.escalate_overdue().await.unwrap(), 0, "once");
+        let head = env.staff("head1").await;
+        let task = s
+            .escalations(&head)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.task.application_id == id)
+            .expect("escalated to the branch head")
+            .task;
+        let other = env
+            .staff(if approver.username == "approver1" {
+                "approver2"
+            } else {
+                "approver1"
+            })
+            .await;
+        // The marketer may not take the approval.
+        assert_code(
+            s.reassign_task(
+                &head,
+                &task.id,
+                task.version,
+                &officer.user_id,
+                "休假".into(),
+            )
+            .await,
+            "reassign_not_eligible",
+        );
+        s.reassign_task(
+            &head,
+            &task.id,
+            task.version,
+            &other.user_id,
+            "原审批人休假".into(),
+        )
+        .await
+        .expect("reassign");
+        assert_code(
+            s.decide(&approver, &id, 2, Decision::Approve, String::new())
+                .await,
+            "task_not_assigned",
+        );
+        s.decide(&other, &id, 2, Decision::Approve, "同意".into())
+            .await
+            .expect("the new holder decides")
+            .expect("a loan");
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE entity_id = '{id}' \
+                 AND action IN ('task.overdue', 'task.reassigned')"
+            ))
+            .await,
+            2
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rejected_pre_screen_ends_the_flow_with_no_task() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let hned = product_id(&env, "HNED").await;
+        // Far above what the engine's limit table grants a first borrower:
+        // the product's own range still allows it.
+        let id = li_applies_for(&env, &hned, 50_000, "pre-screen").await;
+        env.exec(&format!(
+            "UPDATE applications SET flow_node = 'pre_screen', status = 'rejected' WHERE id = '{id}'"
+        ))
+        .await;
+        env.exec(&format!("DELETE FROM flow_tasks WHERE application_id = '{id}'")).await;
+        env.clock.advance_secs(120);
+        assert!(env.services.resume_flows().await.unwrap() >= 1);
+        assert_eq!(app_field(&env, &id, "flow_node").await, "rejected");
+        assert_eq!(
+            env.scalar_i64(&format!("SELECT COUNT(*) FROM flow_tasks WHERE application_id = '{id}'"))
+                .await,
+            0
+        );
+        let _ = ApplicationStatus::Rejected;
+    })
+    .await;
+}
+
+async fn sqlx_rows(env: &Env, sql: &str) -> Vec<String> {
+    let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_all(&env.db.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.into_iter().map(|(v,)| v).collect()
+}
