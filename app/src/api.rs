@@ -49,8 +49,11 @@ pub async fn current_customer() -> Result<Option<CustomerInfo>, AppError> {
 #[server(prefix = "/api/fn", endpoint = "products")]
 pub async fn products() -> Result<Vec<ProductView>, AppError> {
     let services = session::services()?;
-    let bank = session::customer().await.ok().map(|(_, c)| c.bank_id);
-    Ok(services.list_products(bank.as_deref()).await?)
+    // A signed-in customer sees only what they may apply for.
+    match session::customer().await {
+        Ok((_, c)) => Ok(services.offered_products(&c).await?),
+        Err(_) => Ok(services.list_products(None).await?),
+    }
 }
 
 #[server(prefix = "/api/fn", endpoint = "product")]
@@ -557,4 +560,101 @@ pub async fn import_whitelist(
         services.spawn_precredit_job(&report.job_id);
     }
     Ok(report)
+}
+
+/// 产品超市: every product of the staff member's bank with its versions.
+#[server(prefix = "/api/fn", endpoint = "supermarket")]
+pub async fn supermarket(
+) -> Result<(Vec<SupermarketProduct>, Vec<FlowTemplateView>, bool), AppError> {
+    let (services, staff) = session::staff().await?;
+    let products = services.supermarket(&staff).await?;
+    let flows = services.flow_templates(&staff).await?;
+    let manager =
+        staff.has(domain::org::Role::ProductManager) || staff.has(domain::org::Role::Admin);
+    Ok((products, flows, manager))
+}
+
+/// The sub-product form as posted; amounts in yuan as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SubProductForm {
+    pub parent_id: String,
+    pub code: String,
+    pub name_zh: String,
+    pub summary_zh: String,
+    pub min_amount: String,
+    pub max_amount: String,
+    pub min_term: String,
+    pub max_term: String,
+    /// "separated" or "single_officer"
+    pub duty: String,
+    /// 包办制 up to this amount (yuan), 三台六岗 above.
+    pub single_up_to: String,
+    pub flow_code: String,
+}
+
+#[server(prefix = "/api/fn", endpoint = "create_sub_product", input = Json)]
+pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError> {
+    use domain::duty::DutyPolicy;
+    use domain::money::Fen;
+    use domain::product::{Bounds, ProductOverride};
+    let (services, staff) = session::staff().await?;
+    let yuan = |v: &str| -> Result<Option<Fen>, AppError> {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        Fen::parse_yuan(v.trim())
+            .map(Some)
+            .map_err(|e| AppError::new(e.code()))
+    };
+    let months = |v: &str| -> Result<Option<u32>, AppError> {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        v.trim()
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| AppError::new("term_out_of_range"))
+    };
+    let amount = match (yuan(&form.min_amount)?, yuan(&form.max_amount)?) {
+        (Some(min), Some(max)) => Some(Bounds::new(min, max)),
+        (None, None) => None,
+        _ => return Err(AppError::new("product_range_incomplete")),
+    };
+    let term_months = match (months(&form.min_term)?, months(&form.max_term)?) {
+        (Some(min), Some(max)) => Some(Bounds::new(min, max)),
+        (None, None) => None,
+        _ => return Err(AppError::new("product_range_incomplete")),
+    };
+    let duty = match form.duty.as_str() {
+        "separated" => Some(DutyPolicy::separated()),
+        "single_officer" => {
+            let up_to =
+                yuan(&form.single_up_to)?.ok_or_else(|| AppError::new("duty_limit_missing"))?;
+            Some(DutyPolicy::single_officer_up_to(up_to))
+        }
+        _ => None,
+    };
+    let n = NewSubProduct {
+        parent_id: form.parent_id,
+        code: form.code,
+        name_zh: form.name_zh,
+        name_en: String::new(),
+        summary_zh: form.summary_zh,
+        overrides: ProductOverride {
+            amount,
+            term_months,
+            duty,
+            ..ProductOverride::default()
+        },
+        flow_code: form.flow_code,
+    };
+    Ok(services.create_sub_product(&staff, n).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "publish_product_version")]
+pub async fn publish_product_version(version_id: String, row_version: i64) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .publish_product_version(&staff, &version_id, row_version)
+        .await?)
 }

@@ -415,6 +415,122 @@ texts! {
     err_line_closed: "额度已失效", "The credit line is no longer valid";
     err_line_state: "额度状态不允许此操作", "The credit line's state does not allow this";
     err_eod_future: "不能对未来日期跑批", "The batch cannot run for a future date";
+    err_task_not_assigned: "这项任务没有分派给您，由流程随机指定的人员办理", "This task is not assigned to you; the flow assigned it at random to someone else";
+    err_opinion_given: "您已提交意见，等待其他人员的背对背意见", "Your opinion is in; waiting for the others' back-to-back opinions";
+    err_product_self_publish: "您是该版本的起草人，须由另一位产品经理复核发布", "You drafted this version; another product manager must publish it";
+    err_task_needs_form: "这项任务须在调查或审批表单中办理", "This task is done through the investigation or approval form";
+    err_task_cannot_reject: "这个环节不能否决", "This step cannot be refused";
+    err_reason_missing: "请填写原因", "Please give a reason";
+    err_reason_too_long: "原因过长", "The reason is too long";
+    err_reassign_same_person: "已经分派给此人", "The task is already with this person";
+    err_reassign_not_eligible: "此人不具备该岗位的权限或不在本行", "This person does not hold the post's role in this bank";
+    err_pick_related_to_customer: "此人与客户存在关联关系，须回避", "This person is related to the customer and must stand aside";
+    err_pick_was_marketer: "营销客户经理不能办理此岗位", "The marketing officer cannot hold this post";
+    err_duty_same_person_parallel: "同一岗位的并行人员必须是不同的人", "Parallel holders of one post must be different people";
+    err_duty_self_check: "不能复核或审批自己办理的业务", "Nobody may check their own work";
+    err_duty_posts_not_separated: "三台六岗模式下，各岗位须由不同人员担任", "Under three desks six posts every post needs a different person";
+    flow_title: "审批流程", "Approval flow";
+    flow_current: "当前环节", "Current step";
+    flow_due: "时限", "Due";
+    flow_overdue: "已超时", "Overdue";
+    flow_sealed: "背对背意见，全部提交后可见", "Back-to-back opinion: visible once all are in";
+    flow_unassigned: "待分派", "Waiting for assignment";
+    col_due: "时限", "Due";
+    task_other: "办理", "Task";
+    node_pre_screen: "自动预审", "Automatic pre-screen";
+    node_admission: "准入审查", "Admission";
+    node_document_collection: "资料收集", "Documents";
+    node_investigation: "下户调查", "On-site investigation";
+    node_review: "审查", "Review";
+    node_approval: "审批", "Approval";
+    node_contract_signing: "合同签订", "Contract signing";
+    node_collateral_registration: "抵质押登记", "Collateral registration";
+    node_disbursement: "放款", "Disbursement";
+    node_end: "结束", "End";
+    task_status_open: "办理中", "Open";
+    task_status_unassigned: "待分派", "Unassigned";
+    task_status_done: "已完成", "Done";
+    task_status_reassigned: "已转派", "Reassigned";
+    task_status_cancelled: "已取消", "Cancelled";
+    post_marketing: "营销岗", "Marketing";
+    post_investigation: "调查岗", "Investigation";
+    post_review: "审查岗", "Review";
+    post_approval: "审批岗", "Approval";
+    post_disbursement: "放款岗", "Disbursement";
+    post_post_loan: "贷后岗", "Post-loan";
+    nav_products: "产品超市", "Products";
+    yes: "是", "Yes";
+    no: "否", "No";
+    pm_title: "产品超市", "Product supermarket";
+    pm_sub: "本行全部产品的条款、目标客群、申请材料、岗位模式与审批流程", "Every product of the bank: terms, target customers, documents, duty mode and approval flow";
+    pm_back_to_back: "背对背双人", "two people, back-to-back";
+    pm_committee: "贷审会 {n} 人，{q} 人同意", "committee of {n}, {q} to approve";
+    pm_end_approved: "审批通过", "Approved";
+    pm_end_rejected: "否决", "Rejected";
+    pm_cond_above: "金额超过 {v} 元", "amount above {v} yuan";
+    pm_cond_at_most: "金额不超过 {v} 元", "amount up to {v} yuan";
+    pm_cond_score_at_least: "评分不低于 {v}", "score at least {v}";
+    pm_cond_score_below: "评分低于 {v}", "score below {v}";
+    pm_cond_guarantee: "担保方式为{v}", "guarantee is {v}";
+    pm_on_pass: "通过", "Pass";
+    pm_on_reject: "否决", "Reject";
+    pm_on_escalate: "意见不一致", "Disagreement";
+    pm_sla: "时限 {h} 小时", "{h} h";
+    pm_duty_separated_all: "三台六岗（各岗位不同人员）", "Three desks six posts (every post a different person)";
+    pm_duty_separated: "三台六岗", "three desks six posts";
+    pm_duty_single: "包办制", "one officer does all";
+    pm_duty_up_to: "{v} 元及以下{mode}", "up to {v} yuan: {mode}";
+    pm_duty_above: "以上三台六岗", "above: three desks six posts";
+    pm_duty_single_up_to: "包办制（限额以下），以上三台六岗", "One officer does all up to a limit, separated above";
+    pm_duty_inherit: "沿用母产品", "As the parent product";
+    pm_single_up_to: "包办制限额（元）", "One-officer limit (yuan)";
+    pm_no_limit: "不限", "any";
+    pm_months_range: "{min} – {max} 个月", "{min} – {max} months";
+    pm_rate_range: "利率区间", "Rate range";
+    pm_base_rate: "基准", "base";
+    pm_methods: "还款方式", "Repayment";
+    pm_guarantees: "担保方式", "Guarantee";
+    pm_target: "目标客群", "Target customers";
+    pm_target_text: "地区：{regions}；支行：{branches}；年龄 {min} – {max} 岁", "Regions: {regions}; branches: {branches}; age {min} – {max}";
+    pm_documents: "申请材料", "Documents";
+    pm_optional: "选填", "optional";
+    pm_fields: "调查表", "Investigation form";
+    pm_duty: "岗位模式", "Duty mode";
+    pm_revolving: "循环额度", "Revolving";
+    pm_status_draft: "草稿", "Draft";
+    pm_status_published: "已发布", "Published";
+    pm_status_retired: "已停用", "Retired";
+    pm_version_n: "第 {n} 版", "Version {n}";
+    pm_author: "起草：{name}", "Drafted by {name}";
+    pm_publisher: "发布：{name}", "Published by {name}";
+    pm_system: "系统生成", "Made by the system";
+    pm_publish: "复核并发布", "Review and publish";
+    pm_sub_of: "{name}的子产品", "Sub-product of {name}";
+    pm_new_sub: "新建子产品", "New sub-product";
+    pm_new_sub_hint: "子产品沿用母产品的全部参数，只改动您填写的项，且不能放宽母产品的范围；保存为草稿后须由另一位产品经理复核发布。", "A sub-product keeps every parameter of its parent except those you fill in, and may not widen them; the draft is published by another product manager.";
+    pm_parent: "母产品", "Parent product";
+    pm_code: "产品代码", "Product code";
+    pm_name: "产品名称", "Name";
+    pm_summary: "产品简介", "Summary";
+    pm_min_amount: "最低金额（元）", "Minimum amount (yuan)";
+    pm_max_amount: "最高金额（元）", "Maximum amount (yuan)";
+    pm_min_term: "最短期限（月）", "Shortest term (months)";
+    pm_max_term: "最长期限（月）", "Longest term (months)";
+    pm_save_draft: "保存草稿", "Save draft";
+    err_product_range_inverted: "范围的下限高于上限", "The lower bound is above the upper bound";
+    err_product_widens_parent: "子产品不能放宽母产品的范围", "A sub-product may not widen its parent's range";
+    err_product_outside_bank_policy: "超出全行政策的范围", "Outside the bank's policy limits";
+    err_product_range_incomplete: "请同时填写下限和上限", "Please fill in both bounds";
+    err_product_code_invalid: "产品代码为 2–32 位字母、数字、- 或 _", "Product code: 2–32 letters, digits, - or _";
+    err_product_code_taken: "产品代码已被使用", "This product code is taken";
+    err_product_name_invalid: "请填写产品名称（40 字以内）", "Please give a name (up to 40 characters)";
+    err_product_version_state_changed: "该版本已被他人处理，请刷新", "Someone else has acted on this version; refresh";
+    err_parent_not_published: "母产品尚未发布", "The parent product is not published";
+    err_flow_unknown: "没有这个审批流程", "No such approval flow";
+    err_duty_limit_missing: "请填写包办制限额", "Please give the one-officer limit";
+    err_flow_dead_end: "流程中有走不通的环节", "Some applications would have nowhere to go in this flow";
+    err_flow_approval_skipped: "流程可能跳过审批", "Some applications could skip approval in this flow";
+    err_flow_loop_without_exit: "流程中有无法退出的循环", "The flow has a loop some applications can never leave";
     err_engine_rejected: "决策引擎已拒绝该申请，只能拒绝或退回", "The decision engine rejected this application; it can only be rejected";
     err_engine_limit_exceeded: "申请金额超过决策引擎核定额度 {limit} 元", "The amount exceeds the limit of {limit} yuan set by the decision engine";
     err_rule_set_not_author: "只有起草人可以修改该版本", "Only the author can change this version";
@@ -733,6 +849,46 @@ texts! {
 }
 
 impl Texts {
+    /// The name of a flow node kind ("investigation", "approval", …).
+    pub fn node_kind(&self, code: &str) -> &'static str {
+        match code {
+            "pre_screen" => self.node_pre_screen,
+            "admission" => self.node_admission,
+            "document_collection" => self.node_document_collection,
+            "investigation" => self.node_investigation,
+            "review" => self.node_review,
+            "approval" => self.node_approval,
+            "contract_signing" => self.node_contract_signing,
+            "collateral_registration" => self.node_collateral_registration,
+            "disbursement" => self.node_disbursement,
+            _ => self.node_end,
+        }
+    }
+
+    /// The name of a task status.
+    pub fn task_status(&self, code: &str) -> &'static str {
+        match code {
+            "open" => self.task_status_open,
+            "unassigned" => self.task_status_unassigned,
+            "done" => self.task_status_done,
+            "reassigned" => self.task_status_reassigned,
+            _ => self.task_status_cancelled,
+        }
+    }
+
+    /// The name of a post (岗位).
+    pub fn post(&self, p: domain::duty::Post) -> &'static str {
+        use domain::duty::Post;
+        match p {
+            Post::Marketing => self.post_marketing,
+            Post::Investigation => self.post_investigation,
+            Post::Review => self.post_review,
+            Post::Approval => self.post_approval,
+            Post::Disbursement => self.post_disbursement,
+            Post::PostLoan => self.post_post_loan,
+        }
+    }
+
     /// The message for an error code coming from the service or domain crates.
     pub fn error(&self, code: &str) -> &'static str {
         match code {
@@ -785,6 +941,34 @@ impl Texts {
             c if c.starts_with("credit_line_") => self.err_line_state,
             "eod_date_in_future" => self.err_eod_future,
             "engine_rejected" => self.err_engine_rejected,
+            "product_range_inverted" => self.err_product_range_inverted,
+            "product_widens_parent" => self.err_product_widens_parent,
+            "product_outside_bank_policy" => self.err_product_outside_bank_policy,
+            "product_range_incomplete" => self.err_product_range_incomplete,
+            "product_code_invalid" => self.err_product_code_invalid,
+            "product_code_taken" => self.err_product_code_taken,
+            "product_name_invalid" => self.err_product_name_invalid,
+            "product_version_state_changed" => self.err_product_version_state_changed,
+            "parent_not_published" => self.err_parent_not_published,
+            "flow_unknown" => self.err_flow_unknown,
+            "duty_limit_missing" => self.err_duty_limit_missing,
+            "flow_dead_end" => self.err_flow_dead_end,
+            "flow_approval_skipped" => self.err_flow_approval_skipped,
+            "flow_loop_without_exit" => self.err_flow_loop_without_exit,
+            "task_not_assigned" => self.err_task_not_assigned,
+            "opinion_given" => self.err_opinion_given,
+            "product_self_publish" => self.err_product_self_publish,
+            "task_needs_form" => self.err_task_needs_form,
+            "task_cannot_reject" => self.err_task_cannot_reject,
+            "reason_missing" => self.err_reason_missing,
+            "reason_too_long" => self.err_reason_too_long,
+            "reassign_same_person" => self.err_reassign_same_person,
+            "reassign_not_eligible" => self.err_reassign_not_eligible,
+            "pick_related_to_customer" => self.err_pick_related_to_customer,
+            "pick_was_marketer" => self.err_pick_was_marketer,
+            "duty_same_person_parallel" => self.err_duty_same_person_parallel,
+            "duty_self_check" => self.err_duty_self_check,
+            "duty_posts_not_separated" => self.err_duty_posts_not_separated,
             "engine_limit_exceeded" => self.err_engine_limit_exceeded,
             "rule_set_not_author" => self.err_rule_set_not_author,
             "invalid_step" => self.err_invalid_step,
@@ -1124,6 +1308,34 @@ mod tests {
             "not_found",
             "application_state_changed",
             "self_approval",
+            "product_range_inverted",
+            "product_widens_parent",
+            "product_outside_bank_policy",
+            "product_range_incomplete",
+            "product_code_invalid",
+            "product_code_taken",
+            "product_name_invalid",
+            "product_version_state_changed",
+            "parent_not_published",
+            "flow_unknown",
+            "duty_limit_missing",
+            "flow_dead_end",
+            "flow_approval_skipped",
+            "flow_loop_without_exit",
+            "task_not_assigned",
+            "opinion_given",
+            "product_self_publish",
+            "task_needs_form",
+            "task_cannot_reject",
+            "reason_missing",
+            "reason_too_long",
+            "reassign_same_person",
+            "reassign_not_eligible",
+            "pick_related_to_customer",
+            "pick_was_marketer",
+            "duty_same_person_parallel",
+            "duty_self_check",
+            "duty_posts_not_separated",
             "invalid_credentials",
             "account_locked",
             "code_invalid",

@@ -55,3 +55,29 @@ export async function latestCode(admin: Page, maskedPhone: string): Promise<stri
   if (!code) throw new Error(`no code in outbox row: ${body}`);
   return code[1];
 }
+
+/** Demo staff by display name: the flow picks people at random and the
+ *  application's flow panel names them. */
+export const USERNAME_OF: Record<string, string> = {
+  '刘洋': 'officer1',
+  '张丽': 'officer2',
+  '孙志强': 'investigator1',
+  '吴敏': 'reviewer1',
+  '赵立新': 'approver1',
+  '钱海燕': 'approver2',
+  '徐春梅': 'approver3',
+  '郑晓红': 'disburser1',
+};
+
+/** The usernames holding the open tasks of a flow node, read off the
+ *  application page's flow panel. */
+export async function assigneesOf(page: Page, node: string): Promise<string[]> {
+  const cells = page.locator(`[data-testid=flow-task][data-node=${node}][data-status=open] [data-testid=flow-assignee]`);
+  await expect(cells.first()).toBeVisible();
+  const names = await cells.allInnerTexts();
+  return names.map((n) => {
+    const u = USERNAME_OF[n.trim()];
+    if (!u) throw new Error(`unknown assignee ${n}`);
+    return u;
+  });
+}

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { PHONE, open, hydrated, shot, staffContext, latestCode, watchConsole } from './helpers';
+import { PHONE, assigneesOf, open, hydrated, shot, staffContext, latestCode, watchConsole } from './helpers';
 
 // The thin loan, end to end: a customer applies on a phone, the officer
 // investigates, a different person approves, the customer sees the schedule,
@@ -88,8 +88,10 @@ test('customer applies, officer investigates, approver approves, customer sees s
   await expect(officer.page.getByTestId('decide-blocked')).toBeVisible();
   const applicationUrl = officer.page.url();
 
-  // A different person, with the approver role, approves.
-  const approver = await staffContext(browser, 'approver1');
+  // The flow drew the approver at random among the branch's approvers.
+  const [approverName] = await assigneesOf(officer.page, 'approval');
+  expect(['approver1', 'approver2']).toContain(approverName);
+  const approver = await staffContext(browser, approverName);
   await open(approver.page, '/staff');
   await approver.page.getByTestId('task-row').filter({ hasText: '李秀英' }).first().getByRole('link').click();
   await hydrated(approver.page);

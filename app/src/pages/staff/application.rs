@@ -85,6 +85,7 @@ fn Application(
                     </dl>
                     <a class="btn btn-secondary" href=portrait data-testid="open-portrait">{t.view_portrait}</a>
                 </section>
+                {(!app.tasks.is_empty()).then(|| view! { <FlowPanel app=app.clone() /> })}
                 {app.full_decision.clone().map(|d| view! { <DecisionPanel decision=d /> })}
                 {app.pre_screen.clone().map(|d| view! { <DecisionPanel decision=d /> })}
                 {(app.full_decision.is_none() && app.pre_screen.is_none()).then(|| view! {
@@ -333,4 +334,52 @@ fn Approval(
         </section>
     }
     .into_any()
+}
+
+/// The application's approval flow: every task so far, who holds it, its
+/// due time, and opinions once they may be seen.
+#[component]
+fn FlowPanel(app: StaffApplicationView) -> impl IntoView {
+    let t = t();
+    let current = app.flow_node.clone().unwrap_or_default();
+    let rows = app
+        .tasks
+        .into_iter()
+        .map(|task| {
+            let here = task.node_id == current && matches!(task.status.as_str(), "open" | "unassigned");
+            let who = task
+                .assignee_name
+                .clone()
+                .unwrap_or_else(|| t.flow_unassigned.to_string());
+            let opinion = match (task.status.as_str(), task.opinion) {
+                ("done", Some(Decision::Approve)) => Some(t.approve),
+                ("done", Some(Decision::Reject)) => Some(t.reject),
+                ("done", None) => Some(t.flow_sealed),
+                _ => None,
+            };
+            view! {
+                <li class="flow-task" class:flow-current=here data-testid="flow-task"
+                    data-node=task.node_id.clone() data-status=task.status.clone()>
+                    <div class="flow-task-head">
+                        <strong>{t.node_kind(&task.node_kind)}</strong>
+                        <span class="muted">" · "{t.post(task.post)}</span>
+                        <span class="tag">{t.task_status(&task.status)}</span>
+                    </div>
+                    <div data-testid="flow-assignee">{who}</div>
+                    {task.due_at.filter(|_| task.status == "open").map(|d| view! {
+                        <div class="muted">{t.flow_due}" "{datetime(d)}
+                            {task.escalated_at.map(|_| view! { " " <span class="badge badge-rejected">{t.flow_overdue}</span> })}
+                        </div>
+                    })}
+                    {opinion.map(|o| view! { <div>{o}{task.comment.clone().filter(|c| !c.is_empty()).map(|c| format!("：{c}"))}</div> })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="ws-panel" data-testid="flow-panel">
+            <div class="ws-panel-header"><h2 class="section-title">{t.flow_title}</h2></div>
+            <ol class="flow-tasks">{rows}</ol>
+        </section>
+    }
 }

@@ -89,6 +89,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
                     <div class="ws-nav-section">{t.nav_work}</div>
                     {item("/staff", t.nav_tasks)}
                     {precredit.then(|| item("/staff/precredit", t.nav_precredit))}
+                    {item("/staff/products", t.nav_products)}
                     {manager.then(|| view! {
                         <div class="ws-nav-section">{t.nav_manage}</div>
                         {item("/staff/dashboard", t.nav_dashboard)}

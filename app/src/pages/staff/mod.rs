@@ -9,6 +9,7 @@ pub mod login;
 pub mod outbox;
 pub mod portrait;
 pub mod precredit;
+pub mod products;
 pub mod rule_set;
 pub mod rules;
 pub mod tasks;

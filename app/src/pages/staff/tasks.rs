@@ -27,12 +27,17 @@ pub fn TasksPage() -> impl IntoView {
                                 <thead><tr>
                                     <th>{t.col_task}</th><th>{t.col_customer}</th><th>{t.col_id_number}</th>
                                     <th>{t.col_product}</th><th class="num">{t.col_amount}</th><th>{t.col_term}</th>
-                                    <th>{t.col_status}</th><th>{t.col_branch}</th><th>{t.col_submitted}</th><th>{t.col_action}</th>
+                                    <th>{t.col_status}</th><th>{t.col_branch}</th><th>{t.col_submitted}</th><th>{t.col_due}</th><th>{t.col_action}</th>
                                 </tr></thead>
                                 <tbody>
                                     {items.into_iter().map(|task| {
                                         let href = format!("/staff/applications/{}", task.application_id);
-                                        let kind = if task.kind == "approve" { t.task_approve } else { t.task_investigate };
+                                        let kind = match task.kind.as_str() {
+                                            "approve" => t.task_approve,
+                                            "investigate" => t.task_investigate,
+                                            _ => t.task_other,
+                                        };
+                                        let overdue = task.overdue;
                                         view! {
                                             <tr data-testid="task-row">
                                                 <td><span class="tag">{kind}</span></td>
@@ -44,6 +49,10 @@ pub fn TasksPage() -> impl IntoView {
                                                 <td><StatusBadge status=task.status /></td>
                                                 <td>{task.branch_name}</td>
                                                 <td>{datetime(task.submitted_at)}</td>
+                                                <td class:overdue=overdue>
+                                                    {task.due_at.map(datetime).unwrap_or_default()}
+                                                    {overdue.then(|| view! { " " <span class="badge badge-rejected">{t.flow_overdue}</span> })}
+                                                </td>
                                                 <td><a class="btn btn-sm btn-primary" href=href>{t.open_task}</a></td>
                                             </tr>
                                         }

@@ -1,0 +1,406 @@
+//! 产品超市 (product supermarket) and the product factory: every staff member
+//! reads each product's terms, target customers, documents, duty mode and
+//! approval flow; product managers draft sub-products and publish the drafts
+//! of their colleagues (maker-checker, decided on the server).
+
+use crate::api::{create_sub_product, publish_product_version, supermarket, SubProductForm};
+use crate::components::{awaited, FormError};
+use crate::error::AppError;
+use crate::format::{money, rate};
+use crate::i18n::{fill, t, Texts};
+use domain::duty::{DutyMode, DutyPolicy};
+use domain::flow::{ApprovalMode, Condition, FlowTemplate, InvestigationMode, NodeKind, Outcome};
+use domain::product::version::VersionStatus;
+use domain::product::ProductParams;
+use domain::rate::AnnualRate;
+use domain::view::{FlowTemplateView, ProductVersionView, SupermarketProduct};
+use leptos::prelude::*;
+
+fn reload() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}
+
+fn bp(v: u32) -> String {
+    AnnualRate::from_bp(v)
+        .map(rate)
+        .unwrap_or_else(|_| format!("{v} bp"))
+}
+
+/// "单人" / "背对背双人" / "贷审会 3 人（2 人同意）".
+fn node_label(t: &'static Texts, kind: NodeKind) -> String {
+    let base = kind.code();
+    let mode = match kind {
+        NodeKind::Investigation {
+            mode: InvestigationMode::BackToBack,
+        }
+        | NodeKind::Approval {
+            mode: ApprovalMode::BackToBack,
+        } => Some(t.pm_back_to_back.to_string()),
+        NodeKind::Approval {
+            mode: ApprovalMode::Committee { members, quorum },
+        } => Some(fill(
+            t.pm_committee,
+            &[("n", members.to_string()), ("q", quorum.to_string())],
+        )),
+        _ => None,
+    };
+    let end = match kind {
+        NodeKind::End { state } => Some(match state {
+            domain::flow::EndState::Rejected => t.pm_end_rejected,
+            _ => t.pm_end_approved,
+        }),
+        _ => None,
+    };
+    match (mode, end) {
+        (_, Some(e)) => e.to_string(),
+        (Some(m), None) => format!("{}（{m}）", t.node_kind(base)),
+        (None, None) => t.node_kind(base).to_string(),
+    }
+}
+
+fn condition_text(t: &'static Texts, c: &Condition) -> String {
+    match c {
+        Condition::Always => String::new(),
+        Condition::AmountAbove { fen } => fill(t.pm_cond_above, &[("v", money(*fen))]),
+        Condition::AmountAtMost { fen } => fill(t.pm_cond_at_most, &[("v", money(*fen))]),
+        Condition::ScoreAtLeast { score } => {
+            fill(t.pm_cond_score_at_least, &[("v", score.to_string())])
+        }
+        Condition::ScoreBelow { score } => fill(t.pm_cond_score_below, &[("v", score.to_string())]),
+        Condition::GuaranteeIn { types } => fill(
+            t.pm_cond_guarantee,
+            &[(
+                "v",
+                types
+                    .iter()
+                    .map(|g| g.label_zh())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            )],
+        ),
+        Condition::All { all } => all
+            .iter()
+            .map(|c| condition_text(t, c))
+            .collect::<Vec<_>>()
+            .join("，"),
+    }
+}
+
+fn outcome_text(t: &'static Texts, o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => t.pm_on_pass,
+        Outcome::Reject => t.pm_on_reject,
+        Outcome::Escalate => t.pm_on_escalate,
+    }
+}
+
+/// The flow as a list of steps, each with where it goes next.
+#[component]
+fn FlowDiagram(flow: FlowTemplate) -> impl IntoView {
+    let t = t();
+    // Steps are numbered; a target step is named with its number, so two
+    // approval steps are told apart.
+    let steps_only: Vec<&domain::flow::Node> = flow
+        .nodes
+        .iter()
+        .filter(|n| !matches!(n.kind, NodeKind::End { .. }))
+        .collect();
+    let name_of = |id: &str| match steps_only.iter().position(|n| n.id == id) {
+        Some(i) => format!("{}. {}", i + 1, node_label(t, steps_only[i].kind)),
+        None => flow
+            .nodes
+            .iter()
+            .find(|n| n.id == id)
+            .map(|n| node_label(t, n.kind))
+            .unwrap_or_else(|| id.to_string()),
+    };
+    let steps = flow
+        .nodes
+        .iter()
+        .filter(|n| !matches!(n.kind, NodeKind::End { .. }))
+        .map(|n| {
+            let exits = flow
+                .edges
+                .iter()
+                .filter(|e| e.from == n.id)
+                .map(|e| {
+                    let cond = condition_text(t, &e.when);
+                    let cond = if cond.is_empty() { String::new() } else { format!("（{cond}）") };
+                    view! { <li>{outcome_text(t, e.on)}{cond}" → "{name_of(&e.to)}</li> }
+                })
+                .collect_view();
+            let sla = n.sla_hours.map(|h| fill(t.pm_sla, &[("h", h.to_string())]));
+            view! {
+                <li class="flow-step" data-testid="flow-step">
+                    <div class="flow-step-head"><strong>{node_label(t, n.kind)}</strong>
+                        {n.kind.post().map(|p| view! { <span class="muted">" · "{t.post(p)}</span> })}
+                        {sla.map(|s| view! { <span class="tag">{s}</span> })}
+                    </div>
+                    <ul class="flow-exits">{exits}</ul>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ol class="flow-steps" data-testid="flow-diagram">{steps}</ol> }
+}
+
+fn duty_text(t: &'static Texts, d: &DutyPolicy) -> String {
+    if d.bands.is_empty() {
+        return t.pm_duty_separated_all.to_string();
+    }
+    let mut parts: Vec<String> = d
+        .bands
+        .iter()
+        .map(|b| {
+            let mode = match b.mode {
+                DutyMode::Separated => t.pm_duty_separated,
+                DutyMode::SingleOfficer => t.pm_duty_single,
+            };
+            fill(
+                t.pm_duty_up_to,
+                &[("v", money(b.up_to)), ("mode", mode.to_string())],
+            )
+        })
+        .collect();
+    parts.push(t.pm_duty_above.to_string());
+    parts.join("；")
+}
+
+#[component]
+fn Terms(params: ProductParams) -> impl IntoView {
+    let t = t();
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            t.pm_no_limit.to_string()
+        } else {
+            v.join("、")
+        }
+    };
+    let target = &params.target;
+    view! {
+        <dl class="kv">
+            <dt>{t.amount_label}</dt>
+            <dd>{money(params.amount.min)}" – "{money(params.amount.max)}" "{t.yuan}</dd>
+            <dt>{t.term_label}</dt>
+            <dd>{fill(t.pm_months_range, &[("min", params.term_months.min.to_string()), ("max", params.term_months.max.to_string())])}</dd>
+            <dt>{t.pm_rate_range}</dt>
+            <dd>{bp(params.rate_bp.min)}" – "{bp(params.rate_bp.max)}" · "{t.pm_base_rate}" "{bp(params.pricing.base_rate_bp)}</dd>
+            <dt>{t.pm_methods}</dt>
+            <dd>{params.repayment_methods.iter().map(|m| t.method(*m)).collect::<Vec<_>>().join("、")}</dd>
+            <dt>{t.pm_guarantees}</dt>
+            <dd>{params.guarantee_types.iter().map(|g| g.label_zh()).collect::<Vec<_>>().join("、")}</dd>
+            <dt>{t.pm_target}</dt>
+            <dd data-testid="pm-target">
+                {fill(t.pm_target_text, &[
+                    ("regions", list(&target.region_codes)),
+                    ("branches", list(&target.branch_codes)),
+                    ("min", target.age.min.to_string()),
+                    ("max", target.age.max.to_string()),
+                ])}
+            </dd>
+            <dt>{t.pm_documents}</dt>
+            <dd>{params.documents.iter().map(|d| if d.required { d.label_zh.clone() } else { format!("{}（{}）", d.label_zh, t.pm_optional) }).collect::<Vec<_>>().join("、")}</dd>
+            <dt>{t.pm_fields}</dt>
+            <dd>{params.investigation_fields.iter().map(|f| f.label_zh.clone()).collect::<Vec<_>>().join("、")}</dd>
+            <dt>{t.pm_duty}</dt>
+            <dd data-testid="pm-duty">{duty_text(t, &params.duty)}</dd>
+            <dt>{t.pm_revolving}</dt>
+            <dd>{if params.revolving { t.yes } else { t.no }}</dd>
+        </dl>
+    }
+}
+
+#[component]
+fn VersionCard(
+    v: ProductVersionView,
+    manager: bool,
+    error: RwSignal<Option<AppError>>,
+) -> impl IntoView {
+    let t = t();
+    let status = match v.status {
+        VersionStatus::Draft => t.pm_status_draft,
+        VersionStatus::Published => t.pm_status_published,
+        VersionStatus::Retired => t.pm_status_retired,
+    };
+    let tone = match v.status {
+        VersionStatus::Draft => "badge badge-investigated",
+        VersionStatus::Published => "badge badge-approved",
+        VersionStatus::Retired => "badge badge-withdrawn",
+    };
+    let publish = (manager && v.status == VersionStatus::Draft).then(|| {
+        let (id, row) = (v.id.clone(), v.row_version);
+        let act = Action::new(move |_: &()| {
+            let id = id.clone();
+            async move {
+                let r = publish_product_version(id, row).await;
+                if r.is_ok() {
+                    reload();
+                }
+                r
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Err(e)) = act.value().get() {
+                error.set(Some(e));
+            }
+        });
+        view! {
+            <button class="btn btn-primary btn-sm" data-testid="publish-version"
+                disabled=move || act.pending().get()
+                on:click=move |_| { act.dispatch(()); }>{t.pm_publish}</button>
+        }
+    });
+    view! {
+        <div class="pm-version" data-testid="product-version" data-status=v.status.as_str()>
+            <div class="row">
+                <strong>{fill(t.pm_version_n, &[("n", v.version.to_string())])}</strong>
+                <span class=tone>{status}</span>
+                <span class="muted">{v.author_name.clone().map(|a| fill(t.pm_author, &[("name", a)])).unwrap_or_else(|| t.pm_system.to_string())}</span>
+                {v.publisher_name.clone().map(|p| view! { <span class="muted">{fill(t.pm_publisher, &[("name", p)])}</span> })}
+                {publish}
+            </div>
+            <div class="split">
+                <Terms params=v.params.clone() />
+                <div>
+                    <h4 class="section-title">{t.flow_title}</h4>
+                    <FlowDiagram flow=v.flow.clone() />
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn ProductCard(
+    p: SupermarketProduct,
+    manager: bool,
+    error: RwSignal<Option<AppError>>,
+) -> impl IntoView {
+    let t = t();
+    let shown: Vec<ProductVersionView> = p
+        .versions
+        .iter()
+        .filter(|v| v.status != VersionStatus::Retired)
+        .cloned()
+        .collect();
+    view! {
+        <section class="ws-panel pm-product" data-testid="product-card" data-code=p.code.clone()>
+            <div class="ws-panel-header">
+                <h2 class="section-title">{p.name_zh.clone()}<span class="muted">" · "{p.code.clone()}</span></h2>
+                {p.parent_name_zh.clone().map(|n| view! { <span class="tag">{fill(t.pm_sub_of, &[("name", n)])}</span> })}
+            </div>
+            <p class="muted">{p.summary_zh.clone()}</p>
+            {shown.into_iter().map(|v| view! { <VersionCard v=v manager=manager error=error /> }).collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn NewSubProduct(products: Vec<SupermarketProduct>, flows: Vec<FlowTemplateView>) -> impl IntoView {
+    let t = t();
+    let parents: Vec<(String, String)> = products
+        .iter()
+        .filter(|p| p.parent_id.is_none() && p.live_version.is_some())
+        .map(|p| (p.id.clone(), p.name_zh.clone()))
+        .collect();
+    let form = RwSignal::new(SubProductForm {
+        parent_id: parents.first().map(|p| p.0.clone()).unwrap_or_default(),
+        duty: "separated".into(),
+        flow_code: flows.first().map(|f| f.code.clone()).unwrap_or_default(),
+        ..SubProductForm::default()
+    });
+    let error = RwSignal::new(None::<AppError>);
+    let save = Action::new(move |f: &SubProductForm| {
+        let f = f.clone();
+        async move {
+            let r = create_sub_product(f).await;
+            if r.is_ok() {
+                reload();
+            }
+            r
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Err(e)) = save.value().get() {
+            error.set(Some(e));
+        }
+    });
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      get: fn(&SubProductForm) -> String,
+                      set: fn(&mut SubProductForm, String)| {
+        view! {
+            <label class="field">
+                <span>{label}</span>
+                <input class="input" id=id prop:value=move || form.with(get)
+                    on:input=move |ev| form.update(|f| set(f, event_target_value(&ev))) />
+            </label>
+        }
+    };
+    view! {
+        <section class="ws-panel" data-testid="new-sub-product">
+            <div class="ws-panel-header"><h2 class="section-title">{t.pm_new_sub}</h2></div>
+            <p class="muted">{t.pm_new_sub_hint}</p>
+            <form class="form pm-form" on:submit=move |ev| { ev.prevent_default(); error.set(None); save.dispatch(form.get_untracked()); }>
+                <label class="field">
+                    <span>{t.pm_parent}</span>
+                    <select class="input" id="pm-parent" on:change=move |ev| form.update(|f| f.parent_id = event_target_value(&ev))>
+                        {parents.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                    </select>
+                </label>
+                {field("pm-code", t.pm_code, |f| f.code.clone(), |f, v| f.code = v)}
+                {field("pm-name", t.pm_name, |f| f.name_zh.clone(), |f, v| f.name_zh = v)}
+                {field("pm-summary", t.pm_summary, |f| f.summary_zh.clone(), |f, v| f.summary_zh = v)}
+                {field("pm-min-amount", t.pm_min_amount, |f| f.min_amount.clone(), |f, v| f.min_amount = v)}
+                {field("pm-max-amount", t.pm_max_amount, |f| f.max_amount.clone(), |f, v| f.max_amount = v)}
+                {field("pm-min-term", t.pm_min_term, |f| f.min_term.clone(), |f, v| f.min_term = v)}
+                {field("pm-max-term", t.pm_max_term, |f| f.max_term.clone(), |f, v| f.max_term = v)}
+                <label class="field">
+                    <span>{t.pm_duty}</span>
+                    <select class="input" id="pm-duty" on:change=move |ev| form.update(|f| f.duty = event_target_value(&ev))>
+                        <option value="separated">{t.pm_duty_separated_all}</option>
+                        <option value="single_officer">{t.pm_duty_single_up_to}</option>
+                        <option value="">{t.pm_duty_inherit}</option>
+                    </select>
+                </label>
+                {move || (form.with(|f| f.duty == "single_officer")).then(|| field("pm-single-up-to", t.pm_single_up_to, |f| f.single_up_to.clone(), |f, v| f.single_up_to = v))}
+                <label class="field">
+                    <span>{t.flow_title}</span>
+                    <select class="input" id="pm-flow" on:change=move |ev| form.update(|f| f.flow_code = event_target_value(&ev))>
+                        {flows.iter().map(|f| view! { <option value=f.code.clone()>{f.name_zh.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <FormError error=error />
+                <div class="row">
+                    <button type="submit" class="btn btn-primary" data-testid="save-sub-product"
+                        disabled=move || save.pending().get()>{t.pm_save_draft}</button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn ProductsPage() -> impl IntoView {
+    let t = t();
+    let data = Resource::new(|| (), |_| supermarket());
+    let error = RwSignal::new(None::<AppError>);
+    view! {
+        <div class="stack" data-testid="products-page">
+            <div class="ws-toolbar">
+                <h1 class="page-title">{t.pm_title}</h1>
+                <span class="muted">{t.pm_sub}</span>
+            </div>
+            <FormError error=error />
+            {awaited(data, super::LOGIN, move |(products, flows, manager)| {
+                let form = manager.then(|| view! { <NewSubProduct products=products.clone() flows=flows.clone() /> });
+                view! {
+                    {form}
+                    {products.into_iter().map(|p| view! { <ProductCard p=p manager=manager error=error /> }).collect_view()}
+                }
+            })}
+        </div>
+    }
+}
