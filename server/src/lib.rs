@@ -2,6 +2,7 @@
 //! static files, sessions) around the service layer. `main.rs` adds the CLI.
 
 pub mod assets;
+pub mod burst_cmd;
 pub mod eod_cmd;
 pub mod precredit_cmd;
 pub mod schedule_cmd;

@@ -112,6 +112,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Benchmark: customers of a bank submit applications all at once; each
+    /// is pre-screened, routed and assigned to its first inbox.
+    Burst {
+        #[arg(long, default_value_t = 10_000)]
+        applications: usize,
+        /// Submissions in flight at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value = "HNED")]
+        product: String,
+        /// The DEV bureau's latency per inquiry, in milliseconds.
+        #[arg(long, default_value_t = 150)]
+        bureau_latency_ms: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Load the demo bank (deterministic for a seed).
     SeedDemo {
         #[arg(long, default_value_t = 2026)]
@@ -247,6 +263,24 @@ async fn main() -> anyhow::Result<()> {
             };
             puhui_server::precredit_cmd::run(&services, &args).await
         }
+        Command::Burst {
+            applications,
+            concurrency,
+            product,
+            bureau_latency_ms,
+            json,
+        } => {
+            let bureau = service::DevBureauProvider::new()
+                .with_latency(std::time::Duration::from_millis(bureau_latency_ms));
+            let services = services_for(db, Arc::new(SystemClock)).with_bureau(Arc::new(bureau));
+            let args = puhui_server::burst_cmd::BurstArgs {
+                applications,
+                concurrency,
+                product,
+                json,
+            };
+            puhui_server::burst_cmd::run(&services, &args).await
+        }
         Command::Serve {
             addr,
             no_demo,
@@ -300,6 +334,36 @@ async fn serve(
     if let Err(err) = services.spawn_pending_precredit_jobs().await {
         tracing::warn!(%err, "could not restart pending pre-credit jobs");
     }
+    // Products from before the product factory get their first version.
+    match db.pool.acquire().await {
+        Ok(mut conn) => {
+            match service::workflow::products::ensure_first_versions(&mut conn, services.now())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(versions = n, "first product versions written"),
+                Err(err) => tracing::warn!(%err, "could not write first product versions"),
+            }
+        }
+        Err(err) => tracing::warn!(%err, "no connection for the product versions"),
+    }
+    // The flow's clock: applications left on their pre-screen move on and
+    // overdue tasks escalate to the branch head, every minute.
+    let flows = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(err) = flows.resume_flows().await {
+                tracing::warn!(%err, "could not resume flows");
+            }
+            match flows.escalate_overdue().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(tasks = n, "overdue tasks escalated"),
+                Err(err) => tracing::warn!(%err, "could not escalate overdue tasks"),
+            }
+        }
+    });
     let options = leptos_options(addr);
     let addr = options.site_addr;
     let site = std::path::PathBuf::from(options.site_root.as_ref());

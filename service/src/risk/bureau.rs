@@ -366,6 +366,7 @@ impl Services {
             .transpose()
             .map_err(|e| ServiceError::internal("bureau report json", e))?;
         let id = new_id();
+        let gate = self.db.write_gate().await;
         let mut tx = self.db.pool.begin().await?;
         sqlx::query(
             "INSERT INTO bureau_inquiries (id, application_id, customer_id, consent_id, \
@@ -405,6 +406,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        drop(gate);
         Ok(Inquiry {
             id: Some(id),
             outcome,

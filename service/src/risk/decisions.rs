@@ -352,6 +352,7 @@ impl Services {
         let now = self.now();
         let id = new_id();
 
+        let gate = self.db.write_gate().await;
         let mut tx = self.db.pool.begin().await?;
         let screen_out = stage == DecisionStage::PreScreen && decision.outcome == Verdict::Reject;
         if screen_out {
@@ -434,6 +435,7 @@ impl Services {
             .await?;
         }
         tx.commit().await?;
+        drop(gate);
         Ok(id)
     }
 
