@@ -67,7 +67,7 @@ test('a sub-product with two approvers, drafted, published, applied for and appr
   await shot(phone, 'product-03-customer-list');
   await product.getByRole('link', { name: '立即申请' }).click();
   await hydrated(phone);
-  await phone.fill('#amount', '100000');
+  await phone.fill('#amount', '50000');
   await phone.selectOption('#purpose', 'farming');
   await phone.getByTestId('consent').check();
   await phone.getByTestId('submit-application').click();
@@ -90,7 +90,7 @@ test('a sub-product with two approvers, drafted, published, applied for and appr
   await expect(investigator.page.getByTestId('task-row').filter({ hasText: '白海军' })).toBeVisible();
   await open(investigator.page, file);
   await investigator.page.fill('#visited_on', '2026-11-20');
-  await investigator.page.fill('#income', '150000');
+  await investigator.page.fill('#income', '120000');
   await investigator.page.fill('#assets', '500000');
   await investigator.page.fill('#debts', '0');
   await investigator.page.fill('#findings', '经营大棚蔬菜，收入稳定，邻里评价良好。');

@@ -262,6 +262,15 @@ async fn back_to_back_approval_with_distinct_people_at_every_post() {
         let product = published_sub_product(&env, "PG1").await;
         let id = li_applies_for(&env, &product, 100_000, "b2b").await;
 
+        // The sub-product decides with its parent's live rules.
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM decisions WHERE application_id = '{id}' \
+                 AND rule_set_id IS NOT NULL"
+            ))
+            .await,
+            1
+        );
         // 三台六岗: the investigator is picked at random, never the marketer.
         let investigator = env.assignee(&id, "investigation").await;
         assert_ne!(investigator.username, "officer1");

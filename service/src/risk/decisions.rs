@@ -289,15 +289,26 @@ pub(crate) async fn customer_screening(
 }
 
 impl Services {
-    /// The compiled live version for a product and stage, if one is live.
+    /// The compiled live version for a product and stage, if one is live: the
+    /// product's own, else its parent's, else its grandparent's (a
+    /// sub-product decides with the rules of the product it narrows until
+    /// it has rules of its own).
     pub(crate) async fn live_strategy(
         &self,
         product_id: &str,
         stage: DecisionStage,
     ) -> Result<Option<Arc<LiveStrategy>>, ServiceError> {
         let Some(r) = sqlx::query(
-            "SELECT id, version FROM rule_sets \
-             WHERE product_id = $1 AND stage = $2 AND status = 'live'",
+            "SELECT r.id, r.version, \
+               CASE WHEN r.product_id = $1 THEN 0 \
+                    WHEN r.product_id = (SELECT p.parent_id FROM products p WHERE p.id = $1) \
+                      THEN 1 ELSE 2 END AS distance \
+             FROM rule_sets r WHERE r.stage = $2 AND r.status = 'live' AND ( \
+               r.product_id = $1 \
+               OR r.product_id = (SELECT p.parent_id FROM products p WHERE p.id = $1) \
+               OR r.product_id = (SELECT pp.parent_id FROM products p \
+                                  JOIN products pp ON pp.id = p.parent_id WHERE p.id = $1)) \
+             ORDER BY distance LIMIT 1",
         )
         .bind(product_id)
         .bind(stage.as_str())
