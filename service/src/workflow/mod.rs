@@ -81,7 +81,7 @@ pub(crate) struct FlowApp {
     pub node: Option<String>,
     pub facts: Facts,
     pub mode: DutyMode,
-    pub flow: ValidFlow,
+    pub flow: std::sync::Arc<ValidFlow>,
 }
 
 impl FlowApp {
@@ -177,6 +177,28 @@ fn task_of(r: &AnyRow) -> Result<FlowTask, ServiceError> {
     })
 }
 
+type VersionRules = (std::sync::Arc<ProductParams>, std::sync::Arc<ValidFlow>);
+
+/// Parsed and validated rules of published product versions, by version id.
+/// A version applications run under never changes (only drafts are edited,
+/// and applications are made under published versions), so an entry never
+/// goes stale; the few hundred versions of a bank fit easily.
+static VERSIONS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, VersionRules>>,
+> = std::sync::LazyLock::new(Default::default);
+
+fn cached_version(id: &str) -> Option<VersionRules> {
+    VERSIONS.lock().ok()?.get(id).cloned()
+}
+
+fn remember_version(id: &str, params: ProductParams, flow: ValidFlow) -> VersionRules {
+    let entry = (std::sync::Arc::new(params), std::sync::Arc::new(flow));
+    if let Ok(mut cache) = VERSIONS.lock() {
+        cache.insert(id.to_string(), entry.clone());
+    }
+    entry
+}
+
 /// Loads an application with its product version's flow and duty policy.
 /// `Ok(None)` for an application made before flows.
 pub(crate) async fn load_app(
@@ -185,7 +207,8 @@ pub(crate) async fn load_app(
 ) -> Result<Option<FlowApp>, ServiceError> {
     let r = sqlx::query(
         "SELECT a.id, a.bank_id, a.branch_id, b.path AS branch_path, a.customer_id, \
-                a.officer_id, a.status, a.flow_node, a.amount_fen, v.params, v.flow, \
+                a.officer_id, a.status, a.flow_node, a.amount_fen, a.product_version_id, \
+                v.params, v.flow, \
                 (SELECT d.score FROM decisions d WHERE d.application_id = a.id \
                    AND d.score IS NOT NULL ORDER BY d.created_at DESC LIMIT 1) AS score \
          FROM applications a JOIN organisations b ON b.id = a.branch_id \
@@ -196,13 +219,23 @@ pub(crate) async fn load_app(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(ServiceError::NotFound)?;
-    let (Some(params), Some(flow)) = (sql::opt_text(&r, "params")?, sql::opt_text(&r, "flow")?)
-    else {
+    let Some(version_id) = sql::opt_text(&r, "product_version_id")? else {
         return Ok(None);
     };
-    let params: ProductParams =
-        serde_json::from_str(&params).map_err(|e| ServiceError::internal("stored params", e))?;
-    let flow = valid_flow(&flow, &params)?;
+    let (params, flow) = match cached_version(&version_id) {
+        Some(hit) => hit,
+        None => {
+            let (Some(params), Some(flow)) =
+                (sql::opt_text(&r, "params")?, sql::opt_text(&r, "flow")?)
+            else {
+                return Ok(None);
+            };
+            let params: ProductParams = serde_json::from_str(&params)
+                .map_err(|e| ServiceError::internal("stored params", e))?;
+            let flow = valid_flow(&flow, &params)?;
+            remember_version(&version_id, params, flow)
+        }
+    };
     let amount = sql::fen(&r, "amount_fen")?;
     let score = sql::opt_int(&r, "score")?.and_then(|s| i32::try_from(s).ok());
     Ok(Some(FlowApp {
