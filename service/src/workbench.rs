@@ -468,27 +468,34 @@ impl Services {
         let loan_id = loan_of_application(&self.db, id).await?;
         // Under a flow, only the holder of the open task of the current node
         // may act; before flows, anyone with the role in scope.
-        let holds_investigation = match &f.flow_node {
+        let tasks = self.tasks_of(s, id).await?;
+        let mine = |kind: &str, status: &str| match &f.flow_node {
             Some(node) => {
-                self.holds_task(id, &s.user_id, node, "investigation")
-                    .await?
+                let round = tasks
+                    .iter()
+                    .filter(|t| &t.node_id == node)
+                    .map(|t| t.round)
+                    .max();
+                tasks.iter().any(|t| {
+                    &t.node_id == node
+                        && Some(t.round) == round
+                        && t.node_kind == kind
+                        && t.status == status
+                        && t.assignee_id.as_deref() == Some(s.user_id.as_str())
+                })
             }
-            None => true,
-        };
-        let holds_approval = match &f.flow_node {
-            Some(node) => self.holds_task(id, &s.user_id, node, "approval").await?,
             None => true,
         };
         let can_investigate = f.status == ApplicationStatus::Submitted
             && s.has_any(&[Role::Officer, Role::Investigator])
-            && holds_investigation;
+            && mine("investigation", "open");
         // Only an approver facing an investigated application gets a reason;
         // everyone else simply has no decision to make.
         let decides = f.status == ApplicationStatus::Investigated && s.has(Role::Approver);
         let blocked = if !decides {
             None
-        } else if let Some(node) = f.flow_node.as_deref().filter(|_| !holds_approval) {
-            Some(if self.gave_opinion(id, &s.user_id, node).await? {
+        } else if f.flow_node.is_some() && !mine("approval", "open") {
+            Some(if mine("approval", "done") {
                 "opinion_given"
             } else {
                 "task_not_assigned"
@@ -539,7 +546,7 @@ impl Services {
             full_decision,
             approve_blocked_reason,
             flow_node: f.flow_node.clone(),
-            tasks: self.application_tasks(s, id).await?,
+            tasks,
         })
     }
 
@@ -658,11 +665,12 @@ impl Services {
         // The schedule is pure: work it out before taking any lock. Under a
         // committee the last member's "no" can still approve, so the loan
         // is prepared then too, if the engine allows it.
-        let booking = match self.booking(s, id, &f, today).await {
-            Ok(b) => Some(b),
-            Err(e) if decision == Decision::Approve => return Err(e),
-            Err(_) => None,
-        };
+        let booking = self.booking(s, id, &f, today).await;
+        if decision == Decision::Approve {
+            if let Err(e) = booking {
+                return Err(e);
+            }
+        }
         if let Some(node) = &f.flow_node {
             return self
                 .decide_in_flow(
@@ -677,7 +685,7 @@ impl Services {
                 )
                 .await;
         }
-        let booking = booking.filter(|_| decision == Decision::Approve);
+        let booking = booking.ok().filter(|_| decision == Decision::Approve);
 
         let mut tx = self.db.pool.begin().await?;
         let guard = Move {
@@ -825,7 +833,7 @@ impl Services {
         f: &AppFacts,
         decision: Decision,
         comment: &str,
-        booking: Option<Booking>,
+        booking: Result<Booking, ServiceError>,
     ) -> Result<Option<String>, ServiceError> {
         let now = self.now();
         let today = self.today();
@@ -866,7 +874,9 @@ impl Services {
         let approved = outcome == Outcome::Pass && !matches!(next_kind, NodeKind::Approval { .. });
         let mut loan_id = None;
         if approved {
-            let booking = booking.ok_or(ServiceError::invalid("engine_rejected"))?;
+            // A committee can approve on the last member's "no": the engine
+            // must still allow the loan.
+            let booking = booking?;
             let before = app.status;
             workflow::set_status(&mut tx, &mut app, ApplicationStatus::Approved, now).await?;
             insert_approval(&mut tx, s, id, Decision::Approve, comment, now).await?;

@@ -182,3 +182,10 @@ pub mod storage {
         }
     }
 }
+
+/// Reloads the page after a change, so every figure comes from the server.
+pub fn reload() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}

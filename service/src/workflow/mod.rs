@@ -18,6 +18,7 @@
 //! assignee, at the version they saw: a double click or a second person
 //! changes nothing.
 
+pub mod burst;
 pub mod products;
 pub mod templates;
 
@@ -814,47 +815,6 @@ impl Services {
         Ok(moved)
     }
 
-    /// Does `user_id` hold an open task of kind `kind` at `node`?
-    pub(crate) async fn holds_task(
-        &self,
-        application_id: &str,
-        user_id: &str,
-        node: &str,
-        kind: &str,
-    ) -> Result<bool, ServiceError> {
-        let r = sqlx::query(
-            "SELECT 1 AS one FROM flow_tasks WHERE application_id = $1 AND assignee_id = $2 \
-               AND node_id = $3 AND node_kind = $4 AND status = 'open'",
-        )
-        .bind(application_id)
-        .bind(user_id)
-        .bind(node)
-        .bind(kind)
-        .fetch_optional(&self.db.pool)
-        .await?;
-        Ok(r.is_some())
-    }
-
-    /// Has `user_id` already given their opinion at `node` (waiting for the
-    /// others of a back-to-back pair or committee)?
-    pub(crate) async fn gave_opinion(
-        &self,
-        application_id: &str,
-        user_id: &str,
-        node: &str,
-    ) -> Result<bool, ServiceError> {
-        let r = sqlx::query(
-            "SELECT 1 AS one FROM flow_tasks WHERE application_id = $1 AND assignee_id = $2 \
-               AND node_id = $3 AND status = 'done'",
-        )
-        .bind(application_id)
-        .bind(user_id)
-        .bind(node)
-        .fetch_optional(&self.db.pool)
-        .await?;
-        Ok(r.is_some())
-    }
-
     /// The staff member's open tasks, soonest due first.
     pub async fn inbox(&self, s: &StaffActor) -> Result<Vec<InboxTask>, ServiceError> {
         let sql = format!(
@@ -892,6 +852,16 @@ impl Services {
         if !s.covers(&sql::text(&scope, "path")?) {
             return Err(ServiceError::Forbidden);
         }
+        self.tasks_of(s, application_id).await
+    }
+
+    /// [`Services::application_tasks`] for a caller that already checked
+    /// the scope.
+    pub(crate) async fn tasks_of(
+        &self,
+        s: &StaffActor,
+        application_id: &str,
+    ) -> Result<Vec<FlowTask>, ServiceError> {
         let sql = format!(
             "SELECT {TASK_COLS} FROM flow_tasks t LEFT JOIN staff_users u ON u.id = t.assignee_id \
              WHERE t.application_id = $1 ORDER BY t.created_at, t.id"

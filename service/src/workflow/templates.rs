@@ -224,16 +224,18 @@ pub struct LegacyProduct<'a> {
 }
 
 pub fn legacy_params(p: &LegacyProduct<'_>) -> ProductParams {
-    let mut documents = vec![DocumentRequirement {
-        code: "id_card".into(),
-        label_zh: "居民身份证".into(),
-        required: true,
-    }];
-    documents.push(DocumentRequirement {
-        code: "household_register".into(),
-        label_zh: "户口簿".into(),
-        required: true,
-    });
+    let mut documents = vec![
+        DocumentRequirement {
+            code: "id_card".into(),
+            label_zh: "居民身份证".into(),
+            required: true,
+        },
+        DocumentRequirement {
+            code: "household_register".into(),
+            label_zh: "户口簿".into(),
+            required: true,
+        },
+    ];
     match p.guarantee {
         GuaranteeType::Mortgage => documents.push(DocumentRequirement {
             code: "property_deed".into(),

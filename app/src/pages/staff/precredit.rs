@@ -8,20 +8,13 @@ use crate::api::{
     import_whitelist, offer_precredit, precredit_control, precredit_job, precredit_jobs,
     start_precredit,
 };
-use crate::components::{awaited, FormError};
+use crate::components::{awaited, reload, FormError};
 use crate::error::AppError;
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
 use domain::view::{PrecreditJobStatus, PrecreditJobView, ProductView, WhitelistImportReport};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-
-/// Reloads the page after a change, so every figure comes from the server.
-fn reload() {
-    if let Some(w) = web_sys::window() {
-        let _ = w.location().reload();
-    }
-}
 
 fn status_badge(s: PrecreditJobStatus) -> String {
     let tone = match s {

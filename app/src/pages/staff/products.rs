@@ -4,7 +4,7 @@
 //! of their colleagues (maker-checker, decided on the server).
 
 use crate::api::{create_sub_product, publish_product_version, supermarket, SubProductForm};
-use crate::components::{awaited, FormError};
+use crate::components::{awaited, reload, FormError};
 use crate::error::AppError;
 use crate::format::{money, rate};
 use crate::i18n::{fill, t, Texts};
@@ -15,12 +15,6 @@ use domain::product::ProductParams;
 use domain::rate::AnnualRate;
 use domain::view::{FlowTemplateView, ProductVersionView, SupermarketProduct};
 use leptos::prelude::*;
-
-fn reload() {
-    if let Some(w) = web_sys::window() {
-        let _ = w.location().reload();
-    }
-}
 
 fn bp(v: u32) -> String {
     AnnualRate::from_bp(v)
@@ -298,7 +292,10 @@ fn ProductCard(
 }
 
 #[component]
-fn NewSubProduct(products: Vec<SupermarketProduct>, flows: Vec<FlowTemplateView>) -> impl IntoView {
+fn SubProductPanel(
+    products: Vec<SupermarketProduct>,
+    flows: Vec<FlowTemplateView>,
+) -> impl IntoView {
     let t = t();
     let parents: Vec<(String, String)> = products
         .iter()
@@ -395,7 +392,7 @@ pub fn ProductsPage() -> impl IntoView {
             </div>
             <FormError error=error />
             {awaited(data, super::LOGIN, move |(products, flows, manager)| {
-                let form = manager.then(|| view! { <NewSubProduct products=products.clone() flows=flows.clone() /> });
+                let form = manager.then(|| view! { <SubProductPanel products=products.clone() flows=flows.clone() /> });
                 view! {
                     {form}
                     {products.into_iter().map(|p| view! { <ProductCard p=p manager=manager error=error /> }).collect_view()}
