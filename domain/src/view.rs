@@ -199,8 +199,55 @@ pub struct StaffApplicationView {
     /// The application's flow: where it is, and every task so far.
     #[serde(default)]
     pub flow_node: Option<String>,
+    /// The viewer's open task on the current node, when it has no form of
+    /// its own (see [`MyTask`]).
+    pub my_task: Option<MyTask>,
     #[serde(default)]
     pub tasks: Vec<FlowTaskView>,
+}
+
+/// A task with what its holder (or the branch head watching it) needs to
+/// see in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxTask {
+    pub task: FlowTaskView,
+    pub customer_name: String,
+    pub id_number_masked: String,
+    pub product_name_zh: String,
+    pub product_name_en: String,
+    pub amount: Fen,
+    pub term_months: u32,
+    pub branch_name: String,
+    pub status: ApplicationStatus,
+    pub overdue: bool,
+}
+
+/// Someone a branch head could give a task to, as the reassignment form
+/// lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReassignOption {
+    pub staff_id: String,
+    pub name: String,
+    pub branch_name: String,
+    /// In the application's branch (else elsewhere in the bank).
+    pub same_branch: bool,
+    /// Open tasks they hold now.
+    pub workload: u32,
+    pub workload_cap: u32,
+    /// Why the service would refuse them (an error code), or `None`.
+    pub blocked: Option<String>,
+}
+
+/// The open task the viewer holds on an application's current node, when
+/// it is one with no form of its own (admission, documents, review,
+/// contract, collateral, disbursement): they agree or, where the node
+/// allows, refuse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyTask {
+    pub task_id: String,
+    pub version: i64,
+    pub node_kind: String,
+    pub can_reject: bool,
 }
 
 /// One task of an application's approval flow (待办), as its file shows it.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{Any, AnyPool, Executor, Transaction};
 
 use crate::error::ServiceError;
 
@@ -24,8 +24,9 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
-    /// One writer at a time on SQLite, see [`Db::write_gate`].
-    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite only: the one connection the busy write paths use, see
+    /// [`Db::begin_write`].
+    writer: Option<AnyPool>,
 }
 
 const SQLITE_PRAGMAS: [&str; 4] = [
@@ -42,18 +43,17 @@ impl Db {
         Db::connect_with(url, 10).await
     }
 
-    /// Taken before a write transaction on the busy paths (submission,
-    /// bureau inquiry, decision, routing). SQLite has one writer at a time
-    /// anyway; queueing here, in order, replaces its busy handler, which
-    /// sleeps in steps of up to 100 ms while others write (a burst of
-    /// submissions spent most of its time there). Nothing on PostgreSQL,
-    /// whose writers work in parallel. Drop the guard right after commit,
-    /// and never take it twice in one task (it is not reentrant).
-    pub async fn write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match self.backend {
-            Backend::Sqlite => Some(self.writer.lock().await),
-            Backend::Postgres => None,
-        }
+    /// A write transaction on a busy path (submission, bureau inquiry,
+    /// decision, routing). On SQLite it runs on the one writer connection:
+    /// SQLite has one writer at a time anyway, and queueing for that
+    /// connection, in order, replaces SQLite's busy handler (which sleeps in
+    /// steps of up to 100 ms while others write: a burst of submissions
+    /// spent most of its time there), and the writer never waits for a
+    /// connection that readers hold. On PostgreSQL, whose writers work in
+    /// parallel, any connection of the pool. Never begin a second one while
+    /// holding one (it would wait for itself).
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, ServiceError> {
+        Ok(self.writer.as_ref().unwrap_or(&self.pool).begin().await?)
     }
 
     /// [`Db::connect`] with a chosen pool size.
@@ -71,25 +71,23 @@ impl Db {
         if backend == Backend::Sqlite {
             create_sqlite_parent(url)?;
         }
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    if conn.backend_name() == "SQLite" {
-                        for pragma in SQLITE_PRAGMAS {
-                            conn.execute(pragma).await?;
-                        }
-                    }
-                    Ok(())
-                })
-            })
+        let pool = pool_options(backend, max_connections.max(1))
             .connect(url)
             .await
             .map_err(|e| ServiceError::internal("connect", e))?;
+        let writer = match backend {
+            Backend::Sqlite => Some(
+                pool_options(backend, 1)
+                    .connect(url)
+                    .await
+                    .map_err(|e| ServiceError::internal("connect", e))?,
+            ),
+            Backend::Postgres => None,
+        };
         Ok(Db {
             pool,
             backend,
-            writer: Default::default(),
+            writer,
         })
     }
 
@@ -108,10 +106,33 @@ impl Db {
         Ok(())
     }
 
-    /// Closes every connection of the pool.
+    /// Closes every connection of the pools.
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
+}
+
+fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        // A pooled connection is pinged before each use by default: on
+        // SQLite that is one more hand-off to the connection's thread per
+        // query, for a file that cannot go away. PostgreSQL's connections
+        // can (a restart, a dropped socket), so they keep it.
+        .test_before_acquire(backend == Backend::Postgres)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                if conn.backend_name() == "SQLite" {
+                    for pragma in SQLITE_PRAGMAS {
+                        conn.execute(pragma).await?;
+                    }
+                }
+                Ok(())
+            })
+        })
 }
 
 /// The file path inside a SQLite URL, when it names a file.

@@ -14,6 +14,7 @@ use crate::audit::{self, NewAuditEntry};
 use crate::auth::CustomerActor;
 use crate::db::{new_id, Db};
 use crate::error::ServiceError;
+use crate::risk::decisions::PreScreened;
 use crate::sql;
 use crate::workflow::By;
 use crate::Services;
@@ -229,8 +230,7 @@ impl Services {
         let now = self.now();
         let today = self.today();
         let id = new_id();
-        let gate = self.db.write_gate().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO applications (id, bank_id, branch_id, customer_id, product_id, amount_fen, \
                term_months, purpose, status, officer_id, idempotency_key, submitted_at, \
@@ -256,7 +256,6 @@ impl Services {
         if let Err(err) = inserted {
             // A concurrent post with the same key won the race.
             drop(tx);
-            drop(gate);
             if let Some(existing) = self.same_submission(c, &a, &purpose, &key).await? {
                 return Ok(existing);
             }
@@ -290,15 +289,17 @@ impl Services {
         .await?;
         self.start_flow(&mut tx, &id, By::Customer(c)).await?;
         tx.commit().await?;
-        drop(gate);
         // The application stands whatever happens here: if the pre-screen
         // itself fails, it goes to the officer without one, as before, and
         // the flow moves on (or `resume_flows` moves it later).
-        if let Err(e) = self.pre_screen(c, &id).await {
+        let screened = self.pre_screen(c, &id).await;
+        if let Err(e) = &screened {
             tracing::error!(application = %id, error = %e, "pre-screen failed");
         }
-        if let Err(e) = self.after_pre_screen(&id, By::Customer(c)).await {
-            tracing::error!(application = %id, error = %e, "flow after pre-screen failed");
+        if !matches!(screened, Ok(PreScreened::Routed)) {
+            if let Err(e) = self.after_pre_screen(&id, By::Customer(c)).await {
+                tracing::error!(application = %id, error = %e, "flow after pre-screen failed");
+            }
         }
         Ok(id)
     }

@@ -506,6 +506,7 @@ impl Services {
             Self::decide_blocked(s, &f)
         };
         let can_decide = decides && blocked.is_none();
+        let my_task = self.my_plain_task(s, id, &f.flow_node, &tasks).await?;
         let pre_screen = latest_decision(self, id, DecisionStage::PreScreen).await?;
         let full_decision = latest_decision(self, id, DecisionStage::Full).await?;
         let approve_blocked_reason = if can_decide {
@@ -546,6 +547,7 @@ impl Services {
             full_decision,
             approve_blocked_reason,
             flow_node: f.flow_node.clone(),
+            my_task,
             tasks,
         })
     }
@@ -808,7 +810,9 @@ impl Services {
         )
         .await?;
         if let NodeResult::Done(outcome) = result {
-            workflow::leave(&mut tx, &mut app, outcome, now, By::Staff(s)).await?;
+            let mut log = audit::Batch::default();
+            workflow::leave(&mut tx, &mut app, outcome, now, By::Staff(s), &mut log).await?;
+            log.write(&mut tx).await?;
         }
         tx.commit().await?;
         if app.status == ApplicationStatus::Investigated {
@@ -900,7 +904,9 @@ impl Services {
             )
             .await?;
         }
-        workflow::leave(&mut tx, &mut app, outcome, now, By::Staff(s)).await?;
+        let mut log = audit::Batch::default();
+        workflow::leave(&mut tx, &mut app, outcome, now, By::Staff(s), &mut log).await?;
+        log.write(&mut tx).await?;
         tx.commit().await?;
         Ok(loan_id)
     }

@@ -69,13 +69,16 @@ fn county_sub_product(parent: &str, code: &str) -> NewSubProduct {
 
 /// product1 drafts the sub-product, product2 publishes it; returns its id.
 async fn published_sub_product(env: &Env, code: &str) -> String {
+    published_with_flow(env, code, "dual_approval").await
+}
+
+async fn published_with_flow(env: &Env, code: &str, flow: &str) -> String {
     let s = &env.services;
     let parent = product_id(env, "HNED").await;
     let p1 = env.staff("product1").await;
-    let id = s
-        .create_sub_product(&p1, county_sub_product(&parent, code))
-        .await
-        .expect("draft");
+    let mut draft = county_sub_product(&parent, code);
+    draft.flow_code = flow.to_string();
+    let id = s.create_sub_product(&p1, draft).await.expect("draft");
     let version = env
         .scalar_text(&format!(
             "SELECT id FROM product_versions WHERE product_id = '{id}'"
@@ -434,11 +437,28 @@ async fn a_disagreement_escalates_to_the_committee() {
             .await,
             "reason_missing",
         );
+        // The form lists the bank's approvers with the reasons the service
+        // would refuse: the two who decided stand aside, approver3 may sit.
+        let options = s.reassign_options(&head, &task.id).await.unwrap();
+        let blocked = |name: &str| {
+            options
+                .iter()
+                .find(|o| o.staff_id == name)
+                .map(|o| o.blocked.clone())
+        };
+        let approver3 = env.staff("approver3").await;
+        assert_eq!(blocked(&approver3.user_id), Some(None));
+        assert_eq!(
+            blocked(&a1.user_id),
+            Some(Some("duty_same_person_parallel".to_string()))
+        );
+        assert!(options[0].blocked.is_none(), "the eligible come first");
+        assert_code(s.reassign_options(&a1, &task.id).await, "forbidden");
         s.reassign_task(
             &head,
             &task.id,
             task.version,
-            &env.staff("approver3").await.user_id,
+            &approver3.user_id,
             "补足贷审会".into(),
         )
         .await
@@ -535,6 +555,102 @@ async fn overdue_tasks_escalate_and_a_branch_head_reassigns_them() {
             .await,
             2
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_review_step_is_worked_from_the_file_by_the_reviewer() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let product = published_with_flow(&env, "PG2", "reviewed").await;
+        let id = li_applies_for(&env, &product, 100_000, "reviewed").await;
+        let investigator = env.assignee(&id, "investigation").await;
+        // The investigation is not a plain task: it has its form.
+        let inv_task = s
+            .application_for_staff(&investigator, &id)
+            .await
+            .unwrap()
+            .tasks
+            .into_iter()
+            .find(|t| t.node_id == "investigation")
+            .expect("investigation task");
+        assert_code(
+            s.complete_task(
+                &investigator,
+                &inv_task.id,
+                inv_task.version,
+                Decision::Approve,
+                String::new(),
+            )
+            .await,
+            "task_needs_form",
+        );
+        s.record_investigation(
+            &investigator,
+            &id,
+            1,
+            investigation(Fen::from_yuan(100_000), Decision::Approve),
+        )
+        .await
+        .unwrap();
+        assert_eq!(app_field(&env, &id, "flow_node").await, "review");
+        let reviewer = env.assignee(&id, "review").await;
+        assert_eq!(reviewer.username, "reviewer1");
+        let view = s.application_for_staff(&reviewer, &id).await.unwrap();
+        let mine = view.my_task.expect("the reviewer's task on the file");
+        assert_eq!(mine.node_kind, "review");
+        assert!(mine.can_reject);
+        // Nobody else sees it as theirs, nor may act on it.
+        let head = env.staff("head1").await;
+        assert!(s
+            .application_for_staff(&head, &id)
+            .await
+            .unwrap()
+            .my_task
+            .is_none());
+        assert_code(
+            s.complete_task(
+                &head,
+                &mine.task_id,
+                mine.version,
+                Decision::Approve,
+                String::new(),
+            )
+            .await,
+            "task_not_assigned",
+        );
+        s.complete_task(
+            &reviewer,
+            &mine.task_id,
+            mine.version,
+            Decision::Approve,
+            "资料齐全，同意提交审批".into(),
+        )
+        .await
+        .expect("review done");
+        // A double click changes nothing.
+        assert_code(
+            s.complete_task(
+                &reviewer,
+                &mine.task_id,
+                mine.version,
+                Decision::Approve,
+                String::new(),
+            )
+            .await,
+            "application_state_changed",
+        );
+        assert_eq!(app_field(&env, &id, "flow_node").await, "approval");
+        let approver = env.assignee(&id, "approval").await;
+        assert_ne!(approver.user_id, reviewer.user_id);
+        assert!(s
+            .application_for_staff(&approver, &id)
+            .await
+            .unwrap()
+            .my_task
+            .is_none());
     })
     .await;
 }

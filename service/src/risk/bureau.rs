@@ -303,6 +303,59 @@ pub(crate) struct InquirySubject<'a> {
     pub branch_id: &'a str,
 }
 
+/// An inquiry asked and not yet stored: the `bureau_inquiries` row and its
+/// audit entry, written by [`InquiryRecord::store`] in the caller's
+/// transaction (the pre-screen stores it with its decision).
+pub(crate) struct InquiryRecord {
+    id: String,
+    application_id: String,
+    customer_id: String,
+    consent_id: String,
+    requested_by_kind: &'static str,
+    requested_by: String,
+    requested_by_name: String,
+    provider: &'static str,
+    outcome: InquiryOutcome,
+    error: Option<String>,
+    report_json: Option<String>,
+    elapsed_ms: i64,
+    requested_at: i64,
+    audit: audit::NewAuditEntry,
+}
+
+impl InquiryRecord {
+    /// Writes the inquiry in `tx`, its audit entry into `log`.
+    pub(crate) async fn store(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        log: &mut audit::Batch,
+    ) -> Result<(), ServiceError> {
+        sqlx::query(
+            "INSERT INTO bureau_inquiries (id, application_id, customer_id, consent_id, \
+               requested_by_kind, requested_by, requested_by_name, provider, outcome, error, \
+               report, elapsed_ms, requested_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&self.id)
+        .bind(&self.application_id)
+        .bind(&self.customer_id)
+        .bind(&self.consent_id)
+        .bind(self.requested_by_kind)
+        .bind(&self.requested_by)
+        .bind(&self.requested_by_name)
+        .bind(self.provider)
+        .bind(self.outcome.as_str())
+        .bind(self.error.clone())
+        .bind(self.report_json.clone())
+        .bind(self.elapsed_ms)
+        .bind(self.requested_at)
+        .execute(&mut **tx)
+        .await?;
+        log.push(self.audit.clone());
+        Ok(())
+    }
+}
+
 impl Services {
     /// Asks the bureau about the applicant under the application's consent,
     /// bounded by the configured timeout, and records the inquiry with its
@@ -312,6 +365,25 @@ impl Services {
         subject: &InquirySubject<'_>,
         by: &Requester<'_>,
     ) -> Result<Inquiry, ServiceError> {
+        let (inquiry, record) = self.ask_bureau(subject, by).await?;
+        if let Some(record) = record {
+            let mut tx = self.db.begin_write().await?;
+            let mut log = audit::Batch::default();
+            record.store(&mut tx, &mut log).await?;
+            log.write(&mut tx).await?;
+            tx.commit().await?;
+        }
+        Ok(inquiry)
+    }
+
+    /// Asks the bureau (see [`Services::inquire_bureau`]) and returns the
+    /// answer with the record the caller must store: nothing when there is
+    /// no consent, as nothing was asked.
+    pub(crate) async fn ask_bureau(
+        &self,
+        subject: &InquirySubject<'_>,
+        by: &Requester<'_>,
+    ) -> Result<(Inquiry, Option<InquiryRecord>), ServiceError> {
         let consent = sqlx::query(
             "SELECT bc.id, c.id_number, c.name FROM bureau_consents bc \
              JOIN customers c ON c.id = bc.customer_id \
@@ -327,11 +399,12 @@ impl Services {
                 application = subject.application_id,
                 "no credit-inquiry consent: bureau not asked"
             );
-            return Ok(Inquiry {
+            let none = Inquiry {
                 id: None,
                 outcome: InquiryOutcome::NoConsent,
                 report: None,
-            });
+            };
+            return Ok((none, None));
         };
         let consent_id = sql::text(&consent, "id")?;
         let id_number = IdNumber::parse(&sql::text(&consent, "id_number")?)
@@ -366,52 +439,41 @@ impl Services {
             .transpose()
             .map_err(|e| ServiceError::internal("bureau report json", e))?;
         let id = new_id();
-        let gate = self.db.write_gate().await;
-        let mut tx = self.db.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO bureau_inquiries (id, application_id, customer_id, consent_id, \
-               requested_by_kind, requested_by, requested_by_name, provider, outcome, error, \
-               report, elapsed_ms, requested_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(&id)
-        .bind(subject.application_id)
-        .bind(subject.customer_id)
-        .bind(&consent_id)
-        .bind(by.kind())
-        .bind(by.id())
-        .bind(by.name())
-        .bind(provider)
-        .bind(outcome.as_str())
-        .bind(error.clone())
-        .bind(report_json)
-        .bind(elapsed_ms)
-        .bind(requested_at)
-        .execute(&mut *tx)
-        .await?;
-        audit::append(
-            &mut tx,
-            by.audit(requested_at, "bureau.inquired", "bureau_inquiry", &id)
-                .org(subject.branch_id.to_string())
-                .after(json!({
-                    "application_id": subject.application_id,
-                    "consent_id": consent_id,
-                    "provider": provider,
-                    "synthetic": report.as_ref().map(|r| r.synthetic),
-                    "report_id": report.as_ref().map(|r| r.report_id.clone()),
-                    "outcome": outcome.as_str(),
-                    "error": error,
-                    "elapsed_ms": elapsed_ms,
-                })),
-        )
-        .await?;
-        tx.commit().await?;
-        drop(gate);
-        Ok(Inquiry {
+        let audit = by
+            .audit(requested_at, "bureau.inquired", "bureau_inquiry", &id)
+            .org(subject.branch_id.to_string())
+            .after(json!({
+                "application_id": subject.application_id,
+                "consent_id": consent_id,
+                "provider": provider,
+                "synthetic": report.as_ref().map(|r| r.synthetic),
+                "report_id": report.as_ref().map(|r| r.report_id.clone()),
+                "outcome": outcome.as_str(),
+                "error": error,
+                "elapsed_ms": elapsed_ms,
+            }));
+        let record = InquiryRecord {
+            id: id.clone(),
+            application_id: subject.application_id.to_string(),
+            customer_id: subject.customer_id.to_string(),
+            consent_id,
+            requested_by_kind: by.kind(),
+            requested_by: by.id(),
+            requested_by_name: by.name(),
+            provider,
+            outcome,
+            error,
+            report_json,
+            elapsed_ms,
+            requested_at,
+            audit,
+        };
+        let inquiry = Inquiry {
             id: Some(id),
             outcome,
             report,
-        })
+        };
+        Ok((inquiry, Some(record)))
     }
 
     /// The report of the application's latest successful inquiry, if any: a

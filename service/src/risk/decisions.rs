@@ -32,7 +32,7 @@ pub use domain::view::{
 use serde_json::json;
 use sqlx::any::AnyRow;
 
-use super::bureau::{Inquiry, InquirySubject};
+use super::bureau::{Inquiry, InquiryRecord, InquirySubject};
 use super::features::{self, load_inputs};
 use super::Requester;
 use crate::audit::{self, NewAuditEntry};
@@ -40,7 +40,17 @@ use crate::auth::{CustomerActor, StaffActor};
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
+use crate::workflow::By;
 use crate::Services;
+
+/// How far a pre-screen went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PreScreened {
+    /// Decided, and the flow moved past the pre-screen.
+    Routed,
+    /// Decided; the flow still waits on its pre-screen.
+    Decided,
+}
 
 /// A compiled live version.
 #[derive(Debug)]
@@ -346,12 +356,19 @@ impl Services {
     /// Gathers the features, runs the live strategy and stores the decision
     /// with its audit entry. A pre-screen that rejects also moves the
     /// application to "rejected" in the same transaction.
+    ///
+    /// `record`, the inquiry just asked, is stored in the same transaction;
+    /// with `route`, the application's flow moves past its pre-screen in it
+    /// too (one transaction for the whole pre-screen instead of three: the
+    /// writes of a submission burst queue for SQLite's single writer).
     async fn decide_and_store(
         &self,
         app: &Subject,
         stage: DecisionStage,
         inquiry: &Inquiry,
+        record: Option<&InquiryRecord>,
         by: &Requester<'_>,
+        route: Option<By<'_>>,
     ) -> Result<String, ServiceError> {
         let live = self.live_strategy(&app.product_id, stage).await?;
         let inputs = load_inputs(&self.db, &app.id, inquiry.report.clone()).await?;
@@ -363,8 +380,11 @@ impl Services {
         let now = self.now();
         let id = new_id();
 
-        let gate = self.db.write_gate().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
+        let mut log = audit::Batch::default();
+        if let Some(record) = record {
+            record.store(&mut tx, &mut log).await?;
+        }
         let screen_out = stage == DecisionStage::PreScreen && decision.outcome == Verdict::Reject;
         if screen_out {
             let next = transition(app.status, ApplicationAction::ScreenOut)?;
@@ -412,8 +432,7 @@ impl Services {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        audit::append(
-            &mut tx,
+        log.push(
             by.audit(now, "decision.made", "decision", &id)
                 .org(app.branch_id.clone())
                 .after(json!({
@@ -428,11 +447,9 @@ impl Services {
                     "reason_codes": decision.reason_codes,
                     "bureau": inquiry.outcome.as_str(),
                 })),
-        )
-        .await?;
+        );
         if screen_out {
-            audit::append(
-                &mut tx,
+            log.push(
                 NewAuditEntry::system(now, "application.screened_out", "application", &app.id)
                     .org(app.branch_id.clone())
                     .before(json!({ "status": app.status.as_str(), "version": app.version }))
@@ -442,11 +459,13 @@ impl Services {
                         "decision_id": id,
                         "reason_codes": decision.reason_codes,
                     })),
-            )
-            .await?;
+            );
         }
+        if let Some(by) = route {
+            crate::workflow::pass_pre_screen(&mut tx, &app.id, now, by, &mut log).await?;
+        }
+        log.write(&mut tx).await?;
         tx.commit().await?;
-        drop(gate);
         Ok(id)
     }
 
@@ -458,25 +477,35 @@ impl Services {
         &self,
         c: &CustomerActor,
         application_id: &str,
-    ) -> Result<String, ServiceError> {
+    ) -> Result<PreScreened, ServiceError> {
         let app = subject(self, application_id).await?;
-        let inquiry = self
-            .inquire_bureau(
+        let by = Requester::Customer(c);
+        let (inquiry, record) = self
+            .ask_bureau(
                 &InquirySubject {
                     application_id: &app.id,
                     customer_id: &app.customer_id,
                     branch_id: &app.branch_id,
                 },
-                &Requester::Customer(c),
+                &by,
             )
             .await?;
-        self.decide_and_store(
-            &app,
-            DecisionStage::PreScreen,
-            &inquiry,
-            &Requester::Customer(c),
-        )
-        .await
+        let stage = DecisionStage::PreScreen;
+        let route = Some(By::Customer(c));
+        match self
+            .decide_and_store(&app, stage, &inquiry, record.as_ref(), &by, route)
+            .await
+        {
+            Ok(_) => Ok(PreScreened::Routed),
+            Err(e) => {
+                // The decision and the inquiry stand without the flow step,
+                // which the caller (or `resume_flows`) retries on its own.
+                tracing::error!(application = %app.id, error = %e, "pre-screen with routing failed");
+                self.decide_and_store(&app, stage, &inquiry, record.as_ref(), &by, None)
+                    .await?;
+                Ok(PreScreened::Decided)
+            }
+        }
     }
 
     /// The full decision of an investigated application, by `s`. Reuses the
@@ -505,7 +534,8 @@ impl Services {
                 .await?
             }
         };
-        self.decide_and_store(&app, DecisionStage::Full, &inquiry, &Requester::Staff(s))
+        let by = Requester::Staff(s);
+        self.decide_and_store(&app, DecisionStage::Full, &inquiry, None, &by, None)
             .await
     }
 

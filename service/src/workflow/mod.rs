@@ -32,10 +32,9 @@ use domain::flow::{
     ApprovalMode, FactSpace, Facts, FlowTemplate, Node, NodeKind, Outcome, ValidFlow,
 };
 use domain::identity::mask_id_number;
-use domain::money::Fen;
 use domain::org::Role;
 use domain::product::{GuaranteeType, ProductParams};
-use serde::{Deserialize, Serialize};
+
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
@@ -97,21 +96,10 @@ impl FlowApp {
 
 /// One task in someone's inbox, or on an application's file.
 pub use domain::view::FlowTaskView as FlowTask;
+pub use domain::view::ReassignOption;
 
 /// A task with what its holder needs to see in the inbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InboxTask {
-    pub task: FlowTask,
-    pub customer_name: String,
-    pub id_number_masked: String,
-    pub product_name_zh: String,
-    pub product_name_en: String,
-    pub amount: Fen,
-    pub term_months: u32,
-    pub branch_name: String,
-    pub status: ApplicationStatus,
-    pub overdue: bool,
-}
+pub use domain::view::InboxTask;
 
 /// The staff roles that may hold a post when assigned at random.
 fn roles_for(post: Post) -> &'static [Role] {
@@ -406,6 +394,7 @@ async fn assign(
     node: &Node,
     now: i64,
     by: By<'_>,
+    log: &mut audit::Batch,
 ) -> Result<(), ServiceError> {
     let Some(post) = node.kind.post() else {
         return Ok(());
@@ -504,13 +493,12 @@ async fn assign(
     } else {
         "task.assigned"
     };
-    audit::append(
-        tx,
+    log.push(
         by.entry(now, action, "application", &app.id)
             .org(app.branch_id.clone())
             .after(audit_after),
-    )
-    .await
+    );
+    Ok(())
 }
 
 /// Puts the application on `node_id` and runs from there: automatic nodes
@@ -522,6 +510,7 @@ pub(crate) async fn enter(
     node_id: &str,
     now: i64,
     by: By<'_>,
+    log: &mut audit::Batch,
 ) -> Result<(), ServiceError> {
     let node = app
         .flow
@@ -537,14 +526,12 @@ pub(crate) async fn enter(
         .await?;
     app.node = Some(node.id.clone());
     if from.is_some() {
-        audit::append(
-            tx,
+        log.push(
             by.entry(now, "application.routed", "application", &app.id)
                 .org(app.branch_id.clone())
                 .before(json!({ "node": from }))
                 .after(json!({ "node": node.id, "kind": node.kind.code() })),
-        )
-        .await?;
+        );
     }
     match node.kind {
         NodeKind::PreScreen => Ok(()),
@@ -563,7 +550,7 @@ pub(crate) async fn enter(
                 // The file is complete: it waits for a decision now.
                 set_status(tx, app, ApplicationStatus::Investigated, now).await?;
             }
-            assign(tx, app, &node, now, by).await
+            assign(tx, app, &node, now, by, log).await
         }
     }
 }
@@ -575,6 +562,7 @@ pub(crate) async fn leave(
     outcome: Outcome,
     now: i64,
     by: By<'_>,
+    log: &mut audit::Batch,
 ) -> Result<(), ServiceError> {
     let current = app.current()?;
     let next = app
@@ -583,7 +571,7 @@ pub(crate) async fn leave(
         .map_err(|e| ServiceError::Internal(format!("route: {e:?}")))?
         .id
         .clone();
-    enter(tx, app, &next, now, by).await
+    enter(tx, app, &next, now, by, log).await
 }
 
 /// What finishing one task did to its node.
@@ -739,6 +727,42 @@ fn checked_comment(comment: &str, max: usize, code: &'static str) -> Result<Stri
     Ok(comment)
 }
 
+/// Moves the application past its pre-screen, in `tx`, where the decision
+/// was just stored: on by the "pass" edge, or by "reject" when the engine
+/// closed it. Nothing when it is elsewhere in its flow (or has none).
+pub(crate) async fn pass_pre_screen(
+    tx: &mut Transaction<'_, Any>,
+    application_id: &str,
+    now: i64,
+    by: By<'_>,
+    log: &mut audit::Batch,
+) -> Result<(), ServiceError> {
+    let Some(app) = load_app(&mut *tx, application_id).await? else {
+        return Ok(());
+    };
+    let node = app.current()?;
+    if node.kind != NodeKind::PreScreen {
+        return Ok(());
+    }
+    hold(tx, application_id, &node.id, None, now).await?;
+    leave_pre_screen(tx, app, now, by, log).await
+}
+
+async fn leave_pre_screen(
+    tx: &mut Transaction<'_, Any>,
+    mut app: FlowApp,
+    now: i64,
+    by: By<'_>,
+    log: &mut audit::Batch,
+) -> Result<(), ServiceError> {
+    let outcome = if app.status == ApplicationStatus::Rejected {
+        Outcome::Reject
+    } else {
+        Outcome::Pass
+    };
+    leave(tx, &mut app, outcome, now, by, log).await
+}
+
 impl Services {
     /// Starts the flow of a just-made application, in its transaction: the
     /// application sits on the flow's first node (the pre-screen waits for
@@ -753,7 +777,9 @@ impl Services {
             return Ok(());
         };
         let start = app.flow.start().id.clone();
-        enter(tx, &mut app, &start, self.now(), by).await
+        let mut log = audit::Batch::default();
+        enter(tx, &mut app, &start, self.now(), by, &mut log).await?;
+        log.write(tx).await
     }
 
     /// Moves an application past its pre-screen once the engine has decided
@@ -775,20 +801,15 @@ impl Services {
         }
         // The guarded write first (SQLite: a transaction that reads before
         // it writes can fail to become the writer).
-        let gate = self.db.write_gate().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         hold(&mut tx, application_id, &node.id, None, now).await?;
-        let mut app = load_app(&mut tx, application_id)
+        let app = load_app(&mut tx, application_id)
             .await?
             .ok_or(ServiceError::StaleState)?;
-        let outcome = if app.status == ApplicationStatus::Rejected {
-            Outcome::Reject
-        } else {
-            Outcome::Pass
-        };
-        leave(&mut tx, &mut app, outcome, now, by).await?;
+        let mut log = audit::Batch::default();
+        leave_pre_screen(&mut tx, app, now, by, &mut log).await?;
+        log.write(&mut tx).await?;
         tx.commit().await?;
-        drop(gate);
         Ok(())
     }
 
@@ -886,6 +907,41 @@ impl Services {
         Ok(tasks)
     }
 
+    /// The viewer's open task on the application's current node when that
+    /// node has no form of its own (see [`domain::view::MyTask`]).
+    pub(crate) async fn my_plain_task(
+        &self,
+        s: &StaffActor,
+        application_id: &str,
+        flow_node: &Option<String>,
+        tasks: &[FlowTask],
+    ) -> Result<Option<domain::view::MyTask>, ServiceError> {
+        let Some(node_id) = flow_node else {
+            return Ok(None);
+        };
+        let Some(task) = tasks.iter().find(|t| {
+            &t.node_id == node_id
+                && t.status == "open"
+                && t.assignee_id.as_deref() == Some(s.user_id.as_str())
+        }) else {
+            return Ok(None);
+        };
+        let mut conn = self.db.pool.acquire().await?;
+        let Some(app) = load_app(&mut conn, application_id).await? else {
+            return Ok(None);
+        };
+        let node = app.current()?;
+        if node.id != task.node_id || has_own_form(node.kind) {
+            return Ok(None);
+        }
+        Ok(Some(domain::view::MyTask {
+            task_id: task.id.clone(),
+            version: task.version,
+            node_kind: task.node_kind.clone(),
+            can_reject: node.kind.outcomes().contains(&Outcome::Reject),
+        }))
+    }
+
     /// Finishes a task of a node with no form of its own (admission,
     /// documents, review, contract, collateral, disbursement): the holder
     /// agrees or refuses, with a comment. Investigations and approvals go
@@ -917,18 +973,15 @@ impl Services {
         if node.id != task.node_id {
             return Err(ServiceError::StaleState);
         }
-        if matches!(
-            node.kind,
-            NodeKind::Investigation { .. } | NodeKind::Approval { .. }
-        ) {
+        if has_own_form(node.kind) {
             return Err(ServiceError::invalid("task_needs_form"));
         }
         if opinion == Decision::Reject && !node.kind.outcomes().contains(&Outcome::Reject) {
             return Err(ServiceError::invalid("task_cannot_reject"));
         }
         let result = finish_task(&mut tx, &app, &node, &task, opinion, &comment, now).await?;
-        audit::append(
-            &mut tx,
+        let mut log = audit::Batch::default();
+        log.push(
             NewAuditEntry::staff(s, now, "task.completed", "application", &app.id)
                 .org(app.branch_id.clone())
                 .after(json!({
@@ -937,11 +990,11 @@ impl Services {
                     "opinion": opinion.as_str(),
                     "comment": comment,
                 })),
-        )
-        .await?;
+        );
         if let NodeResult::Done(outcome) = result {
-            leave(&mut tx, &mut app, outcome, now, By::Staff(s)).await?;
+            leave(&mut tx, &mut app, outcome, now, By::Staff(s), &mut log).await?;
         }
+        log.write(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -981,26 +1034,16 @@ impl Services {
         {
             return Err(ServiceError::StaleState);
         }
-        if task.assignee_id.as_deref() == Some(to_staff_id) {
-            return Err(ServiceError::invalid("reassign_same_person"));
-        }
         let roles = roles_for(task.post);
         let bank = bank_path(&mut tx, &app.bank_id).await?;
         let pool = candidates(&mut tx, &app, roles, roles[0], &bank).await?;
         let Some(target) = pool.into_iter().find(|c| c.staff_id == to_staff_id) else {
             return Err(ServiceError::invalid("reassign_not_eligible"));
         };
-        if target.related_to_customer {
-            return Err(ServiceError::invalid("pick_related_to_customer"));
-        }
-        let marketer_may = task.post == Post::Marketing
-            || (task.post == Post::Investigation && app.mode == DutyMode::SingleOfficer);
-        if target.was_marketer && !marketer_may {
-            return Err(ServiceError::invalid("pick_was_marketer"));
-        }
         let held = posts_so_far(&mut tx, &app, Some(&task.id)).await?;
-        check_assignment(app.mode, &held, to_staff_id, task.post)
-            .map_err(|e| ServiceError::invalid(e.code()))?;
+        if let Some(code) = reassign_block(&target, &task, &app, &held) {
+            return Err(ServiceError::invalid(code));
+        }
         let moved = sqlx::query(
             "UPDATE flow_tasks SET status = 'reassigned', completed_at = $3, \
                version = version + 1 WHERE id = $1 AND version = $2 \
@@ -1043,6 +1086,80 @@ impl Services {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Who a branch head may give an open or unassigned task to: everyone
+    /// in the bank with a role for its post, the ones the service would
+    /// refuse marked with the reason (the same checks as
+    /// [`Services::reassign_task`]), the eligible first, least busy first.
+    pub async fn reassign_options(
+        &self,
+        s: &StaffActor,
+        task_id: &str,
+    ) -> Result<Vec<ReassignOption>, ServiceError> {
+        if !s.has_any(&[Role::BranchHead, Role::Admin]) {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut conn = self.db.pool.acquire().await?;
+        let task = task_by_id(&mut conn, task_id).await?;
+        let app = load_app(&mut conn, &task.application_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if !s.covers(&app.branch_path) {
+            return Err(ServiceError::Forbidden);
+        }
+        drop(conn);
+        // Read-only: a transaction only for the helpers' signature, never committed.
+        let mut tx = self.db.pool.begin().await?;
+        let roles = roles_for(task.post);
+        let bank = bank_path(&mut tx, &app.bank_id).await?;
+        let pool = candidates(&mut tx, &app, roles, roles[0], &bank).await?;
+        let held = posts_so_far(&mut tx, &app, Some(&task.id)).await?;
+        let names = sqlx::query(
+            "SELECT u.id, u.display_name, o.name AS branch_name, o.path FROM staff_users u \
+             JOIN organisations o ON o.id = u.org_id WHERE u.active = 1 AND o.path LIKE $1",
+        )
+        .bind(sql::under(&bank))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.rollback().await?;
+        let mut named = std::collections::HashMap::new();
+        for r in &names {
+            let same_branch = sql::text(r, "path")?.starts_with(&app.branch_path);
+            named.insert(
+                sql::text(r, "id")?,
+                (
+                    sql::text(r, "display_name")?,
+                    sql::text(r, "branch_name")?,
+                    same_branch,
+                ),
+            );
+        }
+        let mut out: Vec<ReassignOption> = pool
+            .iter()
+            .map(|c| {
+                let (name, branch_name, same_branch) =
+                    named.remove(&c.staff_id).unwrap_or_default();
+                ReassignOption {
+                    staff_id: c.staff_id.clone(),
+                    name,
+                    branch_name,
+                    same_branch,
+                    workload: c.workload,
+                    workload_cap: c.workload_cap,
+                    blocked: reassign_block(c, &task, &app, &held).map(str::to_string),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (a.blocked.is_some(), !a.same_branch, a.workload, &a.name).cmp(&(
+                b.blocked.is_some(),
+                !b.same_branch,
+                b.workload,
+                &b.name,
+            ))
+        });
+        Ok(out)
     }
 
     /// Open tasks past their due time are marked escalated (once) and show
@@ -1104,6 +1221,42 @@ impl Services {
         let now = self.now();
         rows.iter().map(|r| inbox_task_of(r, now)).collect()
     }
+}
+
+/// Investigations and approvals are worked through their forms
+/// (`record_investigation`, `decide`), not [`Services::complete_task`].
+fn has_own_form(kind: NodeKind) -> bool {
+    matches!(
+        kind,
+        NodeKind::Investigation { .. } | NodeKind::Approval { .. }
+    )
+}
+
+/// Why `target` may not take `task` over, or `None`: the task's own holder,
+/// related to the customer, the marketer checking their own customer (the
+/// marketing post and a 包办制 investigation aside), or holding a post the
+/// duty mode keeps apart from this one. A branch head may go over someone's
+/// workload cap (the list shows it); the random pick never does.
+fn reassign_block(
+    target: &StaffCandidate,
+    task: &FlowTask,
+    app: &FlowApp,
+    held: &[Assignment],
+) -> Option<&'static str> {
+    if task.assignee_id.as_deref() == Some(target.staff_id.as_str()) {
+        return Some("reassign_same_person");
+    }
+    if target.related_to_customer {
+        return Some("pick_related_to_customer");
+    }
+    let marketer_may = task.post == Post::Marketing
+        || (task.post == Post::Investigation && app.mode == DutyMode::SingleOfficer);
+    if target.was_marketer && !marketer_may {
+        return Some("pick_was_marketer");
+    }
+    check_assignment(app.mode, held, &target.staff_id, task.post)
+        .err()
+        .map(|e| e.code())
 }
 
 async fn task_by_id(conn: &mut sqlx::AnyConnection, id: &str) -> Result<FlowTask, ServiceError> {
