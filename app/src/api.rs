@@ -658,3 +658,45 @@ pub async fn publish_product_version(version_id: String, row_version: i64) -> Re
         .publish_product_version(&staff, &version_id, row_version)
         .await?)
 }
+
+// ------------------------------------------------------------- work queue
+
+/// Finishes the caller's task on a node with no form of its own.
+#[server(prefix = "/api/fn", endpoint = "complete_task")]
+pub async fn complete_task(
+    task_id: String,
+    version: i64,
+    opinion: Decision,
+    comment: String,
+) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .complete_task(&staff, &task_id, version, opinion, comment)
+        .await?)
+}
+
+/// The branch head's list: overdue and unassigned tasks in their scope.
+#[server(prefix = "/api/fn", endpoint = "escalations")]
+pub async fn escalations() -> Result<Vec<InboxTask>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.escalations(&staff).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "reassign_options")]
+pub async fn reassign_options(task_id: String) -> Result<Vec<ReassignOption>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.reassign_options(&staff, &task_id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "reassign_task")]
+pub async fn reassign_task(
+    task_id: String,
+    version: i64,
+    to_staff_id: String,
+    reason: String,
+) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .reassign_task(&staff, &task_id, version, &to_staff_id, reason)
+        .await?)
+}

@@ -429,6 +429,27 @@ texts! {
     err_duty_same_person_parallel: "同一岗位的并行人员必须是不同的人", "Parallel holders of one post must be different people";
     err_duty_self_check: "不能复核或审批自己办理的业务", "Nobody may check their own work";
     err_duty_posts_not_separated: "三台六岗模式下，各岗位须由不同人员担任", "Under three desks six posts every post needs a different person";
+    err_reassign_choose_person: "请选择改派给谁", "Choose who takes the task over";
+    nav_escalations: "超时与待分派", "Overdue & unassigned";
+    escalations_title: "超时与待分派任务", "Overdue and unassigned tasks";
+    escalations_sub: "辖内超过时限或无人可派的任务，可改派给其他人员（须填写原因，记入审计日志）", "Tasks in your scope past their due time or that nobody could take; give them to someone else (with a reason, written to the audit log)";
+    no_escalations: "没有超时或待分派的任务", "No overdue or unassigned tasks";
+    col_holder: "当前办理人", "Holder";
+    reassign: "改派", "Reassign";
+    reassign_to: "改派给", "Give to";
+    choose_person: "请选择人员", "Choose a person";
+    reassign_reason: "改派原因", "Reason";
+    reassign_reason_placeholder: "例如：原办理人休假，任务已超时", "e.g. the holder is on leave and the task is overdue";
+    reassign_submit: "确认改派", "Reassign";
+    reassigned: "任务已改派", "Task reassigned";
+    workload_n: "在办 {n}/{cap}", "{n} of {cap} open tasks";
+    other_branch: "外网点", "other branch";
+    task_action_title: "{step}：待您办理", "{step}: your task";
+    task_action_hint: "办理完成后流程进入下一环节；意见记入审批记录。", "When you finish, the flow moves to the next step; your comment goes on the file.";
+    task_comment: "办理意见", "Comment";
+    task_pass: "办理完成", "Done";
+    task_refuse: "不同意", "Refuse";
+    task_completed: "已办理，流程已进入下一环节", "Done: the flow has moved on";
     flow_title: "审批流程", "Approval flow";
     flow_current: "当前环节", "Current step";
     flow_due: "时限", "Due";
@@ -964,6 +985,7 @@ impl Texts {
             "reason_too_long" => self.err_reason_too_long,
             "reassign_same_person" => self.err_reassign_same_person,
             "reassign_not_eligible" => self.err_reassign_not_eligible,
+            "reassign_choose_person" => self.err_reassign_choose_person,
             "pick_related_to_customer" => self.err_pick_related_to_customer,
             "pick_was_marketer" => self.err_pick_was_marketer,
             "duty_same_person_parallel" => self.err_duty_same_person_parallel,
@@ -1331,6 +1353,7 @@ mod tests {
             "reason_too_long",
             "reassign_same_person",
             "reassign_not_eligible",
+            "reassign_choose_person",
             "pick_related_to_customer",
             "pick_was_marketer",
             "duty_same_person_parallel",

@@ -121,6 +121,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers/:id") view=staff::portrait::PortraitPage />
                     <Route path=path!("loans/:id") view=staff::loan::StaffLoanPage />
                     <Route path=path!("dashboard") view=staff::dashboard::DashboardPage />
+                    <Route path=path!("escalations") view=staff::escalations::EscalationsPage />
                     <Route path=path!("precredit") view=staff::precredit::PrecreditJobsPage />
                     <Route path=path!("precredit/:id") view=staff::precredit::PrecreditJobPage />
                     <Route path=path!("products") view=staff::products::ProductsPage />

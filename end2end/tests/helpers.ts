@@ -81,3 +81,72 @@ export async function assigneesOf(page: Page, node: string): Promise<string[]> {
     return u;
   });
 }
+
+/** Signs a customer in on a phone with the one-time code from the
+ *  development SMS outbox (read by the administrator). */
+export async function customerOnPhone(browser: Browser, phoneNo: string, errors: string[]): Promise<Page> {
+  const ctx = await browser.newContext(PHONE);
+  const phone = await ctx.newPage();
+  watchConsole(phone, errors);
+  await open(phone, '/login');
+  await phone.fill('#phone', phoneNo);
+  await phone.getByTestId('send-code').click();
+  await expect(phone.getByTestId('code-sent')).toBeVisible();
+  const admin = await staffContext(browser, 'admin');
+  const code = await latestCode(admin.page, `${phoneNo.slice(0, 3)}****${phoneNo.slice(7)}`);
+  await admin.ctx.close();
+  await phone.fill('#code', code);
+  await phone.getByTestId('login').click();
+  await expect(phone).not.toHaveURL(/\/login/);
+  return phone;
+}
+
+/** The customer applies for `yuan` of the product named `name` from the
+ *  home page's list; returns the application's page on the workbench. */
+export async function applyFor(phone: Page, name: string, yuan: string): Promise<string> {
+  await open(phone, '/');
+  const product = phone.getByTestId('product-card').filter({ hasText: name });
+  await product.getByRole('link', { name: '立即申请' }).click();
+  await hydrated(phone);
+  await phone.fill('#amount', yuan);
+  await phone.selectOption('#purpose', 'farming');
+  await phone.getByTestId('consent').check();
+  await phone.getByTestId('submit-application').click();
+  await expect(phone).toHaveURL(/\/me\/applications\//);
+  return `/staff/applications/${phone.url().split('/').pop()}`;
+}
+
+/** The investigator on the file fills the on-site investigation, recommending approval. */
+export async function investigate(page: Page, file: string) {
+  await open(page, file);
+  await page.fill('#visited_on', '2026-11-20');
+  await page.fill('#income', '120000');
+  await page.fill('#assets', '500000');
+  await page.fill('#debts', '0');
+  await page.fill('#findings', '经营大棚蔬菜，收入稳定，邻里评价良好。');
+  await page.getByTestId('save-investigation').click();
+  await expect(page.getByTestId('investigation')).toContainText('建议批准');
+}
+
+/** A product manager drafts a sub-product of 惠农e贷 in the supermarket. */
+export async function draftSubProduct(page: Page, code: string, name: string, summary: string, flow: string) {
+  await open(page, '/staff/products');
+  const form = page.getByTestId('new-sub-product');
+  await page.fill('#pm-code', code);
+  await page.fill('#pm-name', name);
+  await page.fill('#pm-summary', summary);
+  await page.fill('#pm-min-amount', '20000');
+  await page.fill('#pm-max-amount', '200000');
+  await page.selectOption('#pm-flow', flow);
+  await form.getByTestId('save-sub-product').click();
+  const card = page.locator(`[data-testid=product-card][data-code=${code}]`);
+  await expect(card.getByTestId('product-version')).toHaveAttribute('data-status', 'draft');
+}
+
+/** A second product manager publishes the draft. */
+export async function publishSubProduct(page: Page, code: string) {
+  await open(page, '/staff/products');
+  const card = page.locator(`[data-testid=product-card][data-code=${code}]`);
+  await card.getByTestId('publish-version').click();
+  await expect(card.getByTestId('product-version')).toHaveAttribute('data-status', 'published');
+}

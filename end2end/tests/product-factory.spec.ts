@@ -1,5 +1,8 @@
 import { test, expect } from '@playwright/test';
-import { PHONE, assigneesOf, open, hydrated, shot, staffContext, latestCode, watchConsole } from './helpers';
+import {
+  applyFor, assigneesOf, customerOnPhone, draftSubProduct, investigate, open, publishSubProduct, shot,
+  staffContext, watchConsole,
+} from './helpers';
 
 // The product factory and the approval flow, end to end: a product manager
 // drafts a sub-product with a two-approver back-to-back flow, a second
@@ -49,31 +52,11 @@ test('a sub-product with two approvers, drafted, published, applied for and appr
   await shot(checker.page, 'product-02-published');
 
   // A customer of the branch applies for it on the phone.
-  const phoneCtx = await browser.newContext(PHONE);
-  const phone = await phoneCtx.newPage();
-  watchConsole(phone, errors);
-  await open(phone, '/login');
-  await phone.fill('#phone', '13100050297');
-  await phone.getByTestId('send-code').click();
-  await expect(phone.getByTestId('code-sent')).toBeVisible();
-  const admin = await staffContext(browser, 'admin');
-  const code = await latestCode(admin.page, '131****0297');
-  await phone.fill('#code', code);
-  await phone.getByTestId('login').click();
-  await expect(phone).not.toHaveURL(/\/login/);
+  const phone = await customerOnPhone(browser, '13100050297', errors);
   await open(phone, '/');
-  const product = phone.getByTestId('product-card').filter({ hasText: '惠农e贷·城关专享' });
-  await expect(product).toBeVisible();
+  await expect(phone.getByTestId('product-card').filter({ hasText: '惠农e贷·城关专享' })).toBeVisible();
   await shot(phone, 'product-03-customer-list');
-  await product.getByRole('link', { name: '立即申请' }).click();
-  await hydrated(phone);
-  await phone.fill('#amount', '50000');
-  await phone.selectOption('#purpose', 'farming');
-  await phone.getByTestId('consent').check();
-  await phone.getByTestId('submit-application').click();
-  await expect(phone).toHaveURL(/\/me\/applications\//);
-  const applicationId = phone.url().split('/').pop();
-  const file = `/staff/applications/${applicationId}`;
+  const file = await applyFor(phone, '惠农e贷·城关专享', '50000');
 
   // The marketer (officer1) sees the flow: the investigator was drawn at
   // random, and under 三台六岗 it is never the marketer.
@@ -88,14 +71,7 @@ test('a sub-product with two approvers, drafted, published, applied for and appr
   watchConsole(investigator.page, errors);
   await open(investigator.page, '/staff');
   await expect(investigator.page.getByTestId('task-row').filter({ hasText: '白海军' })).toBeVisible();
-  await open(investigator.page, file);
-  await investigator.page.fill('#visited_on', '2026-11-20');
-  await investigator.page.fill('#income', '120000');
-  await investigator.page.fill('#assets', '500000');
-  await investigator.page.fill('#debts', '0');
-  await investigator.page.fill('#findings', '经营大棚蔬菜，收入稳定，邻里评价良好。');
-  await investigator.page.getByTestId('save-investigation').click();
-  await expect(investigator.page.getByTestId('investigation')).toContainText('建议批准');
+  await investigate(investigator.page, file);
 
   // Two approvers, drawn at random, decide back-to-back.
   await open(investigator.page, file);
@@ -121,6 +97,109 @@ test('a sub-product with two approvers, drafted, published, applied for and appr
   await second.page.getByTestId('approve').click();
   await expect(second.page.getByTestId('open-loan')).toBeVisible();
   await shot(second.page, 'product-05-approved');
+
+  expect(errors).toEqual([]);
+});
+
+// A step with no form of its own (审查) is worked from the file by the one
+// it was given to: the reviewer agrees or refuses with a comment, and the
+// flow moves on to the approver.
+test('a review step is worked from the file by the reviewer', async ({ browser }) => {
+  const errors: string[] = [];
+  const maker = await staffContext(browser, 'product1');
+  watchConsole(maker.page, errors);
+  await draftSubProduct(maker.page, 'HNED-SC', '惠农e贷·审查专享', '先审查后审批的惠农e贷。', 'reviewed');
+  const checker = await staffContext(browser, 'product2');
+  await publishSubProduct(checker.page, 'HNED-SC');
+
+  const phone = await customerOnPhone(browser, '13000050297', errors);
+  const file = await applyFor(phone, '惠农e贷·审查专享', '60000');
+  const head = await staffContext(browser, 'head1');
+  await open(head.page, file);
+  const [investigatorName] = await assigneesOf(head.page, 'investigation');
+  const investigator = await staffContext(browser, investigatorName);
+  watchConsole(investigator.page, errors);
+  await investigate(investigator.page, file);
+
+  await open(head.page, file);
+  const [reviewerName] = await assigneesOf(head.page, 'review');
+  expect(reviewerName).toBe('reviewer1');
+  // Nobody but the reviewer has the review to do.
+  await expect(head.page.getByTestId('task-action')).toHaveCount(0);
+  const reviewer = await staffContext(browser, reviewerName);
+  watchConsole(reviewer.page, errors);
+  await open(reviewer.page, '/staff');
+  await expect(reviewer.page.getByTestId('task-row').filter({ hasText: '程英' })).toBeVisible();
+  await open(reviewer.page, file);
+  const task = reviewer.page.getByTestId('task-action');
+  await expect(task).toContainText('审查：待您办理');
+  await expect(task.getByTestId('task-reject')).toBeVisible();
+  await reviewer.page.fill('#comment', '资料齐全，调查报告与申请一致，同意提交审批。');
+  await shot(reviewer.page, 'product-06-review-task');
+  await task.getByTestId('task-pass').click();
+  await expect(reviewer.page.getByRole('status').filter({ hasText: '已办理' })).toBeVisible();
+  await expect(reviewer.page.getByTestId('task-action')).toHaveCount(0);
+  const [approverName] = await assigneesOf(reviewer.page, 'approval');
+  expect([reviewerName, investigatorName, 'officer1']).not.toContain(approverName);
+  await expect(
+    reviewer.page.locator('[data-testid=flow-task][data-node=review][data-status=done]'),
+  ).toContainText('同意提交审批');
+
+  expect(errors).toEqual([]);
+});
+
+// Two approvers disagree: the application goes to the loan committee of
+// three, but the branch has only one approver who has not decided it. The
+// empty seats wait on the branch head's list, who gives one to that
+// approver with a reason; those who decided are offered but barred.
+test('a branch head gives an empty committee seat to an eligible approver', async ({ browser }) => {
+  const errors: string[] = [];
+  const phone = await customerOnPhone(browser, '13000098568', errors);
+  const file = await applyFor(phone, '惠农e贷·城关专享', '80000');
+  const head = await staffContext(browser, 'head1');
+  watchConsole(head.page, errors);
+  await open(head.page, file);
+  const [investigatorName] = await assigneesOf(head.page, 'investigation');
+  const investigator = await staffContext(browser, investigatorName);
+  await investigate(investigator.page, file);
+  await open(investigator.page, file);
+  const approvers = await assigneesOf(investigator.page, 'approval');
+  for (const [i, name] of approvers.entries()) {
+    const approver = await staffContext(browser, name);
+    await open(approver.page, file);
+    await approver.page.fill('#comment', i === 0 ? '同意。' : '经营收入存疑，不同意。');
+    await approver.page.getByTestId(i === 0 ? 'approve' : 'reject').click();
+    await expect(approver.page.getByTestId('decide-blocked')).toBeVisible();
+    await approver.ctx.close();
+  }
+
+  await open(head.page, '/staff/escalations');
+  const rows = head.page.getByTestId('escalation-row').filter({ hasText: '卢静' });
+  await expect(rows).toHaveCount(3);
+  await expect(rows.first()).toContainText('待分派');
+  await rows.first().getByTestId('open-reassign').click();
+  const form = head.page.getByTestId('reassign-form');
+  const options = form.getByTestId('reassign-to').locator('option');
+  await expect(options.filter({ hasText: '徐春梅' })).toBeEnabled();
+  // Those who already decided are listed with the reason they may not sit.
+  await expect(options.filter({ hasText: '赵立新' })).toBeDisabled();
+  await expect(options.filter({ hasText: '钱海燕' })).toContainText('不同的人');
+  // A reassignment needs a person and a reason, said in Chinese.
+  await form.getByTestId('reassign-submit').click();
+  await expect(form.getByRole('alert')).toContainText('请选择改派给谁');
+  const value = await options.filter({ hasText: '徐春梅' }).getAttribute('value');
+  await form.getByTestId('reassign-to').selectOption(value ?? '');
+  await form.getByTestId('reassign-submit').click();
+  await expect(form.getByRole('alert')).toContainText('请填写原因');
+  await form.getByTestId('reassign-reason').fill('贷审会缺员，由外支行审批岗补足。');
+  await shot(head.page, 'product-07-reassign');
+  await form.getByTestId('reassign-submit').click();
+  await expect(head.page.getByRole('status').filter({ hasText: '任务已改派' })).toBeVisible();
+  await expect(rows).toHaveCount(2);
+
+  const member = await staffContext(browser, 'approver3');
+  await open(member.page, '/staff');
+  await expect(member.page.getByTestId('task-row').filter({ hasText: '卢静' })).toBeVisible();
 
   expect(errors).toEqual([]);
 });

@@ -189,3 +189,30 @@ pub fn reload() {
         let _ = w.location().reload();
     }
 }
+
+/// Handles the result of an action: on success refresh and say so; on a
+/// stale page refresh to show what changed, and say that too.
+pub fn after_action<T: Clone + Send + Sync + 'static>(
+    action: Action<(), Result<T, AppError>>,
+    error: RwSignal<Option<AppError>>,
+    refresh: RwSignal<u32>,
+    notice: RwSignal<Option<&'static str>>,
+    success: &'static str,
+) {
+    Effect::new(move |_| {
+        if let Some(result) = action.value().get() {
+            match result {
+                Ok(_) => {
+                    notice.set(Some(success));
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => {
+                    if e.code == "application_state_changed" {
+                        refresh.update(|n| *n += 1);
+                    }
+                    error.set(Some(e));
+                }
+            }
+        }
+    });
+}

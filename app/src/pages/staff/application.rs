@@ -1,14 +1,16 @@
 //! One application on the workbench: the facts, the customer, the on-site
 //! investigation (officer) and the approval (a different person).
 
-use crate::api::{decide, record_investigation, staff_application, InvestigationForm};
+use crate::api::{
+    complete_task, decide, record_investigation, staff_application, InvestigationForm,
+};
 use crate::components::decision::DecisionPanel;
-use crate::components::{awaited, FormError, StatusBadge};
+use crate::components::{after_action, awaited, FormError, StatusBadge};
 use crate::error::AppError;
 use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
 use domain::application::Decision;
-use domain::view::StaffApplicationView;
+use domain::view::{MyTask, StaffApplicationView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -69,6 +71,7 @@ fn Application(
                         <dd>{app.consent_at.map(datetime).unwrap_or_else(|| t.none.to_string())}</dd>
                     </dl>
                 </section>
+                {app.my_task.clone().map(|task| view! { <TaskAction task=task refresh=refresh notice=notice /> })}
                 <Investigation app=app.clone() refresh=refresh notice=notice />
                 <Approval app=app.clone() refresh=refresh notice=notice />
             </div>
@@ -100,33 +103,6 @@ fn Application(
             </aside>
         </div>
     }
-}
-
-/// Handles the result of an action: on success refresh and say so; on a
-/// stale page refresh to show what changed, and say that too.
-fn after_action<T: Clone + Send + Sync + 'static>(
-    action: Action<(), Result<T, AppError>>,
-    error: RwSignal<Option<AppError>>,
-    refresh: RwSignal<u32>,
-    notice: RwSignal<Option<&'static str>>,
-    success: &'static str,
-) {
-    Effect::new(move |_| {
-        if let Some(result) = action.value().get() {
-            match result {
-                Ok(_) => {
-                    notice.set(Some(success));
-                    refresh.update(|n| *n += 1);
-                }
-                Err(e) => {
-                    if e.code == "application_state_changed" {
-                        refresh.update(|n| *n += 1);
-                    }
-                    error.set(Some(e));
-                }
-            }
-        }
-    });
 }
 
 #[component]
@@ -295,15 +271,47 @@ fn Approval(
     let engine_warning = app.approve_blocked_reason.as_deref().map(|code| {
         view! { <div class="alert alert-error" role="alert" data-testid="engine-blocked">{t.error(code)}</div> }
     });
+    let (id, version) = (app.id.clone(), app.version);
+    let send = move |decision: Decision, comment: String| {
+        let id = id.clone();
+        async move { decide(id, version, decision, comment).await }
+    };
+    view! {
+        <section class="ws-panel">
+            <div class="ws-panel-header"><h2 class="section-title">{t.section_approval}</h2></div>
+            {engine_warning}
+            <OpinionForm send=send refresh=refresh notice=notice success=t.decision_saved
+                comment_label=t.decision_comment pass=(t.approve, "approve") refuse=Some((t.reject, "reject")) />
+        </section>
+    }
+    .into_any()
+}
+
+/// An opinion with a comment: the comment box, the error in the user's
+/// language, and the agree (and, where allowed, refuse) buttons; `send`
+/// posts it once however often it is clicked.
+#[component]
+fn OpinionForm<F, Fut, T>(
+    send: F,
+    refresh: RwSignal<u32>,
+    notice: RwSignal<Option<&'static str>>,
+    success: &'static str,
+    comment_label: &'static str,
+    /// Label and test id of the agree button.
+    pass: (&'static str, &'static str),
+    refuse: Option<(&'static str, &'static str)>,
+) -> impl IntoView
+where
+    F: Fn(Decision, String) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    let t = t();
     let comment = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let choice = RwSignal::new(Decision::Approve);
-    let (id, version) = (app.id.clone(), app.version);
-    let act = Action::new(move |_: &()| {
-        let (id, decision, comment) = (id.clone(), choice.get_untracked(), comment.get_untracked());
-        async move { decide(id, version, decision, comment).await }
-    });
-    after_action(act, error, refresh, notice, t.decision_saved);
+    let act = Action::new(move |_: &()| send(choice.get_untracked(), comment.get_untracked()));
+    after_action(act, error, refresh, notice, success);
     let click = move |d: Decision| {
         move |_| {
             if !act.pending().get_untracked() {
@@ -314,26 +322,54 @@ fn Approval(
         }
     };
     view! {
-        <section class="ws-panel">
-            <div class="ws-panel-header"><h2 class="section-title">{t.section_approval}</h2></div>
-            {engine_warning}
-            <div class="form stack">
-                <div class="field">
-                    <label for="comment">{t.decision_comment}</label>
-                    <textarea id="comment" class="input" rows="3" prop:value=comment
-                        on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
-                </div>
-                <FormError error=error />
-                <div class="row">
-                    <button class="btn btn-primary" data-testid="approve" on:click=click(Decision::Approve)
-                        disabled=move || act.pending().get()>{t.approve}</button>
-                    <button class="btn btn-danger" data-testid="reject" on:click=click(Decision::Reject)
-                        disabled=move || act.pending().get()>{t.reject}</button>
-                </div>
+        <div class="form stack">
+            <div class="field">
+                <label for="comment">{comment_label}</label>
+                <textarea id="comment" class="input" rows="3" prop:value=comment
+                    on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
             </div>
+            <FormError error=error />
+            <div class="row">
+                <button class="btn btn-primary" data-testid=pass.1 on:click=click(Decision::Approve)
+                    disabled=move || act.pending().get()>
+                    {move || if act.pending().get() { t.processing } else { pass.0 }}
+                </button>
+                {refuse.map(|(label, testid)| view! {
+                    <button class="btn btn-danger" data-testid=testid on:click=click(Decision::Reject)
+                        disabled=move || act.pending().get()>{label}</button>
+                })}
+            </div>
+        </div>
+    }
+}
+
+/// The viewer's task on a step with no form of its own (documents,
+/// review, contract, collateral, disbursement): done, or refused where the
+/// step allows it, with a comment for the file.
+#[component]
+fn TaskAction(
+    task: MyTask,
+    refresh: RwSignal<u32>,
+    notice: RwSignal<Option<&'static str>>,
+) -> impl IntoView {
+    let t = t();
+    let (id, version) = (task.task_id.clone(), task.version);
+    let send = move |opinion: Decision, comment: String| {
+        let id = id.clone();
+        async move { complete_task(id, version, opinion, comment).await }
+    };
+    let step = t.node_kind(&task.node_kind);
+    view! {
+        <section class="ws-panel" data-testid="task-action" data-node-kind=task.node_kind.clone()>
+            <div class="ws-panel-header">
+                <h2 class="section-title">{fill(t.task_action_title, &[("step", step.to_string())])}</h2>
+            </div>
+            <p class="muted">{t.task_action_hint}</p>
+            <OpinionForm send=send refresh=refresh notice=notice success=t.task_completed
+                comment_label=t.task_comment pass=(t.task_pass, "task-pass")
+                refuse=task.can_reject.then_some((t.task_refuse, "task-reject")) />
         </section>
     }
-    .into_any()
 }
 
 /// The application's approval flow: every task so far, who holds it, its

@@ -57,6 +57,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
     let can_audit =
         staff.has(Role::Admin) || staff.has(Role::BranchHead) || staff.has(Role::RiskManager);
     let manager = staff.is_manager();
+    let heads = staff.has(Role::BranchHead) || staff.has(Role::Admin);
     let rules = staff.has(Role::RiskManager) || staff.has(Role::Admin);
     let precredit = [
         Role::Officer,
@@ -90,6 +91,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
                     {item("/staff", t.nav_tasks)}
                     {precredit.then(|| item("/staff/precredit", t.nav_precredit))}
                     {item("/staff/products", t.nav_products)}
+                    {heads.then(|| item("/staff/escalations", t.nav_escalations))}
                     {manager.then(|| view! {
                         <div class="ws-nav-section">{t.nav_manage}</div>
                         {item("/staff/dashboard", t.nav_dashboard)}

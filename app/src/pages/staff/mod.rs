@@ -3,6 +3,7 @@
 pub mod application;
 pub mod audit;
 pub mod dashboard;
+pub mod escalations;
 pub mod layout;
 pub mod loan;
 pub mod login;
