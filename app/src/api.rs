@@ -651,6 +651,13 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
     Ok(services.create_sub_product(&staff, n).await?)
 }
 
+/// Saves a designed flow template; returns its version.
+#[server(prefix = "/api/fn", endpoint = "save_flow_template", input = Json)]
+pub async fn save_flow_template(template: NewFlowTemplate) -> Result<u32, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.save_flow_template(&staff, template).await?)
+}
+
 #[server(prefix = "/api/fn", endpoint = "publish_product_version")]
 pub async fn publish_product_version(version_id: String, row_version: i64) -> Result<(), AppError> {
     let (services, staff) = session::staff().await?;

@@ -549,9 +549,53 @@ texts! {
     err_parent_not_published: "母产品尚未发布", "The parent product is not published";
     err_flow_unknown: "没有这个审批流程", "No such approval flow";
     err_duty_limit_missing: "请填写包办制限额", "Please give the one-officer limit";
-    err_flow_dead_end: "流程中有走不通的环节", "Some applications would have nowhere to go in this flow";
-    err_flow_approval_skipped: "流程可能跳过审批", "Some applications could skip approval in this flow";
-    err_flow_loop_without_exit: "流程中有无法退出的循环", "The flow has a loop some applications can never leave";
+    err_flow_dead_end: "流程中有走不通的环节：{nodes}", "Some applications would have nowhere to go after: {nodes}";
+    err_flow_approval_skipped: "有申请可以不经审批到达「{nodes}」", "Some applications could reach {nodes} without an approval";
+    err_flow_loop_without_exit: "环节 {nodes} 构成无法退出的循环", "Steps {nodes} form a loop some applications can never leave";
+    err_flow_duplicate_node: "环节编号「{nodes}」重复", "Two steps are called {nodes}";
+    err_flow_unknown_node: "连线指向不存在的环节「{nodes}」", "A route names a step that does not exist: {nodes}";
+    err_flow_end_has_edges: "结束环节「{nodes}」之后不能再有连线", "Nothing may follow the end step {nodes}";
+    err_flow_outcome_not_applicable: "环节「{nodes}」没有这种结果（如只有背对背环节才有“意见不一致”）", "Step {nodes} cannot have this outcome (only back-to-back steps can disagree)";
+    err_flow_quorum_invalid: "贷审会「{nodes}」须至少两人，且同意人数须过半", "The committee at {nodes} needs at least two members and a majority to approve";
+    err_flow_empty_fact_space: "流程须能受理至少一种金额和担保方式", "The flow must accept at least one amount and guarantee type";
+    err_flow_unreachable_node: "任何申请都到不了环节「{nodes}」", "No application can ever reach {nodes}";
+    err_flow_code_invalid: "流程代码为 2–32 位字母、数字、- 或 _", "Flow code: 2–32 letters, digits, - or _";
+    err_flow_name_invalid: "请填写流程名称（40 字以内）", "Please give the flow a name (up to 40 characters)";
+    err_fd_number_invalid: "时限、人数和条件的取值须为数字", "Due hours, committee sizes and condition values must be numbers";
+    fd_title: "流程设计", "Flow designer";
+    fd_hint: "从流程库中的模板出发，增删环节和连线；保存时系统检查每一笔申请都能走完流程且不会跳过审批。已发布的产品保留各自的流程副本，在途申请不受影响。", "Start from a template in the library and add or remove steps and routes. Saving checks that every application can finish the flow and none skips approval. Published products keep their own copy of their flow; applications in progress are not affected.";
+    fd_start_from: "基于模板", "Start from";
+    fd_code: "流程代码", "Flow code";
+    fd_name: "流程名称", "Flow name";
+    fd_nodes: "环节", "Steps";
+    fd_node_id: "环节编号", "Step id";
+    fd_kind: "环节类型", "Kind";
+    fd_sla: "时限（小时）", "Due (hours)";
+    fd_committee_size: "贷审会人数 / 同意人数", "Committee size / to approve";
+    fd_members: "贷审会人数", "Committee size";
+    fd_quorum: "同意人数", "Votes to approve";
+    fd_remove: "删除", "Remove";
+    fd_add_node: "添加环节", "Add step";
+    fd_start: "起始环节", "First step";
+    fd_edges: "连线", "Routes";
+    fd_edges_hint: "按顺序匹配：同一环节同一结果下，排在前面且条件成立的连线优先。", "Matched in order: for one step and outcome, the first route whose condition holds wins.";
+    fd_from: "从环节", "From";
+    fd_on: "结果", "Outcome";
+    fd_when: "条件", "Condition";
+    fd_value: "取值", "Value";
+    fd_to: "到环节", "To";
+    fd_always: "无条件", "always";
+    fd_amount_above: "金额超过（元）", "amount above (yuan)";
+    fd_amount_at_most: "金额不超过（元）", "amount up to (yuan)";
+    fd_score_at_least: "评分不低于", "score at least";
+    fd_score_below: "评分低于", "score below";
+    fd_add_edge: "添加连线", "Add route";
+    fd_preview: "预览流程图", "Preview";
+    fd_save: "检查并保存", "Check and save";
+    fd_investigation_b2b: "下户调查（背对背双人）", "Investigation (two, back-to-back)";
+    fd_approval_b2b: "审批（背对背双人）", "Approval (two, back-to-back)";
+    fd_committee: "贷审会", "Loan committee";
+    fd_end_disbursed: "已放款", "Disbursed";
     err_engine_rejected: "决策引擎已拒绝该申请，只能拒绝或退回", "The decision engine rejected this application; it can only be rejected";
     err_engine_limit_exceeded: "申请金额超过决策引擎核定额度 {limit} 元", "The amount exceeds the limit of {limit} yuan set by the decision engine";
     err_rule_set_not_author: "只有起草人可以修改该版本", "Only the author can change this version";
@@ -976,6 +1020,16 @@ impl Texts {
             "flow_dead_end" => self.err_flow_dead_end,
             "flow_approval_skipped" => self.err_flow_approval_skipped,
             "flow_loop_without_exit" => self.err_flow_loop_without_exit,
+            "flow_duplicate_node" => self.err_flow_duplicate_node,
+            "flow_unknown_node" => self.err_flow_unknown_node,
+            "flow_end_has_edges" => self.err_flow_end_has_edges,
+            "flow_outcome_not_applicable" => self.err_flow_outcome_not_applicable,
+            "flow_quorum_invalid" => self.err_flow_quorum_invalid,
+            "flow_empty_fact_space" => self.err_flow_empty_fact_space,
+            "flow_unreachable_node" => self.err_flow_unreachable_node,
+            "flow_code_invalid" => self.err_flow_code_invalid,
+            "flow_name_invalid" => self.err_flow_name_invalid,
+            "fd_number_invalid" => self.err_fd_number_invalid,
             "task_not_assigned" => self.err_task_not_assigned,
             "opinion_given" => self.err_opinion_given,
             "product_self_publish" => self.err_product_self_publish,
@@ -1344,6 +1398,16 @@ mod tests {
             "flow_dead_end",
             "flow_approval_skipped",
             "flow_loop_without_exit",
+            "flow_duplicate_node",
+            "flow_unknown_node",
+            "flow_end_has_edges",
+            "flow_outcome_not_applicable",
+            "flow_quorum_invalid",
+            "flow_empty_fact_space",
+            "flow_unreachable_node",
+            "flow_code_invalid",
+            "flow_name_invalid",
+            "fd_number_invalid",
             "task_not_assigned",
             "opinion_given",
             "product_self_publish",

@@ -1079,6 +1079,15 @@ pub struct FlowTemplateView {
     pub body: crate::flow::FlowTemplate,
 }
 
+/// A flow template as the designer saves it (the next version of `code`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewFlowTemplate {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub body: crate::flow::FlowTemplate,
+}
+
 /// One version of a product, for the factory and the supermarket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductVersionView {

@@ -688,3 +688,105 @@ async fn sqlx_rows(env: &Env, sql: &str) -> Vec<String> {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     rows.into_iter().map(|(v,)| v).collect()
 }
+
+#[tokio::test]
+async fn a_product_manager_designs_a_flow_and_a_broken_one_is_refused() {
+    use domain::flow::{Condition, Edge, Node, NodeKind, Outcome};
+    use service::workflow::products::NewFlowTemplate;
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let p1 = env.staff("product1").await;
+        let library = s.flow_templates(&p1).await.unwrap();
+        let reviewed = library
+            .iter()
+            .find(|t| t.code == "reviewed")
+            .expect("starter")
+            .body
+            .clone();
+        let design = |body| NewFlowTemplate {
+            code: "docs_first".into(),
+            name_zh: "先收资料再调查".into(),
+            name_en: String::new(),
+            body,
+        };
+        // Documents first, then the reviewed flow.
+        let mut good = reviewed.clone();
+        good.nodes.push(Node {
+            id: "documents".into(),
+            kind: NodeKind::DocumentCollection,
+            sla_hours: Some(24),
+        });
+        for e in &mut good.edges {
+            if e.from == "pre_screen" && e.on == Outcome::Pass {
+                e.to = "documents".into();
+            }
+        }
+        good.edges.push(Edge {
+            from: "documents".into(),
+            on: Outcome::Pass,
+            when: Condition::Always,
+            to: "investigation".into(),
+        });
+
+        // The review passes straight to the approved end: approval skipped.
+        let mut skips = good.clone();
+        for e in &mut skips.edges {
+            if e.from == "review" && e.on == Outcome::Pass {
+                e.to = "approved".into();
+            }
+        }
+        let refused = s.save_flow_template(&p1, design(skips)).await;
+        match refused {
+            Err(ServiceError::Validation { code, params }) => {
+                assert_eq!(code, "flow_approval_skipped");
+                assert_eq!(params[0].1, "approved");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        // A step nothing leads to.
+        let mut island = good.clone();
+        island.nodes.push(Node {
+            id: "contract".into(),
+            kind: NodeKind::ContractSigning,
+            sla_hours: None,
+        });
+        assert_code(
+            s.save_flow_template(&p1, design(island)).await,
+            "flow_unreachable_node",
+        );
+        assert_code(
+            s.save_flow_template(&env.staff("officer1").await, design(good.clone()))
+                .await,
+            "forbidden",
+        );
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM flow_templates WHERE code = 'docs_first'")
+                .await,
+            0,
+            "nothing stored when refused"
+        );
+
+        assert_eq!(
+            s.save_flow_template(&p1, design(good.clone()))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(s.save_flow_template(&p1, design(good)).await.unwrap(), 2);
+        let saved = s.flow_templates(&p1).await.unwrap();
+        let mine = saved
+            .iter()
+            .find(|t| t.code == "docs_first")
+            .expect("listed");
+        assert_eq!((mine.version, mine.name_zh.as_str()), (2, "先收资料再调查"));
+        // A sub-product runs it: the application waits on its documents,
+        // with the marketer.
+        let product = published_with_flow(&env, "PG3", "docs_first").await;
+        let id = li_applies_for(&env, &product, 80_000, "docs").await;
+        assert_eq!(app_field(&env, &id, "flow_node").await, "documents");
+        let holder = env.assignee(&id, "document_collection").await;
+        assert_eq!(holder.user_id, app_field(&env, &id, "officer_id").await);
+    })
+    .await;
+}

@@ -419,8 +419,12 @@ async fn assign(
         "duty_mode": app.mode.as_str(),
     });
     let picked: Vec<String> = if marketer_works_it {
-        check_assignment(app.mode, &held, &app.officer_id, post)
-            .map_err(|e| ServiceError::invalid(e.code()))?;
+        // The marketing posts (admission, documents) are the marketer's own
+        // work going on, not a second holder of their post.
+        if post != Post::Marketing {
+            check_assignment(app.mode, &held, &app.officer_id, post)
+                .map_err(|e| ServiceError::invalid(e.code()))?;
+        }
         audit_after["picked"] = json!([app.officer_id]);
         audit_after["rule"] = json!("marketer");
         vec![app.officer_id.clone()]

@@ -10,7 +10,7 @@
 //! parameters applications are checked against into the product row, and
 //! retires the version it replaces.
 
-use domain::flow::{FactSpace, FlowTemplate};
+use domain::flow::{FactSpace, FlowError, FlowTemplate};
 use domain::org::Role;
 use domain::product::version::{version_transition, VersionAction, VersionStatus};
 use domain::product::{
@@ -32,7 +32,9 @@ use crate::error::ServiceError;
 use crate::sql;
 use crate::Services;
 
-pub use domain::view::{FlowTemplateView, NewSubProduct, ProductVersionView, SupermarketProduct};
+pub use domain::view::{
+    FlowTemplateView, NewFlowTemplate, NewSubProduct, ProductVersionView, SupermarketProduct,
+};
 
 fn product_errors(errors: Vec<ProductError>) -> ServiceError {
     let first = errors
@@ -64,6 +66,29 @@ fn valid_code(code: &str) -> bool {
         && code
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// A code and names as typed, checked (`refusals`: the codes for a bad code
+/// and a bad Chinese name); the English name defaults to the code.
+fn named(
+    code: &str,
+    name_zh: &str,
+    name_en: &str,
+    refusals: (&'static str, &'static str),
+) -> Result<(String, String, String), ServiceError> {
+    let code = code.trim().to_string();
+    if !valid_code(&code) {
+        return Err(ServiceError::invalid(refusals.0));
+    }
+    let name_zh = name_zh.trim().to_string();
+    if name_zh.is_empty() || name_zh.chars().count() > 40 {
+        return Err(ServiceError::invalid(refusals.1));
+    }
+    let name_en = match name_en.trim() {
+        "" => code.clone(),
+        other => other.chars().take(80).collect(),
+    };
+    Ok((code, name_zh, name_en))
 }
 
 /// Writes the bank's starter flow templates when it has none.
@@ -246,19 +271,21 @@ fn checked(
         .clone()
         .validate_for_product(&FactSpace::of_product(&params))
     {
-        let first = errors.first().map(|e| e.code()).unwrap_or("flow_invalid");
-        return Err(ServiceError::Validation {
-            code: first,
-            params: vec![(
-                "nodes",
-                errors
-                    .first()
-                    .map(|e| e.nodes().join("、"))
-                    .unwrap_or_default(),
-            )],
-        });
+        return Err(flow_refusal(&errors));
     }
     Ok(params)
+}
+
+/// A refused flow as the first problem's code, naming its nodes.
+fn flow_refusal(errors: &[FlowError]) -> ServiceError {
+    let first = errors.first();
+    ServiceError::Validation {
+        code: first.map(FlowError::code).unwrap_or("flow_invalid"),
+        params: vec![(
+            "nodes",
+            first.map(|e| e.nodes().join("、")).unwrap_or_default(),
+        )],
+    }
 }
 
 /// The terms the application form checks against, kept on the product row.
@@ -339,6 +366,77 @@ impl Services {
         Ok(out)
     }
 
+    /// Saves a flow template the product manager designed, as the next
+    /// version of its code in the bank's library (a new code starts at 1).
+    /// It must work for every application any product could send it: every
+    /// node reachable, no dead end, no loop without an exit, no way to the
+    /// approved end without an approval. Refused with the first problem,
+    /// naming its nodes; nothing is stored then. Products keep the copy of
+    /// the flow they were published with, so no application moves.
+    pub async fn save_flow_template(
+        &self,
+        s: &StaffActor,
+        t: NewFlowTemplate,
+    ) -> Result<u32, ServiceError> {
+        let bank = require_product_manager(s)?;
+        let (code, name_zh, name_en) = named(
+            &t.code,
+            &t.name_zh,
+            &t.name_en,
+            ("flow_code_invalid", "flow_name_invalid"),
+        )?;
+        let mut body = t.body;
+        body.code = code.clone();
+        body.clone()
+            .validate(&FactSpace::everything())
+            .map_err(|errors| flow_refusal(&errors))?;
+        let now = self.now();
+        let r = sqlx::query(
+            "SELECT COALESCE(MAX(version), 0) AS v FROM flow_templates \
+             WHERE bank_id = $1 AND code = $2",
+        )
+        .bind(&bank)
+        .bind(&code)
+        .fetch_one(&self.db.pool)
+        .await?;
+        let version = sql::uint(&r, "v")? + 1;
+        let id = new_id();
+        let mut tx = self.db.pool.begin().await?;
+        // Two saves of one code at once: the unique (bank, code, version)
+        // lets one in; the other is told to look again.
+        sqlx::query(
+            "INSERT INTO flow_templates (id, bank_id, code, version, name_zh, name_en, body, \
+               created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&id)
+        .bind(&bank)
+        .bind(&code)
+        .bind(i64::from(version))
+        .bind(&name_zh)
+        .bind(&name_en)
+        .bind(json_of(&body, "flow template")?)
+        .bind(&s.user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|_| ServiceError::StaleState)?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::staff(s, now, "flow_template.saved", "flow_template", &id).after(
+                json!({
+                    "code": code,
+                    "version": version,
+                    "name_zh": name_zh,
+                    "nodes": body.nodes.len(),
+                    "edges": body.edges.len(),
+                }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
     /// 产品超市: every product of the staff member's bank with its versions
     /// (drafts only for product managers), parents before their children.
     pub async fn supermarket(
@@ -406,18 +504,12 @@ impl Services {
         n: NewSubProduct,
     ) -> Result<String, ServiceError> {
         let bank = require_product_manager(s)?;
-        let code = n.code.trim().to_string();
-        if !valid_code(&code) {
-            return Err(ServiceError::invalid("product_code_invalid"));
-        }
-        let name_zh = n.name_zh.trim().to_string();
-        if name_zh.is_empty() || name_zh.chars().count() > 40 {
-            return Err(ServiceError::invalid("product_name_invalid"));
-        }
-        let name_en = match n.name_en.trim() {
-            "" => code.clone(),
-            other => other.chars().take(80).collect(),
-        };
+        let (code, name_zh, name_en) = named(
+            &n.code,
+            &n.name_zh,
+            &n.name_en,
+            ("product_code_invalid", "product_name_invalid"),
+        )?;
         let summary: String = n.summary_zh.trim().chars().take(200).collect();
         let mut conn = self.db.pool.acquire().await?;
         let parent = sqlx::query("SELECT bank_id, sort_order FROM products WHERE id = $1")

@@ -4,6 +4,7 @@ pub mod application;
 pub mod audit;
 pub mod dashboard;
 pub mod escalations;
+pub mod flow_designer;
 pub mod layout;
 pub mod loan;
 pub mod login;

@@ -92,7 +92,7 @@ fn outcome_text(t: &'static Texts, o: Outcome) -> &'static str {
 
 /// The flow as a list of steps, each with where it goes next.
 #[component]
-fn FlowDiagram(flow: FlowTemplate) -> impl IntoView {
+pub(crate) fn FlowDiagram(flow: FlowTemplate) -> impl IntoView {
     let t = t();
     // Steps are numbered; a target step is named with its number, so two
     // approval steps are told apart.
@@ -392,7 +392,10 @@ pub fn ProductsPage() -> impl IntoView {
             </div>
             <FormError error=error />
             {awaited(data, super::LOGIN, move |(products, flows, manager)| {
-                let form = manager.then(|| view! { <SubProductPanel products=products.clone() flows=flows.clone() /> });
+                let form = manager.then(|| view! {
+                    <SubProductPanel products=products.clone() flows=flows.clone() />
+                    <super::flow_designer::FlowDesigner flows=flows.clone() />
+                });
                 view! {
                     {form}
                     {products.into_iter().map(|p| view! { <ProductCard p=p manager=manager error=error /> }).collect_view()}
