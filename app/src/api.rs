@@ -71,7 +71,8 @@ pub async fn submit_application(
     idempotency_key: String,
 ) -> Result<String, AppError> {
     let (services, customer) = session::customer().await?;
-    let amount = domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::new(e.code()))?;
+    let amount =
+        domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::invalid(e.code()))?;
     let idempotency_key = if idempotency_key.trim().is_empty() {
         // A form posted before the page hydrated has no key; each such post is new.
         uuid::Uuid::now_v7().to_string()
@@ -153,7 +154,8 @@ pub async fn repay_loan(
     idempotency_key: String,
 ) -> Result<String, AppError> {
     let (services, customer) = session::customer().await?;
-    let amount = domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::new(e.code()))?;
+    let amount =
+        domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::invalid(e.code()))?;
     let r = services
         .repay(&customer, &loan_id, amount, &idempotency_key)
         .await?;
@@ -169,7 +171,8 @@ pub async fn draw_down(
     idempotency_key: String,
 ) -> Result<String, AppError> {
     let (services, customer) = session::customer().await?;
-    let amount = domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::new(e.code()))?;
+    let amount =
+        domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::invalid(e.code()))?;
     Ok(services
         .draw_down(&customer, &line_id, amount, term_months, &idempotency_key)
         .await?)
@@ -237,10 +240,10 @@ pub async fn record_investigation(
 ) -> Result<(), AppError> {
     use domain::money::Fen;
     let (services, staff) = session::staff().await?;
-    let money = |s: &str| Fen::parse_yuan(s).map_err(|e| AppError::new(e.code()));
+    let money = |s: &str| Fen::parse_yuan(s).map_err(|e| AppError::invalid(e.code()));
     let input = service::workbench::InvestigationInput {
         visited_on: domain::date::Date::parse(form.visited_on.trim())
-            .map_err(|e| AppError::new(e.code()))?,
+            .map_err(|e| AppError::invalid(e.code()))?,
         household_income: money(&form.household_income)?,
         household_assets: money(&form.household_assets)?,
         household_debts: money(&form.household_debts)?,
@@ -399,7 +402,7 @@ pub async fn rule_set_step(
                 .await?
         }
         "publish" => services.publish_rule_set(&staff, &id, row_version).await?,
-        _ => return Err(AppError::new("invalid_step")),
+        _ => return Err(AppError::invalid("invalid_step")),
     }
     Ok(())
 }
@@ -498,7 +501,7 @@ pub async fn precredit_control(id: String, step: String) -> Result<(), AppError>
         "cancel" => {
             services.cancel_precredit_job(&staff, &id).await?;
         }
-        _ => return Err(AppError::new("invalid_step")),
+        _ => return Err(AppError::invalid("invalid_step")),
     }
     Ok(())
 }
@@ -552,7 +555,7 @@ pub async fn import_whitelist(
     let (services, staff) = session::staff().await?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(content_base64.as_bytes())
-        .map_err(|_| AppError::new("whitelist_unreadable"))?;
+        .map_err(|_| AppError::invalid("whitelist_unreadable"))?;
     let report = services
         .import_whitelist(&staff, &file_name, &bytes, &product_code, use_bureau)
         .await?;
@@ -590,13 +593,73 @@ pub struct SubProductForm {
     /// 包办制 up to this amount (yuan), 三台六岗 above.
     pub single_up_to: String,
     pub flow_code: String,
+    /// Annual rate range and pricing, in percent as typed ("4.35").
+    #[serde(default)]
+    pub min_rate: String,
+    #[serde(default)]
+    pub max_rate: String,
+    #[serde(default)]
+    pub base_rate: String,
+    #[serde(default)]
+    pub max_discount: String,
+    #[serde(default)]
+    pub max_markup: String,
+    /// Area codes (行政区划代码), separated by commas or spaces; empty = any.
+    #[serde(default)]
+    pub regions: String,
+    /// `RepaymentMethod::as_str` codes.
+    #[serde(default)]
+    pub repayment_methods: Vec<String>,
+    /// `GuaranteeType::as_str` codes.
+    #[serde(default)]
+    pub guarantee_types: Vec<String>,
+    #[serde(default)]
+    pub documents: Vec<domain::product::DocumentRequirement>,
+}
+
+impl SubProductForm {
+    /// The form filled in with the parent's live parameters: the manager
+    /// changes only what differs (the service keeps the rest inherited).
+    pub fn from_parent(parent_id: &str, p: &domain::product::ProductParams) -> SubProductForm {
+        use domain::rate::bp_percent_string as pct;
+        let yuan = |f: domain::money::Fen| {
+            let s = f.to_yuan_string();
+            s.strip_suffix(".00").map(str::to_string).unwrap_or(s)
+        };
+        SubProductForm {
+            parent_id: parent_id.to_string(),
+            min_amount: yuan(p.amount.min),
+            max_amount: yuan(p.amount.max),
+            min_term: p.term_months.min.to_string(),
+            max_term: p.term_months.max.to_string(),
+            min_rate: pct(p.rate_bp.min),
+            max_rate: pct(p.rate_bp.max),
+            base_rate: pct(p.pricing.base_rate_bp),
+            max_discount: pct(p.pricing.max_discount_bp),
+            max_markup: pct(p.pricing.max_markup_bp),
+            regions: p.target.region_codes.join(", "),
+            repayment_methods: p
+                .repayment_methods
+                .iter()
+                .map(|m| m.as_str().to_string())
+                .collect(),
+            guarantee_types: p
+                .guarantee_types
+                .iter()
+                .map(|g| g.as_str().to_string())
+                .collect(),
+            documents: p.documents.clone(),
+            ..SubProductForm::default()
+        }
+    }
 }
 
 #[server(prefix = "/api/fn", endpoint = "create_sub_product", input = Json)]
 pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError> {
     use domain::duty::DutyPolicy;
     use domain::money::Fen;
-    use domain::product::{Bounds, ProductOverride};
+    use domain::product::{Bounds, DocumentRequirement, GuaranteeType, Pricing, ProductOverride};
+    use domain::schedule::RepaymentMethod;
     let (services, staff) = session::staff().await?;
     let yuan = |v: &str| -> Result<Option<Fen>, AppError> {
         if v.trim().is_empty() {
@@ -604,7 +667,7 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
         }
         Fen::parse_yuan(v.trim())
             .map(Some)
-            .map_err(|e| AppError::new(e.code()))
+            .map_err(|e| AppError::invalid(e.code()))
     };
     let months = |v: &str| -> Result<Option<u32>, AppError> {
         if v.trim().is_empty() {
@@ -613,23 +676,91 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
         v.trim()
             .parse::<u32>()
             .map(Some)
-            .map_err(|_| AppError::new("term_out_of_range"))
+            .map_err(|_| AppError::invalid("term_out_of_range"))
     };
     let amount = match (yuan(&form.min_amount)?, yuan(&form.max_amount)?) {
         (Some(min), Some(max)) => Some(Bounds::new(min, max)),
         (None, None) => None,
-        _ => return Err(AppError::new("product_range_incomplete")),
+        _ => return Err(AppError::invalid("product_range_incomplete")),
     };
     let term_months = match (months(&form.min_term)?, months(&form.max_term)?) {
         (Some(min), Some(max)) => Some(Bounds::new(min, max)),
         (None, None) => None,
-        _ => return Err(AppError::new("product_range_incomplete")),
+        _ => return Err(AppError::invalid("product_range_incomplete")),
     };
+    let rate = |v: &str| -> Result<Option<u32>, AppError> {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        domain::rate::AnnualRate::parse_percent(v)
+            .map(|r| Some(r.bp()))
+            .map_err(|e| AppError::invalid(e.code()))
+    };
+    let points = |v: &str| -> Result<Option<u32>, AppError> {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        domain::rate::percent_points_bp(v)
+            .map(Some)
+            .map_err(|e| AppError::invalid(e.code()))
+    };
+    let rate_bp = match (rate(&form.min_rate)?, rate(&form.max_rate)?) {
+        (Some(min), Some(max)) => Some(Bounds::new(min, max)),
+        (None, None) => None,
+        _ => return Err(AppError::invalid("product_range_incomplete")),
+    };
+    let pricing = match (
+        rate(&form.base_rate)?,
+        points(&form.max_discount)?,
+        points(&form.max_markup)?,
+    ) {
+        (Some(base_rate_bp), Some(max_discount_bp), Some(max_markup_bp)) => Some(Pricing {
+            base_rate_bp,
+            max_discount_bp,
+            max_markup_bp,
+        }),
+        (None, None, None) => None,
+        _ => return Err(AppError::invalid("pricing_incomplete")),
+    };
+    let regions: Vec<String> = form
+        .regions
+        .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(bad) = regions
+        .iter()
+        .find(|r| r.len() != 6 || !r.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(AppError::invalid("product_region_invalid").with("v", bad));
+    }
+    // An empty choice is refused by the service ("choose at least one").
+    let repayment_methods = form
+        .repayment_methods
+        .iter()
+        .map(|m| RepaymentMethod::parse(m).ok_or_else(|| AppError::invalid("invalid_step")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let guarantee_types = form
+        .guarantee_types
+        .iter()
+        .map(|g| GuaranteeType::parse(g).ok_or_else(|| AppError::invalid("invalid_step")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let documents: Vec<DocumentRequirement> = form
+        .documents
+        .into_iter()
+        .map(|d| DocumentRequirement {
+            label_zh: d.label_zh.trim().chars().take(40).collect(),
+            ..d
+        })
+        .collect();
+    if documents.iter().any(|d| d.label_zh.is_empty()) {
+        return Err(AppError::invalid("product_blank_entry").with("field", "documents"));
+    }
     let duty = match form.duty.as_str() {
         "separated" => Some(DutyPolicy::separated()),
         "single_officer" => {
             let up_to =
-                yuan(&form.single_up_to)?.ok_or_else(|| AppError::new("duty_limit_missing"))?;
+                yuan(&form.single_up_to)?.ok_or_else(|| AppError::invalid("duty_limit_missing"))?;
             Some(DutyPolicy::single_officer_up_to(up_to))
         }
         _ => None,
@@ -643,6 +774,12 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
         overrides: ProductOverride {
             amount,
             term_months,
+            rate_bp,
+            pricing,
+            repayment_methods: Some(repayment_methods),
+            guarantee_types: Some(guarantee_types),
+            region_codes: Some(regions),
+            documents: Some(documents),
             duty,
             ..ProductOverride::default()
         },
@@ -667,6 +804,24 @@ pub async fn publish_product_version(version_id: String, row_version: i64) -> Re
 }
 
 // ------------------------------------------------------------- work queue
+
+/// 回避申报: the caller declares a tie to a customer of their bank; returns
+/// how many of their open tasks went back to the branch head.
+#[server(prefix = "/api/fn", endpoint = "declare_relation")]
+pub async fn declare_relation(id_number: String, relation: String) -> Result<u64, AppError> {
+    let (services, staff) = session::staff().await?;
+    let relation = domain::duty::Relation::parse(&relation)
+        .ok_or_else(|| AppError::invalid("relation_choose"))?;
+    Ok(services
+        .declare_relation(&staff, &id_number, relation)
+        .await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "staff_relations")]
+pub async fn staff_relations() -> Result<Vec<StaffRelationView>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.staff_relations(&staff).await?)
+}
 
 /// Finishes the caller's task on a node with no form of its own.
 #[server(prefix = "/api/fn", endpoint = "complete_task")]

@@ -21,6 +21,23 @@ impl AppError {
         }
     }
 
+    /// Bad input refused by a server function before it reaches the
+    /// service: answered with 400, like the service's own refusals (not 500,
+    /// which would mean the server failed).
+    pub fn invalid(code: &str) -> Self {
+        #[cfg(feature = "ssr")]
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::BAD_REQUEST);
+        }
+        AppError::new(code)
+    }
+
+    /// The same error with a placeholder value for its message.
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.params.push((name.to_string(), value.into()));
+        self
+    }
+
     /// The message in the user's locale, placeholders filled.
     pub fn message(&self, texts: &crate::i18n::Texts) -> String {
         let params: Vec<(&str, String)> = self
@@ -30,7 +47,19 @@ impl AppError {
             .collect();
         let mut params = params;
         params.push(("code", self.code.clone()));
-        crate::i18n::fill(texts.error(&self.code), &params)
+        let message = crate::i18n::fill(texts.error(&self.code), &params);
+        // A product refusal names the parameter it is about.
+        match params
+            .iter()
+            .find(|(k, _)| *k == "field")
+            .and_then(|(_, v)| texts.product_field(v))
+        {
+            Some(label) => crate::i18n::fill(
+                texts.field_message,
+                &[("field", label.to_string()), ("message", message)],
+            ),
+            None => message,
+        }
     }
 
     pub fn is_unauthenticated(&self) -> bool {

@@ -431,6 +431,27 @@ texts! {
     err_duty_posts_not_separated: "三台六岗模式下，各岗位须由不同人员担任", "Under three desks six posts every post needs a different person";
     err_reassign_choose_person: "请选择改派给谁", "Choose who takes the task over";
     nav_escalations: "超时与待分派", "Overdue & unassigned";
+    nav_relations: "回避申报", "Conflicts of interest";
+    rel_title: "回避申报", "Declare a conflict of interest";
+    rel_hint: "与客户有亲属、合伙、担保等关系的，请在此申报。申报后系统不会再把该客户的调查、审查、审批等任务分派给您，您手上该客户的待办任务会退回支行长改派。申报记入审计日志，不能自行撤销。", "Declare any tie to a customer: family, business, guarantee. The system will no longer give you that customer's investigation, review or approval tasks, and your open tasks on them go back to the branch head. Declarations are audited and cannot be withdrawn by you.";
+    rel_id_number: "客户身份证号", "Customer's ID number";
+    rel_relation: "关系", "Relation";
+    rel_choose: "请选择", "Choose";
+    rel_family: "近亲属", "Close family";
+    rel_business_partner: "合伙或业务往来", "Business partner";
+    rel_guarantor: "相互担保", "Guarantee";
+    rel_other: "其他利害关系", "Other interest";
+    rel_declare: "申报", "Declare";
+    rel_done: "已申报。", "Declared.";
+    rel_done_handed_back: "已申报。您经办的 {n} 项该客户的任务已退回支行长改派。", "Declared. {n} of your tasks on this customer went back to the branch head.";
+    rel_list: "已申报的关系", "Declared relations";
+    rel_none: "暂无申报", "Nothing declared";
+    rel_staff: "员工", "Staff";
+    rel_declared_at: "申报时间", "Declared";
+    err_relation_choose: "请选择关系", "Please choose the relation";
+    err_relation_exists: "您已申报过与该客户的关系", "You have already declared a relation to this customer";
+    err_id_number_invalid: "身份证号有误，请核对 18 位号码", "That ID number is not valid; check the 18 characters";
+    err_relation_customer_unknown: "本行没有该身份证号的客户", "No customer of this bank has that ID number";
     escalations_title: "超时与待分派任务", "Overdue and unassigned tasks";
     escalations_sub: "辖内超过时限或无人可派的任务，可改派给其他人员（须填写原因，记入审计日志）", "Tasks in your scope past their due time or that nobody could take; give them to someone else (with a reason, written to the audit log)";
     no_escalations: "没有超时或待分派的任务", "No overdue or unassigned tasks";
@@ -528,7 +549,7 @@ texts! {
     pm_publish: "复核并发布", "Review and publish";
     pm_sub_of: "{name}的子产品", "Sub-product of {name}";
     pm_new_sub: "新建子产品", "New sub-product";
-    pm_new_sub_hint: "子产品沿用母产品的全部参数，只改动您填写的项，且不能放宽母产品的范围；保存为草稿后须由另一位产品经理复核发布。", "A sub-product keeps every parameter of its parent except those you fill in, and may not widen them; the draft is published by another product manager.";
+    pm_new_sub_hint: "子产品沿用母产品的参数，可以收窄、不能放宽；保存为草稿后须由另一位产品经理复核发布。", "A sub-product keeps its parent's parameters and may narrow them, never widen them; the draft is published by another product manager.";
     pm_parent: "母产品", "Parent product";
     pm_code: "产品代码", "Product code";
     pm_name: "产品名称", "Name";
@@ -538,6 +559,52 @@ texts! {
     pm_min_term: "最短期限（月）", "Shortest term (months)";
     pm_max_term: "最长期限（月）", "Longest term (months)";
     pm_save_draft: "保存草稿", "Save draft";
+    pm_form_basics: "基本信息", "Basics";
+    pm_form_terms: "额度、期限与利率", "Amount, term and rate";
+    pm_form_customers: "目标客群与担保", "Customers and security";
+    pm_form_documents: "申请材料", "Documents";
+    pm_form_process: "岗位与流程", "Duties and flow";
+    pm_prefilled: "已按母产品填好，只改需要不同的项。", "Filled in from the parent; change only what differs.";
+    pm_min_rate: "最低年利率（%）", "Lowest annual rate (%)";
+    pm_max_rate: "最高年利率（%）", "Highest annual rate (%)";
+    pm_base_rate_pct: "基准年利率（%）", "Base annual rate (%)";
+    pm_max_discount: "最大优惠（百分点）", "Largest discount (points)";
+    pm_max_markup: "最大上浮（百分点）", "Largest markup (points)";
+    pm_regions: "目标地区（行政区划代码，空为不限）", "Regions (area codes; empty = any)";
+    pm_regions_hint: "6 位代码，多个用逗号或空格分开，如 220102, 220122", "6-digit codes separated by commas or spaces, e.g. 220102, 220122";
+    pm_doc_label: "材料名称", "Document";
+    pm_doc_required: "必需", "Required";
+    pm_doc_add: "添加材料", "Add a document";
+    pm_doc_remove: "移除", "Remove";
+    field_message: "{field}：{message}", "{field}: {message}";
+    pf_amount: "金额", "Amount";
+    pf_term_months: "期限", "Term";
+    pf_rate_bp: "利率区间", "Rate range";
+    pf_repayment_methods: "还款方式", "Repayment methods";
+    pf_guarantee_types: "担保方式", "Guarantee types";
+    pf_region_codes: "目标地区", "Regions";
+    pf_branch_codes: "支行", "Branches";
+    pf_age: "年龄", "Age";
+    pf_occupations: "职业", "Occupations";
+    pf_documents: "申请材料", "Documents";
+    pf_investigation_fields: "调查表", "Investigation form";
+    pf_pricing: "定价", "Pricing";
+    pf_revolving: "循环额度", "Revolving";
+    pf_rule_sets: "规则集", "Rule sets";
+    pf_flow: "审批流程", "Flow";
+    pf_duty: "岗位模式", "Duty mode";
+    err_product_empty_list: "至少选择一项", "Choose at least one";
+    err_product_duplicate_entry: "有重复的项", "An entry appears twice";
+    err_product_blank_entry: "有空白的项", "An entry is blank";
+    err_product_base_rate_outside_range: "基准年利率须在利率区间内", "The base rate must lie within the rate range";
+    err_product_adjustment_outside_range: "优惠或上浮后的利率会超出利率区间", "The discount or markup would take the rate outside the range";
+    err_product_revolving_method_without_line: "随借随还须为循环额度产品", "Draw-and-repay needs a revolving line";
+    err_product_duty_bands_unordered: "岗位模式的金额分段须从小到大", "Duty bands must be in ascending order";
+    err_product_missing_reference: "缺少必需的设置", "A required setting is missing";
+    err_product_region_invalid: "地区代码须为 6 位数字：{v}", "Area codes are 6 digits: {v}";
+    err_rate_invalid: "利率须为百分数，最多两位小数，如 4.35", "A rate is a percentage with at most two decimals, e.g. 4.35";
+    err_rate_out_of_range: "利率须大于 0 且小于 100%", "A rate must be above 0 and below 100 %";
+    err_pricing_incomplete: "请同时填写基准年利率、最大优惠和最大上浮", "Please give the base rate, the largest discount and the largest markup";
     err_product_range_inverted: "范围的下限高于上限", "The lower bound is above the upper bound";
     err_product_widens_parent: "子产品不能放宽母产品的范围", "A sub-product may not widen its parent's range";
     err_product_outside_bank_policy: "超出全行政策的范围", "Outside the bank's policy limits";
@@ -557,6 +624,7 @@ texts! {
     err_flow_end_has_edges: "结束环节「{nodes}」之后不能再有连线", "Nothing may follow the end step {nodes}";
     err_flow_outcome_not_applicable: "环节「{nodes}」没有这种结果（如只有背对背环节才有“意见不一致”）", "Step {nodes} cannot have this outcome (only back-to-back steps can disagree)";
     err_flow_quorum_invalid: "贷审会「{nodes}」须至少两人，且同意人数须过半", "The committee at {nodes} needs at least two members and a majority to approve";
+    err_flow_pre_screen_renamed: "自动预审环节的编号须为 pre_screen（「{nodes}」）", "The automatic pre-screen must keep the id pre_screen ({nodes})";
     err_flow_empty_fact_space: "流程须能受理至少一种金额和担保方式", "The flow must accept at least one amount and guarantee type";
     err_flow_unreachable_node: "任何申请都到不了环节「{nodes}」", "No application can ever reach {nodes}";
     err_flow_code_invalid: "流程代码为 2–32 位字母、数字、- 或 _", "Flow code: 2–32 letters, digits, - or _";
@@ -589,6 +657,8 @@ texts! {
     fd_amount_at_most: "金额不超过（元）", "amount up to (yuan)";
     fd_score_at_least: "评分不低于", "score at least";
     fd_score_below: "评分低于", "score below";
+    fd_guarantee_in: "担保方式为", "guarantee is";
+    err_fd_guarantee_missing: "请为按担保方式的连线选择至少一种担保方式", "Choose at least one guarantee type for a route by guarantee";
     fd_add_edge: "添加连线", "Add route";
     fd_preview: "预览流程图", "Preview";
     fd_save: "检查并保存", "Check and save";
@@ -1010,6 +1080,20 @@ impl Texts {
             "product_widens_parent" => self.err_product_widens_parent,
             "product_outside_bank_policy" => self.err_product_outside_bank_policy,
             "product_range_incomplete" => self.err_product_range_incomplete,
+            "product_empty_list" => self.err_product_empty_list,
+            "product_duplicate_entry" => self.err_product_duplicate_entry,
+            "product_blank_entry" => self.err_product_blank_entry,
+            "product_base_rate_outside_range" => self.err_product_base_rate_outside_range,
+            "product_adjustment_outside_range" => self.err_product_adjustment_outside_range,
+            "product_revolving_method_without_line" => {
+                self.err_product_revolving_method_without_line
+            }
+            "product_duty_bands_unordered" => self.err_product_duty_bands_unordered,
+            "product_missing_reference" => self.err_product_missing_reference,
+            "product_region_invalid" => self.err_product_region_invalid,
+            "rate_invalid" => self.err_rate_invalid,
+            "rate_out_of_range" => self.err_rate_out_of_range,
+            "pricing_incomplete" => self.err_pricing_incomplete,
             "product_code_invalid" => self.err_product_code_invalid,
             "product_code_taken" => self.err_product_code_taken,
             "product_name_invalid" => self.err_product_name_invalid,
@@ -1026,10 +1110,18 @@ impl Texts {
             "flow_outcome_not_applicable" => self.err_flow_outcome_not_applicable,
             "flow_quorum_invalid" => self.err_flow_quorum_invalid,
             "flow_empty_fact_space" => self.err_flow_empty_fact_space,
+            "flow_pre_screen_renamed" => self.err_flow_pre_screen_renamed,
             "flow_unreachable_node" => self.err_flow_unreachable_node,
             "flow_code_invalid" => self.err_flow_code_invalid,
             "flow_name_invalid" => self.err_flow_name_invalid,
             "fd_number_invalid" => self.err_fd_number_invalid,
+            "relation_choose" => self.err_relation_choose,
+            "id_length" | "id_chars" | "id_birth_date" | "id_checksum" => {
+                self.err_id_number_invalid
+            }
+            "relation_exists" => self.err_relation_exists,
+            "relation_customer_unknown" => self.err_relation_customer_unknown,
+            "fd_guarantee_missing" => self.err_fd_guarantee_missing,
             "task_not_assigned" => self.err_task_not_assigned,
             "opinion_given" => self.err_opinion_given,
             "product_self_publish" => self.err_product_self_publish,
@@ -1212,6 +1304,30 @@ impl Texts {
         }
     }
 
+    /// The label of a product parameter a refusal is about
+    /// (`domain::product::ProductField`).
+    pub fn product_field(&self, field: &str) -> Option<&'static str> {
+        Some(match field {
+            "amount" => self.pf_amount,
+            "term_months" => self.pf_term_months,
+            "rate_bp" => self.pf_rate_bp,
+            "repayment_methods" => self.pf_repayment_methods,
+            "guarantee_types" => self.pf_guarantee_types,
+            "region_codes" => self.pf_region_codes,
+            "branch_codes" => self.pf_branch_codes,
+            "age" => self.pf_age,
+            "occupations" => self.pf_occupations,
+            "documents" => self.pf_documents,
+            "investigation_fields" => self.pf_investigation_fields,
+            "pricing" => self.pf_pricing,
+            "revolving" => self.pf_revolving,
+            "rule_sets" => self.pf_rule_sets,
+            "flow" => self.pf_flow,
+            "duty" => self.pf_duty,
+            _ => return None,
+        })
+    }
+
     pub fn guarantee(&self, kind: &str) -> &'static str {
         match kind {
             "guarantor" => self.guarantee_guarantor,
@@ -1388,6 +1504,18 @@ mod tests {
             "product_widens_parent",
             "product_outside_bank_policy",
             "product_range_incomplete",
+            "product_empty_list",
+            "product_duplicate_entry",
+            "product_blank_entry",
+            "product_base_rate_outside_range",
+            "product_adjustment_outside_range",
+            "product_revolving_method_without_line",
+            "product_duty_bands_unordered",
+            "product_missing_reference",
+            "product_region_invalid",
+            "rate_invalid",
+            "rate_out_of_range",
+            "pricing_incomplete",
             "product_code_invalid",
             "product_code_taken",
             "product_name_invalid",
@@ -1404,10 +1532,17 @@ mod tests {
             "flow_outcome_not_applicable",
             "flow_quorum_invalid",
             "flow_empty_fact_space",
+            "flow_pre_screen_renamed",
             "flow_unreachable_node",
             "flow_code_invalid",
             "flow_name_invalid",
             "fd_number_invalid",
+            "relation_choose",
+            "relation_exists",
+            "relation_customer_unknown",
+            "id_checksum",
+            "id_length",
+            "fd_guarantee_missing",
             "task_not_assigned",
             "opinion_given",
             "product_self_publish",

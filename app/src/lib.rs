@@ -125,6 +125,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("precredit") view=staff::precredit::PrecreditJobsPage />
                     <Route path=path!("precredit/:id") view=staff::precredit::PrecreditJobPage />
                     <Route path=path!("products") view=staff::products::ProductsPage />
+                    <Route path=path!("relations") view=staff::relations::RelationsPage />
                     <Route path=path!("rules") view=staff::rules::RuleSetsPage />
                     <Route path=path!("rules/:id") view=staff::rule_set::RuleSetPage />
                     <Route path=path!("audit") view=staff::audit::AuditPage />

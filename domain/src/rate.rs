@@ -51,39 +51,7 @@ impl AnnualRate {
     /// "4.90", "4.9", "5" -> 490, 490, 500. Surrounding spaces and a trailing "%"
     /// are accepted; more than two decimals, signs and anything else are not.
     pub fn parse_percent(s: &str) -> Result<AnnualRate, RateError> {
-        let s = s.trim();
-        let s = s.strip_suffix('%').unwrap_or(s).trim_end();
-        let (whole, frac) = match s.split_once('.') {
-            Some((w, f)) => (w, f),
-            None => (s, ""),
-        };
-        let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty()
-            || !digits(whole)
-            || !digits(frac)
-            || (s.contains('.') && frac.is_empty())
-        {
-            return Err(RateError::Invalid);
-        }
-        if frac.len() > 2 {
-            return Err(RateError::Invalid);
-        }
-        // Anything with more than 3 whole digits is out of range anyway; refusing it
-        // here keeps the arithmetic below from overflowing.
-        let whole = whole.trim_start_matches('0');
-        if whole.len() > 3 {
-            return Err(RateError::OutOfRange);
-        }
-        let to_u32 = |p: &str| {
-            p.bytes()
-                .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'))
-        };
-        let frac_bp = match frac.len() {
-            0 => 0,
-            1 => to_u32(frac) * 10,
-            _ => to_u32(frac),
-        };
-        Self::from_bp(to_u32(whole) * 100 + frac_bp)
+        Self::from_bp(percent_points_bp(s)?)
     }
 
     pub const fn bp(self) -> u32 {
@@ -92,8 +60,49 @@ impl AnnualRate {
 
     /// "4.90": percent with exactly two decimals.
     pub fn to_percent_string(self) -> String {
-        format!("{}.{:02}", self.0 / 100, self.0 % 100)
+        bp_percent_string(self.0)
     }
+}
+
+/// "0.50" -> 50: a number of percentage points (a rate, a discount or a
+/// markup) in basis points, zero allowed. The same spelling as
+/// [`AnnualRate::parse_percent`]: at most two decimals, an optional "%",
+/// no sign; anything of 1,000 % or more is [`RateError::OutOfRange`].
+pub fn percent_points_bp(s: &str) -> Result<u32, RateError> {
+    let s = s.trim();
+    let s = s.strip_suffix('%').unwrap_or(s).trim_end();
+    let (whole, frac) = match s.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (s, ""),
+    };
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(frac) || (s.contains('.') && frac.is_empty()) {
+        return Err(RateError::Invalid);
+    }
+    if frac.len() > 2 {
+        return Err(RateError::Invalid);
+    }
+    // Anything with more than 3 whole digits is out of range anyway; refusing it
+    // here keeps the arithmetic below from overflowing.
+    let whole = whole.trim_start_matches('0');
+    if whole.len() > 3 {
+        return Err(RateError::OutOfRange);
+    }
+    let to_u32 = |p: &str| {
+        p.bytes()
+            .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'))
+    };
+    let frac_bp = match frac.len() {
+        0 => 0,
+        1 => to_u32(frac) * 10,
+        _ => to_u32(frac),
+    };
+    Ok(to_u32(whole) * 100 + frac_bp)
+}
+
+/// 50 -> "0.50": basis points as percent with exactly two decimals.
+pub fn bp_percent_string(bp: u32) -> String {
+    format!("{}.{:02}", bp / 100, bp % 100)
 }
 
 impl fmt::Display for AnnualRate {
@@ -120,6 +129,19 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use rstest::rstest;
+
+    #[rstest]
+    #[case("0", Ok(0))]
+    #[case("0.5", Ok(50))]
+    #[case("1.25%", Ok(125))]
+    #[case("-0.5", Err(RateError::Invalid))]
+    #[case("1000", Err(RateError::OutOfRange))]
+    fn percentage_points(#[case] s: &str, #[case] bp: Result<u32, RateError>) {
+        assert_eq!(percent_points_bp(s), bp);
+        if let Ok(v) = bp {
+            assert_eq!(percent_points_bp(&bp_percent_string(v)), Ok(v));
+        }
+    }
 
     #[rstest]
     #[case("4.90", 490)]

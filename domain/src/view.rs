@@ -222,6 +222,17 @@ pub struct InboxTask {
     pub overdue: bool,
 }
 
+/// A declared staff–customer relation (回避申报), as its declarer and the
+/// branch head see it: the customer masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffRelationView {
+    pub staff_name: String,
+    pub customer_name_masked: String,
+    pub id_number_masked: String,
+    pub relation: crate::duty::Relation,
+    pub declared_at: i64,
+}
+
 /// Someone a branch head could give a task to, as the reassignment form
 /// lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

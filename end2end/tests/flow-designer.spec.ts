@@ -45,6 +45,16 @@ test('a product manager designs a flow; a broken one is refused', async ({ brows
 
   // Fixed: the review passes to the approval, and the due times are shorter.
   await reviewPass.locator('select').nth(3).selectOption('approval');
+  // Routing by guarantee type: a flow that only knows what to do with
+  // unsecured and guaranteed loans dead-ends a mortgage.
+  await reviewPass.locator('select').nth(2).selectOption('guarantee_in');
+  await reviewPass.getByTestId('fd-guarantee').nth(0).check();
+  await reviewPass.getByTestId('fd-guarantee').nth(1).check();
+  await designer.getByTestId('fd-preview').click();
+  await expect(designer.getByTestId('flow-diagram')).toContainText('担保方式为信用、保证');
+  await designer.getByTestId('fd-save').click();
+  await expect(designer.getByRole('alert')).toContainText('走不通');
+  await reviewPass.locator('select').nth(2).selectOption('always');
   await designer.getByTestId('fd-preview').click();
   await expect(designer.getByTestId('flow-diagram')).toContainText('审查');
   await designer.getByTestId('fd-save').click();

@@ -16,6 +16,9 @@ export function watchConsole(page: Page, errors: string[]) {
     errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('response', (r) => {
+    if (r.status() >= 500) errors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
 }
 
 /** Goes to a page and waits until the WebAssembly has hydrated it. */

@@ -31,6 +31,13 @@ test('a sub-product with two approvers, drafted, published, applied for and appr
   await expect(maker.page.locator('#pm-code')).toHaveValue('HNED-CG');
   await maker.page.fill('#pm-min-amount', '20000');
   await maker.page.fill('#pm-max-amount', '200000');
+  // The form starts from the parent's terms; this one is for two counties
+  // only (seed 000's per-region sub-products). A mistyped code is refused.
+  await expect(maker.page.locator('#pm-min-rate')).not.toHaveValue('');
+  await maker.page.fill('#pm-regions', '220183, 22O122');
+  await form.getByTestId('save-sub-product').click();
+  await expect(form.getByRole('alert')).toContainText('地区代码须为 6 位数字：22O122');
+  await maker.page.fill('#pm-regions', '220183, 220122');
   await shot(maker.page, 'product-01-new-sub-product');
   await form.getByTestId('save-sub-product').click();
   const card = maker.page.locator('[data-testid=product-card][data-code=HNED-CG]');
@@ -38,6 +45,7 @@ test('a sub-product with two approvers, drafted, published, applied for and appr
   await expect(card.getByTestId('product-version')).toHaveAttribute('data-status', 'draft');
   await expect(card.getByTestId('flow-diagram')).toContainText('背对背双人');
   await expect(card.getByTestId('pm-duty')).toContainText('三台六岗');
+  await expect(card.getByTestId('pm-target')).toContainText('220183、220122');
   // The author may not publish their own draft.
   await card.getByTestId('publish-version').click();
   await expect(maker.page.getByRole('alert').first()).toContainText('另一位产品经理');
@@ -56,6 +64,12 @@ test('a sub-product with two approvers, drafted, published, applied for and appr
   await open(phone, '/');
   await expect(phone.getByTestId('product-card').filter({ hasText: '惠农e贷·城关专享' })).toBeVisible();
   await shot(phone, 'product-03-customer-list');
+  // A customer of the same branch living in another county does not see it.
+  const elsewhere = await customerOnPhone(browser, '13000243381', errors);
+  await open(elsewhere, '/');
+  await expect(elsewhere.getByTestId('product-card').first()).toBeVisible();
+  await expect(elsewhere.getByTestId('product-card').filter({ hasText: '惠农e贷·城关专享' })).toHaveCount(0);
+  await elsewhere.context().close();
   const file = await applyFor(phone, '惠农e贷·城关专享', '50000');
 
   // The marketer (officer1) sees the flow: the investigator was drawn at

@@ -8,8 +8,10 @@ mod common;
 
 use common::{on_each_backend, today, Env};
 use domain::application::{ApplicationStatus, Decision};
+use domain::duty::Relation;
 use domain::money::Fen;
 use domain::product::{Bounds, ProductOverride};
+use service::auth::StaffActor;
 use service::lending::NewApplication;
 use service::workbench::InvestigationInput;
 use service::workflow::products::NewSubProduct;
@@ -107,6 +109,26 @@ async fn li_applies_for(env: &Env, product: &str, yuan: i64, key: &str) -> Strin
         )
         .await
         .expect("submit")
+}
+
+/// 李秀英 applies for 50,000 yuan of 惠农e贷 and officer1 investigates
+/// (包办制): the application waits for its approver. Returns the
+/// application, the officer and the approver drawn.
+async fn investigated(env: &Env, key: &str) -> (String, StaffActor, StaffActor) {
+    let hned = product_id(env, "HNED").await;
+    let id = li_applies_for(env, &hned, 50_000, key).await;
+    let officer = env.staff("officer1").await;
+    env.services
+        .record_investigation(
+            &officer,
+            &id,
+            1,
+            investigation(Fen::from_yuan(50_000), Decision::Approve),
+        )
+        .await
+        .unwrap();
+    let approver = env.assignee(&id, "approval").await;
+    (id, officer, approver)
 }
 
 #[tokio::test]
@@ -478,18 +500,7 @@ async fn overdue_tasks_escalate_and_a_branch_head_reassigns_them() {
     on_each_backend(|env| async move {
         env.seed().await;
         let s = &env.services;
-        let hned = product_id(&env, "HNED").await;
-        let id = li_applies_for(&env, &hned, 50_000, "overdue").await;
-        let officer = env.staff("officer1").await;
-        s.record_investigation(
-            &officer,
-            &id,
-            1,
-            investigation(Fen::from_yuan(50_000), Decision::Approve),
-        )
-        .await
-        .unwrap();
-        let approver = env.assignee(&id, "approval").await;
+        let (id, officer, approver) = investigated(&env, "overdue").await;
         assert_eq!(s.escalate_overdue().await.unwrap(), 0);
         // A day and an hour later the 24-hour approval is overdue.
         env.clock.advance_secs(25 * 3_600);
@@ -787,6 +798,154 @@ async fn a_product_manager_designs_a_flow_and_a_broken_one_is_refused() {
         assert_eq!(app_field(&env, &id, "flow_node").await, "documents");
         let holder = env.assignee(&id, "document_collection").await;
         assert_eq!(holder.user_id, app_field(&env, &id, "officer_id").await);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_declared_relation_hands_the_task_back_and_bars_the_declarer() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let (id, _officer, approver) = investigated(&env, "relation").await;
+        let li_id = env
+            .scalar_text(&format!(
+                "SELECT id_number FROM customers WHERE phone = '{LI}'"
+            ))
+            .await;
+        // A valid ID number of nobody at the bank, and a mistyped one.
+        let stranger =
+            domain::identity::IdNumber::from_parts("110101", today(), 17).expect("valid");
+        assert_code(
+            s.declare_relation(&approver, stranger.as_str(), Relation::Family)
+                .await,
+            "relation_customer_unknown",
+        );
+        assert_code(
+            s.declare_relation(&approver, "12345", Relation::Family)
+                .await,
+            "id_length",
+        );
+        // The approval the declarer holds goes back to the branch head.
+        assert_eq!(
+            s.declare_relation(&approver, &li_id, Relation::Family)
+                .await
+                .expect("declared"),
+            1
+        );
+        assert_code(
+            s.declare_relation(&approver, &li_id, Relation::Other).await,
+            "relation_exists",
+        );
+        assert!(!s
+            .inbox(&approver)
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.task.application_id == id));
+        let head = env.staff("head1").await;
+        let task = s
+            .escalations(&head)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.task.application_id == id)
+            .expect("waiting for the branch head")
+            .task;
+        assert_eq!(task.status, "unassigned");
+        let options = s.reassign_options(&head, &task.id).await.unwrap();
+        let barred = options
+            .iter()
+            .find(|o| o.staff_id == approver.user_id)
+            .expect("listed");
+        assert_eq!(barred.blocked.as_deref(), Some("pick_related_to_customer"));
+        assert_code(
+            s.reassign_task(
+                &head,
+                &task.id,
+                task.version,
+                &approver.user_id,
+                "误派".into(),
+            )
+            .await,
+            "pick_related_to_customer",
+        );
+        // The declarer and the branch head see it, masked; a colleague not.
+        let mine = s.staff_relations(&approver).await.unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].relation, Relation::Family);
+        assert!(mine[0].id_number_masked.contains("**"));
+        assert!(!mine[0].id_number_masked.contains(&li_id[6..14]));
+        assert_eq!(s.staff_relations(&head).await.unwrap().len(), 1);
+        let colleague = env.staff("officer2").await;
+        assert!(s.staff_relations(&colleague).await.unwrap().is_empty());
+        assert_eq!(
+            env.scalar_i64(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'staff.relation_declared'"
+            )
+            .await,
+            1
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_prefilled_sub_product_form_stores_only_what_was_changed() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let parent = product_id(&env, "HNED").await;
+        let p1 = env.staff("product1").await;
+        let live: domain::product::ProductParams = serde_json::from_str(
+            &env.scalar_text(&format!(
+                "SELECT v.params FROM products p JOIN product_versions v \
+                   ON v.product_id = p.id AND v.version = p.live_version WHERE p.id = '{parent}'"
+            ))
+            .await,
+        )
+        .unwrap();
+        let mut draft = county_sub_product(&parent, "CG-REGION");
+        draft.overrides = ProductOverride {
+            amount: Some(live.amount),
+            term_months: Some(live.term_months),
+            rate_bp: Some(live.rate_bp),
+            pricing: Some(live.pricing),
+            repayment_methods: Some(live.repayment_methods.clone()),
+            guarantee_types: Some(live.guarantee_types.clone()),
+            documents: Some(live.documents.clone()),
+            region_codes: Some(vec!["220102".into(), "220122".into()]),
+            ..ProductOverride::default()
+        };
+        let id = s.create_sub_product(&p1, draft).await.expect("draft");
+        let stored: ProductOverride = serde_json::from_str(
+            &env.scalar_text(&format!(
+                "SELECT overrides FROM product_versions WHERE product_id = '{id}'"
+            ))
+            .await,
+        )
+        .unwrap();
+        assert_eq!(
+            stored.region_codes,
+            Some(vec!["220102".to_string(), "220122".to_string()])
+        );
+        assert_eq!(stored.amount, None);
+        assert_eq!(stored.pricing, None);
+        assert_eq!(stored.documents, None);
+        // A rate range that leaves out the inherited base rate is refused,
+        // naming the field.
+        let mut narrow = county_sub_product(&parent, "CG-RATE");
+        narrow.overrides.rate_bp = Some(Bounds::new(
+            live.pricing.base_rate_bp + 10,
+            live.rate_bp.max,
+        ));
+        match s.create_sub_product(&p1, narrow).await {
+            Err(ServiceError::Validation { code, params }) => {
+                assert_eq!(code, "product_base_rate_outside_range");
+                assert_eq!(params, vec![("field", "pricing".to_string())]);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
     })
     .await;
 }

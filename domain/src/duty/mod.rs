@@ -28,6 +28,43 @@ use thiserror::Error;
 
 use crate::money::Fen;
 
+/// A tie between a staff member and a customer that a staff member declares
+/// (回避申报): the service never assigns them to that customer's applications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// 近亲属: spouse, parent, child, sibling and their spouses.
+    Family,
+    /// 合伙或业务往来: a business partner, employer or debtor.
+    BusinessPartner,
+    /// 为其担保: the staff member guarantees or is guaranteed by them.
+    Guarantor,
+    /// 其他利害关系.
+    Other,
+}
+
+impl Relation {
+    pub const ALL: [Relation; 4] = [
+        Relation::Family,
+        Relation::BusinessPartner,
+        Relation::Guarantor,
+        Relation::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Family => "family",
+            Relation::BusinessPartner => "business_partner",
+            Relation::Guarantor => "guarantor",
+            Relation::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Relation> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 /// How duties are separated on an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

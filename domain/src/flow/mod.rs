@@ -384,7 +384,14 @@ pub enum FlowError {
     LoopWithoutExit { nodes: Vec<String>, example: Facts },
     #[error("some applications reach {node} without passing an approval")]
     ApprovalSkipped { node: String, example: Facts },
+    /// The automatic pre-screen keeps the id [`PRE_SCREEN_ID`]: the sweeper
+    /// that moves on applications left there finds them by it.
+    #[error("the automatic pre-screen {node} must keep the id pre_screen")]
+    PreScreenRenamed { node: String },
 }
+
+/// The node id of the automatic pre-screen in every flow.
+pub const PRE_SCREEN_ID: &str = "pre_screen";
 
 impl FlowError {
     /// Stable snake_case code, used as the i18n key.
@@ -400,6 +407,7 @@ impl FlowError {
             Self::DeadEnd { .. } => "flow_dead_end",
             Self::LoopWithoutExit { .. } => "flow_loop_without_exit",
             Self::ApprovalSkipped { .. } => "flow_approval_skipped",
+            Self::PreScreenRenamed { .. } => "flow_pre_screen_renamed",
         }
     }
 
@@ -413,7 +421,8 @@ impl FlowError {
             | Self::QuorumInvalid { node }
             | Self::Unreachable { node }
             | Self::DeadEnd { node, .. }
-            | Self::ApprovalSkipped { node, .. } => vec![node.as_str()],
+            | Self::ApprovalSkipped { node, .. }
+            | Self::PreScreenRenamed { node } => vec![node.as_str()],
             Self::LoopWithoutExit { nodes, .. } => nodes.iter().map(String::as_str).collect(),
             Self::EmptyFactSpace => vec![],
         }
@@ -555,6 +564,11 @@ impl FlowTemplate {
         for (i, node) in self.nodes.iter().enumerate() {
             if self.nodes[..i].iter().any(|m| m.id == node.id) {
                 errors.push(FlowError::DuplicateNode {
+                    node: node.id.clone(),
+                });
+            }
+            if node.kind == NodeKind::PreScreen && node.id != PRE_SCREEN_ID {
+                errors.push(FlowError::PreScreenRenamed {
                     node: node.id.clone(),
                 });
             }

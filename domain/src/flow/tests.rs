@@ -411,6 +411,9 @@ fn a_flow_without_any_approval_is_refused() {
         mode: ApprovalMode::Committee { members: 5, quorum: 2 },
     },
     ("flow_quorum_invalid", vec!["committee"]))]
+#[case::pre_screen_renamed(
+    |t: &mut FlowTemplate| t.nodes.push(node("screen_2", NodeKind::PreScreen)),
+    ("flow_pre_screen_renamed", vec!["screen_2"]))]
 fn structural_errors(#[case] spoil: fn(&mut FlowTemplate), #[case] expected: (&str, Vec<&str>)) {
     let mut t = standard();
     spoil(&mut t);

@@ -236,6 +236,37 @@ pub struct ProductOverride {
     pub duty: Option<DutyPolicy>,
 }
 
+impl ProductOverride {
+    /// The same override without the values that equal the parent's: a form
+    /// prefilled from the parent posts every field, but only what the manager
+    /// changed is the sub-product's own; the rest stays inherited.
+    pub fn changes_from(mut self, parent: &ProductParams) -> ProductOverride {
+        fn keep<T: PartialEq>(o: &mut Option<T>, parent: &T) {
+            if o.as_ref() == Some(parent) {
+                *o = None;
+            }
+        }
+        let t = &parent.target;
+        keep(&mut self.amount, &parent.amount);
+        keep(&mut self.term_months, &parent.term_months);
+        keep(&mut self.rate_bp, &parent.rate_bp);
+        keep(&mut self.repayment_methods, &parent.repayment_methods);
+        keep(&mut self.guarantee_types, &parent.guarantee_types);
+        keep(&mut self.region_codes, &t.region_codes);
+        keep(&mut self.branch_codes, &t.branch_codes);
+        keep(&mut self.age, &t.age);
+        keep(&mut self.occupations, &t.occupations);
+        keep(&mut self.documents, &parent.documents);
+        keep(&mut self.investigation_fields, &parent.investigation_fields);
+        keep(&mut self.pricing, &parent.pricing);
+        keep(&mut self.revolving, &parent.revolving);
+        keep(&mut self.rule_sets, &parent.rule_sets);
+        keep(&mut self.flow, &parent.flow);
+        keep(&mut self.duty, &parent.duty);
+        self
+    }
+}
+
 /// The bank's own outer limits (全行政策), set by its risk committee: no
 /// product or sub-product may go beyond them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -203,6 +203,29 @@ fn a_regional_sub_product_inherits_and_overrides() {
 }
 
 #[test]
+fn a_prefilled_form_keeps_only_what_was_changed() {
+    let p = house_loan();
+    let posted = ProductOverride {
+        amount: Some(p.amount),
+        term_months: Some(Bounds::new(24, p.term_months.max)),
+        rate_bp: Some(p.rate_bp),
+        guarantee_types: Some(p.guarantee_types.clone()),
+        region_codes: Some(vec!["220200".into()]),
+        documents: Some(p.documents.clone()),
+        pricing: Some(p.pricing),
+        ..ProductOverride::default()
+    };
+    assert_eq!(
+        posted.changes_from(&p),
+        ProductOverride {
+            term_months: Some(Bounds::new(24, p.term_months.max)),
+            region_codes: Some(vec!["220200".into()]),
+            ..ProductOverride::default()
+        }
+    );
+}
+
+#[test]
 fn an_empty_override_is_the_parent() {
     let sub = resolve(&parent(), &ProductOverride::default(), &policy()).expect("same");
     assert_eq!(sub, parent());

@@ -20,6 +20,7 @@
 
 pub mod burst;
 pub mod products;
+pub mod relations;
 pub mod templates;
 
 use domain::application::{ApplicationStatus, Decision};
@@ -823,10 +824,11 @@ impl Services {
     pub async fn resume_flows(&self) -> Result<u64, ServiceError> {
         let before = self.now() - 60_000;
         let rows = sqlx::query(
-            "SELECT id FROM applications WHERE flow_node = 'pre_screen' \
+            "SELECT id FROM applications WHERE flow_node = $2 \
                AND status IN ('submitted', 'rejected') AND updated_at < $1 LIMIT 1000",
         )
         .bind(before)
+        .bind(domain::flow::PRE_SCREEN_ID)
         .fetch_all(&self.db.pool)
         .await?;
         let mut moved = 0;

@@ -522,7 +522,9 @@ impl Services {
         }
         let parent_params = live_params(&mut conn, &n.parent_id).await?;
         let flow = template(&mut conn, &bank, n.flow_code.trim()).await?;
-        let mut overrides = n.overrides.clone();
+        // The form is prefilled from the parent: what still equals the
+        // parent's value stays inherited.
+        let mut overrides = n.overrides.clone().changes_from(&parent_params);
         overrides.flow = Some(domain::product::FlowRef {
             template_code: flow.code.clone(),
             version: 1,

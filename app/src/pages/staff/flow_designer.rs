@@ -16,6 +16,7 @@ use domain::flow::{
     Outcome,
 };
 use domain::money::Fen;
+use domain::product::GuaranteeType;
 use domain::view::{FlowTemplateView, NewFlowTemplate};
 use leptos::prelude::*;
 
@@ -157,9 +158,9 @@ fn edge_row(key: usize, e: &Edge) -> EdgeRow {
         Condition::AmountAtMost { fen } => ("amount_at_most", fen.to_yuan_string()),
         Condition::ScoreAtLeast { score } => ("score_at_least", score.to_string()),
         Condition::ScoreBelow { score } => ("score_below", score.to_string()),
-        // Guarantee conditions and combinations are kept only by the
-        // starters; the designer routes on amount and score.
-        _ => ("always", String::new()),
+        Condition::GuaranteeIn { types } => ("guarantee_in", guarantee_codes(types)),
+        // Neither the starters nor this designer make combined conditions.
+        Condition::Always | Condition::All { .. } => ("always", String::new()),
     };
     EdgeRow {
         key,
@@ -171,12 +172,56 @@ fn edge_row(key: usize, e: &Edge) -> EdgeRow {
     }
 }
 
+/// Guarantee types as the row keeps them: "credit,mortgage".
+fn guarantee_codes(types: &[GuaranteeType]) -> String {
+    types
+        .iter()
+        .map(|g| g.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn guarantees_of(value: &str) -> Vec<GuaranteeType> {
+    GuaranteeType::ALL
+        .into_iter()
+        .filter(|g| value.split(',').any(|c| c == g.as_str()))
+        .collect()
+}
+
 fn outcome_of(code: &str) -> Outcome {
     match code {
         "reject" => Outcome::Reject,
         "escalate" => Outcome::Escalate,
         _ => Outcome::Pass,
     }
+}
+
+/// The guarantee types a route applies to, as check boxes.
+#[component]
+fn GuaranteeChoice(value: RwSignal<String>) -> impl IntoView {
+    let t = t();
+    GuaranteeType::ALL
+        .into_iter()
+        .map(|g| {
+            let on = move || guarantees_of(&value.get()).contains(&g);
+            let flip = move |checked: bool| {
+                let mut types = guarantees_of(&value.get_untracked());
+                types.retain(|x| *x != g);
+                if checked {
+                    types.push(g);
+                    types.sort();
+                }
+                value.set(guarantee_codes(&types));
+            };
+            view! {
+                <label class="checkbox fd-guarantee">
+                    <input type="checkbox" data-testid="fd-guarantee" value=g.as_str() prop:checked=on
+                        on:change=move |ev| flip(event_target_checked(&ev)) />
+                    <span>{t.guarantee(g.as_str())}</span>
+                </label>
+            }
+        })
+        .collect_view()
 }
 
 /// What the rows say, as a flow; a field that is not a number refuses.
@@ -221,6 +266,13 @@ fn drawn(start: &str, nodes: &[NodeRow], edges: &[EdgeRow]) -> Result<FlowTempla
             "amount_at_most" => Condition::AmountAtMost { fen: amount()? },
             "score_at_least" => Condition::ScoreAtLeast { score: score()? },
             "score_below" => Condition::ScoreBelow { score: score()? },
+            "guarantee_in" => {
+                let types = guarantees_of(&value);
+                if types.is_empty() {
+                    return Err(AppError::new("fd_guarantee_missing"));
+                }
+                Condition::GuaranteeIn { types }
+            }
             _ => Condition::Always,
         };
         out_edges.push(Edge {
@@ -353,7 +405,8 @@ pub fn FlowDesigner(flows: Vec<FlowTemplateView>) -> impl IntoView {
                     <tbody>
                         <For each=move || nodes.get() key=|n| n.key let:n>
                             <tr data-testid="fd-node">
-                                <td><input class="input" aria-label=t.fd_node_id prop:value=n.id on:input=move |ev| n.id.set(event_target_value(&ev)) /></td>
+                                <td><input class="input" aria-label=t.fd_node_id prop:value=n.id on:input=move |ev| n.id.set(event_target_value(&ev))
+                                    readonly=move || n.kind.get() == "pre_screen" && n.id.get() == domain::flow::PRE_SCREEN_ID /></td>
                                 <td>
                                     <select class="input" aria-label=t.fd_kind on:change=move |ev| n.kind.set(event_target_value(&ev))>
                                         {KINDS.iter().map(|k| view! { <option value=*k selected=n.kind.get_untracked() == *k>{kind_label(t, k)}</option> }).collect_view()}
@@ -399,10 +452,14 @@ pub fn FlowDesigner(flows: Vec<FlowTemplateView>) -> impl IntoView {
                                 </td>
                                 <td>
                                     <select class="input" aria-label=t.fd_when on:change=move |ev| e.cond.set(event_target_value(&ev))>
-                                        {[("always", t.fd_always), ("amount_above", t.fd_amount_above), ("amount_at_most", t.fd_amount_at_most), ("score_at_least", t.fd_score_at_least), ("score_below", t.fd_score_below)].into_iter().map(|(v, l)| view! { <option value=v selected=e.cond.get_untracked() == v>{l}</option> }).collect_view()}
+                                        {[("always", t.fd_always), ("amount_above", t.fd_amount_above), ("amount_at_most", t.fd_amount_at_most), ("score_at_least", t.fd_score_at_least), ("score_below", t.fd_score_below), ("guarantee_in", t.fd_guarantee_in)].into_iter().map(|(v, l)| view! { <option value=v selected=e.cond.get_untracked() == v>{l}</option> }).collect_view()}
                                     </select>
                                 </td>
-                                <td><input class="input input-narrow" aria-label=t.fd_value prop:value=e.value on:input=move |ev| e.value.set(event_target_value(&ev)) disabled=move || e.cond.get() == "always" /></td>
+                                <td>{move || if e.cond.get() == "guarantee_in" {
+                                    view! { <GuaranteeChoice value=e.value /> }.into_any()
+                                } else {
+                                    view! { <input class="input input-narrow" aria-label=t.fd_value prop:value=e.value on:input=move |ev| e.value.set(event_target_value(&ev)) disabled=move || e.cond.get() == "always" /> }.into_any()
+                                }}</td>
                                 <td><select class="input" aria-label=t.fd_to on:change=move |ev| e.to.set(event_target_value(&ev))>{id_options(e.to)}</select></td>
                                 <td><button type="button" class="btn btn-sm btn-secondary" on:click=move |_| edges.update(|v| v.retain(|x| x.key != e.key))>{t.fd_remove}</button></td>
                             </tr>

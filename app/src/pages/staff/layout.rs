@@ -92,6 +92,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
                     {precredit.then(|| item("/staff/precredit", t.nav_precredit))}
                     {item("/staff/products", t.nav_products)}
                     {heads.then(|| item("/staff/escalations", t.nav_escalations))}
+                    {item("/staff/relations", t.nav_relations)}
                     {manager.then(|| view! {
                         <div class="ws-nav-section">{t.nav_manage}</div>
                         {item("/staff/dashboard", t.nav_dashboard)}

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod portrait;
 pub mod precredit;
 pub mod products;
+pub mod relations;
 pub mod rule_set;
 pub mod rules;
 pub mod tasks;

@@ -11,7 +11,7 @@ use crate::i18n::{fill, t, Texts};
 use domain::duty::{DutyMode, DutyPolicy};
 use domain::flow::{ApprovalMode, Condition, FlowTemplate, InvestigationMode, NodeKind, Outcome};
 use domain::product::version::VersionStatus;
-use domain::product::ProductParams;
+use domain::product::{DocumentRequirement, ProductParams};
 use domain::rate::AnnualRate;
 use domain::view::{FlowTemplateView, ProductVersionView, SupermarketProduct};
 use leptos::prelude::*;
@@ -291,23 +291,69 @@ fn ProductCard(
     }
 }
 
+/// A new document's code: `extra_N`, the first N not yet in the list.
+fn new_document_code(docs: &[DocumentRequirement]) -> String {
+    (1..)
+        .map(|n| format!("extra_{n}"))
+        .find(|c| docs.iter().all(|d| &d.code != c))
+        .unwrap_or_default()
+}
+
+/// Adds or removes `code` from a list of chosen codes.
+fn toggle(list: &mut Vec<String>, code: &str, on: bool) {
+    list.retain(|c| c != code);
+    if on {
+        list.push(code.to_string());
+    }
+}
+
 #[component]
 fn SubProductPanel(
     products: Vec<SupermarketProduct>,
     flows: Vec<FlowTemplateView>,
 ) -> impl IntoView {
     let t = t();
-    let parents: Vec<(String, String)> = products
+    // Each published top-level product with its live parameters: the form
+    // starts from them, and a sub-product may only narrow them.
+    let parents: Vec<(String, String, ProductParams)> = products
         .iter()
-        .filter(|p| p.parent_id.is_none() && p.live_version.is_some())
-        .map(|p| (p.id.clone(), p.name_zh.clone()))
+        .filter(|p| p.parent_id.is_none())
+        .filter_map(|p| {
+            let live = p.live_version?;
+            let v = p.versions.iter().find(|v| v.version == live)?;
+            Some((p.id.clone(), p.name_zh.clone(), v.params.clone()))
+        })
         .collect();
-    let form = RwSignal::new(SubProductForm {
-        parent_id: parents.first().map(|p| p.0.clone()).unwrap_or_default(),
-        duty: "separated".into(),
-        flow_code: flows.first().map(|f| f.code.clone()).unwrap_or_default(),
-        ..SubProductForm::default()
-    });
+    let first_flow = flows.first().map(|f| f.code.clone()).unwrap_or_default();
+    let start = move |id: &str, params: &ProductParams, keep: Option<&SubProductForm>| {
+        let mut f = SubProductForm::from_parent(id, params);
+        match keep {
+            Some(k) => {
+                f.code = k.code.clone();
+                f.name_zh = k.name_zh.clone();
+                f.summary_zh = k.summary_zh.clone();
+                f.duty = k.duty.clone();
+                f.single_up_to = k.single_up_to.clone();
+                f.flow_code = k.flow_code.clone();
+            }
+            None => {
+                f.duty = "separated".into();
+                f.flow_code = first_flow.clone();
+            }
+        }
+        f
+    };
+    let form = RwSignal::new(
+        parents
+            .first()
+            .map(|(id, _, p)| start(id, p, None))
+            .unwrap_or_default(),
+    );
+    let parents = StoredValue::new(parents);
+    let parent_params = move || {
+        let id = form.with(|f| f.parent_id.clone());
+        parents.with_value(|ps| ps.iter().find(|p| p.0 == id).map(|p| p.2.clone()))
+    };
     let error = RwSignal::new(None::<AppError>);
     let save = Action::new(move |f: &SubProductForm| {
         let f = f.clone();
@@ -336,24 +382,143 @@ fn SubProductPanel(
             </label>
         }
     };
+    let choose_parent = move |id: String| {
+        let found = parents.with_value(|ps| ps.iter().find(|p| p.0 == id).cloned());
+        if let Some((id, _, params)) = found {
+            form.update(|f| *f = start(&id, &params, Some(f)));
+        }
+    };
+    // Check boxes for the parent's repayment methods and guarantee types: a
+    // sub-product keeps some of them, never adds one.
+    let boxes = move |items: Vec<(&'static str, &'static str)>,
+                      testid: &'static str,
+                      list: fn(&SubProductForm) -> &Vec<String>,
+                      list_mut: fn(&mut SubProductForm) -> &mut Vec<String>| {
+        items
+            .into_iter()
+            .map(|(code, label)| {
+                view! {
+                    <label class="checkbox">
+                        <input type="checkbox" data-testid=testid value=code
+                            prop:checked=move || form.with(|f| list(f).iter().any(|c| c == code))
+                            on:change=move |ev| form.update(|f| toggle(list_mut(f), code, event_target_checked(&ev))) />
+                        <span>{label}</span>
+                    </label>
+                }
+            })
+            .collect_view()
+    };
+    let methods = move || {
+        let items = parent_params()
+            .map(|p| p.repayment_methods)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| (m.as_str(), t.method(m)))
+            .collect();
+        boxes(
+            items,
+            "pm-method",
+            |f| &f.repayment_methods,
+            |f| &mut f.repayment_methods,
+        )
+    };
+    let guarantees = move || {
+        let items = parent_params()
+            .map(|p| p.guarantee_types)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| (g.as_str(), t.guarantee(g.as_str())))
+            .collect();
+        boxes(
+            items,
+            "pm-guarantee",
+            |f| &f.guarantee_types,
+            |f| &mut f.guarantee_types,
+        )
+    };
+    let documents = move || {
+        let n = form.with(|f| f.documents.len());
+        (0..n)
+            .map(|i| {
+                let label = move || form.with(|f| f.documents.get(i).map(|d| d.label_zh.clone()).unwrap_or_default());
+                let required = move || form.with(|f| f.documents.get(i).is_some_and(|d| d.required));
+                view! {
+                    <li class="pm-doc" data-testid="pm-document">
+                        <input class="input" aria-label=t.pm_doc_label prop:value=label
+                            on:input=move |ev| form.update(|f| if let Some(d) = f.documents.get_mut(i) { d.label_zh = event_target_value(&ev); }) />
+                        <label class="checkbox">
+                            <input type="checkbox" prop:checked=required
+                                on:change=move |ev| form.update(|f| if let Some(d) = f.documents.get_mut(i) { d.required = event_target_checked(&ev); }) />
+                            <span>{t.pm_doc_required}</span>
+                        </label>
+                        <button type="button" class="btn btn-link btn-sm"
+                            on:click=move |_| form.update(|f| { if i < f.documents.len() { f.documents.remove(i); } })>{t.pm_doc_remove}</button>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    let add_document = move |_| {
+        form.update(|f| {
+            let code = new_document_code(&f.documents);
+            f.documents.push(DocumentRequirement {
+                code,
+                label_zh: String::new(),
+                required: true,
+            });
+        })
+    };
+    let parent_options = parents.with_value(|ps| {
+        ps.iter()
+            .map(|(id, name, _)| view! { <option value=id.clone()>{name.clone()}</option> })
+            .collect_view()
+    });
     view! {
         <section class="ws-panel" data-testid="new-sub-product">
             <div class="ws-panel-header"><h2 class="section-title">{t.pm_new_sub}</h2></div>
-            <p class="muted">{t.pm_new_sub_hint}</p>
+            <p class="muted">{t.pm_new_sub_hint}" "{t.pm_prefilled}</p>
             <form class="form pm-form" on:submit=move |ev| { ev.prevent_default(); error.set(None); save.dispatch(form.get_untracked()); }>
+                <h3 class="pm-form-group">{t.pm_form_basics}</h3>
                 <label class="field">
                     <span>{t.pm_parent}</span>
-                    <select class="input" id="pm-parent" on:change=move |ev| form.update(|f| f.parent_id = event_target_value(&ev))>
-                        {parents.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                    <select class="input" id="pm-parent" on:change=move |ev| choose_parent(event_target_value(&ev))>
+                        {parent_options}
                     </select>
                 </label>
                 {field("pm-code", t.pm_code, |f| f.code.clone(), |f, v| f.code = v)}
                 {field("pm-name", t.pm_name, |f| f.name_zh.clone(), |f, v| f.name_zh = v)}
                 {field("pm-summary", t.pm_summary, |f| f.summary_zh.clone(), |f, v| f.summary_zh = v)}
+                <h3 class="pm-form-group">{t.pm_form_terms}</h3>
                 {field("pm-min-amount", t.pm_min_amount, |f| f.min_amount.clone(), |f, v| f.min_amount = v)}
                 {field("pm-max-amount", t.pm_max_amount, |f| f.max_amount.clone(), |f, v| f.max_amount = v)}
                 {field("pm-min-term", t.pm_min_term, |f| f.min_term.clone(), |f, v| f.min_term = v)}
                 {field("pm-max-term", t.pm_max_term, |f| f.max_term.clone(), |f, v| f.max_term = v)}
+                {field("pm-min-rate", t.pm_min_rate, |f| f.min_rate.clone(), |f, v| f.min_rate = v)}
+                {field("pm-max-rate", t.pm_max_rate, |f| f.max_rate.clone(), |f, v| f.max_rate = v)}
+                {field("pm-base-rate", t.pm_base_rate_pct, |f| f.base_rate.clone(), |f, v| f.base_rate = v)}
+                {field("pm-max-discount", t.pm_max_discount, |f| f.max_discount.clone(), |f, v| f.max_discount = v)}
+                {field("pm-max-markup", t.pm_max_markup, |f| f.max_markup.clone(), |f, v| f.max_markup = v)}
+                <h3 class="pm-form-group">{t.pm_form_customers}</h3>
+                <label class="field pm-wide">
+                    <span>{t.pm_regions}</span>
+                    <input class="input" id="pm-regions" placeholder=t.pm_regions_hint
+                        prop:value=move || form.with(|f| f.regions.clone())
+                        on:input=move |ev| form.update(|f| f.regions = event_target_value(&ev)) />
+                </label>
+                <fieldset class="field">
+                    <legend>{t.pm_guarantees}</legend>
+                    <div class="pm-choices">{guarantees}</div>
+                </fieldset>
+                <fieldset class="field">
+                    <legend>{t.pm_methods}</legend>
+                    <div class="pm-choices">{methods}</div>
+                </fieldset>
+                <h3 class="pm-form-group">{t.pm_form_documents}</h3>
+                <div class="pm-wide">
+                    <ul class="pm-docs">{documents}</ul>
+                    <button type="button" class="btn btn-secondary btn-sm" data-testid="pm-add-document" on:click=add_document>{t.pm_doc_add}</button>
+                </div>
+                <h3 class="pm-form-group">{t.pm_form_process}</h3>
                 <label class="field">
                     <span>{t.pm_duty}</span>
                     <select class="input" id="pm-duty" on:change=move |ev| form.update(|f| f.duty = event_target_value(&ev))>
