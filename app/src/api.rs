@@ -615,6 +615,14 @@ pub struct SubProductForm {
     pub guarantee_types: Vec<String>,
     #[serde(default)]
     pub documents: Vec<domain::product::DocumentRequirement>,
+    /// Applicants' age range in whole years.
+    #[serde(default)]
+    pub min_age: String,
+    #[serde(default)]
+    pub max_age: String,
+    /// A revolving line (循环额度); a sub-product may only turn it off.
+    #[serde(default)]
+    pub revolving: bool,
 }
 
 impl SubProductForm {
@@ -649,6 +657,9 @@ impl SubProductForm {
                 .map(|g| g.as_str().to_string())
                 .collect(),
             documents: p.documents.clone(),
+            min_age: p.target.age.min.to_string(),
+            max_age: p.target.age.max.to_string(),
+            revolving: p.revolving,
             ..SubProductForm::default()
         }
     }
@@ -679,6 +690,20 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
             .map_err(|_| AppError::invalid("term_out_of_range"))
     };
     let amount = match (yuan(&form.min_amount)?, yuan(&form.max_amount)?) {
+        (Some(min), Some(max)) => Some(Bounds::new(min, max)),
+        (None, None) => None,
+        _ => return Err(AppError::invalid("product_range_incomplete")),
+    };
+    let years = |v: &str| -> Result<Option<u32>, AppError> {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        v.trim()
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| AppError::invalid("product_age_invalid"))
+    };
+    let age = match (years(&form.min_age)?, years(&form.max_age)?) {
         (Some(min), Some(max)) => Some(Bounds::new(min, max)),
         (None, None) => None,
         _ => return Err(AppError::invalid("product_range_incomplete")),
@@ -780,6 +805,8 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
             guarantee_types: Some(guarantee_types),
             region_codes: Some(regions),
             documents: Some(documents),
+            age,
+            revolving: Some(form.revolving),
             duty,
             ..ProductOverride::default()
         },

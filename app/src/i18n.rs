@@ -572,6 +572,10 @@ texts! {
     pm_max_markup: "最大上浮（百分点）", "Largest markup (points)";
     pm_regions: "目标地区（行政区划代码，空为不限）", "Regions (area codes; empty = any)";
     pm_regions_hint: "6 位代码，多个用逗号或空格分开，如 220102, 220122", "6-digit codes separated by commas or spaces, e.g. 220102, 220122";
+    pm_min_age: "最低年龄（岁）", "Youngest applicant (years)";
+    pm_max_age: "最高年龄（岁）", "Oldest applicant (years)";
+    pm_revolving_line: "循环额度（可随借随还）", "Revolving line (draw again after repaying)";
+    err_product_age_invalid: "年龄须为整数", "Ages are whole numbers";
     pm_doc_label: "材料名称", "Document";
     pm_doc_required: "必需", "Required";
     pm_doc_add: "添加材料", "Add a document";
@@ -1116,6 +1120,7 @@ impl Texts {
             "flow_name_invalid" => self.err_flow_name_invalid,
             "fd_number_invalid" => self.err_fd_number_invalid,
             "relation_choose" => self.err_relation_choose,
+            "product_age_invalid" => self.err_product_age_invalid,
             "id_length" | "id_chars" | "id_birth_date" | "id_checksum" => {
                 self.err_id_number_invalid
             }
@@ -1538,6 +1543,7 @@ mod tests {
             "flow_name_invalid",
             "fd_number_invalid",
             "relation_choose",
+            "product_age_invalid",
             "relation_exists",
             "relation_customer_unknown",
             "id_checksum",

@@ -505,6 +505,8 @@ fn SubProductPanel(
                         prop:value=move || form.with(|f| f.regions.clone())
                         on:input=move |ev| form.update(|f| f.regions = event_target_value(&ev)) />
                 </label>
+                {field("pm-min-age", t.pm_min_age, |f| f.min_age.clone(), |f, v| f.min_age = v)}
+                {field("pm-max-age", t.pm_max_age, |f| f.max_age.clone(), |f, v| f.max_age = v)}
                 <fieldset class="field">
                     <legend>{t.pm_guarantees}</legend>
                     <div class="pm-choices">{guarantees}</div>
@@ -513,6 +515,13 @@ fn SubProductPanel(
                     <legend>{t.pm_methods}</legend>
                     <div class="pm-choices">{methods}</div>
                 </fieldset>
+                {move || parent_params().is_some_and(|p| p.revolving).then(|| view! {
+                    <label class="checkbox pm-revolving">
+                        <input type="checkbox" id="pm-revolving" prop:checked=move || form.with(|f| f.revolving)
+                            on:change=move |ev| form.update(|f| f.revolving = event_target_checked(&ev)) />
+                        <span>{t.pm_revolving_line}</span>
+                    </label>
+                })}
                 <h3 class="pm-form-group">{t.pm_form_documents}</h3>
                 <div class="pm-wide">
                     <ul class="pm-docs">{documents}</ul>
