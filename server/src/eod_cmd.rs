@@ -40,7 +40,7 @@ pub async fn run(
         }
     };
     let opts = EodOptions {
-        chunk_size: chunk.max(1),
+        chunk_size: chunk,
         workers,
         ..EodOptions::default()
     };

@@ -67,11 +67,12 @@ enum Command {
         /// Business date, YYYY-MM-DD; today (China time) when left out.
         #[arg(long)]
         date: Option<String>,
-        /// Loans per transaction.
-        #[arg(long, default_value_t = 2000)]
+        /// Loans per transaction; 0 picks for the database (2,000 on
+        /// SQLite, 10,000 on PostgreSQL).
+        #[arg(long, default_value_t = 0)]
         chunk: usize,
         /// Loan-id ranges processed at once; 0 picks for the database (one
-        /// on SQLite, two on PostgreSQL).
+        /// on SQLite, three on PostgreSQL).
         #[arg(long, default_value_t = 0)]
         workers: usize,
         /// Print the summary as JSON.

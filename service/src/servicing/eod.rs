@@ -33,37 +33,40 @@ use crate::error::ServiceError;
 use crate::sql::{self, Placeholders, Val};
 use crate::Services;
 
-/// How a run goes.
-#[derive(Debug, Clone)]
+/// How a run goes; the default picks chunk and workers for the database.
+#[derive(Debug, Clone, Default)]
 pub struct EodOptions {
     pub rules: EodRules,
-    /// Loans per transaction.
+    /// Loans per transaction; 0 picks for the database: 2,000 on SQLite
+    /// (its one writer holds every other write back while a chunk runs),
+    /// 10,000 on PostgreSQL (1,000,000 loans in 38-41 s instead of 54-58 s
+    /// with 2,000, for 160 MB instead of 41 MB; a chunk's row locks last
+    /// about a second).
     pub chunk_size: usize,
     /// Stop (as if killed) after this many chunks: for tests and drills.
     pub stop_after_chunks: Option<usize>,
     /// Loan-id ranges processed at once; 0 picks for the database: one on
-    /// SQLite (one writer at a time), two on PostgreSQL (one per core of
-    /// the machine we size for).
+    /// SQLite (one writer at a time), three on PostgreSQL (one per core of
+    /// the two-core machine we size for, plus one to keep them busy while
+    /// the others wait on a round trip or a disk read: with 2,000-loan
+    /// chunks 54-58 s instead of 59-61 s with two; four gave nothing more).
     pub workers: usize,
 }
 
 impl EodOptions {
+    fn effective_chunk(&self, backend: Backend) -> usize {
+        match (self.chunk_size, backend) {
+            (0, Backend::Sqlite) => 2_000,
+            (0, Backend::Postgres) => 10_000,
+            (n, _) => n,
+        }
+    }
+
     fn effective_workers(&self, backend: Backend) -> usize {
         match (self.workers, backend) {
             (0, Backend::Sqlite) => 1,
-            (0, Backend::Postgres) => 2,
+            (0, Backend::Postgres) => 3,
             (n, _) => n.min(16),
-        }
-    }
-}
-
-impl Default for EodOptions {
-    fn default() -> Self {
-        EodOptions {
-            rules: EodRules::default(),
-            chunk_size: 2000,
-            stop_after_chunks: None,
-            workers: 0,
         }
     }
 }
@@ -292,7 +295,7 @@ impl Services {
              ORDER BY a.loan_id LIMIT $3",
             account_select()
         );
-        let chunk = i64::try_from(opts.chunk_size.max(1)).unwrap_or(2000);
+        let chunk = i64::try_from(opts.effective_chunk(self.db.backend)).unwrap_or(2000);
         let mut tally = Tally::default();
         loop {
             if opts
@@ -548,8 +551,25 @@ fn elapsed_ms(started: Instant) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{update_sql, UPDATE_WIDTH};
+    use super::{update_sql, EodOptions, UPDATE_WIDTH};
+    use crate::db::Backend;
     use crate::sql::{unnest_source, Placeholders, Val};
+
+    #[test]
+    fn chunk_and_workers_default_per_database_and_obey_the_caller() {
+        let d = EodOptions::default();
+        assert_eq!(d.effective_chunk(Backend::Sqlite), 2_000);
+        assert_eq!(d.effective_chunk(Backend::Postgres), 10_000);
+        assert_eq!(d.effective_workers(Backend::Sqlite), 1);
+        assert_eq!(d.effective_workers(Backend::Postgres), 3);
+        let given = EodOptions {
+            chunk_size: 7,
+            workers: 40,
+            ..EodOptions::default()
+        };
+        assert_eq!(given.effective_chunk(Backend::Postgres), 7);
+        assert_eq!(given.effective_workers(Backend::Postgres), 16);
+    }
 
     #[test]
     fn the_chunk_update_reads_values_or_arrays() {
