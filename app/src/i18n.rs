@@ -42,10 +42,12 @@ impl Locale {
     }
 
     /// Picks the Chinese or English variant of a bilingual database field.
+    /// A name kept in both languages; data with no English name (a product
+    /// a manager named in Chinese only) shows its Chinese one.
     pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
-            Locale::Zh => zh,
-            Locale::En => en,
+            Locale::En if !en.trim().is_empty() => en,
+            _ => zh,
         }
     }
 }
@@ -1598,6 +1600,13 @@ mod tests {
             assert_ne!(ZH.error(code), ZH.err_unknown, "{code} has no zh message");
             assert_ne!(EN.error(code), EN.err_unknown, "{code} has no en message");
         }
+    }
+
+    #[test]
+    fn a_name_with_no_english_shows_its_chinese() {
+        assert_eq!(Locale::En.pick("惠农e贷", "Farm loan"), "Farm loan");
+        assert_eq!(Locale::En.pick("惠农e贷·城关专享", ""), "惠农e贷·城关专享");
+        assert_eq!(Locale::Zh.pick("惠农e贷", "Farm loan"), "惠农e贷");
     }
 
     #[test]

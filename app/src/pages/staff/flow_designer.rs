@@ -10,7 +10,7 @@ use super::products::FlowDiagram;
 use crate::api::save_flow_template;
 use crate::components::{reload, FormError};
 use crate::error::AppError;
-use crate::i18n::{t, Texts};
+use crate::i18n::{t, use_locale, Texts};
 use domain::flow::{
     ApprovalMode, Condition, Edge, EndState, FlowTemplate, InvestigationMode, Node, NodeKind,
     Outcome,
@@ -385,7 +385,7 @@ pub fn FlowDesigner(flows: Vec<FlowTemplateView>) -> impl IntoView {
                     <label class="field">
                         <span>{t.fd_start_from}</span>
                         <select class="input" id="fd-from" on:change=move |ev| load(&event_target_value(&ev))>
-                            {flows.iter().map(|f| view! { <option value=f.code.clone()>{f.name_zh.clone()}</option> }).collect_view()}
+                            {flows.iter().map(|f| view! { <option value=f.code.clone()>{use_locale().pick(&f.name_zh, &f.name_en).to_string()}</option> }).collect_view()}
                         </select>
                     </label>
                     <label class="field">

@@ -7,7 +7,7 @@ use crate::api::{create_sub_product, publish_product_version, supermarket, SubPr
 use crate::components::{awaited, reload, FormError};
 use crate::error::AppError;
 use crate::format::{money, rate};
-use crate::i18n::{fill, t, Texts};
+use crate::i18n::{fill, t, use_locale, Texts};
 use domain::duty::{DutyMode, DutyPolicy};
 use domain::flow::{ApprovalMode, Condition, FlowTemplate, InvestigationMode, NodeKind, Outcome};
 use domain::product::version::VersionStatus;
@@ -282,7 +282,7 @@ fn ProductCard(
     view! {
         <section class="ws-panel pm-product" data-testid="product-card" data-code=p.code.clone()>
             <div class="ws-panel-header">
-                <h2 class="section-title">{p.name_zh.clone()}<span class="muted">" · "{p.code.clone()}</span></h2>
+                <h2 class="section-title">{use_locale().pick(&p.name_zh, &p.name_en).to_string()}<span class="muted">" · "{p.code.clone()}</span></h2>
                 {p.parent_name_zh.clone().map(|n| view! { <span class="tag">{fill(t.pm_sub_of, &[("name", n)])}</span> })}
             </div>
             <p class="muted">{p.summary_zh.clone()}</p>
@@ -321,7 +321,8 @@ fn SubProductPanel(
         .filter_map(|p| {
             let live = p.live_version?;
             let v = p.versions.iter().find(|v| v.version == live)?;
-            Some((p.id.clone(), p.name_zh.clone(), v.params.clone()))
+            let name = use_locale().pick(&p.name_zh, &p.name_en).to_string();
+            Some((p.id.clone(), name, v.params.clone()))
         })
         .collect();
     let first_flow = flows.first().map(|f| f.code.clone()).unwrap_or_default();
@@ -540,7 +541,7 @@ fn SubProductPanel(
                 <label class="field">
                     <span>{t.flow_title}</span>
                     <select class="input" id="pm-flow" on:change=move |ev| form.update(|f| f.flow_code = event_target_value(&ev))>
-                        {flows.iter().map(|f| view! { <option value=f.code.clone()>{f.name_zh.clone()}</option> }).collect_view()}
+                        {flows.iter().map(|f| view! { <option value=f.code.clone()>{use_locale().pick(&f.name_zh, &f.name_en).to_string()}</option> }).collect_view()}
                     </select>
                 </label>
                 <FormError error=error />
