@@ -672,68 +672,53 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
     use domain::product::{Bounds, DocumentRequirement, GuaranteeType, Pricing, ProductOverride};
     use domain::schedule::RepaymentMethod;
     let (services, staff) = session::staff().await?;
-    let yuan = |v: &str| -> Result<Option<Fen>, AppError> {
-        if v.trim().is_empty() {
+    /// A form value: blank is "keep the parent's", anything else must parse
+    /// (the error is the parser's code).
+    fn optional<T>(
+        v: &str,
+        parse: impl Fn(&str) -> Result<T, &'static str>,
+    ) -> Result<Option<T>, AppError> {
+        let v = v.trim();
+        if v.is_empty() {
             return Ok(None);
         }
-        Fen::parse_yuan(v.trim())
-            .map(Some)
-            .map_err(|e| AppError::invalid(e.code()))
-    };
-    let months = |v: &str| -> Result<Option<u32>, AppError> {
-        if v.trim().is_empty() {
-            return Ok(None);
+        parse(v).map(Some).map_err(AppError::invalid)
+    }
+    /// Both bounds or neither.
+    fn range<T: PartialOrd + Copy>(
+        min: Option<T>,
+        max: Option<T>,
+    ) -> Result<Option<Bounds<T>>, AppError> {
+        match (min, max) {
+            (Some(min), Some(max)) => Ok(Some(Bounds::new(min, max))),
+            (None, None) => Ok(None),
+            _ => Err(AppError::invalid("product_range_incomplete")),
         }
-        v.trim()
-            .parse::<u32>()
-            .map(Some)
-            .map_err(|_| AppError::invalid("term_out_of_range"))
+    }
+    let yuan = |v: &str| optional(v, |s| Fen::parse_yuan(s).map_err(|e| e.code()));
+    let whole = |v: &str, code: &'static str| optional(v, |s| s.parse::<u32>().map_err(|_| code));
+    let rate = |v: &str| {
+        optional(v, |s| {
+            domain::rate::AnnualRate::parse_percent(s)
+                .map(|r| r.bp())
+                .map_err(|e| e.code())
+        })
     };
-    let amount = match (yuan(&form.min_amount)?, yuan(&form.max_amount)?) {
-        (Some(min), Some(max)) => Some(Bounds::new(min, max)),
-        (None, None) => None,
-        _ => return Err(AppError::invalid("product_range_incomplete")),
+    let points = |v: &str| {
+        optional(v, |s| {
+            domain::rate::percent_points_bp(s).map_err(|e| e.code())
+        })
     };
-    let years = |v: &str| -> Result<Option<u32>, AppError> {
-        if v.trim().is_empty() {
-            return Ok(None);
-        }
-        v.trim()
-            .parse::<u32>()
-            .map(Some)
-            .map_err(|_| AppError::invalid("product_age_invalid"))
-    };
-    let age = match (years(&form.min_age)?, years(&form.max_age)?) {
-        (Some(min), Some(max)) => Some(Bounds::new(min, max)),
-        (None, None) => None,
-        _ => return Err(AppError::invalid("product_range_incomplete")),
-    };
-    let term_months = match (months(&form.min_term)?, months(&form.max_term)?) {
-        (Some(min), Some(max)) => Some(Bounds::new(min, max)),
-        (None, None) => None,
-        _ => return Err(AppError::invalid("product_range_incomplete")),
-    };
-    let rate = |v: &str| -> Result<Option<u32>, AppError> {
-        if v.trim().is_empty() {
-            return Ok(None);
-        }
-        domain::rate::AnnualRate::parse_percent(v)
-            .map(|r| Some(r.bp()))
-            .map_err(|e| AppError::invalid(e.code()))
-    };
-    let points = |v: &str| -> Result<Option<u32>, AppError> {
-        if v.trim().is_empty() {
-            return Ok(None);
-        }
-        domain::rate::percent_points_bp(v)
-            .map(Some)
-            .map_err(|e| AppError::invalid(e.code()))
-    };
-    let rate_bp = match (rate(&form.min_rate)?, rate(&form.max_rate)?) {
-        (Some(min), Some(max)) => Some(Bounds::new(min, max)),
-        (None, None) => None,
-        _ => return Err(AppError::invalid("product_range_incomplete")),
-    };
+    let amount = range(yuan(&form.min_amount)?, yuan(&form.max_amount)?)?;
+    let term_months = range(
+        whole(&form.min_term, "term_out_of_range")?,
+        whole(&form.max_term, "term_out_of_range")?,
+    )?;
+    let age = range(
+        whole(&form.min_age, "product_age_invalid")?,
+        whole(&form.max_age, "product_age_invalid")?,
+    )?;
+    let rate_bp = range(rate(&form.min_rate)?, rate(&form.max_rate)?)?;
     let pricing = match (
         rate(&form.base_rate)?,
         points(&form.max_discount)?,
@@ -747,18 +732,8 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
         (None, None, None) => None,
         _ => return Err(AppError::invalid("pricing_incomplete")),
     };
-    let regions: Vec<String> = form
-        .regions
-        .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
-        .filter(|r| !r.is_empty())
-        .map(str::to_string)
-        .collect();
-    if let Some(bad) = regions
-        .iter()
-        .find(|r| r.len() != 6 || !r.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(AppError::invalid("product_region_invalid").with("v", bad));
-    }
+    let regions = domain::product::parse_region_codes(&form.regions)
+        .map_err(|bad| AppError::invalid("product_region_invalid").with("v", bad))?;
     // An empty choice is refused by the service ("choose at least one").
     let repayment_methods = form
         .repayment_methods
@@ -770,6 +745,7 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
         .iter()
         .map(|g| GuaranteeType::parse(g).ok_or_else(|| AppError::invalid("invalid_step")))
         .collect::<Result<Vec<_>, _>>()?;
+    // A blank or repeated name is refused by the service.
     let documents: Vec<DocumentRequirement> = form
         .documents
         .into_iter()
@@ -778,9 +754,6 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
             ..d
         })
         .collect();
-    if documents.iter().any(|d| d.label_zh.is_empty()) {
-        return Err(AppError::invalid("product_blank_entry").with("field", "documents"));
-    }
     let duty = match form.duty.as_str() {
         "separated" => Some(DutyPolicy::separated()),
         "single_officer" => {

@@ -120,6 +120,24 @@ pub struct Applicant {
     pub occupation: String,
 }
 
+/// Administrative region codes (行政区划代码) as a product manager types
+/// them: six digits each, separated by commas (either width), 、 or spaces.
+/// Returns the first entry that is not a code.
+pub fn parse_region_codes(s: &str) -> Result<Vec<String>, String> {
+    let codes: Vec<String> = s
+        .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect();
+    match codes
+        .iter()
+        .find(|r| r.len() != 6 || !r.bytes().all(|b| b.is_ascii_digit()))
+    {
+        Some(bad) => Err(bad.clone()),
+        None => Ok(codes),
+    }
+}
+
 /// A document the customer or officer must provide (申请材料).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DocumentRequirement {
@@ -531,6 +549,12 @@ pub fn check_params(p: &ProductParams, policy: &BankPolicy) -> Vec<ProductError>
         &mut errors,
         F::Documents,
         p.documents.iter().map(|d| &d.code),
+    );
+    // The customer and the officer know a document by its name.
+    strings(
+        &mut errors,
+        F::Documents,
+        p.documents.iter().map(|d| &d.label_zh),
     );
     strings(
         &mut errors,

@@ -123,6 +123,9 @@ fn the_parent_is_valid() {
 #[case::document_twice(
     |p: &mut ProductParams| { let d = p.documents[0].clone(); p.documents.push(d); },
     ("product_duplicate_entry", "documents"))]
+#[case::document_without_a_name(
+    |p: &mut ProductParams| p.documents[0].label_zh = "  ".into(),
+    ("product_blank_entry", "documents"))]
 #[case::choice_without_options(
     |p: &mut ProductParams| p.investigation_fields[0].kind = FieldKind::Choice { options: vec![] },
     ("product_empty_list", "investigation_fields"))]
@@ -200,6 +203,16 @@ fn a_regional_sub_product_inherits_and_overrides() {
     assert_eq!(s.guarantee_types, house_loan().guarantee_types);
     assert_eq!(s.flow, house_loan().flow);
     assert_eq!(s.documents, house_loan().documents);
+}
+
+#[rstest]
+#[case("", Ok(vec![]))]
+#[case("220102, 220122", Ok(vec!["220102".to_string(), "220122".to_string()]))]
+#[case("220102，220122、 220183", Ok(vec!["220102".to_string(), "220122".to_string(), "220183".to_string()]))]
+#[case("220102, 22O122", Err("22O122".to_string()))]
+#[case("2201020", Err("2201020".to_string()))]
+fn region_codes_are_six_digits(#[case] typed: &str, #[case] parsed: Result<Vec<String>, String>) {
+    assert_eq!(parse_region_codes(typed), parsed);
 }
 
 #[test]
