@@ -303,6 +303,14 @@ impl RuleSet {
         }
     }
 
+    pub(crate) fn source(&self) -> Source {
+        Source {
+            id: self.id.clone(),
+            name_zh: self.name_zh.clone(),
+            name_en: self.name_en.clone(),
+        }
+    }
+
     pub fn evaluate(&self, f: &Features) -> Evaluation {
         let mut ev = Evaluation::default();
         self.evaluate_into(f, None, &mut ev.outcome, &mut ev.trace);

@@ -268,7 +268,19 @@ impl Strategy {
             let stage = Some(*kind);
             let rec = derived.as_ref().unwrap_or(f);
             match body {
-                StageBody::Rules(rs) => rs.evaluate_into(rec, stage, &mut outcome, &mut trace),
+                StageBody::Rules(rs) => {
+                    let before = trace.entries.len();
+                    rs.evaluate_into(rec, stage, &mut outcome, &mut trace);
+                    if trace.entries.len() == before {
+                        trace.push(
+                            stage,
+                            Event::NoRuleFired {
+                                rule_set: rs.source(),
+                                rules: rs.rules.len(),
+                            },
+                        );
+                    }
+                }
                 StageBody::Table(t) => {
                     t.evaluate_into(rec, stage, &mut outcome, &mut trace);
                 }

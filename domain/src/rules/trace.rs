@@ -128,6 +128,9 @@ pub enum Event {
     },
     /// The strategy stopped after this stage rejected.
     Stopped { after: StageKind },
+    /// A rules stage ran every one of its `rules` rules and none fired or
+    /// lacked data: said, so that a clean pass still shows what was checked.
+    NoRuleFired { rule_set: Source, rules: usize },
     /// The record was not made for the schema (a programming error upstream).
     EngineError { error: EvalError },
 }
@@ -295,6 +298,12 @@ fn explain_zh(e: &Event) -> String {
         Event::Stopped { after } => {
             format!("{}阶段拒绝，后续阶段不再执行", after.label_zh())
         }
+        Event::NoRuleFired { rule_set, rules: 1 } => {
+            format!("规则集「{}」：规则未命中", rule_set.name_zh)
+        }
+        Event::NoRuleFired { rule_set, rules } => {
+            format!("规则集「{}」：{rules} 条规则均未命中", rule_set.name_zh)
+        }
         Event::EngineError { error } => format!("引擎错误：{} → 转人工审核", error.label_zh()),
     }
 }
@@ -401,6 +410,15 @@ fn explain_en(e: &Event) -> String {
         ),
         Event::Stopped { after } => {
             format!("Rejected at {}; later stages not run", after.label_en())
+        }
+        Event::NoRuleFired { rule_set, rules: 1 } => {
+            format!("Rule set \"{}\": the rule did not fire", rule_set.name_en)
+        }
+        Event::NoRuleFired { rule_set, rules } => {
+            format!(
+                "Rule set \"{}\": none of {rules} rules fired",
+                rule_set.name_en
+            )
         }
         Event::EngineError { error } => format!("Engine error: {error} → refer"),
     }

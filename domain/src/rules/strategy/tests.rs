@@ -432,6 +432,9 @@ fn a_good_farmer_is_approved_with_limit_rate_and_grade() {
     assert!(d.reason_codes.is_empty(), "{:?}", d.reason_codes);
     assert_eq!(d.trace.fired_rules(), ["large_farm"]);
     let zh = d.trace.explain_zh();
+    // A clean pass still says what each rules stage checked.
+    assert_eq!(zh[0], "规则集「反欺诈」：3 条规则均未命中");
+    assert_eq!(zh[1], "规则集「黑名单与关联方」：2 条规则均未命中");
     assert!(
         zh.contains(
             &"评分卡「农户评分卡」：周岁(身份证号, 申请日期) = 41，分箱 [30..50) → +40 分"
@@ -468,17 +471,22 @@ fn an_applicant_over_65_is_rejected_at_admission() {
     assert_eq!(
         zh,
         [
+            // The stages before it passed, and say so.
+            "规则集「反欺诈」：3 条规则均未命中".to_owned(),
+            "规则集「黑名单与关联方」：2 条规则均未命中".to_owned(),
             format!("规则「年龄超限」命中：身份证号 = \"{id}\"，申请日期 = 2026-01-31，周岁(身份证号, 申请日期) = 67（条件：周岁(身份证号, 申请日期) < 18 或者 周岁(身份证号, 申请日期) > 65）→ 拒绝"),
             "准入阶段拒绝，后续阶段不再执行".to_owned(),
         ]
     );
-    assert_eq!(d.trace.entries[0].stage, Some(StageKind::Admission));
+    assert_eq!(d.trace.entries[0].stage, Some(StageKind::AntiFraud));
+    assert_eq!(d.trace.entries[2].stage, Some(StageKind::Admission));
     let en = d.trace.explain_en();
+    assert_eq!(en[0], "Rule set \"anti_fraud\": none of 3 rules fired");
     assert!(
-        en[0].starts_with("Rule \"age limit\" fired: ID number = \"1101**********"),
+        en[2].starts_with("Rule \"age limit\" fired: ID number = \"1101**********"),
         "{en:?}"
     );
-    assert_eq!(en[1], "Rejected at admission; later stages not run");
+    assert_eq!(en[3], "Rejected at admission; later stages not run");
 }
 
 #[test]
@@ -494,6 +502,7 @@ fn a_blacklisted_applicant_stops_at_the_blacklist_stage() {
     assert_eq!(
         d.trace.explain_zh(),
         [
+            "规则集「反欺诈」：3 条规则均未命中",
             "规则「黑名单客户」命中：黑名单 = 是（条件：黑名单）→ 拒绝",
             "规则「关联方」命中：关联方 = 是（条件：关联方 = 是）→ 转人工审核",
             "黑名单与关联方阶段拒绝，后续阶段不再执行",
