@@ -21,7 +21,7 @@ log="$workdir/server.log"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$PWD/target/site}"
 export LEPTOS_SITE_ADDR="127.0.0.1:$port"
 export LEPTOS_ENV=PROD
-DATABASE_URL="sqlite://$workdir/puhui.db?mode=rwc" "$CARGO_TARGET_DIR/release/puhui" serve >"$log" 2>&1 &
+DATABASE_URL="sqlite://$workdir/puhui.db?mode=rwc" "$CARGO_TARGET_DIR/release/puhui" --demo serve >"$log" 2>&1 &
 server=$!
 cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
 trap cleanup EXIT

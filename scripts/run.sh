@@ -12,4 +12,5 @@ mkdir -p data
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export LEPTOS_ENV=PROD
-exec "$CARGO_TARGET_DIR/release/puhui" serve "$@"
+# Demo mode: the demo bank, development providers and secrets (never for a real bank).
+exec "$CARGO_TARGET_DIR/release/puhui" --demo serve "$@"

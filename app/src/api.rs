@@ -41,7 +41,7 @@ pub async fn current_customer() -> Result<Option<CustomerInfo>, AppError> {
             name: actor.name,
             phone_masked: actor.phone_masked,
         })),
-        Err(err) if err.is_unauthenticated() => Ok(None),
+        Err(err) if err.signed_out_is_fine() => Ok(None),
         Err(err) => Err(err),
     }
 }
@@ -180,30 +180,19 @@ pub async fn draw_down(
 
 // ---------------------------------------------------------------- staff
 
-#[cfg(feature = "ssr")]
-fn staff_info(actor: &service::auth::StaffActor) -> StaffInfo {
-    StaffInfo {
-        user_id: actor.user_id.clone(),
-        username: actor.username.clone(),
-        display_name: actor.display_name.clone(),
-        org_name: actor.org_name.clone(),
-        roles: actor.roles.clone(),
-    }
-}
-
 #[server(prefix = "/api/fn", endpoint = "staff_login")]
 pub async fn staff_login(username: String, password: String) -> Result<StaffInfo, AppError> {
     let services = session::services()?;
     let actor = services.staff_login(username.trim(), &password).await?;
     session::begin_staff(&services, &actor).await?;
-    Ok(staff_info(&actor))
+    Ok(services.staff_info(&actor))
 }
 
 #[server(prefix = "/api/fn", endpoint = "current_staff")]
 pub async fn current_staff() -> Result<Option<StaffInfo>, AppError> {
     match session::staff().await {
-        Ok((_, actor)) => Ok(Some(staff_info(&actor))),
-        Err(err) if err.is_unauthenticated() => Ok(None),
+        Ok((services, actor)) => Ok(Some(services.staff_info(&actor))),
+        Err(err) if err.signed_out_is_fine() => Ok(None),
         Err(err) => Err(err),
     }
 }

@@ -32,6 +32,27 @@ impl AppError {
         AppError::new(code)
     }
 
+    /// No session, or an expired one: answered with 401, not 500.
+    pub fn unauthenticated() -> Self {
+        #[cfg(feature = "ssr")]
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::UNAUTHORIZED);
+        }
+        AppError::new("unauthenticated")
+    }
+
+    /// For a server function that answers "nobody signed in" as a value
+    /// (`Ok(None)`) rather than as this error: the status goes back to 200.
+    pub fn signed_out_is_fine(&self) -> bool {
+        #[cfg(feature = "ssr")]
+        if self.is_unauthenticated() {
+            if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::OK);
+            }
+        }
+        self.is_unauthenticated()
+    }
+
     /// The same error with a placeholder value for its message.
     pub fn with(mut self, name: &str, value: impl Into<String>) -> Self {
         self.params.push((name.to_string(), value.into()));

@@ -29,7 +29,7 @@ pub async fn session() -> Result<Session, AppError> {
 async fn get_string(session: &Session, key: &str) -> Result<Option<String>, AppError> {
     session.get::<String>(key).await.map_err(|err| {
         tracing::warn!(%err, "unreadable session");
-        AppError::new("unauthenticated")
+        AppError::unauthenticated()
     })
 }
 
@@ -47,7 +47,7 @@ async fn check_absolute(
         .unwrap_or(0);
     if services.clock.now_millis() - login_at > limit {
         let _ = session.flush().await;
-        return Err(AppError::new("unauthenticated"));
+        return Err(AppError::unauthenticated());
     }
     Ok(())
 }
@@ -58,7 +58,7 @@ pub async fn staff() -> Result<(Services, StaffActor), AppError> {
     let session = session().await?;
     let id = get_string(&session, STAFF_KEY)
         .await?
-        .ok_or_else(|| AppError::new("unauthenticated"))?;
+        .ok_or_else(AppError::unauthenticated)?;
     check_absolute(&session, &services, STAFF_ABSOLUTE_MS).await?;
     let actor = services.staff_actor(&id).await?;
     Ok((services, actor))
@@ -70,7 +70,7 @@ pub async fn customer() -> Result<(Services, CustomerActor), AppError> {
     let session = session().await?;
     let id = get_string(&session, CUSTOMER_KEY)
         .await?
-        .ok_or_else(|| AppError::new("unauthenticated"))?;
+        .ok_or_else(AppError::unauthenticated)?;
     check_absolute(&session, &services, CUSTOMER_ABSOLUTE_MS).await?;
     let actor = services.customer_actor(&id).await?;
     Ok((services, actor))

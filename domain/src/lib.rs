@@ -22,3 +22,4 @@ pub mod rules;
 pub mod schedule;
 pub mod servicing;
 pub mod view;
+pub mod web;

@@ -30,6 +30,9 @@ pub struct StaffInfo {
     pub display_name: String,
     pub org_name: String,
     pub roles: Vec<Role>,
+    /// May read the development SMS outbox (administrators, demo mode only).
+    #[serde(default)]
+    pub sms_outbox: bool,
 }
 
 impl StaffInfo {

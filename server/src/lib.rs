@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod burst_cmd;
+pub mod config;
 pub mod eod_cmd;
 pub mod precredit_cmd;
 pub mod schedule_cmd;
@@ -55,7 +56,12 @@ pub fn router(services: Services, options: LeptosOptions, web: &WebConfig) -> Ro
         move || provide_context(services.clone())
     };
     let sessions = SessionManagerLayer::new(AnySessionStore::new(services.db.clone()))
-        .with_name("puhui_sid")
+        // `__Host-`: the browser keeps it only if Secure, for this host, path /.
+        .with_name(if web.secure_cookies {
+            "__Host-puhui_sid"
+        } else {
+            "puhui_sid"
+        })
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(web.secure_cookies)
@@ -101,7 +107,7 @@ async fn switch_language(
     let locale = app::i18n::Locale::from_tag(&tag);
     let next = query
         .get("next")
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .filter(|n| domain::web::is_local_path(n))
         .cloned()
         .unwrap_or_else(|| "/".into());
     let cookie = format!(

@@ -2,11 +2,12 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use puhui_server::config::{RunArgs, RunConfig};
 use puhui_server::{leptos_options, router, WebConfig};
 use service::db::{Clock, Db, SystemClock};
 use service::demo::{DemoConfig, DEMO_PASSWORD};
 use service::sms::DevSmsProvider;
-use service::{ServiceConfig, Services};
+use service::Services;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
@@ -19,6 +20,14 @@ struct Cli {
     /// Database URL: sqlite://… (default, embedded) or postgres://…
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     database_url: String,
+    /// Demo mode: load the demo bank into an empty database and run on the
+    /// development providers and secrets. Never for a real bank.
+    #[arg(long, env = "PUHUI_DEMO", global = true)]
+    demo: bool,
+    /// Production only: the development providers to use knowingly, comma
+    /// separated (sms, bureau, payments); none is used unless named.
+    #[arg(long, env = "PUHUI_DEV_PROVIDERS", global = true)]
+    dev_providers: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -30,10 +39,8 @@ enum Command {
         /// Address to listen on (default: LEPTOS_SITE_ADDR or 127.0.0.1:3000).
         #[arg(long, env = "PUHUI_ADDR")]
         addr: Option<SocketAddr>,
-        /// Do not load the demo bank into an empty database.
-        #[arg(long)]
-        no_demo: bool,
-        /// Mark session cookies Secure (behind TLS).
+        /// Mark session cookies Secure even on loopback (they are whenever
+        /// the server listens on any other address).
         #[arg(long, env = "PUHUI_SECURE_COOKIES")]
         secure_cookies: bool,
     },
@@ -184,27 +191,62 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    // Refused before the database is touched; the schema alone needs no secrets.
+    let run = if matches!(cli.command, Some(Command::Migrate)) {
+        None
+    } else {
+        match RunConfig::resolve(&RunArgs {
+            demo: cli.demo,
+            dev_providers: cli.dev_providers.clone(),
+            otp_secret: std::env::var("PUHUI_OTP_SECRET").ok(),
+        }) {
+            Ok(run) => Some(run),
+            Err(err) => {
+                eprintln!("error: {err}");
+                std::process::exit(2);
+            }
+        }
+    };
+    if let Some(run) = &run {
+        if run.demo {
+            tracing::warn!(
+                "DEMO MODE: demo bank, development providers and secrets; never for a real bank"
+            );
+        } else {
+            for p in &run.dev_providers {
+                tracing::warn!(
+                    provider = p.as_str(),
+                    "production runs on a development provider, as named by --dev-providers"
+                );
+            }
+        }
+    }
     let db = Db::connect(&cli.database_url)
         .await
         .context("connecting to the database")?;
     db.migrate().await.context("migrating the database")?;
+    let Some(run) = run else {
+        println!("database is up to date");
+        return Ok(());
+    };
     match cli.command.unwrap_or(Command::Serve {
         addr: None,
-        no_demo: false,
         secure_cookies: false,
     }) {
-        Command::Migrate => {
-            println!("database is up to date");
-            Ok(())
-        }
-        // Printed above, before connecting: it needs no database.
-        Command::Schedule { .. } => Ok(()),
+        // Done above: the schema needs no secrets, the schedule no database.
+        Command::Migrate | Command::Schedule { .. } => Ok(()),
         Command::SeedDemo {
             seed,
             customers,
             portfolio,
             as_of,
         } => {
+            if !run.demo {
+                eprintln!(
+                    "error: seed-demo loads demo staff with a public password: run it with --demo"
+                );
+                std::process::exit(2);
+            }
             let mut cfg = DemoConfig {
                 portfolio,
                 ..demo_config(seed, customers)
@@ -223,7 +265,7 @@ async fn main() -> anyhow::Result<()> {
             workers,
             json,
         } => {
-            let services = services_for(db, Arc::new(SystemClock));
+            let services = services_for(db, Arc::new(SystemClock), &run);
             let date = match date {
                 Some(d) => match domain::date::Date::parse(&d) {
                     Ok(d) => d,
@@ -250,7 +292,8 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let bureau = service::DevBureauProvider::new()
                 .with_bulk_latency(std::time::Duration::from_millis(bureau_latency_ms));
-            let services = services_for(db, Arc::new(SystemClock)).with_bureau(Arc::new(bureau));
+            let services =
+                services_for(db, Arc::new(SystemClock), &run).with_bureau(Arc::new(bureau));
             let args = puhui_server::precredit_cmd::PrecreditArgs {
                 org: bank,
                 village,
@@ -273,7 +316,8 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let bureau = service::DevBureauProvider::new()
                 .with_latency(std::time::Duration::from_millis(bureau_latency_ms));
-            let services = services_for(db, Arc::new(SystemClock)).with_bureau(Arc::new(bureau));
+            let services =
+                services_for(db, Arc::new(SystemClock), &run).with_bureau(Arc::new(bureau));
             let args = puhui_server::burst_cmd::BurstArgs {
                 applications,
                 concurrency,
@@ -284,26 +328,19 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve {
             addr,
-            no_demo,
             secure_cookies,
-        } => serve(db, addr, no_demo, WebConfig { secure_cookies }).await,
+        } => serve(db, addr, &run, secure_cookies).await,
     }
 }
 
-/// The services with the configured providers (development ones for now:
-/// SMS and payments are labelled "dev" in every record they leave).
-fn services_for(db: Db, clock: Arc<SystemClock>) -> Services {
+/// The services with the configured providers. Only development ones exist
+/// so far, and `RunConfig` has made sure production named each of them:
+/// SMS, payments and bureau are labelled "dev"/"DEV" in every record they leave.
+fn services_for(db: Db, clock: Arc<SystemClock>, run: &RunConfig) -> Services {
     let sms = Arc::new(DevSmsProvider::new(db.clone(), clock.clone()));
-    let mut config = ServiceConfig::default();
-    match std::env::var("PUHUI_OTP_SECRET") {
-        Ok(secret) if !secret.is_empty() => config.otp_secret = secret,
-        _ => tracing::warn!(
-            "PUHUI_OTP_SECRET is not set: using the development pepper for SMS codes"
-        ),
-    }
     tracing::info!("payments go through the development payment provider (no money moves)");
     tracing::info!("credit reports come from the DEV bureau provider (synthetic reports)");
-    Services::new(db, sms, clock, config)
+    Services::new(db, sms, clock, run.service.clone())
 }
 
 fn demo_config(seed: u64, customers: u32) -> DemoConfig {
@@ -322,15 +359,18 @@ fn demo_config(seed: u64, customers: u32) -> DemoConfig {
 async fn serve(
     db: Db,
     addr: Option<SocketAddr>,
-    no_demo: bool,
-    web: WebConfig,
+    run: &RunConfig,
+    force_secure_cookies: bool,
 ) -> anyhow::Result<()> {
-    if !no_demo && service::demo::is_empty(&db).await? {
+    let empty = service::demo::is_empty(&db).await?;
+    if run.demo && empty {
         tracing::info!("empty database: loading the demo bank");
         let summary = service::demo::seed_demo(&db, &demo_config(2026, 300)).await?;
         tracing::info!(?summary, "demo bank loaded");
+    } else if empty {
+        tracing::warn!("empty database: no bank and no staff yet");
     }
-    let services = services_for(db.clone(), Arc::new(SystemClock));
+    let services = services_for(db.clone(), Arc::new(SystemClock), run);
     // Pre-credit jobs queued, or left running by a stopped server, go on.
     if let Err(err) = services.spawn_pending_precredit_jobs().await {
         tracing::warn!(%err, "could not restart pending pre-credit jobs");
@@ -367,6 +407,9 @@ async fn serve(
     });
     let options = leptos_options(addr);
     let addr = options.site_addr;
+    let web = WebConfig {
+        secure_cookies: puhui_server::config::secure_cookies(addr, force_secure_cookies),
+    };
     let site = std::path::PathBuf::from(options.site_root.as_ref());
     match puhui_server::assets::remove_stale(&site) {
         Ok(0) => {}
@@ -396,6 +439,11 @@ async fn serve(
         .await
         .with_context(|| format!("binding {addr}"))?;
     println!("\nPuhui is running at http://{addr}/");
+    if !run.demo {
+        println!("  production mode: no demo bank, no demo logins");
+        return serve_until_shutdown(listener, app).await;
+    }
+    println!("  DEMO MODE (development providers; never for a real bank)");
     println!("  customer: open http://{addr}/ on a phone-sized window; demo phone 13800000001,");
     println!("            the SMS code appears in the SMS outbox http://{addr}/staff/outbox (sign in as admin)");
     println!(
@@ -404,6 +452,13 @@ async fn serve(
     for (username, role) in service::demo::demo_logins() {
         println!("            {username:<14} {role}");
     }
+    serve_until_shutdown(listener, app).await
+}
+
+async fn serve_until_shutdown(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+) -> anyhow::Result<()> {
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;

@@ -136,6 +136,34 @@ async fn server_functions_refuse_callers_without_a_session() {
     assert_eq!(call(&c, &app, "current_staff", &[]).await, Ok(Value::Null));
 }
 
+/// The review's open redirect: `/lang/en?next=/\evil.example` sent the
+/// browser to another host. Only local paths are returned to.
+#[tokio::test]
+async fn switching_language_never_redirects_off_site() {
+    let app = spawn_app().await;
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for (next, expected) in [
+        ("/me", "/me"),
+        ("/\\evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\\/evil.example", "/"),
+        ("https://evil.example/", "/"),
+    ] {
+        let r = c
+            .get(format!("{}/lang/en", app.base))
+            .query(&[("next", next)])
+            .send()
+            .await
+            .expect("request");
+        assert!(r.status().is_redirection(), "{next}: {}", r.status());
+        let location = r.headers()["location"].to_str().expect("location");
+        assert_eq!(location, expected, "{next}");
+    }
+}
+
 #[tokio::test]
 async fn wrong_password_is_refused_and_the_fifth_failure_locks_the_account() {
     let app = spawn_app().await;

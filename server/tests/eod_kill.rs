@@ -18,6 +18,7 @@ fn puhui(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
     c.args(args)
         .env("DATABASE_URL", url(dir))
+        .env("PUHUI_DEMO", "true")
         .env("RUST_LOG", "warn");
     c
 }

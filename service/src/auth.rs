@@ -64,6 +64,7 @@ impl StaffActor {
             display_name: self.display_name.clone(),
             org_name: self.org_name.clone(),
             roles: self.roles.clone(),
+            sms_outbox: false,
         }
     }
 }

@@ -38,7 +38,9 @@ pub use sms::{DevSmsProvider, SmsProvider};
 /// Results of the use cases.
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
-/// Tunable limits of the use cases. The defaults suit production.
+/// Tunable limits of the use cases. `Default` is the development and demo
+/// configuration (its pepper is public); production starts from
+/// [`ServiceConfig::production`] with its own secrets.
 #[derive(Clone)]
 pub struct ServiceConfig {
     /// How long a one-time code stays valid.
@@ -58,6 +60,9 @@ pub struct ServiceConfig {
     /// The longest wait for a credit-bureau answer; past it the inquiry
     /// counts as failed and the decision refers.
     pub bureau_timeout_ms: u64,
+    /// Demo mode: the demo bank and the development providers' shortcuts
+    /// (the SMS outbox) exist. Off in production.
+    pub demo: bool,
 }
 
 impl Default for ServiceConfig {
@@ -71,6 +76,19 @@ impl Default for ServiceConfig {
             lockout_minutes: 15,
             otp_secret: "puhui-development-otp-pepper".to_string(),
             bureau_timeout_ms: 3000,
+            demo: true,
+        }
+    }
+}
+
+impl ServiceConfig {
+    /// Production: the limits of the default, the operator's secrets, and
+    /// none of the demo's shortcuts.
+    pub fn production(otp_secret: String) -> Self {
+        ServiceConfig {
+            otp_secret,
+            demo: false,
+            ..ServiceConfig::default()
         }
     }
 }
@@ -86,6 +104,7 @@ impl fmt::Debug for ServiceConfig {
             .field("lockout_minutes", &self.lockout_minutes)
             .field("otp_secret", &"***")
             .field("bureau_timeout_ms", &self.bureau_timeout_ms)
+            .field("demo", &self.demo)
             .finish()
     }
 }

@@ -128,21 +128,49 @@ impl SmsProvider for DevSmsProvider {
 }
 
 impl Services {
-    /// The newest messages of the outbox. With the development provider any
-    /// member of staff may look (that is how a demo reads its login codes);
-    /// with a real provider only administrators.
+    /// May `actor` read the development outbox? Only an administrator, only
+    /// in demo mode with the development provider: the outbox holds live
+    /// login codes, so anyone else reading it could sign in as any customer.
+    /// A real provider keeps no outbox at all.
+    pub fn may_read_sms_outbox(&self, actor: &StaffActor) -> bool {
+        self.config.demo && self.sms.name() == "dev" && actor.has(Role::Admin)
+    }
+
+    /// What the user interface shows of `actor`.
+    pub fn staff_info(&self, actor: &StaffActor) -> domain::view::StaffInfo {
+        domain::view::StaffInfo {
+            sms_outbox: self.may_read_sms_outbox(actor),
+            ..actor.info()
+        }
+    }
+
+    /// The newest messages of the development outbox that `actor` may see:
+    /// an administrator of the union sees every message, one of a bank or
+    /// branch only those sent to its own customers' phones.
     pub async fn sms_outbox(
         &self,
         actor: &StaffActor,
         limit: i64,
     ) -> Result<Vec<SmsMessage>, ServiceError> {
-        if self.sms.name() != "dev" && !actor.has(Role::Admin) {
+        if !self.config.demo || self.sms.name() != "dev" {
+            return Err(ServiceError::NotFound);
+        }
+        if !actor.has(Role::Admin) {
             return Err(ServiceError::Forbidden);
         }
+        let scope = match actor.bank_id {
+            None => String::new(),
+            Some(_) => format!("{}%", actor.org_path),
+        };
         let rows = sqlx::query(
-            "SELECT id, phone, body, provider, status, error, created_at FROM sms_outbox \
-             ORDER BY created_at DESC, id DESC LIMIT $1",
+            "SELECT o.id, o.phone, o.body, o.provider, o.status, o.error, o.created_at \
+             FROM sms_outbox o \
+             WHERE $1 = '' OR EXISTS (SELECT 1 FROM customers c \
+                 JOIN organisations b ON b.id = c.branch_id \
+                 WHERE c.phone = o.phone AND b.path LIKE $1) \
+             ORDER BY o.created_at DESC, o.id DESC LIMIT $2",
         )
+        .bind(scope)
         .bind(limit.clamp(1, 500))
         .fetch_all(&self.db.pool)
         .await?;

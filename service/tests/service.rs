@@ -321,6 +321,64 @@ async fn sms_failure_keeps_no_code() {
     .await;
 }
 
+/// The review's account takeover: an officer of the other bank (长白) read
+/// 王建国's live login code from the outbox. Now only administrators read
+/// it, only in demo mode, and a bank's administrator only its own
+/// customers' messages.
+#[tokio::test]
+async fn the_sms_outbox_is_for_administrators_of_the_bank_in_demo_mode() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        s.send_login_code(WANG).await.expect("code sent");
+        let masked = "138****0002";
+        for username in ["officer4", "officer1", "head1", "risk1", "approver1"] {
+            let staff = env.staff(username).await;
+            assert!(!s.may_read_sms_outbox(&staff), "{username}");
+            assert_code(s.sms_outbox(&staff, 10).await, "forbidden");
+        }
+        let admin = env.staff("admin").await;
+        assert!(s.may_read_sms_outbox(&admin));
+        let all = s.sms_outbox(&admin, 10).await.expect("outbox");
+        assert!(all.iter().any(|m| m.phone_masked == masked), "{all:?}");
+
+        // An administrator of the other bank does not see 王建国's code.
+        let wang = env.customer(WANG).await;
+        let other_bank: (String, String) = sqlx::query_as(
+            "SELECT id, path FROM organisations WHERE kind = 'bank' AND id <> $1 ORDER BY code LIMIT 1",
+        )
+        .bind(&wang.bank_id)
+        .fetch_one(&env.db.pool)
+        .await
+        .expect("other bank");
+        let mut foreign = admin.clone();
+        foreign.org_id = other_bank.0.clone();
+        foreign.bank_id = Some(other_bank.0);
+        foreign.org_path = other_bank.1;
+        let theirs = s.sms_outbox(&foreign, 10).await.expect("outbox");
+        assert!(theirs.iter().all(|m| m.phone_masked != masked), "{theirs:?}");
+        // …and one of 王建国's own bank does.
+        let own_path = env
+            .scalar_text(&format!(
+                "SELECT path FROM organisations WHERE id = '{}'",
+                wang.bank_id
+            ))
+            .await;
+        let mut own = admin.clone();
+        own.bank_id = Some(wang.bank_id.clone());
+        own.org_path = own_path;
+        let ours = s.sms_outbox(&own, 10).await.expect("outbox");
+        assert!(ours.iter().any(|m| m.phone_masked == masked), "{ours:?}");
+
+        // Production keeps no readable outbox, for anyone.
+        let mut prod = s.clone();
+        prod.config = service::ServiceConfig::production("a-real-pepper".to_string());
+        assert!(!prod.may_read_sms_outbox(&admin));
+        assert_code(prod.sms_outbox(&admin, 10).await, "not_found");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn submit_validates_against_the_product() {
     on_each_backend(|env| async move {

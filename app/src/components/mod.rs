@@ -57,8 +57,14 @@ where
     view! {
         <Suspense fallback=Loading>
             {move || {
-                // Subscribe here too: after hydration the first value is
-                // already resolved, and a later refetch must still re-render.
+                // In the browser, subscribe here too: after hydration the first
+                // value is already resolved, and a later refetch must still
+                // re-render. Never on the server: a synchronous read there makes
+                // the Suspense's server-side effect a subscriber of the
+                // resource, and under concurrent requests that lock order
+                // deadlocks the reactive graph (leptos-rs/leptos#4673, #4578):
+                // every worker parked at 0 % CPU. The server only awaits.
+                #[cfg(not(feature = "ssr"))]
                 resource.track();
                 let render = render.clone();
                 Suspend::new(async move {

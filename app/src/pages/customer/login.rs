@@ -12,7 +12,7 @@ use std::time::Duration;
 /// Only local paths are allowed as the place to return to.
 pub fn safe_next(next: Option<String>, default: &str) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") => n,
+        Some(n) if domain::web::is_local_path(&n) => n,
         _ => default.to_string(),
     }
 }

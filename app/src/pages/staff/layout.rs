@@ -104,7 +104,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
                     {can_audit.then(|| view! {
                         <div class="ws-nav-section">{t.nav_system}</div>
                         {item("/staff/audit", t.nav_audit)}
-                        {item("/staff/outbox", t.nav_outbox)}
+                        {staff.sms_outbox.then(|| item("/staff/outbox", t.nav_outbox))}
                     })}
                     <a class="ws-nav-item" href="/" rel="external">{t.customer_site}</a>
                 </nav>
