@@ -15,23 +15,42 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 (cd end2end && { [ -d node_modules/@playwright/test ] || npm ci --no-audit --no-fund --loglevel=error; })
 
-port="${PUHUI_E2E_PORT:-3100}"
-workdir="$(mktemp -d)"
-log="$workdir/server.log"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$PWD/target/site}"
-export LEPTOS_SITE_ADDR="127.0.0.1:$port"
 export LEPTOS_ENV=PROD
-DATABASE_URL="sqlite://$workdir/puhui.db?mode=rwc" "$CARGO_TARGET_DIR/release/puhui" --demo serve >"$log" 2>&1 &
-server=$!
-cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+servers=()
+cleanup() {
+  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+}
 trap cleanup EXIT
-for _ in $(seq 1 120); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  kill -0 "$server" 2>/dev/null || { cat "$log"; exit 1; }
-  sleep 0.5
-done
-curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { echo "server did not start"; cat "$log"; exit 1; }
+
+# Starts the release server in demo mode on a fresh database on port $1;
+# its log is $2.
+start_server() {
+  local port="$1" log="$2" dir
+  dir="$(dirname "$log")"
+  LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$dir/puhui.db?mode=rwc" \
+    "$CARGO_TARGET_DIR/release/puhui" --demo serve >"$log" 2>&1 &
+  servers+=($!)
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "${servers[-1]}" 2>/dev/null || { cat "$log"; return 1; }
+    sleep 0.5
+  done
+  echo "server did not start"; cat "$log"; return 1
+}
+
+port="${PUHUI_E2E_PORT:-3100}"
+log="$(mktemp -d)/server.log"
+start_server "$port" "$log"
 status=0
 (cd end2end && PUHUI_E2E_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
-if [ $status -ne 0 ]; then echo "--- server log"; tail -50 "$log"; fi
+if [ $status -ne 0 ]; then echo "--- server log"; tail -50 "$log"; exit $status; fi
+
+# Soak: every page under 50 concurrent requests on a server of its own
+# (bounded: 3 rounds of 8 s); fails if the server stops answering.
+soak_port="${PUHUI_SOAK_PORT:-3101}"
+soak_log="$(mktemp -d)/server.log"
+start_server "$soak_port" "$soak_log"
+(cd end2end && PUHUI_SOAK_URL="http://127.0.0.1:$soak_port" node soak.mjs) || status=$?
+if [ $status -ne 0 ]; then echo "--- soak server log"; tail -50 "$soak_log"; fi
 exit $status

@@ -52,7 +52,8 @@ pub async fn products() -> Result<Vec<ProductView>, AppError> {
     // A signed-in customer sees only what they may apply for.
     match session::customer().await {
         Ok((_, c)) => Ok(services.offered_products(&c).await?),
-        Err(_) => Ok(services.list_products(None).await?),
+        Err(e) if e.signed_out_is_fine() => Ok(services.list_products(None).await?),
+        Err(e) => Err(e),
     }
 }
 

@@ -26,18 +26,14 @@ impl AppError {
     /// which would mean the server failed).
     pub fn invalid(code: &str) -> Self {
         #[cfg(feature = "ssr")]
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::BAD_REQUEST);
-        }
+        set_api_status(http::StatusCode::BAD_REQUEST);
         AppError::new(code)
     }
 
     /// No session, or an expired one: answered with 401, not 500.
     pub fn unauthenticated() -> Self {
         #[cfg(feature = "ssr")]
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::UNAUTHORIZED);
-        }
+        set_api_status(http::StatusCode::UNAUTHORIZED);
         AppError::new("unauthenticated")
     }
 
@@ -46,9 +42,7 @@ impl AppError {
     pub fn signed_out_is_fine(&self) -> bool {
         #[cfg(feature = "ssr")]
         if self.is_unauthenticated() {
-            if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                response.set_status(http::StatusCode::OK);
-            }
+            set_api_status(http::StatusCode::OK);
         }
         self.is_unauthenticated()
     }
@@ -102,6 +96,22 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// Sets the status of a server-function call answered over HTTP. Never of a
+/// page: a page rendered on the server calls server functions in-process
+/// and shares their response options, and an error one of them swallows
+/// (an anonymous visitor's `products()`) must not turn the page into a 401.
+#[cfg(feature = "ssr")]
+fn set_api_status(status: http::StatusCode) {
+    use leptos::prelude::use_context;
+    let api = use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/api/fn/"));
+    if api {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(status);
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<service::ServiceError> for AppError {
     fn from(err: service::ServiceError) -> Self {
@@ -122,9 +132,7 @@ impl From<service::ServiceError> for AppError {
             E::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(status);
-        }
+        set_api_status(status);
         AppError {
             code: err.code().to_string(),
             params: err.params(),

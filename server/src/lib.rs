@@ -76,7 +76,7 @@ pub fn router(services: Services, options: LeptosOptions, web: &WebConfig) -> Ro
             .precompressed_br()
             .precompressed_gzip()
     };
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(health))
         .nest_service(&pkg_route, static_dir(options.site_pkg_dir.as_ref()))
         .nest_service("/vendor", static_dir("vendor"))
@@ -92,11 +92,48 @@ pub fn router(services: Services, options: LeptosOptions, web: &WebConfig) -> Ro
         .layer(sessions)
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(security_headers))
-        .with_state(options)
+        .with_state(options);
+    // The liveness probe renders a real page through the same router: a
+    // reactive graph that deadlocked answers /healthz but not this.
+    let probe = app.clone();
+    app.route("/livez", get(move || renderer_alive(probe.clone())))
 }
 
 async fn health() -> &'static str {
     "ok"
+}
+
+/// How long the liveness probe waits for a whole page.
+const LIVENESS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Liveness for an orchestrator or a watchdog: the customer home page,
+/// rendered to its last byte (Suspense boundaries and server resources
+/// included) within five seconds, or 503. `/healthz` only says the process
+/// accepts connections.
+async fn renderer_alive(app: Router) -> Response {
+    use tower::ServiceExt;
+    let render = async move {
+        let request = axum::http::Request::get("/")
+            .body(axum::body::Body::empty())
+            .ok()?;
+        let response = app.oneshot(request).await.ok()?;
+        if !response.status().is_success() {
+            tracing::warn!(status = %response.status(), "liveness: the page did not render");
+            return None;
+        }
+        axum::body::to_bytes(response.into_body(), 8 * 1024 * 1024)
+            .await
+            .ok()
+    };
+    match tokio::time::timeout(LIVENESS_TIMEOUT, render).await {
+        Ok(Some(page)) if !page.is_empty() => (StatusCode::OK, "ok").into_response(),
+        Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "the renderer failed").into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the renderer did not answer",
+        )
+            .into_response(),
+    }
 }
 
 /// Sets the language cookie and goes back to the page the user was on.

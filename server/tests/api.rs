@@ -134,6 +134,31 @@ async fn server_functions_refuse_callers_without_a_session() {
         Err("unauthenticated".into())
     );
     assert_eq!(call(&c, &app, "current_staff", &[]).await, Ok(Value::Null));
+    // The HTTP status says what kind of answer it is: 401 without a session,
+    // 200 where being signed out is a fine answer (the public catalogue).
+    for (name, status) in [("tasks", 401), ("current_customer", 200), ("products", 200)] {
+        let r = c
+            .post(format!("{}/api/fn/{name}", app.base))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status().as_u16(), status, "{name}");
+    }
+}
+
+/// `/livez` renders a page through the reactive runtime, unlike `/healthz`.
+#[tokio::test]
+async fn the_liveness_probe_renders_a_page() {
+    let app = spawn_app().await;
+    let r = reqwest::get(format!("{}/livez", app.base))
+        .await
+        .expect("request");
+    let status = r.status();
+    assert_eq!(
+        (status.as_u16(), r.text().await.expect("body").as_str()),
+        (200, "ok")
+    );
 }
 
 /// The review's open redirect: `/lang/en?next=/\evil.example` sent the
