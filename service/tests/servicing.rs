@@ -8,7 +8,10 @@ use common::{on_each_backend, on_each_backend_twice, today, Env};
 use domain::date::Date;
 use domain::money::Fen;
 use domain::servicing::credit_line::LineKind;
-use service::servicing::eod::{EodOptions, EodSummary};
+use std::sync::atomic::Ordering;
+
+use service::auth::CustomerActor;
+use service::servicing::eod::{EodHook, EodOptions, EodSummary};
 use service::servicing::lines::LineAction;
 use service::ServiceError;
 
@@ -48,6 +51,24 @@ async fn postings_of(env: &Env, date: Date) -> Vec<String> {
     .await
     .expect("postings");
     rows.into_iter().map(|r| format!("{r:?}")).collect()
+}
+
+/// Seeds the bank and runs the batch up to `days_past_due` days after the
+/// first due date of 王建国's loan: the loan, him, and the first due date.
+async fn wang_due(env: &Env, days_past_due: i64) -> (String, CustomerActor, Date) {
+    env.seed().await;
+    let loan_id = wang_loan(env).await;
+    let wang = env.customer(WANG).await;
+    let first_due = env
+        .services
+        .my_loan(&wang, &loan_id)
+        .await
+        .unwrap()
+        .schedule[0]
+        .instalment
+        .due_date;
+    day(env, today().days_until(first_due.add_days(days_past_due))).await;
+    (loan_id, wang, first_due)
 }
 
 async fn wang_loan(env: &Env) -> String {
@@ -261,6 +282,124 @@ async fn missed_days_catch_up_and_unpaid_instalments_go_overdue() {
         assert_eq!(after.summary.dpd, 0);
         assert_eq!(after.schedule[0].state.as_str(), "paid");
         assert_eq!(after.summary.due_now.total().unwrap(), Fen::ZERO);
+    })
+    .await;
+}
+
+/// The review's lost repayment: the batch read a chunk, a repayment posted
+/// in the meantime, and the chunk's update (guarded on the date only) put
+/// the interest, status and days past due back as they were before the
+/// payment. The repayment lands exactly between the batch's read and write.
+#[tokio::test]
+async fn the_batch_never_overwrites_a_repayment_made_while_it_runs() {
+    on_each_backend(|env| async move {
+        let s = env.services.clone();
+        // Five days overdue: interest, penalty and days past due to pay off.
+        let (loan_id, wang, _) = wang_due(&env, 5).await;
+        let due = s.my_loan(&wang, &loan_id).await.unwrap().summary.due_now;
+        assert!(due.penalty > Fen::ZERO);
+        let due = due.total().unwrap();
+
+        // The next day's batch; the repayment posts inside its first chunk.
+        env.clock.advance_secs(86_400);
+        let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let hook = {
+            let (s, wang, loan_id, fired) =
+                (s.clone(), wang.clone(), loan_id.clone(), fired.clone());
+            EodHook(std::sync::Arc::new(move |loans: Vec<String>| {
+                let (s, wang, loan_id, fired) =
+                    (s.clone(), wang.clone(), loan_id.clone(), fired.clone());
+                Box::pin(async move {
+                    if loans.contains(&loan_id) && !fired.swap(true, Ordering::SeqCst) {
+                        s.repay(&wang, &loan_id, due, "paid-during-eod")
+                            .await
+                            .expect("repay during the batch");
+                    }
+                })
+            }))
+        };
+        let run = eod(
+            &env,
+            s.today(),
+            &EodOptions {
+                chunk_size: 50,
+                before_write: Some(hook),
+                ..EodOptions::default()
+            },
+        )
+        .await;
+        assert!(
+            fired.load(Ordering::SeqCst),
+            "the repayment ran inside the batch"
+        );
+        assert!(run.completed);
+
+        let loan = s.my_loan(&wang, &loan_id).await.unwrap();
+        assert_eq!(loan.summary.status, "normal", "{:?}", loan.summary);
+        assert_eq!(loan.summary.dpd, 0);
+        assert_eq!(loan.schedule[0].state.as_str(), "paid");
+        assert_eq!(loan.summary.due_now.total().unwrap(), Fen::ZERO);
+        // Every loan was processed once for the day, the repaid one included.
+        let behind = env
+            .scalar_i64(&format!(
+                "SELECT COUNT(*) FROM loan_accounts WHERE status IN ('normal', 'overdue') \
+                 AND last_processed < '{}'",
+                s.today()
+            ))
+            .await;
+        assert_eq!(behind, 0);
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM postings WHERE kind = 'repayment'")
+                .await,
+            1
+        );
+    })
+    .await;
+}
+
+/// The review's stuck payment: two repayments of one loan at once (different
+/// keys) were both collected, but the second's posting met the first's write
+/// and gave up, leaving the money taken and the order `pending` for ever.
+/// Eight at once now all post, exactly once each.
+#[tokio::test]
+async fn concurrent_repayments_are_all_posted() {
+    on_each_backend(|env| async move {
+        let s = env.services.clone();
+        let (loan_id, wang, _) = wang_due(&env, 0).await;
+        let due = s
+            .my_loan(&wang, &loan_id)
+            .await
+            .unwrap()
+            .summary
+            .due_now
+            .total()
+            .unwrap();
+        let n = 8;
+        let part = Fen(due.get() / n / 100 * 100);
+        assert!(part > Fen::ZERO);
+        let payers: Vec<_> = (0..n)
+            .map(|i| {
+                let (s, wang, loan_id) = (s.clone(), wang.clone(), loan_id.clone());
+                tokio::spawn(
+                    async move { s.repay(&wang, &loan_id, part, &format!("part-{i}")).await },
+                )
+            })
+            .collect();
+        for p in payers {
+            p.await.expect("task").expect("every part is posted");
+        }
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM payments WHERE status = 'pending'")
+                .await,
+            0
+        );
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM postings WHERE kind = 'repayment'")
+                .await,
+            n
+        );
+        let left = s.my_loan(&wang, &loan_id).await.unwrap().summary.due_now;
+        assert_eq!(left.total().unwrap(), Fen(due.get() - n * part.get()));
     })
     .await;
 }

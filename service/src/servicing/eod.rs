@@ -51,7 +51,33 @@ pub struct EodOptions {
     /// the others wait on a round trip or a disk read: with 2,000-loan
     /// chunks 54-58 s instead of 59-61 s with two; four gave nothing more).
     pub workers: usize,
+    /// Runs between a chunk's read and its write: for tests that interleave
+    /// a repayment with the batch.
+    pub before_write: Option<EodHook>,
 }
+
+/// A step run inside the batch, given the loans of the chunk about to be
+/// written.
+#[derive(Clone)]
+pub struct EodHook(
+    #[allow(clippy::type_complexity)]
+    pub  std::sync::Arc<
+        dyn Fn(Vec<String>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+            + Send
+            + Sync,
+    >,
+);
+
+impl std::fmt::Debug for EodHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EodHook")
+    }
+}
+
+/// How often a chunk is read again because a repayment (or another run)
+/// changed one of its loans between the read and the write, before the run
+/// gives up with `stale_state` (a rerun then finishes it).
+const CHUNK_RETRIES: u32 = 20;
 
 impl EodOptions {
     fn effective_chunk(&self, backend: Backend) -> usize {
@@ -129,8 +155,10 @@ struct Tally {
 }
 
 /// The fields of the chunk update, in `VALUES` order: the loan, the guard
-/// (its `last_processed` as read), the new state and `updated_at`.
-const UPDATE_WIDTH: usize = 13;
+/// (its `last_processed` as read), the new state, `updated_at`, and the
+/// second guard (its `version` as read: a repayment moves the version, not
+/// the date, and its balances must never be overwritten by the batch).
+const UPDATE_WIDTH: usize = 14;
 
 /// The chunk update reading its rows from `source`, a `VALUES` list or an
 /// `UNNEST` whose columns are named `column1`… like those of `VALUES`.
@@ -147,7 +175,8 @@ fn update_sql(source: &str) -> String {
              ELSE loan_accounts.next_due_date END, \
            version = loan_accounts.version + 1, updated_at = v.column13 \
          FROM {source} \
-         WHERE loan_accounts.loan_id = v.column1 AND loan_accounts.last_processed = v.column2"
+         WHERE loan_accounts.loan_id = v.column1 AND loan_accounts.last_processed = v.column2 \
+           AND loan_accounts.version = v.column14"
     )
 }
 
@@ -297,6 +326,7 @@ impl Services {
         );
         let chunk = i64::try_from(opts.effective_chunk(self.db.backend)).unwrap_or(2000);
         let mut tally = Tally::default();
+        let mut retries = 0u32;
         loop {
             if opts
                 .stop_after_chunks
@@ -327,6 +357,7 @@ impl Services {
                 .collect();
             let mut open = open_instalments(&mut conn, &busy, business_date).await?;
             drop(conn);
+            let chunk_start = after.clone();
             after = accounts
                 .last()
                 .map(|a| a.state.loan_id.clone())
@@ -374,7 +405,11 @@ impl Services {
                     Val::from(new.dpd),
                     Val::from(new.classification.as_str()),
                     Val::Int(now),
+                    Val::Int(a.version),
                 ]);
+            }
+            if let Some(hook) = &opts.before_write {
+                (hook.0)(accounts.iter().map(|a| a.state.loan_id.clone()).collect()).await;
             }
 
             let mut tx = self.db.pool.begin().await?;
@@ -385,6 +420,7 @@ impl Services {
             } else {
                 500
             };
+            let mut stale = false;
             for part in updates.chunks(per) {
                 let mut query;
                 if style == Placeholders::Dollar {
@@ -407,9 +443,20 @@ impl Services {
                 }
                 let done = query.execute(&mut *tx).await?;
                 if done.rows_affected() != u64::try_from(part.len()).unwrap_or(0) {
-                    // Another run moved some of these loans first: post nothing.
+                    // A repayment (or another run) moved some of these loans
+                    // since they were read: post nothing, read the chunk again.
+                    stale = true;
+                    break;
+                }
+            }
+            if stale {
+                tx.rollback().await?;
+                retries += 1;
+                if retries > CHUNK_RETRIES {
                     return Err(ServiceError::StaleState);
                 }
+                after = chunk_start;
+                continue;
             }
             let n = u64::try_from(updates.len()).unwrap_or(0);
             sqlx::query(

@@ -121,6 +121,10 @@ impl PaymentProvider for DevPaymentProvider {
     }
 }
 
+/// How often a collected payment is posted again on a fresh read of its
+/// loan when a concurrent write moved the loan first.
+const POST_RETRIES: u32 = 50;
+
 /// The outcome the customer sees.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepaymentResult {
@@ -253,6 +257,25 @@ impl Services {
     /// what its asynchronous callback calls). Posts the repayment once: a
     /// repeated notice finds the order settled and does nothing.
     pub async fn payment_succeeded(&self, reference: &str) -> Result<(), ServiceError> {
+        // A concurrent payment or the end-of-day batch may move the loan
+        // between our read and our guarded write: read it again and post
+        // on the new state. Giving up would leave money collected and the
+        // order `pending`, unposted.
+        let mut attempt = 0;
+        loop {
+            match self.post_payment(reference).await {
+                Err(ServiceError::StaleState) if attempt < POST_RETRIES => {
+                    attempt += 1;
+                    tokio::task::yield_now().await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One try of [`Services::payment_succeeded`]: settles the order and
+    /// posts it in one transaction, or leaves both as they were.
+    async fn post_payment(&self, reference: &str) -> Result<(), ServiceError> {
         let now = self.now();
         let r = sqlx::query(
             "SELECT loan_id, customer_id, amount_fen, status FROM payments WHERE reference = $1",
