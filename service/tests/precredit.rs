@@ -693,6 +693,58 @@ async fn a_whitelist_imports_its_good_rows_and_reports_each_bad_one() {
     .await;
 }
 
+/// The review's parser bombs: a ~1 KB sheet with cells at A1 and XFD1048576
+/// made the parser allocate a 17-billion-cell range, and an archive part of
+/// zeros inflates a thousandfold. Both are refused before anything big is
+/// built.
+#[tokio::test]
+async fn a_whitelist_too_big_to_parse_is_refused_before_parsing() {
+    on_each_backend(|env| async move {
+        seed(&env).await;
+        let s = with_bureau(&env, 0);
+        let officer = env.staff("officer1").await;
+
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (c, h) in ["身份证号", "姓名", "手机号", "村", "建议额度（元）"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        sheet.write_string(1_048_575, 16_383, "x").unwrap();
+        let wide = book.save_to_buffer().unwrap();
+        assert!(wide.len() < 16 * 1024, "{}", wide.len());
+        let err = s
+            .import_whitelist(&officer, "wide.xlsx", &wide, "HNED", true)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "whitelist_too_many_columns");
+
+        // A real sheet with a 80 MB part of zeros beside it.
+        let good = whitelist_xlsx(&[], &[]);
+        let mut source = zip::ZipArchive::new(std::io::Cursor::new(good)).unwrap();
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..source.len() {
+            out.raw_copy_file(source.by_index_raw(i).unwrap()).unwrap();
+        }
+        out.start_file::<_, ()>("xl/media/zeros.bin", zip::write::FileOptions::default())
+            .unwrap();
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..80 {
+            std::io::Write::write_all(&mut out, &zeros).unwrap();
+        }
+        let bomb = out.finish().unwrap().into_inner();
+        assert!(bomb.len() < 1024 * 1024, "{}", bomb.len());
+        let err = s
+            .import_whitelist(&officer, "bomb.xlsx", &bomb, "HNED", true)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "whitelist_too_large");
+    })
+    .await;
+}
+
 /// 惠农e贷 of bank BJ01.
 async fn hned(env: &Env) -> String {
     env.scalar_text(

@@ -111,6 +111,100 @@ fn normalise(h: &str) -> String {
 /// A cell as the text a person typed. Whole numbers print without ".0"
 /// (a phone typed as a number); an 18-digit ID number typed as a number has
 /// lost its last digits in Excel already and fails its checksum, as it should.
+/// The most columns a whitelist sheet may use (it needs five).
+pub const MAX_COLUMNS: u32 = 64;
+/// The most parts an .xlsx archive may hold, and their total size unpacked.
+const MAX_PARTS: usize = 200;
+const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
+/// The most a part may shrink to when packed: far above what real sheets
+/// reach (≈ 10×), far below a zip bomb's.
+const MAX_PACK_RATIO: u64 = 200;
+
+fn too_large() -> ServiceError {
+    ServiceError::Validation {
+        code: "whitelist_too_large",
+        params: vec![("max_mb", (MAX_BYTES / 1024 / 1024).to_string())],
+    }
+}
+
+fn too_many_rows() -> ServiceError {
+    ServiceError::Validation {
+        code: "whitelist_too_many_rows",
+        params: vec![("max", MAX_ROWS.to_string())],
+    }
+}
+
+/// Refuses an archive whose parts would unpack too large (counted from its
+/// directory, before anything is inflated).
+fn check_archive(bytes: &[u8]) -> Result<(), ServiceError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|_| ServiceError::invalid("whitelist_unreadable"))?;
+    if zip.len() > MAX_PARTS {
+        return Err(too_large());
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let part = zip
+            .by_index_raw(i)
+            .map_err(|_| ServiceError::invalid("whitelist_unreadable"))?;
+        let (size, packed) = (part.size(), part.compressed_size());
+        total = total.saturating_add(size);
+        if total > MAX_UNPACKED_BYTES
+            || (size > 1024 * 1024 && size / packed.max(1) > MAX_PACK_RATIO)
+        {
+            return Err(too_large());
+        }
+    }
+    Ok(())
+}
+
+/// The first sheet's non-empty rows, each with its spreadsheet row number
+/// (from 1) and its cells by column. Streams the cells instead of building
+/// the sheet's dense range, which a ~1 KB file with cells at A1 and
+/// XFD1048576 makes 17 billion cells large; refuses more than
+/// [`MAX_COLUMNS`] columns or [`MAX_ROWS`] rows as soon as it meets them.
+fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, Vec<Data>)>, ServiceError> {
+    check_archive(bytes)?;
+    let unreadable = |_| ServiceError::invalid("whitelist_unreadable");
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let first = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(ServiceError::invalid("whitelist_empty"))?;
+    let mut cells = book.worksheet_cells_reader(&first).map_err(unreadable)?;
+    let mut rows: Vec<(u32, Vec<Data>)> = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (r, c) = cell.get_position();
+        if c >= MAX_COLUMNS {
+            return Err(ServiceError::Validation {
+                code: "whitelist_too_many_columns",
+                params: vec![("max", MAX_COLUMNS.to_string())],
+            });
+        }
+        let value = Data::from(cell.get_value().clone());
+        if value == Data::Empty {
+            continue;
+        }
+        let n = r.saturating_add(1);
+        if rows.last().is_none_or(|(last, _)| *last != n) {
+            // The header and MAX_ROWS rows under it, at most.
+            if rows.len() > MAX_ROWS {
+                return Err(too_many_rows());
+            }
+            rows.push((n, Vec::new()));
+        }
+        if let Some((_, row)) = rows.last_mut() {
+            let c = usize::try_from(c).unwrap_or(usize::MAX);
+            if row.len() <= c {
+                row.resize(c + 1, Data::Empty);
+            }
+            row[c] = value;
+        }
+    }
+    Ok(rows)
+}
+
 fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
@@ -193,16 +287,13 @@ impl Services {
         })?;
         let max_limit = sql::fen(&product, "max_amount_fen")?;
 
-        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec()))
-            .map_err(|_| ServiceError::invalid("whitelist_unreadable"))?;
-        let range = match book.worksheet_range_at(0) {
-            Some(Ok(r)) => r,
-            Some(Err(_)) => return Err(ServiceError::invalid("whitelist_unreadable")),
-            None => return Err(ServiceError::invalid("whitelist_empty")),
-        };
-        let first_row = range.start().map_or(0, |(r, _)| r);
-        let mut rows = range.rows();
-        let header = rows
+        // Parsed off the async workers, within caps checked before parsing.
+        let owned = bytes.to_vec();
+        let sheet = tokio::task::spawn_blocking(move || read_sheet(&owned))
+            .await
+            .map_err(|e| ServiceError::internal("whitelist parser", e.to_string()))??;
+        let mut rows = sheet.iter();
+        let (_, header) = rows
             .next()
             .ok_or(ServiceError::invalid("whitelist_empty"))?;
         let mut cols: HashMap<Col, (usize, String)> = HashMap::new();
@@ -222,12 +313,7 @@ impl Services {
             }
         }
         let body: Vec<(u32, &[Data])> = rows
-            .enumerate()
-            .map(|(i, r)| {
-                // Spreadsheet row numbers count from 1; the header is first_row + 1.
-                let n = first_row + 2 + u32::try_from(i).unwrap_or(u32::MAX - first_row - 2);
-                (n, r)
-            })
+            .map(|(n, r)| (*n, r.as_slice()))
             .filter(|(_, r)| r.iter().any(|c| !cell_text(c).is_empty()))
             .collect();
         if body.len() > MAX_ROWS {
