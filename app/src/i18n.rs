@@ -631,6 +631,7 @@ texts! {
     err_flow_outcome_not_applicable: "环节「{nodes}」没有这种结果（如只有背对背环节才有“意见不一致”）", "Step {nodes} cannot have this outcome (only back-to-back steps can disagree)";
     err_flow_quorum_invalid: "贷审会「{nodes}」须至少两人，且同意人数须过半", "The committee at {nodes} needs at least two members and a majority to approve";
     err_flow_pre_screen_renamed: "自动预审环节的编号须为 pre_screen（「{nodes}」）", "The automatic pre-screen must keep the id pre_screen ({nodes})";
+    err_flow_too_large: "流程过大：最多 50 个环节、200 条连线、1000 个条件，金额与评分的分界各最多 32 个", "The flow is too large: at most 50 steps, 200 links, 1,000 conditions and 32 amount and 32 score thresholds";
     err_flow_empty_fact_space: "流程须能受理至少一种金额和担保方式", "The flow must accept at least one amount and guarantee type";
     err_flow_unreachable_node: "任何申请都到不了环节「{nodes}」", "No application can ever reach {nodes}";
     err_flow_code_invalid: "流程代码为 2–32 位字母、数字、- 或 _", "Flow code: 2–32 letters, digits, - or _";
@@ -1118,6 +1119,7 @@ impl Texts {
             "flow_quorum_invalid" => self.err_flow_quorum_invalid,
             "flow_empty_fact_space" => self.err_flow_empty_fact_space,
             "flow_pre_screen_renamed" => self.err_flow_pre_screen_renamed,
+            "flow_too_large" => self.err_flow_too_large,
             "flow_unreachable_node" => self.err_flow_unreachable_node,
             "flow_code_invalid" => self.err_flow_code_invalid,
             "flow_name_invalid" => self.err_flow_name_invalid,
@@ -1542,6 +1544,7 @@ mod tests {
             "flow_quorum_invalid",
             "flow_empty_fact_space",
             "flow_pre_screen_renamed",
+            "flow_too_large",
             "flow_unreachable_node",
             "flow_code_invalid",
             "flow_name_invalid",

@@ -270,6 +270,14 @@ impl Condition {
             Condition::Always | Condition::GuaranteeIn { .. } => {}
         }
     }
+
+    /// How many conditions this one is made of, itself included.
+    fn size(&self) -> usize {
+        match self {
+            Condition::All { all } => 1 + all.iter().map(Condition::size).sum::<usize>(),
+            _ => 1,
+        }
+    }
 }
 
 /// "After `from` ends with `on`, if `when` holds, go to `to`."
@@ -388,7 +396,20 @@ pub enum FlowError {
     /// that moves on applications left there finds them by it.
     #[error("the automatic pre-screen {node} must keep the id pre_screen")]
     PreScreenRenamed { node: String },
+    /// More nodes, edges, conditions or thresholds than a real flow needs:
+    /// refused before validating, whose cost grows with their product.
+    #[error("the flow is larger than {MAX_NODES} nodes, {MAX_EDGES} edges, {MAX_CONDITIONS} conditions or {MAX_THRESHOLDS} thresholds of amount or score")]
+    TooLarge,
 }
+
+/// The most nodes a flow template may have.
+pub const MAX_NODES: usize = 50;
+/// The most edges.
+pub const MAX_EDGES: usize = 200;
+/// The most conditions over all edges (each term of an `all` counts).
+pub const MAX_CONDITIONS: usize = 1_000;
+/// The most distinct amount thresholds, and the most distinct score ones.
+pub const MAX_THRESHOLDS: usize = 32;
 
 /// The node id of the automatic pre-screen in every flow.
 pub const PRE_SCREEN_ID: &str = "pre_screen";
@@ -408,6 +429,7 @@ impl FlowError {
             Self::LoopWithoutExit { .. } => "flow_loop_without_exit",
             Self::ApprovalSkipped { .. } => "flow_approval_skipped",
             Self::PreScreenRenamed { .. } => "flow_pre_screen_renamed",
+            Self::TooLarge => "flow_too_large",
         }
     }
 
@@ -424,7 +446,7 @@ impl FlowError {
             | Self::ApprovalSkipped { node, .. }
             | Self::PreScreenRenamed { node } => vec![node.as_str()],
             Self::LoopWithoutExit { nodes, .. } => nodes.iter().map(String::as_str).collect(),
-            Self::EmptyFactSpace => vec![],
+            Self::EmptyFactSpace | Self::TooLarge => vec![],
         }
     }
 
@@ -522,14 +544,30 @@ impl FlowTemplate {
     /// Checks the template for every application in `space`, reporting every
     /// problem found (each once, with the first example application).
     pub fn validate(self, space: &FactSpace) -> Result<ValidFlow, Vec<FlowError>> {
-        let graph = self.structure()?;
-        let mut errors: Vec<FlowError> = Vec::new();
-        if space.guarantees.is_empty() || space.amount.min > space.amount.max {
-            return Err(vec![FlowError::EmptyFactSpace]);
+        if self.nodes.len() > MAX_NODES
+            || self.edges.len() > MAX_EDGES
+            || self.edges.iter().map(|e| e.when.size()).sum::<usize>() > MAX_CONDITIONS
+        {
+            return Err(vec![FlowError::TooLarge]);
         }
         let (mut amounts, mut scores) = (Vec::new(), Vec::new());
         for e in &self.edges {
             e.when.thresholds(&mut amounts, &mut scores);
+        }
+        let distinct = |mut v: Vec<i64>| {
+            v.sort_unstable();
+            v.dedup();
+            v.len()
+        };
+        if distinct(amounts.iter().map(|f| f.get()).collect()) > MAX_THRESHOLDS
+            || distinct(scores.iter().map(|s| i64::from(*s)).collect()) > MAX_THRESHOLDS
+        {
+            return Err(vec![FlowError::TooLarge]);
+        }
+        let graph = self.structure()?;
+        let mut errors: Vec<FlowError> = Vec::new();
+        if space.guarantees.is_empty() || space.amount.min > space.amount.max {
+            return Err(vec![FlowError::EmptyFactSpace]);
         }
         let n = self.nodes.len();
         let mut ever_reached = vec![false; n];

@@ -454,6 +454,58 @@ fn node_posts_and_people() {
     assert_eq!(kind("disburse").post(), Some(Post::Disbursement));
 }
 
+/// The review's 700 KB template cost gigabytes to validate: the work grows
+/// with nodes × edges × the product of thresholds. Too large is refused
+/// before any of it.
+#[test]
+fn a_template_too_large_to_validate_is_refused_before_validating() {
+    let mut many_nodes = standard();
+    for i in 0..MAX_NODES {
+        many_nodes
+            .nodes
+            .push(node(&format!("extra_{i}"), NodeKind::Review));
+    }
+    assert_eq!(refused(many_nodes), [FlowError::TooLarge]);
+
+    let mut many_edges = standard();
+    let first = many_edges.edges[0].clone();
+    many_edges
+        .edges
+        .extend(std::iter::repeat_n(first, MAX_EDGES));
+    assert_eq!(refused(many_edges), [FlowError::TooLarge]);
+
+    let mut many_conditions = standard();
+    many_conditions.edges[0].when = Condition::All {
+        all: vec![Condition::Always; MAX_CONDITIONS + 1],
+    };
+    assert_eq!(refused(many_conditions), [FlowError::TooLarge]);
+
+    let mut many_thresholds = standard();
+    many_thresholds.edges[0].when = Condition::All {
+        all: (0..=MAX_THRESHOLDS as i64)
+            .map(|i| Condition::AmountAbove {
+                fen: Fen::from_yuan(1_000 + i),
+            })
+            .collect(),
+    };
+    assert_eq!(refused(many_thresholds), [FlowError::TooLarge]);
+    assert_eq!(FlowError::TooLarge.code(), "flow_too_large");
+
+    // At the caps' edge (with the standard flow's own 500,000 yuan), the
+    // flow's own checks still run.
+    let mut at_cap = standard();
+    at_cap.edges[0].when = Condition::All {
+        all: (1..MAX_THRESHOLDS as i64)
+            .map(|i| Condition::AmountAbove {
+                fen: Fen::from_yuan(1_000 + i),
+            })
+            .collect(),
+    };
+    if let Err(errors) = at_cap.validate(&FactSpace::everything()) {
+        assert!(!errors.contains(&FlowError::TooLarge), "{errors:?}");
+    }
+}
+
 #[test]
 fn templates_round_trip_through_json() {
     let t = standard();
