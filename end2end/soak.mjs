@@ -5,11 +5,13 @@
 // within seconds (leptos-rs/leptos#4673), leaving /healthz green.
 //
 //   PUHUI_SOAK_URL=http://127.0.0.1:3101 node soak.mjs
-// Optional: PUHUI_SOAK_ROUNDS (3), PUHUI_SOAK_SECONDS (8 per round),
+// Optional: PUHUI_SOAK_FOCUS_SECONDS (6 on each kind of page alone),
+// PUHUI_SOAK_ROUNDS (2) of PUHUI_SOAK_SECONDS (8) on every page mixed,
 // PUHUI_SOAK_CONCURRENCY (50).
 
 const base = process.env.PUHUI_SOAK_URL ?? 'http://127.0.0.1:3101';
-const rounds = Number(process.env.PUHUI_SOAK_ROUNDS ?? 3);
+const focusSeconds = Number(process.env.PUHUI_SOAK_FOCUS_SECONDS ?? 6);
+const rounds = Number(process.env.PUHUI_SOAK_ROUNDS ?? 2);
 const seconds = Number(process.env.PUHUI_SOAK_SECONDS ?? 8);
 const concurrency = Number(process.env.PUHUI_SOAK_CONCURRENCY ?? 50);
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -102,10 +104,11 @@ for (const [p, who] of [['/staff', officer], ['/staff/rules', admin], ['/staff/p
   for (const link of links(html, staffLinks).slice(0, 4)) targets.push([link, who === admin ? admin : officer]);
 }
 if (!targets.some(([p]) => p.startsWith('/products/'))) fail('no product page found on the home page');
-console.log(`soak: ${targets.length} pages, ${rounds} rounds of ${seconds}s at ${concurrency} in flight`);
+console.log(`soak: ${targets.length} pages, ${concurrency} in flight`);
 
-let total = 0;
-for (let round = 1; round <= rounds; round++) {
+/** `concurrency` requests in flight over `pages` for `seconds`; fails on a
+ *  timeout, a 5xx, or a server that stops answering /healthz or /livez. */
+async function burst(label, pages, seconds) {
   const statuses = new Map();
   const latencies = [];
   const problems = [];
@@ -113,7 +116,7 @@ for (let round = 1; round <= rounds; round++) {
   const until = Date.now() + seconds * 1000;
   async function worker() {
     while (Date.now() < until) {
-      const [path, cookie] = targets[next++ % targets.length];
+      const [path, cookie] = pages[next++ % pages.length];
       const started = performance.now();
       try {
         const r = await page(path, cookie);
@@ -131,13 +134,25 @@ for (let round = 1; round <= rounds; round++) {
   const q = (f) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(f * latencies.length))].toFixed(0) : '-');
   const health = await probe('/healthz');
   const live = await probe('/livez');
-  total += latencies.length;
   console.log(
-    `soak: round ${round}: ${latencies.length} pages (${(latencies.length / seconds).toFixed(0)}/s), ` +
+    `soak: ${label}: ${latencies.length} pages (${(latencies.length / seconds).toFixed(0)}/s), ` +
       `p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ` +
       `healthz ${health}, livez ${live}`,
   );
-  if (problems.length) fail(`round ${round}: ${problems.length} failed requests, e.g. ${problems.slice(0, 5).join('; ')}`);
-  if (health !== 200 || live !== 200) fail(`round ${round}: the server stopped answering (healthz ${health}, livez ${live})`);
+  if (problems.length) fail(`${label}: ${problems.length} failed requests, e.g. ${problems.slice(0, 5).join('; ')}`);
+  if (health !== 200 || live !== 200) fail(`${label}: the server stopped answering (healthz ${health}, livez ${live})`);
+  return latencies.length;
 }
+
+// First each kind of page alone (the deadlock needed many renders of one
+// page at once: 50 in flight on a product page hung the server within
+// 10-20 s), then all of them mixed.
+let total = 0;
+const kinds = new Map();
+for (const t of targets) {
+  const kind = t[0].replace(/\/[0-9a-f-]{36}/g, '/:id');
+  if (!kinds.has(kind)) kinds.set(kind, t);
+}
+for (const [kind, t] of kinds) total += await burst(kind, [t], focusSeconds);
+for (let round = 1; round <= rounds; round++) total += await burst(`mixed round ${round}`, targets, seconds);
 console.log(`soak: ${total} pages rendered, the server answered throughout`);

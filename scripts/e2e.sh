@@ -47,7 +47,8 @@ status=0
 if [ $status -ne 0 ]; then echo "--- server log"; tail -50 "$log"; exit $status; fi
 
 # Soak: every page under 50 concurrent requests on a server of its own
-# (bounded: 3 rounds of 8 s); fails if the server stops answering.
+# (bounded: 6 s on each kind of page, then 2 x 8 s mixed; about 2 minutes);
+# fails if the server stops answering.
 soak_port="${PUHUI_SOAK_PORT:-3101}"
 soak_log="$(mktemp -d)/server.log"
 start_server "$soak_port" "$soak_log"
