@@ -625,13 +625,13 @@ mod tests {
             Placeholders::Dollar.tuples(2, UPDATE_WIDTH, 1)
         );
         let q = update_sql(&values);
-        assert!(q.contains("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13), ($14,"));
-        assert!(q.ends_with("v.column2") && q.contains("$26)"));
+        assert!(q.contains("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14), ($15,"));
+        assert!(q.ends_with("v.column14") && q.contains("$28)"));
         let row = vec![Val::Int(0); UPDATE_WIDTH];
         let (source, arrays) = unnest_source(UPDATE_WIDTH, &[row], 1);
         let q = update_sql(&source);
         assert!(
-            q.contains("FROM UNNEST($1::bigint[],") && q.contains("$13::bigint[]) AS v(column1,")
+            q.contains("FROM UNNEST($1::bigint[],") && q.contains("$14::bigint[]) AS v(column1,")
         );
         assert_eq!(arrays.len(), UPDATE_WIDTH);
     }
