@@ -1545,6 +1545,7 @@ mod tests {
             "flow_empty_fact_space",
             "flow_pre_screen_renamed",
             "flow_too_large",
+            "whitelist_too_many_columns",
             "flow_unreachable_node",
             "flow_code_invalid",
             "flow_name_invalid",

@@ -29,7 +29,7 @@ pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
 /// Settings of the web layer that are not Leptos' own.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// Mark cookies `Secure` (set when served behind TLS).
+    /// Served over TLS: cookies `Secure` and `__Host-` prefixed, and HSTS.
     pub secure_cookies: bool,
 }
 
@@ -91,7 +91,11 @@ pub fn router(services: Services, options: LeptosOptions, web: &WebConfig) -> Ro
         ))
         .layer(sessions)
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(same_origin_only))
+        .layer(axum::middleware::from_fn({
+            let hsts = web.secure_cookies;
+            move |request, next| security_headers(hsts, request, next)
+        }))
         .with_state(options);
     // The liveness probe renders a real page through the same router: a
     // reactive graph that deadlocked answers /healthz but not this.
@@ -159,11 +163,65 @@ async fn switch_language(
     response
 }
 
-/// Conservative security headers on every response.
-async fn security_headers(
+/// CSRF defence: a state-changing request (anything but GET, HEAD and
+/// OPTIONS; sign-in included) made by a browser must come from our own
+/// pages. Browsers say where a request comes from in `Sec-Fetch-Site`, or
+/// else in `Origin`; a request with neither is not from a browser, which is
+/// what a cross-site forgery needs. Refused with 403 and the `forbidden`
+/// code, which the pages show in words.
+async fn same_origin_only(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    use axum::http::Method;
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) || is_same_origin(request.headers())
+    {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        method = %request.method(),
+        path = %request.uri().path(),
+        "cross-site request refused"
+    );
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"{"code":"forbidden","params":[]}"#,
+    )
+        .into_response()
+}
+
+/// Does a browser's request come from this site (see [`same_origin_only`])?
+pub fn is_same_origin(headers: &axum::http::HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let authority = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, a)| a);
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    authority.is_some() && authority == host
+}
+
+/// Security headers on every response. Pages and server-function answers
+/// carry personal financial information: never stored by any cache (the
+/// static files under /pkg and /vendor are cacheable). Framing only by our
+/// own pages; no plugins; forms post only here. HSTS when served over TLS.
+async fn security_headers(
+    hsts: bool,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let static_file = path.starts_with("/pkg/") || path.starts_with("/vendor/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -172,19 +230,23 @@ async fn security_headers(
     );
     headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     headers.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
-    if response.status() == StatusCode::OK {
-        // pages carry personal data: never cache them in shared caches
-        let is_page = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("text/html"));
-        if is_page {
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, no-store"),
-            );
-        }
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "frame-ancestors 'self'; object-src 'none'; base-uri 'self'; form-action 'self'",
+        ),
+    );
+    if hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    if !static_file {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
     }
     response
 }

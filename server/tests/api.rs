@@ -147,6 +147,69 @@ async fn server_functions_refuse_callers_without_a_session() {
     }
 }
 
+/// CSRF: a state-changing request a browser makes from another site is
+/// refused, sign-in included; one from our own pages goes through.
+#[tokio::test]
+async fn cross_site_requests_are_refused() {
+    let app = spawn_app().await;
+    let host = app.base.trim_start_matches("http://").to_string();
+    let c = client();
+    let login = |headers: Vec<(&'static str, String)>| {
+        let mut r = c
+            .post(format!("{}/api/fn/staff_login", app.base))
+            .header("accept", "application/json")
+            .form(&[("username", "officer1"), ("password", DEMO_PASSWORD)]);
+        for (k, v) in headers {
+            r = r.header(k, v);
+        }
+        r.send()
+    };
+    for refused in [
+        vec![("sec-fetch-site", "cross-site".to_string())],
+        vec![("sec-fetch-site", "same-site".to_string())],
+        vec![("origin", "http://evil.example".to_string())],
+        vec![("origin", "null".to_string())],
+    ] {
+        let r = login(refused.clone()).await.expect("request");
+        assert_eq!(r.status(), 403, "{refused:?}");
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body["code"], "forbidden");
+    }
+    for allowed in [
+        vec![("sec-fetch-site", "same-origin".to_string())],
+        vec![("origin", format!("http://{host}"))],
+    ] {
+        let r = login(allowed.clone()).await.expect("request");
+        assert_eq!(r.status(), 200, "{allowed:?}");
+    }
+}
+
+/// Pages and server-function answers carry personal data: no cache keeps
+/// them; no other site frames them.
+#[tokio::test]
+async fn responses_with_personal_data_are_never_cached() {
+    let app = spawn_app().await;
+    let c = staff(&app, "officer1").await;
+    let page = c
+        .get(format!("{}/staff", app.base))
+        .send()
+        .await
+        .expect("page");
+    let answer = c
+        .post(format!("{}/api/fn/tasks", app.base))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("server function");
+    for r in [&page, &answer] {
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "private, no-store");
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    }
+}
+
 /// `/livez` renders a page through the reactive runtime, unlike `/healthz`.
 #[tokio::test]
 async fn the_liveness_probe_renders_a_page() {

@@ -136,8 +136,29 @@ fn decoy_hash() -> &'static PasswordHash {
     })
 }
 
-/// Checks a password on a blocking thread; `None` checks against the decoy.
+/// Password checks running at once. Each argon2 check holds about 19 MiB and
+/// a core for tens of milliseconds: unbounded, 400 parallel sign-ins with
+/// unknown names cost gigabytes. The rest wait their turn, cheaply.
+const PARALLEL_PASSWORD_CHECKS: usize = 4;
+
+/// The longest password checked; longer ones are wrong without hashing.
+pub const MAX_PASSWORD_BYTES: usize = 256;
+
+fn password_checks() -> &'static tokio::sync::Semaphore {
+    static CHECKS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    CHECKS.get_or_init(|| tokio::sync::Semaphore::new(PARALLEL_PASSWORD_CHECKS))
+}
+
+/// Checks a password on a blocking thread, at most
+/// [`PARALLEL_PASSWORD_CHECKS`] at once; `None` checks against the decoy.
 async fn verify_blocking(hash: Option<PasswordHash>, password: &str) -> Result<bool, ServiceError> {
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Ok(false);
+    }
+    let _turn = password_checks()
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::internal("password check", e))?;
     let password = password.to_string();
     tokio::task::spawn_blocking(move || match hash {
         Some(h) => h.verify(&password),
@@ -214,15 +235,6 @@ impl Services {
             verify_blocking(None, password).await?;
             return Err(ServiceError::InvalidCredentials);
         }
-        if let Some(until) = sql::opt_int(&row, "locked_until")? {
-            if until > now {
-                return Err(ServiceError::AccountLocked {
-                    minutes: minutes_left(until - now),
-                });
-            }
-        }
-        let hash = PasswordHash(sql::text(&row, "password_hash")?);
-        let ok = verify_blocking(Some(hash), password).await?;
         let actor_entry = |action: &str| NewAuditEntry {
             at: now,
             actor_kind: "staff",
@@ -235,29 +247,41 @@ impl Services {
             before_json: None,
             after_json: None,
         };
+        // Count this guess as a failure before checking it, in one guarded
+        // statement: a burst of parallel guesses gets at most `threshold`
+        // of them checked, the rest find the account locked. A right
+        // password then clears the count. An expired lock starts it again.
+        let lock_until = now + self.config.lockout_minutes * 60_000;
+        let claimed = sqlx::query(
+            "UPDATE staff_users SET \
+               failed_attempts = (CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 \
+                                  THEN 0 ELSE failed_attempts END) + 1, \
+               locked_until = CASE \
+                 WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 \
+                       THEN 0 ELSE failed_attempts END) + 1 >= $3 THEN $4 \
+                 WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN NULL \
+                 ELSE locked_until END \
+             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
+             RETURNING failed_attempts, locked_until",
+        )
+        .bind(&user_id)
+        .bind(now)
+        .bind(self.config.lockout_threshold)
+        .bind(lock_until)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some(claimed) = claimed else {
+            let until = sql::opt_int(&row, "locked_until")?.unwrap_or(lock_until);
+            return Err(ServiceError::AccountLocked {
+                minutes: minutes_left((until - now).max(60_000)),
+            });
+        };
+        let hash = PasswordHash(sql::text(&row, "password_hash")?);
+        let ok = verify_blocking(Some(hash), password).await?;
         if !ok {
-            let lock_until = now + self.config.lockout_minutes * 60_000;
-            // An expired lock starts the count again.
+            let attempts = sql::int(&claimed, "failed_attempts")?;
+            let locked = sql::opt_int(&claimed, "locked_until")?.is_some_and(|u| u > now);
             let mut tx = self.db.pool.begin().await?;
-            let r = sqlx::query(
-                "UPDATE staff_users SET \
-                   failed_attempts = (CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 \
-                                      THEN 0 ELSE failed_attempts END) + 1, \
-                   locked_until = CASE \
-                     WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 \
-                           THEN 0 ELSE failed_attempts END) + 1 >= $3 THEN $4 \
-                     WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN NULL \
-                     ELSE locked_until END \
-                 WHERE id = $1 RETURNING failed_attempts, locked_until",
-            )
-            .bind(&user_id)
-            .bind(now)
-            .bind(self.config.lockout_threshold)
-            .bind(lock_until)
-            .fetch_one(&mut *tx)
-            .await?;
-            let attempts = sql::int(&r, "failed_attempts")?;
-            let locked = sql::opt_int(&r, "locked_until")?.is_some_and(|u| u > now);
             audit::append(
                 &mut tx,
                 actor_entry("staff.login_failed").after(json!({ "failed_attempts": attempts })),
@@ -449,13 +473,24 @@ impl Services {
         {
             return Err(ServiceError::CodeExpired);
         }
+        // Take one of the code's guesses before comparing, in one guarded
+        // statement: a burst of parallel guesses gets at most
+        // `otp_max_attempts` of them compared, however they interleave.
+        let claimed = sqlx::query(
+            "UPDATE sms_codes SET attempts = attempts + 1 \
+             WHERE id = $1 AND consumed = 0 AND attempts < $2 AND expires_at > $3",
+        )
+        .bind(&id)
+        .bind(self.config.otp_max_attempts)
+        .bind(now)
+        .execute(&self.db.pool)
+        .await?;
+        if claimed.rows_affected() == 0 {
+            return Err(ServiceError::CodeExpired);
+        }
         let expected = sql::text(&row, "code_hash")?;
         let given = code_hash(&self.config.otp_secret, phone.as_str(), code);
         if !same_bytes(&expected, &given) {
-            sqlx::query("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1")
-                .bind(&id)
-                .execute(&self.db.pool)
-                .await?;
             return Err(ServiceError::CodeInvalid);
         }
         let customer = sqlx::query("SELECT id, branch_id FROM customers WHERE phone = $1")
@@ -470,10 +505,9 @@ impl Services {
         let mut tx = self.db.pool.begin().await?;
         let used = sqlx::query(
             "UPDATE sms_codes SET consumed = 1 \
-             WHERE id = $1 AND consumed = 0 AND attempts < $2 AND expires_at > $3",
+             WHERE id = $1 AND consumed = 0 AND expires_at > $2",
         )
         .bind(&id)
-        .bind(self.config.otp_max_attempts)
         .bind(now)
         .execute(&mut *tx)
         .await?;

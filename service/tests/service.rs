@@ -236,6 +236,75 @@ async fn otp_login_with_the_sent_code() {
     .await;
 }
 
+/// The review's raced counters: a burst of 40 guesses at once got more than
+/// five evaluated, against a login code and against a staff password. Now
+/// each guess takes its turn in one guarded statement before it is checked.
+#[tokio::test]
+async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = env.services.clone();
+        s.send_login_code(LI).await.expect("send");
+        let code = last_code(&env, LI).await;
+        let wrong = if code == "999999" { "888888" } else { "999999" };
+        let guesses: Vec<_> = (0..40)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move { s.customer_login(LI, wrong).await.map(|_| ()) })
+            })
+            .collect();
+        let mut checked = 0;
+        for g in guesses {
+            match g.await.expect("task") {
+                Err(e) if e.code() == "code_invalid" => checked += 1,
+                Err(e) => assert_eq!(e.code(), "code_expired"),
+                Ok(()) => panic!("a wrong code signed in"),
+            }
+        }
+        assert_eq!(checked, 5);
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT attempts FROM sms_codes WHERE phone = '{LI}'"
+            ))
+            .await,
+            5
+        );
+        assert_code(s.customer_login(LI, &code).await, "code_expired");
+
+        let guesses: Vec<_> = (0..40)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.staff_login("officer1", &format!("wrong-{i}"))
+                        .await
+                        .map(|_| ())
+                })
+            })
+            .collect();
+        let mut refused = 0;
+        for g in guesses {
+            match g.await.expect("task") {
+                Err(e) if e.code() == "invalid_credentials" => refused += 1,
+                Err(e) => assert_eq!(e.code(), "account_locked"),
+                Ok(()) => panic!("a wrong password signed in"),
+            }
+        }
+        // Four refused as wrong, the fifth locked the account, the rest
+        // found it locked without their password being checked.
+        assert_eq!(refused, 4);
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'staff.login_failed'")
+                .await,
+            5
+        );
+        assert_code(
+            s.staff_login("officer1", "puhui2026").await,
+            "account_locked",
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn otp_codes_expire_and_attempts_are_limited() {
     on_each_backend(|env| async move {
