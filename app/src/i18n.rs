@@ -922,6 +922,7 @@ texts! {
     err_whitelist_empty: "文件中没有数据行", "The file has no data rows";
     err_whitelist_too_many_rows: "行数过多，一次最多 50,000 行", "Too many rows: 50,000 at most per file";
     err_whitelist_too_large: "文件过大", "The file is too large";
+    err_applications_daily_limit: "今天的申请已达 {max} 笔上限，请明天再试", "You have made {max} applications today, the most allowed; please try again tomorrow";
     err_whitelist_too_many_columns: "列数过多：白名单最多使用 {max} 列", "Too many columns: a whitelist uses {max} columns at most";
     err_whitelist_needs_bank: "只有银行（或其网点）的员工可以导入白名单", "Only staff of a bank (or its branches) can import a whitelist";
     wlr_bad_id_number: "身份证号无效", "Invalid ID number";
@@ -1157,6 +1158,7 @@ impl Texts {
             "whitelist_empty" => self.err_whitelist_empty,
             "whitelist_too_many_rows" => self.err_whitelist_too_many_rows,
             "whitelist_too_large" => self.err_whitelist_too_large,
+            "applications_daily_limit" => self.err_applications_daily_limit,
             "whitelist_too_many_columns" => self.err_whitelist_too_many_columns,
             "whitelist_needs_bank" => self.err_whitelist_needs_bank,
             c if ["expr_", "table_", "scorecard_", "strategy_", "rule_"]
@@ -1546,6 +1548,7 @@ mod tests {
             "flow_pre_screen_renamed",
             "flow_too_large",
             "whitelist_too_many_columns",
+            "applications_daily_limit",
             "flow_unreachable_node",
             "flow_code_invalid",
             "flow_name_invalid",

@@ -231,6 +231,27 @@ impl Services {
         let today = self.today();
         let id = new_id();
         let mut tx = self.db.begin_write().await?;
+        // Each application pulls a credit report: at most
+        // `max_applications_per_day` a customer a day. The customer's row is
+        // written first so that parallel submissions count one after another
+        // (a row lock on PostgreSQL; SQLite has one writer).
+        sqlx::query("UPDATE customers SET id = id WHERE id = $1")
+            .bind(&c.customer_id)
+            .execute(&mut *tx)
+            .await?;
+        let (today_count,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM applications WHERE customer_id = $1 AND submitted_on = $2",
+        )
+        .bind(&c.customer_id)
+        .bind(today.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        if today_count >= self.config.max_applications_per_day {
+            return Err(ServiceError::Validation {
+                code: "applications_daily_limit",
+                params: vec![("max", self.config.max_applications_per_day.to_string())],
+            });
+        }
         let inserted = sqlx::query(
             "INSERT INTO applications (id, bank_id, branch_id, customer_id, product_id, amount_fen, \
                term_months, purpose, status, officer_id, idempotency_key, submitted_at, \

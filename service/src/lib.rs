@@ -60,6 +60,9 @@ pub struct ServiceConfig {
     /// The longest wait for a credit-bureau answer; past it the inquiry
     /// counts as failed and the decision refers.
     pub bureau_timeout_ms: u64,
+    /// Applications (and so credit reports pulled) one customer may submit
+    /// in a day.
+    pub max_applications_per_day: i64,
     /// Demo mode: the demo bank and the development providers' shortcuts
     /// (the SMS outbox) exist. Off in production.
     pub demo: bool,
@@ -76,6 +79,7 @@ impl Default for ServiceConfig {
             lockout_minutes: 15,
             otp_secret: "puhui-development-otp-pepper".to_string(),
             bureau_timeout_ms: 3000,
+            max_applications_per_day: 5,
             demo: true,
         }
     }
@@ -104,6 +108,7 @@ impl fmt::Debug for ServiceConfig {
             .field("lockout_minutes", &self.lockout_minutes)
             .field("otp_secret", &"***")
             .field("bureau_timeout_ms", &self.bureau_timeout_ms)
+            .field("max_applications_per_day", &self.max_applications_per_day)
             .field("demo", &self.demo)
             .finish()
     }

@@ -448,6 +448,52 @@ async fn the_sms_outbox_is_for_administrators_of_the_bank_in_demo_mode() {
     .await;
 }
 
+/// Each application pulls a credit report: five a customer a day, however
+/// many are sent at once; the next day five more.
+#[tokio::test]
+async fn a_customer_submits_at_most_five_applications_a_day() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = env.services.clone().with_bureau(std::sync::Arc::new(
+            service::DevBureauProvider::new().with_latency(std::time::Duration::ZERO),
+        ));
+        let li = env.customer(LI).await;
+        let product = first_product(&env, &li.bank_id).await;
+        let sent: Vec<_> = (0..12)
+            .map(|i| {
+                let (s, li, product) = (s.clone(), li.clone(), product.clone());
+                tokio::spawn(async move {
+                    s.submit_application(&li, request(&product, 50_000, &format!("burst-{i}")))
+                        .await
+                })
+            })
+            .collect();
+        let mut accepted = Vec::new();
+        for (i, r) in sent.into_iter().enumerate() {
+            match r.await.expect("task") {
+                Ok(id) => accepted.push((i, id)),
+                Err(e) => {
+                    assert_eq!(e.code(), "applications_daily_limit");
+                    assert!(e.params().contains(&("max".to_string(), "5".to_string())));
+                }
+            }
+        }
+        assert_eq!(accepted.len(), 5);
+        // A double click on an accepted one still finds it, at the limit.
+        let (i, id) = &accepted[0];
+        let again = s
+            .submit_application(&li, request(&product, 50_000, &format!("burst-{i}")))
+            .await
+            .expect("a repeat is not a new application");
+        assert_eq!(&again, id);
+        env.clock.advance_secs(86_400);
+        s.submit_application(&li, request(&product, 50_000, "next-day"))
+            .await
+            .expect("a new day");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn submit_validates_against_the_product() {
     on_each_backend(|env| async move {
