@@ -570,6 +570,13 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
 
 /// A whitelist with good and bad rows, as a bank would send it.
 fn whitelist_xlsx(rows: &[[&str; 5]], limit_as_number: &[usize]) -> Vec<u8> {
+    whitelist_book(rows, limit_as_number)
+        .save_to_buffer()
+        .unwrap()
+}
+
+/// The workbook of [`whitelist_xlsx`], to add to before saving.
+fn whitelist_book(rows: &[[&str; 5]], limit_as_number: &[usize]) -> rust_xlsxwriter::Workbook {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (c, h) in ["身份证号", "姓名", "手机号", "村", "建议额度（元）"]
@@ -593,7 +600,7 @@ fn whitelist_xlsx(rows: &[[&str; 5]], limit_as_number: &[usize]) -> Vec<u8> {
             }
         }
     }
-    book.save_to_buffer().unwrap()
+    book
 }
 
 #[tokio::test]
@@ -704,15 +711,11 @@ async fn a_whitelist_too_big_to_parse_is_refused_before_parsing() {
         let s = with_bureau(&env, 0);
         let officer = env.staff("officer1").await;
 
-        let mut book = rust_xlsxwriter::Workbook::new();
-        let sheet = book.add_worksheet();
-        for (c, h) in ["身份证号", "姓名", "手机号", "村", "建议额度（元）"]
-            .iter()
-            .enumerate()
-        {
-            sheet.write_string(0, c as u16, *h).unwrap();
-        }
-        sheet.write_string(1_048_575, 16_383, "x").unwrap();
+        let mut book = whitelist_book(&[], &[]);
+        book.worksheet_from_index(0)
+            .unwrap()
+            .write_string(1_048_575, 16_383, "x")
+            .unwrap();
         let wide = book.save_to_buffer().unwrap();
         assert!(wide.len() < 16 * 1024, "{}", wide.len());
         let err = s
