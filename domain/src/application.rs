@@ -49,6 +49,11 @@ impl ApplicationStatus {
     pub fn is_open(self) -> bool {
         matches!(self, Self::Submitted | Self::Investigated)
     }
+
+    /// A decision was taken: Approved or Rejected (the time of it is kept).
+    pub fn is_decided(self) -> bool {
+        matches!(self, Self::Approved | Self::Rejected)
+    }
 }
 
 /// An approver's decision.
@@ -86,6 +91,12 @@ pub enum ApplicationAction {
     /// The decision engine's pre-screen (预审) rejects a new application
     /// outright, before any officer works on it.
     ScreenOut,
+    /// The product's flow found the file complete (its investigation
+    /// stages passed) and sends it to review or approval.
+    CompleteFile,
+    /// The product's flow reached its rejection end: someone on the way
+    /// (an officer, a reviewer, an approver) said no.
+    EndRejected,
 }
 
 /// The action is not allowed from the application's current status — typically
@@ -109,7 +120,10 @@ impl TransitionError {
 /// Investigated -Decide(Approve)-> Approved; Investigated -Decide(Reject)-> Rejected
 /// (a person decides only after the investigation); Submitted -ScreenOut-> Rejected
 /// (the engine's pre-screen may only reject, never approve); Submitted |
-/// Investigated -Withdraw-> Withdrawn. Anything else: [`TransitionError::NotAllowed`].
+/// Investigated -Withdraw-> Withdrawn. A product's flow moves the same way:
+/// Submitted -CompleteFile-> Investigated when its investigation passed, and
+/// Submitted | Investigated -EndRejected-> Rejected when it ends in a no.
+/// Anything else: [`TransitionError::NotAllowed`].
 pub fn transition(
     from: ApplicationStatus,
     action: ApplicationAction,
@@ -122,6 +136,8 @@ pub fn transition(
         (S::Investigated, A::Decide(Decision::Reject)) => Ok(S::Rejected),
         (S::Submitted | S::Investigated, A::Withdraw) => Ok(S::Withdrawn),
         (S::Submitted, A::ScreenOut) => Ok(S::Rejected),
+        (S::Submitted, A::CompleteFile) => Ok(S::Investigated),
+        (S::Submitted | S::Investigated, A::EndRejected) => Ok(S::Rejected),
         _ => Err(TransitionError::NotAllowed { from }),
     }
 }
@@ -272,24 +288,26 @@ mod tests {
     use ApplicationAction as A;
     use ApplicationStatus as S;
 
-    const ACTIONS: [ApplicationAction; 5] = [
+    const ACTIONS: [ApplicationAction; 7] = [
         A::RecordInvestigation,
         A::Decide(Decision::Approve),
         A::Decide(Decision::Reject),
         A::Withdraw,
         A::ScreenOut,
+        A::CompleteFile,
+        A::EndRejected,
     ];
 
     /// Every (status, action) pair: the full transition table.
     #[rstest]
-    #[case(S::Submitted, [Some(S::Investigated), None, None, Some(S::Withdrawn), Some(S::Rejected)])]
-    #[case(S::Investigated, [None, Some(S::Approved), Some(S::Rejected), Some(S::Withdrawn), None])]
-    #[case(S::Approved, [None, None, None, None, None])]
-    #[case(S::Rejected, [None, None, None, None, None])]
-    #[case(S::Withdrawn, [None, None, None, None, None])]
+    #[case(S::Submitted, [Some(S::Investigated), None, None, Some(S::Withdrawn), Some(S::Rejected), Some(S::Investigated), Some(S::Rejected)])]
+    #[case(S::Investigated, [None, Some(S::Approved), Some(S::Rejected), Some(S::Withdrawn), None, None, Some(S::Rejected)])]
+    #[case(S::Approved, [None; 7])]
+    #[case(S::Rejected, [None; 7])]
+    #[case(S::Withdrawn, [None; 7])]
     fn transition_table(
         #[case] from: ApplicationStatus,
-        #[case] to: [Option<ApplicationStatus>; 5],
+        #[case] to: [Option<ApplicationStatus>; 7],
     ) {
         for (action, expected) in ACTIONS.into_iter().zip(to) {
             let expected = expected.ok_or(TransitionError::NotAllowed { from });
@@ -451,7 +469,7 @@ mod tests {
         /// Any sequence of actions: only open applications move, every move goes
         /// forward (never back to Submitted), and a closed application never changes.
         #[test]
-        fn random_walks_respect_the_machine(actions in prop::collection::vec(0usize..5, 0..12)) {
+        fn random_walks_respect_the_machine(actions in prop::collection::vec(0usize..ACTIONS.len(), 0..12)) {
             let mut status = S::Submitted;
             for i in actions {
                 let action = ACTIONS[i];
@@ -468,7 +486,8 @@ mod tests {
                         if next == S::Rejected {
                             prop_assert!(
                                 status == S::Investigated
-                                    || (status == S::Submitted && action == A::ScreenOut)
+                                    || (status == S::Submitted
+                                        && matches!(action, A::ScreenOut | A::EndRejected))
                             );
                         }
                         status = next;

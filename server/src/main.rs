@@ -385,6 +385,12 @@ async fn serve(
                 Ok(n) => tracing::info!(versions = n, "first product versions written"),
                 Err(err) => tracing::warn!(%err, "could not write first product versions"),
             }
+            // Applications from before flows join their product's flow.
+            match service::workflow::adopt::adopt_flows(&mut conn, services.now()).await {
+                Ok(done) if done == Default::default() => {}
+                Ok(done) => tracing::info!(?done, "applications placed on their flows"),
+                Err(err) => tracing::warn!(%err, "could not place applications on their flows"),
+            }
         }
         Err(err) => tracing::warn!(%err, "no connection for the product versions"),
     }

@@ -8,6 +8,7 @@
 //! transaction. The SQL is portable between SQLite and PostgreSQL through
 //! sqlx's `Any` driver (see `docs/architecture.md`, "Data").
 
+mod applications;
 pub mod audit;
 pub mod auth;
 pub mod dashboard;

@@ -29,7 +29,6 @@ pub use domain::view::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
 
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::StaffActor;
@@ -57,72 +56,6 @@ pub struct InvestigationInput {
 
 const MAX_FINDINGS: usize = 2000;
 const MAX_COMMENT: usize = 1000;
-const MAX_TASKS: i64 = 200;
-
-const TASK_SELECT: &str = "SELECT a.id, c.name AS customer_name, c.id_number, \
-     p.name_zh AS product_name_zh, p.name_en AS product_name_en, a.amount_fen, a.term_months, \
-     a.status, a.submitted_at, b.name AS branch_name \
-     FROM applications a \
-     JOIN customers c ON c.id = a.customer_id \
-     JOIN products p ON p.id = a.product_id \
-     JOIN organisations b ON b.id = a.branch_id";
-
-/// An application state change the caller saw as possible at `expected_version`.
-struct Move<'a> {
-    id: &'a str,
-    expected_version: i64,
-    from: ApplicationStatus,
-    to: ApplicationStatus,
-}
-
-/// The guarded write that must open every transaction changing an
-/// application: it moves the row only if nobody moved it since the caller
-/// read it (same version, same status), so two people acting at once, or a
-/// second click, change nothing twice. A decision also stamps `decided_at`.
-async fn move_application(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    m: Move<'_>,
-    now: i64,
-    decided_at: Option<i64>,
-) -> Result<(), ServiceError> {
-    let moved = sqlx::query(
-        "UPDATE applications SET status = $3, version = version + 1, updated_at = $4, \
-           decided_at = COALESCE($5, decided_at) \
-         WHERE id = $1 AND version = $2 AND status = $6",
-    )
-    .bind(m.id)
-    .bind(m.expected_version)
-    .bind(m.to.as_str())
-    .bind(now)
-    .bind(decided_at)
-    .bind(m.from.as_str())
-    .execute(&mut **tx)
-    .await?;
-    if moved.rows_affected() != 1 {
-        return Err(ServiceError::StaleState);
-    }
-    Ok(())
-}
-
-fn task_of(r: &AnyRow, kind: &str) -> Result<TaskItem, ServiceError> {
-    Ok(TaskItem {
-        application_id: sql::text(r, "id")?,
-        kind: kind.to_string(),
-        customer_name: sql::text(r, "customer_name")?,
-        id_number_masked: mask_id_number(&sql::text(r, "id_number")?),
-        product_name_zh: sql::text(r, "product_name_zh")?,
-        product_name_en: sql::text(r, "product_name_en")?,
-        amount: sql::fen(r, "amount_fen")?,
-        term_months: sql::uint(r, "term_months")?,
-        status: sql::status(r, "status")?,
-        submitted_at: sql::int(r, "submitted_at")?,
-        branch_name: sql::text(r, "branch_name")?,
-        due_at: None,
-        overdue: false,
-    })
-}
-
-/// The facts of an application that permissions and transitions depend on.
 /// Why the engine's full decision forbids approving (rejecting is always
 /// possible): it rejected, or the amount is above the limit it set.
 fn engine_blocks_approval(full: &DecisionView, amount: Fen) -> Option<ServiceError> {
@@ -255,6 +188,7 @@ async fn book_approved(
     Ok(lid)
 }
 
+/// The facts of an application that permissions and transitions depend on.
 struct AppFacts {
     status: ApplicationStatus,
     officer_id: String,
@@ -266,64 +200,16 @@ struct AppFacts {
     amount: Fen,
     term_months: u32,
     investigator_id: Option<String>,
-    /// Where the application is in its flow; `None` before flows.
+    /// Where the application is in its flow; `None` only for a drawdown
+    /// under a granted line, which has no flow of its own.
     flow_node: Option<String>,
 }
 
 impl Services {
-    /// The staff member's to-do list: applications to investigate (their own
-    /// as officer; any in scope as investigator) and, for approvers,
-    /// investigated applications in scope that they neither own nor
-    /// investigated.
+    /// The staff member's to-do list: their open flow tasks, soonest due
+    /// first, labelled by what the task asks of them.
     pub async fn tasks(&self, s: &StaffActor) -> Result<Vec<TaskItem>, ServiceError> {
         let mut tasks = Vec::new();
-        if s.has(Role::Officer) {
-            let sql = format!(
-                "{TASK_SELECT} WHERE a.status = 'submitted' AND a.officer_id = $1 AND a.flow_node IS NULL \
-                 ORDER BY a.submitted_at LIMIT $2"
-            );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&s.user_id)
-                .bind(MAX_TASKS)
-                .fetch_all(&self.db.pool)
-                .await?;
-            for r in &rows {
-                tasks.push(task_of(r, "investigate")?);
-            }
-        }
-        if s.has(Role::Investigator) {
-            let sql = format!(
-                "{TASK_SELECT} WHERE a.status = 'submitted' AND b.path LIKE $1 AND a.flow_node IS NULL \
-                 AND a.officer_id <> $2 ORDER BY a.submitted_at LIMIT $3"
-            );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(sql::under(&s.org_path))
-                .bind(&s.user_id)
-                .bind(MAX_TASKS)
-                .fetch_all(&self.db.pool)
-                .await?;
-            for r in &rows {
-                tasks.push(task_of(r, "investigate")?);
-            }
-        }
-        if s.has(Role::Approver) {
-            let sql = format!(
-                "{TASK_SELECT} WHERE a.status = 'investigated' AND b.path LIKE $1 AND a.flow_node IS NULL \
-                 AND a.officer_id <> $2 \
-                 AND NOT EXISTS (SELECT 1 FROM investigations i \
-                                 WHERE i.application_id = a.id AND i.investigator_id = $2) \
-                 ORDER BY a.submitted_at LIMIT $3"
-            );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(sql::under(&s.org_path))
-                .bind(&s.user_id)
-                .bind(MAX_TASKS)
-                .fetch_all(&self.db.pool)
-                .await?;
-            for r in &rows {
-                tasks.push(task_of(r, "approve")?);
-            }
-        }
         for t in self.inbox(s).await? {
             let kind = match t.task.post {
                 Post::Investigation => "investigate",
@@ -383,14 +269,6 @@ impl Services {
             investigator_id: sql::opt_text(&r, "investigator_id")?,
             flow_node: sql::opt_text(&r, "flow_node")?,
         })
-    }
-
-    /// Why an approver may not decide this application, if they may not.
-    fn decide_blocked(s: &StaffActor, f: &AppFacts) -> Option<&'static str> {
-        let investigator = f.investigator_id.as_deref().unwrap_or("");
-        check_separation(&s.user_id, &f.officer_id, investigator)
-            .err()
-            .map(|_| "self_approval")
     }
 
     /// The application file as staff see it, PFI masked; `Forbidden`
@@ -466,8 +344,7 @@ impl Services {
         })
         .transpose()?;
         let loan_id = loan_of_application(&self.db, id).await?;
-        // Under a flow, only the holder of the open task of the current node
-        // may act; before flows, anyone with the role in scope.
+        // Only the holder of the open task of the current node may act.
         let tasks = self.tasks_of(s, id).await?;
         let mine = |kind: &str, status: &str| match &f.flow_node {
             Some(node) => {
@@ -484,7 +361,8 @@ impl Services {
                         && t.assignee_id.as_deref() == Some(s.user_id.as_str())
                 })
             }
-            None => true,
+            // Not in a flow (a drawdown under a granted line): no tasks.
+            None => false,
         };
         let can_investigate = f.status == ApplicationStatus::Submitted
             && s.has_any(&[Role::Officer, Role::Investigator])
@@ -494,16 +372,14 @@ impl Services {
         let decides = f.status == ApplicationStatus::Investigated && s.has(Role::Approver);
         let blocked = if !decides {
             None
-        } else if f.flow_node.is_some() && !mine("approval", "open") {
+        } else if !mine("approval", "open") {
             Some(if mine("approval", "done") {
                 "opinion_given"
             } else {
                 "task_not_assigned"
             })
-        } else if f.flow_node.is_some() {
-            None
         } else {
-            Self::decide_blocked(s, &f)
+            None
         };
         let can_decide = decides && blocked.is_none();
         let my_task = self.my_plain_task(s, id, &f.flow_node, &tasks).await?;
@@ -592,42 +468,11 @@ impl Services {
         if i.visited_on > self.today() {
             return Err(ServiceError::invalid("visited_on_future"));
         }
-        if let Some(node) = &f.flow_node {
-            return self
-                .investigate_in_flow(s, id, node, expected_version, &i, &findings)
-                .await;
-        }
-        let next = transition(f.status, ApplicationAction::RecordInvestigation)?;
-        let now = self.now();
-
-        let mut tx = self.db.pool.begin().await?;
-        let guard = Move {
-            id,
-            expected_version,
-            from: ApplicationStatus::Submitted,
-            to: next,
-        };
-        move_application(&mut tx, guard, now, None).await?;
-        insert_investigation(&mut tx, s, id, None, &i, &findings, now).await?;
-        audit::append(
-            &mut tx,
-            NewAuditEntry::staff(s, now, "application.investigated", "application", id)
-                .org(f.branch_id.clone())
-                .before(json!({ "status": f.status.as_str(), "version": expected_version }))
-                .after(json!({
-                    "status": next.as_str(),
-                    "version": expected_version + 1,
-                    "visited_on": i.visited_on.to_string(),
-                    "recommendation": i.recommendation.as_str(),
-                    "recommended_amount_fen": i.recommended_amount.get(),
-                })),
-        )
-        .await?;
-        tx.commit().await?;
-        if let Err(e) = self.full_decision(s, id).await {
-            tracing::error!(application = %id, error = %e, "full decision failed");
-        }
-        Ok(())
+        // Only an application waiting at a node of its flow has an
+        // investigation to record (a drawdown under a line has none).
+        let node = f.flow_node.as_ref().ok_or(ServiceError::StaleState)?;
+        self.investigate_in_flow(s, id, node, expected_version, &i, &findings)
+            .await
     }
 
     /// Approves or rejects an investigated application. Approval needs the
@@ -652,7 +497,7 @@ impl Services {
         if !s.covers(&f.branch_path) {
             return Err(ServiceError::Forbidden);
         }
-        let next = transition(f.status, ApplicationAction::Decide(decision))?;
+        transition(f.status, ApplicationAction::Decide(decision))?;
         let investigator = f.investigator_id.clone().ok_or(ServiceError::StaleState)?;
         check_separation(&s.user_id, &f.officer_id, &investigator)?;
         let comment = comment.trim().to_string();
@@ -662,7 +507,6 @@ impl Services {
                 params: vec![("max", MAX_COMMENT.to_string())],
             });
         }
-        let now = self.now();
         let today = self.today();
         // The schedule is pure: work it out before taking any lock. Under a
         // committee the last member's "no" can still approve, so the loan
@@ -673,54 +517,18 @@ impl Services {
                 return Err(e);
             }
         }
-        if let Some(node) = &f.flow_node {
-            return self
-                .decide_in_flow(
-                    s,
-                    id,
-                    node,
-                    expected_version,
-                    &f,
-                    decision,
-                    &comment,
-                    booking,
-                )
-                .await;
-        }
-        let booking = booking.ok().filter(|_| decision == Decision::Approve);
-
-        let mut tx = self.db.pool.begin().await?;
-        let guard = Move {
+        let node = f.flow_node.as_ref().ok_or(ServiceError::StaleState)?;
+        self.decide_in_flow(
+            s,
             id,
+            node,
             expected_version,
-            from: ApplicationStatus::Investigated,
-            to: next,
-        };
-        move_application(&mut tx, guard, now, Some(now)).await?;
-        insert_approval(&mut tx, s, id, decision, &comment, now).await?;
-        let action = match decision {
-            Decision::Approve => "application.approved",
-            Decision::Reject => "application.rejected",
-        };
-        let loan_id = match booking {
-            Some(b) => Some(book_approved(&mut tx, s, id, &f, b, now, today).await?),
-            None => None,
-        };
-        audit::append(
-            &mut tx,
-            NewAuditEntry::staff(s, now, action, "application", id)
-                .org(f.branch_id.clone())
-                .before(json!({ "status": f.status.as_str(), "version": expected_version }))
-                .after(json!({
-                    "status": next.as_str(),
-                    "version": expected_version + 1,
-                    "comment": comment,
-                    "loan_id": loan_id,
-                })),
+            &f,
+            decision,
+            &comment,
+            booking,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(loan_id)
+        .await
     }
 
     /// What approving would book: the engine's full decision must allow it
@@ -882,7 +690,13 @@ impl Services {
             // must still allow the loan.
             let booking = booking?;
             let before = app.status;
-            workflow::set_status(&mut tx, &mut app, ApplicationStatus::Approved, now).await?;
+            workflow::set_status(
+                &mut tx,
+                &mut app,
+                ApplicationAction::Decide(Decision::Approve),
+                now,
+            )
+            .await?;
             insert_approval(&mut tx, s, id, Decision::Approve, comment, now).await?;
             let lid = book_approved(&mut tx, s, id, f, booking, now, today).await?;
             audit::append(

@@ -510,7 +510,9 @@ async fn overdue_tasks_escalate_and_a_branch_head_reassigns_them() {
             .unwrap()
             .iter()
             .any(|t| t.task.application_id == id && t.overdue));
-        assert_eq!(s.escalate_overdue().await.unwrap(), 1);
+        // The demo bank's own open files, waiting since this morning, are
+        // overdue by now too.
+        assert!(s.escalate_overdue().await.unwrap() >= 1);
         assert_eq!(s.escalate_overdue().await.unwrap(), 0, "once");
         let head = env.staff("head1").await;
         let task = s
@@ -946,6 +948,125 @@ async fn a_prefilled_sub_product_form_stores_only_what_was_changed() {
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
+    })
+    .await;
+}
+
+/// Every application runs on its product version's flow, the demo bank's
+/// included: an open file waits at its node with its task, a closed one
+/// rests on its end. A database from before flows is placed the same way
+/// at start-up, once, and its files are then worked through the flow.
+#[tokio::test]
+async fn applications_from_before_flows_join_their_flow() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let everywhere = |env: &Env| {
+            let env = env.clone();
+            async move {
+                assert_eq!(
+                    env.scalar_i64(
+                        "SELECT COUNT(*) FROM applications \
+                         WHERE product_version_id IS NULL OR flow_node IS NULL"
+                    )
+                    .await,
+                    // A drawdown under a granted line has no flow of its own.
+                    env.scalar_i64(
+                        "SELECT COUNT(*) FROM applications a JOIN loans l \
+                           ON l.application_id = a.id WHERE l.credit_line_id IS NOT NULL"
+                    )
+                    .await,
+                    "every application has a flow"
+                );
+                // Each open file has exactly one open task on its current node.
+                let open = env
+                    .scalar_i64(
+                        "SELECT COUNT(*) FROM applications \
+                         WHERE status IN ('submitted', 'investigated')",
+                    )
+                    .await;
+                let tasked = env
+                    .scalar_i64(
+                        "SELECT COUNT(DISTINCT a.id) FROM applications a JOIN flow_tasks t \
+                           ON t.application_id = a.id AND t.node_id = a.flow_node \
+                         WHERE a.status IN ('submitted', 'investigated') \
+                           AND t.status IN ('open', 'unassigned')",
+                    )
+                    .await;
+                assert!(open > 0);
+                assert_eq!(tasked, open, "every open file has its task");
+                assert_eq!(
+                    env.scalar_i64(
+                        "SELECT COUNT(*) FROM applications \
+                         WHERE status = 'approved' AND flow_node <> 'approved'"
+                    )
+                    .await,
+                    0
+                );
+            }
+        };
+        everywhere(&env).await;
+
+        // The same bank as an older release left it: no flow anywhere.
+        let submitted = env
+            .scalar_text(
+                "SELECT id FROM applications WHERE status = 'submitted' \
+                 ORDER BY submitted_at LIMIT 1",
+            )
+            .await;
+        env.exec("DELETE FROM flow_tasks").await;
+        env.exec(
+            "UPDATE applications SET flow_node = NULL, product_version_id = NULL \
+             WHERE idempotency_key LIKE 'demo-%'",
+        )
+        .await;
+        let mut conn = env.db.pool.acquire().await.unwrap();
+        let done = service::workflow::adopt::adopt_flows(&mut conn, s.now())
+            .await
+            .expect("adopt");
+        assert!(done.closed > 0 && done.one_by_one > 0, "{done:?}");
+        let again = service::workflow::adopt::adopt_flows(&mut conn, s.now())
+            .await
+            .expect("adopt again");
+        assert_eq!(again, Default::default(), "once");
+        drop(conn);
+        everywhere(&env).await;
+        assert!(
+            env.scalar_i64(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'application.flow_adopted'"
+            )
+            .await
+                >= done.one_by_one as i64
+        );
+
+        // The old file is worked through the flow like a new one.
+        assert_eq!(
+            app_field(&env, &submitted, "flow_node").await,
+            "investigation"
+        );
+        let investigator = env.assignee(&submitted, "investigation").await;
+        let amount = Fen(env
+            .scalar_i64(&format!(
+                "SELECT amount_fen FROM applications WHERE id = '{submitted}'"
+            ))
+            .await);
+        let version = env
+            .scalar_i64(&format!(
+                "SELECT version FROM applications WHERE id = '{submitted}'"
+            ))
+            .await;
+        s.record_investigation(
+            &investigator,
+            &submitted,
+            version,
+            investigation(amount, Decision::Approve),
+        )
+        .await
+        .expect("investigated in the flow");
+        assert_eq!(app_field(&env, &submitted, "status").await, "investigated");
+        assert_eq!(app_field(&env, &submitted, "flow_node").await, "approval");
+        let approver = env.assignee(&submitted, "approval").await;
+        assert_ne!(approver.user_id, investigator.user_id);
     })
     .await;
 }

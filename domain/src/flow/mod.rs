@@ -32,6 +32,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::application::ApplicationStatus;
 use crate::duty::Post;
 use crate::money::Fen;
 use crate::product::{Bounds, GuaranteeType};
@@ -782,6 +783,61 @@ impl ValidFlow {
 
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.template.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// Where an application made before flows rests in this flow, from the
+    /// status it reached without one, following the "pass" edges from the
+    /// start: an open file waiting for its investigation at the first
+    /// investigation (else the first node worked by people), an
+    /// investigated one at the first review or approval, an approved one at
+    /// the end the passes lead to, a rejected one at a rejection end, a
+    /// withdrawn one where its investigation was. `None` when the flow has
+    /// no such place (a flow without a rejection end, say).
+    pub fn resting_place(&self, status: ApplicationStatus, facts: &Facts) -> Option<&Node> {
+        use ApplicationStatus as S;
+        if status == S::Rejected {
+            return self.template.nodes.iter().find(|n| {
+                n.kind
+                    == NodeKind::End {
+                        state: EndState::Rejected,
+                    }
+            });
+        }
+        let path = self.pass_path(facts);
+        let first =
+            |wanted: &dyn Fn(NodeKind) -> bool| path.iter().copied().find(|n| wanted(n.kind));
+        match status {
+            S::Submitted | S::Withdrawn => first(&|k| matches!(k, NodeKind::Investigation { .. }))
+                .or_else(|| first(&|k| k.post().is_some())),
+            S::Investigated => {
+                first(&|k| matches!(k, NodeKind::Review | NodeKind::Approval { .. }))
+            }
+            S::Approved => first(&|k| {
+                matches!(
+                    k,
+                    NodeKind::End {
+                        state: EndState::Approved | EndState::Disbursed
+                    }
+                )
+            }),
+            S::Rejected => None,
+        }
+    }
+
+    /// The nodes an application passes through when every node passes, from
+    /// the start to an end (or until a node repeats).
+    fn pass_path(&self, facts: &Facts) -> Vec<&Node> {
+        let mut path = vec![self.start()];
+        while let Some(last) = path.last() {
+            let Ok(next) = self.route(&last.id, Outcome::Pass, facts) else {
+                break;
+            };
+            if path.iter().any(|n| n.id == next.id) {
+                break;
+            }
+            path.push(next);
+        }
+        path
     }
 
     /// The next node after `current` ended with `outcome`, for an application

@@ -1,4 +1,5 @@
 use super::*;
+use crate::application::ApplicationStatus;
 use proptest::prelude::*;
 use rstest::rstest;
 
@@ -751,4 +752,74 @@ fn a_product_still_refuses_real_problems_of_a_template() {
         errors.iter().any(|e| e.code() == "flow_dead_end"),
         "{errors:?}"
     );
+}
+
+/// Applications made before flows join theirs where their status says.
+#[rstest]
+#[case(ApplicationStatus::Submitted, 10_000, "investigation")]
+#[case(ApplicationStatus::Withdrawn, 10_000, "investigation")]
+#[case(ApplicationStatus::Investigated, 10_000, "review")]
+#[case(ApplicationStatus::Approved, 10_000, "end_disbursed")]
+#[case(ApplicationStatus::Approved, 900_000, "end_disbursed")]
+#[case(ApplicationStatus::Rejected, 10_000, "end_rejected")]
+fn an_application_made_before_flows_rests_where_its_status_says(
+    #[case] status: ApplicationStatus,
+    #[case] yuan: i64,
+    #[case] at: &str,
+) {
+    let flow = valid();
+    let place = flow.resting_place(status, &facts(yuan, G::Credit, None));
+    assert_eq!(place.map(|n| n.id.as_str()), Some(at));
+}
+
+#[test]
+fn without_an_investigation_a_new_file_rests_with_the_first_person_and_without_review_at_approval()
+{
+    use NodeKind as K;
+    let t = FlowTemplate {
+        code: "short".into(),
+        start: "pre_screen".into(),
+        nodes: vec![
+            node("pre_screen", K::PreScreen),
+            node("documents", K::DocumentCollection),
+            node(
+                "approval",
+                K::Approval {
+                    mode: ApprovalMode::Single,
+                },
+            ),
+            node(
+                "approved",
+                K::End {
+                    state: EndState::Approved,
+                },
+            ),
+            node(
+                "rejected",
+                K::End {
+                    state: EndState::Rejected,
+                },
+            ),
+        ],
+        edges: vec![
+            always("pre_screen", Pass, "documents"),
+            always("pre_screen", Reject, "rejected"),
+            always("documents", Pass, "approval"),
+            always("approval", Pass, "approved"),
+            always("approval", Reject, "rejected"),
+        ],
+    };
+    let flow = t.validate(&FactSpace::everything()).expect("valid");
+    let f = facts(10_000, G::Credit, None);
+    let at = |s| flow.resting_place(s, &f).map(|n| n.id.clone());
+    assert_eq!(
+        at(ApplicationStatus::Submitted).as_deref(),
+        Some("documents")
+    );
+    assert_eq!(
+        at(ApplicationStatus::Investigated).as_deref(),
+        Some("approval")
+    );
+    assert_eq!(at(ApplicationStatus::Approved).as_deref(), Some("approved"));
+    assert_eq!(at(ApplicationStatus::Rejected).as_deref(), Some("rejected"));
 }

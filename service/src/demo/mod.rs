@@ -439,6 +439,9 @@ pub async fn seed_demo(db: &Db, cfg: &DemoConfig) -> Result<DemoSummary, Service
     g.flush(&mut conn).await?;
     risk::seed(&mut g, &mut conn, password.as_str()).await?;
     crate::workflow::products::ensure_first_versions(&mut conn, g.at(38, 9)).await?;
+    // Its applications run on their products' flows like any other: open
+    // files get their tasks this morning.
+    crate::workflow::adopt::adopt_flows(&mut conn, g.at(0, 8)).await?;
 
     let summary = g.summary.clone();
     let mut tx = conn.begin().await?;

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use domain::application::{transition, ApplicationAction, ApplicationStatus};
+use domain::application::{ApplicationAction, ApplicationStatus};
 use domain::money::Fen;
 use domain::org::Role;
 use domain::rules::lifecycle::DecisionStage;
@@ -35,6 +35,7 @@ use sqlx::any::AnyRow;
 use super::bureau::{Inquiry, InquiryRecord, InquirySubject};
 use super::features::{self, load_inputs};
 use super::Requester;
+use crate::applications::status::{self, Seen};
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::{CustomerActor, StaffActor};
 use crate::db::new_id;
@@ -387,21 +388,13 @@ impl Services {
         }
         let screen_out = stage == DecisionStage::PreScreen && decision.outcome == Verdict::Reject;
         if screen_out {
-            let next = transition(app.status, ApplicationAction::ScreenOut)?;
             // The guarded write first, as everywhere an application moves.
-            let moved = sqlx::query(
-                "UPDATE applications SET status = $3, version = version + 1, updated_at = $4, \
-                   decided_at = $4 WHERE id = $1 AND version = $2 AND status = 'submitted'",
-            )
-            .bind(&app.id)
-            .bind(app.version)
-            .bind(next.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if moved.rows_affected() != 1 {
-                return Err(ServiceError::StaleState);
-            }
+            let seen = Seen {
+                id: &app.id,
+                status: app.status,
+                version: Some(app.version),
+            };
+            status::apply(&mut tx, seen, ApplicationAction::ScreenOut, now).await?;
         }
         sqlx::query(
             "INSERT INTO decisions (id, application_id, stage, rule_set_id, rule_set_version, \

@@ -18,12 +18,13 @@
 //! assignee, at the version they saw: a double click or a second person
 //! changes nothing.
 
+pub mod adopt;
 pub mod burst;
 pub mod products;
 pub mod relations;
 pub mod templates;
 
-use domain::application::{ApplicationStatus, Decision};
+use domain::application::{ApplicationAction, ApplicationStatus, Decision};
 use domain::duty::opinion::{
     Opinion, OpinionRule, ParallelOutcome, SealedOpinions, Verdict as OpinionVerdict,
 };
@@ -40,6 +41,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
+use crate::applications::status::{self, Seen};
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::{CustomerActor, StaffActor};
 use crate::db::new_id;
@@ -190,11 +192,12 @@ fn remember_version(id: &str, params: ProductParams, flow: ValidFlow) -> Version
 }
 
 /// Loads an application with its product version's flow and duty policy.
-/// `Ok(None)` for an application made before flows.
+/// Every application has one ([`adopt::adopt_flows`] placed those made
+/// before flows).
 pub(crate) async fn load_app(
     conn: &mut sqlx::AnyConnection,
     id: &str,
-) -> Result<Option<FlowApp>, ServiceError> {
+) -> Result<FlowApp, ServiceError> {
     let r = sqlx::query(
         "SELECT a.id, a.bank_id, a.branch_id, b.path AS branch_path, a.customer_id, \
                 a.officer_id, a.status, a.flow_node, a.amount_fen, a.product_version_id, \
@@ -209,16 +212,15 @@ pub(crate) async fn load_app(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(ServiceError::NotFound)?;
-    let Some(version_id) = sql::opt_text(&r, "product_version_id")? else {
-        return Ok(None);
-    };
+    let no_flow = || ServiceError::Internal(format!("application {id} has no product flow"));
+    let version_id = sql::opt_text(&r, "product_version_id")?.ok_or_else(no_flow)?;
     let (params, flow) = match cached_version(&version_id) {
         Some(hit) => hit,
         None => {
             let (Some(params), Some(flow)) =
                 (sql::opt_text(&r, "params")?, sql::opt_text(&r, "flow")?)
             else {
-                return Ok(None);
+                return Err(no_flow());
             };
             let params: ProductParams = serde_json::from_str(&params)
                 .map_err(|e| ServiceError::internal("stored params", e))?;
@@ -228,7 +230,7 @@ pub(crate) async fn load_app(
     };
     let amount = sql::fen(&r, "amount_fen")?;
     let score = sql::opt_int(&r, "score")?.and_then(|s| i32::try_from(s).ok());
-    Ok(Some(FlowApp {
+    Ok(FlowApp {
         id: sql::text(&r, "id")?,
         bank_id: sql::text(&r, "bank_id")?,
         branch_id: sql::text(&r, "branch_id")?,
@@ -248,7 +250,7 @@ pub(crate) async fn load_app(
         },
         mode: params.duty.mode_for(amount),
         flow,
-    }))
+    })
 }
 
 /// Takes the application's row for this node: the write that serialises
@@ -277,33 +279,21 @@ pub(crate) async fn hold(
     Ok(())
 }
 
-/// Moves the application's status (and version) when the flow says so.
+/// Moves the application's status (and version) when the flow says so,
+/// through the one writer ([`status::apply`]); the flow engine already
+/// holds the row at its node in this transaction.
 pub(crate) async fn set_status(
     tx: &mut Transaction<'_, Any>,
     app: &mut FlowApp,
-    to: ApplicationStatus,
+    action: ApplicationAction,
     now: i64,
 ) -> Result<(), ServiceError> {
-    let decided = matches!(
-        to,
-        ApplicationStatus::Approved | ApplicationStatus::Rejected
-    );
-    let moved = sqlx::query(
-        "UPDATE applications SET status = $2, version = version + 1, updated_at = $3, \
-           decided_at = CASE WHEN $4 = 1 THEN $3 ELSE decided_at END \
-         WHERE id = $1 AND status = $5",
-    )
-    .bind(&app.id)
-    .bind(to.as_str())
-    .bind(now)
-    .bind(i64::from(decided))
-    .bind(app.status.as_str())
-    .execute(&mut **tx)
-    .await?;
-    if moved.rows_affected() != 1 {
-        return Err(ServiceError::StaleState);
-    }
-    app.status = to;
+    let seen = Seen {
+        id: &app.id,
+        status: app.status,
+        version: None,
+    };
+    app.status = status::apply(tx, seen, action, now).await?;
     Ok(())
 }
 
@@ -543,7 +533,7 @@ pub(crate) async fn enter(
         NodeKind::End { state } => {
             use domain::flow::EndState;
             if state == EndState::Rejected && is_open(app.status) {
-                set_status(tx, app, ApplicationStatus::Rejected, now).await?;
+                set_status(tx, app, ApplicationAction::EndRejected, now).await?;
             }
             Ok(())
         }
@@ -553,7 +543,7 @@ pub(crate) async fn enter(
                 && app.status == ApplicationStatus::Submitted
             {
                 // The file is complete: it waits for a decision now.
-                set_status(tx, app, ApplicationStatus::Investigated, now).await?;
+                set_status(tx, app, ApplicationAction::CompleteFile, now).await?;
             }
             assign(tx, app, &node, now, by, log).await
         }
@@ -688,9 +678,7 @@ pub(crate) async fn take_task(
     now: i64,
 ) -> Result<(FlowApp, Node, FlowTask), ServiceError> {
     hold(tx, application_id, node, Some(expected_version), now).await?;
-    let app = load_app(&mut *tx, application_id)
-        .await?
-        .ok_or(ServiceError::StaleState)?;
+    let app = load_app(&mut *tx, application_id).await?;
     let current = app.current()?;
     if current.id != node || current.kind.post() != Some(post) {
         return Err(ServiceError::StaleState);
@@ -742,9 +730,7 @@ pub(crate) async fn pass_pre_screen(
     by: By<'_>,
     log: &mut audit::Batch,
 ) -> Result<(), ServiceError> {
-    let Some(app) = load_app(&mut *tx, application_id).await? else {
-        return Ok(());
-    };
+    let app = load_app(&mut *tx, application_id).await?;
     let node = app.current()?;
     if node.kind != NodeKind::PreScreen {
         return Ok(());
@@ -778,9 +764,7 @@ impl Services {
         application_id: &str,
         by: By<'_>,
     ) -> Result<(), ServiceError> {
-        let Some(mut app) = load_app(&mut *tx, application_id).await? else {
-            return Ok(());
-        };
+        let mut app = load_app(&mut *tx, application_id).await?;
         let start = app.flow.start().id.clone();
         let mut log = audit::Batch::default();
         enter(tx, &mut app, &start, self.now(), by, &mut log).await?;
@@ -796,9 +780,7 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let now = self.now();
         let mut conn = self.db.pool.acquire().await?;
-        let Some(app) = load_app(&mut conn, application_id).await? else {
-            return Ok(());
-        };
+        let app = load_app(&mut conn, application_id).await?;
         drop(conn);
         let node = app.current()?;
         if node.kind != NodeKind::PreScreen {
@@ -808,9 +790,7 @@ impl Services {
         // it writes can fail to become the writer).
         let mut tx = self.db.begin_write().await?;
         hold(&mut tx, application_id, &node.id, None, now).await?;
-        let app = load_app(&mut tx, application_id)
-            .await?
-            .ok_or(ServiceError::StaleState)?;
+        let app = load_app(&mut tx, application_id).await?;
         let mut log = audit::Batch::default();
         leave_pre_screen(&mut tx, app, now, by, &mut log).await?;
         log.write(&mut tx).await?;
@@ -933,9 +913,7 @@ impl Services {
             return Ok(None);
         };
         let mut conn = self.db.pool.acquire().await?;
-        let Some(app) = load_app(&mut conn, application_id).await? else {
-            return Ok(None);
-        };
+        let app = load_app(&mut conn, application_id).await?;
         let node = app.current()?;
         if node.id != task.node_id || has_own_form(node.kind) {
             return Ok(None);
@@ -972,9 +950,7 @@ impl Services {
         if task.version != expected_version || task.status != "open" {
             return Err(ServiceError::StaleState);
         }
-        let mut app = load_app(&mut tx, &task.application_id)
-            .await?
-            .ok_or(ServiceError::StaleState)?;
+        let mut app = load_app(&mut tx, &task.application_id).await?;
         let node = app.current()?;
         if node.id != task.node_id {
             return Err(ServiceError::StaleState);
@@ -1029,9 +1005,7 @@ impl Services {
         let mut tx = self.db.pool.begin().await?;
         hold(&mut tx, &seen.application_id, &seen.node_id, None, now).await?;
         let task = task_by_id(&mut tx, task_id).await?;
-        let app = load_app(&mut tx, &task.application_id)
-            .await?
-            .ok_or(ServiceError::StaleState)?;
+        let app = load_app(&mut tx, &task.application_id).await?;
         if !s.covers(&app.branch_path) {
             return Err(ServiceError::Forbidden);
         }
@@ -1108,9 +1082,7 @@ impl Services {
         }
         let mut conn = self.db.pool.acquire().await?;
         let task = task_by_id(&mut conn, task_id).await?;
-        let app = load_app(&mut conn, &task.application_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        let app = load_app(&mut conn, &task.application_id).await?;
         if !s.covers(&app.branch_path) {
             return Err(ServiceError::Forbidden);
         }
