@@ -21,7 +21,10 @@ pub async fn send_code(phone: String) -> Result<SentCode, AppError> {
 #[server(prefix = "/api/fn", endpoint = "customer_login")]
 pub async fn customer_login(phone: String, code: String) -> Result<CustomerInfo, AppError> {
     let services = session::services()?;
-    let actor = services.customer_login(phone.trim(), code.trim()).await?;
+    let ip = session::client_ip().await;
+    let actor = services
+        .customer_login_from(phone.trim(), code.trim(), ip)
+        .await?;
     session::begin_customer(&services, &actor).await?;
     Ok(CustomerInfo {
         name: actor.name,
@@ -184,24 +187,45 @@ pub async fn draw_down(
 #[server(prefix = "/api/fn", endpoint = "staff_login")]
 pub async fn staff_login(username: String, password: String) -> Result<StaffInfo, AppError> {
     let services = session::services()?;
-    let actor = services.staff_login(username.trim(), &password).await?;
+    let ip = session::client_ip().await;
+    let actor = services
+        .staff_login_from(username.trim(), &password, ip)
+        .await?;
     session::begin_staff(&services, &actor).await?;
     Ok(services.staff_info(&actor))
 }
 
 #[server(prefix = "/api/fn", endpoint = "current_staff")]
 pub async fn current_staff() -> Result<Option<StaffInfo>, AppError> {
-    match session::staff().await {
+    match session::staff_signed_in().await {
         Ok((services, actor)) => Ok(Some(services.staff_info(&actor))),
         Err(err) if err.signed_out_is_fine() => Ok(None),
         Err(err) => Err(err),
     }
 }
 
+/// Replaces the signed-in staff member's password (a one-time one
+/// included); the session goes on.
+#[server(prefix = "/api/fn", endpoint = "change_password")]
+pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
+    if current.len() > 1024 || new.len() > 1024 {
+        return Err(AppError::invalid("password_too_long"));
+    }
+    let (services, staff) = session::staff_signed_in().await?;
+    Ok(services.change_password(&staff, &current, &new).await?)
+}
+
+/// Whether this server runs the demo bank (its sign-in page then shows the
+/// demo accounts); never true in production.
+#[server(prefix = "/api/fn", endpoint = "demo_mode")]
+pub async fn demo_mode() -> Result<bool, AppError> {
+    Ok(session::services()?.config.demo)
+}
+
 #[server(prefix = "/api/fn", endpoint = "tasks")]
-pub async fn tasks() -> Result<Vec<TaskItem>, AppError> {
+pub async fn tasks() -> Result<Vec<InboxTask>, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.tasks(&staff).await?)
+    Ok(services.inbox(&staff).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "staff_application")]

@@ -37,6 +37,14 @@ impl AppError {
         AppError::new("unauthenticated")
     }
 
+    /// Signed in with a one-time password: answered with 403 until the
+    /// member of staff has chosen their own.
+    pub fn password_change_required() -> Self {
+        #[cfg(feature = "ssr")]
+        set_api_status(http::StatusCode::FORBIDDEN);
+        AppError::new("password_change_required")
+    }
+
     /// For a server function that answers "nobody signed in" as a value
     /// (`Ok(None)`) rather than as this error: the status goes back to 200.
     pub fn signed_out_is_fine(&self) -> bool {

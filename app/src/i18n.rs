@@ -255,9 +255,7 @@ texts! {
 
     // ---- staff: tasks
     tasks_title: "待办任务", "Tasks";
-    tasks_sub: "按提交时间排序，先到先办", "Oldest first";
-    task_investigate: "下户调查", "On-site investigation";
-    task_approve: "审批", "Approval";
+    tasks_sub: "按时限排序，先到期先办", "Soonest due first";
     col_task: "任务", "Task";
     col_customer: "客户", "Customer";
     col_id_number: "证件号码", "ID number";
@@ -266,6 +264,7 @@ texts! {
     col_term: "期限", "Term";
     col_status: "状态", "Status";
     col_submitted: "提交时间", "Submitted";
+    col_received: "收到时间", "Received";
     col_branch: "网点", "Branch";
     col_action: "操作", "Action";
     open_task: "办理", "Open";
@@ -480,7 +479,6 @@ texts! {
     flow_sealed: "背对背意见，全部提交后可见", "Back-to-back opinion: visible once all are in";
     flow_unassigned: "待分派", "Waiting for assignment";
     col_due: "时限", "Due";
-    task_other: "办理", "Task";
     node_pre_screen: "自动预审", "Automatic pre-screen";
     node_admission: "准入审查", "Admission";
     node_document_collection: "资料收集", "Documents";
@@ -925,6 +923,26 @@ texts! {
     err_applications_daily_limit: "今天的申请已达 {max} 笔上限，请明天再试", "You have made {max} applications today, the most allowed; please try again tomorrow";
     err_whitelist_too_many_columns: "列数过多：白名单最多使用 {max} 列", "Too many columns: a whitelist uses {max} columns at most";
     err_whitelist_needs_bank: "只有银行（或其网点）的员工可以导入白名单", "Only staff of a bank (or its branches) can import a whitelist";
+    err_password_too_short: "新密码至少需要 {min} 个字符", "The new password needs at least {min} characters";
+    err_password_too_long: "新密码太长", "The new password is too long";
+    err_password_too_simple: "新密码需同时包含字母和数字", "The new password needs both letters and digits";
+    err_password_contains_username: "新密码不能包含用户名", "The new password may not contain your username";
+    err_password_common: "新密码过于常见，容易被猜中，请换一个", "That password is among the most guessed; choose another";
+    err_password_unchanged: "新密码不能与当前密码相同", "The new password must differ from the current one";
+    err_password_current_wrong: "当前密码不正确", "The current password is wrong";
+    err_password_change_required: "请先设置您自己的新密码", "Choose your own password first";
+    err_password_mismatch: "两次输入的新密码不一致", "The two new passwords differ";
+    password_change_title: "设置新密码", "Choose a new password";
+    password_change_intro: "您正在使用一次性密码登录（首次登录或密码已被重置）。请设置只有您自己知道的新密码后继续办理业务。", "You signed in with a one-time password (first sign-in, or a reset). Choose a password only you know to continue.";
+    password_current: "当前密码（一次性密码）", "Current (one-time) password";
+    password_new: "新密码", "New password";
+    password_repeat: "再次输入新密码", "New password again";
+    password_rules: "至少 10 个字符，同时包含字母和数字，不能包含用户名或常见密码", "At least 10 characters, letters and digits, not your username nor a common password";
+    password_save: "保存新密码", "Save the new password";
+    dev_banner: "开发环境：{providers}为模拟服务，不会真实发送短信、查询征信或扣款", "Development environment: {providers} simulated; no real SMS, bureau inquiry or payment";
+    dev_sms: "短信", "SMS";
+    dev_bureau: "征信", "credit bureau";
+    dev_payments: "支付", "payments";
     wlr_bad_id_number: "身份证号无效", "Invalid ID number";
     wlr_name_missing: "缺少姓名", "Name missing";
     wlr_name_mismatch: "姓名与本行客户记录不一致", "The name differs from the bank's customer record";
@@ -1161,6 +1179,15 @@ impl Texts {
             "applications_daily_limit" => self.err_applications_daily_limit,
             "whitelist_too_many_columns" => self.err_whitelist_too_many_columns,
             "whitelist_needs_bank" => self.err_whitelist_needs_bank,
+            "password_too_short" => self.err_password_too_short,
+            "password_too_long" => self.err_password_too_long,
+            "password_too_simple" => self.err_password_too_simple,
+            "password_contains_username" => self.err_password_contains_username,
+            "password_common" => self.err_password_common,
+            "password_unchanged" => self.err_password_unchanged,
+            "password_current_wrong" => self.err_password_current_wrong,
+            "password_change_required" => self.err_password_change_required,
+            "password_mismatch" => self.err_password_mismatch,
             c if ["expr_", "table_", "scorecard_", "strategy_", "rule_"]
                 .iter()
                 .any(|p| c.starts_with(p)) =>
@@ -1549,6 +1576,15 @@ mod tests {
             "flow_too_large",
             "whitelist_too_many_columns",
             "applications_daily_limit",
+            "password_too_short",
+            "password_too_long",
+            "password_too_simple",
+            "password_contains_username",
+            "password_common",
+            "password_unchanged",
+            "password_current_wrong",
+            "password_change_required",
+            "password_mismatch",
             "flow_unreachable_node",
             "flow_code_invalid",
             "flow_name_invalid",

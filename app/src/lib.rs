@@ -64,6 +64,27 @@ pub fn large_font() -> bool {
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let locale = current_locale();
     let html_class = if large_font() { "large-font" } else { "" };
+    // Every page served with a development provider says so, in a strip the
+    // stylesheet draws from this attribute (outside the hydrated app).
+    #[cfg(feature = "ssr")]
+    let dev = use_context::<service::Services>()
+        .map(|s| s.development_providers())
+        .unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let dev: Vec<&str> = Vec::new();
+    let texts = locale.texts();
+    let dev_label = (!dev.is_empty()).then(|| {
+        let names: Vec<&str> = dev
+            .iter()
+            .map(|d| match *d {
+                "sms" => texts.dev_sms,
+                "bureau" => texts.dev_bureau,
+                _ => texts.dev_payments,
+            })
+            .collect();
+        let sep = if locale == Locale::En { ", " } else { "、" };
+        i18n::fill(texts.dev_banner, &[("providers", names.join(sep))])
+    });
     view! {
         <!DOCTYPE html>
         <html lang=locale.tag() class=html_class>
@@ -77,7 +98,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options />
                 <MetaTags />
             </head>
-            <body>
+            <body data-dev=dev_label>
                 <App />
             </body>
         </html>

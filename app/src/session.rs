@@ -26,6 +26,15 @@ pub async fn session() -> Result<Session, AppError> {
     })
 }
 
+/// The address the request came from (the TCP peer; a proxy in front
+/// shows as itself), for the audit of sign-in attempts.
+pub async fn client_ip() -> Option<std::net::IpAddr> {
+    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|info| info.0.ip())
+}
+
 async fn get_string(session: &Session, key: &str) -> Result<Option<String>, AppError> {
     session.get::<String>(key).await.map_err(|err| {
         tracing::warn!(%err, "unreadable session");
@@ -52,8 +61,19 @@ async fn check_absolute(
     Ok(())
 }
 
-/// The signed-in staff member, or `unauthenticated`.
+/// The signed-in staff member, or `unauthenticated`; refused with
+/// `password_change_required` while they hold a one-time password.
 pub async fn staff() -> Result<(Services, StaffActor), AppError> {
+    let (services, actor) = staff_signed_in().await?;
+    if actor.must_change_password {
+        return Err(AppError::password_change_required());
+    }
+    Ok((services, actor))
+}
+
+/// The signed-in staff member even with a one-time password: only for
+/// who-am-I and choosing a new password.
+pub async fn staff_signed_in() -> Result<(Services, StaffActor), AppError> {
     let services = services()?;
     let session = session().await?;
     let id = get_string(&session, STAFF_KEY)

@@ -16,6 +16,7 @@ pub mod flow;
 pub mod identity;
 pub mod money;
 pub mod org;
+pub mod password;
 pub mod product;
 pub mod rate;
 pub mod rules;

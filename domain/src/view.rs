@@ -33,6 +33,9 @@ pub struct StaffInfo {
     /// May read the development SMS outbox (administrators, demo mode only).
     #[serde(default)]
     pub sms_outbox: bool,
+    /// Signed in with a one-time password: must choose their own first.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 impl StaffInfo {
@@ -116,28 +119,6 @@ pub struct CustomerApplicationView {
     /// The engine's pre-screen, once it ran (reasons only when rejected).
     #[serde(default)]
     pub screening: Option<CustomerScreening>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskItem {
-    pub application_id: String,
-    /// "investigate" | "approve"
-    pub kind: String,
-    pub customer_name: String,
-    pub id_number_masked: String,
-    pub product_name_zh: String,
-    pub product_name_en: String,
-    pub amount: Fen,
-    pub term_months: u32,
-    pub status: ApplicationStatus,
-    pub submitted_at: i64,
-    pub branch_name: String,
-    /// When the task is due (时效), for tasks of an approval flow.
-    #[serde(default)]
-    pub due_at: Option<i64>,
-    /// Past its due time when the list was made.
-    #[serde(default)]
-    pub overdue: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod eod_cmd;
 pub mod precredit_cmd;
 pub mod schedule_cmd;
+pub mod staff_cmd;
 
 use axum::extract::{Path, Query};
 use axum::http::{header, HeaderValue, StatusCode};

@@ -46,6 +46,19 @@ enum Command {
     },
     /// Create or upgrade the database schema.
     Migrate,
+    /// Create the first bank and its first administrator on an empty
+    /// database; prints the administrator's one-time password once.
+    Init(puhui_server::staff_cmd::InitArgs),
+    /// The organisation tree: add a bank, branch or grid.
+    Org {
+        #[command(subcommand)]
+        action: puhui_server::staff_cmd::OrgAction,
+    },
+    /// Staff accounts: add one, unlock one, reset a password.
+    Staff {
+        #[command(subcommand)]
+        action: puhui_server::staff_cmd::StaffAction,
+    },
     /// Print a repayment schedule (no database needed).
     Schedule {
         /// Principal in yuan, e.g. 300000.00
@@ -191,8 +204,13 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    // Refused before the database is touched; the schema alone needs no secrets.
-    let run = if matches!(cli.command, Some(Command::Migrate)) {
+    // Refused before the database is touched; the schema and the operator's
+    // account commands need no secrets.
+    let admin = matches!(
+        cli.command,
+        Some(Command::Migrate | Command::Init(_) | Command::Org { .. } | Command::Staff { .. })
+    );
+    let run = if admin {
         None
     } else {
         match RunConfig::resolve(&RunArgs {
@@ -226,15 +244,27 @@ async fn main() -> anyhow::Result<()> {
         .context("connecting to the database")?;
     db.migrate().await.context("migrating the database")?;
     let Some(run) = run else {
-        println!("database is up to date");
-        return Ok(());
+        return match cli.command {
+            Some(Command::Init(args)) => puhui_server::staff_cmd::init(db, &args).await,
+            Some(Command::Org { action }) => puhui_server::staff_cmd::org(db, &action).await,
+            Some(Command::Staff { action }) => puhui_server::staff_cmd::staff(db, &action).await,
+            _ => {
+                println!("database is up to date");
+                Ok(())
+            }
+        };
     };
     match cli.command.unwrap_or(Command::Serve {
         addr: None,
         secure_cookies: false,
     }) {
-        // Done above: the schema needs no secrets, the schedule no database.
-        Command::Migrate | Command::Schedule { .. } => Ok(()),
+        // Done above: the schema and accounts need no secrets, the schedule
+        // no database.
+        Command::Migrate
+        | Command::Schedule { .. }
+        | Command::Init(_)
+        | Command::Org { .. }
+        | Command::Staff { .. } => Ok(()),
         Command::SeedDemo {
             seed,
             customers,
@@ -465,9 +495,14 @@ async fn serve_until_shutdown(
     listener: tokio::net::TcpListener,
     app: axum::Router,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    // The peer's address reaches the handlers (sign-in attempts are
+    // audited with it).
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! database, called over HTTP the way the browser calls it (form-encoded
 //! arguments, JSON answers, the session cookie).
 
-use domain::view::{ProductView, TaskItem};
+use domain::view::{InboxTask, ProductView};
 use puhui_server::{router, WebConfig};
 use serde_json::Value;
 use service::db::{Clock, Db, SystemClock};
@@ -52,7 +52,13 @@ async fn spawn_app() -> TestApp {
             secure_cookies: false,
         },
     );
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
     TestApp {
         base: format!("http://{addr}"),
         db,
@@ -282,6 +288,19 @@ async fn wrong_password_is_refused_and_the_fifth_failure_locks_the_account() {
         Err("account_locked".into()),
         "even the right password waits out the lock"
     );
+    // Each attempt is in the audit log with the address it came from.
+    let ips: Vec<(Option<String>,)> = sqlx::query_as(
+        "SELECT after_json FROM audit_log \
+         WHERE action IN ('staff.login_failed', 'staff.login_while_locked') ORDER BY seq",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("audit");
+    assert_eq!(ips.len(), 6);
+    assert!(ips.iter().all(|(a,)| a
+        .as_deref()
+        .unwrap_or_default()
+        .contains("\"ip\":\"127.0.0.1\"")));
 }
 
 #[tokio::test]
@@ -348,12 +367,12 @@ async fn the_thin_loan_end_to_end_over_http() {
 
     // The officer sees it and records the investigation.
     let officer = staff(&app, "officer1").await;
-    let tasks: Vec<TaskItem> =
+    let tasks: Vec<InboxTask> =
         serde_json::from_value(call(&officer, &app, "tasks", &[]).await.expect("tasks"))
             .expect("task list");
     assert!(tasks
         .iter()
-        .any(|t| t.application_id == application_id && t.kind == "investigate"));
+        .any(|t| t.task.application_id == application_id && t.task.node_kind == "investigation"));
     let view = call(
         &officer,
         &app,

@@ -131,3 +131,176 @@ async fn production_starts_empty_and_demo_mode_loads_the_demo_bank() {
     assert!(staff_count(demo.path()).await > 0);
     drop(server);
 }
+
+/// Calls a server function of a running server; Ok(json) or Err(code).
+async fn call(
+    c: &reqwest::Client,
+    base: &str,
+    name: &str,
+    form: &[(&str, &str)],
+) -> Result<serde_json::Value, (u16, String)> {
+    let r = c
+        .post(format!("{base}/api/fn/{name}"))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .expect("request");
+    let status = r.status();
+    let body: serde_json::Value = r.json().await.unwrap_or(serde_json::Value::Null);
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err((
+            status.as_u16(),
+            body["code"].as_str().unwrap_or("?").to_string(),
+        ))
+    }
+}
+
+/// A real bank's first day: `puhui init` on the empty production database
+/// prints the administrator's one-time password once; signed in with it,
+/// they can do nothing but choose their own; then the workbench opens.
+/// Production's pages never name the demo accounts, and say which
+/// development providers the operator chose.
+#[tokio::test]
+async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password() {
+    let prod = tempfile::tempdir().expect("temp dir");
+    let init = [
+        "init",
+        "--union-code",
+        "HBNX",
+        "--union-name",
+        "河北省农村信用社联合社",
+        "--bank-code",
+        "LCNSH",
+        "--bank-name",
+        "栾城农商银行",
+    ];
+    let out = puhui(prod.path(), &init).output().expect("init");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let otp = stdout
+        .lines()
+        .last()
+        .expect("the password line")
+        .trim()
+        .to_string();
+    assert_eq!(otp.chars().count(), 16, "{stdout}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&otp));
+    // Once only.
+    let again = puhui(prod.path(), &init).output().expect("init again");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("database_not_empty"));
+
+    let mut c = puhui(prod.path(), &[]);
+    c.env("PUHUI_OTP_SECRET", SECRET)
+        .env("PUHUI_DEV_PROVIDERS", "sms,bureau,payments");
+    let (server, base) = serve(c).await;
+    let page = reqwest::get(format!("{base}/staff/login"))
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        !page.contains("puhui2026"),
+        "a demo password on a production page"
+    );
+    assert!(page.contains("data-dev=\"开发环境"), "no development label");
+
+    let admin = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let me = call(
+        &admin,
+        &base,
+        "staff_login",
+        &[("username", "admin"), ("password", &otp)],
+    )
+    .await
+    .expect("the one-time password signs in");
+    assert_eq!(me["must_change_password"], true);
+    assert_eq!(
+        call(&admin, &base, "tasks", &[]).await,
+        Err((403, "password_change_required".to_string()))
+    );
+    let who = call(&admin, &base, "current_staff", &[])
+        .await
+        .expect("who");
+    assert_eq!(who["must_change_password"], true);
+    assert_eq!(
+        call(
+            &admin,
+            &base,
+            "change_password",
+            &[("current", &otp), ("new", "short")]
+        )
+        .await,
+        Err((400, "password_too_short".to_string()))
+    );
+    call(
+        &admin,
+        &base,
+        "change_password",
+        &[("current", &otp), ("new", "Lm7#kq2Wz9x-栾城")],
+    )
+    .await
+    .expect("changed");
+    assert!(call(&admin, &base, "tasks", &[]).await.is_ok());
+    assert_eq!(
+        call(&admin, &base, "demo_mode", &[]).await,
+        Ok(serde_json::json!(false))
+    );
+    drop(server);
+
+    // The operator adds a branch and an officer, who starts the same way.
+    let branch = puhui(
+        prod.path(),
+        &[
+            "org",
+            "add",
+            "--parent",
+            "LCNSH",
+            "--code",
+            "LC01",
+            "--name",
+            "城关支行",
+        ],
+    )
+    .output()
+    .expect("org add");
+    assert!(
+        branch.status.success(),
+        "{}",
+        String::from_utf8_lossy(&branch.stderr)
+    );
+    let officer = puhui(
+        prod.path(),
+        &[
+            "staff",
+            "add",
+            "--org",
+            "LC01",
+            "--username",
+            "zhang.wei",
+            "--name",
+            "张伟",
+            "--roles",
+            "officer,investigator",
+        ],
+    )
+    .output()
+    .expect("staff add");
+    assert!(
+        officer.status.success(),
+        "{}",
+        String::from_utf8_lossy(&officer.stderr)
+    );
+    assert_eq!(staff_count(prod.path()).await, 2);
+}

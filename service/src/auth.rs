@@ -6,6 +6,7 @@
 //! what the caller may do: roles, and the organisation path that bounds
 //! their scope.
 
+use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
@@ -36,6 +37,10 @@ pub struct StaffActor {
     /// The bank (tenant) the user works for; `None` for union staff.
     pub bank_id: Option<String>,
     pub roles: Vec<Role>,
+    /// Signed in with a one-time password: nothing but choosing their own
+    /// ([`Services::change_password`]) until they do.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 impl StaffActor {
@@ -65,6 +70,7 @@ impl StaffActor {
             org_name: self.org_name.clone(),
             roles: self.roles.clone(),
             sms_outbox: false,
+            must_change_password: self.must_change_password,
         }
     }
 }
@@ -142,7 +148,7 @@ fn decoy_hash() -> &'static PasswordHash {
 const PARALLEL_PASSWORD_CHECKS: usize = 4;
 
 /// The longest password checked; longer ones are wrong without hashing.
-pub const MAX_PASSWORD_BYTES: usize = 256;
+pub use domain::password::MAX_PASSWORD_BYTES;
 
 fn password_checks() -> &'static tokio::sync::Semaphore {
     static CHECKS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
@@ -215,6 +221,35 @@ impl Services {
         username: &str,
         password: &str,
     ) -> Result<StaffActor, ServiceError> {
+        self.staff_login_from(username, password, None).await
+    }
+
+    /// [`Services::staff_login`] from a known address: every attempt, the
+    /// failed ones and those for unknown accounts included, is audited with
+    /// it.
+    pub async fn staff_login_from(
+        &self,
+        username: &str,
+        password: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<StaffActor, ServiceError> {
+        let user_id = self
+            .check_staff_password(username, password, Some(ip))
+            .await?;
+        self.staff_actor(&user_id).await
+    }
+
+    /// Checks a member of staff's password, counting a wrong one towards
+    /// the lock; returns their id. `sign_in` (with the caller's address,
+    /// when known) stamps the sign-in time and audits it as a sign-in; else
+    /// it is a re-check, e.g. before a password change.
+    async fn check_staff_password(
+        &self,
+        username: &str,
+        password: &str,
+        sign_in: Option<Option<IpAddr>>,
+    ) -> Result<String, ServiceError> {
+        let ip = sign_in.flatten().map(|a| a.to_string());
         let now = self.now();
         let username = username.trim();
         let row = sqlx::query(
@@ -224,8 +259,24 @@ impl Services {
         .bind(username)
         .fetch_optional(&self.db.pool)
         .await?;
+        let unknown = |why: &'static str| {
+            // Who tried, as far as it is safe to keep: a username, never a
+            // password typed into the username box.
+            let tried = if username.len() <= 32
+                && username
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            {
+                username.to_string()
+            } else {
+                "(invalid)".to_string()
+            };
+            NewAuditEntry::system(now, "staff.login_unknown", "staff_user", "-")
+                .after(json!({ "username": tried, "reason": why, "ip": ip }))
+        };
         let Some(row) = row else {
             verify_blocking(None, password).await?;
+            self.audit_alone(unknown("no_such_user")).await?;
             return Err(ServiceError::InvalidCredentials);
         };
         let user_id = sql::text(&row, "id")?;
@@ -233,6 +284,7 @@ impl Services {
         let display_name = sql::text(&row, "display_name")?;
         if sql::int(&row, "active")? != 1 {
             verify_blocking(None, password).await?;
+            self.audit_alone(unknown("inactive")).await?;
             return Err(ServiceError::InvalidCredentials);
         }
         let actor_entry = |action: &str| NewAuditEntry {
@@ -272,6 +324,8 @@ impl Services {
         .await?;
         let Some(claimed) = claimed else {
             let until = sql::opt_int(&row, "locked_until")?.unwrap_or(lock_until);
+            self.audit_alone(actor_entry("staff.login_while_locked").after(json!({ "ip": ip })))
+                .await?;
             return Err(ServiceError::AccountLocked {
                 minutes: minutes_left((until - now).max(60_000)),
             });
@@ -284,7 +338,8 @@ impl Services {
             let mut tx = self.db.pool.begin().await?;
             audit::append(
                 &mut tx,
-                actor_entry("staff.login_failed").after(json!({ "failed_attempts": attempts })),
+                actor_entry("staff.login_failed")
+                    .after(json!({ "failed_attempts": attempts, "ip": ip })),
             )
             .await?;
             if locked {
@@ -306,24 +361,41 @@ impl Services {
         }
         let mut tx = self.db.pool.begin().await?;
         sqlx::query(
-            "UPDATE staff_users SET failed_attempts = 0, locked_until = NULL, last_login_at = $2 \
+            "UPDATE staff_users SET failed_attempts = 0, locked_until = NULL, \
+               last_login_at = CASE WHEN $3 = 1 THEN $2 ELSE last_login_at END \
              WHERE id = $1",
         )
         .bind(&user_id)
         .bind(now)
+        .bind(i64::from(sign_in.is_some()))
         .execute(&mut *tx)
         .await?;
-        audit::append(&mut tx, actor_entry("staff.login")).await?;
+        if sign_in.is_some() {
+            audit::append(
+                &mut tx,
+                actor_entry("staff.login").after(json!({ "ip": ip })),
+            )
+            .await?;
+        }
         tx.commit().await?;
-        self.staff_actor(&user_id).await
+        Ok(user_id)
+    }
+
+    /// Appends one entry in a transaction of its own (an attempt that
+    /// changes nothing else).
+    async fn audit_alone(&self, e: NewAuditEntry) -> Result<(), ServiceError> {
+        let mut tx = self.db.begin_write().await?;
+        audit::append(&mut tx, e).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The staff member behind a session; `Unauthenticated` when the account
     /// is gone or inactive.
     pub async fn staff_actor(&self, user_id: &str) -> Result<StaffActor, ServiceError> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.active, o.id AS org_id, o.path, \
-                    o.name AS org_name \
+            "SELECT u.id, u.username, u.display_name, u.active, u.must_change_password, \
+                    o.id AS org_id, o.path, o.name AS org_name \
              FROM staff_users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1",
         )
         .bind(user_id)
@@ -350,7 +422,57 @@ impl Services {
             org_path,
             org_name: sql::text(&row, "org_name")?,
             roles,
+            must_change_password: sql::int(&row, "must_change_password")? == 1,
         })
+    }
+
+    /// A member of staff chooses a new password: the current one must be
+    /// right (a wrong one counts towards the lock like a wrong sign-in), the
+    /// new one must pass the policy ([`domain::password::check_new_password`])
+    /// and differ from the current one. Clears the one-time flag.
+    pub async fn change_password(
+        &self,
+        s: &StaffActor,
+        current: &str,
+        new: &str,
+    ) -> Result<(), ServiceError> {
+        if let Err(e) = domain::password::check_new_password(new, &s.username) {
+            return Err(ServiceError::Validation {
+                code: e.code(),
+                params: vec![("min", domain::password::MIN_PASSWORD_CHARS.to_string())],
+            });
+        }
+        if new == current {
+            return Err(ServiceError::invalid("password_unchanged"));
+        }
+        // The same guarded count and check as a sign-in.
+        self.check_staff_password(&s.username, current, None)
+            .await
+            .map_err(|e| match e {
+                ServiceError::InvalidCredentials => ServiceError::invalid("password_current_wrong"),
+                other => other,
+            })?;
+        let hash = hash_password(new)?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query(
+            "UPDATE staff_users SET password_hash = $2, must_change_password = 0, \
+               password_changed_at = $3 WHERE id = $1",
+        )
+        .bind(&s.user_id)
+        .bind(hash.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::staff(s, now, "staff.password_changed", "staff_user", &s.user_id)
+                .org(s.org_id.clone())
+                .after(json!({ "one_time": s.must_change_password })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Sends a login code to a customer's phone. The code row is reserved
@@ -454,6 +576,18 @@ impl Services {
         phone: &str,
         code: &str,
     ) -> Result<CustomerActor, ServiceError> {
+        self.customer_login_from(phone, code, None).await
+    }
+
+    /// [`Services::customer_login`] from a known address: a wrong code is
+    /// audited with it and the phone masked.
+    pub async fn customer_login_from(
+        &self,
+        phone: &str,
+        code: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<CustomerActor, ServiceError> {
+        let ip = ip.map(|a| a.to_string());
         let phone = Phone::parse(phone.trim())?;
         let code = code.trim();
         let now = self.now();
@@ -491,6 +625,11 @@ impl Services {
         let expected = sql::text(&row, "code_hash")?;
         let given = code_hash(&self.config.otp_secret, phone.as_str(), code);
         if !same_bytes(&expected, &given) {
+            self.audit_alone(
+                NewAuditEntry::system(now, "customer.login_failed", "sms_code", &id)
+                    .after(json!({ "phone": phone.masked(), "ip": ip })),
+            )
+            .await?;
             return Err(ServiceError::CodeInvalid);
         }
         let customer = sqlx::query("SELECT id, branch_id FROM customers WHERE phone = $1")
@@ -518,7 +657,8 @@ impl Services {
         audit::append(
             &mut tx,
             NewAuditEntry::customer(&actor, now, "customer.login", "customer", &customer_id)
-                .org(branch_id),
+                .org(branch_id)
+                .after(json!({ "ip": ip })),
         )
         .await?;
         tx.commit().await?;

@@ -94,6 +94,31 @@ impl Db {
     /// Applies the migrations in `migrations/` that have not run yet.
     pub async fn migrate(&self) -> Result<(), ServiceError> {
         sqlx::migrate!("../migrations").run(&self.pool).await?;
+        // The audit log is append-only in the database itself: a changed or
+        // removed entry is refused, not only detected afterwards by the
+        // chain. Trigger syntax is each database's own, so this is not a
+        // migration; it is idempotent.
+        let append_only: &[&str] = match self.backend {
+            Backend::Sqlite => &[
+                "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log \
+                 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+                "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log \
+                 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+            ],
+            Backend::Postgres => &[
+                "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger \
+                 LANGUAGE plpgsql AS $$ BEGIN \
+                   RAISE EXCEPTION 'audit_log is append-only'; \
+                 END $$",
+                "CREATE OR REPLACE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE \
+                 ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+                "CREATE OR REPLACE TRIGGER audit_log_no_truncate BEFORE TRUNCATE \
+                 ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+            ],
+        };
+        for statement in append_only {
+            sqlx::query(*statement).execute(&self.pool).await?;
+        }
         if self.backend == Backend::Postgres {
             // Every open loan account is rewritten each business day. Room on
             // each page lets PostgreSQL update the row in place (a HOT update)

@@ -22,6 +22,7 @@ pub mod risk;
 pub mod servicing;
 pub mod session_store;
 pub mod sms;
+pub mod staff;
 pub mod workbench;
 pub mod workflow;
 
@@ -147,6 +148,22 @@ impl Services {
             config,
             engine: Arc::new(risk::EngineCache::default()),
         }
+    }
+
+    /// The development providers this server runs with ("sms", "bureau",
+    /// "payments"): every page then says so.
+    pub fn development_providers(&self) -> Vec<&'static str> {
+        let mut dev = Vec::new();
+        if self.sms.name() == "dev" {
+            dev.push("sms");
+        }
+        if self.bureau.name() == risk::bureau::DEV_PROVIDER {
+            dev.push("bureau");
+        }
+        if self.payments.name() == "dev" {
+            dev.push("payments");
+        }
+        dev
     }
 
     /// The same services with another credit-bureau provider.

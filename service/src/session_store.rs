@@ -44,6 +44,24 @@ impl AnySessionStore {
     }
 }
 
+/// Ends every session of a member of staff, in the caller's transaction
+/// (after a password reset or change). A session's record holds the user's
+/// id as a quoted JSON string; ids are UUIDs, so the quoted id appears in no
+/// other user's session.
+pub(crate) async fn end_sessions_of_staff(
+    conn: &mut sqlx::AnyConnection,
+    staff_id: &str,
+) -> Result<u64, ServiceError> {
+    if staff_id.is_empty() || staff_id.contains(['%', '_', '"', '\\']) {
+        return Err(ServiceError::Internal(format!("staff id {staff_id}")));
+    }
+    let r = sqlx::query("DELETE FROM sessions WHERE data LIKE $1")
+        .bind(format!("%\"{staff_id}\"%"))
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}
+
 #[async_trait]
 impl SessionStore for AnySessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {

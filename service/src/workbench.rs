@@ -8,8 +8,6 @@
 //! people acting on the same application at once cannot both succeed, on
 //! SQLite or PostgreSQL.
 
-use std::collections::HashSet;
-
 use domain::application::{
     check_separation, transition, ApplicationAction, ApplicationStatus, Decision,
 };
@@ -24,8 +22,7 @@ use domain::rules::lifecycle::DecisionStage;
 use domain::rules::rule::Verdict;
 use domain::schedule::build_schedule;
 pub use domain::view::{
-    ApprovalView, HouseholdMember, HouseholdView, InvestigationView, Portrait,
-    StaffApplicationView, TaskItem,
+    ApprovalView, HouseholdMember, HouseholdView, InvestigationView, Portrait, StaffApplicationView,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -206,42 +203,6 @@ struct AppFacts {
 }
 
 impl Services {
-    /// The staff member's to-do list: their open flow tasks, soonest due
-    /// first, labelled by what the task asks of them.
-    pub async fn tasks(&self, s: &StaffActor) -> Result<Vec<TaskItem>, ServiceError> {
-        let mut tasks = Vec::new();
-        for t in self.inbox(s).await? {
-            let kind = match t.task.post {
-                Post::Investigation => "investigate",
-                Post::Approval => "approve",
-                _ => "task",
-            };
-            tasks.push(TaskItem {
-                application_id: t.task.application_id,
-                kind: kind.to_string(),
-                customer_name: t.customer_name,
-                id_number_masked: t.id_number_masked,
-                product_name_zh: t.product_name_zh,
-                product_name_en: t.product_name_en,
-                amount: t.amount,
-                term_months: t.term_months,
-                status: t.status,
-                submitted_at: t.task.created_at,
-                branch_name: t.branch_name,
-                due_at: t.task.due_at,
-                overdue: t.overdue,
-            });
-        }
-        let mut seen = HashSet::new();
-        tasks.retain(|t| seen.insert(t.application_id.clone()));
-        tasks.sort_by(|a, b| {
-            a.submitted_at
-                .cmp(&b.submitted_at)
-                .then(a.application_id.cmp(&b.application_id))
-        });
-        Ok(tasks)
-    }
-
     async fn facts(&self, id: &str) -> Result<AppFacts, ServiceError> {
         let r = sqlx::query(
             "SELECT a.status, a.officer_id, a.branch_id, b.path, a.customer_id, \

@@ -168,11 +168,11 @@ async fn submit_runs_the_pre_screen_and_stores_it() {
         assert!(view.full_decision.is_none());
         // Still the officer's task, as before the engine.
         assert!(s
-            .tasks(&officer)
+            .inbox(&officer)
             .await
             .unwrap()
             .iter()
-            .any(|t| t.application_id == id));
+            .any(|t| t.task.application_id == id));
 
         // The customer sees the outcome, and no reasons when not rejected.
         let li = env.customer(LI).await;
@@ -221,11 +221,11 @@ async fn a_rejecting_pre_screen_is_shown_to_the_customer_at_once() {
         // Closed at once: no officer task, audited as the engine's doing.
         let officer = env.staff("officer1").await;
         assert!(s
-            .tasks(&officer)
+            .inbox(&officer)
             .await
             .unwrap()
             .iter()
-            .all(|t| t.application_id != id));
+            .all(|t| t.task.application_id != id));
         assert_eq!(
             env.scalar_i64(&format!(
                 "SELECT COUNT(*) FROM audit_log WHERE action = 'application.screened_out' \

@@ -612,9 +612,9 @@ async fn thin_loan_from_application_to_schedule() {
         let li = env.customer(LI).await;
 
         let officer = env.staff("officer1").await;
-        let tasks = s.tasks(&officer).await.unwrap();
-        let task = tasks.iter().find(|t| t.application_id == id).expect("task for the officer");
-        assert_eq!(task.kind, "investigate");
+        let tasks = s.inbox(&officer).await.unwrap();
+        let task = tasks.iter().find(|t| t.task.application_id == id).expect("task for the officer");
+        assert_eq!(task.task.node_kind, "investigation");
         assert_eq!(task.customer_name, "李秀英");
         assert!(task.id_number_masked.contains("**********"));
 
@@ -625,7 +625,7 @@ async fn thin_loan_from_application_to_schedule() {
         s.record_investigation(&officer, &id, view.version, investigation(Fen::from_yuan(50_000)))
             .await
             .expect("investigation");
-        assert!(s.tasks(&officer).await.unwrap().iter().all(|t| t.application_id != id));
+        assert!(s.inbox(&officer).await.unwrap().iter().all(|t| t.task.application_id != id));
 
         // The approver is drawn at random among the branch's approvers.
         let approver = env.assignee(&id, "approval").await;
@@ -636,15 +636,15 @@ async fn thin_loan_from_application_to_schedule() {
         let view = s.application_for_staff(&other, &id).await.unwrap();
         assert!(!view.can_decide);
         assert_eq!(view.decide_blocked_reason.as_deref(), Some("task_not_assigned"));
-        assert!(s.tasks(&other).await.unwrap().iter().all(|t| t.application_id != id));
+        assert!(s.inbox(&other).await.unwrap().iter().all(|t| t.task.application_id != id));
         assert_code(
             s.decide(&other, &id, view.version, Decision::Approve, "同意".into()).await,
             "task_not_assigned",
         );
-        let tasks = s.tasks(&approver).await.unwrap();
-        let task = tasks.iter().find(|t| t.application_id == id).expect("task for the approver");
-        assert!(task.due_at.is_some());
-        assert_eq!(task.kind, "approve");
+        let tasks = s.inbox(&approver).await.unwrap();
+        let task = tasks.iter().find(|t| t.task.application_id == id).expect("task for the approver");
+        assert!(task.task.due_at.is_some());
+        assert_eq!(task.task.node_kind, "approval");
         let view = s.application_for_staff(&approver, &id).await.unwrap();
         assert!(view.can_decide, "{:?}", view.decide_blocked_reason);
         assert_eq!(view.status, ApplicationStatus::Investigated);
@@ -723,11 +723,11 @@ async fn nobody_approves_their_own_work() {
             Some("task_not_assigned")
         );
         assert!(s
-            .tasks(&both)
+            .inbox(&both)
             .await
             .unwrap()
             .iter()
-            .all(|t| t.application_id != id));
+            .all(|t| t.task.application_id != id));
         assert_code(
             s.decide(&both, &id, view.version, Decision::Approve, String::new())
                 .await,
@@ -866,11 +866,11 @@ async fn staff_of_another_bank_are_forbidden() {
         assert_code(s.portrait(&outsider, &li.customer_id).await, "forbidden");
         let officer = env.staff("officer4").await;
         assert!(s
-            .tasks(&officer)
+            .inbox(&officer)
             .await
             .unwrap()
             .iter()
-            .all(|t| t.application_id != id));
+            .all(|t| t.task.application_id != id));
 
         // Another branch of the same bank is out of scope as well.
         let other_branch = env.staff("approver3").await;
@@ -1002,8 +1002,10 @@ async fn audit_chain_detects_tampering() {
         assert!(!head.is_empty());
         assert!(head.iter().all(|e| e.action != "demo.seeded"));
 
-        env.exec("UPDATE audit_log SET after_json = '{\"status\":\"approved\"}' WHERE seq = 2")
-            .await;
+        let tamper = "UPDATE audit_log SET after_json = '{\"status\":\"approved\"}' WHERE seq = 2";
+        assert!(env.refused(tamper).await.contains("append-only"));
+        env.drop_audit_triggers().await;
+        env.exec(tamper).await;
         let status = s.verify_audit_chain(&admin).await.unwrap();
         assert!(!status.valid);
         assert_eq!(status.first_bad_seq, Some(2));
@@ -1012,13 +1014,21 @@ async fn audit_chain_detects_tampering() {
 }
 
 #[tokio::test]
-async fn deleting_the_last_audit_entry_is_detected() {
+async fn the_audit_log_refuses_changes_and_a_deleted_entry_is_detected() {
     on_each_backend(|env| async move {
         env.seed().await;
         investigated_application(&env).await;
         let last = env.scalar_i64("SELECT MAX(seq) FROM audit_log").await;
-        env.exec(&format!("DELETE FROM audit_log WHERE seq = {last}"))
-            .await;
+        let remove = format!("DELETE FROM audit_log WHERE seq = {last}");
+        assert!(env.refused(&remove).await.contains("append-only"));
+        if env.db.backend == service::db::Backend::Postgres {
+            assert!(env
+                .refused("TRUNCATE audit_log")
+                .await
+                .contains("append-only"));
+        }
+        env.drop_audit_triggers().await;
+        env.exec(&remove).await;
         let admin = env.staff("admin").await;
         let status = env.services.verify_audit_chain(&admin).await.unwrap();
         assert!(!status.valid);
@@ -1040,7 +1050,9 @@ async fn demo_seed_is_deterministic() {
     }
     on_each_backend(|env| async move {
         let (summary, names) = facts(&env).await;
-        // Wipe and seed again with the same seed.
+        // Wipe (the audit log's owner lifting its protection) and seed
+        // again with the same seed.
+        env.drop_audit_triggers().await;
         for table in [
             "decisions", "bureau_inquiries", "rule_sets", "flow_tasks",
             "posting_lines", "postings", "loan_accounts", "loan_schedule", "loans", "credit_lines", "approvals", "investigations", "bureau_consents", "applications",
@@ -1321,7 +1333,7 @@ async fn demo_seed_at_scale() {
         let started = std::time::Instant::now();
         let tasks = env
             .services
-            .tasks(&env.staff("approver1").await)
+            .inbox(&env.staff("approver1").await)
             .await
             .unwrap();
         eprintln!(

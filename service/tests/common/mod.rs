@@ -124,6 +124,32 @@ impl Env {
         v
     }
 
+    /// Runs a statement the database must refuse; returns its error text.
+    pub async fn refused(&self, sql: &str) -> String {
+        match sqlx::query(AssertSqlSafe(sql.to_string()))
+            .execute(&self.db.pool)
+            .await
+        {
+            Ok(r) => panic!("{sql}: allowed ({} rows)", r.rows_affected()),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// Drops the audit log's append-only triggers, as the database's owner
+    /// could: what is left to catch tampering then is the hash chain.
+    pub async fn drop_audit_triggers(&self) {
+        let drops: &[&str] = match self.db.backend {
+            Backend::Sqlite => &[
+                "DROP TRIGGER audit_log_no_update",
+                "DROP TRIGGER audit_log_no_delete",
+            ],
+            Backend::Postgres => &["DROP TRIGGER audit_log_no_change ON audit_log"],
+        };
+        for d in drops {
+            self.exec(d).await;
+        }
+    }
+
     pub async fn exec(&self, sql: &str) -> u64 {
         sqlx::query(AssertSqlSafe(sql.to_string()))
             .execute(&self.db.pool)

@@ -24,6 +24,9 @@ pub fn StaffLayout() -> impl IntoView {
                         let next = crate::components::current_url(false);
                         view! { <Redirect path=format!("{}?next={}", super::LOGIN, urlencode(&next)) /> }.into_any()
                     }
+                    Ok(Some(staff)) if staff.must_change_password => {
+                        view! { <super::password::ChangePasswordPage staff=staff /> }.into_any()
+                    }
                     Ok(Some(staff)) => {
                         provide_context(staff.clone());
                         view! { <Workbench staff=staff /> }.into_any()

@@ -1,6 +1,6 @@
 //! Staff sign-in with username and password.
 
-use crate::api::staff_login;
+use crate::api::{demo_mode, staff_login};
 use crate::components::{FormError, LangSwitch};
 use crate::error::AppError;
 use crate::i18n::t;
@@ -20,6 +20,8 @@ pub fn StaffLoginPage() -> impl IntoView {
         let (u, p) = (u.clone(), p.clone());
         async move { staff_login(u, p).await }
     });
+    // The demo accounts are named only on a demo server, never in production.
+    let demo = Resource::new(|| (), |_| demo_mode());
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(result) = login.value().get() {
@@ -60,7 +62,12 @@ pub fn StaffLoginPage() -> impl IntoView {
                     disabled=move || login.pending().get()>
                     {move || if login.pending().get() { t.processing } else { t.login_button }}
                 </button>
-                <p class="field-hint">{t.demo_hint}</p>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        matches!(demo.await, Ok(true))
+                            .then(|| view! { <p class="field-hint" data-testid="demo-hint">{t.demo_hint}</p> })
+                    })}
+                </Suspense>
                 <LangSwitch />
             </form>
         </div>

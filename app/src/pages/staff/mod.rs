@@ -9,6 +9,7 @@ pub mod layout;
 pub mod loan;
 pub mod login;
 pub mod outbox;
+pub mod password;
 pub mod portrait;
 pub mod precredit;
 pub mod products;

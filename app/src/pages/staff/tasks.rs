@@ -1,4 +1,4 @@
-//! The task inbox: investigations and approvals waiting for this user.
+//! The task inbox: the flow tasks waiting for this user, soonest due first.
 
 use crate::api::tasks;
 use crate::components::{ErrorView, Loading, StatusBadge};
@@ -27,16 +27,12 @@ pub fn TasksPage() -> impl IntoView {
                                 <thead><tr>
                                     <th>{t.col_task}</th><th>{t.col_customer}</th><th>{t.col_id_number}</th>
                                     <th>{t.col_product}</th><th class="num">{t.col_amount}</th><th>{t.col_term}</th>
-                                    <th>{t.col_status}</th><th>{t.col_branch}</th><th>{t.col_submitted}</th><th>{t.col_due}</th><th>{t.col_action}</th>
+                                    <th>{t.col_status}</th><th>{t.col_branch}</th><th>{t.col_received}</th><th>{t.col_due}</th><th>{t.col_action}</th>
                                 </tr></thead>
                                 <tbody>
                                     {items.into_iter().map(|task| {
-                                        let href = format!("/staff/applications/{}", task.application_id);
-                                        let kind = match task.kind.as_str() {
-                                            "approve" => t.task_approve,
-                                            "investigate" => t.task_investigate,
-                                            _ => t.task_other,
-                                        };
+                                        let href = format!("/staff/applications/{}", task.task.application_id);
+                                        let kind = t.node_kind(&task.task.node_kind);
                                         let overdue = task.overdue;
                                         view! {
                                             <tr data-testid="task-row">
@@ -48,9 +44,9 @@ pub fn TasksPage() -> impl IntoView {
                                                 <td>{fill(t.months_n, &[("n", task.term_months.to_string())])}</td>
                                                 <td><StatusBadge status=task.status /></td>
                                                 <td>{task.branch_name}</td>
-                                                <td>{datetime(task.submitted_at)}</td>
+                                                <td>{datetime(task.task.created_at)}</td>
                                                 <td class:overdue=overdue>
-                                                    {task.due_at.map(datetime).unwrap_or_default()}
+                                                    {task.task.due_at.map(datetime).unwrap_or_default()}
                                                     {overdue.then(|| view! { " " <span class="badge badge-rejected">{t.flow_overdue}</span> })}
                                                 </td>
                                                 <td><a class="btn btn-sm btn-primary" href=href>{t.open_task}</a></td>

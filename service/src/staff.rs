@@ -1,0 +1,404 @@
+//! The organisation tree and its staff accounts, as the bank's operator
+//! manages them from the command line (`puhui init`, `puhui staff …`,
+//! `puhui org add`): the first bank and its first administrator on an empty
+//! database, branches and grids, staff with their roles, unlocking an
+//! account and resetting its password.
+//!
+//! Every account made or reset here gets a one-time password, shown once to
+//! the operator and stored only as its argon2 hash; its holder must choose
+//! their own at first sign-in ([`crate::Services::change_password`]). Every
+//! change goes to the audit log as the operator's.
+
+use rand::rngs::OsRng;
+use rand::{Rng, TryRngCore};
+use serde_json::json;
+
+use crate::audit::{self, NewAuditEntry};
+use crate::auth::hash_password;
+use crate::db::new_id;
+use crate::{sql, ServiceError, Services};
+use domain::org::Role;
+
+/// A password shown once to the operator, who hands it to its holder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OneTimePassword(String);
+
+impl OneTimePassword {
+    /// 16 characters from an alphabet without look-alikes (no 0/O, 1/l/I),
+    /// about 90 bits, from the operating system's generator.
+    fn generate() -> Result<Self, ServiceError> {
+        const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
+        let mut rng = OsRng.unwrap_err();
+        let mut s: String = (0..16)
+            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+            .collect();
+        // The policy asks for letters and digits: make sure of both.
+        s.replace_range(7..8, &rng.random_range(2..10).to_string());
+        s.replace_range(3..4, "k");
+        Ok(OneTimePassword(s))
+    }
+
+    /// The password itself, to show once.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for OneTimePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OneTimePassword(***)")
+    }
+}
+
+/// The first bank of a new installation (`puhui init`).
+#[derive(Debug, Clone)]
+pub struct FirstBank {
+    /// The provincial union (省联社) or head office above the bank.
+    pub union_code: String,
+    pub union_name: String,
+    pub bank_code: String,
+    pub bank_name: String,
+    pub admin_username: String,
+    pub admin_name: String,
+}
+
+/// A new organisation under an existing one.
+#[derive(Debug, Clone)]
+pub struct NewOrg {
+    pub parent_code: String,
+    pub code: String,
+    pub name: String,
+}
+
+/// A new member of staff.
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    pub org_code: String,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+}
+
+const MAX_CODE: usize = 32;
+const MAX_NAME_CHARS: usize = 64;
+
+fn check_code(code: &str) -> Result<(), ServiceError> {
+    let ok = !code.is_empty()
+        && code.len() <= MAX_CODE
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ServiceError::invalid("org_code_invalid"))
+    }
+}
+
+fn check_name(name: &str) -> Result<(), ServiceError> {
+    let n = name.trim().chars().count();
+    if n == 0 || n > MAX_NAME_CHARS {
+        return Err(ServiceError::invalid("org_name_invalid"));
+    }
+    Ok(())
+}
+
+fn check_username(username: &str) -> Result<(), ServiceError> {
+    let ok = (3..=32).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ServiceError::invalid("username_invalid"))
+    }
+}
+
+/// The kind an organisation under a parent of `parent_kind` has.
+fn child_kind(parent_kind: &str) -> Result<&'static str, ServiceError> {
+    match parent_kind {
+        "union" => Ok("bank"),
+        "bank" => Ok("branch"),
+        "branch" => Ok("grid"),
+        _ => Err(ServiceError::invalid("org_parent_invalid")),
+    }
+}
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+async fn insert_org(
+    tx: &mut Tx,
+    parent: Option<(&str, &str)>,
+    kind: &str,
+    code: &str,
+    name: &str,
+    now: i64,
+) -> Result<(String, String), ServiceError> {
+    check_code(code)?;
+    check_name(name)?;
+    let taken = sqlx::query("SELECT 1 AS one FROM organisations WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if taken.is_some() {
+        return Err(ServiceError::invalid("org_code_taken"));
+    }
+    let id = new_id();
+    let path = match parent {
+        Some((_, parent_path)) => format!("{parent_path}{id}/"),
+        None => format!("/{id}/"),
+    };
+    sqlx::query(
+        "INSERT INTO organisations (id, parent_id, kind, code, name, path, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(parent.map(|(pid, _)| pid.to_string()))
+    .bind(kind)
+    .bind(code)
+    .bind(name.trim())
+    .bind(&path)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    audit::append(
+        tx,
+        NewAuditEntry::system(now, "organisation.created", "organisation", &id)
+            .org(id.clone())
+            .after(json!({ "kind": kind, "code": code, "name": name.trim() })),
+    )
+    .await?;
+    Ok((id, path))
+}
+
+async fn insert_staff(
+    tx: &mut Tx,
+    org_id: &str,
+    s: &NewStaff,
+    now: i64,
+) -> Result<OneTimePassword, ServiceError> {
+    let username = s.username.trim();
+    check_username(username)?;
+    check_name(&s.display_name)?;
+    if s.roles.is_empty() {
+        return Err(ServiceError::invalid("roles_missing"));
+    }
+    let taken = sqlx::query("SELECT 1 AS one FROM staff_users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if taken.is_some() {
+        return Err(ServiceError::invalid("username_taken"));
+    }
+    let password = OneTimePassword::generate()?;
+    let hash = hash_password(password.reveal())?;
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO staff_users (id, org_id, username, display_name, password_hash, \
+           created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, 1)",
+    )
+    .bind(&id)
+    .bind(org_id)
+    .bind(username)
+    .bind(s.display_name.trim())
+    .bind(hash.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let mut roles: Vec<Role> = s.roles.clone();
+    roles.sort_by_key(|r| r.as_str());
+    roles.dedup();
+    for r in &roles {
+        sqlx::query("INSERT INTO staff_roles (user_id, role) VALUES ($1, $2)")
+            .bind(&id)
+            .bind(r.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    audit::append(
+        tx,
+        NewAuditEntry::system(now, "staff.created", "staff_user", &id)
+            .org(org_id.to_string())
+            .after(json!({
+                "username": username,
+                "display_name": s.display_name.trim(),
+                "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                "must_change_password": true,
+            })),
+    )
+    .await?;
+    Ok(password)
+}
+
+async fn org_by_code(tx: &mut Tx, code: &str) -> Result<(String, String, String), ServiceError> {
+    let r = sqlx::query("SELECT id, kind, path FROM organisations WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| ServiceError::invalid("org_unknown"))?;
+    Ok((
+        sql::text(&r, "id")?,
+        sql::text(&r, "kind")?,
+        sql::text(&r, "path")?,
+    ))
+}
+
+impl Services {
+    /// Creates the first bank of an empty installation, under its union,
+    /// with its first administrator; refused once any organisation exists.
+    pub async fn init_bank(&self, first: &FirstBank) -> Result<OneTimePassword, ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let any = sqlx::query("SELECT COUNT(*) AS n FROM organisations")
+            .fetch_one(&mut *tx)
+            .await?;
+        if sql::int(&any, "n")? > 0 {
+            return Err(ServiceError::invalid("database_not_empty"));
+        }
+        let (union_id, union_path) = insert_org(
+            &mut tx,
+            None,
+            "union",
+            &first.union_code,
+            &first.union_name,
+            now,
+        )
+        .await?;
+        let (bank_id, _) = insert_org(
+            &mut tx,
+            Some((&union_id, &union_path)),
+            "bank",
+            &first.bank_code,
+            &first.bank_name,
+            now,
+        )
+        .await?;
+        let admin = NewStaff {
+            org_code: first.bank_code.clone(),
+            username: first.admin_username.clone(),
+            display_name: first.admin_name.clone(),
+            roles: vec![Role::Admin],
+        };
+        let password = insert_staff(&mut tx, &bank_id, &admin, now).await?;
+        tx.commit().await?;
+        Ok(password)
+    }
+
+    /// Adds a bank under the union, a branch under a bank or a grid under a
+    /// branch; returns the new organisation's id.
+    pub async fn add_org(&self, o: &NewOrg) -> Result<String, ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let (parent_id, parent_kind, parent_path) = org_by_code(&mut tx, &o.parent_code).await?;
+        let kind = child_kind(&parent_kind)?;
+        let (id, _) = insert_org(
+            &mut tx,
+            Some((&parent_id, &parent_path)),
+            kind,
+            &o.code,
+            &o.name,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Adds a member of staff with a one-time password.
+    pub async fn add_staff(&self, s: &NewStaff) -> Result<OneTimePassword, ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let (org_id, _, _) = org_by_code(&mut tx, &s.org_code).await?;
+        let password = insert_staff(&mut tx, &org_id, s, now).await?;
+        tx.commit().await?;
+        Ok(password)
+    }
+
+    /// Lifts a lock left by wrong passwords.
+    pub async fn unlock_staff(&self, username: &str) -> Result<(), ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let r = sqlx::query(
+            "UPDATE staff_users SET failed_attempts = 0, locked_until = NULL \
+             WHERE username = $1 RETURNING id, org_id, locked_until",
+        )
+        .bind(username.trim())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::system(now, "staff.unlocked", "staff_user", &sql::text(&r, "id")?)
+                .org(sql::text(&r, "org_id")?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Gives an account a new one-time password (and unlocks it): for a
+    /// member of staff who forgot theirs. Their sessions end.
+    pub async fn reset_staff_password(
+        &self,
+        username: &str,
+    ) -> Result<OneTimePassword, ServiceError> {
+        let now = self.now();
+        let password = OneTimePassword::generate()?;
+        let hash = hash_password(password.reveal())?;
+        let mut tx = self.db.begin_write().await?;
+        let r = sqlx::query(
+            "UPDATE staff_users SET password_hash = $2, must_change_password = 1, \
+               failed_attempts = 0, locked_until = NULL \
+             WHERE username = $1 RETURNING id, org_id",
+        )
+        .bind(username.trim())
+        .bind(hash.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+        let id = sql::text(&r, "id")?;
+        crate::session_store::end_sessions_of_staff(&mut tx, &id).await?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::system(now, "staff.password_reset", "staff_user", &id)
+                .org(sql::text(&r, "org_id")?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(password)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_one_time_password_passes_the_policy_and_never_prints() {
+        for _ in 0..200 {
+            let p = OneTimePassword::generate().expect("password");
+            assert_eq!(p.reveal().chars().count(), 16);
+            assert_eq!(
+                domain::password::check_new_password(p.reveal(), "admin"),
+                Ok(())
+            );
+            assert_eq!(format!("{p:?}"), "OneTimePassword(***)");
+        }
+    }
+
+    #[test]
+    fn codes_names_and_usernames_are_checked() {
+        assert!(check_code("PGNSH-01").is_ok());
+        assert!(check_code("").is_err());
+        assert!(check_code("平谷").is_err());
+        assert!(check_code(&"x".repeat(33)).is_err());
+        assert!(check_username("li.ming").is_ok());
+        assert!(check_username("Li").is_err());
+        assert!(check_username("li ming").is_err());
+        assert!(check_name("北京平谷农商银行").is_ok());
+        assert!(check_name("  ").is_err());
+        assert_eq!(child_kind("union").ok(), Some("bank"));
+        assert!(child_kind("grid").is_err());
+    }
+}

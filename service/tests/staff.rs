@@ -1,0 +1,263 @@
+//! Production's first steps, on SQLite and (when `PUHUI_TEST_PG_URL` is set)
+//! PostgreSQL: `puhui init` makes the first bank and administrator on an
+//! empty database, accounts start with a one-time password their holder
+//! must replace, the password policy holds, and an operator adds branches
+//! and staff, unlocks and resets accounts, all audited.
+
+mod common;
+
+use common::on_each_backend;
+use domain::org::Role;
+use service::staff::{FirstBank, NewOrg, NewStaff};
+use service::ServiceError;
+
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+    match r {
+        Err(e) => assert_eq!(e.code(), code, "{e:?}"),
+        Ok(v) => panic!("expected {code}, got Ok({v:?})"),
+    }
+}
+
+fn first_bank() -> FirstBank {
+    FirstBank {
+        union_code: "HBNX".into(),
+        union_name: "河北省农村信用社联合社".into(),
+        bank_code: "LCNSH".into(),
+        bank_name: "栾城农商银行".into(),
+        admin_username: "admin".into(),
+        admin_name: "系统管理员".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_password() {
+    on_each_backend(|env| async move {
+        let s = &env.services;
+        let otp = s.init_bank(&first_bank()).await.expect("init");
+        assert_code(s.init_bank(&first_bank()).await, "database_not_empty");
+
+        // The one-time password signs in, but only to choose a new one.
+        let admin = s.staff_login("admin", otp.reveal()).await.expect("sign in");
+        assert!(admin.must_change_password && admin.has(Role::Admin));
+        assert!(admin.info().must_change_password);
+        assert!(
+            admin.bank_id.is_some(),
+            "the administrator works for the bank"
+        );
+
+        // The policy, in the user's words.
+        for (new, code) in [
+            ("short1", "password_too_short"),
+            ("onlyletterslong", "password_too_simple"),
+            ("admin2026xyzw", "password_contains_username"),
+            ("Password2026!", "password_common"),
+        ] {
+            assert_code(s.change_password(&admin, otp.reveal(), new).await, code);
+        }
+        assert_code(
+            s.change_password(&admin, otp.reveal(), otp.reveal()).await,
+            "password_unchanged",
+        );
+        assert_code(
+            s.change_password(&admin, "wrong-password-1", "Lm7#kq2Wz9x")
+                .await,
+            "password_current_wrong",
+        );
+        s.change_password(&admin, otp.reveal(), "Lm7#kq2Wz9x")
+            .await
+            .expect("changed");
+        assert_code(
+            s.staff_login("admin", otp.reveal()).await,
+            "invalid_credentials",
+        );
+        let admin = s
+            .staff_login("admin", "Lm7#kq2Wz9x")
+            .await
+            .expect("new one");
+        assert!(!admin.must_change_password);
+
+        // Branches and staff, each with their own one-time password.
+        assert_code(
+            s.add_org(&NewOrg {
+                parent_code: "NOPE".into(),
+                code: "LC01".into(),
+                name: "城关支行".into(),
+            })
+            .await,
+            "org_unknown",
+        );
+        s.add_org(&NewOrg {
+            parent_code: "LCNSH".into(),
+            code: "LC01".into(),
+            name: "城关支行".into(),
+        })
+        .await
+        .expect("branch");
+        assert_code(
+            s.add_org(&NewOrg {
+                parent_code: "LCNSH".into(),
+                code: "LC01".into(),
+                name: "重复".into(),
+            })
+            .await,
+            "org_code_taken",
+        );
+        let officer = NewStaff {
+            org_code: "LC01".into(),
+            username: "zhang.wei".into(),
+            display_name: "张伟".into(),
+            roles: vec![Role::Officer],
+        };
+        let first = s.add_staff(&officer).await.expect("staff");
+        assert_code(s.add_staff(&officer).await, "username_taken");
+        assert_ne!(first.reveal(), otp.reveal());
+        let zhang = s.staff_login("zhang.wei", first.reveal()).await.unwrap();
+        assert!(zhang.must_change_password && zhang.has(Role::Officer));
+        assert_eq!(zhang.org_name, "城关支行");
+
+        // Locked by wrong guesses; the operator unlocks; then resets.
+        for _ in 0..5 {
+            let _ = s.staff_login("zhang.wei", "guess-guess-1").await;
+        }
+        assert_code(
+            s.staff_login("zhang.wei", first.reveal()).await,
+            "account_locked",
+        );
+        s.unlock_staff("zhang.wei").await.expect("unlock");
+        s.staff_login("zhang.wei", first.reveal())
+            .await
+            .expect("unlocked");
+        let second = s.reset_staff_password("zhang.wei").await.expect("reset");
+        assert_code(
+            s.staff_login("zhang.wei", first.reveal()).await,
+            "invalid_credentials",
+        );
+        let zhang = s.staff_login("zhang.wei", second.reveal()).await.unwrap();
+        assert!(zhang.must_change_password);
+        assert_code(s.unlock_staff("nobody").await, "not_found");
+
+        for action in [
+            "organisation.created",
+            "staff.created",
+            "staff.password_changed",
+            "staff.unlocked",
+            "staff.password_reset",
+        ] {
+            assert!(
+                env.scalar_i64(&format!(
+                    "SELECT COUNT(*) FROM audit_log WHERE action = '{action}'"
+                ))
+                .await
+                    > 0,
+                "{action} audited"
+            );
+        }
+        // The one-time passwords are nowhere in the database or the log.
+        for p in [&otp, &first, &second] {
+            assert_eq!(
+                env.scalar_i64(&format!(
+                    "SELECT COUNT(*) FROM audit_log WHERE after_json LIKE '%{}%'",
+                    p.reveal()
+                ))
+                .await,
+                0
+            );
+        }
+    })
+    .await;
+}
+
+/// Every sign-in attempt is in the audit log with the address it came from:
+/// unknown accounts (the name kept only when it cannot be a password),
+/// wrong passwords, attempts on a locked account, wrong SMS codes (the
+/// phone masked), and the sign-ins that succeed.
+#[tokio::test]
+async fn sign_in_attempts_are_audited_with_their_address() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let ip: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+        let entries = |action: &'static str| {
+            let env = env.clone();
+            async move {
+                let rows: Vec<(Option<String>,)> = sqlx::query_as(
+                    "SELECT after_json FROM audit_log WHERE action = $1 ORDER BY seq",
+                )
+                .bind(action)
+                .fetch_all(&env.db.pool)
+                .await
+                .unwrap();
+                rows.into_iter()
+                    .map(|(a,)| {
+                        serde_json::from_str::<serde_json::Value>(&a.unwrap_or_default()).unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            }
+        };
+
+        assert_code(
+            s.staff_login_from("ghost", "x", Some(ip)).await,
+            "invalid_credentials",
+        );
+        assert_code(
+            s.staff_login_from("Lm7#kq2Wz9x!", "x", Some(ip)).await,
+            "invalid_credentials",
+        );
+        let unknown = entries("staff.login_unknown").await;
+        assert_eq!(unknown.len(), 2);
+        assert_eq!(unknown[0]["username"], "ghost");
+        assert_eq!(unknown[0]["ip"], "203.0.113.7");
+        assert_eq!(
+            unknown[1]["username"], "(invalid)",
+            "a password typed as a name"
+        );
+
+        for _ in 0..5 {
+            let _ = s
+                .staff_login_from("officer1", "wrong-wrong-1", Some(ip))
+                .await;
+        }
+        assert_code(
+            s.staff_login_from("officer1", service::demo::DEMO_PASSWORD, Some(ip))
+                .await,
+            "account_locked",
+        );
+        let failed = entries("staff.login_failed").await;
+        assert_eq!(failed.len(), 5);
+        assert!(failed.iter().all(|e| e["ip"] == "203.0.113.7"));
+        assert_eq!(entries("staff.login_while_locked").await.len(), 1);
+
+        s.staff_login_from("approver1", service::demo::DEMO_PASSWORD, Some(ip))
+            .await
+            .expect("sign in");
+        assert_eq!(
+            entries("staff.login").await.last().unwrap()["ip"],
+            "203.0.113.7"
+        );
+
+        let phone = "13800000001";
+        s.send_login_code(phone).await.expect("code sent");
+        let wrong = ["000000", "111111"];
+        let mut failures = 0;
+        for code in wrong {
+            if s.customer_login_from(phone, code, Some(ip)).await.is_err() {
+                failures += 1;
+            }
+        }
+        let failed = entries("customer.login_failed").await;
+        assert_eq!(failed.len(), failures);
+        for e in &failed {
+            assert_eq!(e["ip"], "203.0.113.7");
+            assert_eq!(e["phone"], "138****0001");
+        }
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE after_json LIKE '%{phone}%'"
+            ))
+            .await,
+            0,
+            "no whole phone number in the log"
+        );
+    })
+    .await;
+}
