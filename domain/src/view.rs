@@ -469,6 +469,15 @@ pub struct ChainStatus {
     pub entries: i64,
     pub valid: bool,
     pub first_bad_seq: Option<i64>,
+    /// Signed checkpoints of the log's head, and the newest one's entry.
+    #[serde(default)]
+    pub checkpoints: i64,
+    #[serde(default)]
+    pub last_checkpoint_seq: Option<i64>,
+    /// The first checkpoint the log no longer matches (rewritten before it,
+    /// cut off after it, or not signed by this bank's key).
+    #[serde(default)]
+    pub bad_checkpoint_seq: Option<i64>,
 }
 
 /// A reason for an adverse decision in words fit for a customer (see

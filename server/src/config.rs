@@ -51,6 +51,8 @@ pub enum ConfigError {
     MissingSecret(&'static str),
     WeakSecret(&'static str),
     DevSecret(&'static str),
+    /// The OTP pepper and the audit key must be different secrets.
+    SameSecret,
     UnknownProvider(String),
     /// Production with no real client for this provider and the development
     /// one not named.
@@ -71,6 +73,10 @@ impl fmt::Display for ConfigError {
             ConfigError::DevSecret(name) => write!(
                 f,
                 "{name} is the public development value: production needs its own secret"
+            ),
+            ConfigError::SameSecret => write!(
+                f,
+                "PUHUI_AUDIT_KEY must differ from PUHUI_OTP_SECRET: each secret has one use"
             ),
             ConfigError::UnknownProvider(p) => write!(
                 f,
@@ -102,6 +108,9 @@ pub struct RunArgs {
     pub dev_providers: Option<String>,
     /// `PUHUI_OTP_SECRET`.
     pub otp_secret: Option<String>,
+    /// `PUHUI_AUDIT_KEY`: the secret the audit log's checkpoints are signed
+    /// with (an ed25519 key is derived from it).
+    pub audit_secret: Option<String>,
 }
 
 /// The resolved run configuration. Its `Debug` never prints a secret.
@@ -125,10 +134,14 @@ impl fmt::Debug for RunConfig {
 impl RunConfig {
     pub fn resolve(args: &RunArgs) -> Result<RunConfig, ConfigError> {
         let secret = args.otp_secret.as_deref().filter(|s| !s.is_empty());
+        let audit = args.audit_secret.as_deref().filter(|s| !s.is_empty());
         if args.demo {
             let mut service = ServiceConfig::default();
             if let Some(s) = secret {
                 service.otp_secret = s.to_string();
+            }
+            if let Some(a) = audit {
+                service.audit_key = service::audit::checkpoints::AuditKey::from_secret(a);
             }
             return Ok(RunConfig {
                 demo: true,
@@ -142,6 +155,16 @@ impl RunConfig {
         }
         if secret.len() < MIN_SECRET_LEN {
             return Err(ConfigError::WeakSecret("PUHUI_OTP_SECRET"));
+        }
+        let audit = audit.ok_or(ConfigError::MissingSecret("PUHUI_AUDIT_KEY"))?;
+        if audit == service::DEV_AUDIT_SECRET {
+            return Err(ConfigError::DevSecret("PUHUI_AUDIT_KEY"));
+        }
+        if audit.len() < MIN_SECRET_LEN {
+            return Err(ConfigError::WeakSecret("PUHUI_AUDIT_KEY"));
+        }
+        if audit == secret {
+            return Err(ConfigError::SameSecret);
         }
         let mut named = Vec::new();
         for p in args
@@ -163,7 +186,7 @@ impl RunConfig {
         }
         Ok(RunConfig {
             demo: false,
-            service: ServiceConfig::production(secret.to_string()),
+            service: ServiceConfig::production(secret.to_string(), audit),
             dev_providers: named,
         })
     }
@@ -181,12 +204,14 @@ mod tests {
     use super::*;
 
     const GOOD: &str = "0123456789abcdef0123456789abcdef";
+    const AUDIT: &str = "fedcba9876543210fedcba9876543210-audit";
 
     fn args(demo: bool, secret: Option<&str>, providers: Option<&str>) -> RunArgs {
         RunArgs {
             demo,
             dev_providers: providers.map(str::to_string),
             otp_secret: secret.map(str::to_string),
+            audit_secret: Some(AUDIT.to_string()),
         }
     }
 
@@ -215,6 +240,32 @@ mod tests {
                 err
             );
         }
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_its_own_audit_key() {
+        let all = Some("sms,bureau,payments");
+        for (audit, err) in [
+            (None, ConfigError::MissingSecret("PUHUI_AUDIT_KEY")),
+            (Some("short"), ConfigError::WeakSecret("PUHUI_AUDIT_KEY")),
+            (
+                Some(service::DEV_AUDIT_SECRET),
+                ConfigError::DevSecret("PUHUI_AUDIT_KEY"),
+            ),
+            (Some(GOOD), ConfigError::SameSecret),
+        ] {
+            let a = RunArgs {
+                audit_secret: audit.map(str::to_string),
+                ..args(false, Some(GOOD), all)
+            };
+            assert_eq!(RunConfig::resolve(&a).unwrap_err(), err);
+        }
+        let c = RunConfig::resolve(&args(false, Some(GOOD), all)).unwrap();
+        assert_eq!(
+            c.service.audit_key.public_hex(),
+            service::audit::checkpoints::AuditKey::from_secret(AUDIT).public_hex()
+        );
+        assert!(!format!("{c:?}").contains(AUDIT));
     }
 
     #[test]

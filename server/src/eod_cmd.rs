@@ -48,6 +48,10 @@ pub async fn run(
     bar.finish_and_clear();
     let summary =
         result.map_err(|e| anyhow::anyhow!("end-of-day {date} stopped: {} ({e})", e.code()))?;
+    // The batch's audit entries are signed at once, not at the server's next tick.
+    if let Err(e) = services.checkpoint_audit().await {
+        tracing::warn!(error = %e, "could not sign an audit checkpoint after the batch");
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

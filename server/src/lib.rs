@@ -6,6 +6,7 @@ pub mod burst_cmd;
 pub mod config;
 pub mod eod_cmd;
 pub mod precredit_cmd;
+pub mod reconcile_cmd;
 pub mod schedule_cmd;
 pub mod staff_cmd;
 

@@ -49,6 +49,13 @@ enum Command {
     /// Create the first bank and its first administrator on an empty
     /// database; prints the administrator's one-time password once.
     Init(puhui_server::staff_cmd::InitArgs),
+    /// Reconcile the whole book (对账): postings balance, stored balances
+    /// equal the ledger, confirmed payments are posted once. Reads only;
+    /// exits 1 when anything is off.
+    Reconcile {
+        #[arg(long)]
+        json: bool,
+    },
     /// The organisation tree: add a bank, branch or grid.
     Org {
         #[command(subcommand)]
@@ -208,7 +215,13 @@ async fn main() -> anyhow::Result<()> {
     // account commands need no secrets.
     let admin = matches!(
         cli.command,
-        Some(Command::Migrate | Command::Init(_) | Command::Org { .. } | Command::Staff { .. })
+        Some(
+            Command::Migrate
+                | Command::Init(_)
+                | Command::Org { .. }
+                | Command::Staff { .. }
+                | Command::Reconcile { .. }
+        )
     );
     let run = if admin {
         None
@@ -217,6 +230,7 @@ async fn main() -> anyhow::Result<()> {
             demo: cli.demo,
             dev_providers: cli.dev_providers.clone(),
             otp_secret: std::env::var("PUHUI_OTP_SECRET").ok(),
+            audit_secret: std::env::var("PUHUI_AUDIT_KEY").ok(),
         }) {
             Ok(run) => Some(run),
             Err(err) => {
@@ -248,6 +262,13 @@ async fn main() -> anyhow::Result<()> {
             Some(Command::Init(args)) => puhui_server::staff_cmd::init(db, &args).await,
             Some(Command::Org { action }) => puhui_server::staff_cmd::org(db, &action).await,
             Some(Command::Staff { action }) => puhui_server::staff_cmd::staff(db, &action).await,
+            Some(Command::Reconcile { json }) => {
+                let services = puhui_server::staff_cmd::operator_services(db);
+                if !puhui_server::reconcile_cmd::run(&services, json).await? {
+                    std::process::exit(1);
+                }
+                Ok(())
+            }
             _ => {
                 println!("database is up to date");
                 Ok(())
@@ -264,7 +285,8 @@ async fn main() -> anyhow::Result<()> {
         | Command::Schedule { .. }
         | Command::Init(_)
         | Command::Org { .. }
-        | Command::Staff { .. } => Ok(()),
+        | Command::Staff { .. }
+        | Command::Reconcile { .. } => Ok(()),
         Command::SeedDemo {
             seed,
             customers,
@@ -424,8 +446,13 @@ async fn serve(
         }
         Err(err) => tracing::warn!(%err, "no connection for the product versions"),
     }
+    tracing::info!(
+        public_key = %services.config.audit_key.public_hex(),
+        "audit checkpoints are signed with this key (give it to the auditors)"
+    );
     // The flow's clock: applications left on their pre-screen move on and
-    // overdue tasks escalate to the branch head, every minute.
+    // overdue tasks escalate to the branch head, every minute; the audit
+    // log's head is signed.
     let flows = services.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -438,6 +465,9 @@ async fn serve(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(tasks = n, "overdue tasks escalated"),
                 Err(err) => tracing::warn!(%err, "could not escalate overdue tasks"),
+            }
+            if let Err(err) = flows.checkpoint_audit().await {
+                tracing::warn!(%err, "could not sign an audit checkpoint");
             }
         }
     });

@@ -72,9 +72,9 @@ pub struct InitArgs {
     pub admin_name: String,
 }
 
-/// Services for the operator's commands: no provider is used, and nothing
-/// of the demo configuration applies.
-fn services(db: Db) -> Services {
+/// Services for the operator's commands (accounts, reconciliation): no
+/// provider is used, and nothing of the demo configuration applies.
+pub fn operator_services(db: Db) -> Services {
     let clock = Arc::new(SystemClock);
     let sms = Arc::new(DevSmsProvider::new(db.clone(), clock.clone()));
     let config = ServiceConfig {
@@ -112,7 +112,10 @@ pub async fn init(db: Db, a: &InitArgs) -> anyhow::Result<()> {
         admin_username: a.admin.clone(),
         admin_name: a.admin_name.clone(),
     };
-    let p = services(db).init_bank(&first).await.map_err(fail)?;
+    let p = operator_services(db)
+        .init_bank(&first)
+        .await
+        .map_err(fail)?;
     println!("bank {} ({}) created", a.bank_name, a.bank_code);
     show_password(&a.admin, &p);
     Ok(())
@@ -126,7 +129,7 @@ pub async fn org(db: Db, action: &OrgAction) -> anyhow::Result<()> {
                 code: code.clone(),
                 name: name.clone(),
             };
-            services(db).add_org(&o).await.map_err(fail)?;
+            operator_services(db).add_org(&o).await.map_err(fail)?;
             println!("{name} ({code}) added under {parent}");
         }
     }
@@ -134,7 +137,7 @@ pub async fn org(db: Db, action: &OrgAction) -> anyhow::Result<()> {
 }
 
 pub async fn staff(db: Db, action: &StaffAction) -> anyhow::Result<()> {
-    let s = services(db);
+    let s = operator_services(db);
     match action {
         StaffAction::Add {
             org,

@@ -11,6 +11,7 @@ use service::db::Db;
 
 const BIN: &str = env!("CARGO_BIN_EXE_puhui");
 const SECRET: &str = "0123456789abcdef0123456789abcdef-test";
+const AUDIT_KEY: &str = "fedcba9876543210fedcba9876543210-audit-test";
 
 fn url(dir: &Path) -> String {
     format!("sqlite://{}/puhui.db?mode=rwc", dir.display())
@@ -84,10 +85,19 @@ fn production_refuses_to_start_without_its_secret_and_before_touching_the_databa
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("PUHUI_OTP_SECRET is not set"), "{err}");
     assert!(!dir.path().join("puhui.db").exists());
-
-    // With the secret but no real provider, each development one must be named.
+    // The audit log's signing key is a secret of its own.
     let out = puhui(dir.path(), &["serve"])
         .env("PUHUI_OTP_SECRET", SECRET)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("PUHUI_AUDIT_KEY is not set"), "{err}");
+
+    // With the secrets but no real provider, each development one must be named.
+    let out = puhui(dir.path(), &["serve"])
+        .env("PUHUI_OTP_SECRET", SECRET)
+        .env("PUHUI_AUDIT_KEY", AUDIT_KEY)
         .env("PUHUI_DEV_PROVIDERS", "sms,bureau")
         .output()
         .expect("run");
@@ -99,6 +109,7 @@ fn production_refuses_to_start_without_its_secret_and_before_touching_the_databa
     // The demo bank's public password is for demo mode only.
     let out = puhui(dir.path(), &["seed-demo", "--customers", "5"])
         .env("PUHUI_OTP_SECRET", SECRET)
+        .env("PUHUI_AUDIT_KEY", AUDIT_KEY)
         .env("PUHUI_DEV_PROVIDERS", "sms,bureau,payments")
         .output()
         .expect("run");
@@ -111,6 +122,7 @@ async fn production_starts_empty_and_demo_mode_loads_the_demo_bank() {
     let prod = tempfile::tempdir().expect("temp dir");
     let mut c = puhui(prod.path(), &[]);
     c.env("PUHUI_OTP_SECRET", SECRET)
+        .env("PUHUI_AUDIT_KEY", AUDIT_KEY)
         .env("PUHUI_DEV_PROVIDERS", "sms,bureau,payments");
     let (server, base) = serve(c).await;
     assert_eq!(staff_count(prod.path()).await, 0);
@@ -130,6 +142,18 @@ async fn production_starts_empty_and_demo_mode_loads_the_demo_bank() {
     let (server, _) = serve(puhui(demo.path(), &["--demo"])).await;
     assert!(staff_count(demo.path()).await > 0);
     drop(server);
+
+    // The operator reconciles the book: it balances.
+    let out = puhui(demo.path(), &["reconcile"])
+        .output()
+        .expect("reconcile");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}");
+    assert!(
+        report.contains("ok  the book's debits equal its credits"),
+        "{report}"
+    );
+    assert!(!report.contains("!!"), "{report}");
 }
 
 /// Calls a server function of a running server; Ok(json) or Err(code).
@@ -199,6 +223,7 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
 
     let mut c = puhui(prod.path(), &[]);
     c.env("PUHUI_OTP_SECRET", SECRET)
+        .env("PUHUI_AUDIT_KEY", AUDIT_KEY)
         .env("PUHUI_DEV_PROVIDERS", "sms,bureau,payments");
     let (server, base) = serve(c).await;
     let page = reqwest::get(format!("{base}/staff/login"))

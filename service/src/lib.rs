@@ -28,6 +28,9 @@ pub mod workflow;
 
 mod sql;
 
+#[cfg(test)]
+mod source_scan;
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -68,7 +71,12 @@ pub struct ServiceConfig {
     /// Demo mode: the demo bank and the development providers' shortcuts
     /// (the SMS outbox) exist. Off in production.
     pub demo: bool,
+    /// Signs the audit log's checkpoints ([`audit::checkpoints`]).
+    pub audit_key: audit::checkpoints::AuditKey,
 }
+
+/// The development secret of the audit key; refused in production.
+pub const DEV_AUDIT_SECRET: &str = "puhui-development-audit-key";
 
 impl Default for ServiceConfig {
     fn default() -> Self {
@@ -83,6 +91,7 @@ impl Default for ServiceConfig {
             bureau_timeout_ms: 3000,
             max_applications_per_day: 5,
             demo: true,
+            audit_key: audit::checkpoints::AuditKey::from_secret(DEV_AUDIT_SECRET),
         }
     }
 }
@@ -90,10 +99,11 @@ impl Default for ServiceConfig {
 impl ServiceConfig {
     /// Production: the limits of the default, the operator's secrets, and
     /// none of the demo's shortcuts.
-    pub fn production(otp_secret: String) -> Self {
+    pub fn production(otp_secret: String, audit_secret: &str) -> Self {
         ServiceConfig {
             otp_secret,
             demo: false,
+            audit_key: audit::checkpoints::AuditKey::from_secret(audit_secret),
             ..ServiceConfig::default()
         }
     }
@@ -112,6 +122,7 @@ impl fmt::Debug for ServiceConfig {
             .field("bureau_timeout_ms", &self.bureau_timeout_ms)
             .field("max_applications_per_day", &self.max_applications_per_day)
             .field("demo", &self.demo)
+            .field("audit_key", &self.audit_key)
             .finish()
     }
 }

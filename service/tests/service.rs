@@ -441,7 +441,7 @@ async fn the_sms_outbox_is_for_administrators_of_the_bank_in_demo_mode() {
 
         // Production keeps no readable outbox, for anyone.
         let mut prod = s.clone();
-        prod.config = service::ServiceConfig::production("a-real-pepper".to_string());
+        prod.config = service::ServiceConfig::production("a-real-pepper".to_string(), "a-real-audit-key");
         assert!(!prod.may_read_sms_outbox(&admin));
         assert_code(prod.sms_outbox(&admin, 10).await, "not_found");
     })
@@ -1342,6 +1342,74 @@ async fn demo_seed_at_scale() {
             tasks.len(),
             started.elapsed()
         );
+    })
+    .await;
+}
+
+/// Signed checkpoints: the head is signed once; a checkpoint that no longer
+/// matches the log (entries cut off after it, its hash or signature changed,
+/// signed by another key) makes the log invalid, and says where.
+#[tokio::test]
+async fn signed_checkpoints_catch_what_a_recomputed_chain_would_hide() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let admin = env.staff("admin").await;
+        let head = env.scalar_i64("SELECT seq FROM audit_head").await;
+        assert_eq!(s.checkpoint_audit().await.unwrap(), Some(head));
+        assert_eq!(s.checkpoint_audit().await.unwrap(), None, "signed once");
+        investigated_application(&env).await;
+        let second = s.checkpoint_audit().await.unwrap().expect("a new head");
+        let ok = s.verify_audit_chain(&admin).await.unwrap();
+        assert!(ok.valid, "{ok:?}");
+        assert_eq!((ok.checkpoints, ok.last_checkpoint_seq), (2, Some(second)));
+
+        // The first checkpoint's hash no longer what was signed.
+        env.exec(&format!(
+            "UPDATE audit_checkpoints SET hash = 'f00d' WHERE seq = {head}"
+        ))
+        .await;
+        let bad = s.verify_audit_chain(&admin).await.unwrap();
+        assert!(!bad.valid);
+        assert_eq!(bad.first_bad_seq, None, "the chain itself still holds");
+        assert_eq!(bad.bad_checkpoint_seq, Some(head));
+        env.exec(&format!("DELETE FROM audit_checkpoints WHERE seq = {head}"))
+            .await;
+        assert!(s.verify_audit_chain(&admin).await.unwrap().valid);
+
+        // Signed by a key that is not the bank's.
+        let other = service::audit::checkpoints::AuditKey::from_secret(
+            "somebody else's key, long enough to pass",
+        );
+        env.exec(&format!(
+            "UPDATE audit_checkpoints SET public_key = '{}' WHERE seq = {second}",
+            other.public_hex()
+        ))
+        .await;
+        let bad = s.verify_audit_chain(&admin).await.unwrap();
+        assert_eq!(bad.bad_checkpoint_seq, Some(second));
+        env.exec(&format!(
+            "UPDATE audit_checkpoints SET public_key = '{}' WHERE seq = {second}",
+            s.config.audit_key.public_hex()
+        ))
+        .await;
+        assert!(s.verify_audit_chain(&admin).await.unwrap().valid);
+
+        // Entries cut off after a checkpoint, the head moved back to match:
+        // the chain alone looks whole, the checkpoint does not.
+        env.drop_audit_triggers().await;
+        let keep = second - 1;
+        env.exec(&format!("DELETE FROM audit_log WHERE seq > {keep}"))
+            .await;
+        env.exec(&format!(
+            "UPDATE audit_head SET seq = {keep}, \
+               hash = (SELECT hash FROM audit_log WHERE seq = {keep})"
+        ))
+        .await;
+        let cut = s.verify_audit_chain(&admin).await.unwrap();
+        assert_eq!(cut.first_bad_seq, None, "{cut:?}");
+        assert!(!cut.valid);
+        assert_eq!(cut.bad_checkpoint_seq, Some(second));
     })
     .await;
 }

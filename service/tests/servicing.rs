@@ -71,6 +71,12 @@ async fn wang_due(env: &Env, days_past_due: i64) -> (String, CustomerActor, Date
     (loan_id, wang, first_due)
 }
 
+/// What the borrower owes on the loan now.
+async fn due_now(env: &Env, who: &CustomerActor, loan_id: &str) -> Fen {
+    let loan = env.services.my_loan(who, loan_id).await.expect("loan");
+    loan.summary.due_now.total().expect("due")
+}
+
 async fn wang_loan(env: &Env) -> String {
     let wang = env.customer(WANG).await;
     env.services.my_loans(&wang).await.expect("loans")[0]
@@ -366,14 +372,7 @@ async fn concurrent_repayments_are_all_posted() {
     on_each_backend(|env| async move {
         let s = env.services.clone();
         let (loan_id, wang, _) = wang_due(&env, 0).await;
-        let due = s
-            .my_loan(&wang, &loan_id)
-            .await
-            .unwrap()
-            .summary
-            .due_now
-            .total()
-            .unwrap();
+        let due = due_now(&env, &wang, &loan_id).await;
         let n = 8;
         let part = Fen(due.get() / n / 100 * 100);
         assert!(part > Fen::ZERO);
@@ -621,30 +620,93 @@ async fn a_portfolio_book_reconciles_with_its_ledger_through_the_batch() {
         for _ in 0..31 {
             day(&env, 1).await;
         }
-        for account in [
-            "loan_principal",
-            "interest_receivable",
-            "penalty_receivable",
-        ] {
-            let column = match account {
-                "loan_principal" => "principal_outstanding_fen",
-                "interest_receivable" => "interest_receivable_fen",
-                _ => "penalty_receivable_fen",
-            };
-            let off = env
-                .scalar_i64(&format!(
-                    "SELECT COUNT(*) FROM loan_accounts a WHERE a.{column} <> \
-                     COALESCE((SELECT SUM(debit_fen - credit_fen) FROM posting_lines l \
-                      WHERE l.loan_id = a.loan_id AND l.account = '{account}'), 0)"
-                ))
-                .await;
-            assert_eq!(off, 0, "{account} out of balance");
-        }
+        let book = env.services.reconcile_book().await.expect("reconcile");
+        assert!(book.is_clean(), "{book:#?}");
+        assert!(book.loans >= 190 && book.total_debit_fen > 0);
         // A month on with nobody paying, every loan with a due date is overdue.
         let overdue_after = env
             .scalar_i64("SELECT COUNT(*) FROM loan_accounts WHERE status = 'overdue'")
             .await;
         assert!(overdue_after > 150, "{overdue_after}");
+    })
+    .await;
+}
+
+/// 对账: the whole book reconciles after a batch and a repayment, and each
+/// kind of damage is found and named: a posting line changed, a stored
+/// balance changed, a confirmed payment without its posting, a posting for
+/// a payment that failed.
+#[tokio::test]
+async fn the_reconciliation_finds_every_kind_of_damage() {
+    on_each_backend(|env| async move {
+        let s = env.services.clone();
+        let (loan_id, wang, _) = wang_due(&env, 0).await;
+        let due = due_now(&env, &wang, &loan_id).await;
+        let paid = s.repay(&wang, &loan_id, due, "recon").await.expect("repay");
+        let clean = s.reconcile_book().await.expect("reconcile");
+        assert!(clean.is_clean(), "{clean:#?}");
+        assert!(clean.postings > clean.loans);
+
+        // One line of the repayment moved by a fen.
+        let key = format!("pay:{}", paid.reference);
+        env.exec(&format!(
+            "UPDATE posting_lines SET debit_fen = debit_fen + 1 \
+             WHERE loan_id = '{loan_id}' AND idempotency_key = '{key}' AND debit_fen > 0"
+        ))
+        .await;
+        let r = s.reconcile_book().await.unwrap();
+        assert!(!r.is_clean());
+        assert_eq!(r.unbalanced_postings.count, 1);
+        assert_eq!(r.unbalanced_postings.first[0].idempotency_key, key);
+        assert_eq!(r.amount_mismatches.count, 1);
+        assert_ne!(r.total_debit_fen, r.total_credit_fen);
+        env.exec(&format!(
+            "UPDATE posting_lines SET debit_fen = debit_fen - 1 \
+             WHERE loan_id = '{loan_id}' AND idempotency_key = '{key}' AND debit_fen > 0"
+        ))
+        .await;
+
+        // A stored balance that is not the ledger's.
+        env.exec(&format!(
+            "UPDATE loan_accounts SET principal_outstanding_fen = principal_outstanding_fen + 100 \
+             WHERE loan_id = '{loan_id}'"
+        ))
+        .await;
+        let r = s.reconcile_book().await.unwrap();
+        assert_eq!(r.balance_mismatches.count, 1);
+        let found = &r.balance_mismatches.first[0];
+        assert_eq!(
+            (found.loan_id.as_str(), found.account),
+            (loan_id.as_str(), "loan_principal")
+        );
+        assert_eq!(found.stored_fen - found.ledger_fen, 100);
+        env.exec(&format!(
+            "UPDATE loan_accounts SET principal_outstanding_fen = principal_outstanding_fen - 100 \
+             WHERE loan_id = '{loan_id}'"
+        ))
+        .await;
+
+        // The provider's word and the ledger disagree.
+        env.exec(&format!(
+            "UPDATE payments SET status = 'failed' WHERE reference = '{}'",
+            paid.reference
+        ))
+        .await;
+        let r = s.reconcile_book().await.unwrap();
+        assert_eq!(r.postings_without_payment.count, 1);
+        assert_eq!(
+            r.postings_without_payment.first[0].reference,
+            paid.reference
+        );
+        env.exec(&format!(
+            "UPDATE payments SET status = 'succeeded', reference = 'ghost' WHERE reference = '{}'",
+            paid.reference
+        ))
+        .await;
+        let r = s.reconcile_book().await.unwrap();
+        assert_eq!(r.payments_not_posted.count, 1);
+        assert_eq!(r.payments_not_posted.first[0].reference, "ghost");
+        assert_eq!(r.postings_without_payment.first[0].status, "missing");
     })
     .await;
 }

@@ -58,22 +58,8 @@ pub(crate) async fn apply(
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-
-    /// Every `.rs` file under `dir`.
-    fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                sources(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(p);
-            }
-        }
-    }
+    use crate::source_scan::sources;
+    use std::path::Path;
 
     /// The SQL statements in `text` that write `applications.status`: an
     /// `UPDATE applications` whose SET clause names `status`, or an

@@ -11,6 +11,7 @@
 pub mod eod;
 pub mod lines;
 pub mod payments;
+pub mod reconcile;
 
 use std::collections::HashMap;
 

@@ -18,10 +18,17 @@ pub fn AuditPage() -> impl IntoView {
                 <span class="muted">{t.audit_sub}</span>
             </div>
             {awaited(data, super::LOGIN, move |page| {
-                            let chain = if page.chain.valid {
-                                view! { <div class="alert alert-success" data-testid="chain-ok">{fill(t.chain_ok, &[("n", page.chain.entries.to_string())])}</div> }.into_any()
+                            let c = &page.chain;
+                            let chain = if c.valid {
+                                let signed = c.last_checkpoint_seq.map(|seq| {
+                                    fill(t.chain_signed, &[("n", c.checkpoints.to_string()), ("seq", seq.to_string())])
+                                });
+                                view! { <div class="alert alert-success" data-testid="chain-ok">{fill(t.chain_ok, &[("n", c.entries.to_string())])}" "{signed}</div> }.into_any()
+                            } else if let Some(seq) = c.first_bad_seq {
+                                view! { <div class="alert alert-error" data-testid="chain-bad">{fill(t.chain_bad, &[("seq", seq.to_string())])}</div> }.into_any()
                             } else {
-                                view! { <div class="alert alert-error" data-testid="chain-bad">{fill(t.chain_bad, &[("seq", page.chain.first_bad_seq.unwrap_or(0).to_string())])}</div> }.into_any()
+                                let seq = c.bad_checkpoint_seq.unwrap_or(0).to_string();
+                                view! { <div class="alert alert-error" data-testid="chain-bad">{fill(t.chain_checkpoint_bad, &[("seq", seq)])}</div> }.into_any()
                             };
                             let oldest = page.entries.last().map(|e| e.seq);
                             view! {

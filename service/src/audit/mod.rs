@@ -4,7 +4,14 @@
 //! the change, so the log and the data never disagree. Each entry's hash
 //! covers the previous entry's hash, so editing or deleting a row breaks the
 //! chain from that row on, which [`Services::verify_audit_chain`] reports.
+//! The database refuses UPDATE and DELETE on the log (triggers, see
+//! `Db::migrate`), and signed [`checkpoints`] catch a rewrite by someone who
+//! lifted that and recomputed the chain.
 //! Callers mask personal financial information before it reaches the log.
+
+pub mod checkpoints;
+
+use std::collections::BTreeMap;
 
 use domain::org::Role;
 pub use domain::view::{AuditEntry, ChainStatus};
@@ -315,6 +322,13 @@ impl Services {
         if !s.has_any(&AUDIT_READERS) {
             return Err(ServiceError::Forbidden);
         }
+        let signed: BTreeMap<i64, checkpoints::Checkpoint> = checkpoints::all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| (c.seq, c))
+            .collect();
+        let our_key = self.config.audit_key.public_hex();
+        let mut bad_checkpoint = None;
         let mut prev = GENESIS_HASH.to_string();
         let mut expected_seq = 1_i64;
         let mut entries = 0_i64;
@@ -358,6 +372,20 @@ impl Services {
                 if seq != expected_seq || stored_prev != prev || stored != computed {
                     first_bad = Some(seq.min(expected_seq));
                 }
+                if let Some(c) = signed.get(&seq) {
+                    let holds = c.public_key == our_key
+                        && c.hash == stored
+                        && checkpoints::signature_holds(
+                            &c.public_key,
+                            c.seq,
+                            &c.hash,
+                            c.at,
+                            &c.signature,
+                        );
+                    if !holds && bad_checkpoint.is_none() {
+                        bad_checkpoint = Some(seq);
+                    }
+                }
                 prev = stored;
                 expected_seq = seq + 1;
             }
@@ -375,10 +403,17 @@ impl Services {
                 first_bad = Some(expected_seq);
             }
         }
+        // A checkpoint past the log's end: entries were cut off.
+        if bad_checkpoint.is_none() {
+            bad_checkpoint = signed.keys().copied().find(|seq| *seq >= expected_seq);
+        }
         Ok(ChainStatus {
             entries,
-            valid: first_bad.is_none(),
+            valid: first_bad.is_none() && bad_checkpoint.is_none(),
             first_bad_seq: first_bad,
+            checkpoints: i64::try_from(signed.len()).unwrap_or(i64::MAX),
+            last_checkpoint_seq: signed.keys().next_back().copied(),
+            bad_checkpoint_seq: bad_checkpoint,
         })
     }
 }

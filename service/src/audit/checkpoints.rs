@@ -1,0 +1,152 @@
+//! Signed checkpoints of the audit log: every minute the server signs the
+//! log's head (sequence number and hash) with the bank's audit key (ed25519,
+//! derived from `PUHUI_AUDIT_KEY`). The hash chain alone shows that rows
+//! were changed, unless whoever changed them also recomputed every hash
+//! after them, which anyone with write access to the database can do. A
+//! checkpoint cannot be recomputed without the key, so a rewrite of any
+//! entry up to the last checkpoint is found. The public key is printed at
+//! start-up and can be handed to an auditor, who can check the signatures
+//! without holding the key.
+
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+use crate::error::ServiceError;
+use crate::sql;
+use crate::Services;
+
+/// The signing key of the audit log, derived from the operator's secret.
+#[derive(Clone)]
+pub struct AuditKey(SigningKey);
+
+impl AuditKey {
+    /// The key for a secret: its seed is SHA-256 over a domain label and the
+    /// secret, so any long random string (e.g. `openssl rand -hex 32`) will do.
+    pub fn from_secret(secret: &str) -> AuditKey {
+        let mut d = Sha256::new();
+        d.update(b"puhui-audit-checkpoint-key\n");
+        d.update(secret.as_bytes());
+        let seed: [u8; 32] = d.finalize().into();
+        AuditKey(SigningKey::from_bytes(&seed))
+    }
+
+    /// The public key, hex: what an auditor needs to check checkpoints.
+    pub fn public_hex(&self) -> String {
+        hex::encode(self.0.verifying_key().to_bytes())
+    }
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AuditKey(public {})", self.public_hex())
+    }
+}
+
+/// The bytes a checkpoint's signature covers.
+fn message(seq: i64, hash: &str, at: i64) -> Vec<u8> {
+    format!("puhui-audit-checkpoint\n{seq}\n{hash}\n{at}").into_bytes()
+}
+
+/// Whether a stored checkpoint's signature is good under `public_hex`.
+pub fn signature_holds(public_hex: &str, seq: i64, hash: &str, at: i64, sig_hex: &str) -> bool {
+    let Ok(pk) = hex::decode(public_hex) else {
+        return false;
+    };
+    let Ok(pk) = <[u8; 32]>::try_from(pk.as_slice()) else {
+        return false;
+    };
+    let Ok(key) = VerifyingKey::from_bytes(&pk) else {
+        return false;
+    };
+    let Ok(sig) = hex::decode(sig_hex) else {
+        return false;
+    };
+    let Ok(sig) = Signature::from_slice(&sig) else {
+        return false;
+    };
+    key.verify(&message(seq, hash, at), &sig).is_ok()
+}
+
+/// One stored checkpoint.
+pub(crate) struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: i64,
+    pub public_key: String,
+    pub signature: String,
+}
+
+/// Every checkpoint, oldest first.
+pub(crate) async fn all(db: &crate::Db) -> Result<Vec<Checkpoint>, ServiceError> {
+    let rows = sqlx::query(
+        "SELECT seq, hash, at, public_key, signature FROM audit_checkpoints ORDER BY seq",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Checkpoint {
+                seq: sql::int(r, "seq")?,
+                hash: sql::text(r, "hash")?,
+                at: sql::int(r, "at")?,
+                public_key: sql::text(r, "public_key")?,
+                signature: sql::text(r, "signature")?,
+            })
+        })
+        .collect()
+}
+
+impl Services {
+    /// Signs the log's head unless it is already signed (or empty); returns
+    /// the sequence number signed. Run by the server every minute and after
+    /// the end-of-day batch.
+    pub async fn checkpoint_audit(&self) -> Result<Option<i64>, ServiceError> {
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.db.pool)
+            .await?;
+        let seq = sql::int(&head, "seq")?;
+        let hash = sql::text(&head, "hash")?;
+        if seq == 0 {
+            return Ok(None);
+        }
+        let at = self.now();
+        let key = &self.config.audit_key;
+        let signature = hex::encode(key.0.sign(&message(seq, &hash, at)).to_bytes());
+        let written = sqlx::query(
+            "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO NOTHING",
+        )
+        .bind(seq)
+        .bind(&hash)
+        .bind(at)
+        .bind(key.public_hex())
+        .bind(signature)
+        .execute(&self.db.pool)
+        .await?;
+        Ok((written.rows_affected() == 1).then_some(seq))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_holds_only_for_what_was_signed_and_its_key() {
+        let key = AuditKey::from_secret("0123456789abcdef0123456789abcdef");
+        let sig = hex::encode(key.0.sign(&message(7, "abc", 10)).to_bytes());
+        let pk = key.public_hex();
+        assert!(signature_holds(&pk, 7, "abc", 10, &sig));
+        assert!(!signature_holds(&pk, 8, "abc", 10, &sig));
+        assert!(!signature_holds(&pk, 7, "abd", 10, &sig));
+        assert!(!signature_holds(&pk, 7, "abc", 11, &sig));
+        let other = AuditKey::from_secret("another secret, quite long enough!").public_hex();
+        assert!(!signature_holds(&other, 7, "abc", 10, &sig));
+        assert!(!signature_holds(&pk, 7, "abc", 10, "zz"));
+        assert!(!format!("{key:?}").contains("0123456789abcdef"));
+        assert_eq!(
+            AuditKey::from_secret("x").public_hex(),
+            AuditKey::from_secret("x").public_hex()
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Tests that read the service's own source: who imports whom
+//! (the dependency rules, written down in
+//! `docs/architecture.md`), and the helpers other source-reading tests use.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `dir`.
+pub(crate) fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            sources(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The source without its test module (what ships).
+fn shipped(text: &str) -> &str {
+    match text.find("#[cfg(test)]\nmod tests") {
+        Some(i) => &text[..i],
+        None => text,
+    }
+}
+
+/// The service modules a source file names through `crate::…`, including
+/// `crate::{a, b::c}` groups. Names starting with a capital are the crate
+/// root's own items (`Services`, `ServiceError`) and are left out.
+fn named_modules(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("crate::") {
+        rest = &rest[i + "crate::".len()..];
+        let items: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
+            let mut depth = 1;
+            let end = group
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map_or(group.len(), |(j, _)| j);
+            // Top-level items of the group only.
+            let mut items = Vec::new();
+            let mut depth = 0;
+            let mut start = 0;
+            for (j, c) in group[..end].char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        items.push(&group[start..j]);
+                        start = j + 1;
+                    }
+                    _ => {}
+                }
+            }
+            items.push(&group[start..end]);
+            items
+        } else {
+            vec![rest]
+        };
+        for item in items {
+            let name: String = item
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if name.starts_with(|c: char| c.is_ascii_lowercase()) {
+                found.insert(name);
+            }
+        }
+    }
+    found
+}
+
+/// Which service modules each may use. The layers, bottom up: the
+/// foundation (`error`, `sql`, `db`, `session_store`), identity and the
+/// log (`auth`, `audit`, `sms`, `staff`), the application's status
+/// (`applications`), the engines (`risk`, `workflow`), the use cases built
+/// on them (`lending`, `servicing`, `loans`, `precredit`, `workbench`,
+/// `dashboard`), and the demo loader on top. Nothing imports `demo` or
+/// `workbench`; `workflow` never reaches the decision engine or servicing.
+const ALLOWED: &[(&str, &[&str])] = &[
+    ("error", &[]),
+    ("sql", &["error"]),
+    ("db", &["error"]),
+    ("session_store", &["db", "error"]),
+    ("audit", &["auth", "error", "sql", "db"]),
+    ("auth", &["audit", "db", "error", "sql", "session_store"]),
+    ("sms", &["auth", "db", "error", "sql"]),
+    (
+        "staff",
+        &["audit", "auth", "db", "error", "sql", "session_store"],
+    ),
+    ("applications", &["error", "sql", "db"]),
+    (
+        "workflow",
+        &["applications", "audit", "auth", "db", "error", "sql"],
+    ),
+    (
+        "risk",
+        &["applications", "audit", "auth", "db", "error", "sql"],
+    ),
+    (
+        "lending",
+        &[
+            "applications",
+            "audit",
+            "auth",
+            "db",
+            "error",
+            "risk",
+            "sql",
+            "workflow",
+        ],
+    ),
+    ("servicing", &["audit", "auth", "db", "error", "sql"]),
+    ("loans", &["auth", "db", "error", "servicing", "sql"]),
+    (
+        "precredit",
+        &["audit", "auth", "db", "error", "risk", "servicing", "sql"],
+    ),
+    ("dashboard", &["auth", "db", "error", "sql"]),
+    (
+        "workbench",
+        &[
+            "applications",
+            "audit",
+            "auth",
+            "db",
+            "error",
+            "lending",
+            "loans",
+            "risk",
+            "servicing",
+            "sql",
+            "workflow",
+        ],
+    ),
+    (
+        "demo",
+        &[
+            "applications",
+            "audit",
+            "auth",
+            "db",
+            "error",
+            "lending",
+            "risk",
+            "servicing",
+            "sql",
+            "workflow",
+        ],
+    ),
+];
+
+/// Imports that break the rules today, each to be removed by the lifecycle
+/// work (issue 15): listed so that no new one can appear, and checked to
+/// still exist so that the list stays true.
+const TANGLES: &[(&str, &str, &str)] = &[
+    (
+        "risk",
+        "workflow",
+        "the decision engine routes the flow (pass_pre_screen)",
+    ),
+    (
+        "servicing",
+        "lending",
+        "granting a line reads the product through lending",
+    ),
+];
+
+fn actual_imports() -> BTreeMap<String, BTreeSet<String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&root, &mut files);
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in files {
+        let rel = f.strip_prefix(&root).unwrap_or(&f);
+        let module = rel
+            .components()
+            .next()
+            .and_then(|c| c.as_os_str().to_str())
+            .unwrap_or("")
+            .trim_end_matches(".rs")
+            .to_string();
+        if module == "lib" || module == "source_scan" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        let used = named_modules(shipped(&text));
+        let entry = graph.entry(module.clone()).or_default();
+        entry.extend(used.into_iter().filter(|m| *m != module));
+    }
+    graph
+}
+
+#[test]
+fn the_scanner_reads_single_and_grouped_imports() {
+    let text = "use crate::audit::{self, X};\nuse crate::{sql, ServiceError, Services};\n\
+                let x = crate::workflow::adopt::adopt_flows(a);\n\
+                use crate::{risk::{bureau, features}, db};";
+    let names: Vec<String> = named_modules(text).into_iter().collect();
+    assert_eq!(names, ["audit", "db", "risk", "sql", "workflow"]);
+}
+
+/// The dependency rules of `docs/architecture.md`, enforced.
+#[test]
+fn modules_import_only_what_the_layers_allow() {
+    let graph = actual_imports();
+    assert!(graph.len() > 15, "the sources were not found: {graph:?}");
+    let allowed: BTreeMap<&str, BTreeSet<&str>> = ALLOWED
+        .iter()
+        .map(|(m, deps)| (*m, deps.iter().copied().collect()))
+        .collect();
+    let mut broken = Vec::new();
+    for (module, used) in &graph {
+        let Some(ok) = allowed.get(module.as_str()) else {
+            broken.push(format!(
+                "{module}: a new module; give it a place in ALLOWED"
+            ));
+            continue;
+        };
+        for dep in used {
+            let tangle = TANGLES.iter().any(|(m, d, _)| m == module && d == dep);
+            if !ok.contains(dep.as_str()) && !tangle {
+                broken.push(format!("{module} -> {dep}"));
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "imports against the layers (docs/architecture.md):\n{}",
+        broken.join("\n")
+    );
+    for (m, d, why) in TANGLES {
+        assert!(
+            graph.get(*m).is_some_and(|used| used.contains(*d)),
+            "{m} -> {d} ({why}) is gone: remove it from TANGLES"
+        );
+    }
+}
