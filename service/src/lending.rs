@@ -3,27 +3,52 @@
 //! pre-screen by the decision engine (预审), and following one's own
 //! applications.
 
-use domain::application::{ApplicationRequest, ApplicationStatus, ProductTerms};
+use domain::application::{ApplicationAction, ApplicationRequest, ApplicationStatus, ProductTerms};
 use domain::money::Fen;
+use domain::rules::lifecycle::DecisionStage;
 pub use domain::view::{ApplicationSummary, CustomerApplicationView, ProductView, TimelineEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::any::AnyRow;
 
+use crate::applications::status::{self, Seen};
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::CustomerActor;
 use crate::db::{new_id, Db};
 use crate::error::ServiceError;
-use crate::risk::decisions::PreScreened;
+use crate::risk::decisions::{subject, Subject};
+use crate::risk::Requester;
 use crate::sql;
 use crate::workflow::By;
 use crate::Services;
+
+/// The audit entry of an application the pre-screen closed.
+fn screened_out(app: &Subject, p: &crate::risk::decisions::Prepared, now: i64) -> NewAuditEntry {
+    NewAuditEntry::system(now, "application.screened_out", "application", &app.id)
+        .org(app.branch_id.clone())
+        .before(json!({ "status": app.status.as_str(), "version": app.version }))
+        .after(json!({
+            "status": ApplicationStatus::Rejected.as_str(),
+            "version": app.version + 1,
+            "decision_id": p.id,
+            "reason_codes": p.decision.reason_codes,
+        }))
+}
 
 /// Who a pre-screen rejection is shown as in the customer's timeline.
 pub const SCREENING_ACTOR: &str = "智能预审";
 
 /// The wording version of the credit-inquiry authorisation the customer accepts.
 pub const CONSENT_VERSION: &str = "bureau-consent-2026-11";
+
+/// How far a pre-screen went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PreScreened {
+    /// Decided, and the flow moved past the pre-screen.
+    Routed,
+    /// Decided; the flow still waits on its pre-screen.
+    Decided,
+}
 
 /// What a customer submits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -323,6 +348,77 @@ impl Services {
             }
         }
         Ok(id)
+    }
+
+    /// The pre-screen of a just-submitted application: one bureau inquiry
+    /// under the customer's consent, the decision engine's pre-screen on it,
+    /// and, in one transaction, the decision stored, a rejection closing the
+    /// application at once, and the flow moved past its pre-screen. When the
+    /// flow step fails, the decision still stands and the flow waits (the
+    /// caller or `resume_flows` moves it).
+    async fn pre_screen(
+        &self,
+        c: &CustomerActor,
+        application_id: &str,
+    ) -> Result<PreScreened, ServiceError> {
+        let app = subject(self, application_id).await?;
+        let (inquiry, record) = self.pre_screen_inquiry(c, &app).await?;
+        let prepared = self
+            .prepare_decision(&app, DecisionStage::PreScreen, &inquiry)
+            .await?;
+        let store = |route: bool| {
+            let (app, prepared, inquiry, record) = (&app, &prepared, &inquiry, &record);
+            async move {
+                let now = self.now();
+                let by = Requester::Customer(c);
+                let mut tx = self.db.begin_write().await?;
+                let mut log = audit::Batch::default();
+                if prepared.screens_out() {
+                    // The guarded write first, as everywhere an application moves.
+                    let seen = Seen {
+                        id: &app.id,
+                        status: app.status,
+                        version: Some(app.version),
+                    };
+                    status::apply(&mut tx, seen, ApplicationAction::ScreenOut, now).await?;
+                }
+                self.store_decision(
+                    &mut tx,
+                    &mut log,
+                    app,
+                    prepared,
+                    inquiry,
+                    record.as_ref(),
+                    &by,
+                    now,
+                )
+                .await?;
+                if prepared.screens_out() {
+                    log.push(screened_out(app, prepared, now));
+                }
+                if route {
+                    crate::workflow::pass_pre_screen(
+                        &mut tx,
+                        &app.id,
+                        now,
+                        By::Customer(c),
+                        &mut log,
+                    )
+                    .await?;
+                }
+                log.write(&mut tx).await?;
+                tx.commit().await?;
+                Ok::<_, ServiceError>(())
+            }
+        };
+        match store(true).await {
+            Ok(()) => Ok(PreScreened::Routed),
+            Err(e) => {
+                tracing::error!(application = %app.id, error = %e, "pre-screen with routing failed");
+                store(false).await?;
+                Ok(PreScreened::Decided)
+            }
+        }
     }
 
     /// The id of an application already made with this key, when its content

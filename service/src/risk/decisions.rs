@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use domain::application::{ApplicationAction, ApplicationStatus};
+use domain::application::ApplicationStatus;
 use domain::money::Fen;
 use domain::org::Role;
 use domain::rules::lifecycle::DecisionStage;
@@ -31,27 +31,17 @@ pub use domain::view::{
 };
 use serde_json::json;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
 
 use super::bureau::{Inquiry, InquiryRecord, InquirySubject};
 use super::features::{self, load_inputs};
 use super::Requester;
-use crate::applications::status::{self, Seen};
-use crate::audit::{self, NewAuditEntry};
+use crate::audit;
 use crate::auth::{CustomerActor, StaffActor};
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
-use crate::workflow::By;
 use crate::Services;
-
-/// How far a pre-screen went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PreScreened {
-    /// Decided, and the flow moved past the pre-screen.
-    Routed,
-    /// Decided; the flow still waits on its pre-screen.
-    Decided,
-}
 
 /// A compiled live version.
 #[derive(Debug)]
@@ -124,17 +114,18 @@ pub fn decide_with(strategy: Option<&Strategy>, f: &Features) -> Decision {
 }
 
 /// The facts of an application a decision needs.
-struct Subject {
-    id: String,
-    customer_id: String,
-    branch_id: String,
+/// The application a decision is about, as it was read.
+pub(crate) struct Subject {
+    pub id: String,
+    pub customer_id: String,
+    pub branch_id: String,
     branch_path: String,
     product_id: String,
-    status: ApplicationStatus,
-    version: i64,
+    pub status: ApplicationStatus,
+    pub version: i64,
 }
 
-async fn subject(svc: &Services, id: &str) -> Result<Subject, ServiceError> {
+pub(crate) async fn subject(svc: &Services, id: &str) -> Result<Subject, ServiceError> {
     let r = sqlx::query(
         "SELECT a.id, a.customer_id, a.branch_id, b.path, a.product_id, a.status, a.version \
          FROM applications a JOIN organisations b ON b.id = a.branch_id WHERE a.id = $1",
@@ -152,6 +143,23 @@ async fn subject(svc: &Services, id: &str) -> Result<Subject, ServiceError> {
         status: sql::status(&r, "status")?,
         version: sql::int(&r, "version")?,
     })
+}
+
+/// A decision worked out and not yet stored.
+pub(crate) struct Prepared {
+    pub id: String,
+    stage: DecisionStage,
+    live: Option<Arc<LiveStrategy>>,
+    features: Vec<FeatureValue>,
+    pub decision: Decision,
+    elapsed_us: i64,
+}
+
+impl Prepared {
+    /// A pre-screen that rejects: the application closes at once.
+    pub fn screens_out(&self) -> bool {
+        self.stage == DecisionStage::PreScreen && self.decision.outcome == Verdict::Reject
+    }
 }
 
 fn verdict_str(v: Verdict) -> &'static str {
@@ -354,23 +362,14 @@ impl Services {
         Ok(Some(live))
     }
 
-    /// Gathers the features, runs the live strategy and stores the decision
-    /// with its audit entry. A pre-screen that rejects also moves the
-    /// application to "rejected" in the same transaction.
-    ///
-    /// `record`, the inquiry just asked, is stored in the same transaction;
-    /// with `route`, the application's flow moves past its pre-screen in it
-    /// too (one transaction for the whole pre-screen instead of three: the
-    /// writes of a submission burst queue for SQLite's single writer).
-    async fn decide_and_store(
+    /// Gathers the features and runs the live strategy: nothing is written
+    /// yet, and no transaction is held while it works.
+    pub(crate) async fn prepare_decision(
         &self,
         app: &Subject,
         stage: DecisionStage,
         inquiry: &Inquiry,
-        record: Option<&InquiryRecord>,
-        by: &Requester<'_>,
-        route: Option<By<'_>>,
-    ) -> Result<String, ServiceError> {
+    ) -> Result<Prepared, ServiceError> {
         let live = self.live_strategy(&app.product_id, stage).await?;
         let inputs = load_inputs(&self.db, &app.id, inquiry.report.clone()).await?;
         let started = Instant::now();
@@ -378,24 +377,37 @@ impl Services {
             features::features(&inputs).map_err(|e| ServiceError::internal("feature record", e))?;
         let decision = decide_with(live.as_ref().map(|l| &l.strategy), &f);
         let elapsed_us = i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX);
-        let now = self.now();
-        let id = new_id();
+        Ok(Prepared {
+            id: new_id(),
+            stage,
+            live,
+            features: features::values(&f),
+            decision,
+            elapsed_us,
+        })
+    }
 
-        let mut tx = self.db.begin_write().await?;
-        let mut log = audit::Batch::default();
+    /// Stores a prepared decision with its audit entry in the caller's
+    /// transaction, with `record`, the inquiry just asked, if any. It moves
+    /// nothing: the caller acts on the outcome (a pre-screen's rejection
+    /// closes the application, the flow moves past its pre-screen) in the
+    /// same transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn store_decision(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        log: &mut audit::Batch,
+        app: &Subject,
+        p: &Prepared,
+        inquiry: &Inquiry,
+        record: Option<&InquiryRecord>,
+        by: &Requester<'_>,
+        now: i64,
+    ) -> Result<(), ServiceError> {
         if let Some(record) = record {
-            record.store(&mut tx, &mut log).await?;
+            record.store(tx, log).await?;
         }
-        let screen_out = stage == DecisionStage::PreScreen && decision.outcome == Verdict::Reject;
-        if screen_out {
-            // The guarded write first, as everywhere an application moves.
-            let seen = Seen {
-                id: &app.id,
-                status: app.status,
-                version: Some(app.version),
-            };
-            status::apply(&mut tx, seen, ApplicationAction::ScreenOut, now).await?;
-        }
+        let (live, decision, stage) = (&p.live, &p.decision, p.stage);
         sqlx::query(
             "INSERT INTO decisions (id, application_id, stage, rule_set_id, rule_set_version, \
                outcome, limit_fen, rate_bp, score, grade, flags, reason_codes, features, trace, \
@@ -403,7 +415,7 @@ impl Services {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
                $17, $18, $19, $20)",
         )
-        .bind(&id)
+        .bind(&p.id)
         .bind(&app.id)
         .bind(stage.as_str())
         .bind(live.as_ref().map(|l| l.rule_set_id.clone()))
@@ -415,18 +427,18 @@ impl Services {
         .bind(decision.grade.clone())
         .bind(to_json("flags", &decision.flags)?)
         .bind(to_json("reason codes", &decision.reason_codes)?)
-        .bind(to_json("features", &features::values(&f))?)
+        .bind(to_json("features", &p.features)?)
         .bind(to_json("trace", &decision.trace)?)
         .bind(inquiry.id.clone())
         .bind(by.kind())
         .bind(by.id())
         .bind(by.name())
-        .bind(elapsed_us)
+        .bind(p.elapsed_us)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         log.push(
-            by.audit(now, "decision.made", "decision", &id)
+            by.audit(now, "decision.made", "decision", &p.id)
                 .org(app.branch_id.clone())
                 .after(json!({
                     "application_id": app.id,
@@ -441,64 +453,26 @@ impl Services {
                     "bureau": inquiry.outcome.as_str(),
                 })),
         );
-        if screen_out {
-            log.push(
-                NewAuditEntry::system(now, "application.screened_out", "application", &app.id)
-                    .org(app.branch_id.clone())
-                    .before(json!({ "status": app.status.as_str(), "version": app.version }))
-                    .after(json!({
-                        "status": ApplicationStatus::Rejected.as_str(),
-                        "version": app.version + 1,
-                        "decision_id": id,
-                        "reason_codes": decision.reason_codes,
-                    })),
-            );
-        }
-        if let Some(by) = route {
-            crate::workflow::pass_pre_screen(&mut tx, &app.id, now, by, &mut log).await?;
-        }
-        log.write(&mut tx).await?;
-        tx.commit().await?;
-        Ok(id)
+        Ok(())
     }
 
-    /// The pre-screen of a just-submitted application: one bureau inquiry
-    /// under the customer's consent, the live pre-screen rule set, and the
-    /// decision stored. A rejection closes the application at once; a refer
-    /// or a pass leaves it with the officer.
-    pub(crate) async fn pre_screen(
+    /// Asks the bureau for a just-submitted application's pre-screen, under
+    /// the customer's consent: the inquiry to decide on and its record to
+    /// store with the decision.
+    pub(crate) async fn pre_screen_inquiry(
         &self,
         c: &CustomerActor,
-        application_id: &str,
-    ) -> Result<PreScreened, ServiceError> {
-        let app = subject(self, application_id).await?;
-        let by = Requester::Customer(c);
-        let (inquiry, record) = self
-            .ask_bureau(
-                &InquirySubject {
-                    application_id: &app.id,
-                    customer_id: &app.customer_id,
-                    branch_id: &app.branch_id,
-                },
-                &by,
-            )
-            .await?;
-        let stage = DecisionStage::PreScreen;
-        let route = Some(By::Customer(c));
-        match self
-            .decide_and_store(&app, stage, &inquiry, record.as_ref(), &by, route)
-            .await
-        {
-            Ok(_) => Ok(PreScreened::Routed),
-            Err(e) => {
-                // The decision and the inquiry stand without the flow step,
-                // which the caller (or `resume_flows`) retries on its own.
-                tracing::error!(application = %app.id, error = %e, "pre-screen with routing failed");
-                self.decide_and_store(&app, stage, &inquiry, record.as_ref(), &by, None)
-                    .await?;
-                Ok(PreScreened::Decided)
-            }
-        }
+        app: &Subject,
+    ) -> Result<(Inquiry, Option<InquiryRecord>), ServiceError> {
+        self.ask_bureau(
+            &InquirySubject {
+                application_id: &app.id,
+                customer_id: &app.customer_id,
+                branch_id: &app.branch_id,
+            },
+            &Requester::Customer(c),
+        )
+        .await
     }
 
     /// The full decision of an investigated application, by `s`. Reuses the
@@ -528,8 +502,17 @@ impl Services {
             }
         };
         let by = Requester::Staff(s);
-        self.decide_and_store(&app, DecisionStage::Full, &inquiry, None, &by, None)
-            .await
+        let prepared = self
+            .prepare_decision(&app, DecisionStage::Full, &inquiry)
+            .await?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let mut log = audit::Batch::default();
+        self.store_decision(&mut tx, &mut log, &app, &prepared, &inquiry, None, &by, now)
+            .await?;
+        log.write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(prepared.id)
     }
 
     /// Runs the full decision again (e.g. after the bureau was down or a new
