@@ -925,6 +925,47 @@ texts! {
     err_applications_daily_limit: "今天的申请已达 {max} 笔上限，请明天再试", "You have made {max} applications today, the most allowed; please try again tomorrow";
     err_whitelist_too_many_columns: "列数过多：白名单最多使用 {max} 列", "Too many columns: a whitelist uses {max} columns at most";
     err_whitelist_needs_bank: "只有银行（或其网点）的员工可以导入白名单", "Only staff of a bank (or its branches) can import a whitelist";
+    err_database_not_empty: "数据库中已有机构，不能再次初始化", "The database already holds organisations; it cannot be initialised again";
+    err_limit_above_product_max: "额度超过该产品的最高额度 {max} 元", "The limit is above the product's maximum of {max} yuan";
+    err_offer_above_pre_approved: "邀约额度不能超过预授信额度 {max} 元", "The offer cannot exceed the pre-approved limit of {max} yuan";
+    err_offer_already_open: "该客户已有一份未处理的邀约", "This customer already has an open offer";
+    err_offer_expired: "该邀约已过期，请联系客户经理重新发起", "This offer has expired; ask your account officer for a new one";
+    err_offer_limit_not_positive: "邀约额度必须大于 0", "The offered limit must be above zero";
+    err_offer_line_months_out_of_range: "授信期限须在 {min} 到 {max} 个月之间", "The line's term must be {min} to {max} months";
+    err_offer_result_not_approved: "只有预授信通过的客户才能发起邀约", "Only customers the pre-credit approved can be offered a line";
+    err_offer_valid_days_out_of_range: "邀约有效期须在 {min} 到 {max} 天之间", "The offer must be valid for {min} to {max} days";
+    err_officer_unknown: "所选客户经理不存在或已停用", "That account officer does not exist or is inactive";
+    err_opinion_already_given: "您已就此任务提交过意见", "You have already given your opinion on this task";
+    err_opinion_duplicate_person: "同一人不能在同一环节提交两份意见", "One person cannot give two opinions at the same step";
+    err_opinion_not_assigned: "该任务未分派给您，不能提交意见", "This task is not assigned to you";
+    err_opinion_quorum_invalid: "贷审会表决人数设置有误，请联系产品经理", "The committee's quorum is set wrongly; contact the product manager";
+    err_opinion_too_few_people: "参与表决的人数不足，请联系支行行长补足", "Too few people to decide; ask the branch head to assign more";
+    err_org_code_invalid: "机构代码只能包含字母、数字、短横线和下划线，最长 32 位", "An organisation code uses letters, digits, - and _, 32 at most";
+    err_org_code_taken: "该机构代码已被使用", "That organisation code is taken";
+    err_org_name_invalid: "机构名称不能为空，最长 64 个字", "An organisation name is 1 to 64 characters";
+    err_org_parent_invalid: "网格之下不能再设机构", "Nothing can be added under a grid";
+    err_org_unknown: "没有这个机构代码", "No organisation has that code";
+    err_roles_missing: "请至少选择一个岗位", "Choose at least one role";
+    err_username_invalid: "用户名为 3 到 32 位小写字母、数字或 . _ -", "A username is 3 to 32 lower-case letters, digits or . _ -";
+    err_username_taken: "该用户名已被使用", "That username is taken";
+    err_precredit_job_busy: "该预授信任务正在运行，请稍后再试", "This pre-credit job is running; try again later";
+    err_precredit_product_required: "请选择用于预授信的产品", "Choose the product to pre-approve for";
+    err_precredit_product_unknown: "所选产品不存在或不属于本行", "That product does not exist or is not this bank's";
+    err_prepayment_amount_not_positive: "提前还款金额必须大于 0", "The prepayment must be above zero";
+    err_prepayment_balance_mismatch: "贷款余额与还款计划不一致，请联系客户经理", "The balance does not match the schedule; contact your account officer";
+    err_prepayment_date_outside_period: "提前还款日期不在当前还款期内", "The prepayment date is outside the current period";
+    err_prepayment_exceeds_balance: "提前还款金额超过剩余本金", "The prepayment exceeds the remaining principal";
+    err_prepayment_mode_not_supported: "该还款方式不支持这种提前还款", "This repayment method does not allow that kind of prepayment";
+    err_prepayment_not_amortising: "该贷款不是分期还本，不能这样提前还款", "This loan does not amortise; it cannot be prepaid this way";
+    err_prepayment_nothing_remaining: "本金已全部还清，无需提前还款", "Nothing is left to prepay";
+    err_product_not_author: "只有起草人可以修改这个草稿", "Only the draft's author can change it";
+    err_product_ranges_invalid: "产品的额度或期限范围设置有误", "The product's amount or term ranges are invalid";
+    err_product_version_immutable: "已发布的产品版本不能修改，请新建版本", "A published version cannot change; draft a new one";
+    err_product_version_invalid: "产品版本内容有误，请检查后再提交", "The product version is invalid; check it and try again";
+    err_eod: "日终处理无法完成：账户数据与规则不一致，请联系运维人员", "End of day could not finish: account data and rules disagree; contact operations";
+    err_ledger: "记账被拒绝：记账规则不允许这笔操作，请联系运营人员", "Posting refused: the ledger rules do not allow it; contact operations";
+    err_engine_evaluation: "决策规则计算出错，请联系风险经理检查规则集", "A decision rule failed to evaluate; ask a risk manager to check the rule set";
+    err_flow_route: "审批流程无法继续：流程配置有误，请联系产品经理", "The approval flow cannot go on: it is configured wrongly; contact the product manager";
     err_password_too_short: "新密码至少需要 {min} 个字符", "The new password needs at least {min} characters";
     err_password_too_long: "新密码太长", "The new password is too long";
     err_password_too_simple: "新密码需同时包含字母和数字", "The new password needs both letters and digits";
@@ -1181,6 +1222,43 @@ impl Texts {
             "applications_daily_limit" => self.err_applications_daily_limit,
             "whitelist_too_many_columns" => self.err_whitelist_too_many_columns,
             "whitelist_needs_bank" => self.err_whitelist_needs_bank,
+            "database_not_empty" => self.err_database_not_empty,
+            "limit_above_product_max" => self.err_limit_above_product_max,
+            "offer_above_pre_approved" => self.err_offer_above_pre_approved,
+            "offer_already_open" => self.err_offer_already_open,
+            "offer_expired" => self.err_offer_expired,
+            "offer_limit_not_positive" => self.err_offer_limit_not_positive,
+            "offer_line_months_out_of_range" => self.err_offer_line_months_out_of_range,
+            "offer_result_not_approved" => self.err_offer_result_not_approved,
+            "offer_valid_days_out_of_range" => self.err_offer_valid_days_out_of_range,
+            "officer_unknown" => self.err_officer_unknown,
+            "opinion_already_given" => self.err_opinion_already_given,
+            "opinion_duplicate_person" => self.err_opinion_duplicate_person,
+            "opinion_not_assigned" => self.err_opinion_not_assigned,
+            "opinion_quorum_invalid" => self.err_opinion_quorum_invalid,
+            "opinion_too_few_people" => self.err_opinion_too_few_people,
+            "org_code_invalid" => self.err_org_code_invalid,
+            "org_code_taken" => self.err_org_code_taken,
+            "org_name_invalid" => self.err_org_name_invalid,
+            "org_parent_invalid" => self.err_org_parent_invalid,
+            "org_unknown" => self.err_org_unknown,
+            "roles_missing" => self.err_roles_missing,
+            "username_invalid" => self.err_username_invalid,
+            "username_taken" => self.err_username_taken,
+            "precredit_job_busy" => self.err_precredit_job_busy,
+            "precredit_product_required" => self.err_precredit_product_required,
+            "precredit_product_unknown" => self.err_precredit_product_unknown,
+            "prepayment_amount_not_positive" => self.err_prepayment_amount_not_positive,
+            "prepayment_balance_mismatch" => self.err_prepayment_balance_mismatch,
+            "prepayment_date_outside_period" => self.err_prepayment_date_outside_period,
+            "prepayment_exceeds_balance" => self.err_prepayment_exceeds_balance,
+            "prepayment_mode_not_supported" => self.err_prepayment_mode_not_supported,
+            "prepayment_not_amortising" => self.err_prepayment_not_amortising,
+            "prepayment_nothing_remaining" => self.err_prepayment_nothing_remaining,
+            "product_not_author" => self.err_product_not_author,
+            "product_ranges_invalid" => self.err_product_ranges_invalid,
+            "product_version_immutable" => self.err_product_version_immutable,
+            "product_version_invalid" => self.err_product_version_invalid,
             "password_too_short" => self.err_password_too_short,
             "password_too_long" => self.err_password_too_long,
             "password_too_simple" => self.err_password_too_simple,
@@ -1197,6 +1275,10 @@ impl Texts {
                 self.err_rule_set_invalid
             }
             c if c.starts_with("schedule_") => self.err_schedule,
+            c if c.starts_with("eod_") => self.err_eod,
+            c if c.starts_with("ledger_") => self.err_ledger,
+            c if c.starts_with("eval_") || c.starts_with("schema_") => self.err_engine_evaluation,
+            c if c.starts_with("route_") => self.err_flow_route,
             _ => self.err_unknown,
         }
     }
@@ -1532,6 +1614,89 @@ mod tests {
             ),
             "可申请 1,000.00 – 50,000.00 元"
         );
+    }
+
+    /// Every error code the service and the domain can return, read from
+    /// their sources: `ServiceError::invalid("…")`, `code: "…"`, and the
+    /// arms of each `…Error::code()` in the domain.
+    fn codes_in_sources() -> std::collections::BTreeSet<String> {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    files(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        fn literals(text: &str, out: &mut std::collections::BTreeSet<String>) {
+            for part in text.split('"').skip(1).step_by(2) {
+                if !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    out.insert(part.to_string());
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut found = std::collections::BTreeSet::new();
+        for (crate_dir, domain) in [("service/src", false), ("domain/src", true)] {
+            let mut list = Vec::new();
+            files(&root.join(crate_dir), &mut list);
+            for f in list {
+                let text = std::fs::read_to_string(&f).unwrap_or_default();
+                let text = text.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
+                if domain {
+                    // `impl SomethingError { … fn code(&self) -> &'static str { match … } }`
+                    for block in text.split("\nimpl ").skip(1) {
+                        let name = block.split_whitespace().next().unwrap_or("");
+                        if !name.ends_with("Error") {
+                            continue;
+                        }
+                        if let Some(i) = block.find("fn code(&self) -> &'static str") {
+                            let body = &block[i..];
+                            let end = body.find("\n    }\n").unwrap_or(body.len());
+                            literals(&body[..end], &mut found);
+                        }
+                    }
+                } else {
+                    let quoted = |part: &str| -> String {
+                        let code: String = part.chars().take_while(|c| *c != '"').collect();
+                        format!("\"{code}\"")
+                    };
+                    for part in text.split("invalid(\"").skip(1) {
+                        literals(&quoted(part), &mut found);
+                    }
+                    for part in text.split("Validation {").skip(1) {
+                        if let Some(rest) = part.trim_start().strip_prefix("code: \"") {
+                            literals(&quoted(rest), &mut found);
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// No raw code reaches a user: every code the service or the domain can
+    /// return has a message in both locales (a family such as the rule
+    /// set's `expr_…` may share one).
+    #[test]
+    fn every_code_in_the_sources_has_a_message() {
+        let codes = codes_in_sources();
+        assert!(
+            codes.len() > 150,
+            "the sources were not read: {}",
+            codes.len()
+        );
+        let missing: Vec<&String> = codes
+            .iter()
+            .filter(|c| ZH.error(c) == ZH.err_unknown || EN.error(c) == EN.err_unknown)
+            .collect();
+        assert!(missing.is_empty(), "codes without a message: {missing:?}");
     }
 
     #[test]

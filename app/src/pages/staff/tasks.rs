@@ -23,11 +23,12 @@ pub fn TasksPage() -> impl IntoView {
                         Err(e) => view! { <ErrorView error=e login=super::LOGIN /> }.into_any(),
                         Ok(items) if items.is_empty() => view! { <div class="empty">{t.no_tasks}</div> }.into_any(),
                         Ok(items) => view! {
-                            <table class="table" data-testid="task-table">
+                            <div class="table-scroll">
+                            <table class="table table-tasks" data-testid="task-table">
                                 <thead><tr>
                                     <th>{t.col_task}</th><th>{t.col_customer}</th><th>{t.col_id_number}</th>
                                     <th>{t.col_product}</th><th class="num">{t.col_amount}</th><th>{t.col_term}</th>
-                                    <th>{t.col_status}</th><th>{t.col_branch}</th><th>{t.col_received}</th><th>{t.col_due}</th><th>{t.col_action}</th>
+                                    <th>{t.col_status}</th><th class="col-wide">{t.col_branch}</th><th class="col-wide">{t.col_received}</th><th>{t.col_due}</th><th>{t.col_action}</th>
                                 </tr></thead>
                                 <tbody>
                                     {items.into_iter().map(|task| {
@@ -43,8 +44,8 @@ pub fn TasksPage() -> impl IntoView {
                                                 <td class="num money">{money(task.amount)}</td>
                                                 <td>{fill(t.months_n, &[("n", task.term_months.to_string())])}</td>
                                                 <td><StatusBadge status=task.status /></td>
-                                                <td>{task.branch_name}</td>
-                                                <td>{datetime(task.task.created_at)}</td>
+                                                <td class="col-wide">{task.branch_name}</td>
+                                                <td class="col-wide">{datetime(task.task.created_at)}</td>
                                                 <td class:overdue=overdue>
                                                     {task.task.due_at.map(datetime).unwrap_or_default()}
                                                     {overdue.then(|| view! { " " <span class="badge badge-rejected">{t.flow_overdue}</span> })}
@@ -55,6 +56,7 @@ pub fn TasksPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
+                            </div>
                         }.into_any(),
                     }
                 })}
