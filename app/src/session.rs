@@ -26,13 +26,21 @@ pub async fn session() -> Result<Session, AppError> {
     })
 }
 
-/// The address the request came from (the TCP peer; a proxy in front
-/// shows as itself), for the audit of sign-in attempts.
+/// The address the request came from, for the audit and the limits of
+/// sign-in attempts: the TCP peer, or behind a trusted proxy the address
+/// the proxy saw ([`Services::client_address`]).
 pub async fn client_ip() -> Option<std::net::IpAddr> {
-    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .await
         .ok()
-        .map(|info| info.0.ip())
+        .map(|info| info.0.ip());
+    let forwarded = use_context::<http::request::Parts>().and_then(|p| {
+        p.headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    });
+    services().ok()?.client_address(peer, forwarded.as_deref())
 }
 
 async fn get_string(session: &Session, key: &str) -> Result<Option<String>, AppError> {

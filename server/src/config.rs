@@ -53,6 +53,8 @@ pub enum ConfigError {
     DevSecret(&'static str),
     /// The OTP pepper and the audit key must be different secrets.
     SameSecret,
+    /// `PUHUI_TRUSTED_PROXIES` holds something that is not an address.
+    BadProxy(String),
     UnknownProvider(String),
     /// Production with no real client for this provider and the development
     /// one not named.
@@ -73,6 +75,11 @@ impl fmt::Display for ConfigError {
             ConfigError::DevSecret(name) => write!(
                 f,
                 "{name} is the public development value: production needs its own secret"
+            ),
+            ConfigError::BadProxy(p) => write!(
+                f,
+                "PUHUI_TRUSTED_PROXIES: {p:?} is not an IP address (list the proxies' addresses, \
+                 comma separated)"
             ),
             ConfigError::SameSecret => write!(
                 f,
@@ -111,6 +118,9 @@ pub struct RunArgs {
     /// `PUHUI_AUDIT_KEY`: the secret the audit log's checkpoints are signed
     /// with (an ed25519 key is derived from it).
     pub audit_secret: Option<String>,
+    /// `PUHUI_TRUSTED_PROXIES`: comma-separated addresses of the reverse
+    /// proxies in front of the server.
+    pub trusted_proxies: Option<String>,
 }
 
 /// The resolved run configuration. Its `Debug` never prints a secret.
@@ -133,6 +143,24 @@ impl fmt::Debug for RunConfig {
 
 impl RunConfig {
     pub fn resolve(args: &RunArgs) -> Result<RunConfig, ConfigError> {
+        let mut run = Self::resolve_secrets(args)?;
+        for p in args
+            .trusted_proxies
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let addr = p
+                .parse()
+                .map_err(|_| ConfigError::BadProxy(p.to_string()))?;
+            run.service.trusted_proxies.push(addr);
+        }
+        Ok(run)
+    }
+
+    fn resolve_secrets(args: &RunArgs) -> Result<RunConfig, ConfigError> {
         let secret = args.otp_secret.as_deref().filter(|s| !s.is_empty());
         let audit = args.audit_secret.as_deref().filter(|s| !s.is_empty());
         if args.demo {
@@ -212,6 +240,7 @@ mod tests {
             dev_providers: providers.map(str::to_string),
             otp_secret: secret.map(str::to_string),
             audit_secret: Some(AUDIT.to_string()),
+            trusted_proxies: None,
         }
     }
 
@@ -282,6 +311,24 @@ mod tests {
         assert_eq!(c.service.otp_secret, GOOD);
         // Secrets never print.
         assert!(!format!("{c:?}").contains(GOOD));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses() {
+        let a = RunArgs {
+            trusted_proxies: Some("10.0.0.5, ::1".into()),
+            ..args(true, None, None)
+        };
+        let c = RunConfig::resolve(&a).unwrap();
+        assert_eq!(c.service.trusted_proxies.len(), 2);
+        let bad = RunArgs {
+            trusted_proxies: Some("10.0.0.5,lb.internal".into()),
+            ..args(true, None, None)
+        };
+        assert_eq!(
+            RunConfig::resolve(&bad).unwrap_err(),
+            ConfigError::BadProxy("lb.internal".into())
+        );
     }
 
     #[test]

@@ -231,6 +231,7 @@ async fn main() -> anyhow::Result<()> {
             dev_providers: cli.dev_providers.clone(),
             otp_secret: std::env::var("PUHUI_OTP_SECRET").ok(),
             audit_secret: std::env::var("PUHUI_AUDIT_KEY").ok(),
+            trusted_proxies: std::env::var("PUHUI_TRUSTED_PROXIES").ok(),
         }) {
             Ok(run) => Some(run),
             Err(err) => {

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::audit::{self, NewAuditEntry};
 use crate::error::ServiceError;
 use crate::sql;
+use crate::throttle;
 use crate::Services;
 pub use domain::view::SentCode;
 
@@ -252,6 +253,16 @@ impl Services {
         let ip = sign_in.flatten().map(|a| a.to_string());
         let now = self.now();
         let username = username.trim();
+        // An address that failed too often waits, whatever name it tries.
+        if let Some(ip) = &ip {
+            if let Some(until) =
+                throttle::locked_until(&self.db, &throttle::ip_key(ip), now).await?
+            {
+                return Err(ServiceError::RateLimited {
+                    seconds: secs_left(until - now),
+                });
+            }
+        }
         let row = sqlx::query(
             "SELECT id, org_id, display_name, password_hash, locked_until, active \
              FROM staff_users WHERE username = $1",
@@ -275,17 +286,19 @@ impl Services {
                 .after(json!({ "username": tried, "reason": why, "ip": ip }))
         };
         let Some(row) = row else {
-            verify_blocking(None, password).await?;
             self.audit_alone(unknown("no_such_user")).await?;
-            return Err(ServiceError::InvalidCredentials);
+            return Err(self
+                .unknown_account_failure(username, password, ip.as_deref(), now)
+                .await?);
         };
         let user_id = sql::text(&row, "id")?;
         let org_id = sql::text(&row, "org_id")?;
         let display_name = sql::text(&row, "display_name")?;
         if sql::int(&row, "active")? != 1 {
-            verify_blocking(None, password).await?;
             self.audit_alone(unknown("inactive")).await?;
-            return Err(ServiceError::InvalidCredentials);
+            return Err(self
+                .unknown_account_failure(username, password, ip.as_deref(), now)
+                .await?);
         }
         let actor_entry = |action: &str| NewAuditEntry {
             at: now,
@@ -333,6 +346,7 @@ impl Services {
         let hash = PasswordHash(sql::text(&row, "password_hash")?);
         let ok = verify_blocking(Some(hash), password).await?;
         if !ok {
+            self.count_ip_failure(ip.as_deref(), now).await?;
             let attempts = sql::int(&claimed, "failed_attempts")?;
             let locked = sql::opt_int(&claimed, "locked_until")?.is_some_and(|u| u > now);
             let mut tx = self.db.pool.begin().await?;
@@ -379,6 +393,60 @@ impl Services {
         }
         tx.commit().await?;
         Ok(user_id)
+    }
+
+    /// A sign-in to a name no (active) account has: the same work and the
+    /// same answers as a wrong password on a real account, including the
+    /// lock after `lockout_threshold` tries, counted under the name itself.
+    async fn unknown_account_failure(
+        &self,
+        username: &str,
+        password: &str,
+        ip: Option<&str>,
+        now: i64,
+    ) -> Result<ServiceError, ServiceError> {
+        let key = throttle::unknown_user_key(&self.config.otp_secret, username);
+        if let Some(until) = throttle::locked_until(&self.db, &key, now).await? {
+            return Ok(ServiceError::AccountLocked {
+                minutes: minutes_left(until - now),
+            });
+        }
+        verify_blocking(None, password).await?;
+        self.count_ip_failure(ip, now).await?;
+        let window = self.config.lockout_minutes * 60_000;
+        let locked =
+            throttle::count_failure(&self.db, &key, self.config.lockout_threshold, window, now)
+                .await?;
+        Ok(match locked {
+            Some(_) => ServiceError::AccountLocked {
+                minutes: self.config.lockout_minutes,
+            },
+            None => ServiceError::InvalidCredentials,
+        })
+    }
+
+    /// Counts a failed attempt against its source address; the address
+    /// waits out `lockout_minutes` after `ip_failure_limit` failures.
+    async fn count_ip_failure(&self, ip: Option<&str>, now: i64) -> Result<(), ServiceError> {
+        let Some(ip) = ip else {
+            return Ok(());
+        };
+        let window = self.config.lockout_minutes * 60_000;
+        let key = throttle::ip_key(ip);
+        let before = throttle::locked_until(&self.db, &key, now).await?;
+        let locked =
+            throttle::count_failure(&self.db, &key, self.config.ip_failure_limit, window, now)
+                .await?;
+        if before.is_none() && locked.is_some() {
+            self.audit_alone(
+                NewAuditEntry::system(now, "login.address_blocked", "address", ip).after(json!({
+                    "failures": self.config.ip_failure_limit,
+                    "minutes": self.config.lockout_minutes,
+                })),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Appends one entry in a transaction of its own (an attempt that
@@ -625,6 +693,7 @@ impl Services {
         let expected = sql::text(&row, "code_hash")?;
         let given = code_hash(&self.config.otp_secret, phone.as_str(), code);
         if !same_bytes(&expected, &given) {
+            self.count_ip_failure(ip.as_deref(), now).await?;
             self.audit_alone(
                 NewAuditEntry::system(now, "customer.login_failed", "sms_code", &id)
                     .after(json!({ "phone": phone.masked(), "ip": ip })),

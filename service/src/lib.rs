@@ -23,6 +23,7 @@ pub mod servicing;
 pub mod session_store;
 pub mod sms;
 pub mod staff;
+mod throttle;
 pub mod workbench;
 pub mod workflow;
 
@@ -58,8 +59,16 @@ pub struct ServiceConfig {
     pub otp_max_attempts: i64,
     /// Consecutive wrong passwords that lock a staff account.
     pub lockout_threshold: i64,
-    /// How long a locked staff account stays locked.
+    /// How long a locked staff account stays locked (and the window in
+    /// which an address's failures are counted).
     pub lockout_minutes: i64,
+    /// Failed sign-ins (wrong passwords, unknown names, wrong SMS codes)
+    /// one address may make in `lockout_minutes` before it must wait.
+    pub ip_failure_limit: i64,
+    /// Reverse proxies (load balancers) in front of the server: a request
+    /// from one of them is from the address its `X-Forwarded-For` names
+    /// last. Without this, every client behind a proxy shares its address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Pepper mixed into the hash of every one-time code.
     pub otp_secret: String,
     /// The longest wait for a credit-bureau answer; past it the inquiry
@@ -87,6 +96,8 @@ impl Default for ServiceConfig {
             otp_max_attempts: 5,
             lockout_threshold: 5,
             lockout_minutes: 15,
+            ip_failure_limit: 30,
+            trusted_proxies: Vec::new(),
             otp_secret: "puhui-development-otp-pepper".to_string(),
             bureau_timeout_ms: 3000,
             max_applications_per_day: 5,
@@ -118,6 +129,8 @@ impl fmt::Debug for ServiceConfig {
             .field("otp_max_attempts", &self.otp_max_attempts)
             .field("lockout_threshold", &self.lockout_threshold)
             .field("lockout_minutes", &self.lockout_minutes)
+            .field("ip_failure_limit", &self.ip_failure_limit)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("otp_secret", &"***")
             .field("bureau_timeout_ms", &self.bureau_timeout_ms)
             .field("max_applications_per_day", &self.max_applications_per_day)
@@ -159,6 +172,24 @@ impl Services {
             config,
             engine: Arc::new(risk::EngineCache::default()),
         }
+    }
+
+    /// The client's address: the TCP peer, or, when the peer is a trusted
+    /// proxy, the last address of its `X-Forwarded-For` (the one the proxy
+    /// itself saw; earlier entries are the client's own claims).
+    pub fn client_address(
+        &self,
+        peer: Option<std::net::IpAddr>,
+        forwarded_for: Option<&str>,
+    ) -> Option<std::net::IpAddr> {
+        let peer = peer?;
+        if !self.config.trusted_proxies.contains(&peer) {
+            return Some(peer);
+        }
+        forwarded_for
+            .and_then(|h| h.rsplit(',').next())
+            .and_then(|a| a.trim().parse().ok())
+            .or(Some(peer))
     }
 
     /// The development providers this server runs with ("sms", "bureau",

@@ -95,8 +95,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("sql", &["error"]),
     ("db", &["error"]),
     ("session_store", &["db", "error"]),
+    ("throttle", &["error", "sql", "db"]),
     ("audit", &["auth", "error", "sql", "db"]),
-    ("auth", &["audit", "db", "error", "sql", "session_store"]),
+    (
+        "auth",
+        &["audit", "db", "error", "sql", "session_store", "throttle"],
+    ),
     ("sms", &["auth", "db", "error", "sql"]),
     (
         "staff",

@@ -261,3 +261,90 @@ async fn sign_in_attempts_are_audited_with_their_address() {
     })
     .await;
 }
+
+/// Nobody learns which usernames exist: a name no account has locks after
+/// the same number of failures, with the same answers, as a real account.
+/// One address that fails too often waits, whatever name it tries next.
+#[tokio::test]
+async fn unknown_names_lock_like_real_ones_and_a_busy_address_waits() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let a: std::net::IpAddr = "198.51.100.1".parse().unwrap();
+        let b: std::net::IpAddr = "198.51.100.2".parse().unwrap();
+        let answers = |name: &'static str, ip: std::net::IpAddr| async move {
+            let mut seen = Vec::new();
+            for _ in 0..6 {
+                let e = s
+                    .staff_login_from(name, "wrong-wrong-1", Some(ip))
+                    .await
+                    .unwrap_err();
+                seen.push((e.code(), e.params()));
+            }
+            seen
+        };
+        let real = answers("officer2", a).await;
+        let ghost = answers("no.such.officer", a).await;
+        assert_eq!(
+            real, ghost,
+            "the same answers for a real and an unknown name"
+        );
+        assert_eq!(real[3].0, "invalid_credentials");
+        assert_eq!(real[4].0, "account_locked");
+        assert_eq!(real[5].0, "account_locked");
+        // Nothing in the table is the name that was typed.
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM login_throttle WHERE key LIKE '%no.such%'")
+                .await,
+            0
+        );
+
+        // Address a has failed 10 times (the locked tries did not count);
+        // 20 more wrong passwords over other names reach its limit of 30.
+        for i in 0..20 {
+            let name = format!("nobody{i}");
+            let _ = s.staff_login_from(&name, "wrong-wrong-1", Some(a)).await;
+        }
+        let blocked = s
+            .staff_login_from("approver1", service::demo::DEMO_PASSWORD, Some(a))
+            .await
+            .unwrap_err();
+        assert_eq!(blocked.code(), "rate_limited");
+        assert!(
+            env.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'login.address_blocked'")
+                .await
+                == 1
+        );
+        // Another address is not held up, nor a sign-in without one.
+        s.staff_login_from("approver1", service::demo::DEMO_PASSWORD, Some(b))
+            .await
+            .expect("another address");
+        // After the window, the address may try again.
+        env.clock.advance_secs(16 * 60);
+        s.staff_login_from("approver1", service::demo::DEMO_PASSWORD, Some(a))
+            .await
+            .expect("the wait is over");
+    })
+    .await;
+}
+
+/// Behind a trusted proxy the client is the address the proxy saw (the last
+/// X-Forwarded-For entry; earlier ones are the client's own claims); from
+/// anyone else the header is ignored.
+#[tokio::test]
+async fn the_client_address_is_the_peer_unless_a_trusted_proxy_names_it() {
+    on_each_backend(|env| async move {
+        let mut s = env.services.clone();
+        let proxy: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+        let client: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+        let forged = Some("1.2.3.4, 203.0.113.9");
+        assert_eq!(s.client_address(Some(proxy), forged), Some(proxy));
+        s.config.trusted_proxies = vec![proxy];
+        assert_eq!(s.client_address(Some(proxy), forged), Some(client));
+        assert_eq!(s.client_address(Some(proxy), None), Some(proxy));
+        assert_eq!(s.client_address(Some(proxy), Some("junk")), Some(proxy));
+        assert_eq!(s.client_address(Some(client), forged), Some(client));
+        assert_eq!(s.client_address(None, forged), None);
+    })
+    .await;
+}
