@@ -29,16 +29,22 @@ pub struct Db {
     writer: Option<AnyPool>,
 }
 
-/// `synchronous = FULL`: every commit is on disk before it returns. In WAL
-/// mode NORMAL can lose the last commits on a power cut (without corrupting
-/// the file): a repayment the customer was told is posted could vanish. The
-/// cost is one WAL fsync per commit; the batch commits once per chunk.
-const SQLITE_PRAGMAS: [&str; 4] = [
+const SQLITE_PRAGMAS: [&str; 3] = [
     "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
 ];
+
+/// How durable a SQLite commit is, per pool. The shared pool, which the
+/// money paths use (repayments, the end-of-day batch, booking a loan, a
+/// drawdown), commits with `synchronous = FULL`: on disk before it returns.
+/// In WAL mode NORMAL could lose the last commits on a power cut, and a
+/// repayment the customer was told is posted would vanish. The one writer
+/// of the submission burst (`Db::begin_write`: submissions, decisions,
+/// routing) keeps NORMAL: a power cut can lose its last moments, never
+/// money, and its commits reach the disk with the next FULL one.
+const SHARED_POOL_SYNC: &str = "PRAGMA synchronous = FULL";
+const WRITER_SYNC: &str = "PRAGMA synchronous = NORMAL";
 
 impl Db {
     /// Opens `sqlite://data/puhui.db?mode=rwc` or `postgres://…`, creating the
@@ -75,13 +81,13 @@ impl Db {
         if backend == Backend::Sqlite {
             create_sqlite_parent(url)?;
         }
-        let pool = pool_options(backend, max_connections.max(1))
+        let pool = pool_options(backend, max_connections.max(1), SHARED_POOL_SYNC)
             .connect(url)
             .await
             .map_err(|e| ServiceError::internal("connect", e))?;
         let writer = match backend {
             Backend::Sqlite => Some(
-                pool_options(backend, 1)
+                pool_options(backend, 1, WRITER_SYNC)
                     .connect(url)
                     .await
                     .map_err(|e| ServiceError::internal("connect", e))?,
@@ -144,7 +150,7 @@ impl Db {
     }
 }
 
-fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
+fn pool_options(backend: Backend, max_connections: u32, sync: &'static str) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max_connections)
         // A pooled connection is pinged before each use by default: on
@@ -152,12 +158,13 @@ fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
         // query, for a file that cannot go away. PostgreSQL's connections
         // can (a restart, a dropped socket), so they keep it.
         .test_before_acquire(backend == Backend::Postgres)
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if conn.backend_name() == "SQLite" {
                     for pragma in SQLITE_PRAGMAS {
                         conn.execute(pragma).await?;
                     }
+                    conn.execute(sync).await?;
                 }
                 Ok(())
             })

@@ -710,3 +710,26 @@ async fn the_reconciliation_finds_every_kind_of_damage() {
     })
     .await;
 }
+
+/// SQLite: the money paths' pool commits to disk before returning
+/// (synchronous = FULL); the submission burst's writer keeps NORMAL.
+#[tokio::test]
+async fn money_commits_are_durable_on_sqlite() {
+    on_each_backend(|env| async move {
+        if env.db.backend != service::db::Backend::Sqlite {
+            return;
+        }
+        let (pool,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(&env.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(pool, 2, "FULL on the shared pool");
+        let mut tx = env.db.begin_write().await.unwrap();
+        let (writer,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(writer, 1, "NORMAL on the burst's writer");
+    })
+    .await;
+}
