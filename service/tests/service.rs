@@ -1413,3 +1413,52 @@ async fn signed_checkpoints_catch_what_a_recomputed_chain_would_hide() {
     })
     .await;
 }
+
+/// Fifty clicks of "approve" at once by the approver on the task: one loan,
+/// one disbursement posting; every other click answers that someone already
+/// acted (409), never an internal error.
+#[tokio::test]
+async fn fifty_approvals_at_once_book_one_loan() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = env.services.clone();
+        let id = investigated_application(&env).await;
+        let approver = env.assignee(&id, "approval").await;
+        let clicks: Vec<_> = (0..50)
+            .map(|_| {
+                let (s, a, id) = (s.clone(), approver.clone(), id.clone());
+                tokio::spawn(async move {
+                    s.decide(&a, &id, 2, Decision::Approve, "同意".into()).await
+                })
+            })
+            .collect();
+        let mut loans = Vec::new();
+        for c in clicks {
+            match c.await.expect("task") {
+                Ok(loan) => loans.push(loan.expect("a loan")),
+                Err(e) => assert!(
+                    ["application_state_changed", "opinion_given"].contains(&e.code()),
+                    "{e:?}"
+                ),
+            }
+        }
+        assert_eq!(loans.len(), 1, "one click books the loan");
+        let loan = &loans[0];
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM loans WHERE application_id = '{id}'"
+            ))
+            .await,
+            1
+        );
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM postings WHERE loan_id = '{loan}' AND kind = 'disbursement'"
+            ))
+            .await,
+            1
+        );
+        assert!(s.reconcile_book().await.unwrap().is_clean());
+    })
+    .await;
+}

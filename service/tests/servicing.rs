@@ -733,3 +733,74 @@ async fn money_commits_are_durable_on_sqlite() {
     })
     .await;
 }
+
+/// Fifty drawdowns with the same key at once (a customer's impatient taps,
+/// a flaky network's retries): one loan, one disbursement, the line used
+/// once, and every request answers with that loan.
+#[tokio::test]
+async fn fifty_identical_drawdowns_at_once_make_one_loan() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = env.services.clone();
+        let li = env.customer(LI).await;
+        let approver = env.staff("approver1").await;
+        let product = s.list_products(Some(&li.bank_id)).await.unwrap()[0]
+            .id
+            .clone();
+        let line = s
+            .grant_line(
+                &approver,
+                &li.customer_id,
+                &product,
+                LineKind::Revolving,
+                Fen::from_yuan(100_000),
+                today().add_months(12),
+            )
+            .await
+            .expect("grant");
+        let taps: Vec<_> = (0..50)
+            .map(|_| {
+                let (s, li, id) = (s.clone(), li.clone(), line.id.clone());
+                tokio::spawn(async move {
+                    s.draw_down(&li, &id, Fen::from_yuan(15_000), 12, "tap-once")
+                        .await
+                })
+            })
+            .collect();
+        let mut answers = std::collections::BTreeSet::new();
+        for t in taps {
+            answers.insert(
+                t.await
+                    .expect("task")
+                    .expect("every tap answers with the loan"),
+            );
+        }
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        let loan = answers.into_iter().next().unwrap();
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM loans WHERE credit_line_id = '{}'",
+                line.id
+            ))
+            .await,
+            1
+        );
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM postings WHERE loan_id = '{loan}' AND kind = 'disbursement'"
+            ))
+            .await,
+            1
+        );
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT used_fen FROM credit_lines WHERE id = '{}'",
+                line.id
+            ))
+            .await,
+            Fen::from_yuan(15_000).get()
+        );
+        assert!(s.reconcile_book().await.unwrap().is_clean());
+    })
+    .await;
+}

@@ -348,16 +348,8 @@ impl Services {
             return Err(ServiceError::NotFound);
         }
         let key = format!("drawdown:{client_key}");
-        if let Some(r) = sqlx::query(
-            "SELECT l.id FROM applications a JOIN loans l ON l.application_id = a.id \
-             WHERE a.idempotency_key = $1 AND a.customer_id = $2",
-        )
-        .bind(&key)
-        .bind(&c.customer_id)
-        .fetch_optional(&self.db.pool)
-        .await?
-        {
-            return sql::text(&r, "id");
+        if let Some(first) = self.drawn_with(c, &key).await? {
+            return Ok(first);
         }
         if !(l.view.min_term_months..=l.view.max_term_months).contains(&term_months) {
             return Err(ServiceError::Validation {
@@ -399,13 +391,17 @@ impl Services {
         .await?;
         if taken.rows_affected() != 1 {
             drop(tx);
+            // The same request, sent twice at once, may have taken it first.
+            if let Some(first) = self.drawn_with(c, &key).await? {
+                return Ok(first);
+            }
             // Someone drew or froze it meanwhile: the line as it is now says why.
             let again = self.load_line(line_id).await?;
             again.line.drawdown(amount, today).map_err(line_error)?;
             return Err(ServiceError::StaleState);
         }
         let application_id = new_id();
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO applications (id, bank_id, branch_id, customer_id, product_id, amount_fen, \
                term_months, purpose, status, officer_id, idempotency_key, submitted_at, \
                submitted_on, decided_at, version, updated_at) \
@@ -425,7 +421,16 @@ impl Services {
         .bind(now)
         .bind(today.to_string())
         .execute(&mut *tx)
-        .await?;
+        .await;
+        if let Err(err) = inserted {
+            // A concurrent request with the same key committed first (the
+            // key is unique): this one takes nothing and answers with its loan.
+            drop(tx);
+            if let Some(first) = self.drawn_with(c, &key).await? {
+                return Ok(first);
+            }
+            return Err(err.into());
+        }
         let loan_id = new_id();
         book_loan(
             &mut tx,
@@ -461,6 +466,24 @@ impl Services {
         .await?;
         tx.commit().await?;
         Ok(loan_id)
+    }
+
+    /// The loan a drawdown with this key already made for the customer.
+    async fn drawn_with(
+        &self,
+        c: &CustomerActor,
+        key: &str,
+    ) -> Result<Option<String>, ServiceError> {
+        sqlx::query(
+            "SELECT l.id FROM applications a JOIN loans l ON l.application_id = a.id \
+             WHERE a.idempotency_key = $1 AND a.customer_id = $2",
+        )
+        .bind(key)
+        .bind(&c.customer_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .map(|r| sql::text(&r, "id"))
+        .transpose()
     }
 
     /// Freeze, unfreeze, adjust the limit, transfer or cancel a line in scope.
