@@ -351,6 +351,7 @@ texts! {
     audit_sub: "只追加、哈希链防篡改的操作记录", "Append-only, hash-chained record of every change";
     chain_ok: "哈希链校验通过：共 {n} 条记录", "Hash chain verified: {n} entries";
     chain_bad: "哈希链在第 {seq} 条记录处校验失败，日志可能被篡改", "Hash chain broken at entry {seq}: the log may have been tampered with";
+    chain_incremental: "（本次从第 {seq} 条起校验新增记录；全量校验每小时一次）", "(this check read the entries from {seq} on; the whole log is checked every hour)";
     chain_signed: "已有 {n} 个签名检查点，最近一个签至第 {seq} 条", "{n} signed checkpoints, the latest up to entry {seq}";
     chain_checkpoint_bad: "第 {seq} 条处的签名检查点与日志不符：此前的记录被改写，或此后的记录被删除", "The signed checkpoint at entry {seq} no longer matches the log: entries before it were rewritten, or entries after it removed";
     col_seq: "序号", "No.";

@@ -478,6 +478,10 @@ pub struct ChainStatus {
     /// cut off after it, or not signed by this bank's key).
     #[serde(default)]
     pub bad_checkpoint_seq: Option<i64>,
+    /// The first entry this check read (1 for a full check; later when an
+    /// earlier check had verified the log up to the entry before it).
+    #[serde(default)]
+    pub checked_from_seq: i64,
 }
 
 /// A reason for an adverse decision in words fit for a customer (see

@@ -284,6 +284,17 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
     );
     drop(server);
 
+    // The operator verifies the whole audit log and its checkpoints.
+    let verified = puhui(prod.path(), &["verify-audit"])
+        .env("PUHUI_OTP_SECRET", SECRET)
+        .env("PUHUI_AUDIT_KEY", AUDIT_KEY)
+        .env("PUHUI_DEV_PROVIDERS", "sms,bureau,payments")
+        .output()
+        .expect("verify-audit");
+    let report = String::from_utf8_lossy(&verified.stdout);
+    assert!(verified.status.success(), "{report}");
+    assert!(report.contains("\"valid\": true"), "{report}");
+
     // The operator adds a branch and an officer, who starts the same way.
     let branch = puhui(
         prod.path(),

@@ -1006,7 +1006,8 @@ async fn audit_chain_detects_tampering() {
         assert!(env.refused(tamper).await.contains("append-only"));
         env.drop_audit_triggers().await;
         env.exec(tamper).await;
-        let status = s.verify_audit_chain(&admin).await.unwrap();
+        // Before the point the page last verified: the full check finds it.
+        let status = s.verify_audit_chain_fully().await.unwrap();
         assert!(!status.valid);
         assert_eq!(status.first_bad_seq, Some(2));
     })
@@ -1354,13 +1355,12 @@ async fn signed_checkpoints_catch_what_a_recomputed_chain_would_hide() {
     on_each_backend(|env| async move {
         env.seed().await;
         let s = &env.services;
-        let admin = env.staff("admin").await;
         let head = env.scalar_i64("SELECT seq FROM audit_head").await;
         assert_eq!(s.checkpoint_audit().await.unwrap(), Some(head));
         assert_eq!(s.checkpoint_audit().await.unwrap(), None, "signed once");
         investigated_application(&env).await;
         let second = s.checkpoint_audit().await.unwrap().expect("a new head");
-        let ok = s.verify_audit_chain(&admin).await.unwrap();
+        let ok = s.verify_audit_chain_fully().await.unwrap();
         assert!(ok.valid, "{ok:?}");
         assert_eq!((ok.checkpoints, ok.last_checkpoint_seq), (2, Some(second)));
 
@@ -1369,13 +1369,13 @@ async fn signed_checkpoints_catch_what_a_recomputed_chain_would_hide() {
             "UPDATE audit_checkpoints SET hash = 'f00d' WHERE seq = {head}"
         ))
         .await;
-        let bad = s.verify_audit_chain(&admin).await.unwrap();
+        let bad = s.verify_audit_chain_fully().await.unwrap();
         assert!(!bad.valid);
         assert_eq!(bad.first_bad_seq, None, "the chain itself still holds");
         assert_eq!(bad.bad_checkpoint_seq, Some(head));
         env.exec(&format!("DELETE FROM audit_checkpoints WHERE seq = {head}"))
             .await;
-        assert!(s.verify_audit_chain(&admin).await.unwrap().valid);
+        assert!(s.verify_audit_chain_fully().await.unwrap().valid);
 
         // Signed by a key that is not the bank's.
         let other = service::audit::checkpoints::AuditKey::from_secret(
@@ -1386,14 +1386,14 @@ async fn signed_checkpoints_catch_what_a_recomputed_chain_would_hide() {
             other.public_hex()
         ))
         .await;
-        let bad = s.verify_audit_chain(&admin).await.unwrap();
+        let bad = s.verify_audit_chain_fully().await.unwrap();
         assert_eq!(bad.bad_checkpoint_seq, Some(second));
         env.exec(&format!(
             "UPDATE audit_checkpoints SET public_key = '{}' WHERE seq = {second}",
             s.config.audit_key.public_hex()
         ))
         .await;
-        assert!(s.verify_audit_chain(&admin).await.unwrap().valid);
+        assert!(s.verify_audit_chain_fully().await.unwrap().valid);
 
         // Entries cut off after a checkpoint, the head moved back to match:
         // the chain alone looks whole, the checkpoint does not.
@@ -1406,7 +1406,7 @@ async fn signed_checkpoints_catch_what_a_recomputed_chain_would_hide() {
                hash = (SELECT hash FROM audit_log WHERE seq = {keep})"
         ))
         .await;
-        let cut = s.verify_audit_chain(&admin).await.unwrap();
+        let cut = s.verify_audit_chain_fully().await.unwrap();
         assert_eq!(cut.first_bad_seq, None, "{cut:?}");
         assert!(!cut.valid);
         assert_eq!(cut.bad_checkpoint_seq, Some(second));
@@ -1459,6 +1459,63 @@ async fn fifty_approvals_at_once_book_one_loan() {
             1
         );
         assert!(s.reconcile_book().await.unwrap().is_clean());
+    })
+    .await;
+}
+
+/// The audit page does not reread the whole log each time: a second check
+/// starts where the first one ended and still finds a change after that
+/// point; a change before it is found by the full check, which also makes
+/// the page check everything again.
+#[tokio::test]
+async fn the_audit_page_checks_from_where_it_last_found_the_log_whole() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let admin = env.staff("admin").await;
+        let first = s.verify_audit_chain(&admin).await.unwrap();
+        assert!(first.valid && first.checked_from_seq == 1, "{first:?}");
+        investigated_application(&env).await;
+        let second = s.verify_audit_chain(&admin).await.unwrap();
+        assert!(second.valid, "{second:?}");
+        assert_eq!(
+            second.checked_from_seq,
+            first.entries + 1,
+            "only the new entries"
+        );
+        assert!(second.entries > first.entries);
+
+        // A change after the point is found by the quick check.
+        env.drop_audit_triggers().await;
+        s.staff_login("approver2", service::demo::DEMO_PASSWORD)
+            .await
+            .expect("one more entry");
+        let last = env.scalar_i64("SELECT MAX(seq) FROM audit_log").await;
+        let name = env
+            .scalar_text(&format!(
+                "SELECT actor_name FROM audit_log WHERE seq = {last}"
+            ))
+            .await;
+        let rename =
+            |to: &str| format!("UPDATE audit_log SET actor_name = '{to}' WHERE seq = {last}");
+        env.exec(&rename("某人")).await;
+        let bad = s.verify_audit_chain(&admin).await.unwrap();
+        assert_eq!(bad.first_bad_seq, Some(last));
+        env.exec(&rename(&name)).await;
+        // The failure forgot the point: this check reads everything again.
+        let whole = s.verify_audit_chain(&admin).await.unwrap();
+        assert!(whole.valid && whole.checked_from_seq == 1, "{whole:?}");
+
+        // A change before the point, its hash left alone: the quick check
+        // starts after it; the full check finds it and resets the point.
+        env.exec("UPDATE audit_log SET after_json = '{}' WHERE seq = 3")
+            .await;
+        let quick = s.verify_audit_chain(&admin).await.unwrap();
+        assert!(quick.checked_from_seq > 3, "{quick:?}");
+        let full = s.verify_audit_chain_fully().await.unwrap();
+        assert_eq!(full.first_bad_seq, Some(3));
+        let again = s.verify_audit_chain(&admin).await.unwrap();
+        assert_eq!((again.checked_from_seq, again.first_bad_seq), (1, Some(3)));
     })
     .await;
 }

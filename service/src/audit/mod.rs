@@ -316,22 +316,67 @@ impl Services {
             .collect()
     }
 
-    /// Recomputes every hash from the first entry and reports the first
-    /// entry that does not match (edited, deleted or reordered).
+    /// Checks the log for the audit page without rereading all of it: from
+    /// the point the last check reached (which must still hold the hash it
+    /// had then) to the head, with the checkpoints after it. A rewrite that
+    /// left that point's hash alone is found by the full check
+    /// ([`Services::verify_audit_chain_fully`]), which the server runs every
+    /// hour and `puhui verify-audit` on demand; a failed full check clears
+    /// the point, so the page then checks everything again.
     pub async fn verify_audit_chain(&self, s: &StaffActor) -> Result<ChainStatus, ServiceError> {
         if !s.has_any(&AUDIT_READERS) {
             return Err(ServiceError::Forbidden);
         }
+        let from = self.verified_point().await?;
+        self.verify_from(from).await
+    }
+
+    /// Recomputes every hash from the first entry and checks every
+    /// checkpoint; reports the first entry that does not match (edited,
+    /// deleted or reordered). For the operator and the server's clock.
+    pub async fn verify_audit_chain_fully(&self) -> Result<ChainStatus, ServiceError> {
+        self.verify_from(None).await
+    }
+
+    /// Where the last check that passed reached, if its entry still holds
+    /// the hash it had.
+    async fn verified_point(&self) -> Result<Option<(i64, String)>, ServiceError> {
+        let Some(r) = sqlx::query(
+            "SELECT v.seq, v.hash FROM audit_verified v \
+             JOIN audit_log l ON l.seq = v.seq AND l.hash = v.hash WHERE v.id = 1",
+        )
+        .fetch_optional(&self.db.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((sql::int(&r, "seq")?, sql::text(&r, "hash")?)))
+    }
+
+    async fn verify_from(&self, from: Option<(i64, String)>) -> Result<ChainStatus, ServiceError> {
         let signed: BTreeMap<i64, checkpoints::Checkpoint> = checkpoints::all(&self.db)
             .await?
             .into_iter()
+            .filter(|c| from.as_ref().is_none_or(|(seq, _)| c.seq > *seq))
             .map(|c| (c.seq, c))
             .collect();
+        let all_checkpoints: i64 =
+            sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM audit_checkpoints")
+                .fetch_one(&self.db.pool)
+                .await?
+                .0;
+        let last_checkpoint: Option<i64> =
+            sqlx::query_as::<_, (Option<i64>,)>("SELECT MAX(seq) FROM audit_checkpoints")
+                .fetch_one(&self.db.pool)
+                .await?
+                .0;
         let our_key = self.config.audit_key.public_hex();
         let mut bad_checkpoint = None;
-        let mut prev = GENESIS_HASH.to_string();
-        let mut expected_seq = 1_i64;
-        let mut entries = 0_i64;
+        let (mut prev, mut expected_seq) = match &from {
+            Some((seq, hash)) => (hash.clone(), seq + 1),
+            None => (GENESIS_HASH.to_string(), 1_i64),
+        };
+        let mut entries = expected_seq - 1;
         let mut first_bad = None;
         loop {
             let rows = sqlx::query(
@@ -407,13 +452,31 @@ impl Services {
         if bad_checkpoint.is_none() {
             bad_checkpoint = signed.keys().copied().find(|seq| *seq >= expected_seq);
         }
+        let valid = first_bad.is_none() && bad_checkpoint.is_none();
+        // Remember how far the log holds (or forget it when it does not).
+        if valid && expected_seq > 1 {
+            sqlx::query(
+                "INSERT INTO audit_verified (id, seq, hash, at) VALUES (1, $1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET seq = $1, hash = $2, at = $3",
+            )
+            .bind(expected_seq - 1)
+            .bind(&prev)
+            .bind(self.now())
+            .execute(&self.db.pool)
+            .await?;
+        } else if !valid {
+            sqlx::query("DELETE FROM audit_verified")
+                .execute(&self.db.pool)
+                .await?;
+        }
         Ok(ChainStatus {
             entries,
-            valid: first_bad.is_none() && bad_checkpoint.is_none(),
+            valid,
             first_bad_seq: first_bad,
-            checkpoints: i64::try_from(signed.len()).unwrap_or(i64::MAX),
-            last_checkpoint_seq: signed.keys().next_back().copied(),
+            checkpoints: all_checkpoints,
+            last_checkpoint_seq: last_checkpoint,
             bad_checkpoint_seq: bad_checkpoint,
+            checked_from_seq: from.map_or(1, |(seq, _)| seq + 1),
         })
     }
 }

@@ -23,7 +23,10 @@ pub fn AuditPage() -> impl IntoView {
                                 let signed = c.last_checkpoint_seq.map(|seq| {
                                     fill(t.chain_signed, &[("n", c.checkpoints.to_string()), ("seq", seq.to_string())])
                                 });
-                                view! { <div class="alert alert-success" data-testid="chain-ok">{fill(t.chain_ok, &[("n", c.entries.to_string())])}" "{signed}</div> }.into_any()
+                                let since = (c.checked_from_seq > 1).then(|| {
+                                    fill(t.chain_incremental, &[("seq", c.checked_from_seq.to_string())])
+                                });
+                                view! { <div class="alert alert-success" data-testid="chain-ok">{fill(t.chain_ok, &[("n", c.entries.to_string())])}" "{signed}" "{since}</div> }.into_any()
                             } else if let Some(seq) = c.first_bad_seq {
                                 view! { <div class="alert alert-error" data-testid="chain-bad">{fill(t.chain_bad, &[("seq", seq.to_string())])}</div> }.into_any()
                             } else {
