@@ -33,6 +33,19 @@ pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
 pub struct WebConfig {
     /// Served over TLS: cookies `Secure` and `__Host-` prefixed, and HSTS.
     pub secure_cookies: bool,
+    /// A session ends after this long without a request; each request
+    /// starts the wait again.
+    pub idle_timeout: time::Duration,
+}
+
+impl WebConfig {
+    /// The production settings: [`IDLE_TIMEOUT_MINUTES`] of inactivity.
+    pub fn new(secure_cookies: bool) -> WebConfig {
+        WebConfig {
+            secure_cookies,
+            idle_timeout: time::Duration::minutes(IDLE_TIMEOUT_MINUTES),
+        }
+    }
 }
 
 /// Leptos options from cargo-leptos' environment, with our defaults when the
@@ -57,7 +70,10 @@ pub fn router(services: Services, options: LeptosOptions, web: &WebConfig) -> Ro
         let services = services.clone();
         move || provide_context(services.clone())
     };
-    let sessions = SessionManagerLayer::new(AnySessionStore::new(services.db.clone()))
+    let idle = std::time::Duration::from_secs(
+        u64::try_from(web.idle_timeout.whole_seconds()).unwrap_or(0),
+    );
+    let sessions = SessionManagerLayer::new(AnySessionStore::sliding(services.db.clone(), idle))
         // `__Host-`: the browser keeps it only if Secure, for this host, path /.
         .with_name(if web.secure_cookies {
             "__Host-puhui_sid"
@@ -67,9 +83,9 @@ pub fn router(services: Services, options: LeptosOptions, web: &WebConfig) -> Ro
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(web.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
-            IDLE_TIMEOUT_MINUTES,
-        )));
+        // The cookie lasts as long as the browser (or the WeChat webview)
+        // is open; the store ends a session idle for `idle_timeout`.
+        .with_expiry(Expiry::OnSessionEnd);
 
     let site = std::path::Path::new(options.site_root.as_ref());
     let pkg_route = format!("/{}", options.site_pkg_dir);

@@ -498,9 +498,10 @@ async fn serve(
     });
     let options = leptos_options(addr);
     let addr = options.site_addr;
-    let web = WebConfig {
-        secure_cookies: puhui_server::config::secure_cookies(addr, force_secure_cookies),
-    };
+    let web = WebConfig::new(puhui_server::config::secure_cookies(
+        addr,
+        force_secure_cookies,
+    ));
     let site = std::path::PathBuf::from(options.site_root.as_ref());
     match puhui_server::assets::remove_stale(&site) {
         Ok(0) => {}
@@ -552,14 +553,37 @@ async fn serve_until_shutdown(
 ) -> anyhow::Result<()> {
     // The peer's address reaches the handlers (sign-in attempts are
     // audited with it).
-    axum::serve(
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown())
-    .await?;
+    .with_graceful_shutdown(async move {
+        shutdown().await;
+        let _ = stopping.send(());
+    });
+    // Requests in flight get a grace period, not forever: a connection that
+    // never finishes must not keep a stopping server (a deploy, a restart)
+    // alive.
+    let deadline = async move {
+        if stopped.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        served = server => served?,
+        () = deadline => tracing::warn!(
+            grace_secs = SHUTDOWN_GRACE.as_secs(),
+            "requests still open after the grace period: stopping anyway"
+        ),
+    }
     Ok(())
 }
+
+/// How long a stopping server waits for the requests in flight.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn shutdown() {
     let ctrl_c = async {

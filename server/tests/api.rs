@@ -18,6 +18,10 @@ struct TestApp {
 }
 
 async fn spawn_app() -> TestApp {
+    spawn_app_with(WebConfig::new(false)).await
+}
+
+async fn spawn_app_with(web: WebConfig) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/puhui.db?mode=rwc", dir.path().display());
     let db = Db::connect(&url).await.expect("connect");
@@ -45,13 +49,7 @@ async fn spawn_app() -> TestApp {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let options = puhui_server::leptos_options(Some(addr));
-    let app = router(
-        services,
-        options,
-        &WebConfig {
-            secure_cookies: false,
-        },
-    );
+    let app = router(services, options, &web);
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -487,5 +485,31 @@ async fn the_thin_loan_end_to_end_over_http() {
     assert_eq!(
         call(&stranger, &app, "my_loan", &[("id", &loan_id)]).await,
         Err("not_found".into())
+    );
+}
+
+/// A session slides: each request starts the idle wait again, so someone
+/// at work stays signed in; after the wait without a request it is over.
+#[tokio::test]
+async fn an_idle_session_ends_and_an_active_one_goes_on() {
+    let web = WebConfig {
+        idle_timeout: time::Duration::seconds(3),
+        ..WebConfig::new(false)
+    };
+    let app = spawn_app_with(web).await;
+    let officer = staff(&app, "officer1").await;
+    // Active for six seconds, twice the idle timeout: still signed in.
+    for _ in 0..6 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        assert!(
+            call(&officer, &app, "tasks", &[]).await.is_ok(),
+            "an active session goes on"
+        );
+    }
+    // Then four seconds without a request.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert_eq!(
+        call(&officer, &app, "tasks", &[]).await,
+        Err("unauthenticated".into())
     );
 }

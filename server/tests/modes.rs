@@ -340,3 +340,36 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
     );
     assert_eq!(staff_count(prod.path()).await, 2);
 }
+
+/// A stopping server (a deploy, a restart) waits for the requests in flight
+/// only for its grace period: a request that never completes cannot keep it
+/// alive.
+#[tokio::test]
+async fn a_stopping_server_does_not_wait_for_ever() {
+    use std::io::Write;
+    let demo = tempfile::tempdir().expect("temp dir");
+    let (mut server, base) = serve(puhui(demo.path(), &["--demo"])).await;
+    let addr = base.trim_start_matches("http://").to_string();
+    // A request whose headers never end.
+    let mut half = std::net::TcpStream::connect(&addr).expect("connect");
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .expect("write");
+    let pid = server.0.id().to_string();
+    let stopped = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    let started = Instant::now();
+    loop {
+        if server.0.try_wait().expect("wait").is_some() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "still running 20 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(half);
+}

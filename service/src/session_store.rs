@@ -15,6 +15,13 @@ use crate::error::ServiceError;
 #[derive(Clone, Debug)]
 pub struct AnySessionStore {
     db: Db,
+    /// Sliding expiry, enforced by the store: a record never lives more
+    /// than this past its last write, and a session read with less than
+    /// nine tenths of it left is given all of it again. tower-sessions
+    /// writes a record only when its data changed, so with its own
+    /// inactivity expiry a busy member of staff was signed out this long
+    /// after signing in.
+    idle_ms: Option<i64>,
 }
 
 fn backend(e: sqlx::Error) -> session_store::Error {
@@ -31,7 +38,26 @@ fn now_millis() -> i64 {
 
 impl AnySessionStore {
     pub fn new(db: Db) -> Self {
-        AnySessionStore { db }
+        AnySessionStore { db, idle_ms: None }
+    }
+
+    /// When a record written now expires: its own expiry, or `idle` from
+    /// now when that comes first.
+    fn expires_at(&self, record: &Record) -> i64 {
+        let own = expiry_millis(record);
+        match self.idle_ms {
+            Some(idle) => own.min(now_millis().saturating_add(idle)),
+            None => own,
+        }
+    }
+
+    /// The store of sessions that end after `idle` without a request,
+    /// enforced here whatever the cookie says.
+    pub fn sliding(db: Db, idle: std::time::Duration) -> Self {
+        AnySessionStore {
+            db,
+            idle_ms: Some(i64::try_from(idle.as_millis()).unwrap_or(i64::MAX)),
+        }
     }
 
     /// Removes the expired sessions; returns how many.
@@ -74,7 +100,7 @@ impl SessionStore for AnySessionStore {
             )
             .bind(record.id.to_string())
             .bind(data)
-            .bind(expiry_millis(record))
+            .bind(self.expires_at(record))
             .execute(&self.db.pool)
             .await
             .map_err(backend)?;
@@ -95,7 +121,7 @@ impl SessionStore for AnySessionStore {
         )
         .bind(record.id.to_string())
         .bind(data)
-        .bind(expiry_millis(record))
+        .bind(self.expires_at(record))
         .execute(&self.db.pool)
         .await
         .map_err(backend)?;
@@ -103,6 +129,22 @@ impl SessionStore for AnySessionStore {
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
+        if let Some(idle) = self.idle_ms {
+            // A live session in use lives `idle` from now (written at most
+            // once per tenth of the period).
+            let now = now_millis();
+            sqlx::query(
+                "UPDATE sessions SET expires_at = $1 \
+                 WHERE id = $2 AND expires_at > $3 AND expires_at < $4",
+            )
+            .bind(now.saturating_add(idle))
+            .bind(session_id.to_string())
+            .bind(now)
+            .bind(now.saturating_add(idle - idle / 10))
+            .execute(&self.db.pool)
+            .await
+            .map_err(backend)?;
+        }
         let row: Option<(String,)> =
             sqlx::query_as("SELECT data FROM sessions WHERE id = $1 AND expires_at > $2")
                 .bind(session_id.to_string())
