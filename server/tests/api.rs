@@ -18,10 +18,10 @@ struct TestApp {
 }
 
 async fn spawn_app() -> TestApp {
-    spawn_app_with(WebConfig::new(false)).await
+    spawn_app_with(WebConfig::new(false), Arc::new(SystemClock)).await
 }
 
-async fn spawn_app_with(web: WebConfig) -> TestApp {
+async fn spawn_app_with(web: WebConfig, clock: Arc<dyn Clock>) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/puhui.db?mode=rwc", dir.path().display());
     let db = Db::connect(&url).await.expect("connect");
@@ -41,7 +41,6 @@ async fn spawn_app_with(web: WebConfig) -> TestApp {
     )
     .await
     .expect("demo");
-    let clock = Arc::new(SystemClock);
     let sms = Arc::new(DevSmsProvider::new(db.clone(), clock.clone()));
     let services = Services::new(db.clone(), sms, clock, ServiceConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -496,7 +495,7 @@ async fn an_idle_session_ends_and_an_active_one_goes_on() {
         idle_timeout: time::Duration::seconds(3),
         ..WebConfig::new(false)
     };
-    let app = spawn_app_with(web).await;
+    let app = spawn_app_with(web, Arc::new(SystemClock)).await;
     let officer = staff(&app, "officer1").await;
     // Active for six seconds, twice the idle timeout: still signed in.
     for _ in 0..6 {
@@ -511,5 +510,24 @@ async fn an_idle_session_ends_and_an_active_one_goes_on() {
     assert_eq!(
         call(&officer, &app, "tasks", &[]).await,
         Err("unauthenticated".into())
+    );
+}
+
+/// However active, a staff session ends ten hours after signing in.
+#[tokio::test]
+async fn a_staff_session_ends_ten_hours_after_sign_in() {
+    let clock = Arc::new(service::FixedClock::new(SystemClock.now_millis()));
+    let app = spawn_app_with(WebConfig::new(false), clock.clone()).await;
+    let officer = staff(&app, "officer1").await;
+    clock.advance_secs(9 * 3600 + 59 * 60);
+    assert!(
+        call(&officer, &app, "tasks", &[]).await.is_ok(),
+        "9 h 59 min"
+    );
+    clock.advance_secs(2 * 60);
+    assert_eq!(
+        call(&officer, &app, "tasks", &[]).await,
+        Err("unauthenticated".into()),
+        "10 h 01 min"
     );
 }
