@@ -211,6 +211,15 @@ fn six_digit_code() -> Result<String, ServiceError> {
     Ok(format!("{n:06}"))
 }
 
+/// Why a staff password is checked.
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    /// Signing in, from this address when known.
+    SignIn(Option<IpAddr>),
+    /// The signed-in user confirms it (before changing it).
+    Again,
+}
+
 const LOGIN_PURPOSE: &str = "login";
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -235,22 +244,26 @@ impl Services {
         ip: Option<IpAddr>,
     ) -> Result<StaffActor, ServiceError> {
         let user_id = self
-            .check_staff_password(username, password, Some(ip))
+            .check_staff_password(username, password, Check::SignIn(ip))
             .await?;
         self.staff_actor(&user_id).await
     }
 
     /// Checks a member of staff's password, counting a wrong one towards
-    /// the lock; returns their id. `sign_in` (with the caller's address,
-    /// when known) stamps the sign-in time and audits it as a sign-in; else
-    /// it is a re-check, e.g. before a password change.
+    /// the lock; returns their id. A sign-in stamps its time and is audited
+    /// with the caller's address; a re-check (before a password change) is
+    /// neither.
     async fn check_staff_password(
         &self,
         username: &str,
         password: &str,
-        sign_in: Option<Option<IpAddr>>,
+        check: Check,
     ) -> Result<String, ServiceError> {
-        let ip = sign_in.flatten().map(|a| a.to_string());
+        let sign_in = matches!(check, Check::SignIn(_));
+        let ip = match check {
+            Check::SignIn(ip) => ip.map(|a| a.to_string()),
+            Check::Again => None,
+        };
         let now = self.now();
         let username = username.trim();
         // An address that failed too often waits, whatever name it tries.
@@ -381,10 +394,10 @@ impl Services {
         )
         .bind(&user_id)
         .bind(now)
-        .bind(i64::from(sign_in.is_some()))
+        .bind(i64::from(sign_in))
         .execute(&mut *tx)
         .await?;
-        if sign_in.is_some() {
+        if sign_in {
             audit::append(
                 &mut tx,
                 actor_entry("staff.login").after(json!({ "ip": ip })),
@@ -514,7 +527,7 @@ impl Services {
             return Err(ServiceError::invalid("password_unchanged"));
         }
         // The same guarded count and check as a sign-in.
-        self.check_staff_password(&s.username, current, None)
+        self.check_staff_password(&s.username, current, Check::Again)
             .await
             .map_err(|e| match e {
                 ServiceError::InvalidCredentials => ServiceError::invalid("password_current_wrong"),

@@ -76,11 +76,13 @@ pub(crate) struct Checkpoint {
     pub signature: String,
 }
 
-/// Every checkpoint, oldest first.
-pub(crate) async fn all(db: &crate::Db) -> Result<Vec<Checkpoint>, ServiceError> {
+/// The checkpoints of entries after `seq` (0 for all), oldest first.
+pub(crate) async fn after(db: &crate::Db, seq: i64) -> Result<Vec<Checkpoint>, ServiceError> {
     let rows = sqlx::query(
-        "SELECT seq, hash, at, public_key, signature FROM audit_checkpoints ORDER BY seq",
+        "SELECT seq, hash, at, public_key, signature FROM audit_checkpoints \
+         WHERE seq > $1 ORDER BY seq",
     )
+    .bind(seq)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()

@@ -100,6 +100,26 @@ const LEDGER: &str = "SELECT loan_id, \
        CAST(SUM(CASE WHEN account = 'penalty_receivable' THEN debit_fen - credit_fen ELSE 0 END) AS BIGINT) AS penalty \
      FROM posting_lines GROUP BY loan_id";
 
+/// How many rows a finding's query gives, and the first [`SHOWN`] of them in
+/// `order`.
+async fn count_and_first(
+    pool: &sqlx::AnyPool,
+    sql_text: &str,
+    order: &str,
+) -> Result<(i64, Vec<sqlx::any::AnyRow>), ServiceError> {
+    let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) AS n FROM ({sql_text}) f"
+    )))
+    .fetch_one(pool)
+    .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{sql_text} ORDER BY {order} LIMIT {SHOWN}"
+    )))
+    .fetch_all(pool)
+    .await?;
+    Ok((sql::int(&n, "n")?, rows))
+}
+
 impl Services {
     /// Reconciles the whole book (every bank). Reads only.
     pub async fn reconcile_book(&self) -> Result<Reconciliation, ServiceError> {
@@ -119,14 +139,7 @@ impl Services {
         .await?;
 
         let posting_findings = |sql_text: &'static str| async move {
-            let count_sql = format!("SELECT COUNT(*) AS n FROM ({sql_text}) f");
-            let n = sqlx::query(sqlx::AssertSqlSafe(count_sql))
-                .fetch_one(pool)
-                .await?;
-            let first_sql = format!("{sql_text} ORDER BY 1, 2 LIMIT {SHOWN}");
-            let rows = sqlx::query(sqlx::AssertSqlSafe(first_sql))
-                .fetch_all(pool)
-                .await?;
+            let (count, rows) = count_and_first(pool, sql_text, "1, 2").await?;
             let first = rows
                 .iter()
                 .map(|r| {
@@ -139,10 +152,7 @@ impl Services {
                     })
                 })
                 .collect::<Result<Vec<_>, ServiceError>>()?;
-            Ok::<_, ServiceError>(Findings {
-                count: sql::int(&n, "n")?,
-                first,
-            })
+            Ok::<_, ServiceError>(Findings { count, first })
         };
         let unbalanced_postings = posting_findings(
             "SELECT loan_id, idempotency_key, CAST(SUM(debit_fen) AS BIGINT) AS d, \
@@ -177,16 +187,7 @@ impl Services {
                 OR a.interest_receivable_fen <> COALESCE(g.interest, 0) \
                 OR a.penalty_receivable_fen <> COALESCE(g.penalty, 0)"
         );
-        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) AS n FROM ({balance_sql}) f"
-        )))
-        .fetch_one(pool)
-        .await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{balance_sql} ORDER BY a.loan_id LIMIT {SHOWN}"
-        )))
-        .fetch_all(pool)
-        .await?;
+        let (count, rows) = count_and_first(pool, &balance_sql, "1").await?;
         let mut first = Vec::new();
         for r in &rows {
             let loan_id = sql::text(r, "loan_id")?;
@@ -206,22 +207,10 @@ impl Services {
                 }
             }
         }
-        let balance_mismatches = Findings {
-            count: sql::int(&n, "n")?,
-            first,
-        };
+        let balance_mismatches = Findings { count, first };
 
         let payment_findings = |sql_text: &'static str, posted: bool| async move {
-            let n = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) AS n FROM ({sql_text}) f"
-            )))
-            .fetch_one(pool)
-            .await?;
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{sql_text} ORDER BY 1 LIMIT {SHOWN}"
-            )))
-            .fetch_all(pool)
-            .await?;
+            let (count, rows) = count_and_first(pool, sql_text, "1").await?;
             let first = rows
                 .iter()
                 .map(|r| {
@@ -233,10 +222,7 @@ impl Services {
                     })
                 })
                 .collect::<Result<Vec<_>, ServiceError>>()?;
-            Ok::<_, ServiceError>(Findings {
-                count: sql::int(&n, "n")?,
-                first,
-            })
+            Ok::<_, ServiceError>(Findings { count, first })
         };
         let payments_not_posted = payment_findings(
             "SELECT y.reference, y.loan_id, y.status FROM payments y \
