@@ -13,6 +13,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 
+use service::pfi::{self, PfiKeys};
 use service::ServiceConfig;
 
 /// The development pepper of one-time codes; refused in production.
@@ -51,8 +52,8 @@ pub enum ConfigError {
     MissingSecret(&'static str),
     WeakSecret(&'static str),
     DevSecret(&'static str),
-    /// The OTP pepper and the audit key must be different secrets.
-    SameSecret,
+    /// Two secrets that must differ are the same: each secret has one use.
+    SameSecret(&'static str, &'static str),
     /// `PUHUI_TRUSTED_PROXIES` holds something that is not an address.
     BadProxy(String),
     UnknownProvider(String),
@@ -81,10 +82,9 @@ impl fmt::Display for ConfigError {
                 "PUHUI_TRUSTED_PROXIES: {p:?} is not an IP address (list the proxies' addresses, \
                  comma separated)"
             ),
-            ConfigError::SameSecret => write!(
-                f,
-                "PUHUI_AUDIT_KEY must differ from PUHUI_OTP_SECRET: each secret has one use"
-            ),
+            ConfigError::SameSecret(a, b) => {
+                write!(f, "{a} must differ from {b}: each secret has one use")
+            }
             ConfigError::UnknownProvider(p) => write!(
                 f,
                 "--dev-providers: unknown provider {p:?} (known: sms, bureau, payments)"
@@ -107,8 +107,9 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// What the command line and the environment asked for.
-#[derive(Debug, Clone, Default)]
+/// What the command line and the environment asked for. Its `Debug` never
+/// prints a secret.
+#[derive(Clone, Default)]
 pub struct RunArgs {
     pub demo: bool,
     /// `--dev-providers` (or `PUHUI_DEV_PROVIDERS`), comma-separated.
@@ -118,9 +119,121 @@ pub struct RunArgs {
     /// `PUHUI_AUDIT_KEY`: the secret the audit log's checkpoints are signed
     /// with (an ed25519 key is derived from it).
     pub audit_secret: Option<String>,
+    /// `PUHUI_PFI_KEY`: the secret personal information is sealed with.
+    pub pfi_key: Option<String>,
+    /// `PUHUI_PFI_RETIRED_KEYS`: comma-separated earlier `PUHUI_PFI_KEY`s,
+    /// still needed to open what they sealed until `puhui rotate-key` ran.
+    pub pfi_retired_keys: Option<String>,
+    /// `PUHUI_PFI_INDEX_KEY`: the secret of the blind indexes (never
+    /// rotated: changing it means re-indexing every customer).
+    pub pfi_index_key: Option<String>,
     /// `PUHUI_TRUSTED_PROXIES`: comma-separated addresses of the reverse
     /// proxies in front of the server.
     pub trusted_proxies: Option<String>,
+}
+
+impl RunArgs {
+    /// The secrets and settings from the environment (`demo` and the
+    /// providers come from the command line).
+    pub fn from_env(demo: bool, dev_providers: Option<String>) -> RunArgs {
+        let var = |name: &str| std::env::var(name).ok();
+        RunArgs {
+            demo,
+            dev_providers,
+            otp_secret: var("PUHUI_OTP_SECRET"),
+            audit_secret: var("PUHUI_AUDIT_KEY"),
+            pfi_key: var("PUHUI_PFI_KEY"),
+            pfi_retired_keys: var("PUHUI_PFI_RETIRED_KEYS"),
+            pfi_index_key: var("PUHUI_PFI_INDEX_KEY"),
+            trusted_proxies: var("PUHUI_TRUSTED_PROXIES"),
+        }
+    }
+
+    /// The personal-information keys asked for: in demo mode the development
+    /// ones unless given; in production each secret is required, long, not
+    /// the development value and not another secret.
+    pub fn pfi_keys(&self) -> Result<PfiKeys, ConfigError> {
+        let given = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
+        let retired: Vec<String> = self
+            .pfi_retired_keys
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect();
+        let retired: Vec<&str> = retired.iter().map(String::as_str).collect();
+        if self.demo {
+            let key = given(&self.pfi_key).unwrap_or_else(|| pfi::DEV_PFI_SECRET.to_string());
+            let index =
+                given(&self.pfi_index_key).unwrap_or_else(|| pfi::DEV_PFI_INDEX_SECRET.to_string());
+            return Ok(PfiKeys::from_secrets(&key, &retired, &index));
+        }
+        let key = production_secret("PUHUI_PFI_KEY", &self.pfi_key, pfi::DEV_PFI_SECRET)?;
+        let index = production_secret(
+            "PUHUI_PFI_INDEX_KEY",
+            &self.pfi_index_key,
+            pfi::DEV_PFI_INDEX_SECRET,
+        )?;
+        if key == index {
+            return Err(ConfigError::SameSecret(
+                "PUHUI_PFI_INDEX_KEY",
+                "PUHUI_PFI_KEY",
+            ));
+        }
+        for other in [&self.otp_secret, &self.audit_secret] {
+            if other.as_deref() == Some(key) {
+                return Err(ConfigError::SameSecret(
+                    "PUHUI_PFI_KEY",
+                    "the other secrets",
+                ));
+            }
+            if other.as_deref() == Some(index) {
+                return Err(ConfigError::SameSecret(
+                    "PUHUI_PFI_INDEX_KEY",
+                    "the other secrets",
+                ));
+            }
+        }
+        Ok(PfiKeys::from_secrets(key, &retired, index))
+    }
+}
+
+impl fmt::Debug for RunArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = |v: &Option<String>| if v.is_some() { "***" } else { "unset" };
+        f.debug_struct("RunArgs")
+            .field("demo", &self.demo)
+            .field("dev_providers", &self.dev_providers)
+            .field("otp_secret", &set(&self.otp_secret))
+            .field("audit_secret", &set(&self.audit_secret))
+            .field("pfi_key", &set(&self.pfi_key))
+            .field("pfi_retired_keys", &set(&self.pfi_retired_keys))
+            .field("pfi_index_key", &set(&self.pfi_index_key))
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish()
+    }
+}
+
+/// A production secret: set, at least [`MIN_SECRET_LEN`] bytes, and not the
+/// public development value.
+fn production_secret<'a>(
+    name: &'static str,
+    value: &'a Option<String>,
+    dev: &str,
+) -> Result<&'a str, ConfigError> {
+    let v = value
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or(ConfigError::MissingSecret(name))?;
+    if v == dev {
+        return Err(ConfigError::DevSecret(name));
+    }
+    if v.len() < MIN_SECRET_LEN {
+        return Err(ConfigError::WeakSecret(name));
+    }
+    Ok(v)
 }
 
 /// The resolved run configuration. Its `Debug` never prints a secret.
@@ -164,7 +277,10 @@ impl RunConfig {
         let secret = args.otp_secret.as_deref().filter(|s| !s.is_empty());
         let audit = args.audit_secret.as_deref().filter(|s| !s.is_empty());
         if args.demo {
-            let mut service = ServiceConfig::default();
+            let mut service = ServiceConfig {
+                pfi: args.pfi_keys()?,
+                ..ServiceConfig::default()
+            };
             if let Some(s) = secret {
                 service.otp_secret = s.to_string();
             }
@@ -177,23 +293,19 @@ impl RunConfig {
                 dev_providers: DevProvider::ALL.to_vec(),
             });
         }
-        let secret = secret.ok_or(ConfigError::MissingSecret("PUHUI_OTP_SECRET"))?;
-        if secret == DEV_OTP_SECRET {
-            return Err(ConfigError::DevSecret("PUHUI_OTP_SECRET"));
-        }
-        if secret.len() < MIN_SECRET_LEN {
-            return Err(ConfigError::WeakSecret("PUHUI_OTP_SECRET"));
-        }
-        let audit = audit.ok_or(ConfigError::MissingSecret("PUHUI_AUDIT_KEY"))?;
-        if audit == service::DEV_AUDIT_SECRET {
-            return Err(ConfigError::DevSecret("PUHUI_AUDIT_KEY"));
-        }
-        if audit.len() < MIN_SECRET_LEN {
-            return Err(ConfigError::WeakSecret("PUHUI_AUDIT_KEY"));
-        }
+        let secret = production_secret("PUHUI_OTP_SECRET", &args.otp_secret, DEV_OTP_SECRET)?;
+        let audit = production_secret(
+            "PUHUI_AUDIT_KEY",
+            &args.audit_secret,
+            service::DEV_AUDIT_SECRET,
+        )?;
         if audit == secret {
-            return Err(ConfigError::SameSecret);
+            return Err(ConfigError::SameSecret(
+                "PUHUI_AUDIT_KEY",
+                "PUHUI_OTP_SECRET",
+            ));
         }
+        let pfi = args.pfi_keys()?;
         let mut named = Vec::new();
         for p in args
             .dev_providers
@@ -214,7 +326,7 @@ impl RunConfig {
         }
         Ok(RunConfig {
             demo: false,
-            service: ServiceConfig::production(secret.to_string(), audit),
+            service: ServiceConfig::production(secret.to_string(), audit, pfi),
             dev_providers: named,
         })
     }
@@ -233,6 +345,8 @@ mod tests {
 
     const GOOD: &str = "0123456789abcdef0123456789abcdef";
     const AUDIT: &str = "fedcba9876543210fedcba9876543210-audit";
+    const PFI: &str = "0011223344556677889900112233445566-pfi";
+    const PFI_INDEX: &str = "0011223344556677889900112233445566-index";
 
     fn args(demo: bool, secret: Option<&str>, providers: Option<&str>) -> RunArgs {
         RunArgs {
@@ -240,6 +354,9 @@ mod tests {
             dev_providers: providers.map(str::to_string),
             otp_secret: secret.map(str::to_string),
             audit_secret: Some(AUDIT.to_string()),
+            pfi_key: Some(PFI.to_string()),
+            pfi_retired_keys: None,
+            pfi_index_key: Some(PFI_INDEX.to_string()),
             trusted_proxies: None,
         }
     }
@@ -281,7 +398,10 @@ mod tests {
                 Some(service::DEV_AUDIT_SECRET),
                 ConfigError::DevSecret("PUHUI_AUDIT_KEY"),
             ),
-            (Some(GOOD), ConfigError::SameSecret),
+            (
+                Some(GOOD),
+                ConfigError::SameSecret("PUHUI_AUDIT_KEY", "PUHUI_OTP_SECRET"),
+            ),
         ] {
             let a = RunArgs {
                 audit_secret: audit.map(str::to_string),
@@ -295,6 +415,69 @@ mod tests {
             service::audit::checkpoints::AuditKey::from_secret(AUDIT).public_hex()
         );
         assert!(!format!("{c:?}").contains(AUDIT));
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_its_own_pfi_keys() {
+        let all = Some("sms,bureau,payments");
+        let with = |key: Option<&str>, index: Option<&str>| RunArgs {
+            pfi_key: key.map(str::to_string),
+            pfi_index_key: index.map(str::to_string),
+            ..args(false, Some(GOOD), all)
+        };
+        for (a, err) in [
+            (
+                with(None, Some(PFI_INDEX)),
+                ConfigError::MissingSecret("PUHUI_PFI_KEY"),
+            ),
+            (
+                with(Some(PFI), None),
+                ConfigError::MissingSecret("PUHUI_PFI_INDEX_KEY"),
+            ),
+            (
+                with(Some("short"), Some(PFI_INDEX)),
+                ConfigError::WeakSecret("PUHUI_PFI_KEY"),
+            ),
+            (
+                with(Some(pfi::DEV_PFI_SECRET), Some(PFI_INDEX)),
+                ConfigError::DevSecret("PUHUI_PFI_KEY"),
+            ),
+            (
+                with(Some(PFI), Some(PFI)),
+                ConfigError::SameSecret("PUHUI_PFI_INDEX_KEY", "PUHUI_PFI_KEY"),
+            ),
+            (
+                with(Some(GOOD), Some(PFI_INDEX)),
+                ConfigError::SameSecret("PUHUI_PFI_KEY", "the other secrets"),
+            ),
+        ] {
+            assert_eq!(RunConfig::resolve(&a).unwrap_err(), err);
+        }
+        let c = RunConfig::resolve(&RunArgs {
+            pfi_retired_keys: Some(format!("{PFI}-old, ")),
+            ..with(Some(PFI), Some(PFI_INDEX))
+        })
+        .unwrap();
+        let dev = PfiKeys::development();
+        assert_ne!(c.service.pfi.current_id(), dev.current_id());
+        let printed = format!("{c:?} {:?}", with(Some(PFI), Some(PFI_INDEX)));
+        assert!(
+            !printed.contains(PFI) && !printed.contains(GOOD),
+            "{printed}"
+        );
+        // Demo mode runs on the development keys unless given others.
+        let demo = RunConfig::resolve(&args(true, None, None)).unwrap();
+        assert_eq!(
+            demo.service.pfi.current_id(),
+            PfiKeys::from_secrets(PFI, &[], PFI_INDEX).current_id()
+        );
+        let demo = RunConfig::resolve(&RunArgs {
+            pfi_key: None,
+            pfi_index_key: None,
+            ..args(true, None, None)
+        })
+        .unwrap();
+        assert_eq!(demo.service.pfi.current_id(), dev.current_id());
     }
 
     #[test]

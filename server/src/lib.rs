@@ -5,6 +5,7 @@ pub mod assets;
 pub mod burst_cmd;
 pub mod config;
 pub mod eod_cmd;
+pub mod pfi_cmd;
 pub mod precredit_cmd;
 pub mod reconcile_cmd;
 pub mod schedule_cmd;

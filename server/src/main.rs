@@ -60,6 +60,13 @@ enum Command {
     /// every signed checkpoint against this server's audit key. Exits 1 when
     /// the log does not hold.
     VerifyAudit,
+    /// Re-seal all personal information under the current PUHUI_PFI_KEY
+    /// (after moving the old one to PUHUI_PFI_RETIRED_KEYS). Resumable; when
+    /// it reports only the current key in use, the retired one can go.
+    RotateKey {
+        #[arg(long)]
+        json: bool,
+    },
     /// The organisation tree: add a bank, branch or grid.
     Org {
         #[command(subcommand)]
@@ -225,18 +232,13 @@ async fn main() -> anyhow::Result<()> {
                 | Command::Org { .. }
                 | Command::Staff { .. }
                 | Command::Reconcile { .. }
+                | Command::RotateKey { .. }
         )
     );
     let run = if admin {
         None
     } else {
-        match RunConfig::resolve(&RunArgs {
-            demo: cli.demo,
-            dev_providers: cli.dev_providers.clone(),
-            otp_secret: std::env::var("PUHUI_OTP_SECRET").ok(),
-            audit_secret: std::env::var("PUHUI_AUDIT_KEY").ok(),
-            trusted_proxies: std::env::var("PUHUI_TRUSTED_PROXIES").ok(),
-        }) {
+        match RunConfig::resolve(&RunArgs::from_env(cli.demo, cli.dev_providers.clone())) {
             Ok(run) => Some(run),
             Err(err) => {
                 eprintln!("error: {err}");
@@ -267,6 +269,19 @@ async fn main() -> anyhow::Result<()> {
             Some(Command::Init(args)) => puhui_server::staff_cmd::init(db, &args).await,
             Some(Command::Org { action }) => puhui_server::staff_cmd::org(db, &action).await,
             Some(Command::Staff { action }) => puhui_server::staff_cmd::staff(db, &action).await,
+            Some(Command::RotateKey { json }) => {
+                // Only the keys are needed, checked as the server checks them.
+                let keys = match RunArgs::from_env(cli.demo, None).pfi_keys() {
+                    Ok(keys) => keys,
+                    Err(err) => {
+                        eprintln!("error: {err}");
+                        std::process::exit(2);
+                    }
+                };
+                let mut services = puhui_server::staff_cmd::operator_services(db);
+                services.config.pfi = keys;
+                puhui_server::pfi_cmd::rotate_key(&services, json).await
+            }
             Some(Command::Reconcile { json }) => {
                 let services = puhui_server::staff_cmd::operator_services(db);
                 if !puhui_server::reconcile_cmd::run(&services, json).await? {
@@ -291,7 +306,8 @@ async fn main() -> anyhow::Result<()> {
         | Command::Init(_)
         | Command::Org { .. }
         | Command::Staff { .. }
-        | Command::Reconcile { .. } => Ok(()),
+        | Command::Reconcile { .. }
+        | Command::RotateKey { .. } => Ok(()),
         Command::SeedDemo {
             seed,
             customers,
@@ -312,7 +328,7 @@ async fn main() -> anyhow::Result<()> {
                 cfg.today = domain::date::Date::parse(&d)
                     .map_err(|_| anyhow::anyhow!("--as-of must be a real date as YYYY-MM-DD"))?;
             }
-            let summary = service::demo::seed_demo(&db, &cfg).await?;
+            let summary = service::demo::seed_demo(&db, &run.service.pfi, &cfg).await?;
             println!("{summary:#?}");
             Ok(())
         }
@@ -403,7 +419,11 @@ async fn main() -> anyhow::Result<()> {
 /// so far, and `RunConfig` has made sure production named each of them:
 /// SMS, payments and bureau are labelled "dev"/"DEV" in every record they leave.
 fn services_for(db: Db, clock: Arc<SystemClock>, run: &RunConfig) -> Services {
-    let sms = Arc::new(DevSmsProvider::new(db.clone(), clock.clone()));
+    let sms = Arc::new(DevSmsProvider::new(
+        db.clone(),
+        clock.clone(),
+        run.service.pfi.clone(),
+    ));
     tracing::info!("payments go through the development payment provider (no money moves)");
     tracing::info!("credit reports come from the DEV bureau provider (synthetic reports)");
     Services::new(db, sms, clock, run.service.clone())
@@ -431,12 +451,14 @@ async fn serve(
     let empty = service::demo::is_empty(&db).await?;
     if run.demo && empty {
         tracing::info!("empty database: loading the demo bank");
-        let summary = service::demo::seed_demo(&db, &demo_config(2026, 300)).await?;
+        let summary =
+            service::demo::seed_demo(&db, &run.service.pfi, &demo_config(2026, 300)).await?;
         tracing::info!(?summary, "demo bank loaded");
     } else if empty {
         tracing::warn!("empty database: no bank and no staff yet");
     }
     let services = services_for(db.clone(), Arc::new(SystemClock), run);
+    puhui_server::pfi_cmd::check_pfi_keys(&services).await?;
     // Pre-credit jobs queued, or left running by a stopped server, go on.
     if let Err(err) = services.spawn_pending_precredit_jobs().await {
         tracing::warn!(%err, "could not restart pending pre-credit jobs");

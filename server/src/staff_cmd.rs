@@ -76,11 +76,15 @@ pub struct InitArgs {
 /// provider is used, and nothing of the demo configuration applies.
 pub fn operator_services(db: Db) -> Services {
     let clock = Arc::new(SystemClock);
-    let sms = Arc::new(DevSmsProvider::new(db.clone(), clock.clone()));
     let config = ServiceConfig {
         demo: false,
         ..ServiceConfig::default()
     };
+    let sms = Arc::new(DevSmsProvider::new(
+        db.clone(),
+        clock.clone(),
+        config.pfi.clone(),
+    ));
     Services::new(db, sms, clock, config)
 }
 

@@ -7,9 +7,43 @@ use puhui_server::{router, WebConfig};
 use serde_json::Value;
 use service::db::{Clock, Db, SystemClock};
 use service::demo::{DemoConfig, DEMO_PASSWORD};
+use service::pfi::{Field, PfiKeys};
 use service::sms::DevSmsProvider;
 use service::{ServiceConfig, Services};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Every log line of this binary's servers, at debug level: the check that
+/// no whole phone or ID number reaches the log reads it.
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let w = buf.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "debug,hyper=info,hyper_util=info,h2=info,reqwest=info",
+            ))
+            .with_ansi(false)
+            .with_writer(move || LogWriter(w.clone()))
+            .try_init();
+        buf
+    })
+    .clone()
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(b);
+        }
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 struct TestApp {
     base: String,
@@ -22,6 +56,7 @@ async fn spawn_app() -> TestApp {
 }
 
 async fn spawn_app_with(web: WebConfig, clock: Arc<dyn Clock>) -> TestApp {
+    captured_logs();
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/puhui.db?mode=rwc", dir.path().display());
     let db = Db::connect(&url).await.expect("connect");
@@ -30,8 +65,10 @@ async fn spawn_app_with(web: WebConfig, clock: Arc<dyn Clock>) -> TestApp {
         SystemClock.now_millis(),
         domain::date::CHINA_UTC_OFFSET_MINUTES,
     );
+    let keys = PfiKeys::development();
     service::demo::seed_demo(
         &db,
+        &keys,
         &DemoConfig {
             seed: 7,
             customers: 40,
@@ -41,7 +78,7 @@ async fn spawn_app_with(web: WebConfig, clock: Arc<dyn Clock>) -> TestApp {
     )
     .await
     .expect("demo");
-    let sms = Arc::new(DevSmsProvider::new(db.clone(), clock.clone()));
+    let sms = Arc::new(DevSmsProvider::new(db.clone(), clock.clone(), keys));
     let services = Services::new(db.clone(), sms, clock, ServiceConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -107,15 +144,18 @@ async fn staff(app: &TestApp, username: &str) -> reqwest::Client {
 }
 
 async fn latest_code(db: &Db, phone: &str) -> String {
+    let keys = PfiKeys::development();
     let bodies: Vec<(String,)> = sqlx::query_as(
-        "SELECT body FROM sms_outbox WHERE status = 'sent' AND phone = $1 \
+        "SELECT body_sealed FROM sms_outbox WHERE status = 'sent' AND phone_idx = $1 \
          ORDER BY created_at DESC, id DESC",
     )
-    .bind(phone)
+    .bind(keys.index(Field::Phone, phone))
     .fetch_all(&db.pool)
     .await
     .expect("outbox");
-    let body = &bodies.first().expect("a message").0;
+    let body = keys
+        .open(Field::SmsBody, &bodies.first().expect("a message").0)
+        .expect("opens");
     body.chars()
         .collect::<Vec<_>>()
         .windows(6)
@@ -485,6 +525,25 @@ async fn the_thin_loan_end_to_end_over_http() {
         call(&stranger, &app, "my_loan", &[("id", &loan_id)]).await,
         Err("not_found".into())
     );
+
+    // Nothing above wrote a whole phone or ID number of anyone to the log.
+    let keys = PfiKeys::development();
+    let people: Vec<(String, String)> =
+        sqlx::query_as("SELECT id_number_sealed, phone_sealed FROM customers")
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("customers");
+    let logs = String::from_utf8_lossy(&captured_logs().lock().expect("logs")).to_string();
+    assert!(logs.contains("bureau inquiry"), "the log was not captured");
+    for (id_number, phone) in &people {
+        for (field, sealed) in [(Field::IdNumber, id_number), (Field::Phone, phone)] {
+            let value = keys.open(field, sealed).expect("opens");
+            if let Some(at) = logs.find(&value) {
+                let line = logs[..at].rsplit('\n').next().unwrap_or("");
+                panic!("a whole {field:?} in the log: {line}{value}…");
+            }
+        }
+    }
 }
 
 /// A session slides: each request starts the idle wait again, so someone

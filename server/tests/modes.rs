@@ -12,6 +12,17 @@ use service::db::Db;
 const BIN: &str = env!("CARGO_BIN_EXE_puhui");
 const SECRET: &str = "0123456789abcdef0123456789abcdef-test";
 const AUDIT_KEY: &str = "fedcba9876543210fedcba9876543210-audit-test";
+const PFI_KEY: &str = "00112233445566778899aabbccddeeff-pfi-test";
+const PFI_INDEX_KEY: &str = "00112233445566778899aabbccddeeff-index-test";
+
+/// Production's secrets and its named development providers.
+const PRODUCTION: [(&str, &str); 5] = [
+    ("PUHUI_OTP_SECRET", SECRET),
+    ("PUHUI_AUDIT_KEY", AUDIT_KEY),
+    ("PUHUI_PFI_KEY", PFI_KEY),
+    ("PUHUI_PFI_INDEX_KEY", PFI_INDEX_KEY),
+    ("PUHUI_DEV_PROVIDERS", "sms,bureau,payments"),
+];
 
 fn url(dir: &Path) -> String {
     format!("sqlite://{}/puhui.db?mode=rwc", dir.display())
@@ -94,10 +105,19 @@ fn production_refuses_to_start_without_its_secret_and_before_touching_the_databa
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("PUHUI_AUDIT_KEY is not set"), "{err}");
 
-    // With the secrets but no real provider, each development one must be named.
+    // So is the key that seals personal information.
     let out = puhui(dir.path(), &["serve"])
         .env("PUHUI_OTP_SECRET", SECRET)
         .env("PUHUI_AUDIT_KEY", AUDIT_KEY)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("PUHUI_PFI_KEY is not set"), "{err}");
+
+    // With the secrets but no real provider, each development one must be named.
+    let out = puhui(dir.path(), &["serve"])
+        .envs(PRODUCTION)
         .env("PUHUI_DEV_PROVIDERS", "sms,bureau")
         .output()
         .expect("run");
@@ -108,9 +128,7 @@ fn production_refuses_to_start_without_its_secret_and_before_touching_the_databa
 
     // The demo bank's public password is for demo mode only.
     let out = puhui(dir.path(), &["seed-demo", "--customers", "5"])
-        .env("PUHUI_OTP_SECRET", SECRET)
-        .env("PUHUI_AUDIT_KEY", AUDIT_KEY)
-        .env("PUHUI_DEV_PROVIDERS", "sms,bureau,payments")
+        .envs(PRODUCTION)
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
@@ -121,9 +139,7 @@ fn production_refuses_to_start_without_its_secret_and_before_touching_the_databa
 async fn production_starts_empty_and_demo_mode_loads_the_demo_bank() {
     let prod = tempfile::tempdir().expect("temp dir");
     let mut c = puhui(prod.path(), &[]);
-    c.env("PUHUI_OTP_SECRET", SECRET)
-        .env("PUHUI_AUDIT_KEY", AUDIT_KEY)
-        .env("PUHUI_DEV_PROVIDERS", "sms,bureau,payments");
+    c.envs(PRODUCTION);
     let (server, base) = serve(c).await;
     assert_eq!(staff_count(prod.path()).await, 0);
     // No development shortcut: the outbox answers nobody.
@@ -222,9 +238,7 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
     assert!(String::from_utf8_lossy(&again.stderr).contains("database_not_empty"));
 
     let mut c = puhui(prod.path(), &[]);
-    c.env("PUHUI_OTP_SECRET", SECRET)
-        .env("PUHUI_AUDIT_KEY", AUDIT_KEY)
-        .env("PUHUI_DEV_PROVIDERS", "sms,bureau,payments");
+    c.envs(PRODUCTION);
     let (server, base) = serve(c).await;
     let page = reqwest::get(format!("{base}/staff/login"))
         .await
@@ -286,9 +300,7 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
 
     // The operator verifies the whole audit log and its checkpoints.
     let verified = puhui(prod.path(), &["verify-audit"])
-        .env("PUHUI_OTP_SECRET", SECRET)
-        .env("PUHUI_AUDIT_KEY", AUDIT_KEY)
-        .env("PUHUI_DEV_PROVIDERS", "sms,bureau,payments")
+        .envs(PRODUCTION)
         .output()
         .expect("verify-audit");
     let report = String::from_utf8_lossy(&verified.stdout);
@@ -339,6 +351,66 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
         String::from_utf8_lossy(&officer.stderr)
     );
     assert_eq!(staff_count(prod.path()).await, 2);
+}
+
+/// The exit code of a command that must stop by itself within a minute.
+fn exits(mut c: Command) -> (Option<i32>, String) {
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let out = child.wait_with_output().expect("output");
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return (status.code(), text);
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("still running after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test]
+async fn personal_information_is_rotated_to_a_new_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let seeded = puhui(dir.path(), &["--demo", "seed-demo", "--customers", "5"])
+        .output()
+        .expect("seed");
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    // The operator sets a new key but forgets the old one: refused.
+    let mut c = puhui(dir.path(), &["--demo", "serve", "--addr", "127.0.0.1:0"]);
+    c.env("PUHUI_PFI_KEY", PFI_KEY);
+    let (code, out) = exits(c);
+    assert_ne!(code, Some(0));
+    assert!(out.contains("PUHUI_PFI_RETIRED_KEYS"), "{out}");
+    // With the old key retired the rotation re-seals everything under the new one.
+    let mut c = puhui(dir.path(), &["--demo", "rotate-key"]);
+    c.env("PUHUI_PFI_KEY", PFI_KEY)
+        .env("PUHUI_PFI_RETIRED_KEYS", service::pfi::DEV_PFI_SECRET);
+    let (code, out) = exits(c);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("only the current key is in use"), "{out}");
+    assert!(!out.contains(PFI_KEY), "a secret printed: {out}");
+    // And the server starts on the new key alone.
+    let mut c = puhui(dir.path(), &["--demo"]);
+    c.env("PUHUI_PFI_KEY", PFI_KEY);
+    let (server, base) = serve(c).await;
+    let r = reqwest::get(format!("{base}/")).await.expect("home");
+    assert!(r.status().is_success());
+    drop(server);
 }
 
 /// A stopping server (a deploy, a restart) waits for the requests in flight

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{self, NewAuditEntry};
 use crate::error::ServiceError;
+use crate::pfi::Field;
 use crate::sql;
 use crate::throttle;
 use crate::Services;
@@ -562,8 +563,9 @@ impl Services {
     pub async fn send_login_code(&self, phone: &str) -> Result<SentCode, ServiceError> {
         let phone = Phone::parse(phone.trim())?;
         let now = self.now();
-        let exists = sqlx::query("SELECT id FROM customers WHERE phone = $1")
-            .bind(phone.as_str())
+        let phone_idx = self.config.pfi.index(Field::Phone, phone.as_str());
+        let exists = sqlx::query("SELECT id FROM customers WHERE phone_idx = $1")
+            .bind(&phone_idx)
             .fetch_optional(&self.db.pool)
             .await?;
         if exists.is_none() {
@@ -571,10 +573,10 @@ impl Services {
         }
         let resend_ms = self.config.otp_resend_secs * 1000;
         let recent = sqlx::query(
-            "SELECT created_at FROM sms_codes WHERE phone = $1 AND purpose = $2 AND created_at > $3 \
-             ORDER BY created_at",
+            "SELECT created_at FROM sms_codes \
+             WHERE phone_idx = $1 AND purpose = $2 AND created_at > $3 ORDER BY created_at",
         )
-        .bind(phone.as_str())
+        .bind(&phone_idx)
         .bind(LOGIN_PURPOSE)
         .bind(now - DAY_MS)
         .fetch_all(&self.db.pool)
@@ -599,14 +601,14 @@ impl Services {
         let id = crate::db::new_id();
         let mut tx = self.db.pool.begin().await?;
         let reserved = sqlx::query(
-            "INSERT INTO sms_codes (id, phone, purpose, code_hash, created_at, expires_at, attempts, \
-                                    consumed) \
+            "INSERT INTO sms_codes (id, phone_idx, purpose, code_hash, created_at, expires_at, \
+                                    attempts, consumed) \
              SELECT $1, $2, $3, $4, $5, $6, 0, 0 \
              WHERE NOT EXISTS (SELECT 1 FROM sms_codes \
-                               WHERE phone = $2 AND purpose = $3 AND created_at > $7)",
+                               WHERE phone_idx = $2 AND purpose = $3 AND created_at > $7)",
         )
         .bind(&id)
-        .bind(phone.as_str())
+        .bind(&phone_idx)
         .bind(LOGIN_PURPOSE)
         .bind(code_hash(&self.config.otp_secret, phone.as_str(), &code))
         .bind(now)
@@ -672,12 +674,13 @@ impl Services {
         let phone = Phone::parse(phone.trim())?;
         let code = code.trim();
         let now = self.now();
+        let phone_idx = self.config.pfi.index(Field::Phone, phone.as_str());
         let row = sqlx::query(
             "SELECT id, code_hash, expires_at, attempts FROM sms_codes \
-             WHERE phone = $1 AND purpose = $2 AND consumed = 0 \
+             WHERE phone_idx = $1 AND purpose = $2 AND consumed = 0 \
              ORDER BY created_at DESC LIMIT 1",
         )
-        .bind(phone.as_str())
+        .bind(&phone_idx)
         .bind(LOGIN_PURPOSE)
         .fetch_optional(&self.db.pool)
         .await?
@@ -714,8 +717,8 @@ impl Services {
             .await?;
             return Err(ServiceError::CodeInvalid);
         }
-        let customer = sqlx::query("SELECT id, branch_id FROM customers WHERE phone = $1")
-            .bind(phone.as_str())
+        let customer = sqlx::query("SELECT id, branch_id FROM customers WHERE phone_idx = $1")
+            .bind(&phone_idx)
             .fetch_optional(&self.db.pool)
             .await?
             .ok_or(ServiceError::UnknownCustomer)?;
@@ -749,16 +752,22 @@ impl Services {
 
     /// The customer behind a session.
     pub async fn customer_actor(&self, customer_id: &str) -> Result<CustomerActor, ServiceError> {
-        let row = sqlx::query("SELECT id, bank_id, name, phone FROM customers WHERE id = $1")
-            .bind(customer_id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or(ServiceError::Unauthenticated)?;
+        let row =
+            sqlx::query("SELECT id, bank_id, name, phone_sealed FROM customers WHERE id = $1")
+                .bind(customer_id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .ok_or(ServiceError::Unauthenticated)?;
         Ok(CustomerActor {
             customer_id: sql::text(&row, "id")?,
             bank_id: sql::text(&row, "bank_id")?,
             name: sql::text(&row, "name")?,
-            phone_masked: domain::identity::mask_phone(&sql::text(&row, "phone")?),
+            phone_masked: domain::identity::mask_phone(
+                &self
+                    .config
+                    .pfi
+                    .open(Field::Phone, &sql::text(&row, "phone_sealed")?)?,
+            ),
         })
     }
 }

@@ -11,13 +11,16 @@
 mod applications;
 pub mod audit;
 pub mod auth;
+mod customers;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod lending;
 pub mod loans;
+pub mod pfi;
 pub mod precredit;
+pub mod reseal;
 pub mod risk;
 pub mod servicing;
 pub mod session_store;
@@ -82,6 +85,8 @@ pub struct ServiceConfig {
     pub demo: bool,
     /// Signs the audit log's checkpoints ([`audit::checkpoints`]).
     pub audit_key: audit::checkpoints::AuditKey,
+    /// Seals, opens and indexes personal financial information ([`pfi`]).
+    pub pfi: pfi::PfiKeys,
 }
 
 /// The development secret of the audit key; refused in production.
@@ -103,6 +108,7 @@ impl Default for ServiceConfig {
             max_applications_per_day: 5,
             demo: true,
             audit_key: audit::checkpoints::AuditKey::from_secret(DEV_AUDIT_SECRET),
+            pfi: pfi::PfiKeys::development(),
         }
     }
 }
@@ -110,11 +116,12 @@ impl Default for ServiceConfig {
 impl ServiceConfig {
     /// Production: the limits of the default, the operator's secrets, and
     /// none of the demo's shortcuts.
-    pub fn production(otp_secret: String, audit_secret: &str) -> Self {
+    pub fn production(otp_secret: String, audit_secret: &str, pfi: pfi::PfiKeys) -> Self {
         ServiceConfig {
             otp_secret,
             demo: false,
             audit_key: audit::checkpoints::AuditKey::from_secret(audit_secret),
+            pfi,
             ..ServiceConfig::default()
         }
     }
@@ -136,6 +143,7 @@ impl fmt::Debug for ServiceConfig {
             .field("max_applications_per_day", &self.max_applications_per_day)
             .field("demo", &self.demo)
             .field("audit_key", &self.audit_key)
+            .field("pfi", &self.pfi)
             .finish()
     }
 }

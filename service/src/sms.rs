@@ -1,8 +1,9 @@
 //! Text messages to customers' phones, behind a provider interface.
 //!
 //! Only the development provider exists for now: it sends nothing, writes
-//! every message to the `sms_outbox` table (where a developer or a test reads
-//! the code) and fails on purpose for the test numbers 1990000xxxx.
+//! every message to the `sms_outbox` table, sealed like all personal
+//! information (an administrator reads the code there in demo mode), and
+//! fails on purpose for the test numbers 1990000xxxx.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use rand::Rng;
 use crate::auth::StaffActor;
 use crate::db::{new_id, Clock, Db};
 use crate::error::ServiceError;
+use crate::pfi::{Field, PfiKeys};
 use crate::sql;
 use crate::Services;
 
@@ -47,15 +49,17 @@ pub const FAILING_PREFIX: &str = "1990000";
 pub struct DevSmsProvider {
     db: Db,
     clock: Arc<dyn Clock>,
+    keys: PfiKeys,
     latency: Duration,
     failure_rate_per_mille: u32,
 }
 
 impl DevSmsProvider {
-    /// 150 ms latency, no random failures.
-    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+    /// 150 ms latency, no random failures; the outbox sealed with `keys`.
+    pub fn new(db: Db, clock: Arc<dyn Clock>, keys: PfiKeys) -> Self {
         DevSmsProvider {
             db,
+            keys,
             clock,
             latency: Duration::from_millis(150),
             failure_rate_per_mille: 0,
@@ -107,12 +111,14 @@ impl SmsProvider for DevSmsProvider {
         };
         tracing::info!(provider = "dev", phone = %phone.masked(), status, "sms");
         sqlx::query(
-            "INSERT INTO sms_outbox (id, phone, body, provider, status, error, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO sms_outbox (id, phone_sealed, phone_idx, body_sealed, provider, status, \
+                                     error, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(new_id())
-        .bind(phone.as_str())
-        .bind(body)
+        .bind(self.keys.seal(Field::Phone, phone.as_str()))
+        .bind(self.keys.index(Field::Phone, phone.as_str()))
+        .bind(self.keys.seal(Field::SmsBody, body))
         .bind(self.name())
         .bind(status)
         .bind(error)
@@ -163,23 +169,27 @@ impl Services {
             Some(_) => format!("{}%", actor.org_path),
         };
         let rows = sqlx::query(
-            "SELECT o.id, o.phone, o.body, o.provider, o.status, o.error, o.created_at \
+            "SELECT o.id, o.phone_sealed, o.body_sealed, o.provider, o.status, o.error, \
+                    o.created_at \
              FROM sms_outbox o \
              WHERE $1 = '' OR EXISTS (SELECT 1 FROM customers c \
                  JOIN organisations b ON b.id = c.branch_id \
-                 WHERE c.phone = o.phone AND b.path LIKE $1) \
+                 WHERE c.phone_idx = o.phone_idx AND b.path LIKE $1) \
              ORDER BY o.created_at DESC, o.id DESC LIMIT $2",
         )
         .bind(scope)
         .bind(limit.clamp(1, 500))
         .fetch_all(&self.db.pool)
         .await?;
+        let keys = &self.config.pfi;
         rows.iter()
             .map(|r| {
                 Ok(SmsMessage {
                     id: sql::text(r, "id")?,
-                    phone_masked: domain::identity::mask_phone(&sql::text(r, "phone")?),
-                    body: sql::text(r, "body")?,
+                    phone_masked: domain::identity::mask_phone(
+                        &keys.open(Field::Phone, &sql::text(r, "phone_sealed")?)?,
+                    ),
+                    body: keys.open(Field::SmsBody, &sql::text(r, "body_sealed")?)?,
                     provider: sql::text(r, "provider")?,
                     status: sql::text(r, "status")?,
                     error: sql::opt_text(r, "error")?,

@@ -84,7 +84,8 @@ fn named_modules(text: &str) -> BTreeSet<String> {
 }
 
 /// Which service modules each may use. The layers, bottom up: the
-/// foundation (`error`, `sql`, `db`, `session_store`), identity and the
+/// foundation (`error`, `sql`, `db`, `session_store`, `pfi` and the
+/// customer's row in `customers`), identity and the
 /// log (`auth`, `audit`, `sms`, `staff`), the application's status
 /// (`applications`), the engines (`risk`, `workflow`), the use cases built
 /// on them (`lending`, `servicing`, `loans`, `precredit`, `workbench`,
@@ -92,6 +93,9 @@ fn named_modules(text: &str) -> BTreeSet<String> {
 /// `workbench`; `workflow` never reaches the decision engine or servicing.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("error", &[]),
+    ("pfi", &["error"]),
+    ("customers", &["error", "pfi", "sql"]),
+    ("reseal", &["audit", "error", "pfi", "sql"]),
     ("sql", &["error"]),
     ("db", &["error"]),
     ("session_store", &["db", "error"]),
@@ -99,9 +103,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("audit", &["auth", "error", "sql", "db"]),
     (
         "auth",
-        &["audit", "db", "error", "sql", "session_store", "throttle"],
+        &[
+            "audit",
+            "db",
+            "error",
+            "pfi",
+            "session_store",
+            "sql",
+            "throttle",
+        ],
     ),
-    ("sms", &["auth", "db", "error", "sql"]),
+    ("sms", &["auth", "db", "error", "pfi", "sql"]),
     (
         "staff",
         &["audit", "auth", "db", "error", "sql", "session_store"],
@@ -109,9 +121,21 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("applications", &["error", "sql", "db"]),
     (
         "workflow",
-        &["applications", "audit", "auth", "db", "error", "sql"],
+        &[
+            "applications",
+            "audit",
+            "auth",
+            "customers",
+            "db",
+            "error",
+            "pfi",
+            "sql",
+        ],
     ),
-    ("risk", &["audit", "auth", "db", "error", "sql"]),
+    (
+        "risk",
+        &["audit", "auth", "customers", "db", "error", "pfi", "sql"],
+    ),
     (
         "lending",
         &[
@@ -129,7 +153,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("loans", &["auth", "db", "error", "servicing", "sql"]),
     (
         "precredit",
-        &["audit", "auth", "db", "error", "risk", "servicing", "sql"],
+        &[
+            "audit",
+            "auth",
+            "customers",
+            "db",
+            "error",
+            "pfi",
+            "risk",
+            "servicing",
+            "sql",
+        ],
     ),
     ("dashboard", &["auth", "db", "error", "sql"]),
     (
@@ -138,6 +172,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "applications",
             "audit",
             "auth",
+            "customers",
             "db",
             "error",
             "lending",
@@ -154,9 +189,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "applications",
             "audit",
             "auth",
+            "customers",
             "db",
             "error",
             "lending",
+            "pfi",
             "risk",
             "servicing",
             "sql",

@@ -29,6 +29,7 @@ use serde_json::json;
 
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::StaffActor;
+use crate::customers;
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::lending::{load_product, loan_of_application, summaries_of_customer};
@@ -244,7 +245,8 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let r = sqlx::query(
-            "SELECT a.id, a.customer_id, c.name AS customer_name, c.id_number, c.phone, \
+            "SELECT a.id, a.customer_id, c.name AS customer_name, c.id_number_sealed, \
+                    c.phone_sealed, \
                     p.name_zh, p.name_en, a.amount_fen, a.term_months, p.annual_rate_bp, \
                     p.repayment_method, a.purpose, a.status, a.version, a.officer_id, \
                     u.display_name AS officer_name, b.name AS branch_name, a.submitted_at, \
@@ -358,8 +360,8 @@ impl Services {
             id: sql::text(&r, "id")?,
             customer_id: sql::text(&r, "customer_id")?,
             customer_name: sql::text(&r, "customer_name")?,
-            id_number_masked: mask_id_number(&sql::text(&r, "id_number")?),
-            phone_masked: mask_phone(&sql::text(&r, "phone")?),
+            id_number_masked: mask_id_number(&customers::id_number_of(&self.config.pfi, &r)?),
+            phone_masked: mask_phone(&customers::phone_of(&self.config.pfi, &r)?),
             product_name_zh: sql::text(&r, "name_zh")?,
             product_name_en: sql::text(&r, "name_en")?,
             amount: sql::fen(&r, "amount_fen")?,
@@ -694,7 +696,8 @@ impl Services {
         customer_id: &str,
     ) -> Result<Portrait, ServiceError> {
         let c = sqlx::query(
-            "SELECT c.id, c.name, c.gender, c.birth_date, c.id_number, c.phone, c.occupation, \
+            "SELECT c.id, c.name, c.gender, c.birth_date, c.id_number_sealed, c.phone_sealed, \
+                    c.occupation, \
                     c.household_id, c.branch_id, b.name AS branch_name, b.path, \
                     u.display_name AS officer_name \
              FROM customers c JOIN organisations b ON b.id = c.branch_id \
@@ -717,8 +720,8 @@ impl Services {
             name: sql::text(&c, "name")?,
             gender: sql::gender(&c, "gender")?,
             age: sql::age(sql::date(&c, "birth_date")?, today),
-            id_number_masked: mask_id_number(&sql::text(&c, "id_number")?),
-            phone_masked: mask_phone(&sql::text(&c, "phone")?),
+            id_number_masked: mask_id_number(&customers::id_number_of(&self.config.pfi, &c)?),
+            phone_masked: mask_phone(&customers::phone_of(&self.config.pfi, &c)?),
             occupation: sql::text(&c, "occupation")?,
             branch_name: sql::text(&c, "branch_name")?,
             officer_name: sql::opt_text(&c, "officer_name")?,

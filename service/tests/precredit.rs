@@ -22,6 +22,7 @@ use domain::view::{
 };
 use service::demo::{seed_demo, DemoConfig};
 use service::lending::NewApplication;
+use service::pfi::Field;
 use service::precredit::PrecreditOptions;
 use service::risk::RuleSetDraft;
 use service::{DevBureauProvider, ServiceError, Services};
@@ -40,6 +41,7 @@ fn with_bureau(env: &Env, ms: u64) -> Services {
 async fn seed(env: &Env) {
     seed_demo(
         &env.db,
+        &env.services.config.pfi,
         &DemoConfig {
             seed: 7,
             customers: 160,
@@ -612,7 +614,7 @@ async fn a_whitelist_imports_its_good_rows_and_reports_each_bad_one() {
         // An existing customer of officer1's branch, with a household in a village.
         let existing = env
             .scalar_text(
-                "SELECT c.id_number || '|' || c.name || '|' || c.phone || '|' || v.township || v.name \
+                "SELECT c.id_number_sealed || '|' || c.name || '|' || c.phone_sealed || '|' || v.township || v.name \
                  FROM customers c JOIN households h ON h.id = c.household_id \
                  JOIN villages v ON v.id = h.village_id JOIN organisations g ON g.id = v.grid_id \
                  WHERE g.code LIKE 'BJ01-01-%' AND c.relation_to_head = 'head' \
@@ -620,6 +622,8 @@ async fn a_whitelist_imports_its_good_rows_and_reports_each_bad_one() {
             )
             .await;
         let e: Vec<&str> = existing.split('|').collect();
+        let (e0, e2) = (env.open(Field::IdNumber, e[0]), env.open(Field::Phone, e[2]));
+        let e = [e0.as_str(), e[1], e2.as_str(), e[3]];
         let village = e[3].to_string();
         let new_id = IdNumber::from_parts("220102", domain::date::Date::new(1980, 3, 9).unwrap(), 123).unwrap();
         let mut bad_checksum = new_id.as_str().to_string();
@@ -678,7 +682,10 @@ async fn a_whitelist_imports_its_good_rows_and_reports_each_bad_one() {
         }
         // The new person is a customer now, who can sign in with the phone.
         let new_customer = env
-            .scalar_text(&format!("SELECT id FROM customers WHERE id_number = '{}'", new_id.as_str()))
+            .scalar_text(&format!(
+                "SELECT id FROM customers WHERE id_number_idx = '{}'",
+                env.id_idx(new_id.as_str())
+            ))
             .await;
         let c = s.customer_actor(&new_customer).await.unwrap();
         assert_eq!(c.phone_masked, "139****5678");
@@ -764,9 +771,9 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
         let s = with_bureau(&env, 0);
         let product = hned(&env).await;
         // Eight customers of BJ01 apply: each pre-screen is stored.
-        let phones: Vec<String> = {
+        let ids: Vec<String> = {
             let rows: Vec<(String,)> = sqlx::query_as(
-                "SELECT phone FROM customers WHERE bank_id = (SELECT id FROM organisations WHERE code = 'BJ01') \
+                "SELECT id FROM customers WHERE bank_id = (SELECT id FROM organisations WHERE code = 'BJ01') \
                  ORDER BY id LIMIT 8",
             )
             .fetch_all(&env.db.pool)
@@ -774,8 +781,8 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
             .unwrap();
             rows.into_iter().map(|r| r.0).collect()
         };
-        for (i, phone) in phones.iter().enumerate() {
-            let c = env.customer(phone).await;
+        for (i, id) in ids.iter().enumerate() {
+            let c = s.customer_actor(id).await.unwrap();
             s.submit_application(
                 &c,
                 NewApplication {

@@ -92,19 +92,11 @@ async fn li_applies(env: &Env, s: &Services, yuan: i64, key: &str) -> String {
 /// own birth date, and `sequence` — which picks the development bureau's
 /// behaviour (998 fails, 999 never answers).
 async fn li_id_number(env: &Env, birth: Option<domain::date::Date>, sequence: u16) -> IdNumber {
-    let raw = env
-        .scalar_text(&format!(
-            "SELECT id_number FROM customers WHERE phone = '{LI}'"
-        ))
-        .await;
+    let raw = env.id_number_of_phone(LI).await;
     let own = IdNumber::parse(&raw).expect("demo id number");
     let id = IdNumber::from_parts(&raw[..6], birth.unwrap_or(own.birth_date()), sequence)
         .expect("id number");
-    env.exec(&format!(
-        "UPDATE customers SET id_number = '{}' WHERE phone = '{LI}'",
-        id.as_str()
-    ))
-    .await;
+    env.set_id_number_of_phone(LI, id.as_str()).await;
     id
 }
 
@@ -261,11 +253,7 @@ async fn blacklist_reasons_are_not_disclosed_to_the_customer() {
         env.seed().await;
         let s = quick(&env);
         // An ID number the development bureau lists, with a clean record otherwise.
-        let raw = env
-            .scalar_text(&format!(
-                "SELECT id_number FROM customers WHERE phone = '{LI}'"
-            ))
-            .await;
+        let raw = env.id_number_of_phone(LI).await;
         let birth = IdNumber::parse(&raw).unwrap().birth_date();
         let seq = (1..990u16)
             .find(|q| {

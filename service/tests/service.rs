@@ -9,6 +9,7 @@ use common::{on_each_backend, today, Env};
 use domain::application::{ApplicationStatus, Decision};
 use domain::money::Fen;
 use service::lending::NewApplication;
+use service::pfi::Field;
 use service::session_store::AnySessionStore;
 use service::workbench::InvestigationInput;
 use service::ServiceError;
@@ -20,12 +21,14 @@ const WANG: &str = "13800000002";
 
 /// The code in the newest SMS sent to `phone`.
 async fn last_code(env: &Env, phone: &str) -> String {
-    let body = env
+    let sealed = env
         .scalar_text(&format!(
-            "SELECT body FROM sms_outbox WHERE phone = '{phone}' AND status = 'sent' \
-             ORDER BY created_at DESC, id DESC LIMIT 1"
+            "SELECT body_sealed FROM sms_outbox WHERE phone_idx = '{}' AND status = 'sent' \
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+            env.phone_idx(phone)
         ))
         .await;
+    let body = env.open(Field::SmsBody, &sealed);
     let digits: String = body.chars().filter(|c| c.is_ascii_digit()).collect();
     digits[..6].to_string()
 }
@@ -208,7 +211,8 @@ async fn otp_login_with_the_sent_code() {
         // Only a hash is stored.
         let stored = env
             .scalar_text(&format!(
-                "SELECT code_hash FROM sms_codes WHERE phone = '{LI}'"
+                "SELECT code_hash FROM sms_codes WHERE phone_idx = '{}'",
+                env.phone_idx(LI)
             ))
             .await;
         assert_ne!(stored, code);
@@ -264,7 +268,8 @@ async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
         assert_eq!(checked, 5);
         assert_eq!(
             env.scalar_i64(&format!(
-                "SELECT attempts FROM sms_codes WHERE phone = '{LI}'"
+                "SELECT attempts FROM sms_codes WHERE phone_idx = '{}'",
+                env.phone_idx(LI)
             ))
             .await,
             5
@@ -346,7 +351,8 @@ async fn otp_resend_is_rate_limited() {
         assert_code(s.send_login_code("12345").await, "phone_invalid");
         assert_eq!(
             env.scalar_i64(&format!(
-                "SELECT COUNT(*) FROM sms_outbox WHERE phone = '{LI}'"
+                "SELECT COUNT(*) FROM sms_outbox WHERE phone_idx = '{}'",
+                env.phone_idx(LI)
             ))
             .await,
             2
@@ -360,15 +366,19 @@ async fn sms_failure_keeps_no_code() {
     on_each_backend(|env| async move {
         env.seed().await;
         let failing = "19900001234";
-        env.exec(&format!(
-            "UPDATE customers SET phone = '{failing}' WHERE phone = '{LI}'"
-        ))
-        .await;
+        sqlx::query("UPDATE customers SET phone_sealed = $1, phone_idx = $2 WHERE phone_idx = $3")
+            .bind(env.services.config.pfi.seal(Field::Phone, failing))
+            .bind(env.phone_idx(failing))
+            .bind(env.phone_idx(LI))
+            .execute(&env.db.pool)
+            .await
+            .unwrap();
         let s = &env.services;
         assert_code(s.send_login_code(failing).await, "sms_failed");
         assert_eq!(
             env.scalar_i64(&format!(
-                "SELECT COUNT(*) FROM sms_codes WHERE phone = '{failing}'"
+                "SELECT COUNT(*) FROM sms_codes WHERE phone_idx = '{}'",
+                env.phone_idx(failing)
             ))
             .await,
             0
@@ -377,7 +387,8 @@ async fn sms_failure_keeps_no_code() {
         assert_code(s.send_login_code(failing).await, "sms_failed");
         assert_eq!(
             env.scalar_i64(&format!(
-                "SELECT COUNT(*) FROM sms_outbox WHERE phone = '{failing}' AND status = 'failed'"
+                "SELECT COUNT(*) FROM sms_outbox WHERE phone_idx = '{}' AND status = 'failed'",
+                env.phone_idx(failing)
             ))
             .await,
             2
@@ -441,7 +452,11 @@ async fn the_sms_outbox_is_for_administrators_of_the_bank_in_demo_mode() {
 
         // Production keeps no readable outbox, for anyone.
         let mut prod = s.clone();
-        prod.config = service::ServiceConfig::production("a-real-pepper".to_string(), "a-real-audit-key");
+        prod.config = service::ServiceConfig::production(
+            "a-real-pepper".to_string(),
+            "a-real-audit-key",
+            service::pfi::PfiKeys::from_secrets("a-real-pfi-key", &[], "a-real-index-key"),
+        );
         assert!(!prod.may_read_sms_outbox(&admin));
         assert_code(prod.sms_outbox(&admin, 10).await, "not_found");
     })
@@ -1115,8 +1130,7 @@ async fn demo_seed_is_deterministic() {
         );
         assert_eq!(
             env.scalar_text(&format!(
-                "SELECT u.username FROM customers c JOIN staff_users u ON u.id = c.officer_id WHERE c.phone = '{LI}'"
-            ))
+                "SELECT u.username FROM customers c JOIN staff_users u ON u.id = c.officer_id WHERE c.phone_idx = '{}'", env.phone_idx(LI)))
             .await,
             "officer1"
         );
@@ -1305,6 +1319,7 @@ async fn demo_seed_at_scale() {
         let started = std::time::Instant::now();
         let summary = service::demo::seed_demo(
             &env.db,
+            &env.services.config.pfi,
             &service::demo::DemoConfig {
                 seed: 1,
                 customers,
@@ -1317,7 +1332,7 @@ async fn demo_seed_at_scale() {
         eprintln!("{}: {summary:?} in {:?}", env.label, started.elapsed());
         assert_eq!(summary.customers, u64::from(customers));
         let phones = env
-            .scalar_i64("SELECT COUNT(DISTINCT phone) FROM customers")
+            .scalar_i64("SELECT COUNT(DISTINCT phone_idx) FROM customers")
             .await;
         assert_eq!(phones, i64::from(customers));
         let started = std::time::Instant::now();

@@ -810,11 +810,7 @@ async fn a_declared_relation_hands_the_task_back_and_bars_the_declarer() {
         env.seed().await;
         let s = &env.services;
         let (id, _officer, approver) = investigated(&env, "relation").await;
-        let li_id = env
-            .scalar_text(&format!(
-                "SELECT id_number FROM customers WHERE phone = '{LI}'"
-            ))
-            .await;
+        let li_id = env.id_number_of_phone(LI).await;
         // A valid ID number of nobody at the bank, and a mistyped one.
         let stranger =
             domain::identity::IdNumber::from_parts("110101", today(), 17).expect("valid");

@@ -17,7 +17,7 @@ use domain::rules::lifecycle::{DecisionStage, RuleSetStatus};
 use serde_json::json;
 use sqlx::{AnyConnection, Connection};
 
-use super::{Generator, Place, StaffSpec, BANKS, DAY_MS, DEMO_BORROWER_PHONE, DEMO_CUSTOMER_PHONE};
+use super::{Generator, Place, StaffSpec, BANKS, DAY_MS};
 use crate::audit::{self, NewAuditEntry};
 use crate::error::ServiceError;
 use crate::risk::bureau::{dev_report, FAILING_SEQUENCE, TIMEOUT_SEQUENCE};
@@ -79,9 +79,9 @@ const RULE_SET_COLS: [&str; 19] = [
 /// The same person's ID number with another sequence code (same gender),
 /// chosen so that the development bureau reports a clean record; `None`
 /// when the number does not parse or no free one is clean.
-fn clean_id_number(g: &Generator, current: &str) -> Option<String> {
-    let id = IdNumber::parse(current).ok()?;
-    let parity = u16::from(id.as_str().as_bytes()[16] - b'0') % 2;
+pub(super) fn clean_id_number(g: &Generator, id: &IdNumber) -> Option<IdNumber> {
+    let current = id.as_str();
+    let parity = u16::from(current.as_bytes()[16] - b'0') % 2;
     (0..1000u16)
         .filter(|q| q % 2 == parity)
         .filter_map(|q| IdNumber::from_parts(&current[..6], id.birth_date(), q).ok())
@@ -98,7 +98,6 @@ fn clean_id_number(g: &Generator, current: &str) -> Option<String> {
                 && r.score.is_some_and(|s| s >= 650)
                 && !g.issued_ids.contains(c.as_str())
         })
-        .map(|c| c.as_str().to_string())
 }
 
 /// Adds the checkers and the live rule sets; returns how many rule sets.
@@ -180,20 +179,6 @@ pub(super) async fn seed(
     }
     let count = u64::try_from(rows.len()).unwrap_or(0);
     let mut tx = conn.begin().await?;
-    for phone in [DEMO_CUSTOMER_PHONE, DEMO_BORROWER_PHONE] {
-        let current = sqlx::query("SELECT id_number FROM customers WHERE phone = $1")
-            .bind(phone)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(current) = current else { continue };
-        if let Some(clean) = clean_id_number(g, &sql::text(&current, "id_number")?) {
-            sqlx::query("UPDATE customers SET id_number = $1 WHERE phone = $2")
-                .bind(clean)
-                .bind(phone)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
     sql::insert_rows(&mut tx, "staff_users", &super::STAFF_COLS, &staff).await?;
     sql::insert_rows(&mut tx, "staff_roles", &super::ROLE_COLS, &roles).await?;
     sql::insert_rows(&mut tx, "rule_sets", &RULE_SET_COLS, &rows).await?;
@@ -220,17 +205,19 @@ mod tests {
 
     #[test]
     fn demo_customers_get_a_clean_report_on_any_day() {
-        let g = Generator::new(&DemoConfig {
-            seed: 2026,
-            customers: 300,
-            today: Date::new(2026, 11, 24).unwrap_or(Date::MIN),
-            portfolio: false,
-        });
+        let g = Generator::new(
+            &DemoConfig {
+                seed: 2026,
+                customers: 300,
+                today: Date::new(2026, 11, 24).unwrap_or(Date::MIN),
+                portfolio: false,
+            },
+            crate::pfi::PfiKeys::development(),
+        );
         for day in 1..=28u8 {
             let birth = Date::new(1977, 2, day).unwrap_or(Date::MIN);
             let id = IdNumber::from_parts("220102", birth, 125).unwrap_or_else(|e| panic!("{e}"));
-            let clean = clean_id_number(&g, id.as_str()).expect("a clean number");
-            let c = IdNumber::parse(&clean).unwrap_or_else(|e| panic!("{e}"));
+            let c = clean_id_number(&g, &id).expect("a clean number");
             assert_eq!((c.birth_date(), c.gender()), (birth, id.gender()));
             assert!(!dev_report(&c).blacklisted);
         }

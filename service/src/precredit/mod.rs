@@ -50,6 +50,7 @@ use crate::audit::{self, NewAuditEntry};
 use crate::auth::StaffActor;
 use crate::db::new_id;
 use crate::error::ServiceError;
+use crate::pfi::Field;
 use crate::sql;
 use crate::Services;
 
@@ -614,7 +615,8 @@ impl Services {
             "SELECT r.job_id, r.subject_key, r.household_id, r.customer_id, r.outcome, \
                r.limit_fen, r.rate_bp, r.score, r.grade, r.reason_codes, r.rule_set_version, \
                r.bureau, r.suggested_limit_fen, r.decided_at, c.name AS customer_name, \
-               c.id_number, v.township, v.name AS village_name, b.path AS branch_path, \
+               c.id_number_sealed, v.township, v.name AS village_name, \
+               b.path AS branch_path, \
                o.id AS offer_id, o.status AS offer_status, o.offer_expires_on \
              FROM precredit_results r \
              LEFT JOIN customers c ON c.id = r.customer_id \
@@ -636,6 +638,7 @@ impl Services {
         .await?;
         let may_offer = s.has_any(&offers::OFFER_ROLES);
         let today = self.today().to_string();
+        let keys = &self.config.pfi;
         rows.iter()
             .map(|r| {
                 let outcome = sql::text(r, "outcome")?;
@@ -656,7 +659,11 @@ impl Services {
                     household_id: sql::opt_text(r, "household_id")?,
                     customer_id: sql::opt_text(r, "customer_id")?,
                     customer_name: sql::opt_text(r, "customer_name")?,
-                    id_number_masked: sql::opt_text(r, "id_number")?
+                    id_number_masked: keys
+                        .open_opt(
+                            Field::IdNumber,
+                            sql::opt_text(r, "id_number_sealed")?.as_deref(),
+                        )?
                         .map(|n| domain::identity::mask_id_number(&n)),
                     village_name: match sql::opt_text(r, "village_name")? {
                         Some(n) => Some(format!(

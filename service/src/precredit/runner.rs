@@ -21,9 +21,11 @@ use super::{
     PRECREDIT_PURPOSE,
 };
 use crate::audit::{self, NewAuditEntry};
+use crate::customers;
 use crate::db::new_id;
 use crate::error::ServiceError;
-use crate::risk::bureau::{BulkSubject, BureauReport};
+use crate::pfi::PfiKeys;
+use crate::risk::bureau::{open_report, BulkSubject, BureauReport};
 use crate::risk::decisions::{decide_with, LiveStrategy};
 use crate::risk::features::{self, FeatureInputs, HouseholdFacts, LoanFacts};
 use crate::sql::{self, Placeholders, Val};
@@ -210,9 +212,9 @@ impl Counts {
 
 const SUBJECT_COLUMNS: &str = "h.id AS hid, h.village_id AS hvillage, h.members, \
      h.annual_income_fen, h.land_area_mu_x10, h.main_business, c.id AS cid, c.bank_id, \
-     c.branch_id, c.name, c.id_number, c.gender, c.occupation";
+     c.branch_id, c.name, c.id_number_sealed, c.gender, c.occupation";
 
-fn subject_of(r: &AnyRow, whitelist: bool) -> Result<Subject, ServiceError> {
+fn subject_of(keys: &PfiKeys, r: &AnyRow, whitelist: bool) -> Result<Subject, ServiceError> {
     let hid = sql::opt_text(r, "hid")?;
     let household = match &hid {
         Some(_) => Some(HouseholdFacts {
@@ -229,7 +231,7 @@ fn subject_of(r: &AnyRow, whitelist: bool) -> Result<Subject, ServiceError> {
             bank_id: sql::text(r, "bank_id")?,
             branch_id: sql::text(r, "branch_id")?,
             name: sql::text(r, "name")?,
-            id_number: sql::text(r, "id_number")?,
+            id_number: customers::id_number_of(keys, r)?,
             gender: sql::text(r, "gender")?,
             occupation: sql::text(r, "occupation")?,
         }),
@@ -582,7 +584,7 @@ impl Services {
         };
         let mut out: Vec<Subject> = Vec::with_capacity(rows.len());
         for r in &rows {
-            let s = subject_of(r, whitelist)?;
+            let s = subject_of(&self.config.pfi, r, whitelist)?;
             // Two heads on file for one household: decide the first.
             if out.last().is_some_and(|p| p.key == s.key) {
                 continue;
@@ -654,8 +656,8 @@ impl Services {
             }
             if let Some(since) = reports_since {
                 let q = format!(
-                    "SELECT customer_id, report, requested_at FROM bureau_inquiries \
-                     WHERE customer_id IN {list} AND outcome = 'ok' AND report IS NOT NULL \
+                    "SELECT customer_id, report_sealed, requested_at FROM bureau_inquiries \
+                     WHERE customer_id IN {list} AND outcome = 'ok' AND report_sealed IS NOT NULL \
                        AND requested_at >= {}",
                     match style {
                         Placeholders::Dollar => format!("${}", part.len() + 1),
@@ -668,8 +670,7 @@ impl Services {
                 }
                 for r in query.bind(since).fetch_all(&mut *conn).await? {
                     let at = sql::int(&r, "requested_at")?;
-                    let report: BureauReport = serde_json::from_str(&sql::text(&r, "report")?)
-                        .map_err(|e| ServiceError::internal("stored bureau report", e))?;
+                    let report = open_report(&self.config.pfi, &sql::text(&r, "report_sealed")?)?;
                     let cid = sql::text(&r, "customer_id")?;
                     if reports.get(&cid).is_none_or(|(t, _)| *t < at) {
                         reports.insert(cid, (at, report));

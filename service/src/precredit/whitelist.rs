@@ -13,7 +13,7 @@
 //! (the village name, or township + village name), 建议额度（元） /
 //! suggested limit (yuan).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
@@ -27,8 +27,10 @@ use sqlx::AssertSqlSafe;
 use super::JOB_ROLES;
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::StaffActor;
+use crate::customers::{self, NewCustomer};
 use crate::db::new_id;
 use crate::error::ServiceError;
+use crate::pfi::Field;
 use crate::sql::{self, Placeholders, Val};
 use crate::Services;
 
@@ -456,9 +458,11 @@ impl Services {
 
         // Who is a customer already, and whose phone is taken.
         let known = self.known_people(&bank_id, &good).await?;
+        let keys = &self.config.pfi;
         let mut accepted: Vec<(Good, Option<String>)> = Vec::new();
         for g in good {
-            let problem = match known.by_id.get(g.id_number.as_str()) {
+            let id_idx = keys.index(Field::IdNumber, g.id_number.as_str());
+            let problem = match known.by_id.get(&id_idx) {
                 Some(k) if k.name != g.name => Some((
                     "whitelist_name_mismatch",
                     Col::Name,
@@ -472,7 +476,7 @@ impl Services {
                 Some(_) => None,
                 None => match &g.phone {
                     None => Some(("whitelist_phone_required", Col::Phone, String::new())),
-                    Some(p) if known.phones.contains_key(p.as_str()) => {
+                    Some(p) if known.phones.contains(&keys.index(Field::Phone, p.as_str())) => {
                         Some(("whitelist_phone_taken", Col::Phone, p.masked()))
                     }
                     Some(_) => None,
@@ -486,7 +490,7 @@ impl Services {
                     value,
                 }),
                 None => {
-                    let existing = known.by_id.get(g.id_number.as_str()).map(|k| k.id.clone());
+                    let existing = known.by_id.get(&id_idx).map(|k| k.id.clone());
                     accepted.push((g, existing));
                 }
             }
@@ -511,21 +515,22 @@ impl Services {
                 None => {
                     let id = new_id();
                     new_customers += 1;
-                    customers.push(vec![
-                        Val::from(id.as_str()),
-                        Val::from(bank_id.as_str()),
-                        Val::from(g.branch_id.as_str()),
-                        Val::NullText,
-                        Val::from("head"),
-                        Val::from(g.name.as_str()),
-                        Val::from(g.id_number.as_str()),
-                        Val::from(g.phone.as_ref().map_or("", |p| p.as_str())),
-                        Val::from(g.id_number.gender().as_str()),
-                        Val::from(g.id_number.birth_date().to_string()),
-                        Val::from(""),
-                        Val::from(officer.clone()),
-                        Val::Int(now),
-                    ]);
+                    customers.push(
+                        NewCustomer {
+                            id: &id,
+                            bank_id: &bank_id,
+                            branch_id: &g.branch_id,
+                            household_id: None,
+                            relation_to_head: "head",
+                            name: &g.name,
+                            id_number: &g.id_number,
+                            phone: g.phone.as_ref().map(Phone::as_str),
+                            occupation: "",
+                            officer_id: officer.as_deref(),
+                            created_at: now,
+                        }
+                        .row(&self.config.pfi),
+                    );
                     id
                 }
             };
@@ -576,7 +581,7 @@ impl Services {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sql::insert_rows(&mut tx, "customers", &CUSTOMER_COLUMNS, &customers).await?;
+        sql::insert_rows(&mut tx, "customers", &customers::COLUMNS, &customers).await?;
         sql::insert_rows(
             &mut tx,
             "precredit_whitelist_rows",
@@ -680,15 +685,16 @@ impl Services {
     }
 
     async fn known_people(&self, bank_id: &str, good: &[Good]) -> Result<Known, ServiceError> {
+        let keys = &self.config.pfi;
         let mut known = Known::default();
         let mut conn = self.db.pool.acquire().await?;
         let style = Placeholders::of(&conn);
         for part in good.chunks(500) {
             // The bank first: with plain `?` the values bind in text order.
             let q = format!(
-                "SELECT c.id, c.id_number, c.name, b.path FROM customers c \
+                "SELECT c.id, c.id_number_idx, c.name, b.path FROM customers c \
                  JOIN organisations b ON b.id = c.branch_id \
-                 WHERE c.bank_id = {} AND c.id_number IN {}",
+                 WHERE c.bank_id = {} AND c.id_number_idx IN {}",
                 match style {
                     Placeholders::Dollar => "$1",
                     Placeholders::Question => "?",
@@ -697,11 +703,11 @@ impl Services {
             );
             let mut query = sqlx::query(AssertSqlSafe(q)).bind(bank_id);
             for g in part {
-                query = query.bind(g.id_number.as_str());
+                query = query.bind(keys.index(Field::IdNumber, g.id_number.as_str()));
             }
             for r in query.fetch_all(&mut *conn).await? {
                 known.by_id.insert(
-                    sql::text(&r, "id_number")?,
+                    sql::text(&r, "id_number_idx")?,
                     KnownCustomer {
                         id: sql::text(&r, "id")?,
                         name: sql::text(&r, "name")?,
@@ -709,52 +715,36 @@ impl Services {
                     },
                 );
             }
-            let phones: Vec<&str> = part
+            let phones: Vec<String> = part
                 .iter()
-                .filter_map(|g| g.phone.as_ref().map(Phone::as_str))
+                .filter_map(|g| g.phone.as_ref())
+                .map(|p| keys.index(Field::Phone, p.as_str()))
                 .collect();
             if phones.is_empty() {
                 continue;
             }
             let q = format!(
-                "SELECT phone, id_number FROM customers WHERE phone IN {}",
+                "SELECT phone_idx FROM customers WHERE phone_idx IN {}",
                 style.tuples(1, phones.len(), 1)
             );
             let mut query = sqlx::query(AssertSqlSafe(q));
-            for p in &phones {
-                query = query.bind(*p);
+            for p in phones {
+                query = query.bind(p);
             }
             for r in query.fetch_all(&mut *conn).await? {
-                known
-                    .phones
-                    .insert(sql::text(&r, "phone")?, sql::text(&r, "id_number")?);
+                known.phones.insert(sql::text(&r, "phone_idx")?);
             }
         }
         Ok(known)
     }
 }
 
-const CUSTOMER_COLUMNS: [&str; 13] = [
-    "id",
-    "bank_id",
-    "branch_id",
-    "household_id",
-    "relation_to_head",
-    "name",
-    "id_number",
-    "phone",
-    "gender",
-    "birth_date",
-    "occupation",
-    "officer_id",
-    "created_at",
-];
-
 #[derive(Default)]
 struct Known {
+    /// By the ID number's blind index.
     by_id: HashMap<String, KnownCustomer>,
-    /// Phone → the ID number of the customer who has it.
-    phones: HashMap<String, String>,
+    /// The blind indexes of the phones customers already have.
+    phones: HashSet<String>,
 }
 
 struct KnownCustomer {

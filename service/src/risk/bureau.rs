@@ -24,8 +24,10 @@ use sha2::{Digest, Sha512};
 
 use super::Requester;
 use crate::audit;
+use crate::customers;
 use crate::db::new_id;
 use crate::error::ServiceError;
+use crate::pfi::{Field, PfiKeys};
 use crate::sql;
 use crate::Services;
 
@@ -317,7 +319,8 @@ pub(crate) struct InquiryRecord {
     provider: &'static str,
     outcome: InquiryOutcome,
     error: Option<String>,
-    report_json: Option<String>,
+    /// The report, serialised and sealed ([`open_report`] reads it).
+    report_sealed: Option<String>,
     elapsed_ms: i64,
     requested_at: i64,
     audit: audit::NewAuditEntry,
@@ -333,7 +336,7 @@ impl InquiryRecord {
         sqlx::query(
             "INSERT INTO bureau_inquiries (id, application_id, customer_id, consent_id, \
                requested_by_kind, requested_by, requested_by_name, provider, outcome, error, \
-               report, elapsed_ms, requested_at) \
+               report_sealed, elapsed_ms, requested_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(&self.id)
@@ -346,7 +349,7 @@ impl InquiryRecord {
         .bind(self.provider)
         .bind(self.outcome.as_str())
         .bind(self.error.clone())
-        .bind(self.report_json.clone())
+        .bind(self.report_sealed.clone())
         .bind(self.elapsed_ms)
         .bind(self.requested_at)
         .execute(&mut **tx)
@@ -385,7 +388,7 @@ impl Services {
         by: &Requester<'_>,
     ) -> Result<(Inquiry, Option<InquiryRecord>), ServiceError> {
         let consent = sqlx::query(
-            "SELECT bc.id, c.id_number, c.name FROM bureau_consents bc \
+            "SELECT bc.id, c.id_number_sealed, c.name FROM bureau_consents bc \
              JOIN customers c ON c.id = bc.customer_id \
              WHERE bc.application_id = $1 AND bc.customer_id = $2 \
              ORDER BY bc.granted_at DESC, bc.id DESC LIMIT 1",
@@ -407,7 +410,7 @@ impl Services {
             return Ok((none, None));
         };
         let consent_id = sql::text(&consent, "id")?;
-        let id_number = IdNumber::parse(&sql::text(&consent, "id_number")?)
+        let id_number = IdNumber::parse(&customers::id_number_of(&self.config.pfi, &consent)?)
             .map_err(|e| ServiceError::internal("customer id number", e.code()))?;
         let name = sql::text(&consent, "name")?;
 
@@ -433,11 +436,10 @@ impl Services {
             elapsed_ms,
             "bureau inquiry"
         );
-        let report_json = report
+        let report_sealed = report
             .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| ServiceError::internal("bureau report json", e))?;
+            .map(|r| seal_report(&self.config.pfi, r))
+            .transpose()?;
         let id = new_id();
         let audit = by
             .audit(requested_at, "bureau.inquired", "bureau_inquiry", &id)
@@ -463,7 +465,7 @@ impl Services {
             provider,
             outcome,
             error,
-            report_json,
+            report_sealed,
             elapsed_ms,
             requested_at,
             audit,
@@ -484,22 +486,34 @@ impl Services {
         application_id: &str,
     ) -> Result<Option<Inquiry>, ServiceError> {
         let r = sqlx::query(
-            "SELECT id, report FROM bureau_inquiries \
-             WHERE application_id = $1 AND outcome = 'ok' AND report IS NOT NULL \
+            "SELECT id, report_sealed FROM bureau_inquiries \
+             WHERE application_id = $1 AND outcome = 'ok' AND report_sealed IS NOT NULL \
              ORDER BY requested_at DESC, id DESC LIMIT 1",
         )
         .bind(application_id)
         .fetch_optional(&self.db.pool)
         .await?;
         let Some(r) = r else { return Ok(None) };
-        let report: BureauReport = serde_json::from_str(&sql::text(&r, "report")?)
-            .map_err(|e| ServiceError::internal("stored bureau report", e))?;
+        let report = open_report(&self.config.pfi, &sql::text(&r, "report_sealed")?)?;
         Ok(Some(Inquiry {
             id: Some(sql::text(&r, "id")?),
             outcome: InquiryOutcome::Ok,
             report: Some(report),
         }))
     }
+}
+
+/// A credit report as stored: its JSON, sealed.
+fn seal_report(keys: &PfiKeys, report: &BureauReport) -> Result<String, ServiceError> {
+    let json = serde_json::to_string(report)
+        .map_err(|e| ServiceError::internal("bureau report json", e))?;
+    Ok(keys.seal(Field::CreditReport, &json))
+}
+
+/// A stored credit report (`bureau_inquiries.report_sealed`).
+pub(crate) fn open_report(keys: &PfiKeys, sealed: &str) -> Result<BureauReport, ServiceError> {
+    serde_json::from_str(&keys.open(Field::CreditReport, sealed)?)
+        .map_err(|e| ServiceError::internal("stored bureau report", e))
 }
 
 #[cfg(test)]

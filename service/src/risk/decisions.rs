@@ -191,7 +191,7 @@ const DECISION_SELECT: &str = "SELECT d.id, d.stage, d.rule_set_id, d.rule_set_v
      d.outcome, d.limit_fen, d.rate_bp, d.score, d.grade, d.flags, d.reason_codes, d.features, \
      d.trace, d.actor_name, d.created_at, d.elapsed_us, \
      bi.id AS bi_id, bi.provider AS bi_provider, bi.outcome AS bi_outcome, bi.error AS bi_error, \
-     bi.report AS bi_report, bi.requested_by_name AS bi_by, bi.requested_at AS bi_at, \
+     bi.requested_by_name AS bi_by, bi.requested_at AS bi_at, \
      bi.elapsed_ms AS bi_elapsed \
      FROM decisions d LEFT JOIN bureau_inquiries bi ON bi.id = d.bureau_inquiry_id";
 
@@ -220,10 +220,9 @@ fn decision_view(r: &AnyRow) -> Result<DecisionView, ServiceError> {
     let bureau = match sql::opt_text(r, "bi_id")? {
         None => None,
         Some(id) => {
-            let synthetic = sql::opt_text(r, "bi_report")?
-                .map(|raw| from_json::<super::BureauReport>("bureau report", &raw))
-                .transpose()?
-                .is_some_and(|rep| rep.synthetic);
+            // The development provider's reports are synthetic; a list of
+            // decisions does not open the (sealed) reports to say so.
+            let synthetic = sql::text(r, "bi_provider")? == super::bureau::DEV_PROVIDER;
             Some(BureauInquiryView {
                 id,
                 provider: sql::text(r, "bi_provider")?,
@@ -371,7 +370,8 @@ impl Services {
         inquiry: &Inquiry,
     ) -> Result<Prepared, ServiceError> {
         let live = self.live_strategy(&app.product_id, stage).await?;
-        let inputs = load_inputs(&self.db, &app.id, inquiry.report.clone()).await?;
+        let inputs =
+            load_inputs(&self.db, &self.config.pfi, &app.id, inquiry.report.clone()).await?;
         let started = Instant::now();
         let f =
             features::features(&inputs).map_err(|e| ServiceError::internal("feature record", e))?;

@@ -22,8 +22,10 @@ use domain::rules::schema::{
 use domain::view::FeatureValue;
 
 use super::bureau::BureauReport;
+use crate::customers;
 use crate::db::Db;
 use crate::error::ServiceError;
+use crate::pfi::PfiKeys;
 use crate::sql;
 
 /// Every feature, in slot order: (name, type, Chinese label, English label).
@@ -322,12 +324,13 @@ pub fn values(f: &Features) -> Vec<FeatureValue> {
 /// caller obtains) from the database.
 pub(crate) async fn load_inputs(
     db: &Db,
+    keys: &PfiKeys,
     application_id: &str,
     bureau: Option<BureauReport>,
 ) -> Result<FeatureInputs, ServiceError> {
     let a = sqlx::query(
         "SELECT a.customer_id, a.amount_fen, a.term_months, a.purpose, a.submitted_on, \
-                p.code, p.guarantee_type, c.id_number, c.gender, c.occupation, c.household_id \
+                p.code, p.guarantee_type, c.id_number_sealed, c.gender, c.occupation, c.household_id \
          FROM applications a JOIN customers c ON c.id = a.customer_id \
          JOIN products p ON p.id = a.product_id WHERE a.id = $1",
     )
@@ -396,7 +399,7 @@ pub(crate) async fn load_inputs(
     Ok(FeatureInputs {
         // A stored number that no longer parses leaves the age missing
         // (→ the age rules cannot pass it), rather than failing the decision.
-        id_number: IdNumber::parse(&sql::text(&a, "id_number")?).ok(),
+        id_number: IdNumber::parse(&customers::id_number_of(keys, &a)?).ok(),
         application_date: sql::date(&a, "submitted_on")?,
         gender: Gender::parse(&sql::text(&a, "gender")?),
         occupation: sql::text(&a, "occupation")?,

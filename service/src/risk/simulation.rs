@@ -28,7 +28,9 @@ use sqlx::AssertSqlSafe;
 use super::decisions::{decide_with, trace_lines};
 use super::features;
 use crate::auth::StaffActor;
+use crate::customers;
 use crate::error::ServiceError;
+use crate::pfi::PfiKeys;
 use crate::sql;
 use crate::Services;
 
@@ -64,14 +66,14 @@ fn fired(t: &Trace) -> Vec<(String, String, String)> {
 /// The stored decisions with their application and customer, for replays.
 const SAMPLE_SELECT: &str = "SELECT d.id, d.application_id, d.rule_set_version, d.outcome, \
      d.limit_fen, d.rate_bp, d.reason_codes, d.features, d.trace, d.created_at, \
-     c.name AS customer_name, c.id_number, a.amount_fen \
+     c.name AS customer_name, c.id_number_sealed, a.amount_fen \
      FROM decisions d JOIN applications a ON a.id = d.application_id \
      JOIN customers c ON c.id = a.customer_id";
 
 /// The inputs as the stored decision read them; the ID number, stored
 /// masked, read again from the customer. A value that no longer fits its
 /// feature stays missing.
-fn replayed_features(r: &AnyRow) -> Result<Features, ServiceError> {
+fn replayed_features(keys: &PfiKeys, r: &AnyRow) -> Result<Features, ServiceError> {
     let schema = features::schema();
     let stored: Vec<FeatureValue> = from_json("decision features", &sql::text(r, "features")?)?;
     let mut f = schema.record();
@@ -81,7 +83,7 @@ fn replayed_features(r: &AnyRow) -> Result<Features, ServiceError> {
         }
     }
     if let Some(slot) = schema.slot("id_number") {
-        let _ = f.set_slot(slot, Value::Text(sql::text(r, "id_number")?));
+        let _ = f.set_slot(slot, Value::Text(customers::id_number_of(keys, r)?));
     }
     Ok(f)
 }
@@ -162,7 +164,7 @@ impl Services {
             if seen.len() > usize::try_from(n).unwrap_or(usize::MAX) {
                 break;
             }
-            let f = replayed_features(r)?;
+            let f = replayed_features(&self.config.pfi, r)?;
             let after = decide_with(Some(&strategy), &f);
             let baseline_trace: Trace = from_json("decision trace", &sql::text(r, "trace")?)?;
             for (id, zh, en) in fired(&after.trace) {
@@ -291,7 +293,7 @@ impl Services {
             .fetch_optional(&self.db.pool)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let f = replayed_features(&r)?;
+        let f = replayed_features(&self.config.pfi, &r)?;
         let started = std::time::Instant::now();
         let d = decide_with(Some(&strategy), &f);
         let elapsed_us = i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX);

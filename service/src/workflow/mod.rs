@@ -44,8 +44,10 @@ use sqlx::{Any, Transaction};
 use crate::applications::status::{self, Seen};
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::{CustomerActor, StaffActor};
+use crate::customers;
 use crate::db::new_id;
 use crate::error::ServiceError;
+use crate::pfi::PfiKeys;
 use crate::sql;
 use crate::Services;
 
@@ -837,7 +839,9 @@ impl Services {
             .fetch_all(&self.db.pool)
             .await?;
         let now = self.now();
-        rows.iter().map(|r| inbox_task_of(r, now)).collect()
+        rows.iter()
+            .map(|r| inbox_task_of(&self.config.pfi, r, now))
+            .collect()
     }
 
     /// Every task of an application, for staff in scope. An opinion given
@@ -1197,7 +1201,9 @@ impl Services {
             .fetch_all(&self.db.pool)
             .await?;
         let now = self.now();
-        rows.iter().map(|r| inbox_task_of(r, now)).collect()
+        rows.iter()
+            .map(|r| inbox_task_of(&self.config.pfi, r, now))
+            .collect()
     }
 }
 
@@ -1253,7 +1259,7 @@ async fn task_by_id(conn: &mut sqlx::AnyConnection, id: &str) -> Result<FlowTask
 /// The task with its application, customer, product and a branch `b` still to join.
 fn inbox_select() -> String {
     format!(
-        "SELECT {TASK_COLS}, c.name AS customer_name, c.id_number, \
+        "SELECT {TASK_COLS}, c.name AS customer_name, c.id_number_sealed, \
            p.name_zh AS product_name_zh, p.name_en AS product_name_en, a.amount_fen, \
            a.term_months, a.status AS app_status, b.name AS branch_name \
          FROM flow_tasks t LEFT JOIN staff_users u ON u.id = t.assignee_id \
@@ -1263,13 +1269,13 @@ fn inbox_select() -> String {
     )
 }
 
-fn inbox_task_of(r: &AnyRow, now: i64) -> Result<InboxTask, ServiceError> {
+fn inbox_task_of(keys: &PfiKeys, r: &AnyRow, now: i64) -> Result<InboxTask, ServiceError> {
     let task = task_of(r)?;
     Ok(InboxTask {
         overdue: task.due_at.is_some_and(|d| d < now),
         task,
         customer_name: sql::text(r, "customer_name")?,
-        id_number_masked: mask_id_number(&sql::text(r, "id_number")?),
+        id_number_masked: mask_id_number(&customers::id_number_of(keys, r)?),
         product_name_zh: sql::text(r, "product_name_zh")?,
         product_name_en: sql::text(r, "product_name_en")?,
         amount: sql::fen(r, "amount_fen")?,

@@ -27,6 +27,7 @@ use sqlx::{Any, AnyConnection, Transaction};
 use super::templates::{legacy_params, starters, LegacyProduct};
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::{CustomerActor, StaffActor};
+use crate::customers;
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
@@ -685,14 +686,14 @@ impl Services {
         c: &CustomerActor,
     ) -> Result<Vec<domain::view::ProductView>, ServiceError> {
         let who = sqlx::query(
-            "SELECT c.id_number, c.birth_date, c.occupation, b.code AS branch_code \
+            "SELECT c.id_number_sealed, c.birth_date, c.occupation, b.code AS branch_code \
              FROM customers c JOIN organisations b ON b.id = c.branch_id WHERE c.id = $1",
         )
         .bind(&c.customer_id)
         .fetch_optional(&self.db.pool)
         .await?
         .ok_or(ServiceError::Unauthenticated)?;
-        let id_number = sql::text(&who, "id_number")?;
+        let id_number = customers::id_number_of(&self.config.pfi, &who)?;
         let applicant = Applicant {
             region_code: id_number.chars().take(6).collect(),
             branch_code: sql::text(&who, "branch_code")?,

@@ -12,7 +12,9 @@ use serde_json::json;
 
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::StaffActor;
+use crate::customers;
 use crate::error::ServiceError;
+use crate::pfi::Field;
 use crate::sql;
 use crate::Services;
 
@@ -27,25 +29,26 @@ impl Services {
     ) -> Result<u64, ServiceError> {
         let bank = s.bank_id.clone().ok_or(ServiceError::Forbidden)?;
         let id = IdNumber::parse(id_number).map_err(|e| ServiceError::invalid(e.code()))?;
+        let id_idx = self.config.pfi.index(Field::IdNumber, id.as_str());
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         // The guarded write first: the relation row, from the customer row.
         let added = sqlx::query(
             "INSERT INTO staff_relations (staff_id, customer_id, relation, declared_at) \
-             SELECT $1, c.id, $2, $3 FROM customers c WHERE c.bank_id = $4 AND c.id_number = $5 \
+             SELECT $1, c.id, $2, $3 FROM customers c WHERE c.bank_id = $4 AND c.id_number_idx = $5 \
              ON CONFLICT (staff_id, customer_id) DO NOTHING",
         )
         .bind(&s.user_id)
         .bind(relation.as_str())
         .bind(now)
         .bind(&bank)
-        .bind(id.as_str())
+        .bind(&id_idx)
         .execute(&mut *tx)
         .await?;
         let customer =
-            sqlx::query("SELECT id FROM customers WHERE bank_id = $1 AND id_number = $2")
+            sqlx::query("SELECT id FROM customers WHERE bank_id = $1 AND id_number_idx = $2")
                 .bind(&bank)
-                .bind(id.as_str())
+                .bind(&id_idx)
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or(ServiceError::invalid("relation_customer_unknown"))?;
@@ -88,7 +91,7 @@ impl Services {
     ) -> Result<Vec<StaffRelationView>, ServiceError> {
         let all = s.has_any(&[Role::BranchHead, Role::Admin]);
         let rows = sqlx::query(
-            "SELECT u.display_name, c.name, c.id_number, r.relation, r.declared_at \
+            "SELECT u.display_name, c.name, c.id_number_sealed, r.relation, r.declared_at \
              FROM staff_relations r JOIN staff_users u ON u.id = r.staff_id \
                JOIN organisations o ON o.id = u.org_id \
                JOIN customers c ON c.id = r.customer_id \
@@ -105,7 +108,10 @@ impl Services {
                 Ok(StaffRelationView {
                     staff_name: sql::text(r, "display_name")?,
                     customer_name_masked: mask_name(&sql::text(r, "name")?),
-                    id_number_masked: mask_id_number(&sql::text(r, "id_number")?),
+                    id_number_masked: mask_id_number(&customers::id_number_of(
+                        &self.config.pfi,
+                        r,
+                    )?),
                     relation: Relation::parse(&sql::text(r, "relation")?)
                         .unwrap_or(Relation::Other),
                     declared_at: sql::int(r, "declared_at")?,

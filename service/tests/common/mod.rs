@@ -13,6 +13,7 @@ use domain::date::{Date, CHINA_UTC_OFFSET_MINUTES};
 use service::auth::{CustomerActor, StaffActor};
 use service::db::{Backend, Db, FixedClock};
 use service::demo::{seed_demo, DemoConfig, DemoSummary};
+use service::pfi::{Field, PfiKeys};
 use service::sms::DevSmsProvider;
 use service::DevPaymentProvider;
 use service::{ServiceConfig, Services};
@@ -46,8 +47,10 @@ pub struct Env {
 impl Env {
     fn new(db: Db, label: &'static str) -> Env {
         let clock = Arc::new(FixedClock::new(ten_am()));
-        let sms =
-            Arc::new(DevSmsProvider::new(db.clone(), clock.clone()).with_latency(Duration::ZERO));
+        let sms = Arc::new(
+            DevSmsProvider::new(db.clone(), clock.clone(), PfiKeys::development())
+                .with_latency(Duration::ZERO),
+        );
         let payments = Arc::new(DevPaymentProvider::new().with_latency(Duration::ZERO));
         let services = Services::new(db.clone(), sms, clock.clone(), ServiceConfig::default())
             .with_payments(payments);
@@ -63,6 +66,7 @@ impl Env {
     pub async fn seed(&self) -> DemoSummary {
         seed_demo(
             &self.db,
+            &self.services.config.pfi,
             &DemoConfig {
                 seed: 7,
                 customers: 40,
@@ -87,12 +91,59 @@ impl Env {
     /// A customer actor by phone, without the SMS round trip.
     pub async fn customer(&self, phone: &str) -> CustomerActor {
         let id = self
-            .scalar_text(&format!("SELECT id FROM customers WHERE phone = '{phone}'"))
+            .scalar_text(&format!(
+                "SELECT id FROM customers WHERE phone_idx = '{}'",
+                self.phone_idx(phone)
+            ))
             .await;
         self.services
             .customer_actor(&id)
             .await
             .expect("customer actor")
+    }
+
+    /// The blind index of a phone number (what `phone_idx` columns hold).
+    pub fn phone_idx(&self, phone: &str) -> String {
+        self.services.config.pfi.index(Field::Phone, phone)
+    }
+
+    /// The blind index of an ID number (`customers.id_number_idx`).
+    pub fn id_idx(&self, id_number: &str) -> String {
+        self.services.config.pfi.index(Field::IdNumber, id_number)
+    }
+
+    /// A sealed column's value.
+    pub fn open(&self, field: Field, sealed: &str) -> String {
+        self.services
+            .config
+            .pfi
+            .open(field, sealed)
+            .unwrap_or_else(|e| panic!("{sealed}: {e}"))
+    }
+
+    /// The customer's ID number (opened) by phone.
+    pub async fn id_number_of_phone(&self, phone: &str) -> String {
+        let sealed = self
+            .scalar_text(&format!(
+                "SELECT id_number_sealed FROM customers WHERE phone_idx = '{}'",
+                self.phone_idx(phone)
+            ))
+            .await;
+        self.open(Field::IdNumber, &sealed)
+    }
+
+    /// Gives the customer with `phone` another ID number (sealed, indexed).
+    pub async fn set_id_number_of_phone(&self, phone: &str, id_number: &str) {
+        let keys = &self.services.config.pfi;
+        sqlx::query(
+            "UPDATE customers SET id_number_sealed = $1, id_number_idx = $2 WHERE phone_idx = $3",
+        )
+        .bind(keys.seal(Field::IdNumber, id_number))
+        .bind(keys.index(Field::IdNumber, id_number))
+        .bind(self.phone_idx(phone))
+        .execute(&self.db.pool)
+        .await
+        .expect("set id number");
     }
 
     pub async fn scalar_text(&self, sql: &str) -> String {
