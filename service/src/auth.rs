@@ -45,6 +45,43 @@ pub struct StaffActor {
     pub must_change_password: bool,
 }
 
+/// What a member of staff reads about a customer, each with the roles that
+/// work on it (JR/T 0171: personal financial information only to those
+/// whose work needs it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The customer's applications with their investigations, decisions and
+    /// tasks, credit lines, and the customer's portrait (客户画像).
+    CustomerFile,
+    /// A loan with its schedule and ledger.
+    Ledger,
+}
+
+impl Reading {
+    pub fn readers(self) -> &'static [Role] {
+        match self {
+            Reading::CustomerFile => &[
+                Role::Officer,
+                Role::Investigator,
+                Role::Reviewer,
+                Role::Approver,
+                Role::Disburser,
+                Role::PostLoan,
+                Role::RiskManager,
+                Role::BranchHead,
+            ],
+            Reading::Ledger => &[
+                Role::Officer,
+                Role::Approver,
+                Role::Disburser,
+                Role::PostLoan,
+                Role::RiskManager,
+                Role::BranchHead,
+            ],
+        }
+    }
+}
+
 impl StaffActor {
     pub fn has(&self, r: Role) -> bool {
         self.roles.contains(&r)
@@ -57,6 +94,19 @@ impl StaffActor {
     /// Is the organisation at `target_path` inside this user's scope?
     pub fn covers(&self, target_path: &str) -> bool {
         path_covers(&self.org_path, target_path)
+    }
+
+    /// May this member of staff read `what` of a customer served under
+    /// `path`? Their role must be one that works on it, and the
+    /// organisation must be in their scope: a bank-level product or
+    /// marketing manager, or an administrator, covers every branch but reads
+    /// no one's file.
+    pub fn may_read(&self, what: Reading, path: &str) -> Result<(), ServiceError> {
+        if self.has_any(what.readers()) && self.covers(path) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
     }
 
     pub fn is_manager(&self) -> bool {

@@ -9,7 +9,7 @@ use domain::view::{InstalmentState, PaymentView, PostingView, ScheduleLine};
 pub use domain::view::{LoanDetail, LoanSummary};
 use sqlx::any::AnyRow;
 
-use crate::auth::{CustomerActor, StaffActor};
+use crate::auth::{CustomerActor, Reading, StaffActor};
 use crate::db::Db;
 use crate::error::ServiceError;
 use crate::servicing::{load_account, scheduled_of};
@@ -233,9 +233,7 @@ impl Services {
         id: &str,
     ) -> Result<LoanDetail, ServiceError> {
         let (summary, _, branch_path) = self.load_loan(id).await?;
-        if !s.covers(&branch_path) {
-            return Err(ServiceError::Forbidden);
-        }
+        s.may_read(Reading::Ledger, &branch_path)?;
         self.detail(summary, true).await
     }
 

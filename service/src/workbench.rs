@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::{self, NewAuditEntry};
-use crate::auth::StaffActor;
+use crate::auth::{Reading, StaffActor};
 use crate::customers;
 use crate::db::new_id;
 use crate::error::ServiceError;
@@ -241,9 +241,7 @@ impl Services {
         id: &str,
     ) -> Result<StaffApplicationView, ServiceError> {
         let f = self.facts(id).await?;
-        if !s.covers(&f.branch_path) {
-            return Err(ServiceError::Forbidden);
-        }
+        s.may_read(Reading::CustomerFile, &f.branch_path)?;
         let r = sqlx::query(
             "SELECT a.id, a.customer_id, c.name AS customer_name, c.id_number_sealed, \
                     c.phone_sealed, \
@@ -306,7 +304,11 @@ impl Services {
             })
         })
         .transpose()?;
-        let loan_id = loan_of_application(&self.db, id).await?;
+        // The way to the loan only for those who may read its ledger.
+        let loan_id = match s.may_read(Reading::Ledger, &f.branch_path) {
+            Ok(()) => loan_of_application(&self.db, id).await?,
+            Err(_) => None,
+        };
         // Only the holder of the open task of the current node may act.
         let tasks = self.tasks_of(s, id).await?;
         let mine = |kind: &str, status: &str| match &f.flow_node {
@@ -707,9 +709,7 @@ impl Services {
         .fetch_optional(&self.db.pool)
         .await?
         .ok_or(ServiceError::NotFound)?;
-        if !s.covers(&sql::text(&c, "path")?) {
-            return Err(ServiceError::Forbidden);
-        }
+        s.may_read(Reading::CustomerFile, &sql::text(&c, "path")?)?;
         let today = self.today();
         let household = match sql::opt_text(&c, "household_id")? {
             Some(hid) => self.household(&hid, today).await?,

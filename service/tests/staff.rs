@@ -348,3 +348,65 @@ async fn the_client_address_is_the_peer_unless_a_trusted_proxy_names_it() {
     })
     .await;
 }
+
+/// A customer's file and a loan's ledger are read by the roles that work on
+/// them, in their scope: a bank-level product or marketing manager and the
+/// administrator cover every branch but read no one's file.
+#[tokio::test]
+async fn a_customers_file_is_read_by_the_roles_that_work_on_it() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        // A loan of branch BJ01-01 (officer1's), its application and customer.
+        let (loan, application, customer): (String, String, String) = sqlx::query_as(
+            "SELECT l.id, l.application_id, l.customer_id FROM loans l \
+             JOIN organisations b ON b.id = l.branch_id WHERE b.code = 'BJ01-01' \
+             ORDER BY l.id LIMIT 1",
+        )
+        .fetch_one(&env.db.pool)
+        .await
+        .expect("a loan of the branch");
+        for (who, file, ledger) in [
+            ("officer1", true, true),
+            ("investigator1", true, false),
+            ("approver1", true, true),
+            ("postloan1", true, true),
+            ("head1", true, true),
+            ("risk1", true, true),
+            ("product1", false, false),
+            ("marketing1", false, false),
+            ("admin", false, false),
+            // The right role out of scope: another branch, another bank.
+            ("officer3", false, false),
+            ("officer4", false, false),
+        ] {
+            let a = env.staff(who).await;
+            let outcome = |r: Result<(), ServiceError>| match r {
+                Ok(()) => true,
+                Err(ServiceError::Forbidden) => false,
+                Err(e) => panic!("{who}: {e:?}"),
+            };
+            let reads = [
+                outcome(s.application_for_staff(&a, &application).await.map(drop)),
+                outcome(s.portrait(&a, &customer).await.map(drop)),
+                outcome(s.application_decisions(&a, &application).await.map(drop)),
+                outcome(s.application_tasks(&a, &application).await.map(drop)),
+            ];
+            assert_eq!(reads, [file; 4], "{who} reading the file");
+            assert_eq!(
+                outcome(s.loan_for_staff(&a, &loan).await.map(drop)),
+                ledger,
+                "{who} reading the ledger"
+            );
+            // Lines: refused to the wrong role; out of scope, none shown.
+            match s.lines_of_customer(&a, &customer).await {
+                Ok(lines) => assert!(file || lines.is_empty(), "{who} read {lines:?}"),
+                Err(e) => assert!(
+                    !file && matches!(e, ServiceError::Forbidden),
+                    "{who}: {e:?}"
+                ),
+            }
+        }
+    })
+    .await;
+}

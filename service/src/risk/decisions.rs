@@ -37,7 +37,7 @@ use super::bureau::{Inquiry, InquiryRecord, InquirySubject};
 use super::features::{self, load_inputs};
 use super::Requester;
 use crate::audit;
-use crate::auth::{CustomerActor, StaffActor};
+use crate::auth::{CustomerActor, Reading, StaffActor};
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
@@ -551,9 +551,7 @@ impl Services {
         application_id: &str,
     ) -> Result<Vec<DecisionView>, ServiceError> {
         let app = subject(self, application_id).await?;
-        if !s.covers(&app.branch_path) {
-            return Err(ServiceError::Forbidden);
-        }
+        s.may_read(Reading::CustomerFile, &app.branch_path)?;
         let sql = format!(
             "{DECISION_SELECT} WHERE d.application_id = $1 ORDER BY d.created_at DESC, d.id DESC"
         );

@@ -21,7 +21,7 @@ use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::{book_loan, NewLoan};
 use crate::audit::{self, NewAuditEntry};
-use crate::auth::{CustomerActor, StaffActor};
+use crate::auth::{CustomerActor, Reading, StaffActor};
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
@@ -249,6 +249,9 @@ impl Services {
         s: &StaffActor,
         customer_id: &str,
     ) -> Result<Vec<CreditLineView>, ServiceError> {
+        if !s.has_any(Reading::CustomerFile.readers()) {
+            return Err(ServiceError::Forbidden);
+        }
         let q = format!("{LINE_SELECT} WHERE c.customer_id = $1");
         let rows = sqlx::query(AssertSqlSafe(q))
             .bind(customer_id)

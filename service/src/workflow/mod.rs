@@ -43,7 +43,7 @@ use sqlx::{Any, Transaction};
 
 use crate::applications::status::{self, Seen};
 use crate::audit::{self, NewAuditEntry};
-use crate::auth::{CustomerActor, StaffActor};
+use crate::auth::{CustomerActor, Reading, StaffActor};
 use crate::customers;
 use crate::db::new_id;
 use crate::error::ServiceError;
@@ -860,9 +860,7 @@ impl Services {
         .fetch_optional(&self.db.pool)
         .await?
         .ok_or(ServiceError::NotFound)?;
-        if !s.covers(&sql::text(&scope, "path")?) {
-            return Err(ServiceError::Forbidden);
-        }
+        s.may_read(Reading::CustomerFile, &sql::text(&scope, "path")?)?;
         self.tasks_of(s, application_id).await
     }
 
