@@ -1549,7 +1549,7 @@ impl Generator {
                 at,
                 &mut self.buf.postings,
                 &mut self.buf.posting_lines,
-            );
+            )?;
         }
         self.buf.loan_accounts.push(account_row(
             &bank_id,
@@ -1679,7 +1679,7 @@ impl Generator {
             at,
             &mut self.buf.postings,
             &mut self.buf.posting_lines,
-        );
+        )?;
         self.buf.loan_accounts.push(account_row(
             &bank_id,
             &state,

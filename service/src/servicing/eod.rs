@@ -385,7 +385,7 @@ impl Services {
                         }
                         _ => {}
                     }
-                    posting_rows(&new.loan_id, &a.bank_id, p, now, &mut postings, &mut lines);
+                    posting_rows(&new.loan_id, &a.bank_id, p, now, &mut postings, &mut lines)?;
                 }
                 chunk_postings += u64::try_from(made.len()).unwrap_or(0);
                 if a.state.status == LoanStatus::Normal && new.status == LoanStatus::Overdue {

@@ -248,7 +248,11 @@ pub(crate) fn carry_value(c: u64) -> i64 {
     i64::try_from(c).unwrap_or(i64::MAX)
 }
 
-/// Appends the rows of `posting` of `loan_id` to `postings` and `lines`.
+/// Appends the rows of `posting` of `loan_id` to `postings` and `lines`,
+/// after checking it once more: every posting written by anyone (the
+/// booking, a repayment, the end-of-day batch, the demo) is built here, so
+/// none whose debits differ from its credits, or with an empty, negative or
+/// two-sided line, reaches the ledger, whoever made it and however.
 pub(crate) fn posting_rows(
     loan_id: &str,
     bank_id: &str,
@@ -256,7 +260,13 @@ pub(crate) fn posting_rows(
     now: i64,
     postings: &mut Vec<Vec<Val>>,
     lines: &mut Vec<Vec<Val>>,
-) {
+) -> Result<(), ServiceError> {
+    posting.validate().map_err(|e| {
+        ServiceError::internal(
+            "unbalanced posting refused",
+            format!("{loan_id} {}: {e}", posting.idempotency_key.as_str()),
+        )
+    })?;
     let key = posting.idempotency_key.as_str();
     postings.push(vec![
         Val::from(loan_id),
@@ -277,6 +287,7 @@ pub(crate) fn posting_rows(
             Val::from(l.credit),
         ]);
     }
+    Ok(())
 }
 
 /// Writes postings and their lines. A posting whose key the loan already has
@@ -379,7 +390,7 @@ pub(crate) async fn book_loan(
     );
     sql::insert_rows(tx, "loan_accounts", &ACCOUNT_COLUMNS, &[account]).await?;
     let (mut p, mut l) = (Vec::new(), Vec::new());
-    posting_rows(&loan.id, loan.bank_id, &posting, now, &mut p, &mut l);
+    posting_rows(&loan.id, loan.bank_id, &posting, now, &mut p, &mut l)?;
     write_postings(tx, &p, &l).await
 }
 
@@ -500,4 +511,55 @@ pub(crate) async fn product_allocation_order(
         .ok_or(ServiceError::NotFound)?;
     let raw = sql::text(&r, "allocation_order")?;
     AllocationOrder::parse(&raw).map_err(|e| ServiceError::internal("allocation_order", e.code()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::date::Date;
+    use domain::servicing::ledger::{Account, IdempotencyKey, Line, PostingKind};
+
+    /// A posting built by hand (its fields are public) that does not
+    /// balance never becomes rows: every writer of the ledger goes through
+    /// `posting_rows`.
+    #[test]
+    fn an_unbalanced_posting_never_becomes_ledger_rows() {
+        let key = IdempotencyKey::parse("hand-made").unwrap();
+        let on = Date::new(2026, 12, 6).unwrap();
+        let made = |lines: Vec<Line>| Posting {
+            idempotency_key: key.clone(),
+            business_date: on,
+            kind: PostingKind::Repayment,
+            lines,
+        };
+        let wrong = [
+            made(vec![
+                Line::debit(Account::Settlement, Fen(1_000)),
+                Line::credit(Account::LoanPrincipal, Fen(999)),
+            ]),
+            made(vec![]),
+            made(vec![
+                Line::debit(Account::Settlement, Fen(-5)),
+                Line::credit(Account::LoanPrincipal, Fen(-5)),
+            ]),
+            made(vec![Line {
+                account: Account::Settlement,
+                debit: Fen(7),
+                credit: Fen(7),
+            }]),
+        ];
+        for p in &wrong {
+            let (mut postings, mut lines) = (Vec::new(), Vec::new());
+            let r = posting_rows("loan", "bank", p, 0, &mut postings, &mut lines);
+            assert!(matches!(r, Err(ServiceError::Internal(_))), "{p:?}");
+            assert!(postings.is_empty() && lines.is_empty());
+        }
+        let right = made(vec![
+            Line::debit(Account::Settlement, Fen(1_000)),
+            Line::credit(Account::LoanPrincipal, Fen(1_000)),
+        ]);
+        let (mut postings, mut lines) = (Vec::new(), Vec::new());
+        posting_rows("loan", "bank", &right, 0, &mut postings, &mut lines).unwrap();
+        assert_eq!((postings.len(), lines.len()), (1, 2));
+    }
 }

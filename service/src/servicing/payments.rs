@@ -312,7 +312,7 @@ impl Services {
             .map_err(|e| ServiceError::invalid(e.code()))?;
         store_account(&mut tx, &account, &new, now).await?;
         let (mut p, mut l) = (Vec::new(), Vec::new());
-        posting_rows(&loan_id, &account.bank_id, &posting, now, &mut p, &mut l);
+        posting_rows(&loan_id, &account.bank_id, &posting, now, &mut p, &mut l)?;
         write_postings(&mut tx, &p, &l).await?;
         let principal = posting.net(domain::servicing::ledger::Account::LoanPrincipal);
         let principal_paid = Fen::ZERO - principal;
