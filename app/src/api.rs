@@ -290,6 +290,22 @@ pub async fn load_portrait(id: String) -> Result<Portrait, AppError> {
     Ok(services.portrait(&staff, &id).await?)
 }
 
+/// Records a customer's signed 征信查询授权 (the form's number and the day
+/// it was signed).
+#[server(prefix = "/api/fn", endpoint = "record_authorisation")]
+pub async fn record_authorisation(
+    customer_id: String,
+    evidence: String,
+    granted_on: String,
+) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    let granted_on = domain::date::Date::parse(granted_on.trim())
+        .map_err(|_| AppError::invalid("authorisation_date_invalid"))?;
+    Ok(services
+        .record_bureau_authorisation(&staff, &customer_id, &evidence, granted_on)
+        .await?)
+}
+
 #[server(prefix = "/api/fn", endpoint = "staff_loan")]
 pub async fn staff_loan(id: String) -> Result<LoanDetail, AppError> {
     let (services, staff) = session::staff().await?;

@@ -330,6 +330,13 @@ texts! {
     applications: "贷款申请", "Applications";
     loans: "贷款", "Loans";
     none: "无", "None";
+    auth_title: "征信查询授权", "Credit inquiry authorisation";
+    auth_none: "未记录有效的授权书：预授信时不查询其征信", "No authorisation in force: pre-credit will not query the credit bureau about this customer";
+    auth_in_force: "授权书 {evidence}，{from} 签署，有效至 {to}", "Form {evidence}, signed {from}, valid until {to}";
+    auth_evidence: "授权书编号", "Form number";
+    auth_signed_on: "签署日期", "Signed on";
+    auth_record: "记录授权", "Record authorisation";
+    auth_recorded: "已记录授权", "Authorisation recorded";
     pfi_notice: "个人金融信息已脱敏显示，查看记录已写入审计日志", "Personal financial information is masked; this view is recorded in the audit log";
 
     // ---- staff: loan
@@ -632,6 +639,8 @@ texts! {
     err_flow_outcome_not_applicable: "环节「{nodes}」没有这种结果（如只有背对背环节才有“意见不一致”）", "Step {nodes} cannot have this outcome (only back-to-back steps can disagree)";
     err_flow_quorum_invalid: "贷审会「{nodes}」须至少两人，且同意人数须过半", "The committee at {nodes} needs at least two members and a majority to approve";
     err_flow_pre_screen_renamed: "自动预审环节的编号须为 pre_screen（「{nodes}」）", "The automatic pre-screen must keep the id pre_screen ({nodes})";
+    err_authorisation_evidence_invalid: "请填写征信授权书编号（最多 {max} 个字）", "Enter the authorisation form's number (at most {max} characters)";
+    err_authorisation_date_invalid: "授权日期须在今天或之前、一年以内", "The authorisation must be signed today or within the past year";
     err_flow_too_large: "流程过大：最多 50 个环节、200 条连线、1000 个条件，金额与评分的分界各最多 32 个", "The flow is too large: at most 50 steps, 200 links, 1,000 conditions and 32 amount and 32 score thresholds";
     err_flow_empty_fact_space: "流程须能受理至少一种金额和担保方式", "The flow must accept at least one amount and guarantee type";
     err_flow_unreachable_node: "任何申请都到不了环节「{nodes}」", "No application can ever reach {nodes}";
@@ -993,6 +1002,7 @@ texts! {
     wlr_phone_required: "缺少手机号", "Phone missing";
     wlr_phone_invalid: "手机号格式不对", "Invalid phone number";
     wlr_phone_taken: "手机号已被其他客户使用", "The phone belongs to another customer";
+    wlr_authorisation_invalid: "征信授权书编号须为 1 至 60 个字", "The authorisation form number must be 1 to 60 characters";
     wlr_duplicate_phone: "手机号在文件中重复", "The phone appears twice in the file";
     wlr_duplicate_row: "与前面的行重复", "Duplicates an earlier row";
     wlr_unknown_village: "找不到该村", "Unknown village";
@@ -1036,6 +1046,7 @@ texts! {
     pc_col_village: "村", "Village";
     pc_col_limit: "预授信额度", "Pre-approved limit";
     pc_col_offer: "要约", "Offer";
+    pc_offer_needs_checker: "名单由您发起：邀约须由另一位有权人员复核后发放", "You started this list: someone else with the right must check it and make the offers";
     pc_offer_all: "为全部通过户生成预授信额度", "Offer every approved household a line";
     pc_offered: "已生成 {n} 笔预授信额度，跳过 {skipped} 笔（已有要约）", "{n} offers made, {skipped} skipped (already offered)";
     pc_results_note: "显示前 200 条", "First 200 shown";
@@ -1183,6 +1194,8 @@ impl Texts {
             "flow_empty_fact_space" => self.err_flow_empty_fact_space,
             "flow_pre_screen_renamed" => self.err_flow_pre_screen_renamed,
             "flow_too_large" => self.err_flow_too_large,
+            "authorisation_evidence_invalid" => self.err_authorisation_evidence_invalid,
+            "authorisation_date_invalid" => self.err_authorisation_date_invalid,
             "flow_unreachable_node" => self.err_flow_unreachable_node,
             "flow_code_invalid" => self.err_flow_code_invalid,
             "flow_name_invalid" => self.err_flow_name_invalid,
@@ -1376,6 +1389,7 @@ impl Texts {
             "name_mismatch" => self.wlr_name_mismatch,
             "phone_required" => self.wlr_phone_required,
             "phone_taken" => self.wlr_phone_taken,
+            "authorisation_invalid" => self.wlr_authorisation_invalid,
             "duplicate_phone" => self.wlr_duplicate_phone,
             "duplicate_row" => self.wlr_duplicate_row,
             "unknown_village" => self.wlr_unknown_village,
@@ -1742,6 +1756,8 @@ mod tests {
             "flow_empty_fact_space",
             "flow_pre_screen_renamed",
             "flow_too_large",
+            "authorisation_evidence_invalid",
+            "authorisation_date_invalid",
             "whitelist_too_many_columns",
             "applications_daily_limit",
             "password_too_short",

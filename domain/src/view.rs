@@ -437,6 +437,18 @@ pub struct Portrait {
     pub household: Option<HouseholdView>,
     pub applications: Vec<ApplicationSummary>,
     pub loans: Vec<LoanSummary>,
+    /// The 征信查询授权 in force today, if any: pre-credit asks the bureau
+    /// about this customer only while there is one.
+    pub bureau_authorisation: Option<BureauAuthorisationView>,
+}
+
+/// A customer's signed authorisation to query the credit bureau.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BureauAuthorisationView {
+    /// The signed form's number.
+    pub evidence: String,
+    pub granted_on: Date,
+    pub expires_on: Date,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -800,6 +812,11 @@ pub struct PrecreditJobView {
     pub can_pause: bool,
     pub can_resume: bool,
     pub can_cancel: bool,
+    /// May the viewer offer its approved results? Not its maker: the list
+    /// and its decisions are checked by a second person, who makes the offers.
+    pub can_offer: bool,
+    /// The viewer made the job and may offer otherwise: someone else must.
+    pub offer_needs_checker: bool,
 }
 
 /// Which results of a job to list. Results come in subject order; `after`

@@ -27,15 +27,24 @@ test('officer runs whole-village pre-credit and offers the approved households a
   await hydrated(officer.page);
   await shot(officer.page, 'precredit-01-jobs');
 
-  // Its results, filtered, and offers for every approved household.
+  // Its results, filtered. He made the list, so he does not offer it: the
+  // branch head checks the results and offers every approved household.
   const results = await job.getByRole('link', { name: '结果' }).getAttribute('href');
   await open(officer.page, results!);
   await expect(officer.page.getByTestId('pc-result').first()).toBeVisible();
   await officer.page.getByRole('button', { name: '通过', exact: true }).click();
   await expect(officer.page.getByTestId('pc-result').first()).toContainText('通过');
-  await officer.page.getByTestId('pc-offer-all').click();
-  await expect(officer.page.getByTestId('pc-offered')).toContainText('已生成');
-  await shot(officer.page, 'precredit-02-results');
+  await expect(officer.page.getByTestId('pc-offer-checker')).toContainText('另一位');
+  await expect(officer.page.getByTestId('pc-offer-all')).toHaveCount(0);
+  const head = await staffContext(browser, 'head1');
+  watchConsole(head.page, errors);
+  await open(head.page, results!);
+  await expect(head.page.getByTestId('pc-result').first()).toBeVisible();
+  await hydrated(head.page);
+  await head.page.getByTestId('pc-offer-all').click();
+  await expect(head.page.getByTestId('pc-offered')).toContainText('已生成');
+  await shot(head.page, 'precredit-02-results');
+  await head.ctx.close();
 
   // A whitelist from Excel: the good row is imported and decided, each bad
   // row comes back with its row number and reason.

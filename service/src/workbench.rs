@@ -34,6 +34,7 @@ use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::lending::{load_product, loan_of_application, summaries_of_customer};
 use crate::loans::loans_of_customer;
+use crate::risk::authorisations::in_force;
 use crate::risk::decisions::{latest_decision, DecisionView};
 use crate::sql;
 use crate::workflow::{self, By, NodeResult};
@@ -728,6 +729,7 @@ impl Services {
             household,
             applications: summaries_of_customer(&self.db, customer_id).await?,
             loans: loans_of_customer(&self.db, customer_id).await?,
+            bureau_authorisation: in_force(&self.db, customer_id, today).await?,
         };
         let mut tx = self.db.pool.begin().await?;
         audit::append(

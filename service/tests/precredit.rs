@@ -74,6 +74,38 @@ async fn bank(env: &Env, code: &str) -> String {
     .await
 }
 
+/// The village of branch BJ01-01 with the most households.
+async fn busiest_village(env: &Env) -> String {
+    env.scalar_text(
+        "SELECT v.id FROM villages v JOIN households h ON h.village_id = v.id \
+         JOIN organisations g ON g.id = v.grid_id \
+         WHERE g.code LIKE 'BJ01-01-%' GROUP BY v.id ORDER BY COUNT(*) DESC LIMIT 1",
+    )
+    .await
+}
+
+/// A village job with the bureau, made by `by` and run to the end.
+async fn village_job(
+    s: &Services,
+    by: &service::auth::StaffActor,
+    village: &str,
+) -> domain::view::PrecreditJobView {
+    let job = s
+        .create_precredit_job(
+            by,
+            &NewPrecreditJob {
+                scope: PrecreditScope::Village(village.to_string()),
+                product_code: "HNED".into(),
+                use_bureau: true,
+            },
+        )
+        .await
+        .unwrap();
+    s.run_precredit_job(&job.id, &opts(50), &|_| {})
+        .await
+        .unwrap()
+}
+
 /// Households of bank BJ01 (every village under it).
 async fn bank_households(env: &Env) -> i64 {
     env.scalar_i64(
@@ -229,13 +261,7 @@ async fn without_the_bureau_every_household_refers() {
         seed(&env).await;
         let s = with_bureau(&env, 0);
         let head = env.staff("head1").await;
-        let village = env
-            .scalar_text(
-                "SELECT v.id FROM villages v JOIN households h ON h.village_id = v.id \
-                 JOIN organisations g ON g.id = v.grid_id \
-                 WHERE g.code LIKE 'BJ01-01-%' GROUP BY v.id ORDER BY COUNT(*) DESC LIMIT 1",
-            )
-            .await;
+        let village = busiest_village(&env).await;
         let job = s
             .create_precredit_job(
                 &head,
@@ -1038,6 +1064,189 @@ async fn an_officer_picks_a_village_of_his_area_and_the_job_covers_its_household
             s.precredit_villages(&env.staff("approver1").await).await,
             "forbidden",
         );
+    })
+    .await;
+}
+
+/// Pre-credit asks the bureau only about people who signed a 征信查询授权:
+/// the demo's villagers did at the village campaign; one whose form was
+/// withdrawn, and a whitelisted newcomer without a form number, are decided
+/// without a report; a form number in the whitelist, or one an officer
+/// records, lets the bureau be asked.
+#[tokio::test]
+async fn the_bureau_is_asked_only_about_people_who_authorised_it() {
+    on_each_backend(|env| async move {
+        seed(&env).await;
+        let s = with_bureau(&env, 0);
+        let head = env.staff("head1").await;
+        let officer = env.staff("officer1").await;
+        let village = busiest_village(&env).await;
+        // One head of household withdrew the authorisation.
+        let withdrawn = env
+            .scalar_text(&format!(
+                "SELECT c.id FROM customers c JOIN households h ON h.id = c.household_id \
+                 WHERE h.village_id = '{village}' AND c.relation_to_head = 'head' \
+                 ORDER BY c.id LIMIT 1"
+            ))
+            .await;
+        env.exec(&format!(
+            "UPDATE bureau_authorisations SET withdrawn_at = 1 WHERE customer_id = '{withdrawn}'"
+        ))
+        .await;
+        let run = |village: String| {
+            let s = s.clone();
+            let head = head.clone();
+            async move {
+                let job = village_job(&s, &head, &village).await;
+                s.precredit_results(&head, &job.id, &PrecreditResultFilter::default())
+                    .await
+                    .unwrap()
+            }
+        };
+        let results = run(village.clone()).await;
+        assert!(results.len() > 1);
+        for r in &results {
+            let expected = if r.customer_id.as_deref() == Some(withdrawn.as_str()) {
+                "not_asked"
+            } else {
+                "pulled"
+            };
+            assert_eq!(r.bureau, expected, "{r:?}");
+        }
+
+        // An officer records the signed form again: asked from then on.
+        assert_code(
+            s.record_bureau_authorisation(&officer, &withdrawn, "  ", today()).await,
+            "authorisation_evidence_invalid",
+        );
+        assert_code(
+            s.record_bureau_authorisation(&officer, &withdrawn, "SQ-1", today().add_days(1)).await,
+            "authorisation_date_invalid",
+        );
+        assert_code(
+            s.record_bureau_authorisation(&env.staff("product1").await, &withdrawn, "SQ-1", today())
+                .await,
+            "forbidden",
+        );
+        assert_code(
+            s.record_bureau_authorisation(&env.staff("officer4").await, &withdrawn, "SQ-1", today())
+                .await,
+            "forbidden",
+        );
+        for _ in 0..2 {
+            s.record_bureau_authorisation(&officer, &withdrawn, "SQ-2026-0001", today())
+                .await
+                .expect("recorded (twice is once)");
+        }
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'bureau.authorisation_recorded' \
+                 AND entity_id = '{withdrawn}'"
+            ))
+            .await,
+            1
+        );
+        env.clock.advance_secs(86_400 * 31);
+        let results = run(village).await;
+        assert!(results.iter().all(|r| r.bureau == "pulled" || r.bureau == "cached"), "{results:?}");
+
+        // A whitelist: a form number makes a newcomer askable; none, not.
+        let existing_village = env
+            .scalar_text(
+                "SELECT v.township || v.name FROM villages v JOIN organisations g ON g.id = v.grid_id \
+                 WHERE g.code LIKE 'BJ01-01-%' ORDER BY v.id LIMIT 1",
+            )
+            .await;
+        let born = domain::date::Date::new(1982, 5, 17).unwrap();
+        let signed = IdNumber::from_parts("220102", born, 211).unwrap();
+        let unsigned = IdNumber::from_parts("220102", born, 213).unwrap();
+        let mut book = whitelist_book(
+            &[
+                [signed.as_str(), "冯有信", "13912340001", &existing_village, "50000"],
+                [unsigned.as_str(), "陈无书", "13912340002", &existing_village, "50000"],
+            ],
+            &[],
+        );
+        let sheet = book.worksheet_from_index(0).unwrap();
+        sheet.write_string(0, 5, "征信授权书编号").unwrap();
+        sheet.write_string(1, 5, "SQ-2026-0102").unwrap();
+        let report = s
+            .import_whitelist(&officer, "授权.xlsx", &book.save_to_buffer().unwrap(), "HNED", true)
+            .await
+            .expect("import");
+        assert_eq!((report.imported, report.bad_rows), (2, 0), "{report:?}");
+        s.run_precredit_job(&report.job_id, &opts(10), &|_| {}).await.unwrap();
+        let results = s
+            .precredit_results(&officer, &report.job_id, &PrecreditResultFilter::default())
+            .await
+            .unwrap();
+        let bureau_of = |name: &str| {
+            results
+                .iter()
+                .find(|r| r.customer_name.as_deref().is_some_and(|n| n.starts_with(name)))
+                .map(|r| r.bureau.clone())
+        };
+        assert_eq!(bureau_of("冯").as_deref(), Some("pulled"), "{results:?}");
+        assert_eq!(bureau_of("陈").as_deref(), Some("not_asked"), "{results:?}");
+    })
+    .await;
+}
+
+/// Maker-checker: the officer who made a pre-credit list may not also offer
+/// it; the branch head checks the results and makes the offers.
+#[tokio::test]
+async fn whoever_made_a_list_does_not_offer_it() {
+    on_each_backend(|env| async move {
+        seed(&env).await;
+        let s = with_bureau(&env, 0);
+        let officer = env.staff("officer1").await;
+        let head = env.staff("head1").await;
+        let village = busiest_village(&env).await;
+        let job = village_job(&s, &officer, &village).await;
+        assert!(job.approved > 0, "{job:?}");
+        let mine = s.precredit_job(&officer, &job.id).await.unwrap();
+        assert!(!mine.can_offer && mine.offer_needs_checker);
+        let theirs = s.precredit_job(&head, &job.id).await.unwrap();
+        assert!(theirs.can_offer && !theirs.offer_needs_checker);
+        let approved = PrecreditResultFilter {
+            outcome: Some("approve".into()),
+            ..PrecreditResultFilter::default()
+        };
+        let results = s
+            .precredit_results(&officer, &job.id, &approved)
+            .await
+            .unwrap();
+        assert!(results.iter().all(|r| !r.can_offer));
+        assert_code(
+            s.offer_precredit(
+                &officer,
+                &job.id,
+                &results[0].subject_key,
+                &OfferTerms::default(),
+            )
+            .await,
+            "self_approval",
+        );
+        assert_code(
+            s.offer_precredit_results(&officer, &job.id, &OfferTerms::default())
+                .await,
+            "self_approval",
+        );
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM credit_offers").await,
+            0
+        );
+        // The branch head, a second person, offers them.
+        let results = s
+            .precredit_results(&head, &job.id, &approved)
+            .await
+            .unwrap();
+        assert!(results.iter().any(|r| r.can_offer));
+        let bulk = s
+            .offer_precredit_results(&head, &job.id, &OfferTerms::default())
+            .await
+            .unwrap();
+        assert!(bulk.offered > 0, "{bulk:?}");
     })
     .await;
 }

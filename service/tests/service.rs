@@ -1074,7 +1074,7 @@ async fn demo_seed_is_deterministic() {
         env.drop_audit_triggers().await;
         for table in [
             "decisions", "bureau_inquiries", "rule_sets", "flow_tasks",
-            "posting_lines", "postings", "loan_accounts", "loan_schedule", "loans", "credit_lines", "approvals", "investigations", "bureau_consents", "applications",
+            "posting_lines", "postings", "loan_accounts", "loan_schedule", "loans", "credit_lines", "approvals", "investigations", "bureau_consents", "applications", "bureau_authorisations",
             "customers", "households", "villages", "product_versions", "flow_templates", "products", "staff_roles", "staff_users",
             "audit_log",
         ] {

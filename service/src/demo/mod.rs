@@ -33,6 +33,7 @@ use crate::customers::{self, NewCustomer};
 use crate::db::{Db, SystemClock};
 use crate::error::ServiceError;
 use crate::pfi::PfiKeys;
+use crate::risk::authorisations::{self, Authorisation};
 use crate::servicing::{
     account_row, next_due_after, posting_rows, schedule_row, ACCOUNT_COLUMNS, LINE_COLUMNS,
     POSTING_COLUMNS,
@@ -519,6 +520,7 @@ struct Buffers {
     villages: Vec<Vec<Val>>,
     households: Vec<Vec<Val>>,
     customers: Vec<Vec<Val>>,
+    bureau_authorisations: Vec<Vec<Val>>,
     applications: Vec<Vec<Val>>,
     bureau_consents: Vec<Vec<Val>>,
     investigations: Vec<Vec<Val>>,
@@ -1234,6 +1236,20 @@ impl Generator {
             }
             .row(&self.keys);
             self.buf.customers.push(row);
+            // Every villager signed the 征信查询授权 at the village's credit
+            // campaign a month ago: pre-credit may ask the bureau about them.
+            let evidence = format!("整村授信授权书 {}", &cid[cid.len() - 8..]);
+            let authorisation = Authorisation {
+                customer_id: &cid,
+                bank_id: &bank_id,
+                evidence: &evidence,
+                granted_on: self.today.add_days(-30),
+                recorded_by: &officer,
+                recorded_at: created + DAY_MS,
+                source: "demo",
+            }
+            .row();
+            self.buf.bureau_authorisations.push(authorisation);
             self.summary.customers += 1;
 
             let app = match p.phone {
@@ -1714,7 +1730,7 @@ impl Generator {
     async fn flush(&mut self, db: &mut AnyConnection) -> Result<(), ServiceError> {
         let buf = std::mem::take(&mut self.buf);
         let mut tx = db.begin().await?;
-        let tables: [Table<'_>; 17] = [
+        let tables: [Table<'_>; 18] = [
             ("organisations", &ORG_COLS, &buf.organisations),
             ("staff_users", &STAFF_COLS, &buf.staff_users),
             ("staff_roles", &ROLE_COLS, &buf.staff_roles),
@@ -1722,6 +1738,11 @@ impl Generator {
             ("villages", &VILLAGE_COLS, &buf.villages),
             ("households", &HOUSEHOLD_COLS, &buf.households),
             ("customers", &customers::COLUMNS, &buf.customers),
+            (
+                "bureau_authorisations",
+                &authorisations::COLUMNS,
+                &buf.bureau_authorisations,
+            ),
             ("applications", &APPLICATION_COLS, &buf.applications),
             ("bureau_consents", &CONSENT_COLS, &buf.bureau_consents),
             ("investigations", &INVESTIGATION_COLS, &buf.investigations),

@@ -170,6 +170,8 @@ fn job_of(r: &AnyRow) -> Result<Job, ServiceError> {
         can_pause: false,
         can_resume: false,
         can_cancel: false,
+        can_offer: false,
+        offer_needs_checker: false,
     };
     Ok(Job {
         id: view.id.clone(),
@@ -199,7 +201,20 @@ fn view_for(job: Job, s: &StaffActor) -> PrecreditJobView {
     v.can_cancel = may
         && matches!(v.status, St::Queued | St::Running | St::Paused | St::Failed)
         && v.requested.as_deref() != Some("cancel");
+    let offers = s.has_any(&offers::OFFER_ROLES);
+    v.offer_needs_checker = offers && job.created_by == s.user_id;
+    v.can_offer = offers && !v.offer_needs_checker;
     v
+}
+
+/// Maker-checker on offers: whoever made a job (its list and its decisions)
+/// may not also offer its results; a second person checks and offers.
+pub(crate) fn check_not_maker(job: &Job, s: &StaffActor) -> Result<(), ServiceError> {
+    if job.created_by == s.user_id {
+        Err(ServiceError::SelfApproval)
+    } else {
+        Ok(())
+    }
 }
 
 pub(crate) fn outcome_str(v: domain::rules::rule::Verdict) -> &'static str {
@@ -636,7 +651,7 @@ impl Services {
         .bind(i64::from(limit))
         .fetch_all(&self.db.pool)
         .await?;
-        let may_offer = s.has_any(&offers::OFFER_ROLES);
+        let may_offer = s.has_any(&offers::OFFER_ROLES) && job.created_by != s.user_id;
         let today = self.today().to_string();
         let keys = &self.config.pfi;
         rows.iter()

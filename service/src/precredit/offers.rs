@@ -18,6 +18,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::AssertSqlSafe;
 
+use super::check_not_maker;
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::{CustomerActor, StaffActor};
 use crate::db::new_id;
@@ -165,6 +166,7 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         check_terms(terms)?;
+        check_not_maker(&self.readable_job(s, job_id).await?, s)?;
         let q = format!(
             "{CANDIDATE_SELECT} WHERE r.job_id = $1 AND r.subject_key = $2 AND r.outcome = 'approve'"
         );
@@ -261,7 +263,7 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         check_terms(terms)?;
-        self.precredit_job(s, job_id).await?;
+        check_not_maker(&self.readable_job(s, job_id).await?, s)?;
         let scope = sql::under(&s.org_path);
         let eligible = sqlx::query(
             "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM precredit_results r \

@@ -3,7 +3,7 @@
 //! open applications and credit reports, decides them and commits the
 //! results with the cursor move in one transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,6 +25,7 @@ use crate::customers;
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::pfi::PfiKeys;
+use crate::risk::authorisations::authorised_among;
 use crate::risk::bureau::{open_report, BulkSubject, BureauReport};
 use crate::risk::decisions::{decide_with, LiveStrategy};
 use crate::risk::features::{self, FeatureInputs, HouseholdFacts, LoanFacts};
@@ -147,6 +148,8 @@ struct Read {
     loans: HashMap<String, LoanFacts>,
     open: HashMap<String, i64>,
     cached: HashMap<String, BureauReport>,
+    /// Who holds a 征信查询授权 today: the bureau is asked about no one else.
+    authorised: HashSet<String>,
 }
 
 /// A chunk read and ready to decide.
@@ -707,6 +710,12 @@ impl Services {
             .use_bureau
             .then(|| self.now() - opts.report_max_age_days * 86_400_000);
         let (loans, open, cached) = self.chunk_facts(&ids, since).await?;
+        let authorised = if job.use_bureau {
+            let mut conn = self.db.pool.acquire().await?;
+            authorised_among(&mut conn, &ids, self.today()).await?
+        } else {
+            HashSet::new()
+        };
         t.facts += phase.elapsed();
         Ok((
             Read {
@@ -714,6 +723,7 @@ impl Services {
                 loans,
                 open,
                 cached,
+                authorised,
             },
             t,
         ))
@@ -734,6 +744,7 @@ impl Services {
             loans,
             open,
             cached,
+            authorised,
         } = read;
         let phase = Instant::now();
         let now = self.now();
@@ -743,7 +754,9 @@ impl Services {
         let mut asked: Vec<(String, BulkSubject)> = Vec::new();
         for s in &subjects {
             let Some(p) = &s.person else { continue };
-            if !job.use_bureau {
+            if !job.use_bureau || !authorised.contains(&p.id) {
+                // Without the person's signed authorisation the bureau is
+                // neither asked nor a report of theirs reused.
                 reports.insert(p.id.clone(), Report::NotAsked);
             } else if let Some(r) = cached.get(&p.id) {
                 reports.insert(p.id.clone(), Report::Cached(r.clone()));

@@ -31,6 +31,7 @@ use crate::customers::{self, NewCustomer};
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::pfi::Field;
+use crate::risk::authorisations::{self, Authorisation};
 use crate::sql::{self, Placeholders, Val};
 use crate::Services;
 
@@ -46,6 +47,9 @@ enum Col {
     Phone,
     Village,
     Limit,
+    /// Optional: the number of the person's signed 征信查询授权书; without
+    /// it, pre-credit decides them without asking the bureau.
+    Authorisation,
 }
 
 impl Col {
@@ -65,6 +69,7 @@ impl Col {
             Col::Phone => "手机号",
             Col::Village => "村",
             Col::Limit => "建议额度",
+            Col::Authorisation => "征信授权书编号",
         }
     }
 
@@ -89,6 +94,14 @@ impl Col {
                 "suggestedlimit",
                 "suggested_limit",
                 "limit",
+            ],
+            Col::Authorisation => &[
+                "征信授权书编号",
+                "授权书编号",
+                "征信授权",
+                "征信授权编号",
+                "authorisation",
+                "authorization",
             ],
         };
         names.contains(&h)
@@ -207,6 +220,22 @@ fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, Vec<Data>)>, ServiceError> {
     Ok(rows)
 }
 
+/// The reading a whitelist file gets before anything touches the database:
+/// the archive's sizes, the first sheet's cells streamed, each cell's text
+/// and limit. Returns the rows kept. For the importer's fuzz target
+/// (`service/fuzz`): whatever the bytes, it must answer, not panic, hang or
+/// allocate without bound.
+#[doc(hidden)]
+pub fn read_untrusted_file(bytes: &[u8]) -> Result<usize, ServiceError> {
+    let rows = read_sheet(bytes)?;
+    for (_, row) in &rows {
+        for d in row {
+            let _ = (cell_text(d), limit_of(d));
+        }
+    }
+    Ok(rows.len())
+}
+
 fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
@@ -241,6 +270,8 @@ struct Good {
     village_id: String,
     branch_id: String,
     limit: Fen,
+    /// The signed authorisation's number, when the file gives one.
+    authorisation: Option<String>,
 }
 
 struct VillageRef {
@@ -302,7 +333,12 @@ impl Services {
         for (i, cell) in header.iter().enumerate() {
             let text = cell_text(cell);
             let norm = normalise(&text);
-            if let Some(c) = Col::ALL.into_iter().find(|c| c.accepts(&norm)) {
+            let optional = [Col::Authorisation];
+            if let Some(c) = Col::ALL
+                .into_iter()
+                .chain(optional)
+                .find(|c| c.accepts(&norm))
+            {
                 cols.entry(c).or_insert((i, text));
             }
         }
@@ -433,6 +469,19 @@ impl Services {
                 }
                 Some(l) => Some(l),
             };
+            let evidence_raw = cell_text(&get(r, Col::Authorisation));
+            let authorisation = if evidence_raw.is_empty() {
+                None
+            } else {
+                match authorisations::evidence(&evidence_raw) {
+                    Ok(e) => Some(e),
+                    Err(_) => {
+                        let shown = evidence_raw.chars().take(20).collect();
+                        bad("whitelist_authorisation_invalid", Col::Authorisation, shown);
+                        None
+                    }
+                }
+            };
             if let Some(id) = &id_number {
                 seen_ids.entry(id.as_str().to_string()).or_insert(*row);
             }
@@ -452,6 +501,7 @@ impl Services {
                     village_id: v.id.clone(),
                     branch_id: v.branch_id.clone(),
                     limit,
+                    authorisation,
                 });
             }
         }
@@ -508,6 +558,8 @@ impl Services {
         let officer = s.has(Role::Officer).then(|| s.user_id.clone());
         let mut customers = Vec::new();
         let mut subjects = Vec::new();
+        let mut signed = Vec::new();
+        let today = self.today();
         let mut new_customers = 0u32;
         for (g, existing) in &accepted {
             let customer_id = match existing {
@@ -534,6 +586,20 @@ impl Services {
                     id
                 }
             };
+            if let Some(evidence) = &g.authorisation {
+                signed.push(
+                    Authorisation {
+                        customer_id: &customer_id,
+                        bank_id: &bank_id,
+                        evidence,
+                        granted_on: today,
+                        recorded_by: &s.user_id,
+                        recorded_at: now,
+                        source: &job_id,
+                    }
+                    .row(),
+                );
+            }
             subjects.push(vec![
                 Val::from(job_id.as_str()),
                 Val::from(customer_id),
@@ -582,6 +648,13 @@ impl Services {
         .execute(&mut *tx)
         .await?;
         sql::insert_rows(&mut tx, "customers", &customers::COLUMNS, &customers).await?;
+        sql::insert_rows(
+            &mut tx,
+            "bureau_authorisations",
+            &authorisations::COLUMNS,
+            &signed,
+        )
+        .await?;
         sql::insert_rows(
             &mut tx,
             "precredit_whitelist_rows",

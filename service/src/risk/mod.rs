@@ -6,6 +6,7 @@
 //! stored with the rule-set version it ran, its inputs, outcome, trace and
 //! reason codes.
 
+pub mod authorisations;
 pub mod bureau;
 pub mod decisions;
 pub mod defaults;

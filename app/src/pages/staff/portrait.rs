@@ -1,7 +1,8 @@
 //! The customer portrait (客户画像): identity (masked), household, history.
 
-use crate::api::load_portrait;
-use crate::components::{awaited, StatusBadge};
+use crate::api::{load_portrait, record_authorisation};
+use crate::components::{awaited, FormError, StatusBadge};
+use crate::error::AppError;
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
 use leptos::prelude::*;
@@ -12,9 +13,10 @@ pub fn PortraitPage() -> impl IntoView {
     let t = t();
     let locale = use_locale();
     let params = use_params_map();
+    let refresh = RwSignal::new(0u32);
     let data = Resource::new(
-        move || params.get().get("id").unwrap_or_default(),
-        load_portrait,
+        move || (params.get().get("id").unwrap_or_default(), refresh.get()),
+        |(id, _)| load_portrait(id),
     );
     view! {
         {awaited(data, super::LOGIN, move |p| {
@@ -65,6 +67,11 @@ pub fn PortraitPage() -> impl IntoView {
                                     }}
                                 </section>
                             </div>
+                            <AuthorisationPanel
+                                customer_id=p.customer_id.clone()
+                                current=p.bureau_authorisation.clone()
+                                refresh=refresh
+                            />
                             <section class="ws-panel">
                                 <div class="ws-panel-header"><h2 class="section-title">{t.applications}</h2></div>
                                 <table class="table">
@@ -107,5 +114,69 @@ pub fn PortraitPage() -> impl IntoView {
                             </section>
                         }.into_any()
                     })}
+    }
+}
+
+/// The customer's 征信查询授权: the one in force, and recording a signed form.
+#[component]
+fn AuthorisationPanel(
+    customer_id: String,
+    current: Option<domain::view::BureauAuthorisationView>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let t = t();
+    let evidence = RwSignal::new(String::new());
+    let signed_on = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let save = Action::new(move |(id, e, d): &(String, String, String)| {
+        let (id, e, d) = (id.clone(), e.clone(), d.clone());
+        async move { record_authorisation(id, e, d).await }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(())) => {
+            evidence.set(String::new());
+            refresh.update(|n| *n += 1);
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        save.dispatch((
+            customer_id.clone(),
+            evidence.get_untracked(),
+            signed_on.get_untracked(),
+        ));
+    };
+    view! {
+        <section class="ws-panel" data-testid="authorisation">
+            <div class="ws-panel-header"><h2 class="section-title">{t.auth_title}</h2></div>
+            {match current {
+                Some(a) => view! {
+                    <p data-testid="authorisation-in-force">{fill(t.auth_in_force, &[
+                        ("evidence", a.evidence),
+                        ("from", a.granted_on.to_string()),
+                        ("to", a.expires_on.to_string()),
+                    ])}</p>
+                }.into_any(),
+                None => view! { <p class="muted" data-testid="authorisation-none">{t.auth_none}</p> }.into_any(),
+            }}
+            <form class="form pm-form" on:submit=submit>
+                <label class="field">
+                    <span>{t.auth_evidence}</span>
+                    <input class="input" id="auth-evidence" autocomplete="off" maxlength="60" required
+                        prop:value=evidence on:input=move |ev| evidence.set(event_target_value(&ev)) />
+                </label>
+                <label class="field">
+                    <span>{t.auth_signed_on}</span>
+                    <input class="input" id="auth-signed-on" type="date" required
+                        prop:value=signed_on on:input=move |ev| signed_on.set(event_target_value(&ev)) />
+                </label>
+                <FormError error=error />
+                <button class="btn btn-primary" type="submit" data-testid="auth-record"
+                    disabled=move || save.pending().get()>{t.auth_record}</button>
+            </form>
+        </section>
     }
 }

@@ -337,9 +337,12 @@ pub fn PrecreditJobPage() -> impl IntoView {
                                 <button class=move || if outcome.get() == v { "btn btn-sm btn-primary" } else { "btn btn-sm btn-secondary" }
                                     on:click=move |_| outcome.set(v.to_string())>{l}</button>
                             }).collect_view()}
-                            {(j.status == PrecreditJobStatus::Completed && j.approved > 0).then(|| view! {
+                            {(j.status == PrecreditJobStatus::Completed && j.approved > 0 && j.can_offer).then(|| view! {
                                 <button class="btn btn-primary" data-testid="pc-offer-all" disabled=move || offer.pending().get()
                                     on:click=move |_| { offer.dispatch(()); }>{t.pc_offer_all}</button>
+                            })}
+                            {(j.status == PrecreditJobStatus::Completed && j.approved > 0 && j.offer_needs_checker).then(|| view! {
+                                <span class="alert alert-info" role="note" data-testid="pc-offer-checker">{t.pc_offer_needs_checker}</span>
                             })}
                             <span class="muted">{t.pc_results_note}</span>
                         </div>
