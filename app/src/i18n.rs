@@ -419,6 +419,8 @@ texts! {
     err_amount_not_positive: "金额必须大于零", "The amount must be more than zero";
     err_repayment_exceeds_due: "还款金额不能超过当前应还 {due} 元", "The repayment cannot exceed the {due} yuan now due";
     err_payment_declined: "扣款失败：账户余额不足，本次未入账", "The payment was declined (insufficient balance); nothing was posted";
+    err_payment_pending: "支付结果确认中：如已扣款将自动入账，未扣款则不入账，请勿重复支付", "The payment is being confirmed: if it was charged it will be posted, if not nothing is; please do not pay again";
+    err_payment_refunded: "贷款已无需偿还这笔款项，已原路退回", "The loan no longer owed this amount; it has been refunded to your account";
     err_payment_unavailable: "支付通道暂时不可用，本次未扣款，请稍后重试", "The payment service is unavailable; nothing was charged, please try again";
     err_loan_closed: "该笔贷款已结清或核销", "This loan is settled or written off";
     err_line_insufficient: "可用额度不足，当前可用 {available} 元", "Not enough credit available: {available} yuan left";
@@ -1151,6 +1153,8 @@ impl Texts {
             "repayment_exceeds_due" => self.err_repayment_exceeds_due,
             "payment_declined_insufficient_balance" => self.err_payment_declined,
             "payment_provider_unavailable" => self.err_payment_unavailable,
+            "payment_pending" => self.err_payment_pending,
+            "payment_refunded" => self.err_payment_refunded,
             "loan_closed" | "eod_loan_closed" => self.err_loan_closed,
             "credit_line_insufficient_available" => self.err_line_insufficient,
             "credit_line_frozen" => self.err_line_frozen,
@@ -1813,6 +1817,8 @@ mod tests {
             "repayment_exceeds_due",
             "payment_declined_insufficient_balance",
             "payment_provider_unavailable",
+            "payment_pending",
+            "payment_refunded",
             "loan_closed",
             "credit_line_insufficient_available",
             "credit_line_frozen",

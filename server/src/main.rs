@@ -488,7 +488,7 @@ async fn serve(
     );
     // The flow's clock: applications left on their pre-screen move on and
     // overdue tasks escalate to the branch head, every minute; the audit
-    // log's head is signed.
+    // log's head is signed; pending payments are settled.
     let flows = services.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -505,6 +505,13 @@ async fn serve(
             }
             if let Err(err) = flows.checkpoint_audit().await {
                 tracing::warn!(%err, "could not sign an audit checkpoint");
+            }
+            // Payments whose answer was lost, or whose posting stopped,
+            // settled with the provider after five minutes.
+            match flows.resolve_pending_payments(5 * 60_000).await {
+                Ok(done) if done == Default::default() => {}
+                Ok(done) => tracing::info!(?done, "pending payments settled with the provider"),
+                Err(err) => tracing::warn!(%err, "could not settle pending payments"),
             }
             // Every hour, the whole log from its first entry: what the audit
             // page's quicker check (from the last verified point) cannot see.

@@ -808,3 +808,99 @@ async fn fifty_identical_drawdowns_at_once_make_one_loan() {
     })
     .await;
 }
+
+/// Pays exactly `amount` in parts the development provider collects
+/// normally (none ending in the test suffixes .44 or .55).
+async fn pay_exactly(env: &Env, who: &CustomerActor, loan_id: &str, amount: Fen, key: &str) {
+    let (whole, rest) = (amount.get() / 100 * 100, amount.get() % 100);
+    let mut parts = vec![whole];
+    match rest {
+        0 => {}
+        44 | 55 => parts.extend([rest - 1, 1]),
+        r => parts.push(r),
+    }
+    for (i, p) in parts.into_iter().filter(|p| *p > 0).enumerate() {
+        env.services
+            .repay(who, loan_id, Fen(p), &format!("{key}-{i}"))
+            .await
+            .unwrap_or_else(|e| panic!("part {p}: {e:?}"));
+    }
+}
+
+/// Money collected is posted exactly once or refunded, never kept: an
+/// answer lost after collecting leaves the order pending until the job asks
+/// the provider (two jobs at once post it once); one the loan no longer owes
+/// by then goes back; an order never collected fails.
+#[tokio::test]
+async fn a_collected_payment_is_posted_or_refunded_never_kept() {
+    on_each_backend(|env| async move {
+        let s = env.services.clone();
+        let (loan_id, wang, _) = wang_due(&env, 0).await;
+        let due = due_now(&env, &wang, &loan_id).await;
+        assert!(due > Fen::from_yuan(1_000), "{due:?}");
+        let repayments = "SELECT COUNT(*) FROM postings WHERE kind = 'repayment'";
+
+        // Collected, answer lost: pending, nothing posted, a retry says so.
+        for _ in 0..2 {
+            match s.repay(&wang, &loan_id, Fen(10_055), "lost-1").await {
+                Err(e) => assert_eq!(e.code(), "payment_pending"),
+                Ok(r) => panic!("{r:?}"),
+            }
+        }
+        assert_eq!(env.scalar_i64(repayments).await, 0);
+        // Within the grace period the job leaves it alone.
+        assert_eq!(
+            s.resolve_pending_payments(300_000).await.unwrap(),
+            Default::default()
+        );
+        env.clock.advance_secs(360);
+        let (a, b) = tokio::join!(
+            s.resolve_pending_payments(300_000),
+            s.resolve_pending_payments(300_000)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(a.posted + b.posted >= 1, "{a:?} {b:?}");
+        assert_eq!(a.failed + b.failed + a.refunded + b.refunded, 0, "{a:?} {b:?}");
+        assert_eq!(env.scalar_i64(repayments).await, 1);
+        assert_eq!(due_now(&env, &wang, &loan_id).await, Fen(due.get() - 10_055));
+
+        // Lost again; meanwhile the rest is paid: it can no longer be posted.
+        assert_eq!(
+            s.repay(&wang, &loan_id, Fen(20_055), "lost-2").await.unwrap_err().code(),
+            "payment_pending"
+        );
+        let rest = due_now(&env, &wang, &loan_id).await;
+        pay_exactly(&env, &wang, &loan_id, rest, "rest").await;
+        let posted = env.scalar_i64(repayments).await;
+        env.clock.advance_secs(360);
+        let done = s.resolve_pending_payments(300_000).await.unwrap();
+        assert_eq!(done.refunded, 1, "{done:?}");
+        assert_eq!(env.scalar_i64(repayments).await, posted, "nothing more posted");
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'payment.refunded'")
+                .await,
+            1
+        );
+        assert_eq!(
+            s.repay(&wang, &loan_id, Fen(20_055), "lost-2").await.unwrap_err().code(),
+            "payment_refunded"
+        );
+
+        // An order whose process stopped before it reached the provider.
+        env.exec(&format!(
+            "INSERT INTO payments (id, reference, loan_id, customer_id, amount_fen, provider, \
+               status, idempotency_key, created_at, updated_at) \
+             VALUES ('p-crash', 'r-crash', '{loan_id}', '{}', 1000, 'dev', 'pending', 'crash-1', 0, 0)",
+            wang.customer_id
+        ))
+        .await;
+        let done = s.resolve_pending_payments(300_000).await.unwrap();
+        assert_eq!(done.failed, 1, "{done:?}");
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM payments WHERE status = 'pending'").await,
+            0
+        );
+        assert_eq!(env.scalar_i64(repayments).await, posted);
+    })
+    .await;
+}

@@ -8,6 +8,14 @@
 //! already settled and posts nothing; on failure the order is marked `failed`
 //! and nothing is posted. The customer's page sends its own idempotency key:
 //! a double click finds the first order.
+//!
+//! When the provider's answer is lost (a timeout: the money may or may not
+//! have moved) the order stays `pending`; so does one whose process stopped
+//! between collecting and posting. [`Services::resolve_pending_payments`]
+//! (every minute from the server) asks the provider about each pending order
+//! past a grace period: collected ones are posted, uncollected ones fail.
+//! Money collected that can no longer be posted (the loan was paid off or
+//! closed meanwhile) is refunded through the provider, never kept unposted.
 
 use std::time::Duration;
 
@@ -40,9 +48,23 @@ pub enum PaymentError {
     /// Refused for this payer (e.g. insufficient balance); retrying will not help.
     #[error("declined: {0}")]
     Declined(String),
-    /// The provider could not be reached or failed; retrying may help.
+    /// The provider could not be reached or failed before taking the
+    /// order; nothing was collected, retrying may help.
     #[error("provider unavailable: {0}")]
     Unavailable(String),
+    /// No answer (a timeout after sending): the money may have moved. The
+    /// order stays pending until the provider says what happened.
+    #[error("outcome unknown: {0}")]
+    Unknown(String),
+}
+
+/// What the provider knows of an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collection {
+    Collected,
+    NotCollected,
+    /// The provider cannot say yet.
+    Unknown,
 }
 
 /// Something that collects money from the customer's account.
@@ -50,17 +72,39 @@ pub enum PaymentError {
 pub trait PaymentProvider: Send + Sync {
     fn name(&self) -> &'static str;
     async fn collect(&self, order: &PaymentOrder) -> Result<(), PaymentError>;
+    /// The order's state at the provider (查询订单): for orders whose
+    /// answer was lost.
+    async fn status(&self, reference: &str) -> Result<Collection, PaymentError>;
+    /// Returns collected money to the payer (退款).
+    async fn refund(&self, reference: &str, amount: Fen) -> Result<(), PaymentError>;
 }
 
 /// DEVELOPMENT ONLY: moves no money. Waits `latency` like a real gateway,
 /// declines any amount ending in 0.44 yuan (a test amount: "insufficient
-/// balance"), fails at random with `failure_rate_per_mille`, and logs each
-/// order; the orders themselves are in `payments` and the audit log.
+/// balance"), collects an amount ending in 0.55 but loses the answer (a
+/// timeout: the order stays pending until asked about), fails at random
+/// with `failure_rate_per_mille`, and logs each order. It remembers its
+/// orders for the life of the process (to answer `status` and `refund`);
+/// after a restart an earlier order reads as never collected, which for a
+/// provider that moves no money is the truth.
 #[derive(Debug, Clone)]
 pub struct DevPaymentProvider {
     latency: Duration,
     failure_rate_per_mille: u32,
+    orders: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, DevOrder>>>,
 }
+
+/// An order as the development provider remembers it.
+#[derive(Debug, Clone, Copy)]
+struct DevOrder {
+    amount: Fen,
+    collected: bool,
+    refunded: bool,
+}
+
+/// Amounts whose last two fen digits are this are collected by the dev
+/// provider without an answer reaching us.
+pub const LOST_ANSWER_FEN_SUFFIX: i64 = 55;
 
 /// Amounts whose last two fen digits are this are declined by the dev provider.
 pub const DECLINED_FEN_SUFFIX: i64 = 44;
@@ -71,6 +115,7 @@ impl DevPaymentProvider {
         DevPaymentProvider {
             latency: Duration::from_millis(300),
             failure_rate_per_mille: 0,
+            orders: Default::default(),
         }
     }
 
@@ -107,9 +152,24 @@ impl PaymentProvider for DevPaymentProvider {
             && rand::rng().random_range(0..1000) < self.failure_rate_per_mille
         {
             Err(PaymentError::Unavailable("simulated outage".to_string()))
+        } else if order.amount.get() % 100 == LOST_ANSWER_FEN_SUFFIX {
+            Err(PaymentError::Unknown(
+                "simulated timeout after collecting".to_string(),
+            ))
         } else {
             Ok(())
         };
+        let collected = matches!(result, Ok(()) | Err(PaymentError::Unknown(_)));
+        if let Ok(mut orders) = self.orders.lock() {
+            orders.insert(
+                order.reference.clone(),
+                DevOrder {
+                    amount: order.amount,
+                    collected,
+                    refunded: false,
+                },
+            );
+        }
         tracing::info!(
             provider = "dev",
             reference = %order.reference,
@@ -119,11 +179,58 @@ impl PaymentProvider for DevPaymentProvider {
         );
         result
     }
+
+    async fn status(&self, reference: &str) -> Result<Collection, PaymentError> {
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+        let orders = self
+            .orders
+            .lock()
+            .map_err(|_| PaymentError::Unavailable("state".to_string()))?;
+        Ok(match orders.get(reference) {
+            Some(o) if o.collected && !o.refunded => Collection::Collected,
+            _ => Collection::NotCollected,
+        })
+    }
+
+    async fn refund(&self, reference: &str, amount: Fen) -> Result<(), PaymentError> {
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+        let mut orders = self
+            .orders
+            .lock()
+            .map_err(|_| PaymentError::Unavailable("state".to_string()))?;
+        match orders.get_mut(reference) {
+            Some(o) if o.collected && !o.refunded && o.amount == amount => {
+                o.refunded = true;
+                tracing::info!(
+                    provider = "dev",
+                    reference,
+                    amount_fen = amount.get(),
+                    "refund"
+                );
+                Ok(())
+            }
+            _ => Err(PaymentError::Declined("not_collected".to_string())),
+        }
+    }
 }
 
 /// How often a collected payment is posted again on a fresh read of its
 /// loan when a concurrent write moved the loan first.
 const POST_RETRIES: u32 = 50;
+
+/// What [`Services::resolve_pending_payments`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PendingResolved {
+    pub posted: u64,
+    pub refunded: u64,
+    pub failed: u64,
+    /// Still pending: the provider could not say.
+    pub unresolved: u64,
+}
 
 /// The outcome the customer sees.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +272,8 @@ impl Services {
             }
             return match sql::text(&r, "status")?.as_str() {
                 "failed" => Err(payment_failed(sql::opt_text(&r, "failure")?)),
+                "pending" => Err(ServiceError::invalid("payment_pending")),
+                "refunded" => Err(ServiceError::invalid("payment_refunded")),
                 _ => Ok(RepaymentResult {
                     reference: sql::text(&r, "reference")?,
                     amount,
@@ -240,12 +349,25 @@ impl Services {
         match self.payments.collect(&order).await {
             Ok(()) => {
                 self.payment_succeeded(&reference).await?;
+                let status = sqlx::query("SELECT status FROM payments WHERE reference = $1")
+                    .bind(&reference)
+                    .fetch_one(&self.db.pool)
+                    .await?;
+                if sql::text(&status, "status")? == "refunded" {
+                    // The loan no longer owed it (paid meanwhile): returned.
+                    return Err(ServiceError::invalid("payment_refunded"));
+                }
                 Ok(RepaymentResult { reference, amount })
+            }
+            // The money may have moved: the order waits for the provider's word.
+            Err(PaymentError::Unknown(why)) => {
+                tracing::warn!(reference, why, "payment outcome unknown: left pending");
+                Err(ServiceError::invalid("payment_pending"))
             }
             Err(e) => {
                 let reason = match &e {
                     PaymentError::Declined(r) => r.clone(),
-                    PaymentError::Unavailable(_) => "provider_unavailable".to_string(),
+                    _ => "provider_unavailable".to_string(),
                 };
                 self.payment_failed(&reference, &reason).await?;
                 Err(payment_failed(Some(reason)))
@@ -268,9 +390,96 @@ impl Services {
                     attempt += 1;
                     tokio::task::yield_now().await;
                 }
+                // Collected, but the loan no longer takes it (paid off or
+                // closed meanwhile): the money goes back.
+                Err(ServiceError::Validation { code, .. }) => {
+                    return self.refund_payment(reference, code).await;
+                }
                 other => return other,
             }
         }
+    }
+
+    /// Returns a collected payment that cannot be posted, through the
+    /// provider, and marks the order refunded; a refund the provider refuses
+    /// leaves the order pending for the next try.
+    async fn refund_payment(&self, reference: &str, reason: &str) -> Result<(), ServiceError> {
+        let r = sqlx::query("SELECT amount_fen, loan_id FROM payments WHERE reference = $1")
+            .bind(reference)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let amount = sql::fen(&r, "amount_fen")?;
+        if let Err(e) = self.payments.refund(reference, amount).await {
+            tracing::error!(reference, %e, "a collected payment could not be refunded yet");
+            return Err(ServiceError::internal("refund", e));
+        }
+        let now = self.now();
+        let mut tx = self.db.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE payments SET status = 'refunded', failure = $1, updated_at = $2 \
+             WHERE reference = $3 AND status = 'pending'",
+        )
+        .bind(reason)
+        .bind(now)
+        .bind(reference)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 1 {
+            audit::append(
+                &mut tx,
+                NewAuditEntry::system(now, "payment.refunded", "payment", reference).after(json!({
+                    "loan_id": sql::text(&r, "loan_id")?,
+                    "amount_fen": amount.get(),
+                    "reason": reason,
+                })),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Settles the orders left `pending` for longer than `grace_ms` with the
+    /// provider's word: collected ones are posted (or refunded), uncollected
+    /// ones fail, and those the provider cannot answer wait for the next run.
+    pub async fn resolve_pending_payments(
+        &self,
+        grace_ms: i64,
+    ) -> Result<PendingResolved, ServiceError> {
+        let rows = sqlx::query(
+            "SELECT reference FROM payments WHERE status = 'pending' AND created_at <= $1 \
+             ORDER BY created_at LIMIT 500",
+        )
+        .bind(self.now() - grace_ms)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out = PendingResolved::default();
+        for r in &rows {
+            let reference = sql::text(r, "reference")?;
+            match self.payments.status(&reference).await {
+                Ok(Collection::Collected) => {
+                    if let Err(e) = self.payment_succeeded(&reference).await {
+                        tracing::warn!(reference, %e, "a collected payment is not settled yet");
+                    }
+                }
+                Ok(Collection::NotCollected) => {
+                    self.payment_failed(&reference, "not_collected").await?;
+                }
+                Ok(Collection::Unknown) | Err(_) => {}
+            }
+            let status = sqlx::query("SELECT status FROM payments WHERE reference = $1")
+                .bind(&reference)
+                .fetch_one(&self.db.pool)
+                .await?;
+            match sql::text(&status, "status")?.as_str() {
+                "succeeded" => out.posted += 1,
+                "refunded" => out.refunded += 1,
+                "failed" => out.failed += 1,
+                _ => out.unresolved += 1,
+            }
+        }
+        Ok(out)
     }
 
     /// One try of [`Services::payment_succeeded`]: settles the order and
