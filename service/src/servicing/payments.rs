@@ -349,11 +349,7 @@ impl Services {
         match self.payments.collect(&order).await {
             Ok(()) => {
                 self.payment_succeeded(&reference).await?;
-                let status = sqlx::query("SELECT status FROM payments WHERE reference = $1")
-                    .bind(&reference)
-                    .fetch_one(&self.db.pool)
-                    .await?;
-                if sql::text(&status, "status")? == "refunded" {
+                if self.payment_status(&reference).await? == "refunded" {
                     // The loan no longer owed it (paid meanwhile): returned.
                     return Err(ServiceError::invalid("payment_refunded"));
                 }
@@ -398,6 +394,15 @@ impl Services {
                 other => return other,
             }
         }
+    }
+
+    /// An order's status: pending, succeeded, failed or refunded.
+    async fn payment_status(&self, reference: &str) -> Result<String, ServiceError> {
+        let r = sqlx::query("SELECT status FROM payments WHERE reference = $1")
+            .bind(reference)
+            .fetch_one(&self.db.pool)
+            .await?;
+        sql::text(&r, "status")
     }
 
     /// Returns a collected payment that cannot be posted, through the
@@ -468,11 +473,7 @@ impl Services {
                 }
                 Ok(Collection::Unknown) | Err(_) => {}
             }
-            let status = sqlx::query("SELECT status FROM payments WHERE reference = $1")
-                .bind(&reference)
-                .fetch_one(&self.db.pool)
-                .await?;
-            match sql::text(&status, "status")?.as_str() {
+            match self.payment_status(&reference).await?.as_str() {
                 "succeeded" => out.posted += 1,
                 "refunded" => out.refunded += 1,
                 "failed" => out.failed += 1,
