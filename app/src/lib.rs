@@ -2,6 +2,7 @@
 //! officers and managers (desktop). Server-rendered, hydrated in the browser.
 
 pub mod api;
+pub mod audit_words;
 #[cfg(feature = "ssr")]
 pub mod charts;
 pub mod components;

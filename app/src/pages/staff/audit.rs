@@ -1,14 +1,16 @@
 //! Browse the audit log and see whether its hash chain holds.
 
 use crate::api::audit;
+use crate::audit_words;
 use crate::components::awaited;
 use crate::format::datetime;
-use crate::i18n::{fill, t};
+use crate::i18n::{fill, t, use_locale};
 use leptos::prelude::*;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let t = t();
+    let locale = use_locale();
     let before = RwSignal::new(None::<i64>);
     let data = Resource::new(move || before.get(), audit);
     view! {
@@ -44,8 +46,11 @@ pub fn AuditPage() -> impl IntoView {
                                                 <td>{e.seq}</td>
                                                 <td>{datetime(e.at)}</td>
                                                 <td>{e.actor_name}</td>
-                                                <td><code>{e.action}</code></td>
-                                                <td>{e.entity}" "<span class="muted">{e.entity_id.chars().take(8).collect::<String>()}</span></td>
+                                                <td>
+                                                    {audit_words::action(locale, &e.action).map(|w| view! { <span class="audit-action">{w}</span><br/> })}
+                                                    <code class="muted">{e.action.clone()}</code>
+                                                </td>
+                                                <td>{audit_words::entity(locale, &e.entity)}" "<span class="muted">{e.entity_id.chars().take(8).collect::<String>()}</span></td>
                                                 <td class="audit-change"><code>{e.after_json.or(e.before_json).unwrap_or_default()}</code></td>
                                             </tr>
                                         }).collect_view()}
