@@ -269,24 +269,9 @@ mod tests {
     /// audit action has words (a new action without them fails here).
     #[test]
     fn every_audit_action_the_service_writes_has_words() {
-        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    files(&p, out);
-                } else if p.extension().is_some_and(|x| x == "rs") {
-                    out.push(p);
-                }
-            }
-        }
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../service/src");
-        let mut list = Vec::new();
-        files(&root, &mut list);
         let entities: Vec<&str> = ENTITIES.iter().map(|e| e.0).collect();
         let mut found = std::collections::BTreeSet::new();
-        for f in list {
-            let text = std::fs::read_to_string(&f).unwrap_or_default();
-            let text = text.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
+        for text in crate::sources::shipped("service/src") {
             for part in text.split('"').skip(1).step_by(2) {
                 let Some((kind, what)) = part.split_once('.') else {
                     continue;

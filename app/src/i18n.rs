@@ -1639,16 +1639,6 @@ mod tests {
     /// their sources: `ServiceError::invalid("…")`, `code: "…"`, and the
     /// arms of each `…Error::code()` in the domain.
     fn codes_in_sources() -> std::collections::BTreeSet<String> {
-        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    files(&p, out);
-                } else if p.extension().is_some_and(|x| x == "rs") {
-                    out.push(p);
-                }
-            }
-        }
         fn literals(text: &str, out: &mut std::collections::BTreeSet<String>) {
             for part in text.split('"').skip(1).step_by(2) {
                 if !part.is_empty()
@@ -1660,14 +1650,10 @@ mod tests {
                 }
             }
         }
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut found = std::collections::BTreeSet::new();
         for (crate_dir, domain) in [("service/src", false), ("domain/src", true)] {
-            let mut list = Vec::new();
-            files(&root.join(crate_dir), &mut list);
-            for f in list {
-                let text = std::fs::read_to_string(&f).unwrap_or_default();
-                let text = text.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
+            for text in crate::sources::shipped(crate_dir) {
+                let text = text.as_str();
                 if domain {
                     // `impl SomethingError { … fn code(&self) -> &'static str { match … } }`
                     for block in text.split("\nimpl ").skip(1) {

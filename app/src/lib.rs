@@ -157,3 +157,34 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
+
+/// Test support: the shipped source of another crate of the workspace.
+#[cfg(test)]
+pub(crate) mod sources {
+    /// Every `.rs` file under `dir` (relative to the workspace root), each
+    /// without its test module.
+    pub fn shipped(dir: &str) -> Vec<String> {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    files(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut list = Vec::new();
+        files(&root.join(dir), &mut list);
+        list.iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(f).unwrap_or_default();
+                text.split("#[cfg(test)]\nmod tests")
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    }
+}
