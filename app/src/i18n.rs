@@ -983,12 +983,13 @@ texts! {
     err_password_too_simple: "新密码需同时包含字母和数字", "The new password needs both letters and digits";
     err_password_contains_username: "新密码不能包含用户名", "The new password may not contain your username";
     err_password_common: "新密码过于常见，容易被猜中，请换一个", "That password is among the most guessed; choose another";
+    err_password_reused: "新密码不能与最近 {n} 次用过的密码相同", "The new password must differ from your last {n} passwords";
     err_password_unchanged: "新密码不能与当前密码相同", "The new password must differ from the current one";
     err_password_current_wrong: "当前密码不正确", "The current password is wrong";
     err_password_change_required: "请先设置您自己的新密码", "Choose your own password first";
     err_password_mismatch: "两次输入的新密码不一致", "The two new passwords differ";
     password_change_title: "设置新密码", "Choose a new password";
-    password_change_intro: "您正在使用一次性密码登录（首次登录或密码已被重置）。请设置只有您自己知道的新密码后继续办理业务。", "You signed in with a one-time password (first sign-in, or a reset). Choose a password only you know to continue.";
+    password_change_intro: "您正在使用一次性密码登录（首次登录或密码已被重置），或密码已使用满 90 天。请设置只有您自己知道的新密码后继续办理业务。", "You signed in with a one-time password (first sign-in, or a reset), or your password is 90 days old. Choose a new password only you know to continue.";
     password_current: "当前密码（一次性密码）", "Current (one-time) password";
     password_new: "新密码", "New password";
     password_repeat: "再次输入新密码", "New password again";
@@ -1283,6 +1284,7 @@ impl Texts {
             "password_contains_username" => self.err_password_contains_username,
             "password_common" => self.err_password_common,
             "password_unchanged" => self.err_password_unchanged,
+            "password_reused" => self.err_password_reused,
             "password_current_wrong" => self.err_password_current_wrong,
             "password_change_required" => self.err_password_change_required,
             "password_mismatch" => self.err_password_mismatch,
@@ -1756,6 +1758,7 @@ mod tests {
             "password_contains_username",
             "password_common",
             "password_unchanged",
+            "password_reused",
             "password_current_wrong",
             "password_change_required",
             "password_mismatch",

@@ -527,7 +527,7 @@ impl Services {
     pub async fn staff_actor(&self, user_id: &str) -> Result<StaffActor, ServiceError> {
         let row = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.active, u.must_change_password, \
-                    o.id AS org_id, o.path, o.name AS org_name \
+                    u.password_changed_at, o.id AS org_id, o.path, o.name AS org_name \
              FROM staff_users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1",
         )
         .bind(user_id)
@@ -545,6 +545,11 @@ impl Services {
             .filter_map(|r| sql::text(r, "role").ok().and_then(|s| Role::parse(&s)))
             .collect();
         let org_path = sql::text(&row, "path")?;
+        // A password older than the policy allows must be changed before
+        // anything else, like a one-time password. (Accounts from before
+        // the policy have no date and are not expired by it.)
+        let expired = sql::opt_int(&row, "password_changed_at")?
+            .is_some_and(|at| self.now() - at > self.config.password_max_age_days * DAY_MS);
         Ok(StaffActor {
             user_id: sql::text(&row, "id")?,
             username: sql::text(&row, "username")?,
@@ -554,7 +559,7 @@ impl Services {
             org_path,
             org_name: sql::text(&row, "org_name")?,
             roles,
-            must_change_password: sql::int(&row, "must_change_password")? == 1,
+            must_change_password: sql::int(&row, "must_change_password")? == 1 || expired,
         })
     }
 
@@ -584,9 +589,36 @@ impl Services {
                 ServiceError::InvalidCredentials => ServiceError::invalid("password_current_wrong"),
                 other => other,
             })?;
+        // Not one of the last few: the current hash and the history's.
+        let earlier = sqlx::query(
+            "SELECT password_hash FROM staff_users WHERE id = $1 \
+             UNION ALL SELECT password_hash FROM (SELECT password_hash FROM staff_password_history \
+               WHERE staff_id = $1 ORDER BY retired_at DESC LIMIT $2) h",
+        )
+        .bind(&s.user_id)
+        .bind(self.config.password_history)
+        .fetch_all(&self.db.pool)
+        .await?;
+        for r in &earlier {
+            let old = PasswordHash::from_stored(sql::text(r, "password_hash")?);
+            if verify_blocking(Some(old), new).await? {
+                return Err(ServiceError::Validation {
+                    code: "password_reused",
+                    params: vec![("n", self.config.password_history.to_string())],
+                });
+            }
+        }
         let hash = hash_password(new)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO staff_password_history (staff_id, password_hash, retired_at) \
+             SELECT id, password_hash, $2 FROM staff_users WHERE id = $1",
+        )
+        .bind(&s.user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "UPDATE staff_users SET password_hash = $2, must_change_password = 0, \
                password_changed_at = $3 WHERE id = $1",

@@ -72,6 +72,10 @@ pub struct ServiceConfig {
     /// from one of them is from the address its `X-Forwarded-For` names
     /// last. Without this, every client behind a proxy shares its address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Days a staff password lasts; then the next sign-in must change it.
+    pub password_max_age_days: i64,
+    /// Earlier passwords a new one may not repeat (the current one besides).
+    pub password_history: i64,
     /// Pepper mixed into the hash of every one-time code.
     pub otp_secret: String,
     /// The longest wait for a credit-bureau answer; past it the inquiry
@@ -102,6 +106,8 @@ impl Default for ServiceConfig {
             lockout_threshold: 5,
             lockout_minutes: 15,
             ip_failure_limit: 30,
+            password_max_age_days: 90,
+            password_history: 5,
             trusted_proxies: Vec::new(),
             otp_secret: "puhui-development-otp-pepper".to_string(),
             bureau_timeout_ms: 3000,
@@ -137,6 +143,8 @@ impl fmt::Debug for ServiceConfig {
             .field("lockout_threshold", &self.lockout_threshold)
             .field("lockout_minutes", &self.lockout_minutes)
             .field("ip_failure_limit", &self.ip_failure_limit)
+            .field("password_max_age_days", &self.password_max_age_days)
+            .field("password_history", &self.password_history)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("otp_secret", &"***")
             .field("bureau_timeout_ms", &self.bureau_timeout_ms)

@@ -410,3 +410,48 @@ async fn a_customers_file_is_read_by_the_roles_that_work_on_it() {
     })
     .await;
 }
+
+/// A password lasts 90 days, then the next request must change it first;
+/// a new one may repeat none of the last five (nor the current one).
+#[tokio::test]
+async fn passwords_expire_and_are_not_reused() {
+    on_each_backend(|env| async move {
+        let s = &env.services;
+        let otp = s.init_bank(&first_bank()).await.expect("init");
+        let admin = s.staff_login("admin", otp.reveal()).await.unwrap();
+        let passwords = ["Lm7#kq2Wz9x-1", "Lm7#kq2Wz9x-2", "Lm7#kq2Wz9x-3"];
+        let mut current = otp.reveal().to_string();
+        for p in passwords {
+            let me = s.staff_actor(&admin.user_id).await.unwrap();
+            s.change_password(&me, &current, p).await.expect("changed");
+            current = p.to_string();
+        }
+        let me = s.staff_actor(&admin.user_id).await.unwrap();
+        assert!(!me.must_change_password);
+        for earlier in [passwords[0], passwords[1], otp.reveal()] {
+            let e = s.change_password(&me, &current, earlier).await.unwrap_err();
+            assert_eq!(e.code(), "password_reused", "{earlier}");
+        }
+        // 89 days on it still holds; past 90 it must be changed first.
+        env.clock.advance_secs(89 * 86_400);
+        assert!(
+            !s.staff_actor(&admin.user_id)
+                .await
+                .unwrap()
+                .must_change_password
+        );
+        env.clock.advance_secs(2 * 86_400);
+        let me = s.staff_actor(&admin.user_id).await.unwrap();
+        assert!(me.must_change_password && me.info().must_change_password);
+        s.change_password(&me, &current, "Lm7#kq2Wz9x-4")
+            .await
+            .expect("changed");
+        assert!(
+            !s.staff_actor(&admin.user_id)
+                .await
+                .unwrap()
+                .must_change_password
+        );
+    })
+    .await;
+}
