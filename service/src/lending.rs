@@ -19,6 +19,7 @@ use crate::error::ServiceError;
 use crate::risk::decisions::{subject, Subject};
 use crate::risk::Requester;
 use crate::sql;
+use crate::workflow::products::load_product;
 use crate::workflow::By;
 use crate::Services;
 
@@ -61,28 +62,6 @@ pub struct NewApplication {
     /// Made by the form when it is shown; a second post with the same key
     /// and content returns the first application.
     pub idempotency_key: String,
-}
-
-const PRODUCT_COLUMNS: &str = "id, bank_id, code, name_zh, name_en, summary_zh, summary_en, \
-     min_amount_fen, max_amount_fen, min_term_months, max_term_months, annual_rate_bp, \
-     repayment_method, guarantee_type";
-
-fn product_view(r: &AnyRow) -> Result<ProductView, ServiceError> {
-    Ok(ProductView {
-        id: sql::text(r, "id")?,
-        code: sql::text(r, "code")?,
-        name_zh: sql::text(r, "name_zh")?,
-        name_en: sql::text(r, "name_en")?,
-        summary_zh: sql::text(r, "summary_zh")?,
-        summary_en: sql::text(r, "summary_en")?,
-        min_amount: sql::fen(r, "min_amount_fen")?,
-        max_amount: sql::fen(r, "max_amount_fen")?,
-        min_term_months: sql::uint(r, "min_term_months")?,
-        max_term_months: sql::uint(r, "max_term_months")?,
-        rate: sql::rate(r, "annual_rate_bp")?,
-        method: sql::method(r, "repayment_method")?,
-        guarantee_type: sql::text(r, "guarantee_type")?,
-    })
 }
 
 pub(crate) fn terms_of(p: &ProductView) -> ProductTerms {
@@ -138,61 +117,7 @@ pub(crate) async fn summaries_of_customer(
     rows.iter().map(summary_of).collect()
 }
 
-/// A product with the bank it belongs to.
-pub(crate) async fn load_product(
-    db: &Db,
-    id: &str,
-) -> Result<(ProductView, String, bool), ServiceError> {
-    let sql = format!("SELECT {PRODUCT_COLUMNS}, active FROM products WHERE id = $1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    Ok((
-        product_view(&r)?,
-        sql::text(&r, "bank_id")?,
-        sql::int(&r, "active")? == 1,
-    ))
-}
-
 impl Services {
-    /// The active products of a bank in display order; `None` means the
-    /// first bank (the one the public site shows).
-    pub async fn list_products(
-        &self,
-        bank_id: Option<&str>,
-    ) -> Result<Vec<ProductView>, ServiceError> {
-        let bank_id = match bank_id {
-            Some(b) => b.to_string(),
-            None => {
-                let first = sqlx::query(
-                    "SELECT id FROM organisations WHERE kind = 'bank' ORDER BY code LIMIT 1",
-                )
-                .fetch_optional(&self.db.pool)
-                .await?;
-                match first {
-                    Some(r) => sql::text(&r, "id")?,
-                    None => return Ok(Vec::new()),
-                }
-            }
-        };
-        let sql = format!(
-            "SELECT {PRODUCT_COLUMNS} FROM products WHERE bank_id = $1 AND active = 1 \
-             ORDER BY sort_order, code"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(bank_id)
-            .fetch_all(&self.db.pool)
-            .await?;
-        rows.iter().map(product_view).collect()
-    }
-
-    /// One product, active or not.
-    pub async fn product(&self, id: &str) -> Result<ProductView, ServiceError> {
-        Ok(load_product(&self.db, id).await?.0)
-    }
-
     /// Submits an application with its credit-inquiry consent, assigns it
     /// to the customer's officer and runs the engine's pre-screen (预审): a
     /// rejection closes the application at once (the customer sees why in

@@ -149,7 +149,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "workflow",
         ],
     ),
-    ("servicing", &["audit", "auth", "db", "error", "sql"]),
+    (
+        "servicing",
+        &["audit", "auth", "db", "error", "sql", "workflow"],
+    ),
     ("loans", &["auth", "db", "error", "servicing", "sql"]),
     (
         "precredit",
@@ -205,11 +208,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 /// Imports that break the rules today, each to be removed by the lifecycle
 /// work (issue 15): listed so that no new one can appear, and checked to
 /// still exist so that the list stays true.
-const TANGLES: &[(&str, &str, &str)] = &[(
-    "servicing",
-    "lending",
-    "granting a line reads the product through lending",
-)];
+const TANGLES: &[(&str, &str, &str)] = &[];
 
 fn actual_imports() -> BTreeMap<String, BTreeSet<String>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");

@@ -32,11 +32,12 @@ use crate::auth::{Reading, StaffActor};
 use crate::customers;
 use crate::db::new_id;
 use crate::error::ServiceError;
-use crate::lending::{load_product, loan_of_application, summaries_of_customer};
+use crate::lending::{loan_of_application, summaries_of_customer};
 use crate::loans::loans_of_customer;
 use crate::risk::authorisations::in_force;
 use crate::risk::decisions::{latest_decision, DecisionView};
 use crate::sql;
+use crate::workflow::products::load_product;
 use crate::workflow::{self, By, NodeResult};
 use crate::Services;
 
