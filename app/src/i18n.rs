@@ -337,6 +337,7 @@ texts! {
     auth_signed_on: "签署日期", "Signed on";
     auth_record: "记录授权", "Record authorisation";
     auth_recorded: "已记录授权", "Authorisation recorded";
+    audit_system: "系统", "System";
     pfi_notice: "个人金融信息已脱敏显示，查看记录已写入审计日志", "Personal financial information is masked; this view is recorded in the audit log";
 
     // ---- staff: loan

@@ -18,8 +18,8 @@ use domain::product::{
     ResolvedProduct,
 };
 use domain::rate::AnnualRate;
-use domain::view::ProductView;
 use domain::schedule::RepaymentMethod;
+use domain::view::ProductView;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::any::AnyRow;

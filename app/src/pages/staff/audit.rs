@@ -45,12 +45,12 @@ pub fn AuditPage() -> impl IntoView {
                                             <tr>
                                                 <td>{e.seq}</td>
                                                 <td>{datetime(e.at)}</td>
-                                                <td>{e.actor_name}</td>
+                                                <td>{if e.actor_kind == "system" { t.audit_system.to_string() } else { e.actor_name.clone() }}</td>
                                                 <td>
                                                     {audit_words::action(locale, &e.action).map(|w| view! { <span class="audit-action">{w}</span><br/> })}
                                                     <code class="muted">{e.action.clone()}</code>
                                                 </td>
-                                                <td>{audit_words::entity(locale, &e.entity)}" "<span class="muted">{e.entity_id.chars().take(8).collect::<String>()}</span></td>
+                                                <td>{audit_words::entity(locale, &e.entity)}" "<span class="muted" title=e.entity_id.clone()>{tail(&e.entity_id)}</span></td>
                                                 <td class="audit-change"><code>{e.after_json.or(e.before_json).unwrap_or_default()}</code></td>
                                             </tr>
                                         }).collect_view()}
@@ -66,4 +66,11 @@ pub fn AuditPage() -> impl IntoView {
                         })}
         </div>
     }
+}
+
+/// The last eight characters of an id: a UUIDv7 starts with its time, so its
+/// head is the same for everything written in one moment.
+fn tail(id: &str) -> String {
+    let n = id.chars().count();
+    id.chars().skip(n.saturating_sub(8)).collect()
 }
