@@ -90,6 +90,12 @@ pub fn report(r: &Reconciliation) -> String {
         &r.postings_without_payment,
         payment,
     );
+    line(
+        &mut out,
+        "payments pending for over an hour (the provider has not answered)",
+        &r.payments_unsettled,
+        payment,
+    );
     out
 }
 

@@ -894,8 +894,13 @@ async fn a_collected_payment_is_posted_or_refunded_never_kept() {
             wang.customer_id
         ))
         .await;
+        // Until settled, the reconciliation shows it (pending over an hour).
+        let r = s.reconcile_book().await.unwrap();
+        assert_eq!(r.payments_unsettled.count, 1, "{r:?}");
+        assert!(!r.is_clean());
         let done = s.resolve_pending_payments(300_000).await.unwrap();
         assert_eq!(done.failed, 1, "{done:?}");
+        assert!(s.reconcile_book().await.unwrap().is_clean());
         assert_eq!(
             env.scalar_i64("SELECT COUNT(*) FROM payments WHERE status = 'pending'").await,
             0

@@ -78,6 +78,9 @@ pub struct Reconciliation {
     pub balance_mismatches: Findings<BalanceFinding>,
     pub payments_not_posted: Findings<PaymentFinding>,
     pub postings_without_payment: Findings<PaymentFinding>,
+    /// Orders still pending an hour after they were made: the settling job
+    /// (every minute, after five) could not get an answer from the provider.
+    pub payments_unsettled: Findings<PaymentFinding>,
 }
 
 impl Reconciliation {
@@ -90,6 +93,7 @@ impl Reconciliation {
             && self.balance_mismatches.count == 0
             && self.payments_not_posted.count == 0
             && self.postings_without_payment.count == 0
+            && self.payments_unsettled.count == 0
     }
 }
 
@@ -209,8 +213,8 @@ impl Services {
         }
         let balance_mismatches = Findings { count, first };
 
-        let payment_findings = |sql_text: &'static str, posted: bool| async move {
-            let (count, rows) = count_and_first(pool, sql_text, "1").await?;
+        let payment_findings = |sql_text: String, posted: bool| async move {
+            let (count, rows) = count_and_first(pool, &sql_text, "1").await?;
             let first = rows
                 .iter()
                 .map(|r| {
@@ -227,7 +231,8 @@ impl Services {
         let payments_not_posted = payment_findings(
             "SELECT y.reference, y.loan_id, y.status FROM payments y \
              WHERE y.status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM postings p \
-               WHERE p.loan_id = y.loan_id AND p.idempotency_key = 'pay:' || y.reference)",
+               WHERE p.loan_id = y.loan_id AND p.idempotency_key = 'pay:' || y.reference)"
+                .to_string(),
             false,
         )
         .await?;
@@ -236,8 +241,18 @@ impl Services {
                COALESCE(y.status, 'missing') AS status \
              FROM postings p LEFT JOIN payments y ON 'pay:' || y.reference = p.idempotency_key \
              WHERE p.idempotency_key LIKE 'pay:%' \
-               AND (y.status IS NULL OR y.status <> 'succeeded')",
+               AND (y.status IS NULL OR y.status <> 'succeeded')"
+                .to_string(),
             true,
+        )
+        .await?;
+        let payments_unsettled = payment_findings(
+            format!(
+                "SELECT y.reference, y.loan_id, y.status FROM payments y \
+                 WHERE y.status = 'pending' AND y.created_at < {}",
+                self.now() - 3_600_000
+            ),
+            false,
         )
         .await?;
 
@@ -252,6 +267,7 @@ impl Services {
             balance_mismatches,
             payments_not_posted,
             postings_without_payment,
+            payments_unsettled,
         })
     }
 }
@@ -273,6 +289,7 @@ mod tests {
             balance_mismatches: Findings::default(),
             payments_not_posted: Findings::default(),
             postings_without_payment: Findings::default(),
+            payments_unsettled: Findings::default(),
         };
         assert!(r.is_clean());
         r.total_debit_fen = 1;
