@@ -299,8 +299,12 @@ pub async fn record_authorisation(
     granted_on: String,
 ) -> Result<(), AppError> {
     let (services, staff) = session::staff().await?;
-    let granted_on = domain::date::Date::parse(granted_on.trim())
-        .map_err(|_| AppError::invalid("authorisation_date_invalid"))?;
+    // Left empty: signed today, in front of the officer.
+    let granted_on = match granted_on.trim() {
+        "" => services.today(),
+        d => domain::date::Date::parse(d)
+            .map_err(|_| AppError::invalid("authorisation_date_invalid"))?,
+    };
     Ok(services
         .record_bureau_authorisation(&staff, &customer_id, &evidence, granted_on)
         .await?)

@@ -334,7 +334,7 @@ texts! {
     auth_none: "未记录有效的授权书：预授信时不查询其征信", "No authorisation in force: pre-credit will not query the credit bureau about this customer";
     auth_in_force: "授权书 {evidence}，{from} 签署，有效至 {to}", "Form {evidence}, signed {from}, valid until {to}";
     auth_evidence: "授权书编号", "Form number";
-    auth_signed_on: "签署日期", "Signed on";
+    auth_signed_on: "签署日期（不填即今天）", "Signed on (today if left empty)";
     auth_record: "记录授权", "Record authorisation";
     auth_recorded: "已记录授权", "Authorisation recorded";
     audit_system: "系统", "System";

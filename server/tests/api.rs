@@ -590,3 +590,55 @@ async fn a_staff_session_ends_ten_hours_after_sign_in() {
         "10 h 01 min"
     );
 }
+
+/// An officer records a customer's signed authorisation on the portrait; a
+/// form left without a date was signed today; a bad date is refused in words.
+#[tokio::test]
+async fn an_officer_records_a_bureau_authorisation() {
+    let app = spawn_app().await;
+    let officer = staff(&app, "officer1").await;
+    let (customer,): (String,) = sqlx::query_as(
+        "SELECT c.id FROM customers c JOIN organisations b ON b.id = c.branch_id \
+         WHERE b.code = 'BJ01-01' ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("a customer of the branch");
+    assert_eq!(
+        call(
+            &officer,
+            &app,
+            "record_authorisation",
+            &[
+                ("customer_id", &customer),
+                ("evidence", "SQ-1"),
+                ("granted_on", "2026-13-01")
+            ],
+        )
+        .await,
+        Err("authorisation_date_invalid".into())
+    );
+    call(
+        &officer,
+        &app,
+        "record_authorisation",
+        &[
+            ("customer_id", &customer),
+            ("evidence", "SQ-API-0001"),
+            ("granted_on", ""),
+        ],
+    )
+    .await
+    .expect("recorded");
+    let portrait = call(&officer, &app, "portrait", &[("id", &customer)])
+        .await
+        .expect("portrait");
+    let today = domain::date::Date::from_epoch_millis(
+        SystemClock.now_millis(),
+        domain::date::CHINA_UTC_OFFSET_MINUTES,
+    );
+    // The newest form lasts longest, so the portrait shows it.
+    let auth = &portrait["bureau_authorisation"];
+    assert_eq!(auth["evidence"], "SQ-API-0001", "{portrait}");
+    assert_eq!(auth["granted_on"], serde_json::json!(today), "{portrait}");
+}

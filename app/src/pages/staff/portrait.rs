@@ -170,7 +170,7 @@ fn AuthorisationPanel(
                 </label>
                 <label class="field">
                     <span>{t.auth_signed_on}</span>
-                    <input class="input" id="auth-signed-on" type="date" required
+                    <input class="input" id="auth-signed-on" type="date"
                         prop:value=signed_on on:input=move |ev| signed_on.set(event_target_value(&ev)) />
                 </label>
                 <FormError error=error />
