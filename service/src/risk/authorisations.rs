@@ -195,12 +195,17 @@ impl Services {
             source: "manual",
         };
         let mut tx = self.db.begin_write().await?;
-        let before = sqlx::query("SELECT 1 FROM bureau_authorisations WHERE id = $1")
-            .bind(a.id())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if before.is_none() {
-            sql::insert_rows(&mut tx, "bureau_authorisations", &COLUMNS, &[a.row()]).await?;
+        // Recording the same form twice, even at once, is one row and one entry.
+        let insert = format!(
+            "INSERT INTO bureau_authorisations ({}) VALUES {} ON CONFLICT (id) DO NOTHING",
+            COLUMNS.join(", "),
+            Placeholders::Dollar.tuples(1, COLUMNS.len(), 1)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(insert));
+        for v in &a.row() {
+            q = sql::bind_val(q, v);
+        }
+        if q.execute(&mut *tx).await?.rows_affected() == 1 {
             audit::append(
                 &mut tx,
                 NewAuditEntry::staff(

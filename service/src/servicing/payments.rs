@@ -419,25 +419,46 @@ impl Services {
             tracing::error!(reference, %e, "a collected payment could not be refunded yet");
             return Err(ServiceError::internal("refund", e));
         }
+        self.close_pending(
+            reference,
+            "refunded",
+            reason,
+            json!({
+                "loan_id": sql::text(&r, "loan_id")?,
+                "amount_fen": amount.get(),
+                "reason": reason,
+            }),
+        )
+        .await
+    }
+
+    /// Moves a pending order to `status` ("failed" or "refunded") with its
+    /// reason, audited as `payment.<status>` only by the writer whose guarded
+    /// update took it: two settling jobs at once record it once.
+    async fn close_pending(
+        &self,
+        reference: &str,
+        status: &'static str,
+        reason: &str,
+        after: serde_json::Value,
+    ) -> Result<(), ServiceError> {
         let now = self.now();
         let mut tx = self.db.pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE payments SET status = 'refunded', failure = $1, updated_at = $2 \
-             WHERE reference = $3 AND status = 'pending'",
+            "UPDATE payments SET status = $1, failure = $2, updated_at = $3 \
+             WHERE reference = $4 AND status = 'pending'",
         )
+        .bind(status)
         .bind(reason)
         .bind(now)
         .bind(reference)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
+            let action = format!("payment.{status}");
             audit::append(
                 &mut tx,
-                NewAuditEntry::system(now, "payment.refunded", "payment", reference).after(json!({
-                    "loan_id": sql::text(&r, "loan_id")?,
-                    "amount_fen": amount.get(),
-                    "reason": reason,
-                })),
+                NewAuditEntry::system(now, &action, "payment", reference).after(after),
             )
             .await?;
         }
@@ -543,25 +564,8 @@ impl Services {
     }
 
     async fn payment_failed(&self, reference: &str, reason: &str) -> Result<(), ServiceError> {
-        let now = self.now();
-        let mut tx = self.db.pool.begin().await?;
-        sqlx::query(
-            "UPDATE payments SET status = 'failed', failure = $1, updated_at = $2 \
-             WHERE reference = $3 AND status = 'pending'",
-        )
-        .bind(reason)
-        .bind(now)
-        .bind(reference)
-        .execute(&mut *tx)
-        .await?;
-        audit::append(
-            &mut tx,
-            NewAuditEntry::system(now, "payment.failed", "payment", reference)
-                .after(json!({ "reason": reason })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.close_pending(reference, "failed", reason, json!({ "reason": reason }))
+            .await
     }
 }
 
