@@ -186,10 +186,33 @@ pub async fn draw_down(
 
 #[server(prefix = "/api/fn", endpoint = "staff_login")]
 pub async fn staff_login(username: String, password: String) -> Result<StaffInfo, AppError> {
+    if username.len() > 64 || password.len() > 1024 {
+        return Err(AppError::invalid("invalid_credentials"));
+    }
     let services = session::services()?;
     let ip = session::client_ip().await;
     let actor = services
-        .staff_login_from(username.trim(), &password, ip)
+        .staff_login_from(username.trim(), &password, None, ip)
+        .await?;
+    session::begin_staff(&services, &actor).await?;
+    Ok(services.staff_info(&actor))
+}
+
+/// The second step of signing in to an account with an authenticator app:
+/// the password again with the app's code.
+#[server(prefix = "/api/fn", endpoint = "staff_login_with_code")]
+pub async fn staff_login_with_code(
+    username: String,
+    password: String,
+    code: String,
+) -> Result<StaffInfo, AppError> {
+    if username.len() > 64 || password.len() > 1024 || code.len() > 16 {
+        return Err(AppError::invalid("invalid_credentials"));
+    }
+    let services = session::services()?;
+    let ip = session::client_ip().await;
+    let actor = services
+        .staff_login_from(username.trim(), &password, Some(code.trim()), ip)
         .await?;
     session::begin_staff(&services, &actor).await?;
     Ok(services.staff_info(&actor))

@@ -210,6 +210,21 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("staff.password_changed", "修改密码", "Password changed"),
     ("staff.password_reset", "重置密码", "Password reset"),
     ("staff.relation_declared", "回避申报", "Relation declared"),
+    (
+        "staff.totp_enrolled",
+        "绑定身份验证器",
+        "Authenticator app added",
+    ),
+    (
+        "staff.totp_failed",
+        "动态码错误",
+        "Wrong authenticator code",
+    ),
+    (
+        "staff.totp_reset",
+        "重置身份验证器",
+        "Authenticator app reset",
+    ),
     ("staff.unlocked", "员工账号解锁", "Staff account unlocked"),
     ("task.assigned", "分派待办", "Task assigned"),
     ("task.completed", "完成待办", "Task completed"),

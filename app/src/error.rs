@@ -40,9 +40,15 @@ impl AppError {
     /// Signed in with a one-time password: answered with 403 until the
     /// member of staff has chosen their own.
     pub fn password_change_required() -> Self {
+        AppError::forbidden_until("password_change_required")
+    }
+
+    /// Signed in, but refused (403) until the member of staff has done
+    /// `code` (chosen a password, added a second factor).
+    pub fn forbidden_until(code: &str) -> Self {
         #[cfg(feature = "ssr")]
         set_api_status(http::StatusCode::FORBIDDEN);
-        AppError::new("password_change_required")
+        AppError::new(code)
     }
 
     /// For a server function that answers "nobody signed in" as a value
@@ -130,7 +136,7 @@ impl From<service::ServiceError> for AppError {
         }
         // The status tells other clients of the API what kind of failure it is.
         let status = match &err {
-            E::Unauthenticated => StatusCode::UNAUTHORIZED,
+            E::Unauthenticated | E::SecondFactorRequired => StatusCode::UNAUTHORIZED,
             E::Forbidden | E::SelfApproval => StatusCode::FORBIDDEN,
             E::NotFound | E::UnknownCustomer => StatusCode::NOT_FOUND,
             E::StaleState | E::Duplicate => StatusCode::CONFLICT,

@@ -989,6 +989,28 @@ texts! {
     err_password_current_wrong: "当前密码不正确", "The current password is wrong";
     err_password_change_required: "请先设置您自己的新密码", "Choose your own password first";
     err_password_mismatch: "两次输入的新密码不一致", "The two new passwords differ";
+    err_second_factor_required: "请输入身份验证器中的 6 位动态码", "Enter the 6-digit code from your authenticator app";
+    err_second_factor_invalid: "动态码不正确或已使用，请等待下一个动态码后重试", "That code is wrong or already used; wait for the next one and try again";
+    err_totp_not_started: "请重新扫描二维码后再输入动态码", "Scan the QR code again, then enter a code";
+    err_totp_already_enrolled: "账号已绑定身份验证器；更换手机请联系系统管理员重置", "An authenticator app is already added; to change phones ask an administrator to reset it";
+    err_totp_enrolment_required: "您的岗位要求双因素登录，请先绑定身份验证器", "Your role requires two-factor sign-in: add an authenticator app first";
+    totp_title: "双因素登录（身份验证器）", "Two-factor sign-in (authenticator app)";
+    totp_required_intro: "您的岗位（管理员、审批人）要求登录时除密码外再输入手机身份验证器生成的动态码。绑定后才能继续办理业务。", "Your role (administrator, approver) requires a code from an authenticator app on your phone besides the password. Add one to continue.";
+    totp_optional_intro: "绑定后，登录时除密码外还需输入手机身份验证器中的动态码，账号被盗用的风险大大降低。", "Once added, signing in asks for a code from the authenticator app on your phone besides the password.";
+    totp_step_install: "在手机上安装身份验证器 App（如腾讯身份验证器、Microsoft Authenticator、Google Authenticator）。", "Install an authenticator app on your phone (Tencent Authenticator, Microsoft or Google Authenticator).";
+    totp_step_scan: "在 App 中添加账号，扫描下方二维码。", "In the app, add an account and scan the QR code below.";
+    totp_step_confirm: "输入 App 显示的 6 位动态码", "Enter the 6-digit code the app shows";
+    totp_manual: "无法扫码时，在 App 中手动输入以下密钥：", "If you cannot scan, type this key into the app:";
+    totp_qr_alt: "身份验证器二维码", "Authenticator QR code";
+    totp_confirm: "完成绑定", "Add the app";
+    totp_add: "绑定身份验证器", "Add an authenticator app";
+    totp_on: "已开启", "On";
+    totp_off: "未开启", "Off";
+    totp_on_hint: "登录时需要输入身份验证器中的动态码。更换或丢失手机时，请联系系统管理员重置。", "Signing in asks for the app's code. If you change or lose your phone, ask an administrator to reset it.";
+    totp_code: "动态码", "Authenticator code";
+    totp_code_hint: "打开手机上的身份验证器，输入当前显示的 6 位数字", "Open the authenticator app on your phone and enter the 6 digits it shows";
+    security_title: "账户安全", "Account security";
+    nav_security: "账户安全", "Account security";
     password_change_title: "设置新密码", "Choose a new password";
     password_change_intro: "您正在使用一次性密码登录（首次登录或密码已被重置），或密码已使用满 90 天。请设置只有您自己知道的新密码后继续办理业务。", "You signed in with a one-time password (first sign-in, or a reset), or your password is 90 days old. Choose a new password only you know to continue.";
     password_current: "当前密码（一次性密码）", "Current (one-time) password";
@@ -1289,6 +1311,11 @@ impl Texts {
             "password_current_wrong" => self.err_password_current_wrong,
             "password_change_required" => self.err_password_change_required,
             "password_mismatch" => self.err_password_mismatch,
+            "second_factor_required" => self.err_second_factor_required,
+            "second_factor_invalid" => self.err_second_factor_invalid,
+            "totp_not_started" => self.err_totp_not_started,
+            "totp_already_enrolled" => self.err_totp_already_enrolled,
+            "totp_enrolment_required" => self.err_totp_enrolment_required,
             c if ["expr_", "table_", "scorecard_", "strategy_", "rule_"]
                 .iter()
                 .any(|p| c.starts_with(p)) =>
@@ -1763,6 +1790,11 @@ mod tests {
             "password_current_wrong",
             "password_change_required",
             "password_mismatch",
+            "second_factor_required",
+            "second_factor_invalid",
+            "totp_not_started",
+            "totp_already_enrolled",
+            "totp_enrolment_required",
             "flow_unreachable_node",
             "flow_code_invalid",
             "flow_name_invalid",

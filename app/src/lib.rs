@@ -62,7 +62,37 @@ pub fn large_font() -> bool {
     cookie(FONT_COOKIE).as_deref() == Some("large")
 }
 
+/// The content security policy of every response: framing only by our own
+/// pages, no plugins, no `<base>` elsewhere, forms post only here.
+pub const CSP_BASE: &str =
+    "frame-ancestors 'self'; object-src 'none'; base-uri 'self'; form-action 'self'";
+
+/// The policy of a response. A page runs only the scripts that carry its
+/// one-time nonce (Leptos puts it on the hydration script and on every
+/// streamed resource), and what those load (`'strict-dynamic'`: the
+/// WebAssembly glue, the chart library); `'wasm-unsafe-eval'` lets the
+/// WebAssembly compile. `'self'` and `'unsafe-inline'` are only for browsers
+/// older than CSP 3 (and 2), which ignore `'strict-dynamic'` (and nonces);
+/// newer ones ignore those two words. Without a page (a server function's
+/// answer, a file) no script runs but our own files.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    match nonce {
+        Some(n) => format!(
+            "{CSP_BASE}; script-src 'nonce-{n}' 'strict-dynamic' 'wasm-unsafe-eval' 'self' 'unsafe-inline'"
+        ),
+        None => format!("{CSP_BASE}; script-src 'self' 'wasm-unsafe-eval'"),
+    }
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let nonce = leptos::nonce::use_nonce();
+        if let Ok(policy) = http::HeaderValue::from_str(&content_security_policy(nonce.as_deref()))
+        {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
     let locale = current_locale();
     let html_class = if large_font() { "large-font" } else { "" };
     // Every page served with a development provider says so, in a strip the
@@ -152,6 +182,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("rules/:id") view=staff::rule_set::RuleSetPage />
                     <Route path=path!("audit") view=staff::audit::AuditPage />
                     <Route path=path!("outbox") view=staff::outbox::OutboxPage />
+                    <Route path=path!("security") view=staff::security::SecurityPage />
                 </ParentRoute>
             </Routes>
         </Router>

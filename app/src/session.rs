@@ -70,8 +70,20 @@ async fn check_absolute(
 }
 
 /// The signed-in staff member, or `unauthenticated`; refused with
-/// `password_change_required` while they hold a one-time password.
+/// `password_change_required` while they hold a one-time password, and with
+/// `totp_enrolment_required` while their role requires a second factor they
+/// have not added.
 pub async fn staff() -> Result<(Services, StaffActor), AppError> {
+    let (services, actor) = staff_past_password().await?;
+    if actor.totp_enrolment_required {
+        return Err(AppError::forbidden_until("totp_enrolment_required"));
+    }
+    Ok((services, actor))
+}
+
+/// The signed-in staff member once they have chosen their own password:
+/// only for adding a second factor.
+pub async fn staff_past_password() -> Result<(Services, StaffActor), AppError> {
     let (services, actor) = staff_signed_in().await?;
     if actor.must_change_password {
         return Err(AppError::password_change_required());

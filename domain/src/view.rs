@@ -36,6 +36,13 @@ pub struct StaffInfo {
     /// Signed in with a one-time password: must choose their own first.
     #[serde(default)]
     pub must_change_password: bool,
+    /// Signs in with a second factor (an authenticator app).
+    #[serde(default)]
+    pub totp_enrolled: bool,
+    /// Must add an authenticator app before anything else (their role
+    /// requires a second factor).
+    #[serde(default)]
+    pub totp_enrolment_required: bool,
 }
 
 impl StaffInfo {

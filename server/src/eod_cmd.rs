@@ -52,6 +52,7 @@ pub async fn run(
     if let Err(e) = services.checkpoint_audit().await {
         tracing::warn!(error = %e, "could not sign an audit checkpoint after the batch");
     }
+    crate::audit_cmd::ship_if_configured(services).await;
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

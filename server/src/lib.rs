@@ -2,6 +2,7 @@
 //! static files, sessions) around the service layer. `main.rs` adds the CLI.
 
 pub mod assets;
+pub mod audit_cmd;
 pub mod burst_cmd;
 pub mod config;
 pub mod eod_cmd;
@@ -249,12 +250,12 @@ async fn security_headers(
     );
     headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     headers.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
-    headers.insert(
-        "content-security-policy",
-        HeaderValue::from_static(
-            "frame-ancestors 'self'; object-src 'none'; base-uri 'self'; form-action 'self'",
-        ),
-    );
+    // A page set its own policy, with its scripts' nonce (`app::shell`).
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if let Ok(policy) = HeaderValue::from_str(&app::content_security_policy(None)) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
     if hsts {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,

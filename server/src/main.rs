@@ -59,7 +59,20 @@ enum Command {
     /// Verify the whole audit log: every entry's hash from the first, and
     /// every signed checkpoint against this server's audit key. Exits 1 when
     /// the log does not hold.
-    VerifyAudit,
+    VerifyAudit {
+        /// Also check the log against a copy of the checkpoints kept
+        /// outside the database (the file `PUHUI_AUDIT_CHECKPOINT_FILE`
+        /// ships them to, or an auditor's copy of `audit-checkpoints`).
+        #[arg(long)]
+        against: Option<std::path::PathBuf>,
+    },
+    /// Print the audit log's signed checkpoints, one JSON line each, for a
+    /// copy kept outside the database.
+    AuditCheckpoints {
+        /// Only those after this sequence number.
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+    },
     /// Re-seal all personal information under the current PUHUI_PFI_KEY
     /// (after moving the old one to PUHUI_PFI_RETIRED_KEYS). Resumable; when
     /// it reports only the current key in use, the retired one can go.
@@ -186,7 +199,10 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // The log goes to standard error: standard output is the commands'
+    // answer (`audit-checkpoints`, `reconcile --json`, …), to pipe and keep.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
@@ -399,12 +415,28 @@ async fn main() -> anyhow::Result<()> {
             };
             puhui_server::burst_cmd::run(&services, &args).await
         }
-        Command::VerifyAudit => {
+        Command::VerifyAudit { against } => {
             let services = services_for(db, Arc::new(SystemClock), &run);
             let status = services.verify_audit_chain_fully().await?;
             println!("{}", serde_json::to_string_pretty(&status)?);
-            if !status.valid {
+            let mut holds = status.valid;
+            if let Some(path) = against {
+                let kept = puhui_server::audit_cmd::read_kept(&path)?;
+                let check = services.check_audit_against(&kept).await?;
+                println!("{}", serde_json::to_string_pretty(&check)?);
+                holds &= check.holds();
+            }
+            if !holds {
                 std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::AuditCheckpoints { after } => {
+            let kept = service::audit::checkpoints::after(&db, after).await?;
+            let mut out = std::io::stdout().lock();
+            for c in &kept {
+                use std::io::Write;
+                writeln!(out, "{}", serde_json::to_string(c)?)?;
             }
             Ok(())
         }
@@ -486,6 +518,16 @@ async fn serve(
         public_key = %services.config.audit_key.public_hex(),
         "audit checkpoints are signed with this key (give it to the auditors)"
     );
+    match puhui_server::audit_cmd::checkpoint_file() {
+        Some(path) => {
+            tracing::info!(file = %path.display(), "audit checkpoints are shipped to this file")
+        }
+        None if !run.demo => tracing::warn!(
+            "audit checkpoints are kept only in the database: set {} to ship a copy outside it",
+            puhui_server::audit_cmd::CHECKPOINT_FILE_ENV
+        ),
+        None => {}
+    }
     // The flow's clock: applications left on their pre-screen move on and
     // overdue tasks escalate to the branch head, every minute; the audit
     // log's head is signed; pending payments are settled.
@@ -506,6 +548,7 @@ async fn serve(
             if let Err(err) = flows.checkpoint_audit().await {
                 tracing::warn!(%err, "could not sign an audit checkpoint");
             }
+            puhui_server::audit_cmd::ship_if_configured(&flows).await;
             // Payments whose answer was lost, or whose posting stopped,
             // settled with the provider after five minutes.
             match flows.resolve_pending_payments(5 * 60_000).await {

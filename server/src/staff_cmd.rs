@@ -51,6 +51,9 @@ pub enum StaffAction {
     Unlock { username: String },
     /// Give an account a new one-time password (and unlock it); prints it once.
     ResetPassword { username: String },
+    /// Remove an account's authenticator app (a lost or changed phone): its
+    /// holder adds a new one at the next sign-in.
+    ResetTotp { username: String },
 }
 
 /// What `puhui init` needs.
@@ -166,6 +169,12 @@ pub async fn staff(db: Db, action: &StaffAction) -> anyhow::Result<()> {
         StaffAction::ResetPassword { username } => {
             let p = s.reset_staff_password(username).await.map_err(fail)?;
             show_password(username, &p);
+        }
+        StaffAction::ResetTotp { username } => {
+            s.reset_staff_totp(username).await.map_err(fail)?;
+            println!(
+                "{username}: authenticator app removed; a new one is added at the next sign-in"
+            );
         }
     }
     Ok(())

@@ -253,6 +253,69 @@ async fn responses_with_personal_data_are_never_cached() {
     }
 }
 
+/// Content security policy: a page runs only the scripts that carry its
+/// one-time nonce. Every `<script>` of a rendered page (the hydration script,
+/// the streamed resources, the dashboard's chart loader) carries it, and no
+/// two loads share one.
+#[tokio::test]
+async fn a_page_runs_only_the_scripts_that_carry_its_nonce() {
+    let app = spawn_app().await;
+    let head = staff(&app, "head1").await;
+    let mut seen = Vec::new();
+    for (c, path) in [
+        (client(), "/"),
+        (client(), "/"),
+        (head.clone(), "/staff/dashboard"),
+        (head, "/staff"),
+    ] {
+        let r = c
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .expect("page");
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body = r.text().await.expect("body");
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {csp}"))
+            .to_string();
+        assert!(nonce.len() >= 22, "{nonce}");
+        assert!(csp.contains("'strict-dynamic'") && csp.contains("frame-ancestors 'self'"));
+        assert!(
+            !csp.replace("'wasm-unsafe-eval'", "")
+                .contains("unsafe-eval"),
+            "{csp}"
+        );
+        let scripts: Vec<&str> = body
+            .split("<script")
+            .skip(1)
+            .map(|rest| rest.split('>').next().unwrap_or(""))
+            .collect();
+        assert!(!scripts.is_empty(), "{path}: no script at all");
+        for tag in &scripts {
+            assert!(
+                tag.contains(&format!("nonce=\"{nonce}\"")),
+                "{path}: <script{tag}>"
+            );
+        }
+        if path == "/staff/dashboard" {
+            assert!(scripts.iter().any(|t| t.contains("/charts.js")), "{path}");
+        }
+        seen.push(nonce);
+    }
+    let distinct: std::collections::BTreeSet<_> = seen.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        seen.len(),
+        "a nonce was used twice: {seen:?}"
+    );
+}
+
 /// `/livez` renders a page through the reactive runtime, unlike `/healthz`.
 #[tokio::test]
 async fn the_liveness_probe_renders_a_page() {

@@ -237,8 +237,10 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("database_not_empty"));
 
+    let shipped = prod.path().join("checkpoints.jsonl");
     let mut c = puhui(prod.path(), &[]);
-    c.envs(PRODUCTION);
+    c.envs(PRODUCTION)
+        .env("PUHUI_AUDIT_CHECKPOINT_FILE", &shipped);
     let (server, base) = serve(c).await;
     let page = reqwest::get(format!("{base}/staff/login"))
         .await
@@ -291,12 +293,80 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
     )
     .await
     .expect("changed");
+
+    // An administrator signs in with a second factor: first they add an
+    // authenticator app, and nothing else opens until they have.
+    assert_eq!(
+        call(&admin, &base, "tasks", &[]).await,
+        Err((403, "totp_enrolment_required".to_string()))
+    );
+    let who = call(&admin, &base, "current_staff", &[])
+        .await
+        .expect("who");
+    assert_eq!(who["totp_enrolment_required"], true);
+    let enrolment = call(&admin, &base, "begin_totp", &[]).await.expect("begin");
+    assert!(enrolment["qr_image"]
+        .as_str()
+        .is_some_and(|q| q.starts_with("data:image/svg+xml;base64,")));
+    let secret: String = enrolment["secret_groups"]
+        .as_str()
+        .expect("secret")
+        .split_whitespace()
+        .collect();
+    let code_at = |offset_ms: i64| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_millis() as i64;
+        service::totp::code_now(&secret, now + offset_ms).expect("code")
+    };
+    call(&admin, &base, "confirm_totp", &[("code", &code_at(0))])
+        .await
+        .expect("app added");
     assert!(call(&admin, &base, "tasks", &[]).await.is_ok());
     assert_eq!(
         call(&admin, &base, "demo_mode", &[]).await,
         Ok(serde_json::json!(false))
     );
+    // A new sign-in: the password alone is not enough.
+    let again = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let password = [("username", "admin"), ("password", "Lm7#kq2Wz9x-栾城")];
+    assert_eq!(
+        call(&again, &base, "staff_login", &password).await,
+        Err((401, "second_factor_required".to_string()))
+    );
+    assert_eq!(
+        call(&again, &base, "tasks", &[]).await,
+        Err((401, "unauthenticated".to_string()))
+    );
+    // The next step's code (the one confirmed with is spent).
+    let next = code_at(30_000);
+    let with_code = [password[0], password[1], ("code", next.as_str())];
+    let me = call(&again, &base, "staff_login_with_code", &with_code)
+        .await
+        .expect("password and code");
+    assert_eq!(me["totp_enrolled"], true);
+    assert!(call(&again, &base, "tasks", &[]).await.is_ok());
+    assert_eq!(
+        call(&again, &base, "staff_login_with_code", &with_code).await,
+        Err((400, "second_factor_invalid".to_string())),
+        "a code is taken once"
+    );
     drop(server);
+
+    // A lost phone: the operator removes the app; the next sign-in adds one.
+    let reset = puhui(prod.path(), &["staff", "reset-totp", "admin"])
+        .envs(PRODUCTION)
+        .output()
+        .expect("reset-totp");
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
 
     // The operator verifies the whole audit log and its checkpoints.
     let verified = puhui(prod.path(), &["verify-audit"])
@@ -306,6 +376,47 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
     let report = String::from_utf8_lossy(&verified.stdout);
     assert!(verified.status.success(), "{report}");
     assert!(report.contains("\"valid\": true"), "{report}");
+
+    // The server shipped its checkpoints to the file outside the database
+    // (at its first tick, at start); an auditor's copy is printed too. The
+    // log holds against both.
+    let copy = puhui(prod.path(), &["audit-checkpoints"])
+        .envs(PRODUCTION)
+        .output()
+        .expect("audit-checkpoints");
+    assert!(copy.status.success());
+    let copy_path = prod.path().join("auditor-copy.jsonl");
+    std::fs::write(&copy_path, &copy.stdout).expect("copy");
+    assert!(!copy.stdout.is_empty());
+    let shipped_text = std::fs::read_to_string(&shipped).expect("shipped file");
+    assert!(shipped_text.lines().count() >= 1, "{shipped_text}");
+    for kept in [&shipped, &copy_path] {
+        let against = puhui(
+            prod.path(),
+            &["verify-audit", "--against", kept.to_str().unwrap()],
+        )
+        .envs(PRODUCTION)
+        .output()
+        .expect("verify-audit --against");
+        let report = String::from_utf8_lossy(&against.stdout);
+        assert!(
+            against.status.success(),
+            "{report}{}",
+            String::from_utf8_lossy(&against.stderr)
+        );
+        assert!(report.contains("\"differs\": []"), "{report}");
+    }
+    // A copy changed on its way is refused.
+    let forged = String::from_utf8_lossy(&copy.stdout).replacen("\"hash\":\"", "\"hash\":\"0", 1);
+    std::fs::write(&copy_path, forged).expect("forge");
+    let against = puhui(
+        prod.path(),
+        &["verify-audit", "--against", copy_path.to_str().unwrap()],
+    )
+    .envs(PRODUCTION)
+    .output()
+    .expect("verify-audit --against");
+    assert_eq!(against.status.code(), Some(1));
 
     // The operator adds a branch and an officer, who starts the same way.
     let branch = puhui(

@@ -43,6 +43,13 @@ pub struct StaffActor {
     /// ([`Services::change_password`]) until they do.
     #[serde(default)]
     pub must_change_password: bool,
+    /// The account signs in with a second factor ([`crate::totp`]).
+    #[serde(default)]
+    pub totp_enrolled: bool,
+    /// One of the roles requires a second factor and none is enrolled yet:
+    /// nothing but enrolling one ([`Services::begin_totp`]) until it is.
+    #[serde(default)]
+    pub totp_enrolment_required: bool,
 }
 
 /// What a member of staff reads about a customer, each with the roles that
@@ -123,6 +130,8 @@ impl StaffActor {
             roles: self.roles.clone(),
             sms_outbox: false,
             must_change_password: self.must_change_password,
+            totp_enrolled: self.totp_enrolled,
+            totp_enrolment_required: self.totp_enrolment_required,
         }
     }
 }
@@ -264,9 +273,10 @@ fn six_digit_code() -> Result<String, ServiceError> {
 
 /// Why a staff password is checked.
 #[derive(Debug, Clone, Copy)]
-enum Check {
-    /// Signing in, from this address when known.
-    SignIn(Option<IpAddr>),
+enum Check<'a> {
+    /// Signing in, from this address when known, with the second factor's
+    /// code when the account has one.
+    SignIn(Option<IpAddr>, Option<&'a str>),
     /// The signed-in user confirms it (before changing it).
     Again,
 }
@@ -282,20 +292,24 @@ impl Services {
         username: &str,
         password: &str,
     ) -> Result<StaffActor, ServiceError> {
-        self.staff_login_from(username, password, None).await
+        self.staff_login_from(username, password, None, None).await
     }
 
-    /// [`Services::staff_login`] from a known address: every attempt, the
-    /// failed ones and those for unknown accounts included, is audited with
-    /// it.
+    /// [`Services::staff_login`] from a known address, with the second
+    /// factor's code: every attempt, the failed ones and those for unknown
+    /// accounts included, is audited with the address. An account with a
+    /// second factor answers a right password without a code with
+    /// [`ServiceError::SecondFactorRequired`], and only a right code signs
+    /// it in.
     pub async fn staff_login_from(
         &self,
         username: &str,
         password: &str,
+        code: Option<&str>,
         ip: Option<IpAddr>,
     ) -> Result<StaffActor, ServiceError> {
         let user_id = self
-            .check_staff_password(username, password, Check::SignIn(ip))
+            .check_staff_password(username, password, Check::SignIn(ip, code))
             .await?;
         self.staff_actor(&user_id).await
     }
@@ -308,12 +322,12 @@ impl Services {
         &self,
         username: &str,
         password: &str,
-        check: Check,
+        check: Check<'_>,
     ) -> Result<String, ServiceError> {
-        let sign_in = matches!(check, Check::SignIn(_));
-        let ip = match check {
-            Check::SignIn(ip) => ip.map(|a| a.to_string()),
-            Check::Again => None,
+        let sign_in = matches!(check, Check::SignIn(..));
+        let (ip, code) = match check {
+            Check::SignIn(ip, code) => (ip.map(|a| a.to_string()), code),
+            Check::Again => (None, None),
         };
         let now = self.now();
         let username = username.trim();
@@ -328,7 +342,8 @@ impl Services {
             }
         }
         let row = sqlx::query(
-            "SELECT id, org_id, display_name, password_hash, locked_until, active \
+            "SELECT id, org_id, display_name, password_hash, locked_until, active, \
+                    totp_sealed, totp_last_step \
              FROM staff_users WHERE username = $1",
         )
         .bind(username)
@@ -409,33 +424,71 @@ impl Services {
         };
         let hash = PasswordHash(sql::text(&row, "password_hash")?);
         let ok = verify_blocking(Some(hash), password).await?;
-        if !ok {
-            self.count_ip_failure(ip.as_deref(), now).await?;
-            let attempts = sql::int(&claimed, "failed_attempts")?;
-            let locked = sql::opt_int(&claimed, "locked_until")?.is_some_and(|u| u > now);
-            let mut tx = self.db.pool.begin().await?;
-            audit::append(
-                &mut tx,
-                actor_entry("staff.login_failed")
-                    .after(json!({ "failed_attempts": attempts, "ip": ip })),
-            )
-            .await?;
-            if locked {
+        // A wrong password or second-factor code: the count claimed above
+        // stands, and is audited.
+        let failed = |action: &str, wrong: ServiceError| {
+            let attempts = sql::int(&claimed, "failed_attempts");
+            let locked = sql::opt_int(&claimed, "locked_until");
+            let entry = actor_entry(action);
+            let lock_entry = actor_entry("staff.locked")
+                .after(json!({ "minutes": self.config.lockout_minutes }));
+            let ip = ip.clone();
+            async move {
+                self.count_ip_failure(ip.as_deref(), now).await?;
+                let attempts = attempts?;
+                let locked = locked?.is_some_and(|u| u > now);
+                let mut tx = self.db.pool.begin().await?;
                 audit::append(
                     &mut tx,
-                    actor_entry("staff.locked")
-                        .after(json!({ "minutes": self.config.lockout_minutes })),
+                    entry.after(json!({ "failed_attempts": attempts, "ip": ip })),
                 )
                 .await?;
-            }
-            tx.commit().await?;
-            return Err(if locked {
-                ServiceError::AccountLocked {
-                    minutes: self.config.lockout_minutes,
+                if locked {
+                    audit::append(&mut tx, lock_entry).await?;
                 }
-            } else {
-                ServiceError::InvalidCredentials
-            });
+                tx.commit().await?;
+                Err::<String, _>(if locked {
+                    ServiceError::AccountLocked {
+                        minutes: self.config.lockout_minutes,
+                    }
+                } else {
+                    wrong
+                })
+            }
+        };
+        if !ok {
+            return failed("staff.login_failed", ServiceError::InvalidCredentials).await;
+        }
+        // The second factor, when the account has one: a right password alone
+        // neither signs in nor clears the count, so the codes are guessed
+        // no faster than passwords.
+        if sign_in {
+            if let Some(sealed) = sql::opt_text(&row, "totp_sealed")? {
+                let stored = crate::totp::Stored {
+                    secret: self
+                        .config
+                        .pfi
+                        .open(crate::pfi::Field::TotpSecret, &sealed)?,
+                    last_step: sql::opt_int(&row, "totp_last_step")?,
+                };
+                let Some(code) = code else {
+                    // Asked for the code: this try takes back its count.
+                    sqlx::query(
+                        "UPDATE staff_users SET failed_attempts = failed_attempts - 1, \
+                           locked_until = CASE WHEN failed_attempts - 1 >= $2 \
+                                          THEN locked_until ELSE NULL END \
+                         WHERE id = $1 AND failed_attempts > 0",
+                    )
+                    .bind(&user_id)
+                    .bind(self.config.lockout_threshold)
+                    .execute(&self.db.pool)
+                    .await?;
+                    return Err(ServiceError::SecondFactorRequired);
+                };
+                if !crate::totp::take_code(&self.db, &user_id, &stored, code, now).await? {
+                    return failed("staff.totp_failed", ServiceError::SecondFactorInvalid).await;
+                }
+            }
         }
         let mut tx = self.db.pool.begin().await?;
         sqlx::query(
@@ -527,7 +580,8 @@ impl Services {
     pub async fn staff_actor(&self, user_id: &str) -> Result<StaffActor, ServiceError> {
         let row = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.active, u.must_change_password, \
-                    u.password_changed_at, o.id AS org_id, o.path, o.name AS org_name \
+                    u.password_changed_at, u.totp_sealed, o.id AS org_id, o.path, \
+                    o.name AS org_name \
              FROM staff_users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1",
         )
         .bind(user_id)
@@ -537,13 +591,17 @@ impl Services {
         if sql::int(&row, "active")? != 1 {
             return Err(ServiceError::Unauthenticated);
         }
-        let roles = sqlx::query("SELECT role FROM staff_roles WHERE user_id = $1 ORDER BY role")
-            .bind(user_id)
-            .fetch_all(&self.db.pool)
-            .await?
-            .iter()
-            .filter_map(|r| sql::text(r, "role").ok().and_then(|s| Role::parse(&s)))
-            .collect();
+        let roles: Vec<Role> =
+            sqlx::query("SELECT role FROM staff_roles WHERE user_id = $1 ORDER BY role")
+                .bind(user_id)
+                .fetch_all(&self.db.pool)
+                .await?
+                .iter()
+                .filter_map(|r| sql::text(r, "role").ok().and_then(|s| Role::parse(&s)))
+                .collect();
+        let totp_enrolled = sql::opt_text(&row, "totp_sealed")?.is_some();
+        let totp_enrolment_required =
+            !totp_enrolled && roles.iter().any(|r| self.config.totp_roles.contains(r));
         let org_path = sql::text(&row, "path")?;
         // A password older than the policy allows must be changed before
         // anything else, like a one-time password. (Accounts from before
@@ -560,6 +618,8 @@ impl Services {
             org_name: sql::text(&row, "org_name")?,
             roles,
             must_change_password: sql::int(&row, "must_change_password")? == 1 || expired,
+            totp_enrolled,
+            totp_enrolment_required,
         })
     }
 

@@ -35,6 +35,10 @@ pub enum ServiceError {
     InvalidCredentials,
     #[error("account locked for {minutes} minutes")]
     AccountLocked { minutes: i64 },
+    #[error("the account's second factor is required")]
+    SecondFactorRequired,
+    #[error("wrong second-factor code")]
+    SecondFactorInvalid,
     #[error("wrong code")]
     CodeInvalid,
     #[error("code expired")]
@@ -63,6 +67,8 @@ impl ServiceError {
             ServiceError::SelfApproval => "self_approval",
             ServiceError::InvalidCredentials => "invalid_credentials",
             ServiceError::AccountLocked { .. } => "account_locked",
+            ServiceError::SecondFactorRequired => "second_factor_required",
+            ServiceError::SecondFactorInvalid => "second_factor_invalid",
             ServiceError::CodeInvalid => "code_invalid",
             ServiceError::CodeExpired => "code_expired",
             ServiceError::RateLimited { .. } => "rate_limited",

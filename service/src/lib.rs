@@ -27,6 +27,7 @@ pub mod session_store;
 pub mod sms;
 pub mod staff;
 mod throttle;
+pub mod totp;
 pub mod workbench;
 pub mod workflow;
 
@@ -91,6 +92,9 @@ pub struct ServiceConfig {
     pub audit_key: audit::checkpoints::AuditKey,
     /// Seals, opens and indexes personal financial information ([`pfi`]).
     pub pfi: pfi::PfiKeys,
+    /// Roles whose holders must sign in with a second factor ([`totp`]):
+    /// administrators and approvers in production. Others may enrol one.
+    pub totp_roles: Vec<domain::org::Role>,
 }
 
 /// The development secret of the audit key; refused in production.
@@ -115,6 +119,10 @@ impl Default for ServiceConfig {
             demo: true,
             audit_key: audit::checkpoints::AuditKey::from_secret(DEV_AUDIT_SECRET),
             pfi: pfi::PfiKeys::development(),
+            // The demo's accounts and passwords are public: a second factor
+            // would guard nothing there, so none is required (any account
+            // may still enrol one).
+            totp_roles: Vec::new(),
         }
     }
 }
@@ -128,6 +136,7 @@ impl ServiceConfig {
             demo: false,
             audit_key: audit::checkpoints::AuditKey::from_secret(audit_secret),
             pfi,
+            totp_roles: vec![domain::org::Role::Admin, domain::org::Role::Approver],
             ..ServiceConfig::default()
         }
     }
@@ -152,6 +161,7 @@ impl fmt::Debug for ServiceConfig {
             .field("demo", &self.demo)
             .field("audit_key", &self.audit_key)
             .field("pfi", &self.pfi)
+            .field("totp_roles", &self.totp_roles)
             .finish()
     }
 }

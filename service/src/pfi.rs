@@ -44,6 +44,8 @@ pub enum Field {
     CreditReport,
     /// The development SMS provider's copy of a message (it holds codes).
     SmsBody,
+    /// A member of staff's second-factor secret (TOTP).
+    TotpSecret,
 }
 
 impl Field {
@@ -53,6 +55,7 @@ impl Field {
             Field::Phone => b"phone",
             Field::CreditReport => b"credit_report",
             Field::SmsBody => b"sms_body",
+            Field::TotpSecret => b"totp_secret",
         }
     }
 }

@@ -29,11 +29,13 @@ pub struct Resealed {
     pub customers: u64,
     pub credit_reports: u64,
     pub sms_outbox: u64,
+    /// Staff second-factor (TOTP) secrets.
+    pub staff_secrets: u64,
 }
 
 impl Resealed {
     pub fn total(&self) -> u64 {
-        self.customers + self.credit_reports + self.sms_outbox
+        self.customers + self.credit_reports + self.sms_outbox + self.staff_secrets
     }
 }
 
@@ -44,7 +46,7 @@ type Column = (&'static str, Field, Option<&'static str>);
 
 /// Every table with sealed columns. A new sealed column must be listed here,
 /// or rotation leaves it under a retired key.
-const TABLES: [(&str, &[Column]); 3] = [
+const TABLES: [(&str, &[Column]); 4] = [
     (
         "customers",
         &[
@@ -61,6 +63,13 @@ const TABLES: [(&str, &[Column]); 3] = [
         &[
             ("phone_sealed", Field::Phone, Some("phone_idx")),
             ("body_sealed", Field::SmsBody, None),
+        ],
+    ),
+    (
+        "staff_users",
+        &[
+            ("totp_sealed", Field::TotpSecret, None),
+            ("totp_pending_sealed", Field::TotpSecret, None),
         ],
     ),
 ];
@@ -87,11 +96,12 @@ impl Services {
         for (n, (table, columns)) in counts.iter_mut().zip(TABLES) {
             *n = self.reseal_table(keys, &pattern, table, columns).await?;
         }
-        let [customers, credit_reports, sms_outbox] = counts;
+        let [customers, credit_reports, sms_outbox, staff_secrets] = counts;
         let done = Resealed {
             customers,
             credit_reports,
             sms_outbox,
+            staff_secrets,
         };
         if done.total() > 0 {
             let mut tx = self.db.begin_write().await?;
@@ -102,6 +112,7 @@ impl Services {
                         "customers": done.customers,
                         "credit_reports": done.credit_reports,
                         "sms_outbox": done.sms_outbox,
+                        "staff_secrets": done.staff_secrets,
                         "plain_only": what == Reseal::PlainOnly,
                     })),
             )

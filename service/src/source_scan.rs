@@ -100,6 +100,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("db", &["error"]),
     ("session_store", &["db", "error"]),
     ("throttle", &["error", "sql", "db"]),
+    ("totp", &["db", "error"]),
     ("audit", &["auth", "error", "sql", "db"]),
     (
         "auth",
@@ -111,12 +112,22 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "session_store",
             "sql",
             "throttle",
+            "totp",
         ],
     ),
     ("sms", &["auth", "db", "error", "pfi", "sql"]),
     (
         "staff",
-        &["audit", "auth", "db", "error", "sql", "session_store"],
+        &[
+            "audit",
+            "auth",
+            "db",
+            "error",
+            "pfi",
+            "sql",
+            "session_store",
+            "totp",
+        ],
     ),
     ("applications", &["error", "sql", "db"]),
     (

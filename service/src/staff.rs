@@ -14,8 +14,10 @@ use rand::{Rng, TryRngCore};
 use serde_json::json;
 
 use crate::audit::{self, NewAuditEntry};
-use crate::auth::hash_password;
+use crate::auth::{hash_password, StaffActor};
 use crate::db::new_id;
+use crate::pfi::Field;
+use crate::totp;
 use crate::{sql, ServiceError, Services};
 use domain::org::Role;
 
@@ -367,6 +369,128 @@ impl Services {
         .await?;
         tx.commit().await?;
         Ok(password)
+    }
+}
+
+// ------------------------------------------------------------ second factor
+
+impl Services {
+    /// Starts adding an authenticator app to the signed-in account: a new
+    /// secret, kept aside until [`Services::confirm_totp`] proves the app
+    /// holds it. Starting again replaces the secret kept aside.
+    pub async fn begin_totp(&self, s: &StaffActor) -> Result<totp::Enrolment, ServiceError> {
+        // Replacing an enrolled app takes an operator's reset
+        // ([`Services::reset_staff_totp`]): a stolen session alone must not
+        // swap the factor for the thief's.
+        if s.totp_enrolled {
+            return Err(ServiceError::invalid("totp_already_enrolled"));
+        }
+        let secret = totp::new_secret();
+        sqlx::query("UPDATE staff_users SET totp_pending_sealed = $2 WHERE id = $1")
+            .bind(&s.user_id)
+            .bind(self.config.pfi.seal(Field::TotpSecret, &secret))
+            .execute(&self.db.pool)
+            .await?;
+        let issuer = format!("普惠 {}", s.org_name);
+        Ok(totp::Enrolment {
+            uri: totp::otpauth_uri(&issuer, &s.username, &secret),
+            secret,
+        })
+    }
+
+    /// Confirms the authenticator app with a code it shows: the secret kept
+    /// aside becomes the account's second factor. A wrong code counts
+    /// towards the account's lock.
+    pub async fn confirm_totp(&self, s: &StaffActor, code: &str) -> Result<(), ServiceError> {
+        let row = sqlx::query("SELECT totp_pending_sealed FROM staff_users WHERE id = $1")
+            .bind(&s.user_id)
+            .fetch_one(&self.db.pool)
+            .await?;
+        let Some(sealed) = sql::opt_text(&row, "totp_pending_sealed")? else {
+            return Err(ServiceError::invalid("totp_not_started"));
+        };
+        let secret = self.config.pfi.open(Field::TotpSecret, &sealed)?;
+        let now = self.now();
+        let Some(step) = totp::matching_step(&totp::secret_bytes(&secret)?, code, now) else {
+            self.count_second_factor_failure(s, now).await?;
+            return Err(ServiceError::SecondFactorInvalid);
+        };
+        let mut tx = self.db.begin_write().await?;
+        let moved = sqlx::query(
+            "UPDATE staff_users SET totp_sealed = totp_pending_sealed, totp_pending_sealed = NULL, \
+               totp_last_step = $3 WHERE id = $1 AND totp_pending_sealed = $2",
+        )
+        .bind(&s.user_id)
+        .bind(&sealed)
+        .bind(step)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() != 1 {
+            // Started again in another window meanwhile: that secret counts.
+            return Err(ServiceError::invalid("totp_not_started"));
+        }
+        audit::append(
+            &mut tx,
+            NewAuditEntry::staff(s, now, "staff.totp_enrolled", "staff_user", &s.user_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A wrong second-factor code from a signed-in member of staff (while
+    /// confirming an app): counted towards the lock and audited.
+    async fn count_second_factor_failure(
+        &self,
+        s: &StaffActor,
+        now: i64,
+    ) -> Result<(), ServiceError> {
+        let lock_until = now + self.config.lockout_minutes * 60_000;
+        let mut tx = self.db.begin_write().await?;
+        let row = sqlx::query(
+            "UPDATE staff_users SET failed_attempts = failed_attempts + 1, \
+               locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until END \
+             WHERE id = $1 RETURNING failed_attempts",
+        )
+        .bind(&s.user_id)
+        .bind(self.config.lockout_threshold)
+        .bind(lock_until)
+        .fetch_one(&mut *tx)
+        .await?;
+        let attempts = sql::int(&row, "failed_attempts")?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::staff(s, now, "staff.totp_failed", "staff_user", &s.user_id)
+                .after(json!({ "failed_attempts": attempts })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An operator removes an account's second factor (a lost phone): the
+    /// member of staff enrols a new app at their next sign-in (or may, when
+    /// their roles do not require one). Audited as the system's act.
+    pub async fn reset_staff_totp(&self, username: &str) -> Result<(), ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let row = sqlx::query(
+            "UPDATE staff_users SET totp_sealed = NULL, totp_pending_sealed = NULL, \
+               totp_last_step = NULL WHERE username = $1 RETURNING id, org_id",
+        )
+        .bind(username.trim())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+        let id = sql::text(&row, "id")?;
+        audit::append(
+            &mut tx,
+            NewAuditEntry::system(now, "staff.totp_reset", "staff_user", &id)
+                .org(sql::text(&row, "org_id")?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

@@ -1415,19 +1415,62 @@ async fn signed_checkpoints_catch_what_a_recomputed_chain_would_hide() {
 
         // Entries cut off after a checkpoint, the head moved back to match:
         // the chain alone looks whole, the checkpoint does not.
-        env.drop_audit_triggers().await;
-        let keep = second - 1;
-        env.exec(&format!("DELETE FROM audit_log WHERE seq > {keep}"))
-            .await;
-        env.exec(&format!(
-            "UPDATE audit_head SET seq = {keep}, \
-               hash = (SELECT hash FROM audit_log WHERE seq = {keep})"
-        ))
-        .await;
+        env.cut_audit_log_after(second - 1).await;
         let cut = s.verify_audit_chain_fully().await.unwrap();
         assert_eq!(cut.first_bad_seq, None, "{cut:?}");
         assert!(!cut.valid);
         assert_eq!(cut.bad_checkpoint_seq, Some(second));
+    })
+    .await;
+}
+
+/// A copy of the checkpoints kept outside the database (an auditor's, or
+/// the file the server ships them to) proves what the log said: a copy
+/// changed on its way fails its signature, and an insider who cut entries
+/// off, moved the head back and deleted the stored checkpoints (so that the
+/// database alone looks whole) is found, as is an entry rewritten in place.
+#[tokio::test]
+async fn a_copy_of_the_checkpoints_kept_elsewhere_proves_what_the_log_said() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let first = s.checkpoint_audit().await.unwrap().expect("signed");
+        investigated_application(&env).await;
+        let second = s.checkpoint_audit().await.unwrap().expect("signed");
+        let kept = service::audit::checkpoints::after(&env.db, 0)
+            .await
+            .unwrap();
+        assert_eq!(
+            kept.iter().map(|c| c.seq).collect::<Vec<_>>(),
+            vec![first, second]
+        );
+        let line = serde_json::to_string(&kept[0]).unwrap();
+        let back: service::audit::checkpoints::Checkpoint = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, kept[0]);
+        let check = s.check_audit_against(&kept).await.unwrap();
+        assert!(check.holds() && check.checked == 2, "{check:?}");
+
+        let mut forged = kept.clone();
+        forged[0].hash = "f00d".into();
+        assert_eq!(
+            s.check_audit_against(&forged).await.unwrap().bad_signature,
+            vec![first]
+        );
+
+        env.cut_audit_log_after(second - 1).await;
+        env.exec("DELETE FROM audit_checkpoints").await;
+        let alone = s.verify_audit_chain_fully().await.unwrap();
+        assert!(alone.valid, "the database alone looks whole: {alone:?}");
+        let check = s.check_audit_against(&kept).await.unwrap();
+        assert_eq!(check.missing, vec![second]);
+        assert!(!check.holds());
+
+        env.exec(&format!(
+            "UPDATE audit_log SET hash = 'beef' WHERE seq = {first}"
+        ))
+        .await;
+        let check = s.check_audit_against(&kept).await.unwrap();
+        assert_eq!((check.differs, check.missing), (vec![first], vec![second]));
     })
     .await;
 }

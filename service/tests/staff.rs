@@ -9,7 +9,7 @@ mod common;
 use common::on_each_backend;
 use domain::org::Role;
 use service::staff::{FirstBank, NewOrg, NewStaff};
-use service::ServiceError;
+use service::{Clock, ServiceError};
 
 fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
     match r {
@@ -196,11 +196,12 @@ async fn sign_in_attempts_are_audited_with_their_address() {
         };
 
         assert_code(
-            s.staff_login_from("ghost", "x", Some(ip)).await,
+            s.staff_login_from("ghost", "x", None, Some(ip)).await,
             "invalid_credentials",
         );
         assert_code(
-            s.staff_login_from("Lm7#kq2Wz9x!", "x", Some(ip)).await,
+            s.staff_login_from("Lm7#kq2Wz9x!", "x", None, Some(ip))
+                .await,
             "invalid_credentials",
         );
         let unknown = entries("staff.login_unknown").await;
@@ -214,11 +215,11 @@ async fn sign_in_attempts_are_audited_with_their_address() {
 
         for _ in 0..5 {
             let _ = s
-                .staff_login_from("officer1", "wrong-wrong-1", Some(ip))
+                .staff_login_from("officer1", "wrong-wrong-1", None, Some(ip))
                 .await;
         }
         assert_code(
-            s.staff_login_from("officer1", service::demo::DEMO_PASSWORD, Some(ip))
+            s.staff_login_from("officer1", service::demo::DEMO_PASSWORD, None, Some(ip))
                 .await,
             "account_locked",
         );
@@ -227,7 +228,7 @@ async fn sign_in_attempts_are_audited_with_their_address() {
         assert!(failed.iter().all(|e| e["ip"] == "203.0.113.7"));
         assert_eq!(entries("staff.login_while_locked").await.len(), 1);
 
-        s.staff_login_from("approver1", service::demo::DEMO_PASSWORD, Some(ip))
+        s.staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(ip))
             .await
             .expect("sign in");
         assert_eq!(
@@ -276,7 +277,7 @@ async fn unknown_names_lock_like_real_ones_and_a_busy_address_waits() {
             let mut seen = Vec::new();
             for _ in 0..6 {
                 let e = s
-                    .staff_login_from(name, "wrong-wrong-1", Some(ip))
+                    .staff_login_from(name, "wrong-wrong-1", None, Some(ip))
                     .await
                     .unwrap_err();
                 seen.push((e.code(), e.params()));
@@ -303,10 +304,12 @@ async fn unknown_names_lock_like_real_ones_and_a_busy_address_waits() {
         // 20 more wrong passwords over other names reach its limit of 30.
         for i in 0..20 {
             let name = format!("nobody{i}");
-            let _ = s.staff_login_from(&name, "wrong-wrong-1", Some(a)).await;
+            let _ = s
+                .staff_login_from(&name, "wrong-wrong-1", None, Some(a))
+                .await;
         }
         let blocked = s
-            .staff_login_from("approver1", service::demo::DEMO_PASSWORD, Some(a))
+            .staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(a))
             .await
             .unwrap_err();
         assert_eq!(blocked.code(), "rate_limited");
@@ -316,12 +319,12 @@ async fn unknown_names_lock_like_real_ones_and_a_busy_address_waits() {
                 == 1
         );
         // Another address is not held up, nor a sign-in without one.
-        s.staff_login_from("approver1", service::demo::DEMO_PASSWORD, Some(b))
+        s.staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(b))
             .await
             .expect("another address");
         // After the window, the address may try again.
         env.clock.advance_secs(16 * 60);
-        s.staff_login_from("approver1", service::demo::DEMO_PASSWORD, Some(a))
+        s.staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(a))
             .await
             .expect("the wait is over");
     })
@@ -452,6 +455,166 @@ async fn passwords_expire_and_are_not_reused() {
                 .unwrap()
                 .must_change_password
         );
+    })
+    .await;
+}
+
+/// Administrators and approvers sign in with a second factor (TOTP) in
+/// production: they must enrol an authenticator app first; then a right
+/// password alone neither signs in nor clears the lock's count, a code is
+/// taken once (also by two sign-ins racing with it), wrong codes lock the
+/// account like wrong passwords, and an operator can remove a lost app.
+#[tokio::test]
+async fn administrators_and_approvers_sign_in_with_a_second_factor() {
+    on_each_backend(|env| async move {
+        let mut s = env.services.clone();
+        s.config.totp_roles = vec![Role::Admin, Role::Approver];
+        let s = &s;
+        let code = |secret: &str| service::totp::code_now(secret, env.clock.now_millis()).unwrap();
+        let otp = s.init_bank(&first_bank()).await.expect("init");
+        let admin = s.staff_login("admin", otp.reveal()).await.unwrap();
+        s.change_password(&admin, otp.reveal(), "Lm7#kq2Wz9x")
+            .await
+            .unwrap();
+        let pw = "Lm7#kq2Wz9x";
+        let admin = s.staff_login("admin", pw).await.expect("no factor yet");
+        assert!(admin.totp_enrolment_required && !admin.totp_enrolled);
+        assert!(admin.info().totp_enrolment_required);
+
+        // Enrolment: the app proves it holds the secret.
+        assert_code(s.confirm_totp(&admin, "123456").await, "totp_not_started");
+        let first = s.begin_totp(&admin).await.unwrap();
+        let enrolment = s.begin_totp(&admin).await.unwrap();
+        assert_ne!(first.secret, enrolment.secret, "starting again replaces it");
+        assert!(enrolment.uri.starts_with("otpauth://totp/") && enrolment.uri.contains(":admin?"));
+        let wrong = if code(&first.secret) == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        assert_code(s.confirm_totp(&admin, wrong).await, "second_factor_invalid");
+        if code(&first.secret) != code(&enrolment.secret) {
+            assert_code(
+                s.confirm_totp(&admin, &code(&first.secret)).await,
+                "second_factor_invalid",
+            );
+        }
+        let enrolled_with = code(&enrolment.secret);
+        s.confirm_totp(&admin, &enrolled_with)
+            .await
+            .expect("enrolled");
+        let me = s.staff_actor(&admin.user_id).await.unwrap();
+        assert!(me.totp_enrolled && !me.totp_enrolment_required);
+        assert_code(s.begin_totp(&me).await, "totp_already_enrolled");
+        let stored: String =
+            sqlx::query_scalar("SELECT totp_sealed FROM staff_users WHERE username = 'admin'")
+                .fetch_one(&env.db.pool)
+                .await
+                .unwrap();
+        assert!(stored.starts_with("pfi1.") && !stored.contains(&enrolment.secret));
+
+        // A right password alone: asked for the code, nothing counted.
+        let failures = || async {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT CAST(failed_attempts AS BIGINT) FROM staff_users WHERE username = 'admin'",
+            )
+            .fetch_one(&env.db.pool)
+            .await
+            .unwrap()
+        };
+        let before = failures().await;
+        assert_code(s.staff_login("admin", pw).await, "second_factor_required");
+        assert_eq!(failures().await, before);
+        // The code the app was confirmed with is spent.
+        assert_code(
+            s.staff_login_from("admin", pw, Some(&enrolled_with), None)
+                .await,
+            "second_factor_invalid",
+        );
+        // A wrong password with a right code is still a wrong password.
+        env.clock.advance_secs(30);
+        assert_code(
+            s.staff_login_from(
+                "admin",
+                "Wrong-pass-123",
+                Some(&code(&enrolment.secret)),
+                None,
+            )
+            .await,
+            "invalid_credentials",
+        );
+        let signed_in = s
+            .staff_login_from("admin", pw, Some(&code(&enrolment.secret)), None)
+            .await
+            .expect("password and code");
+        assert!(signed_in.totp_enrolled);
+        assert_eq!(failures().await, 0);
+
+        // Two sign-ins racing with one fresh code: one gets in.
+        env.clock.advance_secs(30);
+        let fresh = code(&enrolment.secret);
+        let (a, b) = tokio::join!(
+            s.staff_login_from("admin", pw, Some(&fresh), None),
+            s.staff_login_from("admin", pw, Some(&fresh), None)
+        );
+        assert_eq!(u8::from(a.is_ok()) + u8::from(b.is_ok()), 1, "{a:?} {b:?}");
+
+        // Wrong codes lock the account; a right password then changes nothing.
+        env.clock.advance_secs(30);
+        let wrong = if code(&enrolment.secret) == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        for _ in 0..4 {
+            assert_code(
+                s.staff_login_from("admin", pw, Some(wrong), None).await,
+                "second_factor_invalid",
+            );
+        }
+        assert_code(s.staff_login("admin", pw).await, "second_factor_required");
+        assert_code(
+            s.staff_login_from("admin", pw, Some(wrong), None).await,
+            "account_locked",
+        );
+        assert_code(
+            s.staff_login_from("admin", pw, Some(&code(&enrolment.secret)), None)
+                .await,
+            "account_locked",
+        );
+        s.unlock_staff("admin").await.unwrap();
+
+        // A lost phone: the operator removes the factor; enrolment again.
+        s.reset_staff_totp("admin").await.expect("reset");
+        let admin = s.staff_login("admin", pw).await.expect("no factor now");
+        assert!(admin.totp_enrolment_required);
+        assert_code(s.reset_staff_totp("nobody").await, "not_found");
+
+        // Roles that do not require it: not asked, but may enrol.
+        let officer = s
+            .add_staff(&NewStaff {
+                org_code: "LCNSH".into(),
+                username: "li.na".into(),
+                display_name: "李娜".into(),
+                roles: vec![Role::Officer],
+            })
+            .await
+            .unwrap();
+        let li = s.staff_login("li.na", officer.reveal()).await.unwrap();
+        assert!(!li.totp_enrolment_required && !li.totp_enrolled);
+
+        let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY seq")
+            .fetch_all(&env.db.pool)
+            .await
+            .unwrap();
+        for a in [
+            "staff.totp_enrolled",
+            "staff.totp_failed",
+            "staff.locked",
+            "staff.totp_reset",
+        ] {
+            assert!(actions.iter().any(|x| x == a), "{a} audited");
+        }
     })
     .await;
 }

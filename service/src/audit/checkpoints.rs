@@ -67,8 +67,10 @@ pub fn signature_holds(public_hex: &str, seq: i64, hash: &str, at: i64, sig_hex:
     key.verify(&message(seq, hash, at), &sig).is_ok()
 }
 
-/// One stored checkpoint.
-pub(crate) struct Checkpoint {
+/// One checkpoint, as stored and as exported (one JSON line each, see
+/// `puhui audit-checkpoints` and `PUHUI_AUDIT_CHECKPOINT_FILE`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
     pub seq: i64,
     pub hash: String,
     pub at: i64,
@@ -77,7 +79,7 @@ pub(crate) struct Checkpoint {
 }
 
 /// The checkpoints of entries after `seq` (0 for all), oldest first.
-pub(crate) async fn after(db: &crate::Db, seq: i64) -> Result<Vec<Checkpoint>, ServiceError> {
+pub async fn after(db: &crate::Db, seq: i64) -> Result<Vec<Checkpoint>, ServiceError> {
     let rows = sqlx::query(
         "SELECT seq, hash, at, public_key, signature FROM audit_checkpoints \
          WHERE seq > $1 ORDER BY seq",
@@ -98,7 +100,70 @@ pub(crate) async fn after(db: &crate::Db, seq: i64) -> Result<Vec<Checkpoint>, S
         .collect()
 }
 
+/// What a copy of the checkpoints kept outside the database says of the log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct KeptCheck {
+    /// Checkpoints in the copy.
+    pub checked: usize,
+    /// Signatures that do not hold (the copy was changed).
+    pub bad_signature: Vec<i64>,
+    /// Signed by another key than this server's.
+    pub foreign_key: Vec<i64>,
+    /// The log's entry at the checkpoint has another hash now: rewritten.
+    pub differs: Vec<i64>,
+    /// The log no longer has the entry: cut off.
+    pub missing: Vec<i64>,
+}
+
+impl KeptCheck {
+    /// The log still says what the copy's checkpoints signed.
+    pub fn holds(&self) -> bool {
+        self.bad_signature.is_empty()
+            && self.foreign_key.is_empty()
+            && self.differs.is_empty()
+            && self.missing.is_empty()
+    }
+}
+
 impl Services {
+    /// Checks the log against checkpoints kept outside the database (an
+    /// auditor's copy, the shipped file): each must be signed by this
+    /// server's key, and the log's entry at its sequence number must still
+    /// have the hash it signed. Someone able to rewrite the database, even
+    /// one who also deleted the stored checkpoints, cannot change what such
+    /// a copy proves. Reads one entry per checkpoint.
+    pub async fn check_audit_against(
+        &self,
+        kept: &[Checkpoint],
+    ) -> Result<KeptCheck, ServiceError> {
+        let ours = self.config.audit_key.public_hex();
+        let mut check = KeptCheck {
+            checked: kept.len(),
+            ..KeptCheck::default()
+        };
+        for c in kept {
+            if !signature_holds(&c.public_key, c.seq, &c.hash, c.at, &c.signature) {
+                check.bad_signature.push(c.seq);
+                continue;
+            }
+            if c.public_key != ours {
+                check.foreign_key.push(c.seq);
+                continue;
+            }
+            let now: Option<String> =
+                sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+                    .bind(c.seq)
+                    .fetch_optional(&self.db.pool)
+                    .await?;
+            match now {
+                None => check.missing.push(c.seq),
+                Some(h) if h != c.hash => check.differs.push(c.seq),
+                Some(_) => {}
+            }
+        }
+        Ok(check)
+    }
+
     /// Signs the log's head unless it is already signed (or empty); returns
     /// the sequence number signed. Run by the server every minute and after
     /// the end-of-day batch.

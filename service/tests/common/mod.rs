@@ -201,6 +201,21 @@ impl Env {
         }
     }
 
+    /// What an insider with write access could do: drop the log's guards,
+    /// cut off every entry after `keep` and move the head back to match, so
+    /// that the chain alone looks whole.
+    #[allow(dead_code)]
+    pub async fn cut_audit_log_after(&self, keep: i64) {
+        self.drop_audit_triggers().await;
+        self.exec(&format!("DELETE FROM audit_log WHERE seq > {keep}"))
+            .await;
+        self.exec(&format!(
+            "UPDATE audit_head SET seq = {keep}, \
+               hash = (SELECT hash FROM audit_log WHERE seq = {keep})"
+        ))
+        .await;
+    }
+
     pub async fn exec(&self, sql: &str) -> u64 {
         sqlx::query(AssertSqlSafe(sql.to_string()))
             .execute(&self.db.pool)

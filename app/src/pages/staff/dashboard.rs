@@ -13,7 +13,9 @@ pub fn DashboardPage() -> impl IntoView {
     let locale = use_locale();
     let data = Resource::new(move || locale, load_dashboard);
     view! {
-        <script src="/charts.js" defer></script>
+        // Parser-inserted when the page is rendered on the server: it runs
+        // only with the page's nonce (see `content_security_policy`).
+        <script src="/charts.js" defer nonce=leptos::nonce::use_nonce()></script>
         <h1 class="page-title">{t.dashboard_title}</h1>
         {awaited(data, super::LOGIN, move |page| {
                         let d = page.data;

@@ -27,6 +27,9 @@ pub fn StaffLayout() -> impl IntoView {
                     Ok(Some(staff)) if staff.must_change_password => {
                         view! { <super::password::ChangePasswordPage staff=staff /> }.into_any()
                     }
+                    Ok(Some(staff)) if staff.totp_enrolment_required => {
+                        view! { <super::security::TotpRequiredPage staff=staff /> }.into_any()
+                    }
                     Ok(Some(staff)) => {
                         provide_context(staff.clone());
                         view! { <Workbench staff=staff /> }.into_any()
@@ -109,6 +112,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
                         {item("/staff/audit", t.nav_audit)}
                         {staff.sms_outbox.then(|| item("/staff/outbox", t.nav_outbox))}
                     })}
+                    {item("/staff/security", t.nav_security)}
                     <a class="ws-nav-item" href="/" rel="external">{t.customer_site}</a>
                 </nav>
             </aside>

@@ -1,6 +1,7 @@
-//! Staff sign-in with username and password.
+//! Staff sign-in with username and password, then, for an account with an
+//! authenticator app, the app's six-digit code.
 
-use crate::api::{demo_mode, staff_login};
+use crate::api::{demo_mode, staff_login, staff_login_with_code};
 use crate::components::{FormError, LangSwitch};
 use crate::error::AppError;
 use crate::i18n::t;
@@ -15,10 +16,19 @@ pub fn StaffLoginPage() -> impl IntoView {
     let query = use_query_map();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    // The server asked for the second factor: the password stays (in
+    // memory only) and the code is asked for.
+    let needs_code = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
-    let login = Action::new(move |(u, p): &(String, String)| {
-        let (u, p) = (u.clone(), p.clone());
-        async move { staff_login(u, p).await }
+    let login = Action::new(move |(u, p, c): &(String, String, Option<String>)| {
+        let (u, p, c) = (u.clone(), p.clone(), c.clone());
+        async move {
+            match c {
+                Some(c) => staff_login_with_code(u, p, c).await,
+                None => staff_login(u, p).await,
+            }
+        }
     });
     // The demo accounts are named only on a demo server, never in production.
     let demo = Resource::new(|| (), |_| demo_mode());
@@ -30,8 +40,15 @@ pub fn StaffLoginPage() -> impl IntoView {
                     &safe_next(query.get_untracked().get("next"), "/staff"),
                     Default::default(),
                 ),
+                Err(e) if e.code == "second_factor_required" => needs_code.set(true),
+                Err(e) if e.code == "second_factor_invalid" => {
+                    code.set(String::new());
+                    error.set(Some(e));
+                }
                 Err(e) => {
                     password.set(String::new());
+                    code.set(String::new());
+                    needs_code.set(false);
                     error.set(Some(e));
                 }
             }
@@ -40,7 +57,8 @@ pub fn StaffLoginPage() -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
-        login.dispatch((username.get_untracked(), password.get_untracked()));
+        let c = needs_code.get_untracked().then(|| code.get_untracked());
+        login.dispatch((username.get_untracked(), password.get_untracked(), c));
     };
     view! {
         <Title text=format!("{} · {}", t.staff_login_title, t.staff_portal) />
@@ -57,6 +75,15 @@ pub fn StaffLoginPage() -> impl IntoView {
                     <input id="password" name="password" type="password" class="input" autocomplete="current-password"
                         required bind:value=password />
                 </div>
+                <Show when=move || needs_code.get()>
+                    <div class="field" data-testid="totp-step">
+                        <label for="totp-code">{t.totp_code}</label>
+                        <input id="totp-code" name="code" class="input totp-code" inputmode="numeric"
+                            autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus
+                            bind:value=code />
+                        <p class="field-hint">{t.totp_code_hint}</p>
+                    </div>
+                </Show>
                 <FormError error=error />
                 <button type="submit" class="btn btn-primary btn-block" data-testid="staff-login"
                     disabled=move || login.pending().get()>

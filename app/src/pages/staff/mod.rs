@@ -16,6 +16,7 @@ pub mod products;
 pub mod relations;
 pub mod rule_set;
 pub mod rules;
+pub mod security;
 pub mod tasks;
 
 /// Where staff sign in.
