@@ -1,0 +1,145 @@
+//! Loans and credit lines: servicing state, schedule, ledger, payments, and the
+//! end-of-day batch.
+
+use crate::date::Date;
+use crate::money::Fen;
+use crate::rate::AnnualRate;
+use crate::schedule::{Instalment, RepaymentMethod, ScheduleTotals};
+use crate::servicing::credit_line::{LineKind, LineStatus};
+use crate::servicing::eod::Classification;
+use crate::servicing::ledger::{Dues, Line, PostingKind};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoanSummary {
+    pub id: String,
+    pub product_name_zh: String,
+    pub product_name_en: String,
+    pub principal: Fen,
+    pub outstanding: Fen,
+    pub rate: AnnualRate,
+    pub term_months: u32,
+    pub method: RepaymentMethod,
+    pub start_date: Date,
+    pub maturity_date: Date,
+    /// Servicing status: `normal`, `overdue`, `settled` or `written_off`.
+    pub status: String,
+    pub next_due: Option<(Date, Fen)>,
+    /// Days past due (逾期天数) as of the last end-of-day batch.
+    pub dpd: u32,
+    pub classification: Classification,
+    /// What can be repaid now: due and overdue instalments and penalty.
+    pub due_now: Dues,
+    /// Interest accrued and not yet paid, due or not.
+    pub interest_receivable: Fen,
+    /// The credit line it was drawn on (用信), if any.
+    pub credit_line_id: Option<String>,
+    /// 随借随还: everything owed can be repaid at any time.
+    pub revolving: bool,
+    /// The business date of the last end-of-day batch that processed it.
+    pub last_processed: Date,
+}
+
+/// Where an instalment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstalmentState {
+    Paid,
+    /// Falls due on the last processed business date or earlier, not yet overdue.
+    Due,
+    Overdue,
+    Future,
+}
+
+impl InstalmentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Paid => "paid",
+            Self::Due => "due",
+            Self::Overdue => "overdue",
+            Self::Future => "future",
+        }
+    }
+}
+
+/// A schedule line and what has been paid of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleLine {
+    pub instalment: Instalment,
+    pub paid_principal: Fen,
+    pub paid_interest: Fen,
+    pub state: InstalmentState,
+}
+
+/// One posting of a loan's ledger (分户账明细).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostingView {
+    pub business_date: Date,
+    pub kind: PostingKind,
+    pub reference: String,
+    pub amount: Fen,
+    pub lines: Vec<Line>,
+}
+
+/// A repayment through the payment provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentView {
+    pub reference: String,
+    pub amount: Fen,
+    pub status: String,
+    pub failure: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoanDetail {
+    pub summary: LoanSummary,
+    pub schedule: Vec<ScheduleLine>,
+    pub totals: ScheduleTotals,
+    pub payments: Vec<PaymentView>,
+    /// The postings, oldest first; staff only (empty for the customer).
+    pub ledger: Vec<PostingView>,
+}
+
+impl LoanDetail {
+    /// The plain instalments, for the schedule tables.
+    pub fn instalments(&self) -> Vec<Instalment> {
+        self.schedule.iter().map(|l| l.instalment).collect()
+    }
+}
+
+/// A credit line (授信额度) as its customer and its officer see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditLineView {
+    pub id: String,
+    pub product_id: String,
+    pub product_name_zh: String,
+    pub product_name_en: String,
+    pub kind: LineKind,
+    pub status: LineStatus,
+    pub limit: Fen,
+    pub used: Fen,
+    pub outstanding: Fen,
+    pub available: Fen,
+    pub granted_on: Date,
+    pub expires_on: Date,
+    pub rate: AnnualRate,
+    pub method: RepaymentMethod,
+    pub min_term_months: u32,
+    pub max_term_months: u32,
+    pub officer_name: String,
+    pub customer_name: String,
+    pub version: i64,
+}
+
+/// One run of the end-of-day batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EodRunView {
+    pub business_date: Date,
+    pub status: String,
+    pub attempts: u32,
+    pub loans: i64,
+    pub postings: i64,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+}

@@ -1,0 +1,46 @@
+//! Read models: what the service layer returns and the user interface shows.
+//!
+//! They live here, beside the domain types they are made of, because both the
+//! server and the browser (WebAssembly) need them: the service crate fills
+//! them from the database and server functions send them across the wire.
+//! Personal financial information arrives already masked (`*_masked` fields).
+
+mod applications;
+mod audit;
+mod dashboard;
+mod decisions;
+mod loans;
+mod portrait;
+mod precredit;
+mod products;
+mod rules;
+mod session;
+mod tasks;
+
+pub use applications::{
+    ApplicationSummary, ApprovalView, CustomerApplicationView, CustomerReason, CustomerScreening,
+    InvestigationView, StaffApplicationView, TimelineEvent,
+};
+pub use audit::{AuditEntry, ChainStatus};
+pub use dashboard::Dashboard;
+pub use decisions::{BureauInquiryView, DecisionView, FeatureValue, TraceLine};
+pub use loans::{
+    CreditLineView, EodRunView, InstalmentState, LoanDetail, LoanSummary, PaymentView, PostingView,
+    ScheduleLine,
+};
+pub use portrait::{BureauAuthorisationView, HouseholdMember, HouseholdView, Portrait};
+pub use precredit::{
+    CreditOfferView, NewPrecreditJob, OfferBatchSummary, OfferTerms, PrecreditJobStatus,
+    PrecreditJobView, PrecreditResultFilter, PrecreditResultView, PrecreditScope, VillageOption,
+    WhitelistImportReport, WhitelistRowProblem,
+};
+pub use products::{
+    FlowTemplateView, NewFlowTemplate, NewSubProduct, ProductVersionView, ProductView,
+    SupermarketProduct,
+};
+pub use rules::{
+    DecisionBrief, OutcomeFlip, RuleHitCount, RuleSetDetail, RuleSetDraft, RuleSetProblem,
+    RuleSetSample, RuleSetSummary, RuleSetTrial, SimulationDiff, SimulationReport,
+};
+pub use session::{CustomerInfo, SentCode, SmsMessage, StaffInfo};
+pub use tasks::{FlowTaskView, InboxTask, MyTask, ReassignOption, StaffRelationView};

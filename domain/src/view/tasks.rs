@@ -1,0 +1,85 @@
+//! The approval flow's tasks (待办): inbox, the task on an application's file,
+//! reassignment, and the staff–customer relations that bar a task.
+
+use crate::application::{ApplicationStatus, Decision};
+use crate::money::Fen;
+use serde::{Deserialize, Serialize};
+
+/// A task with what its holder (or the branch head watching it) needs to
+/// see in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxTask {
+    pub task: FlowTaskView,
+    pub customer_name: String,
+    pub id_number_masked: String,
+    pub product_name_zh: String,
+    pub product_name_en: String,
+    pub amount: Fen,
+    pub term_months: u32,
+    pub branch_name: String,
+    pub status: ApplicationStatus,
+    pub overdue: bool,
+}
+
+/// A declared staff–customer relation (回避申报), as its declarer and the
+/// branch head see it: the customer masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffRelationView {
+    pub staff_name: String,
+    pub customer_name_masked: String,
+    pub id_number_masked: String,
+    pub relation: crate::duty::Relation,
+    pub declared_at: i64,
+}
+
+/// Someone a branch head could give a task to, as the reassignment form
+/// lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReassignOption {
+    pub staff_id: String,
+    pub name: String,
+    pub branch_name: String,
+    /// In the application's branch (else elsewhere in the bank).
+    pub same_branch: bool,
+    /// Open tasks they hold now.
+    pub workload: u32,
+    pub workload_cap: u32,
+    /// Why the service would refuse them (an error code), or `None`.
+    pub blocked: Option<String>,
+}
+
+/// The open task the viewer holds on an application's current node, when
+/// it is one with no form of its own (admission, documents, review,
+/// contract, collateral, disbursement): they agree or, where the node
+/// allows, refuse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyTask {
+    pub task_id: String,
+    pub version: i64,
+    pub node_kind: String,
+    pub can_reject: bool,
+}
+
+/// One task of an application's approval flow (待办), as its file shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowTaskView {
+    pub id: String,
+    pub application_id: String,
+    pub node_id: String,
+    /// Stable code of the node kind, e.g. "investigation", "approval".
+    pub node_kind: String,
+    pub round: u32,
+    pub post: crate::duty::Post,
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    /// open | unassigned | done | reassigned | cancelled
+    pub status: String,
+    /// Hidden (None) from everyone else while parallel opinions are sealed.
+    pub opinion: Option<Decision>,
+    pub comment: Option<String>,
+    pub due_at: Option<i64>,
+    pub escalated_at: Option<i64>,
+    pub created_at: i64,
+    pub completed_at: Option<i64>,
+    pub version: i64,
+}
