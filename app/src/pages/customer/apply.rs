@@ -2,8 +2,8 @@
 //! consent. What the customer types is kept in local storage, so a reload or
 //! a dropped connection loses nothing; a second click posts once.
 
-use super::product::{default_amount, term_options};
-use crate::api::{current_customer, product, submit_application};
+use super::product::{default_amount, product, term_options};
+use crate::api::current_customer;
 use crate::components::calculator::{Calculator, TermSelect};
 use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::{random_key, storage, urlencode, ErrorView, FormError, Loading};
@@ -14,6 +14,43 @@ use domain::view::ProductView;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "submit_application")]
+pub async fn submit_application(
+    product_id: String,
+    amount: String,
+    term_months: u32,
+    purpose: String,
+    consent: Option<String>,
+    idempotency_key: String,
+) -> Result<String, AppError> {
+    let (services, customer) = session::customer().await?;
+    let amount =
+        domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::invalid(e.code()))?;
+    let idempotency_key = if idempotency_key.trim().is_empty() {
+        // A form posted before the page hydrated has no key; each such post is new.
+        uuid::Uuid::now_v7().to_string()
+    } else {
+        idempotency_key
+    };
+    let id = services
+        .submit_application(
+            &customer,
+            service::lending::NewApplication {
+                product_id,
+                amount,
+                term_months,
+                purpose,
+                consent: consent.is_some_and(|v| !v.is_empty() && v != "false"),
+                idempotency_key,
+            },
+        )
+        .await?;
+    Ok(id)
+}
 
 /// What survives a reload.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -1,11 +1,26 @@
 //! Home: the bank's products a customer may apply for.
 
-use crate::api::products;
 use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::{ErrorView, Loading};
+use crate::error::AppError;
 use crate::format::{compact, rate};
 use crate::i18n::{fill, t, use_locale};
+use domain::view::ProductView;
 use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "products")]
+pub async fn products() -> Result<Vec<ProductView>, AppError> {
+    let services = session::services()?;
+    // A signed-in customer sees only what they may apply for.
+    match session::customer().await {
+        Ok((_, c)) => Ok(services.offered_products(&c).await?),
+        Err(e) if e.signed_out_is_fine() => Ok(services.list_products(None).await?),
+        Err(e) => Err(e),
+    }
+}
 
 #[component]
 pub fn HomePage() -> impl IntoView {

@@ -1,6 +1,5 @@
 //! "My loans": the customer's loans and applications.
 
-use crate::api::{answer_offer, draw_down, load_my_overview};
 use crate::components::calculator::TermSelect;
 use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::{awaited, random_key, FormError, StatusBadge};
@@ -8,9 +7,81 @@ use crate::error::AppError;
 use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
 use domain::servicing::credit_line::{LineKind, LineStatus};
-use domain::view::{CreditLineView, CreditOfferView};
+use domain::view::{
+    ApplicationSummary, CreditLineView, CreditOfferView, CustomerInfo, LoanSummary,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+/// Everything the customer's "my loans" page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyOverview {
+    pub customer: CustomerInfo,
+    pub applications: Vec<ApplicationSummary>,
+    pub loans: Vec<LoanSummary>,
+    pub lines: Vec<CreditLineView>,
+    /// Pre-approved credit offers (预授信额度) still open to accept.
+    pub offers: Vec<CreditOfferView>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "my_overview")]
+pub async fn load_my_overview() -> Result<MyOverview, AppError> {
+    let (services, customer) = session::customer().await?;
+    Ok(MyOverview {
+        applications: services.my_applications(&customer).await?,
+        loans: services.my_loans(&customer).await?,
+        lines: services.my_lines(&customer).await?,
+        offers: services
+            .my_offers(&customer)
+            .await?
+            .into_iter()
+            .filter(|o| o.status == "offered")
+            .collect(),
+        customer: CustomerInfo {
+            name: customer.name,
+            phone_masked: customer.phone_masked,
+        },
+    })
+}
+
+/// The customer's credit lines (授信额度).
+#[server(prefix = "/api/fn", endpoint = "my_lines")]
+pub async fn my_lines() -> Result<Vec<CreditLineView>, AppError> {
+    let (services, customer) = session::customer().await?;
+    Ok(services.my_lines(&customer).await?)
+}
+
+/// 用信: draws `amount` (yuan) over `term_months` on a line; returns the loan id.
+#[server(prefix = "/api/fn", endpoint = "draw_down")]
+pub async fn draw_down(
+    line_id: String,
+    amount: String,
+    term_months: u32,
+    idempotency_key: String,
+) -> Result<String, AppError> {
+    let (services, customer) = session::customer().await?;
+    let amount =
+        domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::invalid(e.code()))?;
+    Ok(services
+        .draw_down(&customer, &line_id, amount, term_months, &idempotency_key)
+        .await?)
+}
+
+/// 接受或放弃预授信额度: accepting opens the credit line.
+#[server(prefix = "/api/fn", endpoint = "answer_offer")]
+pub async fn answer_offer(id: String, version: i64, accept: bool) -> Result<(), AppError> {
+    let (services, customer) = session::customer().await?;
+    if accept {
+        services.accept_offer(&customer, &id, version).await?;
+    } else {
+        services.decline_offer(&customer, &id, version).await?;
+    }
+    Ok(())
+}
 
 /// A credit line with its available amount and the drawdown form (用信).
 #[component]

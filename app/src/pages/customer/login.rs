@@ -1,13 +1,36 @@
 //! Phone + one-time SMS code sign-in.
 
-use crate::api::{customer_login, send_code};
 use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::FormError;
 use crate::error::AppError;
 use crate::i18n::{fill, t};
+use domain::view::{CustomerInfo, SentCode};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use std::time::Duration;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "send_code")]
+pub async fn send_code(phone: String) -> Result<SentCode, AppError> {
+    let services = session::services()?;
+    Ok(services.send_login_code(phone.trim()).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "customer_login")]
+pub async fn customer_login(phone: String, code: String) -> Result<CustomerInfo, AppError> {
+    let services = session::services()?;
+    let ip = session::client_ip().await;
+    let actor = services
+        .customer_login_from(phone.trim(), code.trim(), ip)
+        .await?;
+    session::begin_customer(&services, &actor).await?;
+    Ok(CustomerInfo {
+        name: actor.name,
+        phone_masked: actor.phone_masked,
+    })
+}
 
 /// Only local paths are allowed as the place to return to.
 pub fn safe_next(next: Option<String>, default: &str) -> String {

@@ -1,14 +1,23 @@
 //! A product's details with the live repayment calculator.
 
-use crate::api::product;
 use crate::components::awaited;
 use crate::components::calculator::{Calculator, TermSelect};
 use crate::components::customer_frame::{CustomerFrame, Tab};
+use crate::error::AppError;
 use crate::format::{money, rate};
 use crate::i18n::{fill, t, use_locale};
 use domain::money::Fen;
+use domain::view::ProductView;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "product")]
+pub async fn product(id: String) -> Result<ProductView, AppError> {
+    Ok(session::services()?.product(&id).await?)
+}
 
 /// Terms offered in the form: the usual bank terms inside the product's range.
 pub fn term_options(min: u32, max: u32) -> Vec<u32> {

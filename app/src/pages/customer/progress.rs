@@ -1,13 +1,23 @@
 //! One application's progress as a timeline.
 
-use crate::api::my_application;
 use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::{awaited, StatusBadge};
+use crate::error::AppError;
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
 use domain::application::ApplicationStatus;
+use domain::view::CustomerApplicationView;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "my_application")]
+pub async fn my_application(id: String) -> Result<CustomerApplicationView, AppError> {
+    let (services, customer) = session::customer().await?;
+    Ok(services.my_application(&customer, &id).await?)
+}
 
 #[component]
 pub fn ProgressPage() -> impl IntoView {

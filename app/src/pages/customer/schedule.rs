@@ -1,16 +1,41 @@
 //! A loan on the phone: what is due now and the repay button, then the
 //! schedule with what is paid. Every figure comes from the service.
 
-use crate::api::{my_loan, repay_loan};
 use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::schedule::MobileSchedule;
 use crate::components::{awaited, random_key, FormError};
 use crate::error::AppError;
 use crate::format::{money, rate};
 use crate::i18n::{fill, t, use_locale};
-use domain::view::LoanSummary;
+use domain::view::{LoanDetail, LoanSummary};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "my_loan")]
+pub async fn my_loan(id: String) -> Result<LoanDetail, AppError> {
+    let (services, customer) = session::customer().await?;
+    Ok(services.my_loan(&customer, &id).await?)
+}
+
+/// 还款: pays `amount` (yuan) on one of the customer's loans; returns the
+/// payment reference. `idempotency_key` makes a double click pay once.
+#[server(prefix = "/api/fn", endpoint = "repay_loan")]
+pub async fn repay_loan(
+    loan_id: String,
+    amount: String,
+    idempotency_key: String,
+) -> Result<String, AppError> {
+    let (services, customer) = session::customer().await?;
+    let amount =
+        domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::invalid(e.code()))?;
+    let r = services
+        .repay(&customer, &loan_id, amount, &idempotency_key)
+        .await?;
+    Ok(r.reference)
+}
 
 #[component]
 pub fn SchedulePage() -> impl IntoView {

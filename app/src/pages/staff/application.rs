@@ -1,9 +1,6 @@
 //! One application on the workbench: the facts, the customer, the on-site
 //! investigation (officer) and the approval (a different person).
 
-use crate::api::{
-    complete_task, decide, record_investigation, staff_application, InvestigationForm,
-};
 use crate::components::decision::DecisionPanel;
 use crate::components::{after_action, awaited, FormError, StatusBadge};
 use crate::error::AppError;
@@ -13,6 +10,80 @@ use domain::application::Decision;
 use domain::view::{MyTask, StaffApplicationView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "staff_application")]
+pub async fn staff_application(id: String) -> Result<StaffApplicationView, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.application_for_staff(&staff, &id).await?)
+}
+
+/// The investigation form as the officer typed it; amounts in yuan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvestigationForm {
+    pub visited_on: String,
+    pub household_income: String,
+    pub household_assets: String,
+    pub household_debts: String,
+    pub findings: String,
+    pub recommendation: Decision,
+    pub recommended_amount: String,
+}
+
+#[server(prefix = "/api/fn", endpoint = "record_investigation")]
+pub async fn record_investigation(
+    id: String,
+    version: i64,
+    form: InvestigationForm,
+) -> Result<(), AppError> {
+    use domain::money::Fen;
+    let (services, staff) = session::staff().await?;
+    let money = |s: &str| Fen::parse_yuan(s).map_err(|e| AppError::invalid(e.code()));
+    let input = service::workbench::InvestigationInput {
+        visited_on: domain::date::Date::parse(form.visited_on.trim())
+            .map_err(|e| AppError::invalid(e.code()))?,
+        household_income: money(&form.household_income)?,
+        household_assets: money(&form.household_assets)?,
+        household_debts: money(&form.household_debts)?,
+        findings: form.findings,
+        recommendation: form.recommendation,
+        recommended_amount: money(&form.recommended_amount)?,
+    };
+    services
+        .record_investigation(&staff, &id, version, input)
+        .await?;
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "decide")]
+pub async fn decide(
+    id: String,
+    version: i64,
+    decision: Decision,
+    comment: String,
+) -> Result<Option<String>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .decide(&staff, &id, version, decision, comment)
+        .await?)
+}
+
+/// Finishes the caller's task on a node with no form of its own.
+#[server(prefix = "/api/fn", endpoint = "complete_task")]
+pub async fn complete_task(
+    task_id: String,
+    version: i64,
+    opinion: Decision,
+    comment: String,
+) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .complete_task(&staff, &task_id, version, opinion, comment)
+        .await?)
+}
 
 #[component]
 pub fn ApplicationPage() -> impl IntoView {

@@ -1,11 +1,32 @@
 //! Browse the audit log and see whether its hash chain holds.
 
-use crate::api::audit;
 use crate::audit_words;
 use crate::components::awaited;
+use crate::error::AppError;
 use crate::format::datetime;
 use crate::i18n::{fill, t, use_locale};
+use domain::view::{AuditEntry, ChainStatus};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+/// One page of the audit log and the state of the hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub chain: ChainStatus,
+}
+
+#[server(prefix = "/api/fn", endpoint = "audit")]
+pub async fn audit(before_seq: Option<i64>) -> Result<AuditPage, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(AuditPage {
+        entries: services.audit_entries(&staff, before_seq, 50, None).await?,
+        chain: services.verify_audit_chain(&staff).await?,
+    })
+}
 
 #[component]
 pub fn AuditPage() -> impl IntoView {

@@ -1,11 +1,36 @@
 //! The manager's dashboard. Figures and chart options come from the server;
 //! public/charts.js draws the charts with ECharts served from our origin.
 
-use crate::api::load_dashboard;
 use crate::components::awaited;
+use crate::error::AppError;
 use crate::format::money;
 use crate::i18n::{t, use_locale};
+use domain::view::Dashboard;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+/// The dashboard figures and the ECharts options (JSON) built on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardPage {
+    pub data: Dashboard,
+    pub status_chart: String,
+    pub daily_chart: String,
+}
+
+#[server(prefix = "/api/fn", endpoint = "dashboard")]
+pub async fn load_dashboard(locale: crate::i18n::Locale) -> Result<DashboardPage, AppError> {
+    let (services, staff) = session::staff().await?;
+    let data = services.dashboard(&staff, 30).await?;
+    let (status_chart, daily_chart) = crate::charts::dashboard_options(&data, locale.texts());
+    Ok(DashboardPage {
+        data,
+        status_chart,
+        daily_chart,
+    })
+}
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {

@@ -3,13 +3,41 @@
 //! someone else with a reason; the service checks the new holder (role,
 //! bank, relation to the customer, separation of duties) and audits it.
 
-use crate::api::{escalations, reassign_options, reassign_task};
 use crate::components::{after_action, awaited, FormError, StatusBadge};
 use crate::error::AppError;
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
 use domain::view::{InboxTask, ReassignOption};
 use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+/// The branch head's list: overdue and unassigned tasks in their scope.
+#[server(prefix = "/api/fn", endpoint = "escalations")]
+pub async fn escalations() -> Result<Vec<InboxTask>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.escalations(&staff).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "reassign_options")]
+pub async fn reassign_options(task_id: String) -> Result<Vec<ReassignOption>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.reassign_options(&staff, &task_id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "reassign_task")]
+pub async fn reassign_task(
+    task_id: String,
+    version: i64,
+    to_staff_id: String,
+    reason: String,
+) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .reassign_task(&staff, &task_id, version, &to_staff_id, reason)
+        .await?)
+}
 
 #[component]
 pub fn EscalationsPage() -> impl IntoView {

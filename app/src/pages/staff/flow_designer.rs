@@ -7,7 +7,6 @@
 //! diagram beside it shows what was drawn.
 
 use super::products::FlowDiagram;
-use crate::api::save_flow_template;
 use crate::components::{reload, FormError};
 use crate::error::AppError;
 use crate::i18n::{t, use_locale, Texts};
@@ -19,6 +18,17 @@ use domain::money::Fen;
 use domain::product::GuaranteeType;
 use domain::view::{FlowTemplateView, NewFlowTemplate};
 use leptos::prelude::*;
+use server_fn::codec::Json;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+/// Saves a designed flow template; returns its version.
+#[server(prefix = "/api/fn", endpoint = "save_flow_template", input = Json)]
+pub async fn save_flow_template(template: NewFlowTemplate) -> Result<u32, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.save_flow_template(&staff, template).await?)
+}
 
 /// The kinds offered in the designer, by a code that includes the mode.
 const KINDS: [&str; 15] = [

@@ -1,7 +1,8 @@
 //! The workbench frame: sidebar navigation by role, top bar, content.
 
-use crate::api::{current_staff, logout};
+use crate::api::logout;
 use crate::components::{urlencode, ErrorView, LangSwitch, Loading};
+use crate::error::AppError;
 use crate::i18n::t;
 use domain::org::Role;
 use domain::view::StaffInfo;
@@ -9,6 +10,18 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::use_location;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "current_staff")]
+pub async fn current_staff() -> Result<Option<StaffInfo>, AppError> {
+    match session::staff_signed_in().await {
+        Ok((services, actor)) => Ok(Some(services.staff_info(&actor))),
+        Err(err) if err.signed_out_is_fine() => Ok(None),
+        Err(err) => Err(err),
+    }
+}
 
 #[component]
 pub fn StaffLayout() -> impl IntoView {

@@ -1,13 +1,23 @@
 //! A loan for staff: servicing state (DPD, classification, receivables), the
 //! schedule with what is paid, the payments and the ledger (分户账).
 
-use crate::api::staff_loan;
 use crate::components::awaited;
 use crate::components::schedule::ScheduleTable;
+use crate::error::AppError;
 use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
+use domain::view::LoanDetail;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "staff_loan")]
+pub async fn staff_loan(id: String) -> Result<LoanDetail, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.loan_for_staff(&staff, &id).await?)
+}
 
 #[component]
 pub fn StaffLoanPage() -> impl IntoView {

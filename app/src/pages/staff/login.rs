@@ -1,14 +1,58 @@
 //! Staff sign-in with username and password, then, for an account with an
 //! authenticator app, the app's six-digit code.
 
-use crate::api::{demo_mode, staff_login, staff_login_with_code};
 use crate::components::{FormError, LangSwitch};
 use crate::error::AppError;
 use crate::i18n::t;
 use crate::pages::customer::login::safe_next;
+use domain::view::StaffInfo;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "staff_login")]
+pub async fn staff_login(username: String, password: String) -> Result<StaffInfo, AppError> {
+    if username.len() > 64 || password.len() > 1024 {
+        return Err(AppError::invalid("invalid_credentials"));
+    }
+    let services = session::services()?;
+    let ip = session::client_ip().await;
+    let actor = services
+        .staff_login_from(username.trim(), &password, None, ip)
+        .await?;
+    session::begin_staff(&services, &actor).await?;
+    Ok(services.staff_info(&actor))
+}
+
+/// The second step of signing in to an account with an authenticator app:
+/// the password again with the app's code.
+#[server(prefix = "/api/fn", endpoint = "staff_login_with_code")]
+pub async fn staff_login_with_code(
+    username: String,
+    password: String,
+    code: String,
+) -> Result<StaffInfo, AppError> {
+    if username.len() > 64 || password.len() > 1024 || code.len() > 16 {
+        return Err(AppError::invalid("invalid_credentials"));
+    }
+    let services = session::services()?;
+    let ip = session::client_ip().await;
+    let actor = services
+        .staff_login_from(username.trim(), &password, Some(code.trim()), ip)
+        .await?;
+    session::begin_staff(&services, &actor).await?;
+    Ok(services.staff_info(&actor))
+}
+
+/// Whether this server runs the demo bank (its sign-in page then shows the
+/// demo accounts); never true in production.
+#[server(prefix = "/api/fn", endpoint = "demo_mode")]
+pub async fn demo_mode() -> Result<bool, AppError> {
+    Ok(session::services()?.config.demo)
+}
 
 #[component]
 pub fn StaffLoginPage() -> impl IntoView {

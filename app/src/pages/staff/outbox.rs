@@ -1,10 +1,20 @@
 //! The development SMS provider's outbox, for developers and tests.
 
-use crate::api::sms_outbox;
 use crate::components::awaited;
+use crate::error::AppError;
 use crate::format::datetime;
 use crate::i18n::t;
+use domain::view::SmsMessage;
 use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "sms_outbox")]
+pub async fn sms_outbox() -> Result<Vec<SmsMessage>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.sms_outbox(&staff, 100).await?)
+}
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {

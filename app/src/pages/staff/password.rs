@@ -2,13 +2,27 @@
 //! one-time password (their first sign-in, or after a reset) sees instead
 //! of the workbench until they have chosen their own.
 
-use crate::api::{change_password, logout};
+use crate::api::logout;
 use crate::components::{FormError, LangSwitch};
 use crate::error::AppError;
 use crate::i18n::t;
 use domain::view::StaffInfo;
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+/// Replaces the signed-in staff member's password (a one-time one
+/// included); the session goes on.
+#[server(prefix = "/api/fn", endpoint = "change_password")]
+pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
+    if current.len() > 1024 || new.len() > 1024 {
+        return Err(AppError::invalid("password_too_long"));
+    }
+    let (services, staff) = session::staff_signed_in().await?;
+    Ok(services.change_password(&staff, &current, &new).await?)
+}
 
 #[component]
 pub fn ChangePasswordPage(staff: StaffInfo) -> impl IntoView {

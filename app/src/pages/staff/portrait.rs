@@ -1,12 +1,41 @@
 //! The customer portrait (客户画像): identity (masked), household, history.
 
-use crate::api::{load_portrait, record_authorisation};
 use crate::components::{awaited, FormError, StatusBadge};
 use crate::error::AppError;
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
+use domain::view::Portrait;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "portrait")]
+pub async fn load_portrait(id: String) -> Result<Portrait, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.portrait(&staff, &id).await?)
+}
+
+/// Records a customer's signed 征信查询授权 (the form's number and the day
+/// it was signed).
+#[server(prefix = "/api/fn", endpoint = "record_authorisation")]
+pub async fn record_authorisation(
+    customer_id: String,
+    evidence: String,
+    granted_on: String,
+) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    // Left empty: signed today, in front of the officer.
+    let granted_on = match granted_on.trim() {
+        "" => services.today(),
+        d => domain::date::Date::parse(d)
+            .map_err(|_| AppError::invalid("authorisation_date_invalid"))?,
+    };
+    Ok(services
+        .record_bureau_authorisation(&staff, &customer_id, &evidence, granted_on)
+        .await?)
+}
 
 #[component]
 pub fn PortraitPage() -> impl IntoView {

@@ -4,17 +4,153 @@
 //! offers the customers see on their phones. The runs themselves are
 //! background jobs on the server.
 
-use crate::api::{
-    import_whitelist, offer_precredit, precredit_control, precredit_job, precredit_jobs,
-    start_precredit,
-};
 use crate::components::{awaited, reload, FormError};
 use crate::error::AppError;
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
-use domain::view::{PrecreditJobStatus, PrecreditJobView, ProductView, WhitelistImportReport};
+use domain::view::{
+    OfferBatchSummary, PrecreditJobStatus, PrecreditJobView, PrecreditResultView, ProductView,
+    VillageOption, WhitelistImportReport,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::Json;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+#[cfg(feature = "ssr")]
+use domain::view::{NewPrecreditJob, OfferTerms, PrecreditResultFilter, PrecreditScope};
+
+/// The pre-credit jobs the user may see, and what a new one can be run for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrecreditJobsPage {
+    pub jobs: Vec<PrecreditJobView>,
+    pub products: Vec<ProductView>,
+    /// The user's organisation: a new job covers every village under it,
+    /// or one of `villages`.
+    pub scope_name: String,
+    pub villages: Vec<VillageOption>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "precredit_jobs")]
+pub async fn precredit_jobs() -> Result<PrecreditJobsPage, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(PrecreditJobsPage {
+        jobs: services.precredit_jobs(&staff, 50).await?,
+        products: services.list_products(staff.bank_id.as_deref()).await?,
+        scope_name: staff.org_name.clone(),
+        villages: services.precredit_villages(&staff).await?,
+    })
+}
+
+/// 整村授信: decides every household of one village (`village_id`), or of
+/// every village under the user's organisation (empty), with
+/// `product_code`'s live rule set, in the background.
+#[server(prefix = "/api/fn", endpoint = "start_precredit")]
+pub async fn start_precredit(
+    village_id: String,
+    product_code: String,
+    use_bureau: bool,
+) -> Result<String, AppError> {
+    let (services, staff) = session::staff().await?;
+    let scope = if village_id.is_empty() {
+        PrecreditScope::Organisation(staff.org_id.clone())
+    } else {
+        PrecreditScope::Village(village_id)
+    };
+    let job = services
+        .create_precredit_job(
+            &staff,
+            &NewPrecreditJob {
+                scope,
+                product_code,
+                use_bureau,
+            },
+        )
+        .await?;
+    services.spawn_precredit_job(&job.id);
+    Ok(job.id)
+}
+
+/// `pause`, `resume` or `cancel` a job (a running job stops at its next chunk).
+#[server(prefix = "/api/fn", endpoint = "precredit_control")]
+pub async fn precredit_control(id: String, step: String) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    match step.as_str() {
+        "pause" => {
+            services.pause_precredit_job(&staff, &id).await?;
+        }
+        "resume" => {
+            services.resume_precredit_job(&staff, &id).await?;
+            services.spawn_precredit_job(&id);
+        }
+        "cancel" => {
+            services.cancel_precredit_job(&staff, &id).await?;
+        }
+        _ => return Err(AppError::invalid("invalid_step")),
+    }
+    Ok(())
+}
+
+/// One job and a page of its results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrecreditJobPage {
+    pub job: PrecreditJobView,
+    pub results: Vec<PrecreditResultView>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "precredit_job")]
+pub async fn precredit_job(id: String, outcome: String) -> Result<PrecreditJobPage, AppError> {
+    let (services, staff) = session::staff().await?;
+    let filter = PrecreditResultFilter {
+        outcome: (!outcome.is_empty()).then_some(outcome),
+        limit: 200,
+        ..Default::default()
+    };
+    Ok(PrecreditJobPage {
+        job: services.precredit_job(&staff, &id).await?,
+        results: services.precredit_results(&staff, &id, &filter).await?,
+    })
+}
+
+/// Turns every approved result of a job into an offer the customer sees
+/// (the pre-approved limit, a revolving line of 12 months, 30 days to accept).
+#[server(prefix = "/api/fn", endpoint = "offer_precredit")]
+pub async fn offer_precredit(id: String) -> Result<OfferBatchSummary, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .offer_precredit_results(&staff, &id, &OfferTerms::default())
+        .await?)
+}
+
+/// The largest whitelist file the browser sends (the request carries it as
+/// base64, under the server's 2 MB body limit).
+pub const WHITELIST_MAX_BYTES: usize = 1_400_000;
+
+/// 白名单导入: an Excel file (.xlsx) of people to pre-approve for a product
+/// of the user's bank. The good rows become a pre-credit job, started at
+/// once; each bad row comes back with its row number and reason.
+#[server(prefix = "/api/fn", endpoint = "import_whitelist", input = Json)]
+pub async fn import_whitelist(
+    file_name: String,
+    content_base64: String,
+    product_code: String,
+    use_bureau: bool,
+) -> Result<WhitelistImportReport, AppError> {
+    use base64::Engine;
+    let (services, staff) = session::staff().await?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(content_base64.as_bytes())
+        .map_err(|_| AppError::invalid("whitelist_unreadable"))?;
+    let report = services
+        .import_whitelist(&staff, &file_name, &bytes, &product_code, use_bureau)
+        .await?;
+    if report.imported > 0 {
+        services.spawn_precredit_job(&report.job_id);
+    }
+    Ok(report)
+}
 
 fn status_badge(s: PrecreditJobStatus) -> String {
     let tone = match s {
@@ -81,7 +217,7 @@ async fn read_file(input: &web_sys::HtmlInputElement) -> Result<(String, Vec<u8>
         .files()
         .and_then(|f| f.get(0))
         .ok_or_else(|| AppError::new("wl_no_file"))?;
-    if file.size() > crate::api::WHITELIST_MAX_BYTES as f64 {
+    if file.size() > WHITELIST_MAX_BYTES as f64 {
         return Err(AppError::new("wl_too_large"));
     }
     let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer())

@@ -3,7 +3,9 @@
 //! approval flow; product managers draft sub-products and publish the drafts
 //! of their colleagues (maker-checker, decided on the server).
 
-use crate::api::{create_sub_product, publish_product_version, supermarket, SubProductForm};
+use super::products_api::{
+    create_sub_product, publish_product_version, supermarket, SubProductForm,
+};
 use crate::components::{awaited, reload, FormError};
 use crate::error::AppError;
 use crate::format::{money, rate};

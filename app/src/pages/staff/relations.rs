@@ -4,13 +4,34 @@
 //! and their open tasks on it go back to the branch head. Declarations are
 //! not withdrawn here: a tie that ended is cleared by compliance, audited.
 
-use crate::api::{declare_relation, staff_relations};
 use crate::components::{awaited, FormError};
 use crate::error::AppError;
 use crate::format::datetime;
 use crate::i18n::{fill, t, Texts};
 use domain::duty::Relation;
+use domain::view::StaffRelationView;
 use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+/// 回避申报: the caller declares a tie to a customer of their bank; returns
+/// how many of their open tasks went back to the branch head.
+#[server(prefix = "/api/fn", endpoint = "declare_relation")]
+pub async fn declare_relation(id_number: String, relation: String) -> Result<u64, AppError> {
+    let (services, staff) = session::staff().await?;
+    let relation = domain::duty::Relation::parse(&relation)
+        .ok_or_else(|| AppError::invalid("relation_choose"))?;
+    Ok(services
+        .declare_relation(&staff, &id_number, relation)
+        .await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "staff_relations")]
+pub async fn staff_relations() -> Result<Vec<StaffRelationView>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.staff_relations(&staff).await?)
+}
 
 fn relation_label(t: &'static Texts, r: Relation) -> &'static str {
     match r {

@@ -7,7 +7,7 @@
 //! writes its own place in it. Nothing is evaluated here: checking, saving,
 //! trying and simulating all run on the server.
 
-use crate::api::{
+use super::rule_set_api::{
     rule_set, rule_set_step, save_rule_set, simulate_rule_set, try_rule_set, RuleSetPage as Page,
     RuleSetSaved,
 };

@@ -1,12 +1,23 @@
 //! The rule-set list (规则集): every version of every product and decision
 //! stage in the user's bank, newest first, with its maker-checker state.
 
-use crate::api::rule_sets;
 use crate::components::awaited;
+use crate::error::AppError;
 use crate::format::datetime;
 use crate::i18n::{fill, t, use_locale};
 use domain::rules::lifecycle::RuleSetStatus;
+use domain::view::RuleSetSummary;
 use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+/// The rule-set versions in the user's scope, newest first per product and stage.
+#[server(prefix = "/api/fn", endpoint = "rule_sets")]
+pub async fn rule_sets() -> Result<Vec<RuleSetSummary>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.list_rule_sets(&staff, None).await?)
+}
 
 /// The badge class of a rule-set status.
 pub fn status_class(s: RuleSetStatus) -> String {

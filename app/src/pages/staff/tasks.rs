@@ -1,10 +1,20 @@
 //! The task inbox: the flow tasks waiting for this user, soonest due first.
 
-use crate::api::tasks;
 use crate::components::{ErrorView, Loading, StatusBadge};
+use crate::error::AppError;
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
+use domain::view::InboxTask;
 use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+#[server(prefix = "/api/fn", endpoint = "tasks")]
+pub async fn tasks() -> Result<Vec<InboxTask>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services.inbox(&staff).await?)
+}
 
 #[component]
 pub fn TasksPage() -> impl IntoView {

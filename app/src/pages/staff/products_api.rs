@@ -1,0 +1,246 @@
+//! The server functions of the product supermarket and factory
+//! ([`super::products`]): the catalogue with its versions, drafting a
+//! sub-product from the form, and publishing a version. Kept beside the page
+//! in their own file (the page is long).
+
+use crate::error::AppError;
+use domain::view::{FlowTemplateView, SupermarketProduct};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::Json;
+
+#[cfg(feature = "ssr")]
+use crate::session;
+#[cfg(feature = "ssr")]
+use domain::view::NewSubProduct;
+
+/// 产品超市: every product of the staff member's bank with its versions.
+#[server(prefix = "/api/fn", endpoint = "supermarket")]
+pub async fn supermarket(
+) -> Result<(Vec<SupermarketProduct>, Vec<FlowTemplateView>, bool), AppError> {
+    let (services, staff) = session::staff().await?;
+    let products = services.supermarket(&staff).await?;
+    let flows = services.flow_templates(&staff).await?;
+    let manager =
+        staff.has(domain::org::Role::ProductManager) || staff.has(domain::org::Role::Admin);
+    Ok((products, flows, manager))
+}
+
+/// The sub-product form as posted; amounts in yuan as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SubProductForm {
+    pub parent_id: String,
+    pub code: String,
+    pub name_zh: String,
+    pub summary_zh: String,
+    pub min_amount: String,
+    pub max_amount: String,
+    pub min_term: String,
+    pub max_term: String,
+    /// "separated" or "single_officer"
+    pub duty: String,
+    /// 包办制 up to this amount (yuan), 三台六岗 above.
+    pub single_up_to: String,
+    pub flow_code: String,
+    /// Annual rate range and pricing, in percent as typed ("4.35").
+    #[serde(default)]
+    pub min_rate: String,
+    #[serde(default)]
+    pub max_rate: String,
+    #[serde(default)]
+    pub base_rate: String,
+    #[serde(default)]
+    pub max_discount: String,
+    #[serde(default)]
+    pub max_markup: String,
+    /// Area codes (行政区划代码), separated by commas or spaces; empty = any.
+    #[serde(default)]
+    pub regions: String,
+    /// `RepaymentMethod::as_str` codes.
+    #[serde(default)]
+    pub repayment_methods: Vec<String>,
+    /// `GuaranteeType::as_str` codes.
+    #[serde(default)]
+    pub guarantee_types: Vec<String>,
+    #[serde(default)]
+    pub documents: Vec<domain::product::DocumentRequirement>,
+    /// Applicants' age range in whole years.
+    #[serde(default)]
+    pub min_age: String,
+    #[serde(default)]
+    pub max_age: String,
+    /// A revolving line (循环额度); a sub-product may only turn it off.
+    #[serde(default)]
+    pub revolving: bool,
+}
+
+impl SubProductForm {
+    /// The form filled in with the parent's live parameters: the manager
+    /// changes only what differs (the service keeps the rest inherited).
+    pub fn from_parent(parent_id: &str, p: &domain::product::ProductParams) -> SubProductForm {
+        use domain::rate::bp_percent_string as pct;
+        let yuan = |f: domain::money::Fen| {
+            let s = f.to_yuan_string();
+            s.strip_suffix(".00").map(str::to_string).unwrap_or(s)
+        };
+        SubProductForm {
+            parent_id: parent_id.to_string(),
+            min_amount: yuan(p.amount.min),
+            max_amount: yuan(p.amount.max),
+            min_term: p.term_months.min.to_string(),
+            max_term: p.term_months.max.to_string(),
+            min_rate: pct(p.rate_bp.min),
+            max_rate: pct(p.rate_bp.max),
+            base_rate: pct(p.pricing.base_rate_bp),
+            max_discount: pct(p.pricing.max_discount_bp),
+            max_markup: pct(p.pricing.max_markup_bp),
+            regions: p.target.region_codes.join(", "),
+            repayment_methods: p
+                .repayment_methods
+                .iter()
+                .map(|m| m.as_str().to_string())
+                .collect(),
+            guarantee_types: p
+                .guarantee_types
+                .iter()
+                .map(|g| g.as_str().to_string())
+                .collect(),
+            documents: p.documents.clone(),
+            min_age: p.target.age.min.to_string(),
+            max_age: p.target.age.max.to_string(),
+            revolving: p.revolving,
+            ..SubProductForm::default()
+        }
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "create_sub_product", input = Json)]
+pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError> {
+    use domain::duty::DutyPolicy;
+    use domain::money::Fen;
+    use domain::product::{Bounds, DocumentRequirement, GuaranteeType, Pricing, ProductOverride};
+    use domain::schedule::RepaymentMethod;
+    let (services, staff) = session::staff().await?;
+    /// A form value: blank is "keep the parent's", anything else must parse
+    /// (the error is the parser's code).
+    fn optional<T>(
+        v: &str,
+        parse: impl Fn(&str) -> Result<T, &'static str>,
+    ) -> Result<Option<T>, AppError> {
+        let v = v.trim();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        parse(v).map(Some).map_err(AppError::invalid)
+    }
+    /// Both bounds or neither.
+    fn range<T: PartialOrd + Copy>(
+        min: Option<T>,
+        max: Option<T>,
+    ) -> Result<Option<Bounds<T>>, AppError> {
+        match (min, max) {
+            (Some(min), Some(max)) => Ok(Some(Bounds::new(min, max))),
+            (None, None) => Ok(None),
+            _ => Err(AppError::invalid("product_range_incomplete")),
+        }
+    }
+    let yuan = |v: &str| optional(v, |s| Fen::parse_yuan(s).map_err(|e| e.code()));
+    let whole = |v: &str, code: &'static str| optional(v, |s| s.parse::<u32>().map_err(|_| code));
+    let rate = |v: &str| {
+        optional(v, |s| {
+            domain::rate::AnnualRate::parse_percent(s)
+                .map(|r| r.bp())
+                .map_err(|e| e.code())
+        })
+    };
+    let points = |v: &str| {
+        optional(v, |s| {
+            domain::rate::percent_points_bp(s).map_err(|e| e.code())
+        })
+    };
+    let amount = range(yuan(&form.min_amount)?, yuan(&form.max_amount)?)?;
+    let term_months = range(
+        whole(&form.min_term, "term_out_of_range")?,
+        whole(&form.max_term, "term_out_of_range")?,
+    )?;
+    let age = range(
+        whole(&form.min_age, "product_age_invalid")?,
+        whole(&form.max_age, "product_age_invalid")?,
+    )?;
+    let rate_bp = range(rate(&form.min_rate)?, rate(&form.max_rate)?)?;
+    let pricing = match (
+        rate(&form.base_rate)?,
+        points(&form.max_discount)?,
+        points(&form.max_markup)?,
+    ) {
+        (Some(base_rate_bp), Some(max_discount_bp), Some(max_markup_bp)) => Some(Pricing {
+            base_rate_bp,
+            max_discount_bp,
+            max_markup_bp,
+        }),
+        (None, None, None) => None,
+        _ => return Err(AppError::invalid("pricing_incomplete")),
+    };
+    let regions = domain::product::parse_region_codes(&form.regions)
+        .map_err(|bad| AppError::invalid("product_region_invalid").with("v", bad))?;
+    // An empty choice is refused by the service ("choose at least one").
+    let repayment_methods = form
+        .repayment_methods
+        .iter()
+        .map(|m| RepaymentMethod::parse(m).ok_or_else(|| AppError::invalid("invalid_step")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let guarantee_types = form
+        .guarantee_types
+        .iter()
+        .map(|g| GuaranteeType::parse(g).ok_or_else(|| AppError::invalid("invalid_step")))
+        .collect::<Result<Vec<_>, _>>()?;
+    // A blank or repeated name is refused by the service.
+    let documents: Vec<DocumentRequirement> = form
+        .documents
+        .into_iter()
+        .map(|d| DocumentRequirement {
+            label_zh: d.label_zh.trim().chars().take(40).collect(),
+            ..d
+        })
+        .collect();
+    let duty = match form.duty.as_str() {
+        "separated" => Some(DutyPolicy::separated()),
+        "single_officer" => {
+            let up_to =
+                yuan(&form.single_up_to)?.ok_or_else(|| AppError::invalid("duty_limit_missing"))?;
+            Some(DutyPolicy::single_officer_up_to(up_to))
+        }
+        _ => None,
+    };
+    let n = NewSubProduct {
+        parent_id: form.parent_id,
+        code: form.code,
+        name_zh: form.name_zh,
+        name_en: String::new(),
+        summary_zh: form.summary_zh,
+        overrides: ProductOverride {
+            amount,
+            term_months,
+            rate_bp,
+            pricing,
+            repayment_methods: Some(repayment_methods),
+            guarantee_types: Some(guarantee_types),
+            region_codes: Some(regions),
+            documents: Some(documents),
+            age,
+            revolving: Some(form.revolving),
+            duty,
+            ..ProductOverride::default()
+        },
+        flow_code: form.flow_code,
+    };
+    Ok(services.create_sub_product(&staff, n).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "publish_product_version")]
+pub async fn publish_product_version(version_id: String, row_version: i64) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .publish_product_version(&staff, &version_id, row_version)
+        .await?)
+}
