@@ -200,6 +200,24 @@ impl RunArgs {
     }
 }
 
+impl RunArgs {
+    /// The audit key alone, for the operator's commands that write to the
+    /// log (`init`, `org`, `staff`, `rotate-key`): its entries are keyed
+    /// like the server's, so production needs the same `PUHUI_AUDIT_KEY`.
+    pub fn audit_key(&self) -> Result<service::audit::checkpoints::AuditKey, ConfigError> {
+        let secret = match self.audit_secret.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) if self.demo => s,
+            None if self.demo => service::DEV_AUDIT_SECRET,
+            _ => production_secret(
+                "PUHUI_AUDIT_KEY",
+                &self.audit_secret,
+                service::DEV_AUDIT_SECRET,
+            )?,
+        };
+        Ok(service::audit::checkpoints::AuditKey::from_secret(secret))
+    }
+}
+
 impl fmt::Debug for RunArgs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let set = |v: &Option<String>| if v.is_some() { "***" } else { "unset" };

@@ -276,15 +276,43 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+    // The operator's commands that write to the audit log key its entries
+    // like the server does: refused, too, before the database is touched.
+    let writes_log = matches!(
+        cli.command,
+        Some(
+            Command::Init(_)
+                | Command::Org { .. }
+                | Command::Staff { .. }
+                | Command::RotateKey { .. }
+        )
+    );
+    let operator_key = if writes_log {
+        match RunArgs::from_env(cli.demo, None).audit_key() {
+            Ok(key) => key,
+            Err(err) => {
+                eprintln!("error: {err}");
+                std::process::exit(2);
+            }
+        }
+    } else {
+        service::ServiceConfig::default().audit_key
+    };
     let db = Db::connect(&cli.database_url)
         .await
         .context("connecting to the database")?;
     db.migrate().await.context("migrating the database")?;
     let Some(run) = run else {
         return match cli.command {
-            Some(Command::Init(args)) => puhui_server::staff_cmd::init(db, &args).await,
-            Some(Command::Org { action }) => puhui_server::staff_cmd::org(db, &action).await,
-            Some(Command::Staff { action }) => puhui_server::staff_cmd::staff(db, &action).await,
+            Some(Command::Init(args)) => {
+                puhui_server::staff_cmd::init(db, operator_key, &args).await
+            }
+            Some(Command::Org { action }) => {
+                puhui_server::staff_cmd::org(db, operator_key, &action).await
+            }
+            Some(Command::Staff { action }) => {
+                puhui_server::staff_cmd::staff(db, operator_key, &action).await
+            }
             Some(Command::RotateKey { json }) => {
                 // Only the keys are needed, checked as the server checks them.
                 let keys = match RunArgs::from_env(cli.demo, None).pfi_keys() {
@@ -294,12 +322,13 @@ async fn main() -> anyhow::Result<()> {
                         std::process::exit(2);
                     }
                 };
-                let mut services = puhui_server::staff_cmd::operator_services(db);
+                let mut services = puhui_server::staff_cmd::operator_services(db, operator_key);
                 services.config.pfi = keys;
                 puhui_server::pfi_cmd::rotate_key(&services, json).await
             }
             Some(Command::Reconcile { json }) => {
-                let services = puhui_server::staff_cmd::operator_services(db);
+                // Reads only: no key is needed.
+                let services = puhui_server::staff_cmd::operator_services(db, operator_key);
                 if !puhui_server::reconcile_cmd::run(&services, json).await? {
                     std::process::exit(1);
                 }
@@ -344,7 +373,7 @@ async fn main() -> anyhow::Result<()> {
                 cfg.today = domain::date::Date::parse(&d)
                     .map_err(|_| anyhow::anyhow!("--as-of must be a real date as YYYY-MM-DD"))?;
             }
-            let summary = service::demo::seed_demo(&db, &run.service.pfi, &cfg).await?;
+            let summary = service::demo::seed_demo(&db, &run.service, &cfg).await?;
             println!("{summary:#?}");
             Ok(())
         }
@@ -483,8 +512,7 @@ async fn serve(
     let empty = service::demo::is_empty(&db).await?;
     if run.demo && empty {
         tracing::info!("empty database: loading the demo bank");
-        let summary =
-            service::demo::seed_demo(&db, &run.service.pfi, &demo_config(2026, 300)).await?;
+        let summary = service::demo::seed_demo(&db, &run.service, &demo_config(2026, 300)).await?;
         tracing::info!(?summary, "demo bank loaded");
     } else if empty {
         tracing::warn!("empty database: no bank and no staff yet");
@@ -506,7 +534,13 @@ async fn serve(
                 Err(err) => tracing::warn!(%err, "could not write first product versions"),
             }
             // Applications from before flows join their product's flow.
-            match service::workflow::adopt::adopt_flows(&mut conn, services.now()).await {
+            match service::workflow::adopt::adopt_flows(
+                &mut conn,
+                &services.config.audit_key,
+                services.now(),
+            )
+            .await
+            {
                 Ok(done) if done == Default::default() => {}
                 Ok(done) => tracing::info!(?done, "applications placed on their flows"),
                 Err(err) => tracing::warn!(%err, "could not place applications on their flows"),

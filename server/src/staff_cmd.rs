@@ -2,6 +2,7 @@
 //! commands for the organisation tree and staff accounts. They need the
 //! database only (no secrets, no providers), like `migrate`.
 
+use service::audit::checkpoints::AuditKey;
 use std::sync::Arc;
 
 use clap::Subcommand;
@@ -77,10 +78,11 @@ pub struct InitArgs {
 
 /// Services for the operator's commands (accounts, reconciliation): no
 /// provider is used, and nothing of the demo configuration applies.
-pub fn operator_services(db: Db) -> Services {
+pub fn operator_services(db: Db, audit_key: AuditKey) -> Services {
     let clock = Arc::new(SystemClock);
     let config = ServiceConfig {
         demo: false,
+        audit_key,
         ..ServiceConfig::default()
     };
     let sms = Arc::new(DevSmsProvider::new(
@@ -110,7 +112,7 @@ fn fail(e: ServiceError) -> anyhow::Error {
     anyhow::anyhow!("{} ({})", e, e.code())
 }
 
-pub async fn init(db: Db, a: &InitArgs) -> anyhow::Result<()> {
+pub async fn init(db: Db, key: AuditKey, a: &InitArgs) -> anyhow::Result<()> {
     let first = FirstBank {
         union_code: a.union_code.clone(),
         union_name: a.union_name.clone(),
@@ -119,7 +121,7 @@ pub async fn init(db: Db, a: &InitArgs) -> anyhow::Result<()> {
         admin_username: a.admin.clone(),
         admin_name: a.admin_name.clone(),
     };
-    let p = operator_services(db)
+    let p = operator_services(db, key)
         .init_bank(&first)
         .await
         .map_err(fail)?;
@@ -128,7 +130,7 @@ pub async fn init(db: Db, a: &InitArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn org(db: Db, action: &OrgAction) -> anyhow::Result<()> {
+pub async fn org(db: Db, key: AuditKey, action: &OrgAction) -> anyhow::Result<()> {
     match action {
         OrgAction::Add { parent, code, name } => {
             let o = NewOrg {
@@ -136,15 +138,15 @@ pub async fn org(db: Db, action: &OrgAction) -> anyhow::Result<()> {
                 code: code.clone(),
                 name: name.clone(),
             };
-            operator_services(db).add_org(&o).await.map_err(fail)?;
+            operator_services(db, key).add_org(&o).await.map_err(fail)?;
             println!("{name} ({code}) added under {parent}");
         }
     }
     Ok(())
 }
 
-pub async fn staff(db: Db, action: &StaffAction) -> anyhow::Result<()> {
-    let s = operator_services(db);
+pub async fn staff(db: Db, key: AuditKey, action: &StaffAction) -> anyhow::Result<()> {
+    let s = operator_services(db, key);
     match action {
         StaffAction::Add {
             org,

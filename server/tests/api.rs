@@ -68,7 +68,7 @@ async fn spawn_app_with(web: WebConfig, clock: Arc<dyn Clock>) -> TestApp {
     let keys = PfiKeys::development();
     service::demo::seed_demo(
         &db,
-        &keys,
+        &service::ServiceConfig::default(),
         &DemoConfig {
             seed: 7,
             customers: 40,

@@ -217,7 +217,15 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
         "--bank-name",
         "栾城农商银行",
     ];
-    let out = puhui(prod.path(), &init).output().expect("init");
+    // Its entries in the audit log are keyed like the server's: the
+    // operator's commands need the audit key too.
+    let keyless = puhui(prod.path(), &init).output().expect("init");
+    assert_eq!(keyless.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&keyless.stderr).contains("PUHUI_AUDIT_KEY"));
+    let out = puhui(prod.path(), &init)
+        .envs(PRODUCTION)
+        .output()
+        .expect("init");
     assert!(
         out.status.success(),
         "{}",
@@ -233,7 +241,10 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
     assert_eq!(otp.chars().count(), 16, "{stdout}");
     assert!(!String::from_utf8_lossy(&out.stderr).contains(&otp));
     // Once only.
-    let again = puhui(prod.path(), &init).output().expect("init again");
+    let again = puhui(prod.path(), &init)
+        .envs(PRODUCTION)
+        .output()
+        .expect("init again");
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("database_not_empty"));
 
@@ -432,6 +443,7 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
             "城关支行",
         ],
     )
+    .envs(PRODUCTION)
     .output()
     .expect("org add");
     assert!(
@@ -454,6 +466,7 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
             "officer,investigator",
         ],
     )
+    .envs(PRODUCTION)
     .output()
     .expect("staff add");
     assert!(
@@ -462,6 +475,16 @@ async fn a_new_bank_is_initialised_and_its_administrator_must_choose_a_password(
         String::from_utf8_lossy(&officer.stderr)
     );
     assert_eq!(staff_count(prod.path()).await, 2);
+    // Every entry, the operator's included, holds under the server's key.
+    let verified = puhui(prod.path(), &["verify-audit"])
+        .envs(PRODUCTION)
+        .output()
+        .expect("verify-audit");
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
 }
 
 /// The exit code of a command that must stop by itself within a minute.

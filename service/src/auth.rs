@@ -440,11 +440,12 @@ impl Services {
                 let mut tx = self.db.pool.begin().await?;
                 audit::append(
                     &mut tx,
+                    &self.config.audit_key,
                     entry.after(json!({ "failed_attempts": attempts, "ip": ip })),
                 )
                 .await?;
                 if locked {
-                    audit::append(&mut tx, lock_entry).await?;
+                    audit::append(&mut tx, &self.config.audit_key, lock_entry).await?;
                 }
                 tx.commit().await?;
                 Err::<String, _>(if locked {
@@ -504,6 +505,7 @@ impl Services {
         if sign_in {
             audit::append(
                 &mut tx,
+                &self.config.audit_key,
                 actor_entry("staff.login").after(json!({ "ip": ip })),
             )
             .await?;
@@ -570,7 +572,7 @@ impl Services {
     /// changes nothing else).
     async fn audit_alone(&self, e: NewAuditEntry) -> Result<(), ServiceError> {
         let mut tx = self.db.begin_write().await?;
-        audit::append(&mut tx, e).await?;
+        audit::append(&mut tx, &self.config.audit_key, e).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -690,6 +692,7 @@ impl Services {
         .await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "staff.password_changed", "staff_user", &s.user_id)
                 .org(s.org_id.clone())
                 .after(json!({ "one_time": s.must_change_password })),
@@ -781,6 +784,7 @@ impl Services {
         let mut tx = self.db.pool.begin().await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::system(now, "otp.sent", "sms_code", &id).after(json!({
                 "phone": phone.masked(),
                 "provider": self.sms.name(),
@@ -883,6 +887,7 @@ impl Services {
         }
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::customer(&actor, now, "customer.login", "customer", &customer_id)
                 .org(branch_id)
                 .after(json!({ "ip": ip })),

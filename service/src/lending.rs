@@ -245,6 +245,7 @@ impl Services {
         .await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::customer(c, now, "application.submitted", "application", &id)
                 .org(branch_id)
                 .after(json!({
@@ -331,7 +332,7 @@ impl Services {
                     )
                     .await?;
                 }
-                log.write(&mut tx).await?;
+                log.write(&mut tx, &self.config.audit_key).await?;
                 tx.commit().await?;
                 Ok::<_, ServiceError>(())
             }

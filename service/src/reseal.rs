@@ -107,6 +107,7 @@ impl Services {
             let mut tx = self.db.begin_write().await?;
             audit::append(
                 &mut tx,
+                &self.config.audit_key,
                 NewAuditEntry::system(self.now(), "pfi.resealed", "pfi_key", keys.current_id())
                     .after(json!({
                         "customers": done.customers,

@@ -131,6 +131,7 @@ type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 async fn insert_org(
     tx: &mut Tx,
+    key: &crate::audit::checkpoints::AuditKey,
     parent: Option<(&str, &str)>,
     kind: &str,
     code: &str,
@@ -166,6 +167,7 @@ async fn insert_org(
     .await?;
     audit::append(
         tx,
+        key,
         NewAuditEntry::system(now, "organisation.created", "organisation", &id)
             .org(id.clone())
             .after(json!({ "kind": kind, "code": code, "name": name.trim() })),
@@ -176,6 +178,7 @@ async fn insert_org(
 
 async fn insert_staff(
     tx: &mut Tx,
+    key: &crate::audit::checkpoints::AuditKey,
     org_id: &str,
     s: &NewStaff,
     now: i64,
@@ -220,6 +223,7 @@ async fn insert_staff(
     }
     audit::append(
         tx,
+        key,
         NewAuditEntry::system(now, "staff.created", "staff_user", &id)
             .org(org_id.to_string())
             .after(json!({
@@ -260,6 +264,7 @@ impl Services {
         }
         let (union_id, union_path) = insert_org(
             &mut tx,
+            &self.config.audit_key,
             None,
             "union",
             &first.union_code,
@@ -269,6 +274,7 @@ impl Services {
         .await?;
         let (bank_id, _) = insert_org(
             &mut tx,
+            &self.config.audit_key,
             Some((&union_id, &union_path)),
             "bank",
             &first.bank_code,
@@ -282,7 +288,7 @@ impl Services {
             display_name: first.admin_name.clone(),
             roles: vec![Role::Admin],
         };
-        let password = insert_staff(&mut tx, &bank_id, &admin, now).await?;
+        let password = insert_staff(&mut tx, &self.config.audit_key, &bank_id, &admin, now).await?;
         tx.commit().await?;
         Ok(password)
     }
@@ -296,6 +302,7 @@ impl Services {
         let kind = child_kind(&parent_kind)?;
         let (id, _) = insert_org(
             &mut tx,
+            &self.config.audit_key,
             Some((&parent_id, &parent_path)),
             kind,
             &o.code,
@@ -312,7 +319,7 @@ impl Services {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let (org_id, _, _) = org_by_code(&mut tx, &s.org_code).await?;
-        let password = insert_staff(&mut tx, &org_id, s, now).await?;
+        let password = insert_staff(&mut tx, &self.config.audit_key, &org_id, s, now).await?;
         tx.commit().await?;
         Ok(password)
     }
@@ -331,6 +338,7 @@ impl Services {
         .ok_or(ServiceError::NotFound)?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::system(now, "staff.unlocked", "staff_user", &sql::text(&r, "id")?)
                 .org(sql::text(&r, "org_id")?),
         )
@@ -363,6 +371,7 @@ impl Services {
         crate::session_store::end_sessions_of_staff(&mut tx, &id).await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::system(now, "staff.password_reset", "staff_user", &id)
                 .org(sql::text(&r, "org_id")?),
         )
@@ -431,6 +440,7 @@ impl Services {
         }
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "staff.totp_enrolled", "staff_user", &s.user_id),
         )
         .await?;
@@ -460,6 +470,7 @@ impl Services {
         let attempts = sql::int(&row, "failed_attempts")?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "staff.totp_failed", "staff_user", &s.user_id)
                 .after(json!({ "failed_attempts": attempts })),
         )
@@ -485,6 +496,7 @@ impl Services {
         let id = sql::text(&row, "id")?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::system(now, "staff.totp_reset", "staff_user", &id)
                 .org(sql::text(&row, "org_id")?),
         )

@@ -109,6 +109,8 @@ struct Booking {
     rate: AnnualRate,
     method: domain::schedule::RepaymentMethod,
     schedule: Vec<domain::schedule::Instalment>,
+    /// The value date: the day of the approval.
+    start: Date,
     maturity: Date,
     order: domain::servicing::ledger::AllocationOrder,
 }
@@ -140,14 +142,15 @@ async fn insert_approval(
 /// Books the approved loan with its schedule, in the caller's transaction.
 async fn book_approved(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    key: &crate::audit::checkpoints::AuditKey,
     s: &StaffActor,
     id: &str,
     f: &AppFacts,
     b: Booking,
     now: i64,
-    today: Date,
 ) -> Result<String, ServiceError> {
     let lid = new_id();
+    let today = b.start;
     crate::servicing::book_loan(
         tx,
         &crate::servicing::NewLoan {
@@ -172,6 +175,7 @@ async fn book_approved(
     .await?;
     audit::append(
         tx,
+        key,
         NewAuditEntry::staff(s, now, "loan.created", "loan", &lid)
             .org(f.branch_id.clone())
             .after(json!({
@@ -531,6 +535,7 @@ impl Services {
             rate: product.rate,
             method: product.method,
             schedule,
+            start: today,
             maturity,
             order,
         })
@@ -573,6 +578,7 @@ impl Services {
         insert_investigation(&mut tx, s, id, Some(&task.id), i, findings, now).await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "application.investigated", "application", id)
                 .org(app.branch_id.clone())
                 .after(json!({
@@ -587,7 +593,7 @@ impl Services {
         if let NodeResult::Done(outcome) = result {
             let mut log = audit::Batch::default();
             workflow::leave(&mut tx, &mut app, outcome, now, By::Staff(s), &mut log).await?;
-            log.write(&mut tx).await?;
+            log.write(&mut tx, &self.config.audit_key).await?;
         }
         tx.commit().await?;
         if app.status == ApplicationStatus::Investigated {
@@ -615,7 +621,6 @@ impl Services {
         booking: Result<Booking, ServiceError>,
     ) -> Result<Option<String>, ServiceError> {
         let now = self.now();
-        let today = self.today();
         let mut tx = self.db.pool.begin().await?;
         let (mut app, current, task) = workflow::take_task(
             &mut tx,
@@ -631,6 +636,7 @@ impl Services {
             workflow::finish_task(&mut tx, &app, &current, &task, decision, comment, now).await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "task.completed", "application", id)
                 .org(app.branch_id.clone())
                 .after(json!({
@@ -665,9 +671,11 @@ impl Services {
             )
             .await?;
             insert_approval(&mut tx, s, id, Decision::Approve, comment, now).await?;
-            let lid = book_approved(&mut tx, s, id, f, booking, now, today).await?;
+            let lid =
+                book_approved(&mut tx, &self.config.audit_key, s, id, f, booking, now).await?;
             audit::append(
                 &mut tx,
+                &self.config.audit_key,
                 NewAuditEntry::staff(s, now, "application.approved", "application", id)
                     .org(app.branch_id.clone())
                     .before(json!({ "status": before.as_str() }))
@@ -679,6 +687,7 @@ impl Services {
             insert_approval(&mut tx, s, id, Decision::Reject, comment, now).await?;
             audit::append(
                 &mut tx,
+                &self.config.audit_key,
                 NewAuditEntry::staff(s, now, "application.rejected", "application", id)
                     .org(app.branch_id.clone())
                     .after(json!({ "node": node })),
@@ -687,7 +696,7 @@ impl Services {
         }
         let mut log = audit::Batch::default();
         workflow::leave(&mut tx, &mut app, outcome, now, By::Staff(s), &mut log).await?;
-        log.write(&mut tx).await?;
+        log.write(&mut tx, &self.config.audit_key).await?;
         tx.commit().await?;
         Ok(loan_id)
     }
@@ -735,6 +744,7 @@ impl Services {
         let mut tx = self.db.pool.begin().await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, self.now(), "customer.viewed", "customer", customer_id)
                 .org(sql::text(&c, "branch_id")?),
         )

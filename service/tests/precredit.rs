@@ -41,7 +41,7 @@ fn with_bureau(env: &Env, ms: u64) -> Services {
 async fn seed(env: &Env) {
     seed_demo(
         &env.db,
-        &env.services.config.pfi,
+        &env.services.config,
         &DemoConfig {
             seed: 7,
             customers: 160,

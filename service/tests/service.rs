@@ -1322,7 +1322,7 @@ async fn demo_seed_at_scale() {
         let started = std::time::Instant::now();
         let summary = service::demo::seed_demo(
             &env.db,
-            &env.services.config.pfi,
+            &env.services.config,
             &service::demo::DemoConfig {
                 seed: 1,
                 customers,
@@ -1420,6 +1420,50 @@ async fn signed_checkpoints_catch_what_a_recomputed_chain_would_hide() {
         assert_eq!(cut.first_bad_seq, None, "{cut:?}");
         assert!(!cut.valid);
         assert_eq!(cut.bad_checkpoint_seq, Some(second));
+    })
+    .await;
+}
+
+/// The chain is keyed: every entry's hash is an HMAC-SHA256 under a key
+/// derived from `PUHUI_AUDIT_KEY`, which the database does not hold. A server
+/// with another key does not find the log whole (so nobody without the key
+/// can write an entry that passes), and an entry marked as hashed the old,
+/// plain way after keyed ones is a rewrite.
+#[tokio::test]
+async fn the_chain_is_keyed_with_a_secret_outside_the_database() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        investigated_application(&env).await;
+        let s = &env.services;
+        assert!(s.verify_audit_chain_fully().await.unwrap().valid);
+        assert_eq!(
+            env.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE keyed <> 1")
+                .await,
+            0,
+            "every entry is keyed"
+        );
+        let mut other = s.clone();
+        other.config.audit_key = service::audit::checkpoints::AuditKey::from_secret(
+            "somebody else's key, long enough to pass",
+        );
+        assert_eq!(
+            other
+                .verify_audit_chain_fully()
+                .await
+                .unwrap()
+                .first_bad_seq,
+            Some(1)
+        );
+        env.drop_audit_triggers().await;
+        let last = env.scalar_i64("SELECT MAX(seq) FROM audit_log").await;
+        env.exec(&format!(
+            "UPDATE audit_log SET keyed = 0 WHERE seq = {last}"
+        ))
+        .await;
+        assert_eq!(
+            s.verify_audit_chain_fully().await.unwrap().first_bad_seq,
+            Some(last)
+        );
     })
     .await;
 }

@@ -161,7 +161,7 @@ async fn the_demo_bank_has_the_same_people_on_any_day() {
         let people = |env: Env, day: domain::date::Date| async move {
             service::demo::seed_demo(
                 &env.db,
-                &env.services.config.pfi,
+                &env.services.config,
                 &service::demo::DemoConfig {
                     seed: 7,
                     customers: 40,
@@ -606,7 +606,7 @@ async fn a_portfolio_book_reconciles_with_its_ledger_through_the_batch() {
     on_each_backend(|env| async move {
         let seeded = service::demo::seed_demo(
             &env.db,
-            &env.services.config.pfi,
+            &env.services.config,
             &service::demo::DemoConfig {
                 seed: 11,
                 customers: 200,

@@ -1017,11 +1017,11 @@ async fn applications_from_before_flows_join_their_flow() {
         )
         .await;
         let mut conn = env.db.pool.acquire().await.unwrap();
-        let done = service::workflow::adopt::adopt_flows(&mut conn, s.now())
+        let done = service::workflow::adopt::adopt_flows(&mut conn, &s.config.audit_key, s.now())
             .await
             .expect("adopt");
         assert!(done.closed > 0 && done.one_by_one > 0, "{done:?}");
-        let again = service::workflow::adopt::adopt_flows(&mut conn, s.now())
+        let again = service::workflow::adopt::adopt_flows(&mut conn, &s.config.audit_key, s.now())
             .await
             .expect("adopt again");
         assert_eq!(again, Default::default(), "once");

@@ -15,24 +15,40 @@ use crate::error::ServiceError;
 use crate::sql;
 use crate::Services;
 
-/// The signing key of the audit log, derived from the operator's secret.
+/// The audit log's keys, derived from the operator's secret: the ed25519
+/// key that signs checkpoints, and the HMAC key every entry's hash is
+/// keyed with (so that nobody without the secret can compute a valid entry,
+/// whatever they can write to the database).
 #[derive(Clone)]
-pub struct AuditKey(SigningKey);
+pub struct AuditKey {
+    signing: SigningKey,
+    chain: [u8; 32],
+}
 
 impl AuditKey {
-    /// The key for a secret: its seed is SHA-256 over a domain label and the
+    /// The keys for a secret: each is SHA-256 over its own label and the
     /// secret, so any long random string (e.g. `openssl rand -hex 32`) will do.
     pub fn from_secret(secret: &str) -> AuditKey {
-        let mut d = Sha256::new();
-        d.update(b"puhui-audit-checkpoint-key\n");
-        d.update(secret.as_bytes());
-        let seed: [u8; 32] = d.finalize().into();
-        AuditKey(SigningKey::from_bytes(&seed))
+        let derive = |label: &[u8]| -> [u8; 32] {
+            let mut d = Sha256::new();
+            d.update(label);
+            d.update(secret.as_bytes());
+            d.finalize().into()
+        };
+        AuditKey {
+            signing: SigningKey::from_bytes(&derive(b"puhui-audit-checkpoint-key\n")),
+            chain: derive(b"puhui-audit-chain-key\n"),
+        }
     }
 
     /// The public key, hex: what an auditor needs to check checkpoints.
     pub fn public_hex(&self) -> String {
-        hex::encode(self.0.verifying_key().to_bytes())
+        hex::encode(self.signing.verifying_key().to_bytes())
+    }
+
+    /// The key of the entries' HMAC.
+    pub(crate) fn chain_key(&self) -> &[u8; 32] {
+        &self.chain
     }
 }
 
@@ -178,7 +194,7 @@ impl Services {
         }
         let at = self.now();
         let key = &self.config.audit_key;
-        let signature = hex::encode(key.0.sign(&message(seq, &hash, at)).to_bytes());
+        let signature = hex::encode(key.signing.sign(&message(seq, &hash, at)).to_bytes());
         let written = sqlx::query(
             "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO NOTHING",
@@ -201,7 +217,7 @@ mod tests {
     #[test]
     fn a_signature_holds_only_for_what_was_signed_and_its_key() {
         let key = AuditKey::from_secret("0123456789abcdef0123456789abcdef");
-        let sig = hex::encode(key.0.sign(&message(7, "abc", 10)).to_bytes());
+        let sig = hex::encode(key.signing.sign(&message(7, "abc", 10)).to_bytes());
         let pk = key.public_hex();
         assert!(signature_holds(&pk, 7, "abc", 10, &sig));
         assert!(!signature_holds(&pk, 8, "abc", 10, &sig));

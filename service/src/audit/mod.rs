@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 
 use domain::org::Role;
 pub use domain::view::{AuditEntry, ChainStatus};
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use sqlx::{Any, Transaction};
 
 use crate::auth::{CustomerActor, StaffActor};
@@ -133,8 +134,23 @@ struct Hashed<'a> {
     after: Option<&'a str>,
 }
 
-fn entry_hash(h: &Hashed<'_>) -> String {
-    let mut d = Sha256::new();
+/// An entry's hash: HMAC-SHA256 under the audit key's chain key for the
+/// entries written since the chain is keyed (`keyed`), plain SHA-256 for
+/// those an older version wrote before.
+fn entry_hash(h: &Hashed<'_>, key: Option<&[u8; 32]>) -> String {
+    enum Digest {
+        Plain(Sha256),
+        Keyed(Hmac<Sha256>),
+    }
+    let mut d = match key.map(|k| <Hmac<Sha256> as Mac>::new_from_slice(k)) {
+        Some(Ok(mac)) => Digest::Keyed(mac),
+        // A 32-byte key is always taken.
+        _ => Digest::Plain(<Sha256 as sha2::Digest>::new()),
+    };
+    let mut update = |bytes: &[u8]| match &mut d {
+        Digest::Plain(s) => sha2::Digest::update(s, bytes),
+        Digest::Keyed(m) => m.update(bytes),
+    };
     // Field lengths go in too, so no two different entries hash the same text.
     let seq = h.seq.to_string();
     let at = h.at.to_string();
@@ -155,23 +171,31 @@ fn entry_hash(h: &Hashed<'_>) -> String {
     for f in fields {
         match f {
             Some(s) => {
-                d.update(s.len().to_string().as_bytes());
-                d.update(b":");
-                d.update(s.as_bytes());
+                update(s.len().to_string().as_bytes());
+                update(b":");
+                update(s.as_bytes());
             }
-            None => d.update(b"-"),
+            None => update(b"-"),
         }
-        d.update(b"|");
+        update(b"|");
     }
-    hex::encode(d.finalize())
+    match d {
+        Digest::Plain(s) => hex::encode(sha2::Digest::finalize(s)),
+        Digest::Keyed(m) => hex::encode(m.finalize().into_bytes()),
+    }
 }
 
-/// Appends inside the caller's transaction. The head row's update is the
-/// statement that serialises concurrent appenders on both databases.
-pub async fn append(tx: &mut Transaction<'_, Any>, e: NewAuditEntry) -> Result<(), ServiceError> {
+/// Appends inside the caller's transaction, the hash keyed with `key`. The
+/// head row's update is the statement that serialises concurrent appenders
+/// on both databases.
+pub async fn append(
+    tx: &mut Transaction<'_, Any>,
+    key: &checkpoints::AuditKey,
+    e: NewAuditEntry,
+) -> Result<(), ServiceError> {
     let mut batch = Batch::default();
     batch.push(e);
-    batch.write(tx).await
+    batch.write(tx, key).await
 }
 
 /// Entries gathered through one transaction and chained in one write just
@@ -182,15 +206,20 @@ pub async fn append(tx: &mut Transaction<'_, Any>, e: NewAuditEntry) -> Result<(
 pub struct Batch(Vec<NewAuditEntry>);
 
 /// Columns per entry in the insert.
-const COLUMNS: usize = 13;
+const COLUMNS: usize = 14;
 
 impl Batch {
     pub fn push(&mut self, e: NewAuditEntry) {
         self.0.push(e);
     }
 
-    /// Chains the entries, in order, after the log's head and inserts them.
-    pub async fn write(self, tx: &mut Transaction<'_, Any>) -> Result<(), ServiceError> {
+    /// Chains the entries, in order, after the log's head and inserts them,
+    /// their hashes keyed with `key`.
+    pub async fn write(
+        self,
+        tx: &mut Transaction<'_, Any>,
+        key: &checkpoints::AuditKey,
+    ) -> Result<(), ServiceError> {
         if self.0.is_empty() {
             return Ok(());
         }
@@ -206,20 +235,23 @@ impl Batch {
         let mut rows = Vec::with_capacity(self.0.len());
         for e in self.0 {
             seq += 1;
-            let hash = entry_hash(&Hashed {
-                prev_hash: &prev_hash,
-                seq,
-                at: e.at,
-                actor_kind: e.actor_kind,
-                actor_id: &e.actor_id,
-                actor_name: &e.actor_name,
-                org_id: e.org_id.as_deref(),
-                action: &e.action,
-                entity: &e.entity,
-                entity_id: &e.entity_id,
-                before: e.before_json.as_deref(),
-                after: e.after_json.as_deref(),
-            });
+            let hash = entry_hash(
+                &Hashed {
+                    prev_hash: &prev_hash,
+                    seq,
+                    at: e.at,
+                    actor_kind: e.actor_kind,
+                    actor_id: &e.actor_id,
+                    actor_name: &e.actor_name,
+                    org_id: e.org_id.as_deref(),
+                    action: &e.action,
+                    entity: &e.entity,
+                    entity_id: &e.entity_id,
+                    before: e.before_json.as_deref(),
+                    after: e.after_json.as_deref(),
+                },
+                Some(key.chain_key()),
+            );
             let prev = std::mem::replace(&mut prev_hash, hash.clone());
             rows.push((seq, e, prev, hash));
         }
@@ -240,7 +272,7 @@ impl Batch {
         // Only placeholders are generated; every value is bound.
         let sql = format!(
             "INSERT INTO audit_log (seq, at, actor_kind, actor_id, actor_name, org_id, action, \
-             entity, entity_id, before_json, after_json, prev_hash, hash) VALUES {values}"
+             entity, entity_id, before_json, after_json, prev_hash, hash, keyed) VALUES {values}"
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (seq, e, prev, hash) in rows {
@@ -257,7 +289,8 @@ impl Batch {
                 .bind(e.before_json)
                 .bind(e.after_json)
                 .bind(prev)
-                .bind(hash);
+                .bind(hash)
+                .bind(1_i16);
         }
         q.execute(&mut **tx).await?;
         Ok(())
@@ -340,9 +373,9 @@ impl Services {
 
     /// Where the last check that passed reached, if its entry still holds
     /// the hash it had.
-    async fn verified_point(&self) -> Result<Option<(i64, String)>, ServiceError> {
+    async fn verified_point(&self) -> Result<Option<(i64, String, bool)>, ServiceError> {
         let Some(r) = sqlx::query(
-            "SELECT v.seq, v.hash FROM audit_verified v \
+            "SELECT v.seq, v.hash, l.keyed FROM audit_verified v \
              JOIN audit_log l ON l.seq = v.seq AND l.hash = v.hash WHERE v.id = 1",
         )
         .fetch_optional(&self.db.pool)
@@ -350,13 +383,20 @@ impl Services {
         else {
             return Ok(None);
         };
-        Ok(Some((sql::int(&r, "seq")?, sql::text(&r, "hash")?)))
+        Ok(Some((
+            sql::int(&r, "seq")?,
+            sql::text(&r, "hash")?,
+            sql::int(&r, "keyed")? == 1,
+        )))
     }
 
-    async fn verify_from(&self, from: Option<(i64, String)>) -> Result<ChainStatus, ServiceError> {
+    async fn verify_from(
+        &self,
+        from: Option<(i64, String, bool)>,
+    ) -> Result<ChainStatus, ServiceError> {
         // Only the checkpoints after the point: a quick check reads neither
         // the old entries nor the old checkpoints.
-        let after = from.as_ref().map_or(0, |(seq, _)| *seq);
+        let after = from.as_ref().map_or(0, |(seq, _, _)| *seq);
         let signed: BTreeMap<i64, checkpoints::Checkpoint> = checkpoints::after(&self.db, after)
             .await?
             .into_iter()
@@ -369,15 +409,18 @@ impl Services {
         let our_key = self.config.audit_key.public_hex();
         let mut bad_checkpoint = None;
         let (mut prev, mut expected_seq) = match &from {
-            Some((seq, hash)) => (hash.clone(), seq + 1),
+            Some((seq, hash, _)) => (hash.clone(), seq + 1),
             None => (GENESIS_HASH.to_string(), 1_i64),
         };
         let mut entries = expected_seq - 1;
         let mut first_bad = None;
+        // Whether a keyed entry came before (from the point: whether the
+        // point's own entry is keyed).
+        let mut seen_keyed = from.as_ref().is_some_and(|(_, _, keyed)| *keyed);
         loop {
             let rows = sqlx::query(
                 "SELECT seq, at, actor_kind, actor_id, actor_name, org_id, action, entity, entity_id, before_json, \
-                        after_json, prev_hash, hash \
+                        after_json, prev_hash, hash, keyed \
                  FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2",
             )
             .bind(expected_seq)
@@ -396,21 +439,29 @@ impl Services {
                 let org_id = sql::opt_text(r, "org_id")?;
                 let stored_prev = sql::text(r, "prev_hash")?;
                 let stored = sql::text(r, "hash")?;
-                let computed = entry_hash(&Hashed {
-                    prev_hash: &prev,
-                    seq,
-                    at: sql::int(r, "at")?,
-                    actor_kind: &sql::text(r, "actor_kind")?,
-                    actor_id: &sql::text(r, "actor_id")?,
-                    actor_name: &sql::text(r, "actor_name")?,
-                    org_id: org_id.as_deref(),
-                    action: &sql::text(r, "action")?,
-                    entity: &sql::text(r, "entity")?,
-                    entity_id: &sql::text(r, "entity_id")?,
-                    before: before.as_deref(),
-                    after: after.as_deref(),
-                });
-                if seq != expected_seq || stored_prev != prev || stored != computed {
+                // Once keyed, always keyed: an entry "downgraded" to the
+                // plain hash (which anyone can compute) is a rewrite.
+                let keyed = sql::int(r, "keyed")? == 1;
+                let downgraded = seen_keyed && !keyed;
+                seen_keyed |= keyed;
+                let computed = entry_hash(
+                    &Hashed {
+                        prev_hash: &prev,
+                        seq,
+                        at: sql::int(r, "at")?,
+                        actor_kind: &sql::text(r, "actor_kind")?,
+                        actor_id: &sql::text(r, "actor_id")?,
+                        actor_name: &sql::text(r, "actor_name")?,
+                        org_id: org_id.as_deref(),
+                        action: &sql::text(r, "action")?,
+                        entity: &sql::text(r, "entity")?,
+                        entity_id: &sql::text(r, "entity_id")?,
+                        before: before.as_deref(),
+                        after: after.as_deref(),
+                    },
+                    keyed.then(|| self.config.audit_key.chain_key()),
+                );
+                if seq != expected_seq || stored_prev != prev || stored != computed || downgraded {
                     first_bad = Some(seq.min(expected_seq));
                 }
                 if let Some(c) = signed.get(&seq) {
@@ -472,7 +523,7 @@ impl Services {
             checkpoints: all_checkpoints,
             last_checkpoint_seq: last_checkpoint,
             bad_checkpoint_seq: bad_checkpoint,
-            checked_from_seq: from.map_or(1, |(seq, _)| seq + 1),
+            checked_from_seq: from.map_or(1, |(seq, _, _)| seq + 1),
         })
     }
 }
@@ -499,8 +550,32 @@ mod tests {
     }
 
     #[test]
+    fn a_keyed_hash_depends_on_its_key_and_a_plain_one_on_nothing_secret() {
+        let h = sample(GENESIS_HASH);
+        let a = checkpoints::AuditKey::from_secret("first secret, long enough to pass");
+        let b = checkpoints::AuditKey::from_secret("second secret, long enough to pass");
+        let plain = entry_hash(&h, None);
+        let keyed = entry_hash(&h, Some(a.chain_key()));
+        assert_eq!(keyed.len(), 64);
+        assert_ne!(plain, keyed);
+        assert_ne!(keyed, entry_hash(&h, Some(b.chain_key())));
+        assert_eq!(keyed, entry_hash(&h, Some(a.chain_key())));
+        // The plain hash (what an older version wrote) is SHA-256 of the
+        // length-prefixed fields; the keyed one is HMAC-SHA256 of the same.
+        let text =
+            format!("64:{GENESIS_HASH}|1:1|2:10|5:staff|1:u|6:张三|1:o|1:a|1:e|1:1|-|2:{{}}|");
+        assert_eq!(
+            plain,
+            hex::encode(<Sha256 as sha2::Digest>::digest(text.as_bytes()))
+        );
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(a.chain_key()).unwrap();
+        mac.update(text.as_bytes());
+        assert_eq!(keyed, hex::encode(mac.finalize().into_bytes()));
+    }
+
+    #[test]
     fn who_and_where_are_covered_by_the_hash() {
-        let base = entry_hash(&sample(GENESIS_HASH));
+        let base = entry_hash(&sample(GENESIS_HASH), None);
         let renamed = Hashed {
             actor_name: "李四",
             ..sample(GENESIS_HASH)
@@ -509,21 +584,24 @@ mod tests {
             org_id: Some("other"),
             ..sample(GENESIS_HASH)
         };
-        assert_ne!(base, entry_hash(&renamed));
-        assert_ne!(base, entry_hash(&moved));
+        assert_ne!(base, entry_hash(&renamed, None));
+        assert_ne!(base, entry_hash(&moved, None));
     }
 
     #[test]
     fn hash_depends_on_the_previous_hash() {
-        assert_ne!(entry_hash(&sample(GENESIS_HASH)), entry_hash(&sample("ff")));
-        assert_eq!(entry_hash(&sample(GENESIS_HASH)).len(), 64);
+        assert_ne!(
+            entry_hash(&sample(GENESIS_HASH), None),
+            entry_hash(&sample("ff"), None)
+        );
+        assert_eq!(entry_hash(&sample(GENESIS_HASH), None).len(), 64);
     }
 
     #[test]
     fn null_and_empty_hash_differently() {
         let mut a = sample(GENESIS_HASH);
-        let h1 = entry_hash(&a);
+        let h1 = entry_hash(&a, None);
         a.after = Some("");
-        assert_ne!(h1, entry_hash(&a));
+        assert_ne!(h1, entry_hash(&a, None));
     }
 }

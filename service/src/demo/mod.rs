@@ -431,7 +431,7 @@ pub async fn is_empty(db: &Db) -> Result<bool, ServiceError> {
 /// The customers' ID numbers and phones are sealed with `keys`.
 pub async fn seed_demo(
     db: &Db,
-    keys: &PfiKeys,
+    config: &crate::ServiceConfig,
     cfg: &DemoConfig,
 ) -> Result<DemoSummary, ServiceError> {
     if !is_empty(db).await? {
@@ -440,7 +440,7 @@ pub async fn seed_demo(
     let password = hash_password(DEMO_PASSWORD)?;
     // One connection for the whole load, one transaction per chunk.
     let mut conn = db.pool.acquire().await?;
-    let mut g = Generator::new(cfg, keys.clone());
+    let mut g = Generator::new(cfg, config.pfi.clone(), config.audit_key.clone());
     g.structure(password.as_str());
     g.flush(&mut conn).await?;
     g.populate(&mut conn).await?;
@@ -449,12 +449,13 @@ pub async fn seed_demo(
     crate::workflow::products::ensure_first_versions(&mut conn, g.at(38, 9)).await?;
     // Its applications run on their products' flows like any other: open
     // files get their tasks this morning.
-    crate::workflow::adopt::adopt_flows(&mut conn, g.at(0, 8)).await?;
+    crate::workflow::adopt::adopt_flows(&mut conn, &g.audit_key, g.at(0, 8)).await?;
 
     let summary = g.summary.clone();
     let mut tx = conn.begin().await?;
     audit::append(
         &mut tx,
+        &g.audit_key,
         NewAuditEntry::system(g.at(0, 7), "demo.seeded", "organisation", &g.union_id).after(
             json!({
                 "seed": cfg.seed,
@@ -696,6 +697,8 @@ fn birth_anchor() -> Date {
 struct Generator {
     rng: ChaCha8Rng,
     keys: PfiKeys,
+    /// Keys the demo's audit entries.
+    audit_key: crate::audit::checkpoints::AuditKey,
     today: Date,
     customers_wanted: usize,
     portfolio: bool,
@@ -718,13 +721,18 @@ struct Generator {
 }
 
 impl Generator {
-    fn new(cfg: &DemoConfig, keys: PfiKeys) -> Self {
+    fn new(
+        cfg: &DemoConfig,
+        keys: PfiKeys,
+        audit_key: crate::audit::checkpoints::AuditKey,
+    ) -> Self {
         let today = cfg.today;
         // Ids carry timestamps from 60 days before `today`, one millisecond apart.
         let id_clock = u64::try_from((today.days_since_epoch() - 60) * DAY_MS).unwrap_or(0);
         Generator {
             rng: ChaCha8Rng::seed_from_u64(cfg.seed),
             keys,
+            audit_key,
             today,
             customers_wanted: usize::try_from(cfg.customers).unwrap_or(usize::MAX),
             portfolio: cfg.portfolio,
@@ -1801,7 +1809,11 @@ mod tests {
 
     #[test]
     fn phones_are_unique_and_mobile() {
-        let mut g = Generator::new(&cfg(), PfiKeys::development());
+        let mut g = Generator::new(
+            &cfg(),
+            PfiKeys::development(),
+            crate::ServiceConfig::default().audit_key,
+        );
         let mut seen = HashSet::new();
         for _ in 0..10_000 {
             let p = g.phone();
@@ -1813,8 +1825,16 @@ mod tests {
 
     #[test]
     fn ids_are_deterministic_and_ordered() {
-        let mut a = Generator::new(&cfg(), PfiKeys::development());
-        let mut b = Generator::new(&cfg(), PfiKeys::development());
+        let mut a = Generator::new(
+            &cfg(),
+            PfiKeys::development(),
+            crate::ServiceConfig::default().audit_key,
+        );
+        let mut b = Generator::new(
+            &cfg(),
+            PfiKeys::development(),
+            crate::ServiceConfig::default().audit_key,
+        );
         let (a1, a2) = (a.id(), a.id());
         assert_eq!(a1, b.id());
         assert!(a1 < a2);
@@ -1840,7 +1860,11 @@ mod tests {
 
     #[test]
     fn amounts_stay_in_the_product_range() {
-        let mut g = Generator::new(&cfg(), PfiKeys::development());
+        let mut g = Generator::new(
+            &cfg(),
+            PfiKeys::development(),
+            crate::ServiceConfig::default().audit_key,
+        );
         for bank in &BANKS {
             for p in &bank.products {
                 for _ in 0..200 {

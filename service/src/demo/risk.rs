@@ -184,6 +184,7 @@ pub(super) async fn seed(
     sql::insert_rows(&mut tx, "rule_sets", &RULE_SET_COLS, &rows).await?;
     audit::append(
         &mut tx,
+        &g.audit_key,
         NewAuditEntry::system(
             published,
             "demo.rule_sets_seeded",
@@ -213,6 +214,7 @@ mod tests {
                 portfolio: false,
             },
             crate::pfi::PfiKeys::development(),
+            crate::ServiceConfig::default().audit_key,
         );
         for day in 1..=28u8 {
             let birth = Date::new(1977, 2, day).unwrap_or(Date::MIN);

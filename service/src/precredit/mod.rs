@@ -381,6 +381,7 @@ impl Services {
         .await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "precredit.job_created", "precredit_job", &id)
                 .org(scope_org_id.clone())
                 .after(json!({
@@ -513,6 +514,7 @@ impl Services {
         }
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, action, "precredit_job", id).before(json!({
                 "status": before.status.as_str(), "requested": before.requested,
                 "done": before.view.done,

@@ -234,6 +234,7 @@ impl Services {
         }
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "credit_offer.made", "credit_offer", &id)
                 .org(sql::text(&r, "branch_id")?)
                 .after(json!({
@@ -323,6 +324,7 @@ impl Services {
             let n = i64::try_from(batch.len()).unwrap_or(0);
             audit::append(
                 &mut tx,
+                &self.config.audit_key,
                 NewAuditEntry::staff(s, now, "credit_offer.made_in_bulk", "precredit_job", job_id)
                     .after(json!({
                         "offers": n, "up_to": after, "kind": terms.kind.as_str(),
@@ -440,6 +442,7 @@ impl Services {
             .await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::customer(c, now, "credit_offer.accepted", "credit_offer", offer_id)
                 .org(o.branch_id.clone())
                 .before(json!({ "status": "offered", "version": expected_version }))
@@ -451,6 +454,7 @@ impl Services {
         .await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::customer(c, now, "credit_line.granted", "credit_line", &line_id)
                 .org(o.branch_id.clone())
                 .after(json!({
@@ -486,6 +490,7 @@ impl Services {
             .await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::customer(c, now, "credit_offer.declined", "credit_offer", offer_id)
                 .org(o.branch_id.clone())
                 .before(json!({ "status": "offered", "version": expected_version })),
@@ -515,6 +520,7 @@ impl Services {
             .await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "credit_offer.withdrawn", "credit_offer", offer_id)
                 .org(o.branch_id.clone())
                 .before(json!({ "status": o.view.status, "version": expected_version })),

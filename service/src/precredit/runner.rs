@@ -316,6 +316,7 @@ impl Services {
         let status = sql::text(&claimed, "status")?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::system(now, "precredit.job_started", "precredit_job", job_id).after(
                 json!({ "runner": runner, "status": status, "done": sql::int(&claimed, "done")? }),
             ),
@@ -824,6 +825,7 @@ impl Services {
             .await?;
             audit::append(
                 &mut tx,
+                &self.config.audit_key,
                 NewAuditEntry::system(now, "precredit.bureau_pulled", "precredit_job", &job.id)
                     .after(json!({
                         "pull_id": pull_id, "provider": self.bureau.name(),
@@ -931,6 +933,7 @@ impl Services {
         sql::insert_rows_owned(&mut tx, "precredit_results", &RESULT_COLUMNS, rows).await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::system(now, "precredit.chunk_committed", "precredit_job", &job.id)
                 .after(json!({
                     "from": cursor, "to": last, "subjects": n,
@@ -982,6 +985,7 @@ impl Services {
         };
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::system(
                 now,
                 &format!("precredit.job_{}", status.as_str()),

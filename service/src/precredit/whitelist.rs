@@ -678,6 +678,7 @@ impl Services {
         .await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(
                 s,
                 now,

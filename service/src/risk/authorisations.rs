@@ -208,6 +208,7 @@ impl Services {
         if q.execute(&mut *tx).await?.rows_affected() == 1 {
             audit::append(
                 &mut tx,
+                &self.config.audit_key,
                 NewAuditEntry::staff(
                     s,
                     now,

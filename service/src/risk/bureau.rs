@@ -373,7 +373,7 @@ impl Services {
             let mut tx = self.db.begin_write().await?;
             let mut log = audit::Batch::default();
             record.store(&mut tx, &mut log).await?;
-            log.write(&mut tx).await?;
+            log.write(&mut tx, &self.config.audit_key).await?;
             tx.commit().await?;
         }
         Ok(inquiry)

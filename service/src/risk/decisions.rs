@@ -510,7 +510,7 @@ impl Services {
         let mut log = audit::Batch::default();
         self.store_decision(&mut tx, &mut log, &app, &prepared, &inquiry, None, &by, now)
             .await?;
-        log.write(&mut tx).await?;
+        log.write(&mut tx, &self.config.audit_key).await?;
         tx.commit().await?;
         Ok(prepared.id)
     }

@@ -323,6 +323,7 @@ impl Services {
                 }
                 audit::append(
                     &mut tx,
+                    &self.config.audit_key,
                     NewAuditEntry::staff(s, now, "rule_set.draft_saved", "rule_set", &id)
                         .before(json!({ "row_version": expected }))
                         .after(json!({
@@ -387,6 +388,7 @@ impl Services {
                 }
                 audit::append(
                     &mut tx,
+                    &self.config.audit_key,
                     NewAuditEntry::staff(s, now, "rule_set.draft_created", "rule_set", &id)
                         .org(bank_id)
                         .after(json!({
@@ -474,6 +476,7 @@ impl Services {
         }
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, audit_action, "rule_set", &row.summary.id)
                 .before(json!({
                     "status": row.summary.status.as_str(),
@@ -607,6 +610,7 @@ impl Services {
         let mut tx = self.db.pool.begin().await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(
                 s,
                 self.now(),

@@ -510,6 +510,7 @@ impl Services {
         let attempt = sql::uint(&r, "attempts")?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::system(now, "eod.started", "eod_run", date)
                 .after(json!({ "business_date": date, "attempt": attempt })),
         )
@@ -533,6 +534,7 @@ impl Services {
         .await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::system(now, "eod.completed", "eod_run", date).after(body),
         )
         .await?;
@@ -556,6 +558,7 @@ impl Services {
         if n > 0 {
             audit::append(
                 &mut tx,
+                &self.config.audit_key,
                 NewAuditEntry::system(now, "credit_line.expired", "eod_run", &on.to_string())
                     .after(json!({ "lines": n })),
             )

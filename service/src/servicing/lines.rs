@@ -321,6 +321,7 @@ impl Services {
         insert_line(&mut tx, &owner, &line, today, now).await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "credit_line.granted", "credit_line", &id)
                 .org(branch_id.clone())
                 .after(json!({
@@ -460,6 +461,7 @@ impl Services {
         .await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::customer(c, now, "credit_line.drawn", "credit_line", line_id)
                 .org(l.branch_id.clone())
                 .after(json!({
@@ -547,6 +549,7 @@ impl Services {
         }
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, action.name(), "credit_line", id)
                 .org(l.branch_id.clone())
                 .before(json!({

@@ -334,6 +334,7 @@ impl Services {
         })?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::customer(c, now, "payment.requested", "payment", &reference).after(
                 json!({ "loan_id": loan_id, "amount_fen": amount.get(), "provider": self.payments.name() }),
             ),
@@ -458,6 +459,7 @@ impl Services {
             let action = format!("payment.{status}");
             audit::append(
                 &mut tx,
+                &self.config.audit_key,
                 NewAuditEntry::system(now, &action, "payment", reference).after(after),
             )
             .await?;
@@ -550,6 +552,7 @@ impl Services {
         super::lines::release_on_repayment(&mut tx, &loan_id, principal_paid, now).await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::system(now, "loan.repaid", "loan", &loan_id).after(json!({
                 "reference": reference,
                 "amount_fen": amount.get(),

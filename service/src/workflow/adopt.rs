@@ -30,7 +30,11 @@ pub struct Adopted {
 const CHUNK: i64 = 200;
 
 /// Places every application without a flow on its product's flow.
-pub async fn adopt_flows(conn: &mut AnyConnection, now: i64) -> Result<Adopted, ServiceError> {
+pub async fn adopt_flows(
+    conn: &mut AnyConnection,
+    key: &crate::audit::checkpoints::AuditKey,
+    now: i64,
+) -> Result<Adopted, ServiceError> {
     // The version they were made under: the product's first published one
     // (written from the product's own terms by `ensure_first_versions`).
     // A drawdown under a granted line has no flow: the line was approved.
@@ -87,6 +91,7 @@ pub async fn adopt_flows(conn: &mut AnyConnection, now: i64) -> Result<Adopted, 
         let mut tx = conn.begin().await?;
         audit::append(
             &mut tx,
+            key,
             NewAuditEntry::system(now, "application.flows_adopted", "application", "*")
                 .after(json!({ "closed": done.closed, "groups": groups.len() })),
         )
@@ -135,7 +140,7 @@ pub async fn adopt_flows(conn: &mut AnyConnection, now: i64) -> Result<Adopted, 
             );
             done.one_by_one += 1;
         }
-        log.write(&mut tx).await?;
+        log.write(&mut tx, key).await?;
         tx.commit().await?;
     }
     Ok(done)

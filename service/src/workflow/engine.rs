@@ -145,7 +145,7 @@ impl Services {
         let start = app.flow.start().id.clone();
         let mut log = audit::Batch::default();
         enter(tx, &mut app, &start, self.now(), by, &mut log).await?;
-        log.write(tx).await
+        log.write(tx, &self.config.audit_key).await
     }
 
     /// Moves an application past its pre-screen once the engine has decided
@@ -170,7 +170,7 @@ impl Services {
         let app = load_app(&mut tx, application_id).await?;
         let mut log = audit::Batch::default();
         leave_pre_screen(&mut tx, app, now, by, &mut log).await?;
-        log.write(&mut tx).await?;
+        log.write(&mut tx, &self.config.audit_key).await?;
         tx.commit().await?;
         Ok(())
     }

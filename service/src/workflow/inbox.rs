@@ -57,6 +57,7 @@ impl Services {
         for r in &rows {
             audit::append(
                 &mut tx,
+                &self.config.audit_key,
                 NewAuditEntry::system(
                     now,
                     "task.overdue",

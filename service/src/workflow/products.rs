@@ -424,6 +424,7 @@ impl Services {
         .map_err(|_| ServiceError::StaleState)?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "flow_template.saved", "flow_template", &id).after(
                 json!({
                     "code": code,
@@ -583,6 +584,7 @@ impl Services {
         .await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "product.drafted", "product", &id).after(json!({
                 "code": code,
                 "parent_id": n.parent_id,
@@ -670,6 +672,7 @@ impl Services {
         write_terms(&mut tx, &v.product_id, &params, Some(v.version)).await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "product.published", "product", &v.product_id)
                 .before(json!({ "live_version": live }))
                 .after(json!({ "live_version": v.version, "version_id": version_id })),

@@ -97,6 +97,7 @@ impl Services {
         .await?;
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "task.reassigned", "application", &app.id)
                 .org(app.branch_id.clone())
                 .before(json!({ "task": task.id, "assignee": task.assignee_id }))

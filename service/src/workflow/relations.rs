@@ -71,6 +71,7 @@ impl Services {
         .rows_affected();
         audit::append(
             &mut tx,
+            &self.config.audit_key,
             NewAuditEntry::staff(s, now, "staff.relation_declared", "customer", &customer_id)
                 .after(json!({
                     "relation": relation.as_str(),

@@ -348,7 +348,7 @@ impl Services {
         if let NodeResult::Done(outcome) = result {
             leave(&mut tx, &mut app, outcome, now, By::Staff(s), &mut log).await?;
         }
-        log.write(&mut tx).await?;
+        log.write(&mut tx, &self.config.audit_key).await?;
         tx.commit().await?;
         Ok(())
     }

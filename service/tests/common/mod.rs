@@ -66,7 +66,7 @@ impl Env {
     pub async fn seed(&self) -> DemoSummary {
         seed_demo(
             &self.db,
-            &self.services.config.pfi,
+            &self.services.config,
             &DemoConfig {
                 seed: 7,
                 customers: 40,
