@@ -105,7 +105,8 @@ const LEDGER: &str = "SELECT loan_id, \
      FROM posting_lines GROUP BY loan_id";
 
 /// How many rows a finding's query gives, and the first [`SHOWN`] of them in
-/// `order`.
+/// `order` (read only when there are any: on a clean book of a million
+/// loans the second pass over the ledger cost 3.6 s).
 async fn count_and_first(
     pool: &sqlx::AnyPool,
     sql_text: &str,
@@ -116,12 +117,16 @@ async fn count_and_first(
     )))
     .fetch_one(pool)
     .await?;
+    let n = sql::int(&n, "n")?;
+    if n == 0 {
+        return Ok((0, Vec::new()));
+    }
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{sql_text} ORDER BY {order} LIMIT {SHOWN}"
     )))
     .fetch_all(pool)
     .await?;
-    Ok((sql::int(&n, "n")?, rows))
+    Ok((n, rows))
 }
 
 impl Services {
