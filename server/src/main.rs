@@ -526,9 +526,7 @@ async fn serve(
     // Products from before the product factory get their first version.
     match db.pool.acquire().await {
         Ok(mut conn) => {
-            match service::workflow::products::ensure_first_versions(&mut conn, services.now())
-                .await
-            {
+            match service::products::ensure_first_versions(&mut conn, services.now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(versions = n, "first product versions written"),
                 Err(err) => tracing::warn!(%err, "could not write first product versions"),

@@ -16,10 +16,10 @@ use crate::audit::{self, NewAuditEntry};
 use crate::auth::CustomerActor;
 use crate::db::{new_id, Db};
 use crate::error::ServiceError;
+use crate::products::load_product;
 use crate::risk::decisions::{subject, Subject};
 use crate::risk::Requester;
 use crate::sql;
-use crate::workflow::products::load_product;
 use crate::workflow::By;
 use crate::Services;
 

@@ -20,6 +20,7 @@ pub mod lending;
 pub mod loans;
 pub mod pfi;
 pub mod precredit;
+pub mod products;
 pub mod reseal;
 pub mod risk;
 pub mod servicing;

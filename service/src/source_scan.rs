@@ -148,6 +148,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["audit", "auth", "customers", "db", "error", "pfi", "sql"],
     ),
     (
+        "products",
+        &["audit", "auth", "customers", "db", "error", "sql"],
+    ),
+    (
         "lending",
         &[
             "applications",
@@ -155,6 +159,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "auth",
             "db",
             "error",
+            "products",
             "risk",
             "sql",
             "workflow",
@@ -162,7 +167,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "servicing",
-        &["audit", "auth", "db", "error", "sql", "workflow"],
+        &["audit", "auth", "db", "error", "products", "sql"],
     ),
     ("loans", &["auth", "db", "error", "servicing", "sql"]),
     (
@@ -191,6 +196,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "error",
             "lending",
             "loans",
+            "products",
             "risk",
             "servicing",
             "sql",
@@ -208,6 +214,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "error",
             "lending",
             "pfi",
+            "products",
             "risk",
             "servicing",
             "sql",

@@ -34,10 +34,10 @@ use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::lending::{loan_of_application, summaries_of_customer};
 use crate::loans::loans_of_customer;
+use crate::products::load_product;
 use crate::risk::authorisations::in_force;
 use crate::risk::decisions::{latest_decision, DecisionView};
 use crate::sql;
-use crate::workflow::products::load_product;
 use crate::workflow::{self, By, NodeResult};
 use crate::Services;
 

@@ -13,8 +13,8 @@ use domain::money::Fen;
 use domain::product::{Bounds, ProductOverride};
 use service::auth::StaffActor;
 use service::lending::NewApplication;
+use service::products::NewSubProduct;
 use service::workbench::InvestigationInput;
-use service::workflow::products::NewSubProduct;
 use service::ServiceError;
 
 const LI: &str = "13800000001";
@@ -705,7 +705,7 @@ async fn sqlx_rows(env: &Env, sql: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_product_manager_designs_a_flow_and_a_broken_one_is_refused() {
     use domain::flow::{Condition, Edge, Node, NodeKind, Outcome};
-    use service::workflow::products::NewFlowTemplate;
+    use service::products::NewFlowTemplate;
     on_each_backend(|env| async move {
         env.seed().await;
         let s = &env.services;

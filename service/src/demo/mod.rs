@@ -446,7 +446,7 @@ pub async fn seed_demo(
     g.populate(&mut conn).await?;
     g.flush(&mut conn).await?;
     risk::seed(&mut g, &mut conn, password.as_str()).await?;
-    crate::workflow::products::ensure_first_versions(&mut conn, g.at(38, 9)).await?;
+    crate::products::ensure_first_versions(&mut conn, g.at(38, 9)).await?;
     // Its applications run on their products' flows like any other: open
     // files get their tasks this morning.
     crate::workflow::adopt::adopt_flows(&mut conn, &g.audit_key, g.at(0, 8)).await?;

@@ -297,7 +297,7 @@ impl Services {
         let line =
             CreditLine::grant(kind, limit, &officer_id, today, expires_on).map_err(line_error)?;
         let (product, product_bank, _) =
-            crate::workflow::products::load_product(&self.db, product_id).await?;
+            crate::products::load_product(&self.db, product_id).await?;
         if product_bank != sql::text(&r, "bank_id")? {
             return Err(ServiceError::NotFound);
         }

@@ -1,6 +1,6 @@
 //! Applications made before product flows join their product's flow, so
 //! that every application runs on one: run at start-up after
-//! [`super::products::ensure_first_versions`] (an upgraded database) and by
+//! `products::ensure_first_versions` (an upgraded database) and by
 //! the demo bank's loader.
 //!
 //! Each is placed under its product's first published version, where its

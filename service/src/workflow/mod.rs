@@ -30,11 +30,9 @@ mod assign;
 pub mod burst;
 mod engine;
 mod inbox;
-pub mod products;
 mod reassign;
 pub mod relations;
 mod tasks;
-pub mod templates;
 
 use domain::application::{ApplicationAction, ApplicationStatus};
 use domain::duty::DutyMode;

@@ -1,6 +1,8 @@
-//! The product factory (产品工厂): versioned products and sub-products, made
-//! and published by product managers under maker-checker, and the product
-//! supermarket (产品超市) every staff member reads.
+//! Products: the product factory (产品工厂), versioned products and
+//! sub-products made and published by product managers under maker-checker;
+//! the product supermarket (产品超市) every staff member reads; the catalogue
+//! ([`catalogue`]); and the starter flow templates a product's approval flow
+//! begins from ([`templates`]).
 //!
 //! A version's parameters are stored resolved (`params`), with the
 //! sub-product's own changes beside them (`overrides`) and a copy of its flow
@@ -19,20 +21,23 @@ use domain::product::{
 };
 use domain::rate::AnnualRate;
 use domain::schedule::RepaymentMethod;
-use domain::view::ProductView;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Transaction};
 
-use super::templates::{legacy_params, starters, LegacyProduct};
+mod catalogue;
+pub mod templates;
+
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::{CustomerActor, StaffActor};
 use crate::customers;
-use crate::db::{new_id, Db};
+use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
 use crate::Services;
+pub(crate) use catalogue::load_product;
+use templates::{legacy_params, starters, LegacyProduct};
 
 pub use domain::view::{
     FlowTemplateView, NewFlowTemplate, NewSubProduct, ProductVersionView, SupermarketProduct,
@@ -147,7 +152,7 @@ pub async fn ensure_first_versions(
     )
     .fetch_all(&mut *conn)
     .await?;
-    let standard = super::templates::standard();
+    let standard = templates::standard();
     let mut made = 0;
     for r in &rows {
         let bank_id = sql::text(r, "bank_id")?;
@@ -730,80 +735,7 @@ impl Services {
 
 // ---- The catalogue: products as customers and staff see them.
 
-const PRODUCT_COLUMNS: &str = "id, bank_id, code, name_zh, name_en, summary_zh, summary_en, \
+pub(super) const PRODUCT_COLUMNS: &str =
+    "id, bank_id, code, name_zh, name_en, summary_zh, summary_en, \
      min_amount_fen, max_amount_fen, min_term_months, max_term_months, annual_rate_bp, \
      repayment_method, guarantee_type";
-
-fn product_view(r: &AnyRow) -> Result<ProductView, ServiceError> {
-    Ok(ProductView {
-        id: sql::text(r, "id")?,
-        code: sql::text(r, "code")?,
-        name_zh: sql::text(r, "name_zh")?,
-        name_en: sql::text(r, "name_en")?,
-        summary_zh: sql::text(r, "summary_zh")?,
-        summary_en: sql::text(r, "summary_en")?,
-        min_amount: sql::fen(r, "min_amount_fen")?,
-        max_amount: sql::fen(r, "max_amount_fen")?,
-        min_term_months: sql::uint(r, "min_term_months")?,
-        max_term_months: sql::uint(r, "max_term_months")?,
-        rate: sql::rate(r, "annual_rate_bp")?,
-        method: sql::method(r, "repayment_method")?,
-        guarantee_type: sql::text(r, "guarantee_type")?,
-    })
-}
-
-/// A product with the bank it belongs to.
-pub(crate) async fn load_product(
-    db: &Db,
-    id: &str,
-) -> Result<(ProductView, String, bool), ServiceError> {
-    let sql = format!("SELECT {PRODUCT_COLUMNS}, active FROM products WHERE id = $1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    Ok((
-        product_view(&r)?,
-        sql::text(&r, "bank_id")?,
-        sql::int(&r, "active")? == 1,
-    ))
-}
-
-impl Services {
-    /// The active products of a bank in display order; `None` means the
-    /// first bank (the one the public site shows).
-    pub async fn list_products(
-        &self,
-        bank_id: Option<&str>,
-    ) -> Result<Vec<ProductView>, ServiceError> {
-        let bank_id = match bank_id {
-            Some(b) => b.to_string(),
-            None => {
-                let first = sqlx::query(
-                    "SELECT id FROM organisations WHERE kind = 'bank' ORDER BY code LIMIT 1",
-                )
-                .fetch_optional(&self.db.pool)
-                .await?;
-                match first {
-                    Some(r) => sql::text(&r, "id")?,
-                    None => return Ok(Vec::new()),
-                }
-            }
-        };
-        let sql = format!(
-            "SELECT {PRODUCT_COLUMNS} FROM products WHERE bank_id = $1 AND active = 1 \
-             ORDER BY sort_order, code"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(bank_id)
-            .fetch_all(&self.db.pool)
-            .await?;
-        rows.iter().map(product_view).collect()
-    }
-
-    /// One product, active or not.
-    pub async fn product(&self, id: &str) -> Result<ProductView, ServiceError> {
-        Ok(load_product(&self.db, id).await?.0)
-    }
-}
