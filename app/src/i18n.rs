@@ -107,7 +107,6 @@ texts! {
     status_approved: "已批准", "Approved";
     status_rejected: "未通过", "Declined";
     status_withdrawn: "已撤回", "Withdrawn";
-    loan_active: "还款中", "Repaying";
     loan_settled: "已结清", "Settled";
     method_equal_instalment: "等额本息", "Equal instalment";
     method_equal_principal: "等额本金", "Equal principal";
@@ -780,6 +779,7 @@ texts! {
     pay_succeeded: "成功", "Succeeded";
     pay_failed: "失败", "Failed";
     pay_pending: "处理中", "Pending";
+    pay_refunded: "已退回", "Refunded";
     // ---- rule sets (规则集)
     nav_risk: "风控", "Risk";
     nav_rules: "规则管理", "Rule sets";
@@ -1510,13 +1510,13 @@ impl Texts {
         }
     }
 
-    pub fn loan_status(&self, status: &str) -> &'static str {
+    pub fn loan_status(&self, status: domain::servicing::eod::LoanStatus) -> &'static str {
+        use domain::servicing::eod::LoanStatus as S;
         match status {
-            "settled" => self.loan_settled,
-            "normal" => self.loan_normal,
-            "overdue" => self.loan_overdue,
-            "written_off" => self.loan_written_off,
-            _ => self.loan_active,
+            S::Settled => self.loan_settled,
+            S::Normal => self.loan_normal,
+            S::Overdue => self.loan_overdue,
+            S::WrittenOff => self.loan_written_off,
         }
     }
 
@@ -1586,11 +1586,13 @@ impl Texts {
         }
     }
 
-    pub fn payment_status(&self, s: &str) -> &'static str {
+    pub fn payment_status(&self, s: domain::view::PaymentStatus) -> &'static str {
+        use domain::view::PaymentStatus as S;
         match s {
-            "succeeded" => self.pay_succeeded,
-            "failed" => self.pay_failed,
-            _ => self.pay_pending,
+            S::Succeeded => self.pay_succeeded,
+            S::Failed => self.pay_failed,
+            S::Pending => self.pay_pending,
+            S::Refunded => self.pay_refunded,
         }
     }
 

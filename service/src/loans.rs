@@ -42,7 +42,9 @@ fn summary_select(extra: &str) -> String {
 /// loan's account (`due_now`, loaded by the caller).
 fn summary_of(r: &AnyRow, due_now: Dues) -> Result<LoanSummary, ServiceError> {
     let status = sql::text(r, "status")?;
-    let open = status == "normal" || status == "overdue";
+    let status = domain::servicing::eod::LoanStatus::parse(&status)
+        .ok_or_else(|| ServiceError::internal("loan status", status))?;
+    let open = status.is_open();
     let next_due = match (
         sql::opt_text(r, "next_due_date")?,
         sql::opt_int(r, "next_due_payment")?,
@@ -163,7 +165,11 @@ async fn payments_of(db: &Db, loan_id: &str) -> Result<Vec<PaymentView>, Service
             Ok(PaymentView {
                 reference: sql::text(r, "reference")?,
                 amount: sql::fen(r, "amount_fen")?,
-                status: sql::text(r, "status")?,
+                status: {
+                    let s = sql::text(r, "status")?;
+                    domain::view::PaymentStatus::parse(&s)
+                        .ok_or_else(|| ServiceError::internal("payment status", s))?
+                },
                 failure: sql::opt_text(r, "failure")?,
                 created_at: sql::int(r, "created_at")?,
             })

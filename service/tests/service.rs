@@ -1143,7 +1143,7 @@ async fn demo_seed_is_deterministic() {
         // The new loan, and an older one with an instalment overdue.
         assert_eq!(loans.len(), 2);
         assert_eq!(loans[0].principal, Fen::from_yuan(50_000));
-        assert_eq!(loans[1].status, "overdue");
+        assert_eq!(loans[1].status, domain::servicing::eod::LoanStatus::Overdue);
 
         // The dashboard's window is filled.
         let head = env.staff("head1").await;

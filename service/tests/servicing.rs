@@ -267,7 +267,10 @@ async fn missed_days_catch_up_and_unpaid_instalments_go_overdue() {
         let to = today().days_until(first_due.add_days(5)) - 3;
         day(&env, to).await;
         let loan = s.my_loan(&wang, &loan_id).await.expect("loan");
-        assert_eq!(loan.summary.status, "overdue");
+        assert_eq!(
+            loan.summary.status,
+            domain::servicing::eod::LoanStatus::Overdue
+        );
         assert_eq!(loan.summary.dpd, 5);
         assert_eq!(loan.summary.classification.as_str(), "special_mention");
         assert!(loan.summary.due_now.penalty > Fen::ZERO);
@@ -287,7 +290,10 @@ async fn missed_days_catch_up_and_unpaid_instalments_go_overdue() {
             .await
             .expect("repay");
         let after = s.my_loan(&wang, &loan_id).await.expect("loan");
-        assert_eq!(after.summary.status, "normal");
+        assert_eq!(
+            after.summary.status,
+            domain::servicing::eod::LoanStatus::Normal
+        );
         assert_eq!(after.summary.dpd, 0);
         assert_eq!(after.schedule[0].state.as_str(), "paid");
         assert_eq!(after.summary.due_now.total().unwrap(), Fen::ZERO);
@@ -344,7 +350,12 @@ async fn the_batch_never_overwrites_a_repayment_made_while_it_runs() {
         assert!(run.completed);
 
         let loan = s.my_loan(&wang, &loan_id).await.unwrap();
-        assert_eq!(loan.summary.status, "normal", "{:?}", loan.summary);
+        assert_eq!(
+            loan.summary.status,
+            domain::servicing::eod::LoanStatus::Normal,
+            "{:?}",
+            loan.summary
+        );
         assert_eq!(loan.summary.dpd, 0);
         assert_eq!(loan.schedule[0].state.as_str(), "paid");
         assert_eq!(loan.summary.due_now.total().unwrap(), Fen::ZERO);
@@ -418,7 +429,10 @@ async fn a_repayment_posts_once_whatever_repeats() {
             .due_date;
         day(&env, today().days_until(first_due)).await;
         let loan = s.my_loan(&wang, &loan_id).await.unwrap();
-        assert_eq!(loan.summary.status, "normal");
+        assert_eq!(
+            loan.summary.status,
+            domain::servicing::eod::LoanStatus::Normal
+        );
         let due = loan.summary.due_now.total().unwrap();
         assert!(due > Fen::ZERO);
         assert_eq!(loan.schedule[0].state.as_str(), "due");

@@ -6,7 +6,7 @@ use crate::money::Fen;
 use crate::rate::AnnualRate;
 use crate::schedule::{Instalment, RepaymentMethod, ScheduleTotals};
 use crate::servicing::credit_line::{LineKind, LineStatus};
-use crate::servicing::eod::Classification;
+use crate::servicing::eod::{Classification, LoanStatus};
 use crate::servicing::ledger::{Dues, Line, PostingKind};
 use serde::{Deserialize, Serialize};
 
@@ -22,8 +22,8 @@ pub struct LoanSummary {
     pub method: RepaymentMethod,
     pub start_date: Date,
     pub maturity_date: Date,
-    /// Servicing status: `normal`, `overdue`, `settled` or `written_off`.
-    pub status: String,
+    /// Servicing status.
+    pub status: LoanStatus,
     pub next_due: Option<(Date, Fen)>,
     /// Days past due (逾期天数) as of the last end-of-day batch.
     pub dpd: u32,
@@ -81,12 +81,44 @@ pub struct PostingView {
     pub lines: Vec<Line>,
 }
 
+/// Where a repayment through the payment provider stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    /// Sent to the provider, its answer not known yet.
+    Pending,
+    /// Collected and posted to the loan.
+    Succeeded,
+    /// Not collected: nothing was posted.
+    Failed,
+    /// Collected when the loan no longer owed it: returned to the payer.
+    Refunded,
+}
+
+impl PaymentStatus {
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Succeeded, Self::Failed, Self::Refunded];
+
+    /// As stored in `payments.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PaymentStatus> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
 /// A repayment through the payment provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentView {
     pub reference: String,
     pub amount: Fen,
-    pub status: String,
+    pub status: PaymentStatus,
     pub failure: Option<String>,
     pub created_at: i64,
 }

@@ -25,8 +25,8 @@ pub use audit::{AuditEntry, ChainStatus};
 pub use dashboard::Dashboard;
 pub use decisions::{BureauInquiryView, DecisionView, FeatureValue, TraceLine};
 pub use loans::{
-    CreditLineView, EodRunView, InstalmentState, LoanDetail, LoanSummary, PaymentView, PostingView,
-    ScheduleLine,
+    CreditLineView, EodRunView, InstalmentState, LoanDetail, LoanSummary, PaymentStatus,
+    PaymentView, PostingView, ScheduleLine,
 };
 pub use portrait::{BureauAuthorisationView, HouseholdMember, HouseholdView, Portrait};
 pub use precredit::{

@@ -258,7 +258,7 @@ pub fn MyLoansPage() -> impl IntoView {
                                         <a class="card m-loan" href=href data-testid="loan-card">
                                             <div class="row">
                                                 <strong>{locale.pick(&l.product_name_zh, &l.product_name_en).to_string()}</strong>
-                                                <span class=format!("badge badge-{}", l.status)>{t.loan_status(&l.status)}</span>
+                                                <span class=format!("badge badge-{}", l.status.as_str())>{t.loan_status(l.status)}</span>
                                             </div>
                                             <div class="m-product-figures">
                                                 <div class="fig">

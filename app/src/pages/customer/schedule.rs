@@ -62,7 +62,7 @@ pub fn SchedulePage() -> impl IntoView {
                                 <section class="card stack">
                                     <div class="row">
                                         <h1 class="page-title">{locale.pick(&s.product_name_zh, &s.product_name_en).to_string()}</h1>
-                                        <span class=format!("badge badge-{}", s.status)>{t.loan_status(&s.status)}</span>
+                                        <span class=format!("badge badge-{}", s.status.as_str())>{t.loan_status(s.status)}</span>
                                     </div>
                                     <div class="m-product-figures">
                                         <div class="fig">
@@ -116,7 +116,7 @@ fn RepayCard(
     let t = t();
     let due = summary.due_now;
     let total = due.total().unwrap_or_default();
-    let open = summary.status == "normal" || summary.status == "overdue";
+    let open = summary.status.is_open();
     let amount = RwSignal::new(if total > domain::money::Fen::ZERO {
         total.to_yuan_string()
     } else {

@@ -37,7 +37,7 @@ pub fn StaffLoanPage() -> impl IntoView {
                         view! {
                             <div class="ws-toolbar">
                                 <h1 class="page-title">{t.loan_title}" · "{locale.pick(&s.product_name_zh, &s.product_name_en).to_string()}</h1>
-                                <span class=format!("badge badge-{}", s.status)>{t.loan_status(&s.status)}</span>
+                                <span class=format!("badge badge-{}", s.status.as_str())>{t.loan_status(s.status)}</span>
                                 <span class=format!("badge badge-cls-{}", s.classification.as_str())>{t.classification}" · "{t.classification(s.classification)}</span>
                             </div>
                             <div class="ws-stats">
@@ -73,7 +73,7 @@ pub fn StaffLoanPage() -> impl IntoView {
                                                     <td>{datetime(p.created_at)}</td>
                                                     <td class="mono">{p.reference.clone()}</td>
                                                     <td class="num money">{money(p.amount)}</td>
-                                                    <td>{t.payment_status(&p.status)}{p.failure.clone().map(|f| format!(" · {f}"))}</td>
+                                                    <td>{t.payment_status(p.status)}{p.failure.clone().map(|f| format!(" · {f}"))}</td>
                                                 </tr>
                                             }).collect_view()}
                                         </tbody>

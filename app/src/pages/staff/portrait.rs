@@ -134,7 +134,7 @@ pub fn PortraitPage() -> impl IntoView {
                                                 <td class="num money">{money(l.outstanding)}</td>
                                                 <td>{l.start_date.to_string()}</td>
                                                 <td>{l.maturity_date.to_string()}</td>
-                                                <td><span class=format!("badge badge-{}", l.status)>{t.loan_status(&l.status)}</span></td>
+                                                <td><span class=format!("badge badge-{}", l.status.as_str())>{t.loan_status(l.status)}</span></td>
                                                 <td><a href=format!("/staff/loans/{}", l.id)>{t.view_loan}</a></td>
                                             </tr>
                                         }).collect_view()}
