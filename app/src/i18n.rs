@@ -1109,13 +1109,14 @@ impl Texts {
     }
 
     /// The name of a task status.
-    pub fn task_status(&self, code: &str) -> &'static str {
-        match code {
-            "open" => self.task_status_open,
-            "unassigned" => self.task_status_unassigned,
-            "done" => self.task_status_done,
-            "reassigned" => self.task_status_reassigned,
-            _ => self.task_status_cancelled,
+    pub fn task_status(&self, status: domain::view::TaskStatus) -> &'static str {
+        use domain::view::TaskStatus as S;
+        match status {
+            S::Open => self.task_status_open,
+            S::Unassigned => self.task_status_unassigned,
+            S::Done => self.task_status_done,
+            S::Reassigned => self.task_status_reassigned,
+            S::Cancelled => self.task_status_cancelled,
         }
     }
 

@@ -21,6 +21,7 @@ use domain::rate::AnnualRate;
 use domain::rules::lifecycle::DecisionStage;
 use domain::rules::rule::Verdict;
 use domain::schedule::build_schedule;
+use domain::view::TaskStatus;
 pub use domain::view::{
     ApprovalView, HouseholdMember, HouseholdView, InvestigationView, Portrait, StaffApplicationView,
 };
@@ -317,7 +318,7 @@ impl Services {
         };
         // Only the holder of the open task of the current node may act.
         let tasks = self.tasks_of(s, id).await?;
-        let mine = |kind: &str, status: &str| match &f.flow_node {
+        let mine = |kind: &str, status: TaskStatus| match &f.flow_node {
             Some(node) => {
                 let round = tasks
                     .iter()
@@ -337,14 +338,14 @@ impl Services {
         };
         let can_investigate = f.status == ApplicationStatus::Submitted
             && s.has_any(&[Role::Officer, Role::Investigator])
-            && mine("investigation", "open");
+            && mine("investigation", TaskStatus::Open);
         // Only an approver facing an investigated application gets a reason;
         // everyone else simply has no decision to make.
         let decides = f.status == ApplicationStatus::Investigated && s.has(Role::Approver);
         let blocked = if !decides {
             None
-        } else if !mine("approval", "open") {
-            Some(if mine("approval", "done") {
+        } else if !mine("approval", TaskStatus::Open) {
+            Some(if mine("approval", TaskStatus::Done) {
                 "opinion_given"
             } else {
                 "task_not_assigned"

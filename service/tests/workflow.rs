@@ -347,7 +347,7 @@ async fn back_to_back_approval_with_distinct_people_at_every_post() {
                 t.assignee_id.as_deref() == Some(a1.user_id.as_str()) && t.node_id == "approval"
             })
             .unwrap();
-        assert_eq!(sealed.status, "done");
+        assert_eq!(sealed.status, domain::view::TaskStatus::Done);
         assert_eq!(sealed.opinion, None);
         assert_eq!(sealed.comment, None);
         // Nor can the first click again.
@@ -850,7 +850,7 @@ async fn a_declared_relation_hands_the_task_back_and_bars_the_declarer() {
             .find(|t| t.task.application_id == id)
             .expect("waiting for the branch head")
             .task;
-        assert_eq!(task.status, "unassigned");
+        assert_eq!(task.status, domain::view::TaskStatus::Unassigned);
         let options = s.reassign_options(&head, &task.id).await.unwrap();
         let barred = options
             .iter()

@@ -43,4 +43,4 @@ pub use rules::{
     RuleSetSample, RuleSetSummary, RuleSetTrial, SimulationDiff, SimulationReport,
 };
 pub use session::{CustomerInfo, SentCode, SmsMessage, StaffInfo};
-pub use tasks::{FlowTaskView, InboxTask, MyTask, ReassignOption, StaffRelationView};
+pub use tasks::{FlowTaskView, InboxTask, MyTask, ReassignOption, StaffRelationView, TaskStatus};

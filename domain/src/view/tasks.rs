@@ -60,6 +60,52 @@ pub struct MyTask {
     pub can_reject: bool,
 }
 
+/// Where a task (待办) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// Someone holds it and has not finished it.
+    Open,
+    /// Nobody could be given it (no one on the post, or everyone excluded):
+    /// it waits for the branch head.
+    Unassigned,
+    Done,
+    /// Taken from its holder and given to someone else.
+    Reassigned,
+    /// The application left the node another way.
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Open,
+        Self::Unassigned,
+        Self::Done,
+        Self::Reassigned,
+        Self::Cancelled,
+    ];
+
+    /// As stored in `flow_tasks.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Unassigned => "unassigned",
+            Self::Done => "done",
+            Self::Reassigned => "reassigned",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TaskStatus> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Still to be worked: held or waiting for someone.
+    pub fn is_pending(self) -> bool {
+        matches!(self, Self::Open | Self::Unassigned)
+    }
+}
+
 /// One task of an application's approval flow (待办), as its file shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowTaskView {
@@ -72,8 +118,7 @@ pub struct FlowTaskView {
     pub post: crate::duty::Post,
     pub assignee_id: Option<String>,
     pub assignee_name: Option<String>,
-    /// open | unassigned | done | reassigned | cancelled
-    pub status: String,
+    pub status: TaskStatus,
     /// Hidden (None) from everyone else while parallel opinions are sealed.
     pub opinion: Option<Decision>,
     pub comment: Option<String>,

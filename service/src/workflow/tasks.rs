@@ -8,6 +8,7 @@ use domain::duty::opinion::{
 };
 use domain::duty::Post;
 use domain::flow::{ApprovalMode, Node, NodeKind, Outcome};
+use domain::view::TaskStatus;
 
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -47,7 +48,10 @@ pub(super) fn task_of(r: &AnyRow) -> Result<FlowTask, ServiceError> {
         post: Post::parse(&post).ok_or_else(|| ServiceError::Internal(format!("post {post}")))?,
         assignee_id: sql::opt_text(r, "assignee_id")?,
         assignee_name: sql::opt_text(r, "assignee_name")?,
-        status: sql::text(r, "status")?,
+        status: {
+            let s = sql::text(r, "status")?;
+            TaskStatus::parse(&s).ok_or_else(|| ServiceError::internal("task status", s))?
+        },
         opinion: opinion_of(sql::opt_text(r, "opinion")?),
         comment: sql::opt_text(r, "comment")?,
         due_at: sql::opt_int(r, "due_at")?,
@@ -279,7 +283,7 @@ impl Services {
         };
         let Some(task) = tasks.iter().find(|t| {
             &t.node_id == node_id
-                && t.status == "open"
+                && t.status == TaskStatus::Open
                 && t.assignee_id.as_deref() == Some(s.user_id.as_str())
         }) else {
             return Ok(None);
@@ -319,7 +323,7 @@ impl Services {
         if task.assignee_id.as_deref() != Some(s.user_id.as_str()) {
             return Err(ServiceError::invalid("task_not_assigned"));
         }
-        if task.version != expected_version || task.status != "open" {
+        if task.version != expected_version || task.status != TaskStatus::Open {
             return Err(ServiceError::StaleState);
         }
         let mut app = load_app(&mut tx, &task.application_id).await?;

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
 use domain::application::Decision;
-use domain::view::{MyTask, StaffApplicationView};
+use domain::view::{MyTask, StaffApplicationView, TaskStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
@@ -453,27 +453,27 @@ fn FlowPanel(app: StaffApplicationView) -> impl IntoView {
         .tasks
         .into_iter()
         .map(|task| {
-            let here = task.node_id == current && matches!(task.status.as_str(), "open" | "unassigned");
+            let here = task.node_id == current && task.status.is_pending();
             let who = task
                 .assignee_name
                 .clone()
                 .unwrap_or_else(|| t.flow_unassigned.to_string());
-            let opinion = match (task.status.as_str(), task.opinion) {
-                ("done", Some(Decision::Approve)) => Some(t.approve),
-                ("done", Some(Decision::Reject)) => Some(t.reject),
-                ("done", None) => Some(t.flow_sealed),
+            let opinion = match (task.status, task.opinion) {
+                (TaskStatus::Done, Some(Decision::Approve)) => Some(t.approve),
+                (TaskStatus::Done, Some(Decision::Reject)) => Some(t.reject),
+                (TaskStatus::Done, None) => Some(t.flow_sealed),
                 _ => None,
             };
             view! {
                 <li class="flow-task" class:flow-current=here data-testid="flow-task"
-                    data-node=task.node_id.clone() data-status=task.status.clone()>
+                    data-node=task.node_id.clone() data-status=task.status.as_str()>
                     <div class="flow-task-head">
                         <strong>{t.node_kind(&task.node_kind)}</strong>
                         <span class="muted">" · "{t.post(task.post)}</span>
-                        <span class="tag">{t.task_status(&task.status)}</span>
+                        <span class="tag">{t.task_status(task.status)}</span>
                     </div>
                     <div data-testid="flow-assignee">{who}</div>
-                    {task.due_at.filter(|_| task.status == "open").map(|d| view! {
+                    {task.due_at.filter(|_| task.status == TaskStatus::Open).map(|d| view! {
                         <div class="muted">{t.flow_due}" "{datetime(d)}
                             {task.escalated_at.map(|_| view! { " " <span class="badge badge-rejected">{t.flow_overdue}</span> })}
                         </div>

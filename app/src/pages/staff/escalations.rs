@@ -89,9 +89,9 @@ fn EscalationRow(
         .assignee_name
         .clone()
         .unwrap_or_else(|| t.flow_unassigned.to_string());
-    let unassigned = task.status == "unassigned";
+    let unassigned = task.status == domain::view::TaskStatus::Unassigned;
     view! {
-        <tr data-testid="escalation-row" data-task=task.id.clone() data-status=task.status.clone()>
+        <tr data-testid="escalation-row" data-task=task.id.clone() data-status=task.status.as_str()>
             <td><span class="tag">{t.node_kind(&task.node_kind)}</span>" "<span class="muted">{t.post(task.post)}</span></td>
             <td><a href=href>{item.customer_name.clone()}</a><div class="muted">{item.id_number_masked.clone()}</div></td>
             <td>{locale.pick(&item.product_name_zh, &item.product_name_en).to_string()}</td>
