@@ -1,0 +1,110 @@
+//! Texts of the customer's pages, both locales.
+//! One area of the key table: see `super` for how the areas make one `Texts`.
+
+macro_rules! texts_customer {
+    ($next:ident { $($acc:tt)* } $($rest:ident)*) => {
+        $next! { { $($acc)*
+            // ---- customer: home and products
+            tab_home: "首页", "Home";
+            tab_loans: "借还款", "My loans";
+            tab_me: "我的", "Me";
+            hero_title: "普惠金融 · 贷款就在身边", "Loans close to home";
+            hero_sub: "手机申请，客户经理上门服务，审批进度随时可查", "Apply on your phone, an officer visits you, follow every step";
+            products_title: "为您推荐", "Loans for you";
+            max_amount: "最高额度", "Up to";
+            term_range: "期限", "Term";
+            apply_now: "立即申请", "Apply now";
+            view_detail: "查看详情", "Details";
+            no_products: "暂无可申请的贷款产品", "No loan products are open for applications";
+            product_guarantee: "担保方式", "Guarantee";
+            product_method: "还款方式", "Repayment";
+            product_amount_range: "额度范围", "Amount";
+            product_rate: "年利率（单利）", "Annual rate (simple)";
+
+            // ---- customer: calculator
+            calc_title: "还款试算", "Repayment calculator";
+            calc_amount: "借款金额", "Amount";
+            calc_term: "借款期限", "Term";
+            calc_monthly: "每月还款", "Monthly payment";
+            calc_first: "首期还款", "First payment";
+            calc_interest: "利息合计", "Total interest";
+            calc_total: "还款总额", "Total repaid";
+            calc_note: "试算结果仅供参考，以合同约定为准", "An estimate; the contract governs";
+            calc_invalid: "请输入有效的金额和期限", "Enter a valid amount and term";
+
+            // ---- customer: login
+            login_title: "手机号登录", "Sign in with your phone";
+            login_sub: "登录后可申请贷款、查看进度和还款计划", "Sign in to apply, follow progress and see your repayment schedule";
+            phone_label: "手机号", "Mobile number";
+            phone_placeholder: "请输入11位手机号", "11-digit mobile number";
+            code_label: "短信验证码", "SMS code";
+            code_placeholder: "6位数字", "6 digits";
+            send_code: "获取验证码", "Send code";
+            resend_in: "{n}秒后重发", "Resend in {n}s";
+            code_sent: "验证码已发送至 {phone}，5分钟内有效", "Code sent to {phone}, valid for 5 minutes";
+            login_button: "登录", "Sign in";
+            login_privacy: "登录即表示您同意我行依法处理您的个人信息", "By signing in you agree that the bank processes your personal information as the law allows";
+
+            // ---- customer: apply
+            apply_title: "申请贷款", "Apply for a loan";
+            step_fill: "填写申请", "Details";
+            step_consent: "征信授权", "Consent";
+            step_review: "等待审批", "Review";
+            amount_label: "借款金额", "Amount";
+            amount_placeholder: "请输入金额", "Enter an amount";
+            amount_range: "可申请 {min} – {max} 元", "From {min} to {max} yuan";
+            term_label: "借款期限", "Term";
+            purpose_label: "借款用途", "Purpose";
+            purpose_choose: "请选择借款用途", "Choose a purpose";
+            purpose_farming: "购买种子化肥等农资", "Seeds, fertiliser and farm inputs";
+            purpose_livestock: "畜禽养殖", "Livestock";
+            purpose_machinery: "购置农机具", "Farm machinery";
+            purpose_business: "个体经营周转", "Working capital for my business";
+            purpose_home: "房屋修缮", "Home repair";
+            purpose_education: "子女教育", "Education";
+            consent_title: "个人征信查询授权书", "Credit-bureau inquiry authorisation";
+            consent_text: "本人授权本行在办理本次贷款业务（含贷前审查、贷后管理）期间，向中国人民银行征信中心金融信用信息基础数据库查询、打印、保存本人的信用报告，并将本人的信贷信息依法报送该数据库。本授权自签署之日起至本次贷款结清之日止有效。", "I authorise the bank, for this loan (assessment and post-loan management), to query, print and keep my credit report from the People's Bank of China Credit Reference Center, and to report my credit information to it as the law requires. This authorisation is valid from today until this loan is settled.";
+            consent_checkbox: "我已阅读并同意《个人征信查询授权书》", "I have read and agree to the credit-bureau inquiry authorisation";
+            submit_application: "提交申请", "Submit application";
+            draft_restored: "已恢复您上次未提交的填写内容", "We restored what you filled in last time";
+            apply_login_needed: "请先登录再申请", "Please sign in to apply";
+            estimated_monthly: "预计每月还款 {amount} 元", "About {amount} yuan a month";
+
+            // ---- customer: progress and loans
+            progress_title: "申请进度", "Application progress";
+            ev_submitted: "提交申请", "Application submitted";
+            ev_investigated: "客户经理完成上门调查", "The officer finished the on-site visit";
+            ev_approved: "审批通过，贷款已发放", "Approved; the loan is granted";
+            ev_rejected: "很抱歉，本次申请未通过审批", "Sorry, this application was not approved";
+            ev_waiting_investigation: "客户经理将联系您预约上门调查", "Your officer will call you to arrange a visit";
+            ev_waiting_approval: "审批中，请耐心等待", "Under approval";
+            your_officer: "您的客户经理", "Your officer";
+            view_schedule: "查看还款计划", "View repayment schedule";
+            my_loans_title: "我的贷款", "My loans";
+            my_applications_title: "我的申请", "My applications";
+            no_loans: "您还没有贷款", "You have no loans";
+            no_applications: "暂无申请，去首页看看适合您的贷款", "No applications yet: see the loans on the home page";
+            outstanding: "剩余本金", "Outstanding principal";
+            next_due: "下期还款", "Next payment";
+            principal: "借款本金", "Principal";
+            schedule_title: "还款计划", "Repayment schedule";
+            col_period: "期数", "No.";
+            col_due_date: "还款日", "Due";
+            col_payment: "应还金额", "Payment";
+            col_principal: "本金", "Principal";
+            col_interest: "利息", "Interest";
+            col_balance: "剩余本金", "Balance";
+            period_n: "第{n}期", "Period {n}";
+            total_interest: "利息合计", "Total interest";
+            total_payment: "还款总额", "Total repaid";
+            loan_term: "贷款期限", "Term";
+            maturity: "到期日", "Maturity";
+            me_title: "我的", "Me";
+            large_font: "大字模式", "Large text";
+            large_font_hint: "放大文字，看得更清楚", "Bigger text, easier to read";
+            language: "语言", "Language";
+            applied_on: "申请时间", "Applied";
+
+        } $($rest)* }
+    };
+}

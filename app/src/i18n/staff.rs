@@ -1,0 +1,178 @@
+//! Texts of the staff workbench's pages, both locales.
+//! One area of the key table: see `super` for how the areas make one `Texts`.
+
+macro_rules! texts_staff {
+    ($next:ident { $($acc:tt)* } $($rest:ident)*) => {
+        $next! { { $($acc)*
+            // ---- staff: login and layout
+            staff_portal: "信贷工作台", "Lending workbench";
+            staff_login_title: "员工登录", "Staff sign-in";
+            username: "用户名", "Username";
+            password: "密码", "Password";
+            demo_hint: "演示账号见启动日志，如 officer1 / approver1 / head1，密码 puhui2026", "Demo logins are printed at start-up, e.g. officer1 / approver1 / head1, password puhui2026";
+            nav_work: "工作台", "Work";
+            nav_manage: "管理", "Management";
+            nav_system: "系统", "System";
+            nav_tasks: "我的待办", "My tasks";
+            nav_dashboard: "经营驾驶舱", "Dashboard";
+            nav_audit: "审计日志", "Audit log";
+            nav_outbox: "短信发件箱", "SMS outbox";
+            customer_site: "客户端首页", "Customer site";
+
+            // ---- staff: tasks
+            tasks_title: "待办任务", "Tasks";
+            tasks_sub: "按时限排序，先到期先办", "Soonest due first";
+            col_task: "任务", "Task";
+            col_customer: "客户", "Customer";
+            col_id_number: "证件号码", "ID number";
+            col_product: "产品", "Product";
+            col_amount: "金额（元）", "Amount (yuan)";
+            col_term: "期限", "Term";
+            col_status: "状态", "Status";
+            col_submitted: "提交时间", "Submitted";
+            col_received: "收到时间", "Received";
+            col_branch: "网点", "Branch";
+            col_action: "操作", "Action";
+            open_task: "办理", "Open";
+            no_tasks: "暂无待办任务，做得好！", "No tasks waiting. Well done!";
+
+            // ---- staff: application
+            application_title: "贷款申请", "Loan application";
+            section_application: "申请信息", "Application";
+            section_customer: "客户信息", "Customer";
+            section_investigation: "下户调查报告", "On-site investigation";
+            section_approval: "审批", "Approval";
+            view_portrait: "查看客户画像", "Open customer portrait";
+            purpose: "借款用途", "Purpose";
+            rate: "执行利率", "Rate";
+            method: "还款方式", "Repayment";
+            officer: "客户经理", "Officer";
+            branch: "网点", "Branch";
+            submitted_at: "提交时间", "Submitted";
+            consent_at: "征信授权时间", "Credit consent";
+            visited_on: "调查日期", "Visit date";
+            household_income: "家庭年收入（元）", "Household income a year (yuan)";
+            household_assets: "家庭资产（元）", "Household assets (yuan)";
+            household_debts: "家庭负债（元）", "Household debts (yuan)";
+            findings: "调查结论", "Findings";
+            findings_placeholder: "经营情况、家庭情况、还款来源、风险点等", "Business, family, source of repayment, risks";
+            recommendation: "调查意见", "Recommendation";
+            rec_approve: "建议批准", "Approve";
+            rec_reject: "建议拒绝", "Decline";
+            recommended_amount: "建议金额（元）", "Recommended amount (yuan)";
+            save_investigation: "提交调查报告", "Submit investigation";
+            investigator: "调查人", "Investigator";
+            decision_comment: "审批意见", "Approval comment";
+            approve: "批准", "Approve";
+            reject: "拒绝", "Decline";
+            approver: "审批人", "Approver";
+            decision: "审批结论", "Decision";
+            loan_created: "贷款已生成", "Loan created";
+            view_loan: "查看贷款", "Open loan";
+            waiting_investigation: "等待客户经理提交调查报告", "Waiting for the officer's investigation";
+            no_permission_decide: "您没有本笔业务的审批权限", "You cannot approve this application";
+            investigation_saved: "调查报告已提交，已转审批岗", "Investigation submitted and passed to approval";
+            decision_saved: "审批结论已保存", "Decision saved";
+
+            // ---- staff: portrait
+            portrait_title: "客户画像", "Customer portrait";
+            identity: "身份信息", "Identity";
+            gender: "性别", "Gender";
+            age: "年龄", "Age";
+            age_n: "{n}岁", "{n}";
+            id_number: "身份证号", "ID number";
+            phone: "手机号", "Mobile";
+            occupation: "职业", "Occupation";
+            household: "家庭信息", "Household";
+            village: "村", "Village";
+            township: "乡镇", "Township";
+            address: "住址", "Address";
+            members: "家庭人口", "Members";
+            annual_income: "家庭年收入（元）", "Income a year (yuan)";
+            land_area: "耕地面积（亩）", "Farmland (mu)";
+            main_business: "主营", "Main business";
+            member_list: "家庭成员", "Members";
+            relation: "关系", "Relation";
+            applications: "贷款申请", "Applications";
+            loans: "贷款", "Loans";
+            none: "无", "None";
+            auth_title: "征信查询授权", "Credit inquiry authorisation";
+            auth_none: "未记录有效的授权书：预授信时不查询其征信", "No authorisation in force: pre-credit will not query the credit bureau about this customer";
+            auth_in_force: "授权书 {evidence}，{from} 签署，有效至 {to}", "Form {evidence}, signed {from}, valid until {to}";
+            auth_evidence: "授权书编号", "Form number";
+            auth_signed_on: "签署日期（不填即今天）", "Signed on (today if left empty)";
+            auth_record: "记录授权", "Record authorisation";
+            auth_recorded: "已记录授权", "Authorisation recorded";
+            audit_system: "系统", "System";
+            pfi_notice: "个人金融信息已脱敏显示，查看记录已写入审计日志", "Personal financial information is masked; this view is recorded in the audit log";
+
+            // ---- staff: loan
+            loan_title: "贷款详情", "Loan";
+            start_date: "起息日", "Start date";
+
+            // ---- staff: dashboard
+            dashboard_title: "经营驾驶舱", "Dashboard";
+            kpi_applications: "申请总数", "Applications";
+            kpi_active_loans: "在贷笔数", "Active loans";
+            kpi_outstanding: "贷款余额（元）", "Outstanding (yuan)";
+            kpi_approval_rate: "审批通过率", "Approval rate";
+            chart_by_status: "申请状态分布", "Applications by status";
+            chart_per_day: "近30天每日申请量", "Applications per day, last 30 days";
+            chart_series_applications: "申请笔数", "Applications";
+
+            // ---- staff: audit and outbox
+            audit_title: "审计日志", "Audit log";
+            audit_sub: "只追加、哈希链防篡改的操作记录", "Append-only, hash-chained record of every change";
+            chain_ok: "哈希链校验通过：共 {n} 条记录", "Hash chain verified: {n} entries";
+            chain_bad: "哈希链在第 {seq} 条记录处校验失败，日志可能被篡改", "Hash chain broken at entry {seq}: the log may have been tampered with";
+            chain_incremental: "（本次从第 {seq} 条起校验新增记录；全量校验每小时一次）", "(this check read the entries from {seq} on; the whole log is checked every hour)";
+            chain_signed: "已有 {n} 个签名检查点，最近一个签至第 {seq} 条", "{n} signed checkpoints, the latest up to entry {seq}";
+            chain_checkpoint_bad: "第 {seq} 条处的签名检查点与日志不符：此前的记录被改写，或此后的记录被删除", "The signed checkpoint at entry {seq} no longer matches the log: entries before it were rewritten, or entries after it removed";
+            col_seq: "序号", "No.";
+            col_time: "时间", "Time";
+            col_actor: "操作人", "Actor";
+            col_operation: "操作", "Action";
+            col_object: "对象", "Object";
+            col_change: "变更内容", "Change";
+            older: "更早的记录", "Older entries";
+            newest: "最新记录", "Newest";
+            outbox_title: "短信发件箱（开发通道）", "SMS outbox (development provider)";
+            outbox_note: "开发环境短信通道不会真正发送短信，所有消息记录于此，供开发和测试查看验证码。", "The development SMS provider sends nothing; every message is kept here so developers and tests can read the codes.";
+            col_phone: "手机号", "Mobile";
+            col_body: "内容", "Message";
+            col_provider: "通道", "Provider";
+            sms_sent: "已发送", "Sent";
+            sms_failed: "发送失败", "Failed";
+
+
+            // ---- staff: account security (second factor)
+
+
+            // ---- staff: passwords and the second factor
+            totp_title: "双因素登录（身份验证器）", "Two-factor sign-in (authenticator app)";
+            totp_required_intro: "您的岗位（管理员、审批人）要求登录时除密码外再输入手机身份验证器生成的动态码。绑定后才能继续办理业务。", "Your role (administrator, approver) requires a code from an authenticator app on your phone besides the password. Add one to continue.";
+            totp_optional_intro: "绑定后，登录时除密码外还需输入手机身份验证器中的动态码，账号被盗用的风险大大降低。", "Once added, signing in asks for a code from the authenticator app on your phone besides the password.";
+            totp_step_install: "在手机上安装身份验证器 App（如腾讯身份验证器、Microsoft Authenticator、Google Authenticator）。", "Install an authenticator app on your phone (Tencent Authenticator, Microsoft or Google Authenticator).";
+            totp_step_scan: "在 App 中添加账号，扫描下方二维码。", "In the app, add an account and scan the QR code below.";
+            totp_step_confirm: "输入 App 显示的 6 位动态码", "Enter the 6-digit code the app shows";
+            totp_manual: "无法扫码时，在 App 中手动输入以下密钥：", "If you cannot scan, type this key into the app:";
+            totp_qr_alt: "身份验证器二维码", "Authenticator QR code";
+            totp_confirm: "完成绑定", "Add the app";
+            totp_add: "绑定身份验证器", "Add an authenticator app";
+            totp_on: "已开启", "On";
+            totp_off: "未开启", "Off";
+            totp_on_hint: "登录时需要输入身份验证器中的动态码。更换或丢失手机时，请联系系统管理员重置。", "Signing in asks for the app's code. If you change or lose your phone, ask an administrator to reset it.";
+            totp_code: "动态码", "Authenticator code";
+            totp_code_hint: "打开手机上的身份验证器，输入当前显示的 6 位数字", "Open the authenticator app on your phone and enter the 6 digits it shows";
+            security_title: "账户安全", "Account security";
+            nav_security: "账户安全", "Account security";
+            password_change_title: "设置新密码", "Choose a new password";
+            password_change_intro: "您正在使用一次性密码登录（首次登录或密码已被重置），或密码已使用满 90 天。请设置只有您自己知道的新密码后继续办理业务。", "You signed in with a one-time password (first sign-in, or a reset), or your password is 90 days old. Choose a new password only you know to continue.";
+            password_current: "当前密码（一次性密码）", "Current (one-time) password";
+            password_new: "新密码", "New password";
+            password_repeat: "再次输入新密码", "New password again";
+            password_rules: "至少 10 个字符，同时包含字母和数字，不能包含用户名或常见密码", "At least 10 characters, letters and digits, not your username nor a common password";
+            password_save: "保存新密码", "Save the new password";
+        } $($rest)* }
+    };
+}
