@@ -15,16 +15,7 @@ use crate::session;
 
 #[server(prefix = "/api/fn", endpoint = "staff_login")]
 pub async fn staff_login(username: String, password: String) -> Result<StaffInfo, AppError> {
-    if username.len() > 64 || password.len() > 1024 {
-        return Err(AppError::invalid("invalid_credentials"));
-    }
-    let services = session::services()?;
-    let ip = session::client_ip().await;
-    let actor = services
-        .staff_login_from(username.trim(), &password, None, ip)
-        .await?;
-    session::begin_staff(&services, &actor).await?;
-    Ok(services.staff_info(&actor))
+    sign_in(&username, &password, None).await
 }
 
 /// The second step of signing in to an account with an authenticator app:
@@ -35,13 +26,27 @@ pub async fn staff_login_with_code(
     password: String,
     code: String,
 ) -> Result<StaffInfo, AppError> {
-    if username.len() > 64 || password.len() > 1024 || code.len() > 16 {
+    if code.len() > 16 {
+        return Err(AppError::invalid("invalid_credentials"));
+    }
+    sign_in(&username, &password, Some(code.trim())).await
+}
+
+/// Both sign-in steps: the service checks the password (and the code, when
+/// the account has a second factor), then a fresh session begins.
+#[cfg(feature = "ssr")]
+async fn sign_in(
+    username: &str,
+    password: &str,
+    code: Option<&str>,
+) -> Result<StaffInfo, AppError> {
+    if username.len() > 64 || password.len() > 1024 {
         return Err(AppError::invalid("invalid_credentials"));
     }
     let services = session::services()?;
     let ip = session::client_ip().await;
     let actor = services
-        .staff_login_from(username.trim(), &password, Some(code.trim()), ip)
+        .staff_login_from(username.trim(), password, code, ip)
         .await?;
     session::begin_staff(&services, &actor).await?;
     Ok(services.staff_info(&actor))

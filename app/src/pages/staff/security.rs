@@ -73,7 +73,11 @@ fn Enrol() -> impl IntoView {
     let code = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let started = Action::new(|_: &()| begin_totp());
-    started.dispatch(());
+    // In the browser only: each start makes a new secret, and one made
+    // while the page rendered on the server would be replaced at once.
+    Effect::new(move |_| {
+        started.dispatch(());
+    });
     let confirm = Action::new(move |c: &String| confirm_totp(c.clone()));
     Effect::new(move |_| {
         if let Some(result) = confirm.value().get() {
