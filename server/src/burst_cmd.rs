@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use service::lending::NewApplication;
+use service::applications::NewApplication;
 use service::workflow::burst::Placement;
 use service::Services;
 use tokio::sync::Semaphore;

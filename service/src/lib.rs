@@ -8,7 +8,7 @@
 //! transaction. The SQL is portable between SQLite and PostgreSQL through
 //! sqlx's `Any` driver (see `docs/architecture.md`, "Data").
 
-mod applications;
+pub mod applications;
 pub mod audit;
 pub mod auth;
 mod customers;
@@ -16,7 +16,6 @@ pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;
-pub mod lending;
 pub mod loans;
 pub mod pfi;
 pub mod precredit;
@@ -29,7 +28,6 @@ pub mod sms;
 pub mod staff;
 mod throttle;
 pub mod totp;
-pub mod workbench;
 pub mod workflow;
 
 mod sql;

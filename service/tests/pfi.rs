@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use common::{on_each_backend, Env};
 use domain::money::Fen;
+use service::applications::NewApplication;
 use service::db::Backend;
-use service::lending::NewApplication;
 use service::pfi::{Field, PfiKeys};
 use service::reseal::Reseal;
 use service::{DevBureauProvider, Services};

@@ -20,8 +20,8 @@ use domain::servicing::credit_line::{LineKind, LineStatus};
 use domain::view::{
     NewPrecreditJob, OfferTerms, PrecreditJobStatus, PrecreditResultFilter, PrecreditScope,
 };
+use service::applications::NewApplication;
 use service::demo::{seed_demo, DemoConfig};
-use service::lending::NewApplication;
 use service::pfi::Field;
 use service::precredit::PrecreditOptions;
 use service::risk::RuleSetDraft;

@@ -16,10 +16,10 @@ use domain::rules::lifecycle::{DecisionStage, RuleSetStatus};
 use domain::rules::rule::{Action, RuleDef, Verdict};
 use domain::rules::schema::Value;
 use domain::rules::strategy::{StageBodyDef, StrategyDef};
-use service::lending::NewApplication;
+use service::applications::InvestigationInput;
+use service::applications::NewApplication;
 use service::risk::bureau::dev_report;
 use service::risk::RuleSetDraft;
-use service::workbench::InvestigationInput;
 use service::{DevBureauProvider, ServiceError, Services};
 
 const LI: &str = "13800000001";

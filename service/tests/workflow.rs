@@ -11,10 +11,10 @@ use domain::application::{ApplicationStatus, Decision};
 use domain::duty::Relation;
 use domain::money::Fen;
 use domain::product::{Bounds, ProductOverride};
+use service::applications::InvestigationInput;
+use service::applications::NewApplication;
 use service::auth::StaffActor;
-use service::lending::NewApplication;
 use service::products::NewSubProduct;
-use service::workbench::InvestigationInput;
 use service::ServiceError;
 
 const LI: &str = "13800000001";

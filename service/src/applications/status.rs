@@ -119,7 +119,7 @@ mod tests {
         }
         assert!(files.len() > 20, "the sources were not found");
         let creators = [
-            Path::new("src/lending.rs"),
+            Path::new("src/applications/submit.rs"),
             Path::new("src/servicing/lines.rs"),
         ];
         let mut offenders = Vec::new();

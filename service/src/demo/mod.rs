@@ -1402,7 +1402,7 @@ impl Generator {
             Val::from(consent_id),
             Val::from(ctx.customer_id.as_str()),
             Val::from(aid.as_str()),
-            Val::from(crate::lending::CONSENT_VERSION),
+            Val::from(crate::applications::CONSENT_VERSION),
             Val::from(submitted_at),
         ]);
         self.summary.applications += 1;

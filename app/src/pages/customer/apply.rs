@@ -39,7 +39,7 @@ pub async fn submit_application(
     let id = services
         .submit_application(
             &customer,
-            service::lending::NewApplication {
+            service::applications::NewApplication {
                 product_id,
                 amount,
                 term_months,

@@ -42,7 +42,7 @@ pub async fn record_investigation(
     use domain::money::Fen;
     let (services, staff) = session::staff().await?;
     let money = |s: &str| Fen::parse_yuan(s).map_err(|e| AppError::invalid(e.code()));
-    let input = service::workbench::InvestigationInput {
+    let input = service::applications::InvestigationInput {
         visited_on: domain::date::Date::parse(form.visited_on.trim())
             .map_err(|e| AppError::invalid(e.code()))?,
         household_income: money(&form.household_income)?,

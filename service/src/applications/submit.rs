@@ -1,20 +1,17 @@
-//! The customer's side of lending: the product catalogue, submitting an
-//! application (进件) with the credit-bureau consent (征信授权) and its
-//! pre-screen by the decision engine (预审), and following one's own
-//! applications.
+//! Submitting an application (进件) with the credit-bureau consent (征信授权)
+//! and its pre-screen by the decision engine (预审).
 
 use domain::application::{ApplicationAction, ApplicationRequest, ApplicationStatus, ProductTerms};
 use domain::money::Fen;
 use domain::rules::lifecycle::DecisionStage;
-pub use domain::view::{ApplicationSummary, CustomerApplicationView, ProductView, TimelineEvent};
+use domain::view::ProductView;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
 
 use crate::applications::status::{self, Seen};
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::CustomerActor;
-use crate::db::{new_id, Db};
+use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::products::load_product;
 use crate::risk::decisions::{subject, Subject};
@@ -73,48 +70,6 @@ pub(crate) fn terms_of(p: &ProductView) -> ProductTerms {
         rate: p.rate,
         method: p.method,
     }
-}
-
-/// The columns [`summary_of`] reads; join `applications a`, `products p`,
-/// `customers c` and `staff_users u` (the officer).
-pub(crate) const SUMMARY_COLUMNS: &str = "a.id, p.name_zh AS product_name_zh, \
-     p.name_en AS product_name_en, a.amount_fen, a.term_months, a.status, a.submitted_at, \
-     c.name AS customer_name, u.display_name AS officer_name, a.version";
-
-pub(crate) const SUMMARY_JOINS: &str = "FROM applications a \
-     JOIN products p ON p.id = a.product_id \
-     JOIN customers c ON c.id = a.customer_id \
-     JOIN staff_users u ON u.id = a.officer_id";
-
-pub(crate) fn summary_of(r: &AnyRow) -> Result<ApplicationSummary, ServiceError> {
-    Ok(ApplicationSummary {
-        id: sql::text(r, "id")?,
-        product_name_zh: sql::text(r, "product_name_zh")?,
-        product_name_en: sql::text(r, "product_name_en")?,
-        amount: sql::fen(r, "amount_fen")?,
-        term_months: sql::uint(r, "term_months")?,
-        status: sql::status(r, "status")?,
-        submitted_at: sql::int(r, "submitted_at")?,
-        customer_name: sql::text(r, "customer_name")?,
-        officer_name: sql::text(r, "officer_name")?,
-        version: sql::int(r, "version")?,
-    })
-}
-
-/// Every application of one customer, newest first.
-pub(crate) async fn summaries_of_customer(
-    db: &Db,
-    customer_id: &str,
-) -> Result<Vec<ApplicationSummary>, ServiceError> {
-    let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE a.customer_id = $1 \
-         ORDER BY a.submitted_at DESC, a.id DESC"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(customer_id)
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter().map(summary_of).collect()
 }
 
 impl Services {
@@ -423,109 +378,4 @@ impl Services {
         }
         Err(ServiceError::invalid("no_officer_available"))
     }
-
-    /// The customer's applications, newest first.
-    pub async fn my_applications(
-        &self,
-        c: &CustomerActor,
-    ) -> Result<Vec<ApplicationSummary>, ServiceError> {
-        summaries_of_customer(&self.db, &c.customer_id).await
-    }
-
-    /// One of the customer's applications with its progress; `NotFound` for
-    /// anyone else's.
-    pub async fn my_application(
-        &self,
-        c: &CustomerActor,
-        id: &str,
-    ) -> Result<CustomerApplicationView, ServiceError> {
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, a.purpose {SUMMARY_JOINS} \
-             WHERE a.id = $1 AND a.customer_id = $2"
-        );
-        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .bind(&c.customer_id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let summary = summary_of(&r)?;
-        let mut timeline = vec![TimelineEvent {
-            at: summary.submitted_at,
-            kind: "submitted".to_string(),
-            actor_name: summary.customer_name.clone(),
-        }];
-        timeline.extend(progress_events(&self.db, id).await?);
-        let screening = crate::risk::decisions::customer_screening(self, id).await?;
-        if let Some(sc) = screening
-            .as_ref()
-            .filter(|sc| sc.outcome == domain::rules::rule::Verdict::Reject)
-        {
-            timeline.push(TimelineEvent {
-                at: sc.at,
-                kind: "rejected".to_string(),
-                actor_name: SCREENING_ACTOR.to_string(),
-            });
-        }
-        let loan_id = loan_of_application(&self.db, id).await?;
-        Ok(CustomerApplicationView {
-            summary,
-            purpose: sql::text(&r, "purpose")?,
-            timeline,
-            loan_id,
-            screening,
-        })
-    }
-}
-
-/// Investigation and decision events of an application, in order.
-pub(crate) async fn progress_events(
-    db: &Db,
-    application_id: &str,
-) -> Result<Vec<TimelineEvent>, ServiceError> {
-    let mut events = Vec::new();
-    if let Some(r) = sqlx::query(
-        "SELECT i.created_at, u.display_name FROM investigations i \
-         JOIN staff_users u ON u.id = i.investigator_id WHERE i.application_id = $1",
-    )
-    .bind(application_id)
-    .fetch_optional(&db.pool)
-    .await?
-    {
-        events.push(TimelineEvent {
-            at: sql::int(&r, "created_at")?,
-            kind: "investigated".to_string(),
-            actor_name: sql::text(&r, "display_name")?,
-        });
-    }
-    if let Some(r) = sqlx::query(
-        "SELECT ap.created_at, ap.decision, u.display_name FROM approvals ap \
-         JOIN staff_users u ON u.id = ap.approver_id WHERE ap.application_id = $1",
-    )
-    .bind(application_id)
-    .fetch_optional(&db.pool)
-    .await?
-    {
-        let kind = match sql::decision(&r, "decision")? {
-            domain::application::Decision::Approve => "approved",
-            domain::application::Decision::Reject => "rejected",
-        };
-        events.push(TimelineEvent {
-            at: sql::int(&r, "created_at")?,
-            kind: kind.to_string(),
-            actor_name: sql::text(&r, "display_name")?,
-        });
-    }
-    Ok(events)
-}
-
-pub(crate) async fn loan_of_application(
-    db: &Db,
-    application_id: &str,
-) -> Result<Option<String>, ServiceError> {
-    let r = sqlx::query("SELECT id FROM loans WHERE application_id = $1")
-        .bind(application_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    r.map(|r| sql::text(&r, "id")).transpose()
 }

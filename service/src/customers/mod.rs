@@ -1,12 +1,16 @@
 //! The customer's row: the one place that writes a new customer (demo,
 //! whitelist import), sealing the ID number and phone and indexing them
-//! ([`crate::pfi`]), and that reads them back.
+//! ([`crate::pfi`]), and that reads them back. The customer portrait staff
+//! read ([`portrait`]) is a use case a layer higher: it reads the
+//! customer's applications, loans and authorisations.
 
 use domain::identity::IdNumber;
 
 use crate::error::ServiceError;
 use crate::pfi::{Field, PfiKeys};
 use crate::sql::{self, Val};
+
+mod portrait;
 
 /// The columns [`NewCustomer::row`] fills, in its order.
 pub(crate) const COLUMNS: [&str; 15] = [

@@ -1,0 +1,177 @@
+//! The on-site investigation (下户调查): the investigator's report as a task
+//! of the application's flow, followed by the engine's full decision.
+
+use domain::application::{ApplicationStatus, Decision};
+use domain::date::Date;
+use domain::duty::Post;
+use domain::money::Fen;
+use domain::org::Role;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::audit::{self, NewAuditEntry};
+use crate::auth::StaffActor;
+use crate::db::new_id;
+use crate::error::ServiceError;
+use crate::workflow::{self, By, NodeResult};
+use crate::Services;
+
+/// What the investigator found on the visit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvestigationInput {
+    pub visited_on: Date,
+    pub household_income: Fen,
+    pub household_assets: Fen,
+    pub household_debts: Fen,
+    /// 1 to 2,000 characters.
+    pub findings: String,
+    pub recommendation: Decision,
+    pub recommended_amount: Fen,
+}
+
+const MAX_FINDINGS: usize = 2000;
+
+/// One investigator's report, in the caller's transaction.
+async fn insert_investigation(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    s: &StaffActor,
+    id: &str,
+    task_id: Option<&str>,
+    i: &InvestigationInput,
+    findings: &str,
+    now: i64,
+) -> Result<(), ServiceError> {
+    sqlx::query(
+        "INSERT INTO investigations (id, application_id, task_id, investigator_id, visited_on, \
+           household_income_fen, household_assets_fen, household_debts_fen, findings, \
+           recommendation, recommended_amount_fen, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(new_id())
+    .bind(id)
+    .bind(task_id)
+    .bind(&s.user_id)
+    .bind(i.visited_on.to_string())
+    .bind(i.household_income.get())
+    .bind(i.household_assets.get())
+    .bind(i.household_debts.get())
+    .bind(findings)
+    .bind(i.recommendation.as_str())
+    .bind(i.recommended_amount.get())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Services {
+    /// Records the on-site investigation, moves the application to
+    /// "investigated" and runs the engine's full decision for the approver
+    /// (if that fails, the approval runs it again).
+    pub async fn record_investigation(
+        &self,
+        s: &StaffActor,
+        id: &str,
+        expected_version: i64,
+        i: InvestigationInput,
+    ) -> Result<(), ServiceError> {
+        if !s.has_any(&[Role::Officer, Role::Investigator]) {
+            return Err(ServiceError::Forbidden);
+        }
+        let f = self.facts(id).await?;
+        if !s.covers(&f.branch_path) {
+            return Err(ServiceError::Forbidden);
+        }
+        let findings = i.findings.trim().to_string();
+        let length = findings.chars().count();
+        if length == 0 {
+            return Err(ServiceError::invalid("findings_missing"));
+        }
+        if length > MAX_FINDINGS {
+            return Err(ServiceError::Validation {
+                code: "findings_too_long",
+                params: vec![("max", MAX_FINDINGS.to_string())],
+            });
+        }
+        let amounts = [
+            i.household_income,
+            i.household_assets,
+            i.household_debts,
+            i.recommended_amount,
+        ];
+        if amounts.iter().any(|a| a.get() < 0) {
+            return Err(ServiceError::invalid("money_negative"));
+        }
+        if i.visited_on > self.today() {
+            return Err(ServiceError::invalid("visited_on_future"));
+        }
+        // Only an application waiting at a node of its flow has an
+        // investigation to record (a drawdown under a line has none).
+        let node = f.flow_node.as_ref().ok_or(ServiceError::StaleState)?;
+        self.investigate_in_flow(s, id, node, expected_version, &i, &findings)
+            .await
+    }
+
+    /// The on-site investigation as a task of the application's flow: only
+    /// its holder reports; back-to-back reports stay sealed until both are
+    /// in, and the node's outcome routes the application on.
+    async fn investigate_in_flow(
+        &self,
+        s: &StaffActor,
+        id: &str,
+        node: &str,
+        expected_version: i64,
+        i: &InvestigationInput,
+        findings: &str,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.pool.begin().await?;
+        let (mut app, current, task) = workflow::take_task(
+            &mut tx,
+            id,
+            node,
+            Post::Investigation,
+            &s.user_id,
+            expected_version,
+            now,
+        )
+        .await?;
+        let result = workflow::finish_task(
+            &mut tx,
+            &app,
+            &current,
+            &task,
+            i.recommendation,
+            findings,
+            now,
+        )
+        .await?;
+        insert_investigation(&mut tx, s, id, Some(&task.id), i, findings, now).await?;
+        audit::append(
+            &mut tx,
+            &self.config.audit_key,
+            NewAuditEntry::staff(s, now, "application.investigated", "application", id)
+                .org(app.branch_id.clone())
+                .after(json!({
+                    "task": task.id,
+                    "node": node,
+                    "visited_on": i.visited_on.to_string(),
+                    "recommendation": i.recommendation.as_str(),
+                    "recommended_amount_fen": i.recommended_amount.get(),
+                })),
+        )
+        .await?;
+        if let NodeResult::Done(outcome) = result {
+            let mut log = audit::Batch::default();
+            workflow::leave(&mut tx, &mut app, outcome, now, By::Staff(s), &mut log).await?;
+            log.write(&mut tx, &self.config.audit_key).await?;
+        }
+        tx.commit().await?;
+        if app.status == ApplicationStatus::Investigated {
+            if let Err(e) = self.full_decision(s, id).await {
+                tracing::error!(application = %id, error = %e, "full decision failed");
+            }
+        }
+        Ok(())
+    }
+}
