@@ -100,7 +100,7 @@ pub async fn staff_signed_in() -> Result<(Services, StaffActor), AppError> {
         .await?
         .ok_or_else(AppError::unauthenticated)?;
     check_absolute(&session, &services, STAFF_ABSOLUTE_MS).await?;
-    let actor = services.staff_actor(&id).await?;
+    let actor = services.auth().staff_actor(&id).await?;
     Ok((services, actor))
 }
 
@@ -112,7 +112,7 @@ pub async fn customer() -> Result<(Services, CustomerActor), AppError> {
         .await?
         .ok_or_else(AppError::unauthenticated)?;
     check_absolute(&session, &services, CUSTOMER_ABSOLUTE_MS).await?;
-    let actor = services.customer_actor(&id).await?;
+    let actor = services.auth().customer_actor(&id).await?;
     Ok((services, actor))
 }
 

@@ -10,6 +10,7 @@
 mod annuity;
 pub mod application;
 mod bigint;
+pub mod coded;
 pub mod date;
 pub mod duty;
 pub mod flow;

@@ -24,6 +24,7 @@ pub struct BurstArgs {
 
 pub async fn run(services: &Services, args: &BurstArgs) -> anyhow::Result<()> {
     let subjects = services
+        .workflow()
         .burst_subjects(&args.product, args.applications)
         .await
         .with_context(|| format!("no active product {}", args.product))?;
@@ -49,7 +50,10 @@ pub async fn run(services: &Services, args: &BurstArgs) -> anyhow::Result<()> {
         };
         set.spawn(async move {
             let _permit = gate.acquire_owned().await;
-            services.submit_application(&actor, request).await
+            services
+                .applications()
+                .submit_application(&actor, request)
+                .await
         });
     }
     let mut ids = Vec::with_capacity(args.applications);
@@ -70,7 +74,7 @@ pub async fn run(services: &Services, args: &BurstArgs) -> anyhow::Result<()> {
         in_inbox,
         screened_out,
         stranded,
-    } = services.flow_placement(&ids).await?;
+    } = services.workflow().flow_placement(&ids).await?;
     let rate = ids.len() as f64 / elapsed.as_secs_f64();
     if args.json {
         println!(

@@ -44,12 +44,12 @@ pub async fn run(
         workers,
         ..EodOptions::default()
     };
-    let result = services.run_eod(date, &opts, &progress).await;
+    let result = services.servicing().run_eod(date, &opts, &progress).await;
     bar.finish_and_clear();
     let summary =
         result.map_err(|e| anyhow::anyhow!("end-of-day {date} stopped: {} ({e})", e.code()))?;
     // The batch's audit entries are signed at once, not at the server's next tick.
-    if let Err(e) = services.checkpoint_audit().await {
+    if let Err(e) = services.audit().checkpoint_audit().await {
         tracing::warn!(error = %e, "could not sign an audit checkpoint after the batch");
     }
     crate::audit_cmd::ship_if_configured(services).await;

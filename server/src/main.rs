@@ -446,12 +446,12 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::VerifyAudit { against } => {
             let services = services_for(db, Arc::new(SystemClock), &run);
-            let status = services.verify_audit_chain_fully().await?;
+            let status = services.audit().verify_audit_chain_fully().await?;
             println!("{}", serde_json::to_string_pretty(&status)?);
             let mut holds = status.valid;
             if let Some(path) = against {
                 let kept = puhui_server::audit_cmd::read_kept(&path)?;
-                let check = services.check_audit_against(&kept).await?;
+                let check = services.audit().check_audit_against(&kept).await?;
                 println!("{}", serde_json::to_string_pretty(&check)?);
                 holds &= check.holds();
             }
@@ -520,7 +520,7 @@ async fn serve(
     let services = services_for(db.clone(), Arc::new(SystemClock), run);
     puhui_server::pfi_cmd::check_pfi_keys(&services).await?;
     // Pre-credit jobs queued, or left running by a stopped server, go on.
-    if let Err(err) = services.spawn_pending_precredit_jobs().await {
+    if let Err(err) = services.precredit().spawn_pending_precredit_jobs().await {
         tracing::warn!(%err, "could not restart pending pre-credit jobs");
     }
     // Products from before the product factory get their first version.
@@ -569,21 +569,21 @@ async fn serve(
         let mut minutes: u64 = 0;
         loop {
             tick.tick().await;
-            if let Err(err) = flows.resume_flows().await {
+            if let Err(err) = flows.workflow().resume_flows().await {
                 tracing::warn!(%err, "could not resume flows");
             }
-            match flows.escalate_overdue().await {
+            match flows.workflow().escalate_overdue().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(tasks = n, "overdue tasks escalated"),
                 Err(err) => tracing::warn!(%err, "could not escalate overdue tasks"),
             }
-            if let Err(err) = flows.checkpoint_audit().await {
+            if let Err(err) = flows.audit().checkpoint_audit().await {
                 tracing::warn!(%err, "could not sign an audit checkpoint");
             }
             puhui_server::audit_cmd::ship_if_configured(&flows).await;
             // Payments whose answer was lost, or whose posting stopped,
             // settled with the provider after five minutes.
-            match flows.resolve_pending_payments(5 * 60_000).await {
+            match flows.servicing().resolve_pending_payments(5 * 60_000).await {
                 Ok(done) if done == Default::default() => {}
                 Ok(done) => tracing::info!(?done, "pending payments settled with the provider"),
                 Err(err) => tracing::warn!(%err, "could not settle pending payments"),
@@ -592,7 +592,7 @@ async fn serve(
             // page's quicker check (from the last verified point) cannot see.
             minutes += 1;
             if minutes % 60 == 1 {
-                match flows.verify_audit_chain_fully().await {
+                match flows.audit().verify_audit_chain_fully().await {
                     Ok(status) if status.valid => {}
                     Ok(status) => tracing::error!(?status, "THE AUDIT LOG DOES NOT HOLD"),
                     Err(err) => tracing::warn!(%err, "could not verify the audit log"),

@@ -30,16 +30,22 @@ pub struct PrecreditArgs {
 /// Creates (or resumes) the job, runs it and prints what it did.
 pub async fn run(services: &Services, a: &PrecreditArgs) -> anyhow::Result<()> {
     let staff = services
+        .precredit()
         .operator_actor(&a.user)
         .await
         .map_err(|e| anyhow::anyhow!("staff user {}: {}", a.user, e.code()))?;
     let mut done_before = 0;
     let job_id = match (&a.resume, &a.village, &a.org) {
         (Some(id), _, _) => {
-            let job = services.precredit_job(&staff, id).await.map_err(code)?;
+            let job = services
+                .precredit()
+                .precredit_job(&staff, id)
+                .await
+                .map_err(code)?;
             done_before = job.done;
             if job.can_resume {
                 services
+                    .precredit()
                     .resume_precredit_job(&staff, id)
                     .await
                     .map_err(code)?;
@@ -51,6 +57,7 @@ pub async fn run(services: &Services, a: &PrecreditArgs) -> anyhow::Result<()> {
                 (Some(v), _) => PrecreditScope::Village(v.clone()),
                 (None, Some(o)) => PrecreditScope::Organisation(
                     services
+                        .precredit()
                         .organisation_id(o)
                         .await
                         .map_err(|_| anyhow::anyhow!("no organisation with code {o}"))?,
@@ -58,6 +65,7 @@ pub async fn run(services: &Services, a: &PrecreditArgs) -> anyhow::Result<()> {
                 (None, None) => anyhow::bail!("give --bank CODE, --village ID or --resume JOB"),
             };
             let job = services
+                .precredit()
                 .create_precredit_job(
                     &staff,
                     &NewPrecreditJob {
@@ -110,7 +118,10 @@ pub async fn run(services: &Services, a: &PrecreditArgs) -> anyhow::Result<()> {
         ..PrecreditOptions::default()
     };
     let started = Instant::now();
-    let result = services.run_precredit_job(&job_id, &opts, &progress).await;
+    let result = services
+        .precredit()
+        .run_precredit_job(&job_id, &opts, &progress)
+        .await;
     bar.finish_and_clear();
     let job = result.map_err(|e| {
         let hint = if e.code() == "precredit_job_busy" {

@@ -102,6 +102,7 @@ pub fn report(r: &Reconciliation) -> String {
 /// Runs the reconciliation; `Ok(false)` when something is off.
 pub async fn run(services: &service::Services, json: bool) -> anyhow::Result<bool> {
     let r = services
+        .servicing()
         .reconcile_book()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -122,6 +122,7 @@ pub async fn init(db: Db, key: AuditKey, a: &InitArgs) -> anyhow::Result<()> {
         admin_name: a.admin_name.clone(),
     };
     let p = operator_services(db, key)
+        .staff()
         .init_bank(&first)
         .await
         .map_err(fail)?;
@@ -138,7 +139,11 @@ pub async fn org(db: Db, key: AuditKey, action: &OrgAction) -> anyhow::Result<()
                 code: code.clone(),
                 name: name.clone(),
             };
-            operator_services(db, key).add_org(&o).await.map_err(fail)?;
+            operator_services(db, key)
+                .staff()
+                .add_org(&o)
+                .await
+                .map_err(fail)?;
             println!("{name} ({code}) added under {parent}");
         }
     }
@@ -161,19 +166,23 @@ pub async fn staff(db: Db, key: AuditKey, action: &StaffAction) -> anyhow::Resul
                 display_name: name.clone(),
                 roles,
             };
-            let p = s.add_staff(&n).await.map_err(fail)?;
+            let p = s.staff().add_staff(&n).await.map_err(fail)?;
             show_password(username, &p);
         }
         StaffAction::Unlock { username } => {
-            s.unlock_staff(username).await.map_err(fail)?;
+            s.staff().unlock_staff(username).await.map_err(fail)?;
             println!("{username} unlocked");
         }
         StaffAction::ResetPassword { username } => {
-            let p = s.reset_staff_password(username).await.map_err(fail)?;
+            let p = s
+                .staff()
+                .reset_staff_password(username)
+                .await
+                .map_err(fail)?;
             show_password(username, &p);
         }
         StaffAction::ResetTotp { username } => {
-            s.reset_staff_totp(username).await.map_err(fail)?;
+            s.staff().reset_staff_totp(username).await.map_err(fail)?;
             println!(
                 "{username}: authenticator app removed; a new one is added at the next sign-in"
             );

@@ -470,9 +470,8 @@ async fn the_thin_loan_end_to_end_over_http() {
     let tasks: Vec<InboxTask> =
         serde_json::from_value(call(&officer, &app, "tasks", &[]).await.expect("tasks"))
             .expect("task list");
-    assert!(tasks
-        .iter()
-        .any(|t| t.task.application_id == application_id && t.task.node_kind == "investigation"));
+    assert!(tasks.iter().any(|t| t.task.application_id == application_id
+        && t.task.node_kind == domain::flow::NodeType::Investigation));
     let view = call(
         &officer,
         &app,

@@ -8,6 +8,34 @@
 //! transaction. The SQL is portable between SQLite and PostgreSQL through
 //! sqlx's `Any` driver (see `docs/architecture.md`, "Data").
 
+/// Gives a module's use cases a handle of their own, reached from
+/// [`Services`] by the module's name: a call reads
+/// `services.applications().decide(…)`, and the method is in
+/// `service/src/applications/` (`grep -rn "fn decide" service/src/applications`).
+/// The handle derefs to `Services`, so a use case reads `self.db`,
+/// `self.config` and `self.today()` as before.
+macro_rules! use_cases {
+    ($(#[$doc:meta])* $handle:ident, $accessor:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct $handle<'a>(&'a crate::Services);
+
+        impl crate::Services {
+            #[doc = concat!("The use cases of `", stringify!($accessor), "`.")]
+            pub fn $accessor(&self) -> $handle<'_> {
+                $handle(self)
+            }
+        }
+
+        impl std::ops::Deref for $handle<'_> {
+            type Target = crate::Services;
+            fn deref(&self) -> &crate::Services {
+                self.0
+            }
+        }
+    };
+}
+
 pub mod applications;
 pub mod audit;
 pub mod auth;

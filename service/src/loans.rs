@@ -1,6 +1,12 @@
 //! Loans and their repayment schedules (还款计划), for the customer who owes
 //! them and for staff within scope.
 
+use_cases!(
+    /// The use cases of this module, reached as `services.loans()`.
+    Loans,
+    loans
+);
+
 use domain::date::Date;
 use domain::schedule::totals;
 use domain::servicing::eod::Classification;
@@ -14,7 +20,6 @@ use crate::db::Db;
 use crate::error::ServiceError;
 use crate::servicing::{load_account, scheduled_of};
 use crate::sql;
-use crate::Services;
 
 /// The query [`summary_of`] reads: `extra` more columns (from the joins the
 /// caller adds). The next due instalment is the first not fully paid.
@@ -217,14 +222,14 @@ async fn ledger_of(db: &Db, loan_id: &str) -> Result<Vec<PostingView>, ServiceEr
     Ok(out)
 }
 
-impl Services {
-    pub async fn my_loans(&self, c: &CustomerActor) -> Result<Vec<LoanSummary>, ServiceError> {
+impl Loans<'_> {
+    pub async fn my_loans(self, c: &CustomerActor) -> Result<Vec<LoanSummary>, ServiceError> {
         loans_of_customer(&self.db, &c.customer_id).await
     }
 
     /// One of the customer's loans with its schedule and payments;
     /// `NotFound` for anyone else's.
-    pub async fn my_loan(&self, c: &CustomerActor, id: &str) -> Result<LoanDetail, ServiceError> {
+    pub async fn my_loan(self, c: &CustomerActor, id: &str) -> Result<LoanDetail, ServiceError> {
         let (summary, customer_id, _) = self.load_loan(id).await?;
         if customer_id != c.customer_id {
             return Err(ServiceError::NotFound);
@@ -234,7 +239,7 @@ impl Services {
 
     /// Any loan within the staff member's scope, with its ledger.
     pub async fn loan_for_staff(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
     ) -> Result<LoanDetail, ServiceError> {
@@ -244,7 +249,7 @@ impl Services {
     }
 
     /// The loan, its customer and the path of its branch.
-    async fn load_loan(&self, id: &str) -> Result<(LoanSummary, String, String), ServiceError> {
+    async fn load_loan(self, id: &str) -> Result<(LoanSummary, String, String), ServiceError> {
         let sql = format!(
             "{} JOIN organisations b ON b.id = l.branch_id WHERE l.id = $1",
             summary_select("b.path AS branch_path,")
@@ -266,7 +271,7 @@ impl Services {
     }
 
     async fn detail(
-        &self,
+        self,
         summary: LoanSummary,
         with_ledger: bool,
     ) -> Result<LoanDetail, ServiceError> {

@@ -5,6 +5,13 @@
 //! information (an administrator reads the code there in demo mode), and
 //! fails on purpose for the test numbers 1990000xxxx.
 
+use_cases!(
+    /// The use cases of this module, reached as `services.sms()`.
+    Sms,
+    sms
+);
+
+use domain::view::SmsStatus;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +26,6 @@ use crate::db::{new_id, Clock, Db};
 use crate::error::ServiceError;
 use crate::pfi::{Field, PfiKeys};
 use crate::sql;
-use crate::Services;
 
 /// Why a message was not sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,8 +112,8 @@ impl SmsProvider for DevSmsProvider {
             None
         };
         let (status, error) = match &failure {
-            Some(e) => ("failed", Some(e.to_string())),
-            None => ("sent", None),
+            Some(e) => (SmsStatus::Failed.as_str(), Some(e.to_string())),
+            None => (SmsStatus::Sent.as_str(), None),
         };
         tracing::info!(provider = "dev", phone = %phone.masked(), status, "sms");
         sqlx::query(
@@ -133,17 +139,17 @@ impl SmsProvider for DevSmsProvider {
     }
 }
 
-impl Services {
+impl Sms<'_> {
     /// May `actor` read the development outbox? Only an administrator, only
     /// in demo mode with the development provider: the outbox holds live
     /// login codes, so anyone else reading it could sign in as any customer.
     /// A real provider keeps no outbox at all.
-    pub fn may_read_sms_outbox(&self, actor: &StaffActor) -> bool {
+    pub fn may_read_sms_outbox(self, actor: &StaffActor) -> bool {
         self.config.demo && self.sms.name() == "dev" && actor.has(Role::Admin)
     }
 
     /// What the user interface shows of `actor`.
-    pub fn staff_info(&self, actor: &StaffActor) -> domain::view::StaffInfo {
+    pub fn staff_info(self, actor: &StaffActor) -> domain::view::StaffInfo {
         domain::view::StaffInfo {
             sms_outbox: self.may_read_sms_outbox(actor),
             ..actor.info()
@@ -154,7 +160,7 @@ impl Services {
     /// an administrator of the union sees every message, one of a bank or
     /// branch only those sent to its own customers' phones.
     pub async fn sms_outbox(
-        &self,
+        self,
         actor: &StaffActor,
         limit: i64,
     ) -> Result<Vec<SmsMessage>, ServiceError> {
@@ -191,7 +197,7 @@ impl Services {
                     ),
                     body: keys.open(Field::SmsBody, &sql::text(r, "body_sealed")?)?,
                     provider: sql::text(r, "provider")?,
-                    status: sql::text(r, "status")?,
+                    status: sql::coded(r, "status", SmsStatus::parse)?,
                     error: sql::opt_text(r, "error")?,
                     created_at: sql::int(r, "created_at")?,
                 })

@@ -80,6 +80,13 @@ fn named_modules(text: &str) -> BTreeSet<String> {
             }
         }
     }
+    // A module's use cases reached through its handle (`self.risk().…`,
+    // `services.workflow().…`) are a use of that module too.
+    for (module, _) in ALLOWED {
+        if !module.contains("::") && text.contains(&format!(".{module}()")) {
+            found.insert(module.to_string());
+        }
+    }
     found
 }
 
@@ -273,6 +280,9 @@ fn the_scanner_reads_single_and_grouped_imports() {
     let nested = "use crate::applications::status::{self, Seen};\nuse crate::applications::X;";
     let names: Vec<String> = named_modules(nested).into_iter().collect();
     assert_eq!(names, ["applications", "applications::status"]);
+    let handle = "let d = self.risk().full_decision(s, id).await?;";
+    let names: Vec<String> = named_modules(handle).into_iter().collect();
+    assert_eq!(names, ["risk"]);
 }
 
 /// The dependency rules of `docs/architecture.md`, enforced.

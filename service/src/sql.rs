@@ -83,6 +83,18 @@ pub(crate) fn decision(row: &AnyRow, col: &str) -> Result<Decision, ServiceError
         .ok_or_else(|| ServiceError::internal(col, raw))
 }
 
+/// A column holding a stable code, read with the enum's `parse`
+/// (`sql::coded(r, "status", SmsStatus::parse)`); an unknown code is an
+/// internal error, never shown.
+pub(crate) fn coded<T>(
+    row: &AnyRow,
+    col: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, ServiceError> {
+    let raw = text(row, col)?;
+    parse(&raw).ok_or_else(|| ServiceError::internal(col, raw))
+}
+
 pub(crate) fn gender(row: &AnyRow, col: &str) -> Result<Gender, ServiceError> {
     let raw = text(row, col)?;
     [Gender::Male, Gender::Female]

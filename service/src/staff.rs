@@ -6,8 +6,14 @@
 //!
 //! Every account made or reset here gets a one-time password, shown once to
 //! the operator and stored only as its argon2 hash; its holder must choose
-//! their own at first sign-in ([`crate::Services::change_password`]). Every
+//! their own at first sign-in ([`Auth::change_password`](crate::auth::Auth::change_password)). Every
 //! change goes to the audit log as the operator's.
+
+use_cases!(
+    /// The use cases of this module, reached as `services.staff()`.
+    Staff,
+    staff
+);
 
 use rand::rngs::OsRng;
 use rand::{Rng, TryRngCore};
@@ -18,7 +24,7 @@ use crate::auth::{hash_password, StaffActor};
 use crate::db::new_id;
 use crate::pfi::Field;
 use crate::totp;
-use crate::{sql, ServiceError, Services};
+use crate::{sql, ServiceError};
 use domain::org::Role;
 
 /// A password shown once to the operator, who hands it to its holder.
@@ -250,10 +256,10 @@ async fn org_by_code(tx: &mut Tx, code: &str) -> Result<(String, String, String)
     ))
 }
 
-impl Services {
+impl Staff<'_> {
     /// Creates the first bank of an empty installation, under its union,
     /// with its first administrator; refused once any organisation exists.
-    pub async fn init_bank(&self, first: &FirstBank) -> Result<OneTimePassword, ServiceError> {
+    pub async fn init_bank(self, first: &FirstBank) -> Result<OneTimePassword, ServiceError> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let any = sqlx::query("SELECT COUNT(*) AS n FROM organisations")
@@ -295,7 +301,7 @@ impl Services {
 
     /// Adds a bank under the union, a branch under a bank or a grid under a
     /// branch; returns the new organisation's id.
-    pub async fn add_org(&self, o: &NewOrg) -> Result<String, ServiceError> {
+    pub async fn add_org(self, o: &NewOrg) -> Result<String, ServiceError> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let (parent_id, parent_kind, parent_path) = org_by_code(&mut tx, &o.parent_code).await?;
@@ -315,7 +321,7 @@ impl Services {
     }
 
     /// Adds a member of staff with a one-time password.
-    pub async fn add_staff(&self, s: &NewStaff) -> Result<OneTimePassword, ServiceError> {
+    pub async fn add_staff(self, s: &NewStaff) -> Result<OneTimePassword, ServiceError> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let (org_id, _, _) = org_by_code(&mut tx, &s.org_code).await?;
@@ -325,7 +331,7 @@ impl Services {
     }
 
     /// Lifts a lock left by wrong passwords.
-    pub async fn unlock_staff(&self, username: &str) -> Result<(), ServiceError> {
+    pub async fn unlock_staff(self, username: &str) -> Result<(), ServiceError> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let r = sqlx::query(
@@ -350,7 +356,7 @@ impl Services {
     /// Gives an account a new one-time password (and unlocks it): for a
     /// member of staff who forgot theirs. Their sessions end.
     pub async fn reset_staff_password(
-        &self,
+        self,
         username: &str,
     ) -> Result<OneTimePassword, ServiceError> {
         let now = self.now();
@@ -383,13 +389,13 @@ impl Services {
 
 // ------------------------------------------------------------ second factor
 
-impl Services {
+impl Staff<'_> {
     /// Starts adding an authenticator app to the signed-in account: a new
-    /// secret, kept aside until [`Services::confirm_totp`] proves the app
+    /// secret, kept aside until [`Staff::confirm_totp`](crate::staff::Staff::confirm_totp) proves the app
     /// holds it. Starting again replaces the secret kept aside.
-    pub async fn begin_totp(&self, s: &StaffActor) -> Result<totp::Enrolment, ServiceError> {
+    pub async fn begin_totp(self, s: &StaffActor) -> Result<totp::Enrolment, ServiceError> {
         // Replacing an enrolled app takes an operator's reset
-        // ([`Services::reset_staff_totp`]): a stolen session alone must not
+        // ([`Staff::reset_staff_totp`](crate::staff::Staff::reset_staff_totp)): a stolen session alone must not
         // swap the factor for the thief's.
         if s.totp_enrolled {
             return Err(ServiceError::invalid("totp_already_enrolled"));
@@ -410,7 +416,7 @@ impl Services {
     /// Confirms the authenticator app with a code it shows: the secret kept
     /// aside becomes the account's second factor. A wrong code counts
     /// towards the account's lock.
-    pub async fn confirm_totp(&self, s: &StaffActor, code: &str) -> Result<(), ServiceError> {
+    pub async fn confirm_totp(self, s: &StaffActor, code: &str) -> Result<(), ServiceError> {
         let row = sqlx::query("SELECT totp_pending_sealed FROM staff_users WHERE id = $1")
             .bind(&s.user_id)
             .fetch_one(&self.db.pool)
@@ -451,7 +457,7 @@ impl Services {
     /// A wrong second-factor code from a signed-in member of staff (while
     /// confirming an app): counted towards the lock and audited.
     async fn count_second_factor_failure(
-        &self,
+        self,
         s: &StaffActor,
         now: i64,
     ) -> Result<(), ServiceError> {
@@ -482,7 +488,7 @@ impl Services {
     /// An operator removes an account's second factor (a lost phone): the
     /// member of staff enrols a new app at their next sign-in (or may, when
     /// their roles do not require one). Audited as the system's act.
-    pub async fn reset_staff_totp(&self, username: &str) -> Result<(), ServiceError> {
+    pub async fn reset_staff_totp(self, username: &str) -> Result<(), ServiceError> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let row = sqlx::query(

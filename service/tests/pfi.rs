@@ -28,7 +28,7 @@ fn with_bureau(env: &Env) -> Services {
 /// 李秀英 signs in by SMS and applies: a code in the outbox, a credit report
 /// pulled and stored, a decision made.
 async fn li_applies(env: &Env, s: &Services) -> String {
-    s.send_login_code(LI).await.expect("code sent");
+    s.auth().send_login_code(LI).await.expect("code sent");
     let li = env.customer(LI).await;
     let product = env
         .scalar_text(&format!(
@@ -36,19 +36,20 @@ async fn li_applies(env: &Env, s: &Services) -> String {
             li.bank_id
         ))
         .await;
-    s.submit_application(
-        &li,
-        NewApplication {
-            product_id: product,
-            amount: Fen::from_yuan(50_000),
-            term_months: 12,
-            purpose: "购买化肥种子".to_string(),
-            consent: true,
-            idempotency_key: "pfi-1".to_string(),
-        },
-    )
-    .await
-    .expect("submit")
+    s.applications()
+        .submit_application(
+            &li,
+            NewApplication {
+                product_id: product,
+                amount: Fen::from_yuan(50_000),
+                term_months: 12,
+                purpose: "购买化肥种子".to_string(),
+                consent: true,
+                idempotency_key: "pfi-1".to_string(),
+            },
+        )
+        .await
+        .expect("submit")
 }
 
 /// Every text value of every table, as (table.column, value).
@@ -140,6 +141,7 @@ async fn a_key_rotation_reseals_everything_and_lookups_keep_working() {
         assert_ne!(old_id, new_id);
         // Before the rotation the new server still reads the old values.
         let li = new
+            .auth()
             .customer_actor(&env.customer(LI).await.customer_id)
             .await
             .unwrap();
@@ -164,6 +166,7 @@ async fn a_key_rotation_reseals_everything_and_lookups_keep_working() {
         );
         env.clock.advance_secs(61);
         only_new
+            .auth()
             .send_login_code(LI)
             .await
             .expect("the phone is found by its index");

@@ -91,6 +91,7 @@ async fn village_job(
     village: &str,
 ) -> domain::view::PrecreditJobView {
     let job = s
+        .precredit()
         .create_precredit_job(
             by,
             &NewPrecreditJob {
@@ -101,7 +102,8 @@ async fn village_job(
         )
         .await
         .unwrap();
-    s.run_precredit_job(&job.id, &opts(50), &|_| {})
+    s.precredit()
+        .run_precredit_job(&job.id, &opts(50), &|_| {})
         .await
         .unwrap()
 }
@@ -125,7 +127,7 @@ async fn a_bank_wide_job_decides_every_household_once_even_when_killed_and_taken
         let households = bank_households(&env).await;
         assert!(households > 20, "{households}");
         let job = s
-            .create_precredit_job(
+            .precredit().create_precredit_job(
                 &admin,
                 &NewPrecreditJob {
                     scope: PrecreditScope::Organisation(bank(&env, "BJ01").await),
@@ -139,7 +141,7 @@ async fn a_bank_wide_job_decides_every_household_once_even_when_killed_and_taken
 
         // Killed after two chunks of 7: those are committed, the lease stays.
         let killed = s
-            .run_precredit_job(
+            .precredit().run_precredit_job(
                 &job.id,
                 &PrecreditOptions {
                     stop_after_chunks: Some(2),
@@ -152,14 +154,14 @@ async fn a_bank_wide_job_decides_every_household_once_even_when_killed_and_taken
         assert_eq!((killed.status, killed.done), (PrecreditJobStatus::Running, 14));
         // A second runner cannot take a live lease...
         assert_code(
-            s.run_precredit_job(&job.id, &opts(7), &|_| {}).await,
+            s.precredit().run_precredit_job(&job.id, &opts(7), &|_| {}).await,
             "precredit_job_busy",
         );
         // ...but takes over a stale one, and carries on after the cursor.
         env.clock.advance_secs(180);
         let seen = std::sync::Mutex::new(Vec::new());
         let done = s
-            .run_precredit_job(&job.id, &opts(7), &|p| {
+            .precredit().run_precredit_job(&job.id, &opts(7), &|p| {
                 seen.lock().unwrap().push(p.done);
             })
             .await
@@ -218,17 +220,17 @@ async fn a_bank_wide_job_decides_every_household_once_even_when_killed_and_taken
                 "{action}"
             );
         }
-        let chain = s.verify_audit_chain(&admin).await.unwrap();
+        let chain = s.audit().verify_audit_chain(&admin).await.unwrap();
         assert!(chain.valid);
 
         // A finished job is not run again.
-        let again = s.run_precredit_job(&job.id, &opts(7), &|_| {}).await.unwrap();
+        let again = s.precredit().run_precredit_job(&job.id, &opts(7), &|_| {}).await.unwrap();
         assert_eq!(again.done, households);
 
         // The officer of a branch sees only their branch's results of it.
         let officer = env.staff("officer1").await;
         let page = s
-            .precredit_results(
+            .precredit().precredit_results(
                 &officer,
                 &job.id,
                 &PrecreditResultFilter {
@@ -239,7 +241,7 @@ async fn a_bank_wide_job_decides_every_household_once_even_when_killed_and_taken
             .await
             .unwrap();
         let all = s
-            .precredit_results(
+            .precredit().precredit_results(
                 &admin,
                 &job.id,
                 &PrecreditResultFilter {
@@ -263,7 +265,7 @@ async fn without_the_bureau_every_household_refers() {
         let head = env.staff("head1").await;
         let village = busiest_village(&env).await;
         let job = s
-            .create_precredit_job(
+            .precredit().create_precredit_job(
                 &head,
                 &NewPrecreditJob {
                     scope: PrecreditScope::Village(village.clone()),
@@ -273,11 +275,11 @@ async fn without_the_bureau_every_household_refers() {
             )
             .await
             .unwrap();
-        let done = s.run_precredit_job(&job.id, &opts(100), &|_| {}).await.unwrap();
+        let done = s.precredit().run_precredit_job(&job.id, &opts(100), &|_| {}).await.unwrap();
         assert!(done.total > 0);
         assert_eq!(done.referred, done.total, "{done:?}");
         let results = s
-            .precredit_results(&head, &job.id, &PrecreditResultFilter::default())
+            .precredit().precredit_results(&head, &job.id, &PrecreditResultFilter::default())
             .await
             .unwrap();
         assert!(results.iter().all(|r| r.reason_codes.contains(&"bureau_unavailable".to_string())
@@ -287,7 +289,7 @@ async fn without_the_bureau_every_household_refers() {
         let other = env.staff("head2").await;
         if !other.covers(&env.scalar_text(&format!("SELECT g.path FROM villages v JOIN organisations g ON g.id = v.grid_id WHERE v.id = '{village}'")).await) {
             assert_code(
-                s.create_precredit_job(
+                s.precredit().create_precredit_job(
                     &other,
                     &NewPrecreditJob {
                         scope: PrecreditScope::Village(village),
@@ -301,7 +303,7 @@ async fn without_the_bureau_every_household_refers() {
         }
         // A bank-wide job is beyond a branch head; an unknown product is refused.
         assert_code(
-            s.create_precredit_job(
+            s.precredit().create_precredit_job(
                 &head,
                 &NewPrecreditJob {
                     scope: PrecreditScope::Organisation(bank(&env, "BJ01").await),
@@ -316,7 +318,7 @@ async fn without_the_bureau_every_household_refers() {
             .scalar_text("SELECT id FROM organisations WHERE code = 'BJ01-01-01'")
             .await;
         assert_code(
-            s.create_precredit_job(
+            s.precredit().create_precredit_job(
                 &head,
                 &NewPrecreditJob {
                     scope: PrecreditScope::Organisation(grid),
@@ -340,6 +342,7 @@ async fn a_paused_job_stops_at_a_chunk_boundary_and_resumes_where_it_stopped() {
         let admin = env.staff("admin").await;
         let households = bank_households(&env).await;
         let job = s
+            .precredit()
             .create_precredit_job(
                 &admin,
                 &NewPrecreditJob {
@@ -351,30 +354,47 @@ async fn a_paused_job_stops_at_a_chunk_boundary_and_resumes_where_it_stopped() {
             .await
             .unwrap();
         // Paused while queued: at once.
-        let paused = s.pause_precredit_job(&admin, &job.id).await.unwrap();
+        let paused = s
+            .precredit()
+            .pause_precredit_job(&admin, &job.id)
+            .await
+            .unwrap();
         assert_eq!(paused.status, PrecreditJobStatus::Paused);
         assert!(paused.can_resume && !paused.can_pause);
         assert_eq!(
-            s.run_precredit_job(&job.id, &opts(5), &|_| {})
+            s.precredit()
+                .run_precredit_job(&job.id, &opts(5), &|_| {})
                 .await
                 .unwrap()
                 .done,
             0
         );
-        let resumed = s.resume_precredit_job(&admin, &job.id).await.unwrap();
+        let resumed = s
+            .precredit()
+            .resume_precredit_job(&admin, &job.id)
+            .await
+            .unwrap();
         assert_eq!(resumed.status, PrecreditJobStatus::Queued);
 
         // Paused while running: the runner stops after the chunk it is in.
         let runner = {
             let s = s.clone();
             let id = job.id.clone();
-            tokio::spawn(async move { s.run_precredit_job(&id, &opts(5), &|_| {}).await })
+            tokio::spawn(async move {
+                s.precredit()
+                    .run_precredit_job(&id, &opts(5), &|_| {})
+                    .await
+            })
         };
         tokio::time::sleep(Duration::from_millis(150)).await;
-        let asked = s.pause_precredit_job(&admin, &job.id).await.unwrap();
+        let asked = s
+            .precredit()
+            .pause_precredit_job(&admin, &job.id)
+            .await
+            .unwrap();
         assert_eq!(asked.requested.as_deref(), Some("pause"));
         assert_code(
-            s.pause_precredit_job(&admin, &job.id).await,
+            s.precredit().pause_precredit_job(&admin, &job.id).await,
             "application_state_changed",
         );
         let stopped = runner.await.unwrap().unwrap();
@@ -382,9 +402,13 @@ async fn a_paused_job_stops_at_a_chunk_boundary_and_resumes_where_it_stopped() {
         assert_eq!(stopped.done, 5, "one chunk");
 
         // Resumed: the rest, each household once.
-        s.resume_precredit_job(&admin, &job.id).await.unwrap();
+        s.precredit()
+            .resume_precredit_job(&admin, &job.id)
+            .await
+            .unwrap();
         let s0 = with_bureau(&env, 0);
         let done = s0
+            .precredit()
             .run_precredit_job(&job.id, &opts(5), &|_| {})
             .await
             .unwrap();
@@ -401,10 +425,11 @@ async fn a_paused_job_stops_at_a_chunk_boundary_and_resumes_where_it_stopped() {
 
         // Cancelled: at once when not running; a finished job cannot be.
         assert_code(
-            s.cancel_precredit_job(&admin, &job.id).await,
+            s.precredit().cancel_precredit_job(&admin, &job.id).await,
             "application_state_changed",
         );
         let other = s
+            .precredit()
             .create_precredit_job(
                 &admin,
                 &NewPrecreditJob {
@@ -415,11 +440,16 @@ async fn a_paused_job_stops_at_a_chunk_boundary_and_resumes_where_it_stopped() {
             )
             .await
             .unwrap();
-        let cancelled = s.cancel_precredit_job(&admin, &other.id).await.unwrap();
+        let cancelled = s
+            .precredit()
+            .cancel_precredit_job(&admin, &other.id)
+            .await
+            .unwrap();
         assert_eq!(cancelled.status, PrecreditJobStatus::Cancelled);
         // Officers see their jobs; a customer-side role cannot start one.
         assert_code(
-            s.pause_precredit_job(&env.staff("approver1").await, &other.id)
+            s.precredit()
+                .pause_precredit_job(&env.staff("approver1").await, &other.id)
                 .await,
             "forbidden",
         );
@@ -434,6 +464,7 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
         let s = with_bureau(&env, 0);
         let admin = env.staff("admin").await;
         let job = s
+            .precredit()
             .create_precredit_job(
                 &admin,
                 &NewPrecreditJob {
@@ -444,11 +475,13 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
             )
             .await
             .unwrap();
-        s.run_precredit_job(&job.id, &opts(50), &|_| {})
+        s.precredit()
+            .run_precredit_job(&job.id, &opts(50), &|_| {})
             .await
             .unwrap();
         let officer = env.staff("officer1").await;
         let results = s
+            .precredit()
             .precredit_results(
                 &officer,
                 &job.id,
@@ -468,19 +501,21 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
 
         // Not above the pre-approved limit.
         assert_code(
-            s.offer_precredit(
-                &officer,
-                &job.id,
-                &r.subject_key,
-                &OfferTerms {
-                    limit: Some(approved + Fen::from_yuan(1)),
-                    ..OfferTerms::default()
-                },
-            )
-            .await,
+            s.precredit()
+                .offer_precredit(
+                    &officer,
+                    &job.id,
+                    &r.subject_key,
+                    &OfferTerms {
+                        limit: Some(approved + Fen::from_yuan(1)),
+                        ..OfferTerms::default()
+                    },
+                )
+                .await,
             "offer_above_pre_approved",
         );
         let offer = s
+            .precredit()
             .offer_precredit(
                 &officer,
                 &job.id,
@@ -495,21 +530,24 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
         assert_eq!((offer.status.as_str(), offer.limit), ("offered", approved));
         // Once per result.
         assert_code(
-            s.offer_precredit(&officer, &job.id, &r.subject_key, &OfferTerms::default())
+            s.precredit()
+                .offer_precredit(&officer, &job.id, &r.subject_key, &OfferTerms::default())
                 .await,
             "offer_already_open",
         );
 
         // The customer sees it and accepts: an active line of that limit.
         let customer = s
+            .auth()
             .customer_actor(r.customer_id.as_deref().unwrap())
             .await
             .unwrap();
-        let mine = s.my_offers(&customer).await.unwrap();
+        let mine = s.precredit().my_offers(&customer).await.unwrap();
         assert_eq!(mine.len(), 1);
         assert_eq!(mine[0].id, offer.id);
-        let lines_before = s.my_lines(&customer).await.unwrap().len();
+        let lines_before = s.servicing().my_lines(&customer).await.unwrap().len();
         let line = s
+            .precredit()
             .accept_offer(&customer, &offer.id, offer.version)
             .await
             .expect("accept");
@@ -518,23 +556,32 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
             (LineStatus::Active, approved, LineKind::Revolving)
         );
         assert_eq!(line.expires_on, today().add_months(12));
-        assert_eq!(s.my_lines(&customer).await.unwrap().len(), lines_before + 1);
+        assert_eq!(
+            s.servicing().my_lines(&customer).await.unwrap().len(),
+            lines_before + 1
+        );
         // Twice is refused, nothing granted twice.
         assert_code(
-            s.accept_offer(&customer, &offer.id, offer.version).await,
+            s.precredit()
+                .accept_offer(&customer, &offer.id, offer.version)
+                .await,
             "application_state_changed",
         );
-        let after = s.my_offers(&customer).await.unwrap();
+        let after = s.precredit().my_offers(&customer).await.unwrap();
         assert_eq!(after[0].status, "accepted");
         assert_eq!(after[0].credit_line_id.as_deref(), Some(line.id.as_str()));
         // Someone else's offer is not found.
         let other = env.customer("13800000001").await;
         if other.customer_id != customer.customer_id {
-            assert_code(s.decline_offer(&other, &offer.id, 2).await, "not_found");
+            assert_code(
+                s.precredit().decline_offer(&other, &offer.id, 2).await,
+                "not_found",
+            );
         }
 
         // The rest of the approved results in scope, in bulk.
         let bulk = s
+            .precredit()
             .offer_precredit_results(&officer, &job.id, &OfferTerms::default())
             .await
             .unwrap();
@@ -545,20 +592,28 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
         assert_eq!(bulk.offered + bulk.skipped, in_scope);
         assert_eq!(bulk.skipped, 1, "the one already offered");
         let again = s
+            .precredit()
             .offer_precredit_results(&officer, &job.id, &OfferTerms::default())
             .await
             .unwrap();
         assert_eq!(again.offered, 0);
         if let Some(next) = results.iter().find(|x| x.subject_key != r.subject_key) {
             let c = s
+                .auth()
                 .customer_actor(next.customer_id.as_deref().unwrap())
                 .await
                 .unwrap();
-            let o = s.my_offers(&c).await.unwrap().remove(0);
-            let declined = s.decline_offer(&c, &o.id, o.version).await.unwrap();
+            let o = s.precredit().my_offers(&c).await.unwrap().remove(0);
+            let declined = s
+                .precredit()
+                .decline_offer(&c, &o.id, o.version)
+                .await
+                .unwrap();
             assert_eq!(declined.status, "declined");
             assert_code(
-                s.accept_offer(&c, &o.id, declined.version).await,
+                s.precredit()
+                    .accept_offer(&c, &o.id, declined.version)
+                    .await,
                 "application_state_changed",
             );
         }
@@ -569,13 +624,20 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
             .find(|x| x.subject_key != r.subject_key)
         {
             let c = s
+                .auth()
                 .customer_actor(third.customer_id.as_deref().unwrap())
                 .await
                 .unwrap();
-            let o = s.my_offers(&c).await.unwrap().remove(0);
+            let o = s.precredit().my_offers(&c).await.unwrap().remove(0);
             env.clock.advance_secs(31 * 86_400);
-            assert_eq!(s.my_offers(&c).await.unwrap()[0].status, "expired");
-            assert_code(s.accept_offer(&c, &o.id, o.version).await, "offer_expired");
+            assert_eq!(
+                s.precredit().my_offers(&c).await.unwrap()[0].status,
+                "expired"
+            );
+            assert_code(
+                s.precredit().accept_offer(&c, &o.id, o.version).await,
+                "offer_expired",
+            );
         }
         for action in [
             "credit_offer.made",
@@ -669,7 +731,7 @@ async fn a_whitelist_imports_its_good_rows_and_reports_each_bad_one() {
         ];
         let bytes = whitelist_xlsx(&rows, &[0]);
         let report = s
-            .import_whitelist(&officer, "名单.xlsx", &bytes, "HNED", true)
+            .precredit().import_whitelist(&officer, "名单.xlsx", &bytes, "HNED", true)
             .await
             .expect("import");
         assert_eq!(report.rows_read, 8, "the blank row is not a row");
@@ -690,13 +752,13 @@ async fn a_whitelist_imports_its_good_rows_and_reports_each_bad_one() {
         assert_eq!(p4.column.as_deref(), Some("身份证号"));
         assert!(p4.value.contains('*'));
         // Stored with the job, as reported.
-        assert_eq!(s.whitelist_problems(&officer, &report.job_id).await.unwrap(), report.problems);
+        assert_eq!(s.precredit().whitelist_problems(&officer, &report.job_id).await.unwrap(), report.problems);
 
         // The job decides the two, each capped at the suggested limit.
-        let done = s.run_precredit_job(&report.job_id, &opts(10), &|_| {}).await.unwrap();
+        let done = s.precredit().run_precredit_job(&report.job_id, &opts(10), &|_| {}).await.unwrap();
         assert_eq!((done.kind.as_str(), done.total, done.done), ("whitelist", 2, 2));
         let results = s
-            .precredit_results(&officer, &report.job_id, &PrecreditResultFilter::default())
+            .precredit().precredit_results(&officer, &report.job_id, &PrecreditResultFilter::default())
             .await
             .unwrap();
         assert_eq!(results.len(), 2);
@@ -713,20 +775,20 @@ async fn a_whitelist_imports_its_good_rows_and_reports_each_bad_one() {
                 env.id_idx(new_id.as_str())
             ))
             .await;
-        let c = s.customer_actor(&new_customer).await.unwrap();
+        let c = s.auth().customer_actor(&new_customer).await.unwrap();
         assert_eq!(c.phone_masked, "139****5678");
 
         // A file without a required column, or not a spreadsheet, is refused whole.
         let mut book = rust_xlsxwriter::Workbook::new();
         book.add_worksheet().write_string(0, 0, "姓名").unwrap();
         let err = s
-            .import_whitelist(&officer, "x.xlsx", &book.save_to_buffer().unwrap(), "HNED", true)
+            .precredit().import_whitelist(&officer, "x.xlsx", &book.save_to_buffer().unwrap(), "HNED", true)
             .await
             .unwrap_err();
         assert_eq!(err.code(), "whitelist_missing_column");
         assert!(err.params().contains(&("column".to_string(), "身份证号".to_string())));
         assert_code(
-            s.import_whitelist(&officer, "x.xlsx", b"not a spreadsheet", "HNED", true).await,
+            s.precredit().import_whitelist(&officer, "x.xlsx", b"not a spreadsheet", "HNED", true).await,
             "whitelist_unreadable",
         );
     })
@@ -752,6 +814,7 @@ async fn a_whitelist_too_big_to_parse_is_refused_before_parsing() {
         let wide = book.save_to_buffer().unwrap();
         assert!(wide.len() < 16 * 1024, "{}", wide.len());
         let err = s
+            .precredit()
             .import_whitelist(&officer, "wide.xlsx", &wide, "HNED", true)
             .await
             .unwrap_err();
@@ -773,6 +836,7 @@ async fn a_whitelist_too_big_to_parse_is_refused_before_parsing() {
         let bomb = out.finish().unwrap().into_inner();
         assert!(bomb.len() < 1024 * 1024, "{}", bomb.len());
         let err = s
+            .precredit()
             .import_whitelist(&officer, "bomb.xlsx", &bomb, "HNED", true)
             .await
             .unwrap_err();
@@ -808,8 +872,8 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
             rows.into_iter().map(|r| r.0).collect()
         };
         for (i, id) in ids.iter().enumerate() {
-            let c = s.customer_actor(id).await.unwrap();
-            s.submit_application(
+            let c = s.auth().customer_actor(id).await.unwrap();
+            s.applications().submit_application(
                 &c,
                 NewApplication {
                     product_id: product.clone(),
@@ -825,17 +889,17 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
         }
         let risk1 = env.staff("risk1").await;
         let live = s
-            .list_rule_sets(&risk1, Some(&product))
+            .risk().list_rule_sets(&risk1, Some(&product))
             .await
             .unwrap()
             .into_iter()
             .find(|r| r.stage == DecisionStage::PreScreen && r.status == RuleSetStatus::Live)
             .unwrap();
-        let def: StrategyDef = s.rule_set(&risk1, &live.id).await.unwrap().definition;
+        let def: StrategyDef = s.risk().rule_set(&risk1, &live.id).await.unwrap().definition;
 
         // The live rules themselves, as a draft: nothing changes.
         let same = s
-            .save_rule_set_draft(
+            .risk().save_rule_set_draft(
                 &risk1,
                 RuleSetDraft {
                     id: None,
@@ -848,7 +912,7 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
             )
             .await
             .unwrap();
-        let r = s.simulate_rule_set(&risk1, &same.id, 100).await.unwrap();
+        let r = s.risk().simulate_rule_set(&risk1, &same.id, 100).await.unwrap();
         assert_eq!((r.applications, r.changed), (8, 0), "{r:?}");
         assert!(r.rule_hits.iter().all(|h| h.simulated == h.baseline), "{:?}", r.rule_hits);
 
@@ -866,7 +930,7 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
             other => panic!("{other:?}"),
         }
         let draft = s
-            .save_rule_set_draft(
+            .risk().save_rule_set_draft(
                 &risk1,
                 RuleSetDraft {
                     id: None,
@@ -880,7 +944,7 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
             .await
             .unwrap();
         assert_eq!(draft.status, RuleSetStatus::Draft);
-        let r = s.simulate_rule_set(&risk1, &draft.id, 100).await.unwrap();
+        let r = s.risk().simulate_rule_set(&risk1, &draft.id, 100).await.unwrap();
         let over_30 = env
             .scalar_i64(&format!(
                 "SELECT COUNT(*) FROM decisions d JOIN applications a ON a.id = d.application_id \
@@ -906,7 +970,7 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
         );
         // Only risk managers (and admins) simulate.
         assert_code(
-            s.simulate_rule_set(&env.staff("officer1").await, &draft.id, 10).await,
+            s.risk().simulate_rule_set(&env.staff("officer1").await, &draft.id, 10).await,
             "forbidden",
         );
         let seen: HashSet<&str> = r.diffs.iter().map(|d| d.application_id.as_str()).collect();
@@ -914,12 +978,12 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
 
         // The test bench: the eight applications to pick from, and the draft
         // tried on a changed one gives that change with its trace.
-        let samples = s.rule_set_samples(&risk1, &draft.id, 50).await.unwrap();
+        let samples = s.risk().rule_set_samples(&risk1, &draft.id, 50).await.unwrap();
         assert_eq!(samples.len(), 8);
         assert!(samples.iter().all(|x| x.customer_name.contains('*')), "{samples:?}");
         let changed = &r.diffs[0];
         let trial = s
-            .try_rule_set(&risk1, &draft.id, &changed.application_id)
+            .risk().try_rule_set(&risk1, &draft.id, &changed.application_id)
             .await
             .unwrap();
         assert_eq!(trial.baseline, changed.before);
@@ -935,11 +999,11 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
         let id = trial.result.features.iter().find(|f| f.name == "id_number").unwrap();
         assert!(format!("{:?}", id.value).contains('*'), "{id:?}");
         assert_code(
-            s.try_rule_set(&risk1, &draft.id, "no-such-application").await,
+            s.risk().try_rule_set(&risk1, &draft.id, "no-such-application").await,
             "not_found",
         );
         assert_code(
-            s.try_rule_set(&env.staff("officer1").await, &draft.id, &changed.application_id).await,
+            s.risk().try_rule_set(&env.staff("officer1").await, &draft.id, &changed.application_id).await,
             "forbidden",
         );
     })
@@ -953,6 +1017,7 @@ async fn a_cancelled_job_stops_at_a_chunk_boundary_and_keeps_what_it_wrote() {
         let s = with_bureau(&env, 400);
         let admin = env.staff("admin").await;
         let job = s
+            .precredit()
             .create_precredit_job(
                 &admin,
                 &NewPrecreditJob {
@@ -966,10 +1031,18 @@ async fn a_cancelled_job_stops_at_a_chunk_boundary_and_keeps_what_it_wrote() {
         let runner = {
             let s = s.clone();
             let id = job.id.clone();
-            tokio::spawn(async move { s.run_precredit_job(&id, &opts(4), &|_| {}).await })
+            tokio::spawn(async move {
+                s.precredit()
+                    .run_precredit_job(&id, &opts(4), &|_| {})
+                    .await
+            })
         };
         tokio::time::sleep(Duration::from_millis(150)).await;
-        let asked = s.cancel_precredit_job(&admin, &job.id).await.unwrap();
+        let asked = s
+            .precredit()
+            .cancel_precredit_job(&admin, &job.id)
+            .await
+            .unwrap();
         assert_eq!(asked.requested.as_deref(), Some("cancel"));
         assert!(!asked.can_cancel);
         let stopped = runner.await.unwrap().unwrap();
@@ -989,11 +1062,12 @@ async fn a_cancelled_job_stops_at_a_chunk_boundary_and_keeps_what_it_wrote() {
         // Final: neither resumed nor run again. Every bulk pull made, the
         // ones read ahead included, is on record.
         assert_code(
-            s.resume_precredit_job(&admin, &job.id).await,
+            s.precredit().resume_precredit_job(&admin, &job.id).await,
             "application_state_changed",
         );
         assert_eq!(
-            s.run_precredit_job(&job.id, &opts(4), &|_| {})
+            s.precredit()
+                .run_precredit_job(&job.id, &opts(4), &|_| {})
                 .await
                 .unwrap()
                 .done,
@@ -1030,7 +1104,11 @@ async fn an_officer_picks_a_village_of_his_area_and_the_job_covers_its_household
         seed(&env).await;
         let s = with_bureau(&env, 0);
         let officer = env.staff("officer1").await;
-        let villages = s.precredit_villages(&officer).await.expect("villages");
+        let villages = s
+            .precredit()
+            .precredit_villages(&officer)
+            .await
+            .expect("villages");
         assert!(!villages.is_empty());
         // Only villages under the officer's branch, each with its households.
         let all = env.scalar_i64("SELECT COUNT(*) FROM villages").await;
@@ -1047,6 +1125,7 @@ async fn an_officer_picks_a_village_of_his_area_and_the_job_covers_its_household
             .await;
         assert_eq!(v.households, on_file);
         let job = s
+            .precredit()
             .create_precredit_job(
                 &officer,
                 &NewPrecreditJob {
@@ -1061,7 +1140,9 @@ async fn an_officer_picks_a_village_of_his_area_and_the_job_covers_its_household
         assert_eq!(job.scope_name, format!("{}{}", v.township, v.name));
         // Approvers read results but do not start jobs.
         assert_code(
-            s.precredit_villages(&env.staff("approver1").await).await,
+            s.precredit()
+                .precredit_villages(&env.staff("approver1").await)
+                .await,
             "forbidden",
         );
     })
@@ -1098,7 +1179,7 @@ async fn the_bureau_is_asked_only_about_people_who_authorised_it() {
             let head = head.clone();
             async move {
                 let job = village_job(&s, &head, &village).await;
-                s.precredit_results(&head, &job.id, &PrecreditResultFilter::default())
+                s.precredit().precredit_results(&head, &job.id, &PrecreditResultFilter::default())
                     .await
                     .unwrap()
             }
@@ -1116,25 +1197,25 @@ async fn the_bureau_is_asked_only_about_people_who_authorised_it() {
 
         // An officer records the signed form again: asked from then on.
         assert_code(
-            s.record_bureau_authorisation(&officer, &withdrawn, "  ", today()).await,
+            s.risk().record_bureau_authorisation(&officer, &withdrawn, "  ", today()).await,
             "authorisation_evidence_invalid",
         );
         assert_code(
-            s.record_bureau_authorisation(&officer, &withdrawn, "SQ-1", today().add_days(1)).await,
+            s.risk().record_bureau_authorisation(&officer, &withdrawn, "SQ-1", today().add_days(1)).await,
             "authorisation_date_invalid",
         );
         assert_code(
-            s.record_bureau_authorisation(&env.staff("product1").await, &withdrawn, "SQ-1", today())
+            s.risk().record_bureau_authorisation(&env.staff("product1").await, &withdrawn, "SQ-1", today())
                 .await,
             "forbidden",
         );
         assert_code(
-            s.record_bureau_authorisation(&env.staff("officer4").await, &withdrawn, "SQ-1", today())
+            s.risk().record_bureau_authorisation(&env.staff("officer4").await, &withdrawn, "SQ-1", today())
                 .await,
             "forbidden",
         );
         for _ in 0..2 {
-            s.record_bureau_authorisation(&officer, &withdrawn, "SQ-2026-0001", today())
+            s.risk().record_bureau_authorisation(&officer, &withdrawn, "SQ-2026-0001", today())
                 .await
                 .expect("recorded (twice is once)");
         }
@@ -1171,13 +1252,13 @@ async fn the_bureau_is_asked_only_about_people_who_authorised_it() {
         sheet.write_string(0, 5, "征信授权书编号").unwrap();
         sheet.write_string(1, 5, "SQ-2026-0102").unwrap();
         let report = s
-            .import_whitelist(&officer, "授权.xlsx", &book.save_to_buffer().unwrap(), "HNED", true)
+            .precredit().import_whitelist(&officer, "授权.xlsx", &book.save_to_buffer().unwrap(), "HNED", true)
             .await
             .expect("import");
         assert_eq!((report.imported, report.bad_rows), (2, 0), "{report:?}");
-        s.run_precredit_job(&report.job_id, &opts(10), &|_| {}).await.unwrap();
+        s.precredit().run_precredit_job(&report.job_id, &opts(10), &|_| {}).await.unwrap();
         let results = s
-            .precredit_results(&officer, &report.job_id, &PrecreditResultFilter::default())
+            .precredit().precredit_results(&officer, &report.job_id, &PrecreditResultFilter::default())
             .await
             .unwrap();
         let bureau_of = |name: &str| {
@@ -1204,31 +1285,38 @@ async fn whoever_made_a_list_does_not_offer_it() {
         let village = busiest_village(&env).await;
         let job = village_job(&s, &officer, &village).await;
         assert!(job.approved > 0, "{job:?}");
-        let mine = s.precredit_job(&officer, &job.id).await.unwrap();
+        let mine = s
+            .precredit()
+            .precredit_job(&officer, &job.id)
+            .await
+            .unwrap();
         assert!(!mine.can_offer && mine.offer_needs_checker);
-        let theirs = s.precredit_job(&head, &job.id).await.unwrap();
+        let theirs = s.precredit().precredit_job(&head, &job.id).await.unwrap();
         assert!(theirs.can_offer && !theirs.offer_needs_checker);
         let approved = PrecreditResultFilter {
             outcome: Some("approve".into()),
             ..PrecreditResultFilter::default()
         };
         let results = s
+            .precredit()
             .precredit_results(&officer, &job.id, &approved)
             .await
             .unwrap();
         assert!(results.iter().all(|r| !r.can_offer));
         assert_code(
-            s.offer_precredit(
-                &officer,
-                &job.id,
-                &results[0].subject_key,
-                &OfferTerms::default(),
-            )
-            .await,
+            s.precredit()
+                .offer_precredit(
+                    &officer,
+                    &job.id,
+                    &results[0].subject_key,
+                    &OfferTerms::default(),
+                )
+                .await,
             "self_approval",
         );
         assert_code(
-            s.offer_precredit_results(&officer, &job.id, &OfferTerms::default())
+            s.precredit()
+                .offer_precredit_results(&officer, &job.id, &OfferTerms::default())
                 .await,
             "self_approval",
         );
@@ -1238,11 +1326,13 @@ async fn whoever_made_a_list_does_not_offer_it() {
         );
         // The branch head, a second person, offers them.
         let results = s
+            .precredit()
             .precredit_results(&head, &job.id, &approved)
             .await
             .unwrap();
         assert!(results.iter().any(|r| r.can_offer));
         let bulk = s
+            .precredit()
             .offer_precredit_results(&head, &job.id, &OfferTerms::default())
             .await
             .unwrap();

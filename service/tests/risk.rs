@@ -83,7 +83,8 @@ async fn hned(env: &Env) -> String {
 async fn li_applies(env: &Env, s: &Services, yuan: i64, key: &str) -> String {
     let li = env.customer(LI).await;
     let product = hned(env).await;
-    s.submit_application(&li, request(&product, yuan, key))
+    s.applications()
+        .submit_application(&li, request(&product, yuan, key))
         .await
         .expect("submit")
 }
@@ -141,7 +142,7 @@ async fn submit_runs_the_pre_screen_and_stores_it() {
         }
 
         let officer = env.staff("officer1").await;
-        let view = s.application_for_staff(&officer, &id).await.unwrap();
+        let view = s.applications().application_for_staff(&officer, &id).await.unwrap();
         assert_eq!(view.status, ApplicationStatus::Submitted);
         let pre = view.pre_screen.expect("pre-screen stored");
         assert_eq!(pre.stage, DecisionStage::PreScreen);
@@ -156,11 +157,11 @@ async fn submit_runs_the_pre_screen_and_stores_it() {
         // The ID number is stored and shown masked.
         assert!(matches!(feature(&pre, "id_number"), Value::Text(t) if t.contains("**********")));
         let bureau = pre.bureau.expect("inquiry");
-        assert!(bureau.synthetic && bureau.provider == "DEV" && bureau.outcome == "ok");
+        assert!(bureau.synthetic && bureau.provider == "DEV" && bureau.outcome == domain::view::InquiryOutcome::Ok);
         assert!(view.full_decision.is_none());
         // Still the officer's task, as before the engine.
         assert!(s
-            .inbox(&officer)
+            .workflow().inbox(&officer)
             .await
             .unwrap()
             .iter()
@@ -168,7 +169,7 @@ async fn submit_runs_the_pre_screen_and_stores_it() {
 
         // The customer sees the outcome, and no reasons when not rejected.
         let li = env.customer(LI).await;
-        let mine = s.my_application(&li, &id).await.unwrap();
+        let mine = s.applications().my_application(&li, &id).await.unwrap();
         let screening = mine.screening.expect("screening");
         assert_eq!(screening.outcome, pre.outcome);
         assert!(screening.reasons.is_empty());
@@ -196,7 +197,7 @@ async fn a_rejecting_pre_screen_is_shown_to_the_customer_at_once() {
         let id = li_applies(&env, &s, 50_000, "too-old").await;
 
         let li = env.customer(LI).await;
-        let mine = s.my_application(&li, &id).await.unwrap();
+        let mine = s.applications().my_application(&li, &id).await.unwrap();
         assert_eq!(mine.summary.status, ApplicationStatus::Rejected);
         let screening = mine.screening.expect("screening");
         assert_eq!(screening.outcome, Verdict::Reject);
@@ -213,6 +214,7 @@ async fn a_rejecting_pre_screen_is_shown_to_the_customer_at_once() {
         // Closed at once: no officer task, audited as the engine's doing.
         let officer = env.staff("officer1").await;
         assert!(s
+            .workflow()
             .inbox(&officer)
             .await
             .unwrap()
@@ -227,20 +229,25 @@ async fn a_rejecting_pre_screen_is_shown_to_the_customer_at_once() {
             1
         );
         // Staff see the whole trace; the customer view has none to leak.
-        let view = s.application_for_staff(&officer, &id).await.unwrap();
+        let view = s
+            .applications()
+            .application_for_staff(&officer, &id)
+            .await
+            .unwrap();
         let pre = view.pre_screen.expect("pre-screen");
         assert!(pre.trace.iter().any(|l| l
             .text_zh
             .starts_with("规则「年龄不在准入范围」命中：年龄 = 70")));
         assert!(!view.can_investigate);
         assert_code(
-            s.record_investigation(
-                &officer,
-                &id,
-                view.version,
-                investigation(120_000, Fen::from_yuan(50_000)),
-            )
-            .await,
+            s.applications()
+                .record_investigation(
+                    &officer,
+                    &id,
+                    view.version,
+                    investigation(120_000, Fen::from_yuan(50_000)),
+                )
+                .await,
             "application_state_changed",
         );
     })
@@ -269,7 +276,7 @@ async fn blacklist_reasons_are_not_disclosed_to_the_customer() {
         let id = li_applies(&env, &s, 50_000, "listed").await;
 
         let li = env.customer(LI).await;
-        let mine = s.my_application(&li, &id).await.unwrap();
+        let mine = s.applications().my_application(&li, &id).await.unwrap();
         assert_eq!(mine.summary.status, ApplicationStatus::Rejected);
         let screening = mine.screening.clone().expect("screening");
         let codes: Vec<&str> = screening.reasons.iter().map(|r| r.code.as_str()).collect();
@@ -279,6 +286,7 @@ async fn blacklist_reasons_are_not_disclosed_to_the_customer() {
         assert!(!json.contains("blacklist"), "{json}");
         // Staff see why.
         let view = s
+            .applications()
             .application_for_staff(&env.staff("officer1").await, &id)
             .await
             .unwrap();
@@ -308,27 +316,39 @@ async fn a_bureau_timeout_or_failure_refers_and_never_approves() {
             "timeout"
         );
         let officer = env.staff("officer1").await;
-        let view = s.application_for_staff(&officer, &id).await.unwrap();
+        let view = s
+            .applications()
+            .application_for_staff(&officer, &id)
+            .await
+            .unwrap();
         let pre = view.pre_screen.expect("pre-screen");
         assert_eq!(pre.outcome, Verdict::Refer);
         assert!(pre.reason_codes.contains(&"bureau_unavailable".to_string()));
         assert_eq!(feature(&pre, "bureau_available"), &Value::Bool(false));
         assert!(feature(&pre, "bureau_score").is_missing());
-        assert_eq!(pre.bureau.expect("inquiry").outcome, "timeout");
+        assert_eq!(
+            pre.bureau.expect("inquiry").outcome,
+            domain::view::InquiryOutcome::Timeout
+        );
         // Refer goes on to the officer, as before.
         assert_eq!(view.status, ApplicationStatus::Submitted);
 
         // The full decision asks again (no report to reuse): timeout, refer.
-        s.record_investigation(
-            &officer,
-            &id,
-            view.version,
-            investigation(120_000, Fen::from_yuan(50_000)),
-        )
-        .await
-        .unwrap();
+        s.applications()
+            .record_investigation(
+                &officer,
+                &id,
+                view.version,
+                investigation(120_000, Fen::from_yuan(50_000)),
+            )
+            .await
+            .unwrap();
         let approver = env.staff("approver1").await;
-        let view = s.application_for_staff(&approver, &id).await.unwrap();
+        let view = s
+            .applications()
+            .application_for_staff(&approver, &id)
+            .await
+            .unwrap();
         let full = view.full_decision.expect("full decision");
         assert_eq!(full.outcome, Verdict::Refer);
         assert!(full
@@ -351,6 +371,7 @@ async fn a_bureau_timeout_or_failure_refers_and_never_approves() {
         li_id_number(&env, None, 998).await;
         let id2 = li_applies(&env, &s, 60_000, "bureau-failure").await;
         let pre = s
+            .applications()
             .application_for_staff(&officer, &id2)
             .await
             .unwrap()
@@ -358,7 +379,10 @@ async fn a_bureau_timeout_or_failure_refers_and_never_approves() {
             .expect("pre-screen");
         assert_eq!(pre.outcome, Verdict::Refer);
         assert!(pre.reason_codes.contains(&"bureau_unavailable".to_string()));
-        assert_eq!(pre.bureau.expect("inquiry").outcome, "failed");
+        assert_eq!(
+            pre.bureau.expect("inquiry").outcome,
+            domain::view::InquiryOutcome::Failed
+        );
     })
     .await;
 }
@@ -370,16 +394,21 @@ async fn the_full_decision_sets_limit_and_price_before_approval() {
         let s = quick(&env);
         let id = li_applies(&env, &s, 50_000, "full").await;
         let officer = env.staff("officer1").await;
-        s.record_investigation(
-            &officer,
-            &id,
-            1,
-            investigation(120_000, Fen::from_yuan(50_000)),
-        )
-        .await
-        .unwrap();
+        s.applications()
+            .record_investigation(
+                &officer,
+                &id,
+                1,
+                investigation(120_000, Fen::from_yuan(50_000)),
+            )
+            .await
+            .unwrap();
         let approver = env.assignee(&id, "approval").await;
-        let view = s.application_for_staff(&approver, &id).await.unwrap();
+        let view = s
+            .applications()
+            .application_for_staff(&approver, &id)
+            .await
+            .unwrap();
         let full = view.full_decision.clone().expect("full decision");
         assert_eq!(full.stage, DecisionStage::Full);
         assert_eq!(full.rule_set_version, Some(1));
@@ -406,21 +435,27 @@ async fn the_full_decision_sets_limit_and_price_before_approval() {
             1
         );
         // Running it again gives a second stored decision, the latest shown.
-        let again = s.run_full_decision(&approver, &id).await.unwrap();
+        let again = s.risk().run_full_decision(&approver, &id).await.unwrap();
         assert_eq!((again.outcome, again.limit), (full.outcome, full.limit));
         assert_ne!(again.id, full.id);
         assert_eq!(
-            s.application_decisions(&approver, &id).await.unwrap().len(),
+            s.risk()
+                .application_decisions(&approver, &id)
+                .await
+                .unwrap()
+                .len(),
             3
         );
         assert_code(
-            s.run_full_decision(&env.staff("approver4").await, &id)
+            s.risk()
+                .run_full_decision(&env.staff("approver4").await, &id)
                 .await,
             "forbidden",
         );
 
         // The loan is booked at the engine's price.
         let loan_id = s
+            .applications()
             .decide(
                 &approver,
                 &id,
@@ -431,7 +466,7 @@ async fn the_full_decision_sets_limit_and_price_before_approval() {
             .await
             .unwrap()
             .expect("loan");
-        let loan = s.loan_for_staff(&approver, &loan_id).await.unwrap();
+        let loan = s.loans().loan_for_staff(&approver, &loan_id).await.unwrap();
         assert_eq!(loan.summary.rate.bp(), rate);
     })
     .await;
@@ -446,16 +481,21 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
 
         // A verified income of 15,000 yuan is below admission: rejected.
         let id = li_applies(&env, &s, 50_000, "poor").await;
-        s.record_investigation(
-            &officer,
-            &id,
-            1,
-            investigation(15_000, Fen::from_yuan(50_000)),
-        )
-        .await
-        .unwrap();
+        s.applications()
+            .record_investigation(
+                &officer,
+                &id,
+                1,
+                investigation(15_000, Fen::from_yuan(50_000)),
+            )
+            .await
+            .unwrap();
         let approver = env.assignee(&id, "approval").await;
-        let view = s.application_for_staff(&approver, &id).await.unwrap();
+        let view = s
+            .applications()
+            .application_for_staff(&approver, &id)
+            .await
+            .unwrap();
         let full = view.full_decision.expect("full decision");
         assert_eq!(full.outcome, Verdict::Reject);
         assert!(full.reason_codes.contains(&"income_too_low".to_string()));
@@ -465,39 +505,46 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
             Some("engine_rejected")
         );
         assert_code(
-            s.decide(
-                &approver,
-                &id,
-                view.version,
-                Decision::Approve,
-                String::new(),
-            )
-            .await,
+            s.applications()
+                .decide(
+                    &approver,
+                    &id,
+                    view.version,
+                    Decision::Approve,
+                    String::new(),
+                )
+                .await,
             "engine_rejected",
         );
         // Rejecting stays the approver's to do.
-        s.decide(
-            &approver,
-            &id,
-            view.version,
-            Decision::Reject,
-            "收入不足".into(),
-        )
-        .await
-        .unwrap();
+        s.applications()
+            .decide(
+                &approver,
+                &id,
+                view.version,
+                Decision::Reject,
+                "收入不足".into(),
+            )
+            .await
+            .unwrap();
 
         // 40,000 yuan a year caps the limit at 30,000: 50,000 cannot be approved.
         let id = li_applies(&env, &s, 50_000, "capped").await;
-        s.record_investigation(
-            &officer,
-            &id,
-            1,
-            investigation(40_000, Fen::from_yuan(50_000)),
-        )
-        .await
-        .unwrap();
+        s.applications()
+            .record_investigation(
+                &officer,
+                &id,
+                1,
+                investigation(40_000, Fen::from_yuan(50_000)),
+            )
+            .await
+            .unwrap();
         let approver = env.assignee(&id, "approval").await;
-        let view = s.application_for_staff(&approver, &id).await.unwrap();
+        let view = s
+            .applications()
+            .application_for_staff(&approver, &id)
+            .await
+            .unwrap();
         let full = view.full_decision.expect("full decision");
         assert_eq!(
             full.limit,
@@ -510,6 +557,7 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
             Some("engine_limit_exceeded")
         );
         let err = s
+            .applications()
             .decide(
                 &approver,
                 &id,
@@ -551,17 +599,28 @@ async fn the_demo_bank_runs_live_default_rule_sets() {
             0
         );
         let risk1 = env.staff("risk1").await;
-        let list = env.services.list_rule_sets(&risk1, None).await.unwrap();
+        let list = env
+            .services
+            .risk()
+            .list_rule_sets(&risk1, None)
+            .await
+            .unwrap();
         assert_eq!(list.len(), 6);
         assert!(list.iter().all(|r| r.author_name == "马骏"
             && r.approver_name.as_deref() == Some("孔德明")
             && r.status == RuleSetStatus::Live));
         // The other bank's risk manager sees only their own; officers none.
         let risk2 = env.staff("risk2").await;
-        let theirs = env.services.list_rule_sets(&risk2, None).await.unwrap();
+        let theirs = env
+            .services
+            .risk()
+            .list_rule_sets(&risk2, None)
+            .await
+            .unwrap();
         assert!(theirs.iter().all(|r| list.iter().all(|m| m.id != r.id)));
         assert_code(
             env.services
+                .risk()
                 .list_rule_sets(&env.staff("officer1").await, None)
                 .await,
             "forbidden",
@@ -569,16 +628,23 @@ async fn the_demo_bank_runs_live_default_rule_sets() {
         let admin = env.staff("admin").await;
         assert_eq!(
             env.services
+                .risk()
                 .list_rule_sets(&admin, None)
                 .await
                 .unwrap()
                 .len(),
             12
         );
-        let detail = env.services.rule_set(&risk1, &list[0].id).await.unwrap();
+        let detail = env
+            .services
+            .risk()
+            .rule_set(&risk1, &list[0].id)
+            .await
+            .unwrap();
         assert!(!detail.can_edit && !detail.can_approve && !detail.can_publish);
         assert!(env
             .services
+            .risk()
             .rule_set_features()
             .iter()
             .any(|f| f.name == "bureau_lenders"));
@@ -591,13 +657,14 @@ async fn live_pre_screen(env: &Env, s: &Services) -> (String, StrategyDef) {
     let risk1 = env.staff("risk1").await;
     let product = hned(env).await;
     let live = s
+        .risk()
         .list_rule_sets(&risk1, Some(&product))
         .await
         .unwrap()
         .into_iter()
         .find(|r| r.stage == DecisionStage::PreScreen && r.status == RuleSetStatus::Live)
         .expect("live pre-screen");
-    let detail = s.rule_set(&risk1, &live.id).await.unwrap();
+    let detail = s.risk().rule_set(&risk1, &live.id).await.unwrap();
     (product, detail.definition)
 }
 
@@ -624,6 +691,7 @@ async fn a_new_version_goes_live_through_maker_checker_without_restart() {
         let first = li_applies(&env, &s, 50_000, "before").await;
         let officer = env.staff("officer1").await;
         let pre = s
+            .applications()
             .application_for_staff(&officer, &first)
             .await
             .unwrap()
@@ -639,6 +707,7 @@ async fn a_new_version_goes_live_through_maker_checker_without_restart() {
         add_rule(&mut def, 2, "age > 45");
         let risk1 = env.staff("risk1").await;
         let draft = s
+            .risk()
             .save_rule_set_draft(
                 &risk1,
                 RuleSetDraft {
@@ -664,49 +733,58 @@ async fn a_new_version_goes_live_through_maker_checker_without_restart() {
             note: String::new(),
         };
         assert_code(
-            s.save_rule_set_draft(&risk3, change(Some(draft.id.clone()), Some(1)))
+            s.risk()
+                .save_rule_set_draft(&risk3, change(Some(draft.id.clone()), Some(1)))
                 .await,
             "rule_set_not_author",
         );
         assert_code(
-            s.save_rule_set_draft(&officer, change(None, None)).await,
+            s.risk()
+                .save_rule_set_draft(&officer, change(None, None))
+                .await,
             "forbidden",
         );
         assert_code(
-            s.save_rule_set_draft(&env.staff("risk2").await, change(None, None))
+            s.risk()
+                .save_rule_set_draft(&env.staff("risk2").await, change(None, None))
                 .await,
             "forbidden",
         );
         let draft = s
+            .risk()
             .save_rule_set_draft(&risk1, change(Some(draft.id.clone()), Some(1)))
             .await
             .unwrap();
         assert_eq!(draft.row_version, 2);
         assert_code(
-            s.save_rule_set_draft(&risk1, change(Some(draft.id.clone()), Some(1)))
+            s.risk()
+                .save_rule_set_draft(&risk1, change(Some(draft.id.clone()), Some(1)))
                 .await,
             "application_state_changed",
         );
         // Not approvable before it is submitted, nor publishable.
         assert_code(
-            s.approve_rule_set(&risk3, &draft.id, 2, "").await,
+            s.risk().approve_rule_set(&risk3, &draft.id, 2, "").await,
             "application_state_changed",
         );
         assert_code(
-            s.publish_rule_set(&risk1, &draft.id, 2).await,
+            s.risk().publish_rule_set(&risk1, &draft.id, 2).await,
             "application_state_changed",
         );
-        s.submit_rule_set(&risk1, &draft.id, 2).await.unwrap();
+        s.risk()
+            .submit_rule_set(&risk1, &draft.id, 2)
+            .await
+            .unwrap();
 
         // Maker-checker: the author cannot approve; the attempt is audited.
-        let detail = s.rule_set(&risk1, &draft.id).await.unwrap();
+        let detail = s.risk().rule_set(&risk1, &draft.id).await.unwrap();
         assert!(!detail.can_approve);
         assert_eq!(
             detail.approve_blocked_reason.as_deref(),
             Some("self_approval")
         );
         assert_code(
-            s.approve_rule_set(&risk1, &draft.id, 3, "").await,
+            s.risk().approve_rule_set(&risk1, &draft.id, 3, "").await,
             "self_approval",
         );
         assert_eq!(
@@ -719,20 +797,32 @@ async fn a_new_version_goes_live_through_maker_checker_without_restart() {
             1
         );
         // The checker returns it once, the author resubmits, the checker approves.
-        s.return_rule_set(&risk3, &draft.id, 3, "请补充说明")
+        s.risk()
+            .return_rule_set(&risk3, &draft.id, 3, "请补充说明")
             .await
             .unwrap();
-        let back = s.rule_set(&risk1, &draft.id).await.unwrap();
+        let back = s.risk().rule_set(&risk1, &draft.id).await.unwrap();
         assert_eq!(back.summary.status, RuleSetStatus::Draft);
         assert_eq!(back.review_comment, "请补充说明");
-        s.submit_rule_set(&risk1, &draft.id, 4).await.unwrap();
-        assert!(s.rule_set(&risk3, &draft.id).await.unwrap().can_approve);
-        s.approve_rule_set(&risk3, &draft.id, 5, "同意")
+        s.risk()
+            .submit_rule_set(&risk1, &draft.id, 4)
+            .await
+            .unwrap();
+        assert!(
+            s.risk()
+                .rule_set(&risk3, &draft.id)
+                .await
+                .unwrap()
+                .can_approve
+        );
+        s.risk()
+            .approve_rule_set(&risk3, &draft.id, 5, "同意")
             .await
             .unwrap();
         // Still version 1 until published.
         let before = li_applies(&env, &s, 50_000, "approved-not-live").await;
         let pre = s
+            .applications()
             .application_for_staff(&officer, &before)
             .await
             .unwrap()
@@ -741,8 +831,11 @@ async fn a_new_version_goes_live_through_maker_checker_without_restart() {
         assert_eq!(pre.rule_set_version, Some(1));
 
         env.clock.advance_secs(3600);
-        s.publish_rule_set(&risk1, &draft.id, 6).await.unwrap();
-        let published = s.rule_set(&risk1, &draft.id).await.unwrap().summary;
+        s.risk()
+            .publish_rule_set(&risk1, &draft.id, 6)
+            .await
+            .unwrap();
+        let published = s.risk().rule_set(&risk1, &draft.id).await.unwrap().summary;
         assert!(published.published_at > Some(published.created_at));
         let live: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT status, CAST(version AS BIGINT) FROM rule_sets WHERE product_id = '{product}' \
@@ -755,6 +848,7 @@ async fn a_new_version_goes_live_through_maker_checker_without_restart() {
         // The very next decision, same services (no restart), runs version 2.
         let after = li_applies(&env, &s, 50_000, "after").await;
         let pre = s
+            .applications()
             .application_for_staff(&officer, &after)
             .await
             .unwrap()
@@ -780,7 +874,7 @@ async fn a_new_version_goes_live_through_maker_checker_without_restart() {
             );
         }
         let admin = env.staff("admin").await;
-        assert!(s.verify_audit_chain(&admin).await.unwrap().valid);
+        assert!(s.audit().verify_audit_chain(&admin).await.unwrap().valid);
     })
     .await;
 }
@@ -807,6 +901,7 @@ async fn bad_rule_sets_are_refused_at_save_with_their_position() {
         let mut bad = def.clone();
         add_rule(&mut bad, 2, "age >> 45");
         let err = s
+            .risk()
             .save_rule_set_draft(&risk1, save(bad.clone()))
             .await
             .unwrap_err();
@@ -815,14 +910,22 @@ async fn bad_rule_sets_are_refused_at_save_with_their_position() {
         assert_eq!(param(&err, "rule_id").as_deref(), Some("new_rule"));
         assert_eq!(param(&err, "line").as_deref(), Some("1"));
         assert_eq!(param(&err, "col").as_deref(), Some("6"));
-        let problem = s.check_rule_set(&risk1, &bad).unwrap().expect("a problem");
+        let problem = s
+            .risk()
+            .check_rule_set(&risk1, &bad)
+            .unwrap()
+            .expect("a problem");
         assert_eq!(problem.code, "expr_syntax");
         assert_eq!(problem.position.map(|p| p.column), Some(6));
 
         // Unknown feature, with where it starts.
         let mut bad = def.clone();
         add_rule(&mut bad, 2, "age > 45 and bureau_lendrs > 2");
-        let err = s.save_rule_set_draft(&risk1, save(bad)).await.unwrap_err();
+        let err = s
+            .risk()
+            .save_rule_set_draft(&risk1, save(bad))
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "expr_unknown_feature");
         assert_eq!(param(&err, "col").as_deref(), Some("14"));
         assert_eq!(param(&err, "start").as_deref(), Some("13"));
@@ -830,7 +933,11 @@ async fn bad_rule_sets_are_refused_at_save_with_their_position() {
         // Type mismatch, caught at save, not when a customer applies.
         let mut bad = def.clone();
         add_rule(&mut bad, 2, "amount > 50000");
-        let err = s.save_rule_set_draft(&risk1, save(bad)).await.unwrap_err();
+        let err = s
+            .risk()
+            .save_rule_set_draft(&risk1, save(bad))
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "expr_type_mismatch");
         assert_eq!(
             param(&err, "rule").as_deref(),
@@ -844,13 +951,19 @@ async fn bad_rule_sets_are_refused_at_save_with_their_position() {
 
         // A bad table cell names its row and column.
         let live_full = s
+            .risk()
             .list_rule_sets(&risk1, Some(&product))
             .await
             .unwrap()
             .into_iter()
             .find(|r| r.stage == DecisionStage::Full)
             .unwrap();
-        let mut full = s.rule_set(&risk1, &live_full.id).await.unwrap().definition;
+        let mut full = s
+            .risk()
+            .rule_set(&risk1, &live_full.id)
+            .await
+            .unwrap()
+            .definition;
         let table = full
             .stages
             .iter()
@@ -860,6 +973,7 @@ async fn bad_rule_sets_are_refused_at_save_with_their_position() {
             t.rows[1].outputs[0] = "lots".into();
         }
         let err = s
+            .risk()
             .save_rule_set_draft(
                 &risk1,
                 RuleSetDraft {
@@ -881,7 +995,7 @@ async fn bad_rule_sets_are_refused_at_save_with_their_position() {
 
         assert_eq!(count().await, before, "nothing saved");
         // A good definition passes the check.
-        assert_eq!(s.check_rule_set(&risk1, &def).unwrap(), None);
+        assert_eq!(s.risk().check_rule_set(&risk1, &def).unwrap(), None);
     })
     .await;
 }

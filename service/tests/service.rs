@@ -36,6 +36,7 @@ async fn last_code(env: &Env, phone: &str) -> String {
 /// A product of the customer's bank (惠农e贷, 10,000 – 300,000 yuan, 6 – 36 months).
 async fn first_product(env: &Env, bank_id: &str) -> String {
     env.services
+        .products()
         .list_products(Some(bank_id))
         .await
         .expect("products")[0]
@@ -71,6 +72,7 @@ async fn li_applies(env: &Env, key: &str) -> String {
     let li = env.customer(LI).await;
     let product = first_product(env, &li.bank_id).await;
     env.services
+        .applications()
         .submit_application(&li, request(&product, 50_000, key))
         .await
         .expect("submit")
@@ -81,6 +83,7 @@ async fn investigated_application(env: &Env) -> String {
     let id = li_applies(env, "key-investigated").await;
     let officer = env.staff("officer1").await;
     env.services
+        .applications()
         .record_investigation(&officer, &id, 1, investigation(Fen::from_yuan(50_000)))
         .await
         .expect("investigate");
@@ -129,23 +132,25 @@ async fn staff_login_checks_the_password() {
         env.seed().await;
         let s = &env.services;
         let admin = s
+            .auth()
             .staff_login("admin", service::demo::DEMO_PASSWORD)
             .await
             .expect("admin");
         assert!(admin.has(domain::org::Role::Admin));
         assert_eq!(admin.bank_id, None);
         let officer = s
+            .auth()
             .staff_login("officer1", "puhui2026")
             .await
             .expect("officer1");
         assert!(officer.bank_id.is_some());
         assert!(officer.covers(&officer.org_path));
         assert_code(
-            s.staff_login("officer1", "wrong").await,
+            s.auth().staff_login("officer1", "wrong").await,
             "invalid_credentials",
         );
         assert_code(
-            s.staff_login("nobody", "puhui2026").await,
+            s.auth().staff_login("nobody", "puhui2026").await,
             "invalid_credentials",
         );
         let audited = env
@@ -167,21 +172,22 @@ async fn five_wrong_passwords_lock_the_account() {
         let s = &env.services;
         for _ in 0..4 {
             assert_code(
-                s.staff_login("approver1", "nope").await,
+                s.auth().staff_login("approver1", "nope").await,
                 "invalid_credentials",
             );
         }
-        match s.staff_login("approver1", "nope").await {
+        match s.auth().staff_login("approver1", "nope").await {
             Err(ServiceError::AccountLocked { minutes }) => assert_eq!(minutes, 15),
             other => panic!("expected a lock, got {other:?}"),
         }
         // Even the right password is refused while locked.
         assert_code(
-            s.staff_login("approver1", "puhui2026").await,
+            s.auth().staff_login("approver1", "puhui2026").await,
             "account_locked",
         );
         env.clock.advance_secs(16 * 60);
-        s.staff_login("approver1", "puhui2026")
+        s.auth()
+            .staff_login("approver1", "puhui2026")
             .await
             .expect("unlocked after the wait");
         assert_eq!(
@@ -203,7 +209,7 @@ async fn otp_login_with_the_sent_code() {
     on_each_backend(|env| async move {
         env.seed().await;
         let s = &env.services;
-        let sent = s.send_login_code(LI).await.expect("send");
+        let sent = s.auth().send_login_code(LI).await.expect("send");
         assert_eq!(sent.phone_masked, "138****0001");
         assert_eq!(sent.resend_after_secs, 60);
         assert_eq!(sent.expires_in_secs, 300);
@@ -219,12 +225,12 @@ async fn otp_login_with_the_sent_code() {
         assert_eq!(stored.len(), 64);
 
         let wrong = if code == "000000" { "111111" } else { "000000" };
-        assert_code(s.customer_login(LI, wrong).await, "code_invalid");
-        let actor = s.customer_login(LI, &code).await.expect("login");
+        assert_code(s.auth().customer_login(LI, wrong).await, "code_invalid");
+        let actor = s.auth().customer_login(LI, &code).await.expect("login");
         assert_eq!(actor.name, "李秀英");
         assert_eq!(actor.phone_masked, "138****0001");
         // A code works once.
-        assert_code(s.customer_login(LI, &code).await, "code_expired");
+        assert_code(s.auth().customer_login(LI, &code).await, "code_expired");
         let audited = env
             .scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'customer.login'")
             .await;
@@ -248,13 +254,13 @@ async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
     on_each_backend(|env| async move {
         env.seed().await;
         let s = env.services.clone();
-        s.send_login_code(LI).await.expect("send");
+        s.auth().send_login_code(LI).await.expect("send");
         let code = last_code(&env, LI).await;
         let wrong = if code == "999999" { "888888" } else { "999999" };
         let guesses: Vec<_> = (0..40)
             .map(|_| {
                 let s = s.clone();
-                tokio::spawn(async move { s.customer_login(LI, wrong).await.map(|_| ()) })
+                tokio::spawn(async move { s.auth().customer_login(LI, wrong).await.map(|_| ()) })
             })
             .collect();
         let mut checked = 0;
@@ -274,13 +280,14 @@ async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
             .await,
             5
         );
-        assert_code(s.customer_login(LI, &code).await, "code_expired");
+        assert_code(s.auth().customer_login(LI, &code).await, "code_expired");
 
         let guesses: Vec<_> = (0..40)
             .map(|i| {
                 let s = s.clone();
                 tokio::spawn(async move {
-                    s.staff_login("officer1", &format!("wrong-{i}"))
+                    s.auth()
+                        .staff_login("officer1", &format!("wrong-{i}"))
                         .await
                         .map(|_| ())
                 })
@@ -303,7 +310,7 @@ async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
             5
         );
         assert_code(
-            s.staff_login("officer1", "puhui2026").await,
+            s.auth().staff_login("officer1", "puhui2026").await,
             "account_locked",
         );
     })
@@ -315,21 +322,22 @@ async fn otp_codes_expire_and_attempts_are_limited() {
     on_each_backend(|env| async move {
         env.seed().await;
         let s = &env.services;
-        s.send_login_code(LI).await.expect("send");
+        s.auth().send_login_code(LI).await.expect("send");
         let code = last_code(&env, LI).await;
         env.clock.advance_secs(301);
-        assert_code(s.customer_login(LI, &code).await, "code_expired");
+        assert_code(s.auth().customer_login(LI, &code).await, "code_expired");
 
-        s.send_login_code(LI)
+        s.auth()
+            .send_login_code(LI)
             .await
             .expect("send again after the wait");
         let code = last_code(&env, LI).await;
         let wrong = if code == "999999" { "888888" } else { "999999" };
         for _ in 0..5 {
-            assert_code(s.customer_login(LI, wrong).await, "code_invalid");
+            assert_code(s.auth().customer_login(LI, wrong).await, "code_invalid");
         }
         // Five wrong guesses burn the code, even for the right one.
-        assert_code(s.customer_login(LI, &code).await, "code_expired");
+        assert_code(s.auth().customer_login(LI, &code).await, "code_expired");
     })
     .await;
 }
@@ -339,16 +347,22 @@ async fn otp_resend_is_rate_limited() {
     on_each_backend(|env| async move {
         env.seed().await;
         let s = &env.services;
-        s.send_login_code(LI).await.expect("send");
+        s.auth().send_login_code(LI).await.expect("send");
         env.clock.advance_secs(20);
-        match s.send_login_code(LI).await {
+        match s.auth().send_login_code(LI).await {
             Err(ServiceError::RateLimited { seconds }) => assert_eq!(seconds, 40),
             other => panic!("expected rate limit, got {other:?}"),
         }
         env.clock.advance_secs(41);
-        s.send_login_code(LI).await.expect("allowed after a minute");
-        assert_code(s.send_login_code("13912345678").await, "unknown_customer");
-        assert_code(s.send_login_code("12345").await, "phone_invalid");
+        s.auth()
+            .send_login_code(LI)
+            .await
+            .expect("allowed after a minute");
+        assert_code(
+            s.auth().send_login_code("13912345678").await,
+            "unknown_customer",
+        );
+        assert_code(s.auth().send_login_code("12345").await, "phone_invalid");
         assert_eq!(
             env.scalar_i64(&format!(
                 "SELECT COUNT(*) FROM sms_outbox WHERE phone_idx = '{}'",
@@ -374,7 +388,7 @@ async fn sms_failure_keeps_no_code() {
             .await
             .unwrap();
         let s = &env.services;
-        assert_code(s.send_login_code(failing).await, "sms_failed");
+        assert_code(s.auth().send_login_code(failing).await, "sms_failed");
         assert_eq!(
             env.scalar_i64(&format!(
                 "SELECT COUNT(*) FROM sms_codes WHERE phone_idx = '{}'",
@@ -384,7 +398,7 @@ async fn sms_failure_keeps_no_code() {
             0
         );
         // No code kept, so no rate limit either: the retry reaches the provider.
-        assert_code(s.send_login_code(failing).await, "sms_failed");
+        assert_code(s.auth().send_login_code(failing).await, "sms_failed");
         assert_eq!(
             env.scalar_i64(&format!(
                 "SELECT COUNT(*) FROM sms_outbox WHERE phone_idx = '{}' AND status = 'failed'",
@@ -394,9 +408,9 @@ async fn sms_failure_keeps_no_code() {
             2
         );
         let admin = env.staff("admin").await;
-        let outbox = s.sms_outbox(&admin, 10).await.expect("outbox");
+        let outbox = s.sms().sms_outbox(&admin, 10).await.expect("outbox");
         assert!(outbox.iter().all(|m| !m.phone_masked.contains("0001234")));
-        assert_eq!(outbox[0].status, "failed");
+        assert_eq!(outbox[0].status, domain::view::SmsStatus::Failed);
     })
     .await;
 }
@@ -410,16 +424,16 @@ async fn the_sms_outbox_is_for_administrators_of_the_bank_in_demo_mode() {
     on_each_backend(|env| async move {
         env.seed().await;
         let s = &env.services;
-        s.send_login_code(WANG).await.expect("code sent");
+        s.auth().send_login_code(WANG).await.expect("code sent");
         let masked = "138****0002";
         for username in ["officer4", "officer1", "head1", "risk1", "approver1"] {
             let staff = env.staff(username).await;
-            assert!(!s.may_read_sms_outbox(&staff), "{username}");
-            assert_code(s.sms_outbox(&staff, 10).await, "forbidden");
+            assert!(!s.sms().may_read_sms_outbox(&staff), "{username}");
+            assert_code(s.sms().sms_outbox(&staff, 10).await, "forbidden");
         }
         let admin = env.staff("admin").await;
-        assert!(s.may_read_sms_outbox(&admin));
-        let all = s.sms_outbox(&admin, 10).await.expect("outbox");
+        assert!(s.sms().may_read_sms_outbox(&admin));
+        let all = s.sms().sms_outbox(&admin, 10).await.expect("outbox");
         assert!(all.iter().any(|m| m.phone_masked == masked), "{all:?}");
 
         // An administrator of the other bank does not see 王建国's code.
@@ -435,7 +449,7 @@ async fn the_sms_outbox_is_for_administrators_of_the_bank_in_demo_mode() {
         foreign.org_id = other_bank.0.clone();
         foreign.bank_id = Some(other_bank.0);
         foreign.org_path = other_bank.1;
-        let theirs = s.sms_outbox(&foreign, 10).await.expect("outbox");
+        let theirs = s.sms().sms_outbox(&foreign, 10).await.expect("outbox");
         assert!(theirs.iter().all(|m| m.phone_masked != masked), "{theirs:?}");
         // …and one of 王建国's own bank does.
         let own_path = env
@@ -447,7 +461,7 @@ async fn the_sms_outbox_is_for_administrators_of_the_bank_in_demo_mode() {
         let mut own = admin.clone();
         own.bank_id = Some(wang.bank_id.clone());
         own.org_path = own_path;
-        let ours = s.sms_outbox(&own, 10).await.expect("outbox");
+        let ours = s.sms().sms_outbox(&own, 10).await.expect("outbox");
         assert!(ours.iter().any(|m| m.phone_masked == masked), "{ours:?}");
 
         // Production keeps no readable outbox, for anyone.
@@ -457,8 +471,8 @@ async fn the_sms_outbox_is_for_administrators_of_the_bank_in_demo_mode() {
             "a-real-audit-key",
             service::pfi::PfiKeys::from_secrets("a-real-pfi-key", &[], "a-real-index-key"),
         );
-        assert!(!prod.may_read_sms_outbox(&admin));
-        assert_code(prod.sms_outbox(&admin, 10).await, "not_found");
+        assert!(!prod.sms().may_read_sms_outbox(&admin));
+        assert_code(prod.sms().sms_outbox(&admin, 10).await, "not_found");
     })
     .await;
 }
@@ -478,7 +492,8 @@ async fn a_customer_submits_at_most_five_applications_a_day() {
             .map(|i| {
                 let (s, li, product) = (s.clone(), li.clone(), product.clone());
                 tokio::spawn(async move {
-                    s.submit_application(&li, request(&product, 50_000, &format!("burst-{i}")))
+                    s.applications()
+                        .submit_application(&li, request(&product, 50_000, &format!("burst-{i}")))
                         .await
                 })
             })
@@ -497,12 +512,14 @@ async fn a_customer_submits_at_most_five_applications_a_day() {
         // A double click on an accepted one still finds it, at the limit.
         let (i, id) = &accepted[0];
         let again = s
+            .applications()
             .submit_application(&li, request(&product, 50_000, &format!("burst-{i}")))
             .await
             .expect("a repeat is not a new application");
         assert_eq!(&again, id);
         env.clock.advance_secs(86_400);
-        s.submit_application(&li, request(&product, 50_000, "next-day"))
+        s.applications()
+            .submit_application(&li, request(&product, 50_000, "next-day"))
             .await
             .expect("a new day");
     })
@@ -518,6 +535,7 @@ async fn submit_validates_against_the_product() {
         let product = first_product(&env, &li.bank_id).await;
 
         match s
+            .applications()
             .submit_application(&li, request(&product, 500, "k1"))
             .await
         {
@@ -528,20 +546,21 @@ async fn submit_validates_against_the_product() {
             other => panic!("expected amount_below_min, got {other:?}"),
         }
         assert_code(
-            s.submit_application(&li, request(&product, 9_000_000, "k2"))
+            s.applications()
+                .submit_application(&li, request(&product, 9_000_000, "k2"))
                 .await,
             "amount_above_max",
         );
         let mut no_consent = request(&product, 50_000, "k3");
         no_consent.consent = false;
         assert_code(
-            s.submit_application(&li, no_consent).await,
+            s.applications().submit_application(&li, no_consent).await,
             "consent_missing",
         );
         let mut long_term = request(&product, 50_000, "k4");
         long_term.term_months = 400;
         assert_code(
-            s.submit_application(&li, long_term).await,
+            s.applications().submit_application(&li, long_term).await,
             "term_out_of_range",
         );
 
@@ -554,7 +573,8 @@ async fn submit_validates_against_the_product() {
             .await;
         let foreign = first_product(&env, &other_bank).await;
         assert_code(
-            s.submit_application(&li, request(&foreign, 50_000, "k5"))
+            s.applications()
+                .submit_application(&li, request(&foreign, 50_000, "k5"))
                 .await,
             "not_found",
         );
@@ -578,24 +598,28 @@ async fn double_submit_posts_once() {
         let li = env.customer(LI).await;
         let product = first_product(&env, &li.bank_id).await;
         let first = s
+            .applications()
             .submit_application(&li, request(&product, 50_000, "same-key"))
             .await
             .unwrap();
         let second = s
+            .applications()
             .submit_application(&li, request(&product, 50_000, "same-key"))
             .await
             .unwrap();
         assert_eq!(first, second);
         assert_code(
-            s.submit_application(&li, request(&product, 60_000, "same-key"))
+            s.applications()
+                .submit_application(&li, request(&product, 60_000, "same-key"))
                 .await,
             "duplicate",
         );
 
         // Two posts racing with one key still make one application.
+        let applications = s.applications();
         let (a, b) = tokio::join!(
-            s.submit_application(&li, request(&product, 70_000, "race-key")),
-            s.submit_application(&li, request(&product, 70_000, "race-key")),
+            applications.submit_application(&li, request(&product, 70_000, "race-key")),
+            applications.submit_application(&li, request(&product, 70_000, "race-key")),
         );
         assert_eq!(a.expect("first racer"), b.expect("second racer"));
         assert_eq!(
@@ -627,20 +651,20 @@ async fn thin_loan_from_application_to_schedule() {
         let li = env.customer(LI).await;
 
         let officer = env.staff("officer1").await;
-        let tasks = s.inbox(&officer).await.unwrap();
+        let tasks = s.workflow().inbox(&officer).await.unwrap();
         let task = tasks.iter().find(|t| t.task.application_id == id).expect("task for the officer");
-        assert_eq!(task.task.node_kind, "investigation");
+        assert_eq!(task.task.node_kind, domain::flow::NodeType::Investigation);
         assert_eq!(task.customer_name, "李秀英");
         assert!(task.id_number_masked.contains("**********"));
 
-        let view = s.application_for_staff(&officer, &id).await.unwrap();
+        let view = s.applications().application_for_staff(&officer, &id).await.unwrap();
         assert!(view.can_investigate);
         assert!(view.consent_at.is_some());
         assert_eq!(view.phone_masked, "138****0001");
-        s.record_investigation(&officer, &id, view.version, investigation(Fen::from_yuan(50_000)))
+        s.applications().record_investigation(&officer, &id, view.version, investigation(Fen::from_yuan(50_000)))
             .await
             .expect("investigation");
-        assert!(s.inbox(&officer).await.unwrap().iter().all(|t| t.task.application_id != id));
+        assert!(s.workflow().inbox(&officer).await.unwrap().iter().all(|t| t.task.application_id != id));
 
         // The approver is drawn at random among the branch's approvers.
         let approver = env.assignee(&id, "approval").await;
@@ -648,28 +672,28 @@ async fn thin_loan_from_application_to_schedule() {
         let other = env
             .staff(if approver.username == "approver1" { "approver2" } else { "approver1" })
             .await;
-        let view = s.application_for_staff(&other, &id).await.unwrap();
+        let view = s.applications().application_for_staff(&other, &id).await.unwrap();
         assert!(!view.can_decide);
         assert_eq!(view.decide_blocked_reason.as_deref(), Some("task_not_assigned"));
-        assert!(s.inbox(&other).await.unwrap().iter().all(|t| t.task.application_id != id));
+        assert!(s.workflow().inbox(&other).await.unwrap().iter().all(|t| t.task.application_id != id));
         assert_code(
-            s.decide(&other, &id, view.version, Decision::Approve, "同意".into()).await,
+            s.applications().decide(&other, &id, view.version, Decision::Approve, "同意".into()).await,
             "task_not_assigned",
         );
-        let tasks = s.inbox(&approver).await.unwrap();
+        let tasks = s.workflow().inbox(&approver).await.unwrap();
         let task = tasks.iter().find(|t| t.task.application_id == id).expect("task for the approver");
         assert!(task.task.due_at.is_some());
-        assert_eq!(task.task.node_kind, "approval");
-        let view = s.application_for_staff(&approver, &id).await.unwrap();
+        assert_eq!(task.task.node_kind, domain::flow::NodeType::Approval);
+        let view = s.applications().application_for_staff(&approver, &id).await.unwrap();
         assert!(view.can_decide, "{:?}", view.decide_blocked_reason);
         assert_eq!(view.status, ApplicationStatus::Investigated);
 
         let loan_id = s
-            .decide(&approver, &id, view.version, Decision::Approve, "同意".to_string())
+            .applications().decide(&approver, &id, view.version, Decision::Approve, "同意".to_string())
             .await
             .expect("decide")
             .expect("a loan");
-        let loan = s.loan_for_staff(&approver, &loan_id).await.expect("loan");
+        let loan = s.loans().loan_for_staff(&approver, &loan_id).await.expect("loan");
         assert_eq!(loan.summary.principal, Fen::from_yuan(50_000));
         assert_eq!(loan.schedule.len(), 12);
         let principal: Fen = loan.schedule.iter().map(|i| i.instalment.principal).sum();
@@ -678,10 +702,10 @@ async fn thin_loan_from_application_to_schedule() {
         assert_eq!(loan.summary.start_date, today());
         assert_eq!(loan.summary.next_due.map(|(d, _)| d), Some(today().add_months(1)));
 
-        let mine = s.my_loans(&li).await.unwrap();
+        let mine = s.loans().my_loans(&li).await.unwrap();
         assert_eq!(mine.len(), 1);
-        assert_eq!(s.my_loan(&li, &loan_id).await.unwrap().schedule.len(), 12);
-        let app = s.my_application(&li, &id).await.unwrap();
+        assert_eq!(s.loans().my_loan(&li, &loan_id).await.unwrap().schedule.len(), 12);
+        let app = s.applications().my_application(&li, &id).await.unwrap();
         assert_eq!(app.summary.status, ApplicationStatus::Approved);
         let kinds: Vec<&str> = app.timeline.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["submitted", "investigated", "approved"]);
@@ -689,8 +713,8 @@ async fn thin_loan_from_application_to_schedule() {
 
         // Someone else's application or loan does not exist for this customer.
         let wang = env.customer(WANG).await;
-        assert_code(s.my_application(&wang, &id).await, "not_found");
-        assert_code(s.my_loan(&wang, &loan_id).await, "not_found");
+        assert_code(s.applications().my_application(&wang, &id).await, "not_found");
+        assert_code(s.loans().my_loan(&wang, &loan_id).await, "not_found");
 
         for action in ["application.submitted", "application.investigated", "application.approved", "loan.created"] {
             assert_eq!(
@@ -703,7 +727,7 @@ async fn thin_loan_from_application_to_schedule() {
             );
         }
         let admin = env.staff("admin").await;
-        assert!(s.verify_audit_chain(&admin).await.unwrap().valid);
+        assert!(s.audit().verify_audit_chain(&admin).await.unwrap().valid);
     })
     .await;
 }
@@ -716,6 +740,7 @@ async fn nobody_approves_their_own_work() {
         let id = investigated_application(&env).await;
         // Someone who is no approver has no decision to make, and no reason shown.
         let plain = s
+            .applications()
             .application_for_staff(&env.staff("officer2").await, &id)
             .await
             .unwrap();
@@ -731,20 +756,26 @@ async fn nobody_approves_their_own_work() {
         .await;
         let both = env.staff("officer1").await;
         // The flow never gives them the approval: they hold no task.
-        let view = s.application_for_staff(&both, &id).await.unwrap();
+        let view = s
+            .applications()
+            .application_for_staff(&both, &id)
+            .await
+            .unwrap();
         assert!(!view.can_decide);
         assert_eq!(
             view.decide_blocked_reason.as_deref(),
             Some("task_not_assigned")
         );
         assert!(s
+            .workflow()
             .inbox(&both)
             .await
             .unwrap()
             .iter()
             .all(|t| t.task.application_id != id));
         assert_code(
-            s.decide(&both, &id, view.version, Decision::Approve, String::new())
+            s.applications()
+                .decide(&both, &id, view.version, Decision::Approve, String::new())
                 .await,
             "self_approval",
         );
@@ -769,30 +800,39 @@ async fn investigation_input_is_checked() {
         let mut empty = investigation(Fen::from_yuan(50_000));
         empty.findings = "   ".to_string();
         assert_code(
-            s.record_investigation(&officer, &id, 1, empty).await,
+            s.applications()
+                .record_investigation(&officer, &id, 1, empty)
+                .await,
             "findings_missing",
         );
         let mut long = investigation(Fen::from_yuan(50_000));
         long.findings = "很".repeat(2001);
         assert_code(
-            s.record_investigation(&officer, &id, 1, long).await,
+            s.applications()
+                .record_investigation(&officer, &id, 1, long)
+                .await,
             "findings_too_long",
         );
         let mut future = investigation(Fen::from_yuan(50_000));
         future.visited_on = today().add_days(1);
         assert_code(
-            s.record_investigation(&officer, &id, 1, future).await,
+            s.applications()
+                .record_investigation(&officer, &id, 1, future)
+                .await,
             "visited_on_future",
         );
         let mut negative = investigation(Fen::from_yuan(50_000));
         negative.household_debts = Fen(-1);
         assert_code(
-            s.record_investigation(&officer, &id, 1, negative).await,
+            s.applications()
+                .record_investigation(&officer, &id, 1, negative)
+                .await,
             "money_negative",
         );
         // A stale version is refused and nothing is written.
         assert_code(
-            s.record_investigation(&officer, &id, 7, investigation(Fen::from_yuan(1)))
+            s.applications()
+                .record_investigation(&officer, &id, 7, investigation(Fen::from_yuan(1)))
                 .await,
             "application_state_changed",
         );
@@ -805,13 +845,14 @@ async fn investigation_input_is_checked() {
         );
         // Only officers and investigators investigate.
         assert_code(
-            s.record_investigation(
-                &env.staff("approver1").await,
-                &id,
-                1,
-                investigation(Fen::from_yuan(1)),
-            )
-            .await,
+            s.applications()
+                .record_investigation(
+                    &env.staff("approver1").await,
+                    &id,
+                    1,
+                    investigation(Fen::from_yuan(1)),
+                )
+                .await,
             "forbidden",
         );
     })
@@ -826,17 +867,20 @@ async fn a_second_approve_click_changes_nothing() {
         let id = investigated_application(&env).await;
         let approver = env.assignee(&id, "approval").await;
         let loan = s
+            .applications()
             .decide(&approver, &id, 2, Decision::Approve, "同意".into())
             .await
             .unwrap();
         assert!(loan.is_some());
         assert_code(
-            s.decide(&approver, &id, 2, Decision::Approve, "同意".into())
+            s.applications()
+                .decide(&approver, &id, 2, Decision::Approve, "同意".into())
                 .await,
             "application_state_changed",
         );
         assert_code(
-            s.decide(&approver, &id, 3, Decision::Approve, "同意".into())
+            s.applications()
+                .decide(&approver, &id, 3, Decision::Approve, "同意".into())
                 .await,
             "application_state_changed",
         );
@@ -853,7 +897,8 @@ async fn a_second_approve_click_changes_nothing() {
         // An investigation of an application no longer submitted is refused too.
         let officer = env.staff("officer1").await;
         assert_code(
-            s.record_investigation(&officer, &id, 3, investigation(Fen::from_yuan(1)))
+            s.applications()
+                .record_investigation(&officer, &id, 3, investigation(Fen::from_yuan(1)))
                 .await,
             "application_state_changed",
         );
@@ -869,6 +914,7 @@ async fn staff_of_another_bank_are_forbidden() {
         let id = investigated_application(&env).await;
         let approver = env.assignee(&id, "approval").await;
         let loan_id = s
+            .applications()
             .decide(&approver, &id, 2, Decision::Approve, String::new())
             .await
             .unwrap()
@@ -876,11 +922,21 @@ async fn staff_of_another_bank_are_forbidden() {
         let li = env.customer(LI).await;
 
         let outsider = env.staff("approver4").await;
-        assert_code(s.application_for_staff(&outsider, &id).await, "forbidden");
-        assert_code(s.loan_for_staff(&outsider, &loan_id).await, "forbidden");
-        assert_code(s.portrait(&outsider, &li.customer_id).await, "forbidden");
+        assert_code(
+            s.applications().application_for_staff(&outsider, &id).await,
+            "forbidden",
+        );
+        assert_code(
+            s.loans().loan_for_staff(&outsider, &loan_id).await,
+            "forbidden",
+        );
+        assert_code(
+            s.customers().portrait(&outsider, &li.customer_id).await,
+            "forbidden",
+        );
         let officer = env.staff("officer4").await;
         assert!(s
+            .workflow()
             .inbox(&officer)
             .await
             .unwrap()
@@ -890,29 +946,34 @@ async fn staff_of_another_bank_are_forbidden() {
         // Another branch of the same bank is out of scope as well.
         let other_branch = env.staff("approver3").await;
         assert_code(
-            s.application_for_staff(&other_branch, &id).await,
+            s.applications()
+                .application_for_staff(&other_branch, &id)
+                .await,
             "forbidden",
         );
         // The bank's risk manager sees it; the union's administrator covers
         // every bank but reads no customer's file.
-        s.application_for_staff(&env.staff("risk1").await, &id)
+        s.applications()
+            .application_for_staff(&env.staff("risk1").await, &id)
             .await
             .expect("bank scope");
         assert_code(
-            s.application_for_staff(&env.staff("admin").await, &id)
+            s.applications()
+                .application_for_staff(&env.staff("admin").await, &id)
                 .await,
             "forbidden",
         );
         // Roles matter too: an officer may not decide.
         assert_code(
-            s.decide(
-                &env.staff("officer2").await,
-                &id,
-                3,
-                Decision::Reject,
-                String::new(),
-            )
-            .await,
+            s.applications()
+                .decide(
+                    &env.staff("officer2").await,
+                    &id,
+                    3,
+                    Decision::Reject,
+                    String::new(),
+                )
+                .await,
             "forbidden",
         );
     })
@@ -930,13 +991,15 @@ async fn concurrent_decisions_have_one_winner() {
         let (s1, s2) = (env.services.clone(), env.services.clone());
         let (id1, id2) = (id.clone(), id.clone());
         let t1 = tokio::spawn(async move {
-            s1.decide(&a1, &id1, 2, Decision::Approve, "一".into())
+            s1.applications()
+                .decide(&a1, &id1, 2, Decision::Approve, "一".into())
                 .await
         });
-        let t2 =
-            tokio::spawn(
-                async move { s2.decide(&a2, &id2, 2, Decision::Reject, "二".into()).await },
-            );
+        let t2 = tokio::spawn(async move {
+            s2.applications()
+                .decide(&a2, &id2, 2, Decision::Reject, "二".into())
+                .await
+        });
         let results = [t1.await.unwrap(), t2.await.unwrap()];
         let wins = results.iter().filter(|r| r.is_ok()).count();
         assert_eq!(wins, 1, "{results:?}");
@@ -971,7 +1034,14 @@ async fn concurrent_decisions_have_one_winner() {
             3
         );
         let admin = env.staff("admin").await;
-        assert!(env.services.verify_audit_chain(&admin).await.unwrap().valid);
+        assert!(
+            env.services
+                .audit()
+                .verify_audit_chain(&admin)
+                .await
+                .unwrap()
+                .valid
+        );
     })
     .await;
 }
@@ -983,15 +1053,20 @@ async fn audit_chain_detects_tampering() {
         let s = &env.services;
         investigated_application(&env).await;
         let admin = env.staff("admin").await;
-        let status = s.verify_audit_chain(&admin).await.unwrap();
+        let status = s.audit().verify_audit_chain(&admin).await.unwrap();
         assert!(status.valid);
         assert!(status.entries >= 3, "{status:?}");
         assert_eq!(status.first_bad_seq, None);
 
-        let entries = s.audit_entries(&admin, None, 2, None).await.unwrap();
+        let entries = s
+            .audit()
+            .audit_entries(&admin, None, 2, None)
+            .await
+            .unwrap();
         assert_eq!(entries.len(), 2);
         assert!(entries[0].seq > entries[1].seq);
         let older = s
+            .audit()
             .audit_entries(
                 &admin,
                 Some(entries[1].seq),
@@ -1004,16 +1079,20 @@ async fn audit_chain_detects_tampering() {
             .iter()
             .all(|e| e.entity == "application" && e.seq < entries[1].seq));
         assert_code(
-            s.audit_entries(&env.staff("officer1").await, None, 10, None)
+            s.audit()
+                .audit_entries(&env.staff("officer1").await, None, 10, None)
                 .await,
             "forbidden",
         );
         assert_code(
-            s.verify_audit_chain(&env.staff("officer1").await).await,
+            s.audit()
+                .verify_audit_chain(&env.staff("officer1").await)
+                .await,
             "forbidden",
         );
         // The branch head sees their branch's entries only.
         let head = s
+            .audit()
             .audit_entries(&env.staff("head1").await, None, 100, None)
             .await
             .unwrap();
@@ -1025,7 +1104,7 @@ async fn audit_chain_detects_tampering() {
         env.drop_audit_triggers().await;
         env.exec(tamper).await;
         // Before the point the page last verified: the full check finds it.
-        let status = s.verify_audit_chain_fully().await.unwrap();
+        let status = s.audit().verify_audit_chain_fully().await.unwrap();
         assert!(!status.valid);
         assert_eq!(status.first_bad_seq, Some(2));
     })
@@ -1049,7 +1128,12 @@ async fn the_audit_log_refuses_changes_and_a_deleted_entry_is_detected() {
         env.drop_audit_triggers().await;
         env.exec(&remove).await;
         let admin = env.staff("admin").await;
-        let status = env.services.verify_audit_chain(&admin).await.unwrap();
+        let status = env
+            .services
+            .audit()
+            .verify_audit_chain(&admin)
+            .await
+            .unwrap();
         assert!(!status.valid);
         assert_eq!(status.first_bad_seq, Some(last));
     })
@@ -1139,7 +1223,7 @@ async fn demo_seed_is_deterministic() {
         );
         let wang = env.customer(WANG).await;
         assert_eq!(wang.name, "王建国");
-        let loans = env.services.my_loans(&wang).await.unwrap();
+        let loans = env.services.loans().my_loans(&wang).await.unwrap();
         // The new loan, and an older one with an instalment overdue.
         assert_eq!(loans.len(), 2);
         assert_eq!(loans[0].principal, Fen::from_yuan(50_000));
@@ -1161,6 +1245,7 @@ async fn every_demo_login_works() {
         assert!(logins.len() >= 16);
         // Checking every password would be slow: one, and the roles of all.
         env.services
+            .auth()
             .staff_login("officer1", service::demo::DEMO_PASSWORD)
             .await
             .unwrap();
@@ -1221,7 +1306,7 @@ async fn portrait_shows_the_household_and_is_audited() {
         let s = &env.services;
         let li = env.customer(LI).await;
         let officer = env.staff("officer1").await;
-        let p = s.portrait(&officer, &li.customer_id).await.unwrap();
+        let p = s.customers().portrait(&officer, &li.customer_id).await.unwrap();
         assert_eq!(p.name, "李秀英");
         assert_eq!(p.gender, domain::identity::Gender::Female);
         assert_eq!(p.age, 49);
@@ -1232,7 +1317,7 @@ async fn portrait_shows_the_household_and_is_audited() {
         assert_eq!(h.head_name, "王建国");
         assert_eq!(h.members, 4);
         assert_eq!(h.member_list.len(), 3);
-        assert_eq!(h.member_list[0].relation, "head");
+        assert_eq!(h.member_list[0].relation, domain::view::HouseholdRelation::Head);
         assert!(p.applications.is_empty());
         assert_eq!(
             env.scalar_i64(&format!(
@@ -1243,7 +1328,7 @@ async fn portrait_shows_the_household_and_is_audited() {
             1
         );
         let wang = env.customer(WANG).await;
-        let p = s.portrait(&officer, &wang.customer_id).await.unwrap();
+        let p = s.customers().portrait(&officer, &wang.customer_id).await.unwrap();
         assert_eq!(p.loans.len(), 2);
         assert_eq!(p.applications.len(), 2);
         assert_eq!(p.applications[0].status, ApplicationStatus::Approved);
@@ -1256,13 +1341,13 @@ async fn products_are_listed_in_order() {
     on_each_backend(|env| async move {
         env.seed().await;
         let s = &env.services;
-        let products = s.list_products(None).await.unwrap();
+        let products = s.products().list_products(None).await.unwrap();
         let names: Vec<&str> = products.iter().map(|p| p.name_zh.as_str()).collect();
         assert_eq!(names, ["惠农e贷", "丰收贷", "安居贷"]);
-        let p = s.product(&products[0].id).await.unwrap();
+        let p = s.products().product(&products[0].id).await.unwrap();
         assert_eq!(p.min_amount, Fen::from_yuan(10_000));
         assert_eq!(p.rate.bp(), 560);
-        assert_code(s.product("missing").await, "not_found");
+        assert_code(s.products().product("missing").await, "not_found");
     })
     .await;
 }
@@ -1352,6 +1437,7 @@ async fn demo_seed_at_scale() {
         let started = std::time::Instant::now();
         let tasks = env
             .services
+            .workflow()
             .inbox(&env.staff("approver1").await)
             .await
             .unwrap();
@@ -1374,11 +1460,20 @@ async fn signed_checkpoints_catch_what_a_recomputed_chain_would_hide() {
         env.seed().await;
         let s = &env.services;
         let head = env.scalar_i64("SELECT seq FROM audit_head").await;
-        assert_eq!(s.checkpoint_audit().await.unwrap(), Some(head));
-        assert_eq!(s.checkpoint_audit().await.unwrap(), None, "signed once");
+        assert_eq!(s.audit().checkpoint_audit().await.unwrap(), Some(head));
+        assert_eq!(
+            s.audit().checkpoint_audit().await.unwrap(),
+            None,
+            "signed once"
+        );
         investigated_application(&env).await;
-        let second = s.checkpoint_audit().await.unwrap().expect("a new head");
-        let ok = s.verify_audit_chain_fully().await.unwrap();
+        let second = s
+            .audit()
+            .checkpoint_audit()
+            .await
+            .unwrap()
+            .expect("a new head");
+        let ok = s.audit().verify_audit_chain_fully().await.unwrap();
         assert!(ok.valid, "{ok:?}");
         assert_eq!((ok.checkpoints, ok.last_checkpoint_seq), (2, Some(second)));
 
@@ -1387,13 +1482,13 @@ async fn signed_checkpoints_catch_what_a_recomputed_chain_would_hide() {
             "UPDATE audit_checkpoints SET hash = 'f00d' WHERE seq = {head}"
         ))
         .await;
-        let bad = s.verify_audit_chain_fully().await.unwrap();
+        let bad = s.audit().verify_audit_chain_fully().await.unwrap();
         assert!(!bad.valid);
         assert_eq!(bad.first_bad_seq, None, "the chain itself still holds");
         assert_eq!(bad.bad_checkpoint_seq, Some(head));
         env.exec(&format!("DELETE FROM audit_checkpoints WHERE seq = {head}"))
             .await;
-        assert!(s.verify_audit_chain_fully().await.unwrap().valid);
+        assert!(s.audit().verify_audit_chain_fully().await.unwrap().valid);
 
         // Signed by a key that is not the bank's.
         let other = service::audit::checkpoints::AuditKey::from_secret(
@@ -1404,19 +1499,19 @@ async fn signed_checkpoints_catch_what_a_recomputed_chain_would_hide() {
             other.public_hex()
         ))
         .await;
-        let bad = s.verify_audit_chain_fully().await.unwrap();
+        let bad = s.audit().verify_audit_chain_fully().await.unwrap();
         assert_eq!(bad.bad_checkpoint_seq, Some(second));
         env.exec(&format!(
             "UPDATE audit_checkpoints SET public_key = '{}' WHERE seq = {second}",
             s.config.audit_key.public_hex()
         ))
         .await;
-        assert!(s.verify_audit_chain_fully().await.unwrap().valid);
+        assert!(s.audit().verify_audit_chain_fully().await.unwrap().valid);
 
         // Entries cut off after a checkpoint, the head moved back to match:
         // the chain alone looks whole, the checkpoint does not.
         env.cut_audit_log_after(second - 1).await;
-        let cut = s.verify_audit_chain_fully().await.unwrap();
+        let cut = s.audit().verify_audit_chain_fully().await.unwrap();
         assert_eq!(cut.first_bad_seq, None, "{cut:?}");
         assert!(!cut.valid);
         assert_eq!(cut.bad_checkpoint_seq, Some(second));
@@ -1435,7 +1530,7 @@ async fn the_chain_is_keyed_with_a_secret_outside_the_database() {
         env.seed().await;
         investigated_application(&env).await;
         let s = &env.services;
-        assert!(s.verify_audit_chain_fully().await.unwrap().valid);
+        assert!(s.audit().verify_audit_chain_fully().await.unwrap().valid);
         assert_eq!(
             env.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE keyed <> 1")
                 .await,
@@ -1448,6 +1543,7 @@ async fn the_chain_is_keyed_with_a_secret_outside_the_database() {
         );
         assert_eq!(
             other
+                .audit()
                 .verify_audit_chain_fully()
                 .await
                 .unwrap()
@@ -1461,7 +1557,11 @@ async fn the_chain_is_keyed_with_a_secret_outside_the_database() {
         ))
         .await;
         assert_eq!(
-            s.verify_audit_chain_fully().await.unwrap().first_bad_seq,
+            s.audit()
+                .verify_audit_chain_fully()
+                .await
+                .unwrap()
+                .first_bad_seq,
             Some(last)
         );
     })
@@ -1478,9 +1578,9 @@ async fn a_copy_of_the_checkpoints_kept_elsewhere_proves_what_the_log_said() {
     on_each_backend(|env| async move {
         env.seed().await;
         let s = &env.services;
-        let first = s.checkpoint_audit().await.unwrap().expect("signed");
+        let first = s.audit().checkpoint_audit().await.unwrap().expect("signed");
         investigated_application(&env).await;
-        let second = s.checkpoint_audit().await.unwrap().expect("signed");
+        let second = s.audit().checkpoint_audit().await.unwrap().expect("signed");
         let kept = service::audit::checkpoints::after(&env.db, 0)
             .await
             .unwrap();
@@ -1491,21 +1591,25 @@ async fn a_copy_of_the_checkpoints_kept_elsewhere_proves_what_the_log_said() {
         let line = serde_json::to_string(&kept[0]).unwrap();
         let back: service::audit::checkpoints::Checkpoint = serde_json::from_str(&line).unwrap();
         assert_eq!(back, kept[0]);
-        let check = s.check_audit_against(&kept).await.unwrap();
+        let check = s.audit().check_audit_against(&kept).await.unwrap();
         assert!(check.holds() && check.checked == 2, "{check:?}");
 
         let mut forged = kept.clone();
         forged[0].hash = "f00d".into();
         assert_eq!(
-            s.check_audit_against(&forged).await.unwrap().bad_signature,
+            s.audit()
+                .check_audit_against(&forged)
+                .await
+                .unwrap()
+                .bad_signature,
             vec![first]
         );
 
         env.cut_audit_log_after(second - 1).await;
         env.exec("DELETE FROM audit_checkpoints").await;
-        let alone = s.verify_audit_chain_fully().await.unwrap();
+        let alone = s.audit().verify_audit_chain_fully().await.unwrap();
         assert!(alone.valid, "the database alone looks whole: {alone:?}");
-        let check = s.check_audit_against(&kept).await.unwrap();
+        let check = s.audit().check_audit_against(&kept).await.unwrap();
         assert_eq!(check.missing, vec![second]);
         assert!(!check.holds());
 
@@ -1513,7 +1617,7 @@ async fn a_copy_of_the_checkpoints_kept_elsewhere_proves_what_the_log_said() {
             "UPDATE audit_log SET hash = 'beef' WHERE seq = {first}"
         ))
         .await;
-        let check = s.check_audit_against(&kept).await.unwrap();
+        let check = s.audit().check_audit_against(&kept).await.unwrap();
         assert_eq!((check.differs, check.missing), (vec![first], vec![second]));
     })
     .await;
@@ -1533,7 +1637,9 @@ async fn fifty_approvals_at_once_book_one_loan() {
             .map(|_| {
                 let (s, a, id) = (s.clone(), approver.clone(), id.clone());
                 tokio::spawn(async move {
-                    s.decide(&a, &id, 2, Decision::Approve, "同意".into()).await
+                    s.applications()
+                        .decide(&a, &id, 2, Decision::Approve, "同意".into())
+                        .await
                 })
             })
             .collect();
@@ -1563,7 +1669,7 @@ async fn fifty_approvals_at_once_book_one_loan() {
             .await,
             1
         );
-        assert!(s.reconcile_book().await.unwrap().is_clean());
+        assert!(s.servicing().reconcile_book().await.unwrap().is_clean());
     })
     .await;
 }
@@ -1578,10 +1684,10 @@ async fn the_audit_page_checks_from_where_it_last_found_the_log_whole() {
         env.seed().await;
         let s = &env.services;
         let admin = env.staff("admin").await;
-        let first = s.verify_audit_chain(&admin).await.unwrap();
+        let first = s.audit().verify_audit_chain(&admin).await.unwrap();
         assert!(first.valid && first.checked_from_seq == 1, "{first:?}");
         investigated_application(&env).await;
-        let second = s.verify_audit_chain(&admin).await.unwrap();
+        let second = s.audit().verify_audit_chain(&admin).await.unwrap();
         assert!(second.valid, "{second:?}");
         assert_eq!(
             second.checked_from_seq,
@@ -1592,7 +1698,8 @@ async fn the_audit_page_checks_from_where_it_last_found_the_log_whole() {
 
         // A change after the point is found by the quick check.
         env.drop_audit_triggers().await;
-        s.staff_login("approver2", service::demo::DEMO_PASSWORD)
+        s.auth()
+            .staff_login("approver2", service::demo::DEMO_PASSWORD)
             .await
             .expect("one more entry");
         let last = env.scalar_i64("SELECT MAX(seq) FROM audit_log").await;
@@ -1604,22 +1711,22 @@ async fn the_audit_page_checks_from_where_it_last_found_the_log_whole() {
         let rename =
             |to: &str| format!("UPDATE audit_log SET actor_name = '{to}' WHERE seq = {last}");
         env.exec(&rename("某人")).await;
-        let bad = s.verify_audit_chain(&admin).await.unwrap();
+        let bad = s.audit().verify_audit_chain(&admin).await.unwrap();
         assert_eq!(bad.first_bad_seq, Some(last));
         env.exec(&rename(&name)).await;
         // The failure forgot the point: this check reads everything again.
-        let whole = s.verify_audit_chain(&admin).await.unwrap();
+        let whole = s.audit().verify_audit_chain(&admin).await.unwrap();
         assert!(whole.valid && whole.checked_from_seq == 1, "{whole:?}");
 
         // A change before the point, its hash left alone: the quick check
         // starts after it; the full check finds it and resets the point.
         env.exec("UPDATE audit_log SET after_json = '{}' WHERE seq = 3")
             .await;
-        let quick = s.verify_audit_chain(&admin).await.unwrap();
+        let quick = s.audit().verify_audit_chain(&admin).await.unwrap();
         assert!(quick.checked_from_seq > 3, "{quick:?}");
-        let full = s.verify_audit_chain_fully().await.unwrap();
+        let full = s.audit().verify_audit_chain_fully().await.unwrap();
         assert_eq!(full.first_bad_seq, Some(3));
-        let again = s.verify_audit_chain(&admin).await.unwrap();
+        let again = s.audit().verify_audit_chain(&admin).await.unwrap();
         assert_eq!((again.checked_from_seq, again.first_bad_seq), (1, Some(3)));
     })
     .await;

@@ -27,6 +27,7 @@ fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
 
 async fn eod(env: &Env, date: Date, opts: &EodOptions) -> EodSummary {
     env.services
+        .servicing()
         .run_eod(date, opts, &|_| {})
         .await
         .unwrap_or_else(|e| panic!("eod {date}: {e:?}"))
@@ -61,6 +62,7 @@ async fn wang_due(env: &Env, days_past_due: i64) -> (String, CustomerActor, Date
     let wang = env.customer(WANG).await;
     let first_due = env
         .services
+        .loans()
         .my_loan(&wang, &loan_id)
         .await
         .unwrap()
@@ -73,13 +75,18 @@ async fn wang_due(env: &Env, days_past_due: i64) -> (String, CustomerActor, Date
 
 /// What the borrower owes on the loan now.
 async fn due_now(env: &Env, who: &CustomerActor, loan_id: &str) -> Fen {
-    let loan = env.services.my_loan(who, loan_id).await.expect("loan");
+    let loan = env
+        .services
+        .loans()
+        .my_loan(who, loan_id)
+        .await
+        .expect("loan");
     loan.summary.due_now.total().expect("due")
 }
 
 async fn wang_loan(env: &Env) -> String {
     let wang = env.customer(WANG).await;
-    env.services.my_loans(&wang).await.expect("loans")[0]
+    env.services.loans().my_loans(&wang).await.expect("loans")[0]
         .id
         .clone()
 }
@@ -142,6 +149,7 @@ async fn the_batch_accrues_once_per_loan_and_day() {
 
         assert_code(
             env.services
+                .servicing()
                 .run_eod(today().add_days(1), &EodOptions::default(), &|_| {})
                 .await,
             "eod_date_in_future",
@@ -255,7 +263,7 @@ async fn missed_days_catch_up_and_unpaid_instalments_go_overdue() {
         let s = &env.services;
         let loan_id = wang_loan(&env).await;
         let wang = env.customer(WANG).await;
-        let before = s.my_loan(&wang, &loan_id).await.expect("loan");
+        let before = s.loans().my_loan(&wang, &loan_id).await.expect("loan");
         let first_due = before.schedule[0].instalment.due_date;
 
         // The seed left every loan at yesterday; three more days without a
@@ -266,7 +274,7 @@ async fn missed_days_catch_up_and_unpaid_instalments_go_overdue() {
         // Five days after the first due date, unpaid.
         let to = today().days_until(first_due.add_days(5)) - 3;
         day(&env, to).await;
-        let loan = s.my_loan(&wang, &loan_id).await.expect("loan");
+        let loan = s.loans().my_loan(&wang, &loan_id).await.expect("loan");
         assert_eq!(
             loan.summary.status,
             domain::servicing::eod::LoanStatus::Overdue
@@ -277,19 +285,27 @@ async fn missed_days_catch_up_and_unpaid_instalments_go_overdue() {
         assert_eq!(loan.schedule[0].state.as_str(), "overdue");
         let staff = env.staff("officer1").await;
         let ledger = s
+            .loans()
             .loan_for_staff(&staff, &loan_id)
             .await
             .expect("staff view")
             .ledger;
         assert!(ledger.iter().any(|p| p.kind.as_str() == "penalty_accrual"));
-        assert!(s.my_loan(&wang, &loan_id).await.unwrap().ledger.is_empty());
+        assert!(s
+            .loans()
+            .my_loan(&wang, &loan_id)
+            .await
+            .unwrap()
+            .ledger
+            .is_empty());
 
         // Paying everything due brings it back to normal.
         let due = loan.summary.due_now.total().expect("total");
-        s.repay(&wang, &loan_id, due, "pay-all")
+        s.servicing()
+            .repay(&wang, &loan_id, due, "pay-all")
             .await
             .expect("repay");
-        let after = s.my_loan(&wang, &loan_id).await.expect("loan");
+        let after = s.loans().my_loan(&wang, &loan_id).await.expect("loan");
         assert_eq!(
             after.summary.status,
             domain::servicing::eod::LoanStatus::Normal
@@ -311,7 +327,13 @@ async fn the_batch_never_overwrites_a_repayment_made_while_it_runs() {
         let s = env.services.clone();
         // Five days overdue: interest, penalty and days past due to pay off.
         let (loan_id, wang, _) = wang_due(&env, 5).await;
-        let due = s.my_loan(&wang, &loan_id).await.unwrap().summary.due_now;
+        let due = s
+            .loans()
+            .my_loan(&wang, &loan_id)
+            .await
+            .unwrap()
+            .summary
+            .due_now;
         assert!(due.penalty > Fen::ZERO);
         let due = due.total().unwrap();
 
@@ -326,7 +348,8 @@ async fn the_batch_never_overwrites_a_repayment_made_while_it_runs() {
                     (s.clone(), wang.clone(), loan_id.clone(), fired.clone());
                 Box::pin(async move {
                     if loans.contains(&loan_id) && !fired.swap(true, Ordering::SeqCst) {
-                        s.repay(&wang, &loan_id, due, "paid-during-eod")
+                        s.servicing()
+                            .repay(&wang, &loan_id, due, "paid-during-eod")
                             .await
                             .expect("repay during the batch");
                     }
@@ -349,7 +372,7 @@ async fn the_batch_never_overwrites_a_repayment_made_while_it_runs() {
         );
         assert!(run.completed);
 
-        let loan = s.my_loan(&wang, &loan_id).await.unwrap();
+        let loan = s.loans().my_loan(&wang, &loan_id).await.unwrap();
         assert_eq!(
             loan.summary.status,
             domain::servicing::eod::LoanStatus::Normal,
@@ -393,9 +416,11 @@ async fn concurrent_repayments_are_all_posted() {
         let payers: Vec<_> = (0..n)
             .map(|i| {
                 let (s, wang, loan_id) = (s.clone(), wang.clone(), loan_id.clone());
-                tokio::spawn(
-                    async move { s.repay(&wang, &loan_id, part, &format!("part-{i}")).await },
-                )
+                tokio::spawn(async move {
+                    s.servicing()
+                        .repay(&wang, &loan_id, part, &format!("part-{i}"))
+                        .await
+                })
             })
             .collect();
         for p in payers {
@@ -411,7 +436,13 @@ async fn concurrent_repayments_are_all_posted() {
                 .await,
             n
         );
-        let left = s.my_loan(&wang, &loan_id).await.unwrap().summary.due_now;
+        let left = s
+            .loans()
+            .my_loan(&wang, &loan_id)
+            .await
+            .unwrap()
+            .summary
+            .due_now;
         assert_eq!(left.total().unwrap(), Fen(due.get() - n * part.get()));
     })
     .await;
@@ -424,11 +455,11 @@ async fn a_repayment_posts_once_whatever_repeats() {
         let s = &env.services;
         let loan_id = wang_loan(&env).await;
         let wang = env.customer(WANG).await;
-        let first_due = s.my_loan(&wang, &loan_id).await.unwrap().schedule[0]
+        let first_due = s.loans().my_loan(&wang, &loan_id).await.unwrap().schedule[0]
             .instalment
             .due_date;
         day(&env, today().days_until(first_due)).await;
-        let loan = s.my_loan(&wang, &loan_id).await.unwrap();
+        let loan = s.loans().my_loan(&wang, &loan_id).await.unwrap();
         assert_eq!(
             loan.summary.status,
             domain::servicing::eod::LoanStatus::Normal
@@ -440,43 +471,57 @@ async fn a_repayment_posts_once_whatever_repeats() {
         // Bad input first: nothing is posted.
         let count = "SELECT COUNT(*) FROM postings WHERE kind = 'repayment'";
         assert_code(
-            s.repay(&wang, &loan_id, Fen::ZERO, "k0").await,
+            s.servicing().repay(&wang, &loan_id, Fen::ZERO, "k0").await,
             "amount_not_positive",
         );
         assert_code(
-            s.repay(&wang, &loan_id, due + Fen(1), "k1").await,
+            s.servicing()
+                .repay(&wang, &loan_id, due + Fen(1), "k1")
+                .await,
             "repayment_exceeds_due",
         );
         let declined = Fen(due.get() / 100 * 100 - 100 + 44);
         assert_code(
-            s.repay(&wang, &loan_id, declined, "k2").await,
+            s.servicing().repay(&wang, &loan_id, declined, "k2").await,
             "payment_declined_insufficient_balance",
         );
         assert_code(
-            s.repay(&wang, &loan_id, declined, "k2").await,
+            s.servicing().repay(&wang, &loan_id, declined, "k2").await,
             "payment_declined_insufficient_balance",
         );
         assert_eq!(env.scalar_i64(count).await, 0);
         let li = env.customer(LI).await;
-        assert_code(s.repay(&li, &loan_id, due, "k3").await, "not_found");
+        assert_code(
+            s.servicing().repay(&li, &loan_id, due, "k3").await,
+            "not_found",
+        );
 
         // A double click and a repeated provider notice post once.
-        let paid = s.repay(&wang, &loan_id, due, "k4").await.expect("repay");
+        let paid = s
+            .servicing()
+            .repay(&wang, &loan_id, due, "k4")
+            .await
+            .expect("repay");
         let again = s
+            .servicing()
             .repay(&wang, &loan_id, due, "k4")
             .await
             .expect("same order");
         assert_eq!(paid.reference, again.reference);
-        s.payment_succeeded(&paid.reference)
+        s.servicing()
+            .payment_succeeded(&paid.reference)
             .await
             .expect("second notice");
         assert_eq!(env.scalar_i64(count).await, 1);
-        assert_code(s.repay(&wang, &loan_id, Fen(100), "k4").await, "duplicate");
-        let loan = s.my_loan(&wang, &loan_id).await.unwrap();
+        assert_code(
+            s.servicing().repay(&wang, &loan_id, Fen(100), "k4").await,
+            "duplicate",
+        );
+        let loan = s.loans().my_loan(&wang, &loan_id).await.unwrap();
         assert_eq!(loan.summary.due_now.total().unwrap(), Fen::ZERO);
         assert_eq!(loan.payments.len(), 2);
         assert_code(
-            s.repay(&wang, &loan_id, Fen(100), "k5").await,
+            s.servicing().repay(&wang, &loan_id, Fen(100), "k5").await,
             "repayment_exceeds_due",
         );
     })
@@ -491,33 +536,36 @@ async fn drawdowns_never_take_a_line_below_zero() {
         let li = env.customer(LI).await;
         let approver = env.staff("approver1").await;
         let officer = env.staff("officer1").await;
-        let products = s.list_products(Some(&li.bank_id)).await.unwrap();
+        let products = s.products().list_products(Some(&li.bank_id)).await.unwrap();
         let product = &products[0];
         assert_code(
-            s.grant_line(
-                &officer,
-                &li.customer_id,
-                &product.id,
-                LineKind::Revolving,
-                Fen::from_yuan(100_000),
-                today().add_months(12),
-            )
-            .await,
+            s.servicing()
+                .grant_line(
+                    &officer,
+                    &li.customer_id,
+                    &product.id,
+                    LineKind::Revolving,
+                    Fen::from_yuan(100_000),
+                    today().add_months(12),
+                )
+                .await,
             "forbidden",
         );
         assert_code(
-            s.grant_line(
-                &approver,
-                &li.customer_id,
-                &product.id,
-                LineKind::Revolving,
-                Fen::from_yuan(100_000),
-                today(),
-            )
-            .await,
+            s.servicing()
+                .grant_line(
+                    &approver,
+                    &li.customer_id,
+                    &product.id,
+                    LineKind::Revolving,
+                    Fen::from_yuan(100_000),
+                    today(),
+                )
+                .await,
             "credit_line_expiry_not_after_grant",
         );
         let line = s
+            .servicing()
             .grant_line(
                 &approver,
                 &li.customer_id,
@@ -535,7 +583,8 @@ async fn drawdowns_never_take_a_line_below_zero() {
         for i in 0..10 {
             let (s, li, id) = (s.clone(), li.clone(), line.id.clone());
             tasks.push(tokio::spawn(async move {
-                s.draw_down(&li, &id, Fen::from_yuan(15_000), 12, &format!("dd-{i}"))
+                s.servicing()
+                    .draw_down(&li, &id, Fen::from_yuan(15_000), 12, &format!("dd-{i}"))
                     .await
             }));
         }
@@ -554,57 +603,66 @@ async fn drawdowns_never_take_a_line_below_zero() {
                 ),
             }
         }
-        let lines = s.my_lines(&li).await.unwrap();
+        let lines = s.servicing().my_lines(&li).await.unwrap();
         assert!(lines[0].used <= lines[0].limit);
         assert_eq!(lines[0].used, Fen(1_500_000 * ok));
         assert!((1..=6).contains(&ok), "{ok}");
-        let loans = s.my_loans(&li).await.unwrap();
+        let loans = s.loans().my_loans(&li).await.unwrap();
         assert_eq!(loans.len(), usize::try_from(ok).unwrap());
 
         // A retried drawdown returns the same loan; bad terms are refused.
         let again = s
+            .servicing()
             .draw_down(&li, &line.id, Fen::from_yuan(1_000), 12, "retry")
             .await
             .unwrap();
         assert_eq!(
-            s.draw_down(&li, &line.id, Fen::from_yuan(1_000), 12, "retry")
+            s.servicing()
+                .draw_down(&li, &line.id, Fen::from_yuan(1_000), 12, "retry")
                 .await
                 .unwrap(),
             again
         );
         assert_code(
-            s.draw_down(&li, &line.id, Fen::from_yuan(1_000), 0, "t0")
+            s.servicing()
+                .draw_down(&li, &line.id, Fen::from_yuan(1_000), 0, "t0")
                 .await,
             "term_out_of_range",
         );
         assert_code(
-            s.draw_down(&li, &line.id, Fen::ZERO, 12, "z").await,
+            s.servicing()
+                .draw_down(&li, &line.id, Fen::ZERO, 12, "z")
+                .await,
             "credit_line_amount_not_positive",
         );
 
         // Frozen: no drawdown; a stale version is refused.
-        let v = s.my_lines(&li).await.unwrap()[0].version;
-        s.line_action(&approver, &line.id, v, LineAction::Freeze)
+        let v = s.servicing().my_lines(&li).await.unwrap()[0].version;
+        s.servicing()
+            .line_action(&approver, &line.id, v, LineAction::Freeze)
             .await
             .expect("freeze");
         assert_code(
-            s.line_action(&approver, &line.id, v, LineAction::Unfreeze)
+            s.servicing()
+                .line_action(&approver, &line.id, v, LineAction::Unfreeze)
                 .await,
             "application_state_changed",
         );
         assert_code(
-            s.draw_down(&li, &line.id, Fen::from_yuan(1_000), 12, "f")
+            s.servicing()
+                .draw_down(&li, &line.id, Fen::from_yuan(1_000), 12, "f")
                 .await,
             "credit_line_frozen",
         );
         assert_code(
-            s.line_action(
-                &approver,
-                &line.id,
-                v + 1,
-                LineAction::AdjustLimit(Fen::from_yuan(1)),
-            )
-            .await,
+            s.servicing()
+                .line_action(
+                    &approver,
+                    &line.id,
+                    v + 1,
+                    LineAction::AdjustLimit(Fen::from_yuan(1)),
+                )
+                .await,
             "credit_line_limit_below_used",
         );
         let audit = env
@@ -638,7 +696,12 @@ async fn a_portfolio_book_reconciles_with_its_ledger_through_the_batch() {
         for _ in 0..31 {
             day(&env, 1).await;
         }
-        let book = env.services.reconcile_book().await.expect("reconcile");
+        let book = env
+            .services
+            .servicing()
+            .reconcile_book()
+            .await
+            .expect("reconcile");
         assert!(book.is_clean(), "{book:#?}");
         assert!(book.loans >= 190 && book.total_debit_fen > 0);
         // A month on with nobody paying, every loan with a due date is overdue.
@@ -660,8 +723,12 @@ async fn the_reconciliation_finds_every_kind_of_damage() {
         let s = env.services.clone();
         let (loan_id, wang, _) = wang_due(&env, 0).await;
         let due = due_now(&env, &wang, &loan_id).await;
-        let paid = s.repay(&wang, &loan_id, due, "recon").await.expect("repay");
-        let clean = s.reconcile_book().await.expect("reconcile");
+        let paid = s
+            .servicing()
+            .repay(&wang, &loan_id, due, "recon")
+            .await
+            .expect("repay");
+        let clean = s.servicing().reconcile_book().await.expect("reconcile");
         assert!(clean.is_clean(), "{clean:#?}");
         assert!(clean.postings > clean.loans);
 
@@ -672,7 +739,7 @@ async fn the_reconciliation_finds_every_kind_of_damage() {
              WHERE loan_id = '{loan_id}' AND idempotency_key = '{key}' AND debit_fen > 0"
         ))
         .await;
-        let r = s.reconcile_book().await.unwrap();
+        let r = s.servicing().reconcile_book().await.unwrap();
         assert!(!r.is_clean());
         assert_eq!(r.unbalanced_postings.count, 1);
         assert_eq!(r.unbalanced_postings.first[0].idempotency_key, key);
@@ -690,7 +757,7 @@ async fn the_reconciliation_finds_every_kind_of_damage() {
              WHERE loan_id = '{loan_id}'"
         ))
         .await;
-        let r = s.reconcile_book().await.unwrap();
+        let r = s.servicing().reconcile_book().await.unwrap();
         assert_eq!(r.balance_mismatches.count, 1);
         let found = &r.balance_mismatches.first[0];
         assert_eq!(
@@ -710,7 +777,7 @@ async fn the_reconciliation_finds_every_kind_of_damage() {
             paid.reference
         ))
         .await;
-        let r = s.reconcile_book().await.unwrap();
+        let r = s.servicing().reconcile_book().await.unwrap();
         assert_eq!(r.postings_without_payment.count, 1);
         assert_eq!(
             r.postings_without_payment.first[0].reference,
@@ -721,7 +788,7 @@ async fn the_reconciliation_finds_every_kind_of_damage() {
             paid.reference
         ))
         .await;
-        let r = s.reconcile_book().await.unwrap();
+        let r = s.servicing().reconcile_book().await.unwrap();
         assert_eq!(r.payments_not_posted.count, 1);
         assert_eq!(r.payments_not_posted.first[0].reference, "ghost");
         assert_eq!(r.postings_without_payment.first[0].status, "missing");
@@ -762,10 +829,11 @@ async fn fifty_identical_drawdowns_at_once_make_one_loan() {
         let s = env.services.clone();
         let li = env.customer(LI).await;
         let approver = env.staff("approver1").await;
-        let product = s.list_products(Some(&li.bank_id)).await.unwrap()[0]
+        let product = s.products().list_products(Some(&li.bank_id)).await.unwrap()[0]
             .id
             .clone();
         let line = s
+            .servicing()
             .grant_line(
                 &approver,
                 &li.customer_id,
@@ -780,7 +848,8 @@ async fn fifty_identical_drawdowns_at_once_make_one_loan() {
             .map(|_| {
                 let (s, li, id) = (s.clone(), li.clone(), line.id.clone());
                 tokio::spawn(async move {
-                    s.draw_down(&li, &id, Fen::from_yuan(15_000), 12, "tap-once")
+                    s.servicing()
+                        .draw_down(&li, &id, Fen::from_yuan(15_000), 12, "tap-once")
                         .await
                 })
             })
@@ -818,7 +887,7 @@ async fn fifty_identical_drawdowns_at_once_make_one_loan() {
             .await,
             Fen::from_yuan(15_000).get()
         );
-        assert!(s.reconcile_book().await.unwrap().is_clean());
+        assert!(s.servicing().reconcile_book().await.unwrap().is_clean());
     })
     .await;
 }
@@ -835,6 +904,7 @@ async fn pay_exactly(env: &Env, who: &CustomerActor, loan_id: &str, amount: Fen,
     }
     for (i, p) in parts.into_iter().filter(|p| *p > 0).enumerate() {
         env.services
+            .servicing()
             .repay(who, loan_id, Fen(p), &format!("{key}-{i}"))
             .await
             .unwrap_or_else(|e| panic!("part {p}: {e:?}"));
@@ -856,7 +926,7 @@ async fn a_collected_payment_is_posted_or_refunded_never_kept() {
 
         // Collected, answer lost: pending, nothing posted, a retry says so.
         for _ in 0..2 {
-            match s.repay(&wang, &loan_id, Fen(10_055), "lost-1").await {
+            match s.servicing().repay(&wang, &loan_id, Fen(10_055), "lost-1").await {
                 Err(e) => assert_eq!(e.code(), "payment_pending"),
                 Ok(r) => panic!("{r:?}"),
             }
@@ -864,13 +934,14 @@ async fn a_collected_payment_is_posted_or_refunded_never_kept() {
         assert_eq!(env.scalar_i64(repayments).await, 0);
         // Within the grace period the job leaves it alone.
         assert_eq!(
-            s.resolve_pending_payments(300_000).await.unwrap(),
+            s.servicing().resolve_pending_payments(300_000).await.unwrap(),
             Default::default()
         );
         env.clock.advance_secs(360);
+        let servicing = s.servicing();
         let (a, b) = tokio::join!(
-            s.resolve_pending_payments(300_000),
-            s.resolve_pending_payments(300_000)
+            servicing.resolve_pending_payments(300_000),
+            servicing.resolve_pending_payments(300_000)
         );
         let (a, b) = (a.unwrap(), b.unwrap());
         assert!(a.posted + b.posted >= 1, "{a:?} {b:?}");
@@ -880,14 +951,14 @@ async fn a_collected_payment_is_posted_or_refunded_never_kept() {
 
         // Lost again; meanwhile the rest is paid: it can no longer be posted.
         assert_eq!(
-            s.repay(&wang, &loan_id, Fen(20_055), "lost-2").await.unwrap_err().code(),
+            s.servicing().repay(&wang, &loan_id, Fen(20_055), "lost-2").await.unwrap_err().code(),
             "payment_pending"
         );
         let rest = due_now(&env, &wang, &loan_id).await;
         pay_exactly(&env, &wang, &loan_id, rest, "rest").await;
         let posted = env.scalar_i64(repayments).await;
         env.clock.advance_secs(360);
-        let done = s.resolve_pending_payments(300_000).await.unwrap();
+        let done = s.servicing().resolve_pending_payments(300_000).await.unwrap();
         assert_eq!(done.refunded, 1, "{done:?}");
         assert_eq!(env.scalar_i64(repayments).await, posted, "nothing more posted");
         assert_eq!(
@@ -896,7 +967,7 @@ async fn a_collected_payment_is_posted_or_refunded_never_kept() {
             1
         );
         assert_eq!(
-            s.repay(&wang, &loan_id, Fen(20_055), "lost-2").await.unwrap_err().code(),
+            s.servicing().repay(&wang, &loan_id, Fen(20_055), "lost-2").await.unwrap_err().code(),
             "payment_refunded"
         );
 
@@ -909,12 +980,12 @@ async fn a_collected_payment_is_posted_or_refunded_never_kept() {
         ))
         .await;
         // Until settled, the reconciliation shows it (pending over an hour).
-        let r = s.reconcile_book().await.unwrap();
+        let r = s.servicing().reconcile_book().await.unwrap();
         assert_eq!(r.payments_unsettled.count, 1, "{r:?}");
         assert!(!r.is_clean());
-        let done = s.resolve_pending_payments(300_000).await.unwrap();
+        let done = s.servicing().resolve_pending_payments(300_000).await.unwrap();
         assert_eq!(done.failed, 1, "{done:?}");
-        assert!(s.reconcile_book().await.unwrap().is_clean());
+        assert!(s.servicing().reconcile_book().await.unwrap().is_clean());
         assert_eq!(
             env.scalar_i64("SELECT COUNT(*) FROM payments WHERE status = 'pending'").await,
             0

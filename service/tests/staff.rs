@@ -33,11 +33,18 @@ fn first_bank() -> FirstBank {
 async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_password() {
     on_each_backend(|env| async move {
         let s = &env.services;
-        let otp = s.init_bank(&first_bank()).await.expect("init");
-        assert_code(s.init_bank(&first_bank()).await, "database_not_empty");
+        let otp = s.staff().init_bank(&first_bank()).await.expect("init");
+        assert_code(
+            s.staff().init_bank(&first_bank()).await,
+            "database_not_empty",
+        );
 
         // The one-time password signs in, but only to choose a new one.
-        let admin = s.staff_login("admin", otp.reveal()).await.expect("sign in");
+        let admin = s
+            .auth()
+            .staff_login("admin", otp.reveal())
+            .await
+            .expect("sign in");
         assert!(admin.must_change_password && admin.has(Role::Admin));
         assert!(admin.info().must_change_password);
         assert!(
@@ -52,25 +59,33 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
             ("admin2026xyzw", "password_contains_username"),
             ("Password2026!", "password_common"),
         ] {
-            assert_code(s.change_password(&admin, otp.reveal(), new).await, code);
+            assert_code(
+                s.auth().change_password(&admin, otp.reveal(), new).await,
+                code,
+            );
         }
         assert_code(
-            s.change_password(&admin, otp.reveal(), otp.reveal()).await,
+            s.auth()
+                .change_password(&admin, otp.reveal(), otp.reveal())
+                .await,
             "password_unchanged",
         );
         assert_code(
-            s.change_password(&admin, "wrong-password-1", "Lm7#kq2Wz9x")
+            s.auth()
+                .change_password(&admin, "wrong-password-1", "Lm7#kq2Wz9x")
                 .await,
             "password_current_wrong",
         );
-        s.change_password(&admin, otp.reveal(), "Lm7#kq2Wz9x")
+        s.auth()
+            .change_password(&admin, otp.reveal(), "Lm7#kq2Wz9x")
             .await
             .expect("changed");
         assert_code(
-            s.staff_login("admin", otp.reveal()).await,
+            s.auth().staff_login("admin", otp.reveal()).await,
             "invalid_credentials",
         );
         let admin = s
+            .auth()
             .staff_login("admin", "Lm7#kq2Wz9x")
             .await
             .expect("new one");
@@ -78,28 +93,31 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
 
         // Branches and staff, each with their own one-time password.
         assert_code(
-            s.add_org(&NewOrg {
-                parent_code: "NOPE".into(),
+            s.staff()
+                .add_org(&NewOrg {
+                    parent_code: "NOPE".into(),
+                    code: "LC01".into(),
+                    name: "城关支行".into(),
+                })
+                .await,
+            "org_unknown",
+        );
+        s.staff()
+            .add_org(&NewOrg {
+                parent_code: "LCNSH".into(),
                 code: "LC01".into(),
                 name: "城关支行".into(),
             })
-            .await,
-            "org_unknown",
-        );
-        s.add_org(&NewOrg {
-            parent_code: "LCNSH".into(),
-            code: "LC01".into(),
-            name: "城关支行".into(),
-        })
-        .await
-        .expect("branch");
+            .await
+            .expect("branch");
         assert_code(
-            s.add_org(&NewOrg {
-                parent_code: "LCNSH".into(),
-                code: "LC01".into(),
-                name: "重复".into(),
-            })
-            .await,
+            s.staff()
+                .add_org(&NewOrg {
+                    parent_code: "LCNSH".into(),
+                    code: "LC01".into(),
+                    name: "重复".into(),
+                })
+                .await,
             "org_code_taken",
         );
         let officer = NewStaff {
@@ -108,33 +126,46 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
             display_name: "张伟".into(),
             roles: vec![Role::Officer],
         };
-        let first = s.add_staff(&officer).await.expect("staff");
-        assert_code(s.add_staff(&officer).await, "username_taken");
+        let first = s.staff().add_staff(&officer).await.expect("staff");
+        assert_code(s.staff().add_staff(&officer).await, "username_taken");
         assert_ne!(first.reveal(), otp.reveal());
-        let zhang = s.staff_login("zhang.wei", first.reveal()).await.unwrap();
+        let zhang = s
+            .auth()
+            .staff_login("zhang.wei", first.reveal())
+            .await
+            .unwrap();
         assert!(zhang.must_change_password && zhang.has(Role::Officer));
         assert_eq!(zhang.org_name, "城关支行");
 
         // Locked by wrong guesses; the operator unlocks; then resets.
         for _ in 0..5 {
-            let _ = s.staff_login("zhang.wei", "guess-guess-1").await;
+            let _ = s.auth().staff_login("zhang.wei", "guess-guess-1").await;
         }
         assert_code(
-            s.staff_login("zhang.wei", first.reveal()).await,
+            s.auth().staff_login("zhang.wei", first.reveal()).await,
             "account_locked",
         );
-        s.unlock_staff("zhang.wei").await.expect("unlock");
-        s.staff_login("zhang.wei", first.reveal())
+        s.staff().unlock_staff("zhang.wei").await.expect("unlock");
+        s.auth()
+            .staff_login("zhang.wei", first.reveal())
             .await
             .expect("unlocked");
-        let second = s.reset_staff_password("zhang.wei").await.expect("reset");
+        let second = s
+            .staff()
+            .reset_staff_password("zhang.wei")
+            .await
+            .expect("reset");
         assert_code(
-            s.staff_login("zhang.wei", first.reveal()).await,
+            s.auth().staff_login("zhang.wei", first.reveal()).await,
             "invalid_credentials",
         );
-        let zhang = s.staff_login("zhang.wei", second.reveal()).await.unwrap();
+        let zhang = s
+            .auth()
+            .staff_login("zhang.wei", second.reveal())
+            .await
+            .unwrap();
         assert!(zhang.must_change_password);
-        assert_code(s.unlock_staff("nobody").await, "not_found");
+        assert_code(s.staff().unlock_staff("nobody").await, "not_found");
 
         for action in [
             "organisation.created",
@@ -196,11 +227,14 @@ async fn sign_in_attempts_are_audited_with_their_address() {
         };
 
         assert_code(
-            s.staff_login_from("ghost", "x", None, Some(ip)).await,
+            s.auth()
+                .staff_login_from("ghost", "x", None, Some(ip))
+                .await,
             "invalid_credentials",
         );
         assert_code(
-            s.staff_login_from("Lm7#kq2Wz9x!", "x", None, Some(ip))
+            s.auth()
+                .staff_login_from("Lm7#kq2Wz9x!", "x", None, Some(ip))
                 .await,
             "invalid_credentials",
         );
@@ -215,11 +249,13 @@ async fn sign_in_attempts_are_audited_with_their_address() {
 
         for _ in 0..5 {
             let _ = s
+                .auth()
                 .staff_login_from("officer1", "wrong-wrong-1", None, Some(ip))
                 .await;
         }
         assert_code(
-            s.staff_login_from("officer1", service::demo::DEMO_PASSWORD, None, Some(ip))
+            s.auth()
+                .staff_login_from("officer1", service::demo::DEMO_PASSWORD, None, Some(ip))
                 .await,
             "account_locked",
         );
@@ -228,7 +264,8 @@ async fn sign_in_attempts_are_audited_with_their_address() {
         assert!(failed.iter().all(|e| e["ip"] == "203.0.113.7"));
         assert_eq!(entries("staff.login_while_locked").await.len(), 1);
 
-        s.staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(ip))
+        s.auth()
+            .staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(ip))
             .await
             .expect("sign in");
         assert_eq!(
@@ -237,11 +274,15 @@ async fn sign_in_attempts_are_audited_with_their_address() {
         );
 
         let phone = "13800000001";
-        s.send_login_code(phone).await.expect("code sent");
+        s.auth().send_login_code(phone).await.expect("code sent");
         let wrong = ["000000", "111111"];
         let mut failures = 0;
         for code in wrong {
-            if s.customer_login_from(phone, code, Some(ip)).await.is_err() {
+            if s.auth()
+                .customer_login_from(phone, code, Some(ip))
+                .await
+                .is_err()
+            {
                 failures += 1;
             }
         }
@@ -277,6 +318,7 @@ async fn unknown_names_lock_like_real_ones_and_a_busy_address_waits() {
             let mut seen = Vec::new();
             for _ in 0..6 {
                 let e = s
+                    .auth()
                     .staff_login_from(name, "wrong-wrong-1", None, Some(ip))
                     .await
                     .unwrap_err();
@@ -305,10 +347,12 @@ async fn unknown_names_lock_like_real_ones_and_a_busy_address_waits() {
         for i in 0..20 {
             let name = format!("nobody{i}");
             let _ = s
+                .auth()
                 .staff_login_from(&name, "wrong-wrong-1", None, Some(a))
                 .await;
         }
         let blocked = s
+            .auth()
             .staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(a))
             .await
             .unwrap_err();
@@ -319,12 +363,14 @@ async fn unknown_names_lock_like_real_ones_and_a_busy_address_waits() {
                 == 1
         );
         // Another address is not held up, nor a sign-in without one.
-        s.staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(b))
+        s.auth()
+            .staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(b))
             .await
             .expect("another address");
         // After the window, the address may try again.
         env.clock.advance_secs(16 * 60);
-        s.staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(a))
+        s.auth()
+            .staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(a))
             .await
             .expect("the wait is over");
     })
@@ -390,19 +436,34 @@ async fn a_customers_file_is_read_by_the_roles_that_work_on_it() {
                 Err(e) => panic!("{who}: {e:?}"),
             };
             let reads = [
-                outcome(s.application_for_staff(&a, &application).await.map(drop)),
-                outcome(s.portrait(&a, &customer).await.map(drop)),
-                outcome(s.application_decisions(&a, &application).await.map(drop)),
-                outcome(s.application_tasks(&a, &application).await.map(drop)),
+                outcome(
+                    s.applications()
+                        .application_for_staff(&a, &application)
+                        .await
+                        .map(drop),
+                ),
+                outcome(s.customers().portrait(&a, &customer).await.map(drop)),
+                outcome(
+                    s.risk()
+                        .application_decisions(&a, &application)
+                        .await
+                        .map(drop),
+                ),
+                outcome(
+                    s.workflow()
+                        .application_tasks(&a, &application)
+                        .await
+                        .map(drop),
+                ),
             ];
             assert_eq!(reads, [file; 4], "{who} reading the file");
             assert_eq!(
-                outcome(s.loan_for_staff(&a, &loan).await.map(drop)),
+                outcome(s.loans().loan_for_staff(&a, &loan).await.map(drop)),
                 ledger,
                 "{who} reading the ledger"
             );
             // Lines: refused to the wrong role; out of scope, none shown.
-            match s.lines_of_customer(&a, &customer).await {
+            match s.servicing().lines_of_customer(&a, &customer).await {
                 Ok(lines) => assert!(file || lines.is_empty(), "{who} read {lines:?}"),
                 Err(e) => assert!(
                     !file && matches!(e, ServiceError::Forbidden),
@@ -420,37 +481,47 @@ async fn a_customers_file_is_read_by_the_roles_that_work_on_it() {
 async fn passwords_expire_and_are_not_reused() {
     on_each_backend(|env| async move {
         let s = &env.services;
-        let otp = s.init_bank(&first_bank()).await.expect("init");
-        let admin = s.staff_login("admin", otp.reveal()).await.unwrap();
+        let otp = s.staff().init_bank(&first_bank()).await.expect("init");
+        let admin = s.auth().staff_login("admin", otp.reveal()).await.unwrap();
         let passwords = ["Lm7#kq2Wz9x-1", "Lm7#kq2Wz9x-2", "Lm7#kq2Wz9x-3"];
         let mut current = otp.reveal().to_string();
         for p in passwords {
-            let me = s.staff_actor(&admin.user_id).await.unwrap();
-            s.change_password(&me, &current, p).await.expect("changed");
+            let me = s.auth().staff_actor(&admin.user_id).await.unwrap();
+            s.auth()
+                .change_password(&me, &current, p)
+                .await
+                .expect("changed");
             current = p.to_string();
         }
-        let me = s.staff_actor(&admin.user_id).await.unwrap();
+        let me = s.auth().staff_actor(&admin.user_id).await.unwrap();
         assert!(!me.must_change_password);
         for earlier in [passwords[0], passwords[1], otp.reveal()] {
-            let e = s.change_password(&me, &current, earlier).await.unwrap_err();
+            let e = s
+                .auth()
+                .change_password(&me, &current, earlier)
+                .await
+                .unwrap_err();
             assert_eq!(e.code(), "password_reused", "{earlier}");
         }
         // 89 days on it still holds; past 90 it must be changed first.
         env.clock.advance_secs(89 * 86_400);
         assert!(
-            !s.staff_actor(&admin.user_id)
+            !s.auth()
+                .staff_actor(&admin.user_id)
                 .await
                 .unwrap()
                 .must_change_password
         );
         env.clock.advance_secs(2 * 86_400);
-        let me = s.staff_actor(&admin.user_id).await.unwrap();
+        let me = s.auth().staff_actor(&admin.user_id).await.unwrap();
         assert!(me.must_change_password && me.info().must_change_password);
-        s.change_password(&me, &current, "Lm7#kq2Wz9x-4")
+        s.auth()
+            .change_password(&me, &current, "Lm7#kq2Wz9x-4")
             .await
             .expect("changed");
         assert!(
-            !s.staff_actor(&admin.user_id)
+            !s.auth()
+                .staff_actor(&admin.user_id)
                 .await
                 .unwrap()
                 .must_change_password
@@ -471,20 +542,28 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
         s.config.totp_roles = vec![Role::Admin, Role::Approver];
         let s = &s;
         let code = |secret: &str| service::totp::code_now(secret, env.clock.now_millis()).unwrap();
-        let otp = s.init_bank(&first_bank()).await.expect("init");
-        let admin = s.staff_login("admin", otp.reveal()).await.unwrap();
-        s.change_password(&admin, otp.reveal(), "Lm7#kq2Wz9x")
+        let otp = s.staff().init_bank(&first_bank()).await.expect("init");
+        let admin = s.auth().staff_login("admin", otp.reveal()).await.unwrap();
+        s.auth()
+            .change_password(&admin, otp.reveal(), "Lm7#kq2Wz9x")
             .await
             .unwrap();
         let pw = "Lm7#kq2Wz9x";
-        let admin = s.staff_login("admin", pw).await.expect("no factor yet");
+        let admin = s
+            .auth()
+            .staff_login("admin", pw)
+            .await
+            .expect("no factor yet");
         assert!(admin.totp_enrolment_required && !admin.totp_enrolled);
         assert!(admin.info().totp_enrolment_required);
 
         // Enrolment: the app proves it holds the secret.
-        assert_code(s.confirm_totp(&admin, "123456").await, "totp_not_started");
-        let first = s.begin_totp(&admin).await.unwrap();
-        let enrolment = s.begin_totp(&admin).await.unwrap();
+        assert_code(
+            s.staff().confirm_totp(&admin, "123456").await,
+            "totp_not_started",
+        );
+        let first = s.staff().begin_totp(&admin).await.unwrap();
+        let enrolment = s.staff().begin_totp(&admin).await.unwrap();
         assert_ne!(first.secret, enrolment.secret, "starting again replaces it");
         assert!(enrolment.uri.starts_with("otpauth://totp/") && enrolment.uri.contains(":admin?"));
         let wrong = if code(&first.secret) == "000000" {
@@ -492,20 +571,24 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
         } else {
             "000000"
         };
-        assert_code(s.confirm_totp(&admin, wrong).await, "second_factor_invalid");
+        assert_code(
+            s.staff().confirm_totp(&admin, wrong).await,
+            "second_factor_invalid",
+        );
         if code(&first.secret) != code(&enrolment.secret) {
             assert_code(
-                s.confirm_totp(&admin, &code(&first.secret)).await,
+                s.staff().confirm_totp(&admin, &code(&first.secret)).await,
                 "second_factor_invalid",
             );
         }
         let enrolled_with = code(&enrolment.secret);
-        s.confirm_totp(&admin, &enrolled_with)
+        s.staff()
+            .confirm_totp(&admin, &enrolled_with)
             .await
             .expect("enrolled");
-        let me = s.staff_actor(&admin.user_id).await.unwrap();
+        let me = s.auth().staff_actor(&admin.user_id).await.unwrap();
         assert!(me.totp_enrolled && !me.totp_enrolment_required);
-        assert_code(s.begin_totp(&me).await, "totp_already_enrolled");
+        assert_code(s.staff().begin_totp(&me).await, "totp_already_enrolled");
         let stored: String =
             sqlx::query_scalar("SELECT totp_sealed FROM staff_users WHERE username = 'admin'")
                 .fetch_one(&env.db.pool)
@@ -523,27 +606,33 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
             .unwrap()
         };
         let before = failures().await;
-        assert_code(s.staff_login("admin", pw).await, "second_factor_required");
+        assert_code(
+            s.auth().staff_login("admin", pw).await,
+            "second_factor_required",
+        );
         assert_eq!(failures().await, before);
         // The code the app was confirmed with is spent.
         assert_code(
-            s.staff_login_from("admin", pw, Some(&enrolled_with), None)
+            s.auth()
+                .staff_login_from("admin", pw, Some(&enrolled_with), None)
                 .await,
             "second_factor_invalid",
         );
         // A wrong password with a right code is still a wrong password.
         env.clock.advance_secs(30);
         assert_code(
-            s.staff_login_from(
-                "admin",
-                "Wrong-pass-123",
-                Some(&code(&enrolment.secret)),
-                None,
-            )
-            .await,
+            s.auth()
+                .staff_login_from(
+                    "admin",
+                    "Wrong-pass-123",
+                    Some(&code(&enrolment.secret)),
+                    None,
+                )
+                .await,
             "invalid_credentials",
         );
         let signed_in = s
+            .auth()
             .staff_login_from("admin", pw, Some(&code(&enrolment.secret)), None)
             .await
             .expect("password and code");
@@ -554,8 +643,8 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
         env.clock.advance_secs(30);
         let fresh = code(&enrolment.secret);
         let (a, b) = tokio::join!(
-            s.staff_login_from("admin", pw, Some(&fresh), None),
-            s.staff_login_from("admin", pw, Some(&fresh), None)
+            s.auth().staff_login_from("admin", pw, Some(&fresh), None),
+            s.auth().staff_login_from("admin", pw, Some(&fresh), None)
         );
         assert_eq!(u8::from(a.is_ok()) + u8::from(b.is_ok()), 1, "{a:?} {b:?}");
 
@@ -568,30 +657,43 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
         };
         for _ in 0..4 {
             assert_code(
-                s.staff_login_from("admin", pw, Some(wrong), None).await,
+                s.auth()
+                    .staff_login_from("admin", pw, Some(wrong), None)
+                    .await,
                 "second_factor_invalid",
             );
         }
-        assert_code(s.staff_login("admin", pw).await, "second_factor_required");
         assert_code(
-            s.staff_login_from("admin", pw, Some(wrong), None).await,
-            "account_locked",
+            s.auth().staff_login("admin", pw).await,
+            "second_factor_required",
         );
         assert_code(
-            s.staff_login_from("admin", pw, Some(&code(&enrolment.secret)), None)
+            s.auth()
+                .staff_login_from("admin", pw, Some(wrong), None)
                 .await,
             "account_locked",
         );
-        s.unlock_staff("admin").await.unwrap();
+        assert_code(
+            s.auth()
+                .staff_login_from("admin", pw, Some(&code(&enrolment.secret)), None)
+                .await,
+            "account_locked",
+        );
+        s.staff().unlock_staff("admin").await.unwrap();
 
         // A lost phone: the operator removes the factor; enrolment again.
-        s.reset_staff_totp("admin").await.expect("reset");
-        let admin = s.staff_login("admin", pw).await.expect("no factor now");
+        s.staff().reset_staff_totp("admin").await.expect("reset");
+        let admin = s
+            .auth()
+            .staff_login("admin", pw)
+            .await
+            .expect("no factor now");
         assert!(admin.totp_enrolment_required);
-        assert_code(s.reset_staff_totp("nobody").await, "not_found");
+        assert_code(s.staff().reset_staff_totp("nobody").await, "not_found");
 
         // Roles that do not require it: not asked, but may enrol.
         let officer = s
+            .staff()
             .add_staff(&NewStaff {
                 org_code: "LCNSH".into(),
                 username: "li.na".into(),
@@ -600,7 +702,11 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
             })
             .await
             .unwrap();
-        let li = s.staff_login("li.na", officer.reveal()).await.unwrap();
+        let li = s
+            .auth()
+            .staff_login("li.na", officer.reveal())
+            .await
+            .unwrap();
         assert!(!li.totp_enrolment_required && !li.totp_enrolled);
 
         let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY seq")

@@ -80,14 +80,19 @@ async fn published_with_flow(env: &Env, code: &str, flow: &str) -> String {
     let p1 = env.staff("product1").await;
     let mut draft = county_sub_product(&parent, code);
     draft.flow_code = flow.to_string();
-    let id = s.create_sub_product(&p1, draft).await.expect("draft");
+    let id = s
+        .products()
+        .create_sub_product(&p1, draft)
+        .await
+        .expect("draft");
     let version = env
         .scalar_text(&format!(
             "SELECT id FROM product_versions WHERE product_id = '{id}'"
         ))
         .await;
     let p2 = env.staff("product2").await;
-    s.publish_product_version(&p2, &version, 1)
+    s.products()
+        .publish_product_version(&p2, &version, 1)
         .await
         .expect("publish");
     id
@@ -96,6 +101,7 @@ async fn published_with_flow(env: &Env, code: &str, flow: &str) -> String {
 async fn li_applies_for(env: &Env, product: &str, yuan: i64, key: &str) -> String {
     let li = env.customer(LI).await;
     env.services
+        .applications()
         .submit_application(
             &li,
             NewApplication {
@@ -119,6 +125,7 @@ async fn investigated(env: &Env, key: &str) -> (String, StaffActor, StaffActor) 
     let id = li_applies_for(env, &hned, 50_000, key).await;
     let officer = env.staff("officer1").await;
     env.services
+        .applications()
         .record_investigation(
             &officer,
             &id,
@@ -143,7 +150,7 @@ async fn an_application_reaches_its_first_inbox_on_submission() {
         assert!(!app_field(&env, &id, "product_version_id").await.is_empty());
         let officer = env.assignee(&id, "investigation").await;
         assert_eq!(officer.username, "officer1");
-        let inbox = s.inbox(&officer).await.unwrap();
+        let inbox = s.workflow().inbox(&officer).await.unwrap();
         let task = inbox
             .iter()
             .find(|t| t.task.application_id == id)
@@ -183,15 +190,15 @@ async fn a_sub_product_is_drafted_checked_and_published_by_someone_else() {
         inverted.overrides.amount =
             Some(Bounds::new(Fen::from_yuan(200_000), Fen::from_yuan(50_000)));
         assert_code(
-            s.create_sub_product(&p1, inverted).await,
+            s.products().create_sub_product(&p1, inverted).await,
             "product_range_inverted",
         );
         let mut wider = county_sub_product(&parent, "PG-BAD");
         wider.overrides.amount = Some(Bounds::new(Fen::from_yuan(1_000), Fen::from_yuan(900_000)));
-        assert_code(s.create_sub_product(&p1, wider).await, "product_widens_parent");
+        assert_code(s.products().create_sub_product(&p1, wider).await, "product_widens_parent");
         let mut unknown_flow = county_sub_product(&parent, "PG-BAD");
         unknown_flow.flow_code = "nope".into();
-        assert_code(s.create_sub_product(&p1, unknown_flow).await, "flow_unknown");
+        assert_code(s.products().create_sub_product(&p1, unknown_flow).await, "flow_unknown");
         assert_eq!(
             env.scalar_i64("SELECT COUNT(*) FROM products WHERE code = 'PG-BAD'")
                 .await,
@@ -199,40 +206,40 @@ async fn a_sub_product_is_drafted_checked_and_published_by_someone_else() {
         );
         // Only product managers draft.
         assert_code(
-            s.create_sub_product(&env.staff("officer1").await, county_sub_product(&parent, "PG1"))
+            s.products().create_sub_product(&env.staff("officer1").await, county_sub_product(&parent, "PG1"))
                 .await,
             "forbidden",
         );
 
         let id = s
-            .create_sub_product(&p1, county_sub_product(&parent, "PG1"))
+            .products().create_sub_product(&p1, county_sub_product(&parent, "PG1"))
             .await
             .expect("draft");
         assert_code(
-            s.create_sub_product(&p1, county_sub_product(&parent, "PG1")).await,
+            s.products().create_sub_product(&p1, county_sub_product(&parent, "PG1")).await,
             "product_code_taken",
         );
         // A draft is not offered to customers yet.
         let li = env.customer(LI).await;
-        assert!(s.offered_products(&li).await.unwrap().iter().all(|p| p.id != id));
+        assert!(s.products().offered_products(&li).await.unwrap().iter().all(|p| p.id != id));
         let version = env
             .scalar_text(&format!(
                 "SELECT id FROM product_versions WHERE product_id = '{id}'"
             ))
             .await;
         // Maker-checker: the author may not publish.
-        assert_code(s.publish_product_version(&p1, &version, 1).await, "product_self_publish");
-        assert_code(s.publish_product_version(&p2, &version, 9).await, "application_state_changed");
-        s.publish_product_version(&p2, &version, 1).await.expect("publish");
-        assert_code(s.publish_product_version(&p2, &version, 2).await, "product_version_state_changed");
+        assert_code(s.products().publish_product_version(&p1, &version, 1).await, "product_self_publish");
+        assert_code(s.products().publish_product_version(&p2, &version, 9).await, "application_state_changed");
+        s.products().publish_product_version(&p2, &version, 1).await.expect("publish");
+        assert_code(s.products().publish_product_version(&p2, &version, 2).await, "product_version_state_changed");
 
-        let offered = s.offered_products(&li).await.unwrap();
+        let offered = s.products().offered_products(&li).await.unwrap();
         let sub = offered.iter().find(|p| p.id == id).expect("offered once published");
         assert_eq!(sub.min_amount, Fen::from_yuan(50_000));
         assert_eq!(sub.max_amount, Fen::from_yuan(200_000));
 
         // Every staff member sees it in the supermarket, with its parent and flow.
-        let market = s.supermarket(&env.staff("officer2").await).await.unwrap();
+        let market = s.products().supermarket(&env.staff("officer2").await).await.unwrap();
         let entry = market.iter().find(|p| p.id == id).expect("in the supermarket");
         assert_eq!(entry.parent_id.as_deref(), Some(parent.as_str()));
         assert_eq!(entry.live_version, Some(1));
@@ -260,6 +267,7 @@ async fn a_target_list_keeps_a_product_from_customers_outside_it() {
         let mut other = county_sub_product(&parent, "ELSEWHERE");
         other.overrides.region_codes = Some(vec!["999999".into()]);
         let id = s
+            .products()
             .create_sub_product(&env.staff("product1").await, other)
             .await
             .expect("draft");
@@ -268,11 +276,12 @@ async fn a_target_list_keeps_a_product_from_customers_outside_it() {
                 "SELECT id FROM product_versions WHERE product_id = '{id}'"
             ))
             .await;
-        s.publish_product_version(&env.staff("product2").await, &version, 1)
+        s.products()
+            .publish_product_version(&env.staff("product2").await, &version, 1)
             .await
             .expect("publish");
         let li = env.customer(LI).await;
-        let offered = s.offered_products(&li).await.unwrap();
+        let offered = s.products().offered_products(&li).await.unwrap();
         assert!(offered.iter().all(|p| p.id != id));
         assert!(offered.iter().any(|p| p.id == parent));
     })
@@ -301,23 +310,25 @@ async fn back_to_back_approval_with_distinct_people_at_every_post() {
         assert_ne!(investigator.username, "officer1");
         let marketer = env.staff("officer1").await;
         assert_code(
-            s.record_investigation(
-                &marketer,
+            s.applications()
+                .record_investigation(
+                    &marketer,
+                    &id,
+                    1,
+                    investigation(Fen::from_yuan(100_000), Decision::Approve),
+                )
+                .await,
+            "task_not_assigned",
+        );
+        s.applications()
+            .record_investigation(
+                &investigator,
                 &id,
                 1,
                 investigation(Fen::from_yuan(100_000), Decision::Approve),
             )
-            .await,
-            "task_not_assigned",
-        );
-        s.record_investigation(
-            &investigator,
-            &id,
-            1,
-            investigation(Fen::from_yuan(100_000), Decision::Approve),
-        )
-        .await
-        .expect("investigation");
+            .await
+            .expect("investigation");
         assert_eq!(app_field(&env, &id, "flow_node").await, "approval");
         assert_eq!(app_field(&env, &id, "status").await, "investigated");
 
@@ -334,13 +345,14 @@ async fn back_to_back_approval_with_distinct_people_at_every_post() {
         let a1 = env.staff("approver1").await;
         let a2 = env.staff("approver2").await;
         let first = s
+            .applications()
             .decide(&a1, &id, 2, Decision::Approve, "同意".into())
             .await
             .expect("first opinion");
         assert_eq!(first, None, "one opinion decides nothing");
         assert_eq!(app_field(&env, &id, "status").await, "investigated");
         // The second approver cannot see the first's opinion yet.
-        let tasks = s.application_tasks(&a2, &id).await.unwrap();
+        let tasks = s.workflow().application_tasks(&a2, &id).await.unwrap();
         let sealed = tasks
             .iter()
             .find(|t| {
@@ -352,18 +364,20 @@ async fn back_to_back_approval_with_distinct_people_at_every_post() {
         assert_eq!(sealed.comment, None);
         // Nor can the first click again.
         assert_code(
-            s.decide(&a1, &id, 2, Decision::Approve, "同意".into())
+            s.applications()
+                .decide(&a1, &id, 2, Decision::Approve, "同意".into())
                 .await,
             "task_not_assigned",
         );
         let loan = s
+            .applications()
             .decide(&a2, &id, 2, Decision::Approve, "同意".into())
             .await
             .expect("second opinion")
             .expect("approved: a loan");
         assert_eq!(app_field(&env, &id, "status").await, "approved");
         assert_eq!(app_field(&env, &id, "flow_node").await, "approved");
-        let tasks = s.application_tasks(&a2, &id).await.unwrap();
+        let tasks = s.workflow().application_tasks(&a2, &id).await.unwrap();
         assert!(tasks
             .iter()
             .all(|t| t.opinion == Some(Decision::Approve) || t.node_id != "approval"));
@@ -386,7 +400,7 @@ async fn back_to_back_approval_with_distinct_people_at_every_post() {
         distinct.dedup();
         assert_eq!(distinct.len(), people.len(), "{people:?}");
         let admin = env.staff("admin").await;
-        assert!(s.verify_audit_chain(&admin).await.unwrap().valid);
+        assert!(s.audit().verify_audit_chain(&admin).await.unwrap().valid);
     })
     .await;
 }
@@ -399,20 +413,23 @@ async fn a_disagreement_escalates_to_the_committee() {
         let product = published_sub_product(&env, "PG1").await;
         let id = li_applies_for(&env, &product, 100_000, "disagree").await;
         let investigator = env.assignee(&id, "investigation").await;
-        s.record_investigation(
-            &investigator,
-            &id,
-            1,
-            investigation(Fen::from_yuan(100_000), Decision::Approve),
-        )
-        .await
-        .unwrap();
-        let a1 = env.staff("approver1").await;
-        let a2 = env.staff("approver2").await;
-        s.decide(&a1, &id, 2, Decision::Approve, "同意".into())
+        s.applications()
+            .record_investigation(
+                &investigator,
+                &id,
+                1,
+                investigation(Fen::from_yuan(100_000), Decision::Approve),
+            )
             .await
             .unwrap();
-        s.decide(&a2, &id, 2, Decision::Reject, "收入存疑".into())
+        let a1 = env.staff("approver1").await;
+        let a2 = env.staff("approver2").await;
+        s.applications()
+            .decide(&a1, &id, 2, Decision::Approve, "同意".into())
+            .await
+            .unwrap();
+        s.applications()
+            .decide(&a2, &id, 2, Decision::Reject, "收入存疑".into())
             .await
             .unwrap();
         assert_eq!(app_field(&env, &id, "flow_node").await, "committee");
@@ -429,7 +446,7 @@ async fn a_disagreement_escalates_to_the_committee() {
             3
         );
         let head = env.staff("head1").await;
-        let waiting = s.escalations(&head).await.unwrap();
+        let waiting = s.workflow().escalations(&head).await.unwrap();
         let task = waiting
             .iter()
             .find(|t| t.task.application_id == id)
@@ -438,30 +455,36 @@ async fn a_disagreement_escalates_to_the_committee() {
             .clone();
         // An approver who already decided may not sit on the committee.
         assert_code(
-            s.reassign_task(
-                &head,
-                &task.id,
-                task.version,
-                &a1.user_id,
-                "补足贷审会".into(),
-            )
-            .await,
+            s.workflow()
+                .reassign_task(
+                    &head,
+                    &task.id,
+                    task.version,
+                    &a1.user_id,
+                    "补足贷审会".into(),
+                )
+                .await,
             "duty_same_person_parallel",
         );
         assert_code(
-            s.reassign_task(
-                &head,
-                &task.id,
-                task.version,
-                &env.staff("approver3").await.user_id,
-                " ".into(),
-            )
-            .await,
+            s.workflow()
+                .reassign_task(
+                    &head,
+                    &task.id,
+                    task.version,
+                    &env.staff("approver3").await.user_id,
+                    " ".into(),
+                )
+                .await,
             "reason_missing",
         );
         // The form lists the bank's approvers with the reasons the service
         // would refuse: the two who decided stand aside, approver3 may sit.
-        let options = s.reassign_options(&head, &task.id).await.unwrap();
+        let options = s
+            .workflow()
+            .reassign_options(&head, &task.id)
+            .await
+            .unwrap();
         let blocked = |name: &str| {
             options
                 .iter()
@@ -475,19 +498,24 @@ async fn a_disagreement_escalates_to_the_committee() {
             Some(Some("duty_same_person_parallel".to_string()))
         );
         assert!(options[0].blocked.is_none(), "the eligible come first");
-        assert_code(s.reassign_options(&a1, &task.id).await, "forbidden");
-        s.reassign_task(
-            &head,
-            &task.id,
-            task.version,
-            &approver3.user_id,
-            "补足贷审会".into(),
-        )
-        .await
-        .expect("reassign");
+        assert_code(
+            s.workflow().reassign_options(&a1, &task.id).await,
+            "forbidden",
+        );
+        s.workflow()
+            .reassign_task(
+                &head,
+                &task.id,
+                task.version,
+                &approver3.user_id,
+                "补足贷审会".into(),
+            )
+            .await
+            .expect("reassign");
         // Not a branch head: refused.
         assert_code(
-            s.reassign_task(&a1, &task.id, task.version + 1, &a2.user_id, "x".into())
+            s.workflow()
+                .reassign_task(&a1, &task.id, task.version + 1, &a2.user_id, "x".into())
                 .await,
             "forbidden",
         );
@@ -501,10 +529,11 @@ async fn overdue_tasks_escalate_and_a_branch_head_reassigns_them() {
         env.seed().await;
         let s = &env.services;
         let (id, officer, approver) = investigated(&env, "overdue").await;
-        assert_eq!(s.escalate_overdue().await.unwrap(), 0);
+        assert_eq!(s.workflow().escalate_overdue().await.unwrap(), 0);
         // A day and an hour later the 24-hour approval is overdue.
         env.clock.advance_secs(25 * 3_600);
         assert!(s
+            .workflow()
             .inbox(&approver)
             .await
             .unwrap()
@@ -512,10 +541,11 @@ async fn overdue_tasks_escalate_and_a_branch_head_reassigns_them() {
             .any(|t| t.task.application_id == id && t.overdue));
         // The demo bank's own open files, waiting since this morning, are
         // overdue by now too.
-        assert!(s.escalate_overdue().await.unwrap() >= 1);
-        assert_eq!(s.escalate_overdue().await.unwrap(), 0, "once");
+        assert!(s.workflow().escalate_overdue().await.unwrap() >= 1);
+        assert_eq!(s.workflow().escalate_overdue().await.unwrap(), 0, "once");
         let head = env.staff("head1").await;
         let task = s
+            .workflow()
             .escalations(&head)
             .await
             .unwrap()
@@ -532,31 +562,35 @@ async fn overdue_tasks_escalate_and_a_branch_head_reassigns_them() {
             .await;
         // The marketer may not take the approval.
         assert_code(
-            s.reassign_task(
+            s.workflow()
+                .reassign_task(
+                    &head,
+                    &task.id,
+                    task.version,
+                    &officer.user_id,
+                    "休假".into(),
+                )
+                .await,
+            "reassign_not_eligible",
+        );
+        s.workflow()
+            .reassign_task(
                 &head,
                 &task.id,
                 task.version,
-                &officer.user_id,
-                "休假".into(),
+                &other.user_id,
+                "原审批人休假".into(),
             )
-            .await,
-            "reassign_not_eligible",
-        );
-        s.reassign_task(
-            &head,
-            &task.id,
-            task.version,
-            &other.user_id,
-            "原审批人休假".into(),
-        )
-        .await
-        .expect("reassign");
+            .await
+            .expect("reassign");
         assert_code(
-            s.decide(&approver, &id, 2, Decision::Approve, String::new())
+            s.applications()
+                .decide(&approver, &id, 2, Decision::Approve, String::new())
                 .await,
             "task_not_assigned",
         );
-        s.decide(&other, &id, 2, Decision::Approve, "同意".into())
+        s.applications()
+            .decide(&other, &id, 2, Decision::Approve, "同意".into())
             .await
             .expect("the new holder decides")
             .expect("a loan");
@@ -582,6 +616,7 @@ async fn a_review_step_is_worked_from_the_file_by_the_reviewer() {
         let investigator = env.assignee(&id, "investigation").await;
         // The investigation is not a plain task: it has its form.
         let inv_task = s
+            .applications()
             .application_for_staff(&investigator, &id)
             .await
             .unwrap()
@@ -590,75 +625,86 @@ async fn a_review_step_is_worked_from_the_file_by_the_reviewer() {
             .find(|t| t.node_id == "investigation")
             .expect("investigation task");
         assert_code(
-            s.complete_task(
-                &investigator,
-                &inv_task.id,
-                inv_task.version,
-                Decision::Approve,
-                String::new(),
-            )
-            .await,
+            s.workflow()
+                .complete_task(
+                    &investigator,
+                    &inv_task.id,
+                    inv_task.version,
+                    Decision::Approve,
+                    String::new(),
+                )
+                .await,
             "task_needs_form",
         );
-        s.record_investigation(
-            &investigator,
-            &id,
-            1,
-            investigation(Fen::from_yuan(100_000), Decision::Approve),
-        )
-        .await
-        .unwrap();
+        s.applications()
+            .record_investigation(
+                &investigator,
+                &id,
+                1,
+                investigation(Fen::from_yuan(100_000), Decision::Approve),
+            )
+            .await
+            .unwrap();
         assert_eq!(app_field(&env, &id, "flow_node").await, "review");
         let reviewer = env.assignee(&id, "review").await;
         assert_eq!(reviewer.username, "reviewer1");
-        let view = s.application_for_staff(&reviewer, &id).await.unwrap();
+        let view = s
+            .applications()
+            .application_for_staff(&reviewer, &id)
+            .await
+            .unwrap();
         let mine = view.my_task.expect("the reviewer's task on the file");
-        assert_eq!(mine.node_kind, "review");
+        assert_eq!(mine.node_kind, domain::flow::NodeType::Review);
         assert!(mine.can_reject);
         // Nobody else sees it as theirs, nor may act on it.
         let head = env.staff("head1").await;
         assert!(s
+            .applications()
             .application_for_staff(&head, &id)
             .await
             .unwrap()
             .my_task
             .is_none());
         assert_code(
-            s.complete_task(
-                &head,
-                &mine.task_id,
-                mine.version,
-                Decision::Approve,
-                String::new(),
-            )
-            .await,
+            s.workflow()
+                .complete_task(
+                    &head,
+                    &mine.task_id,
+                    mine.version,
+                    Decision::Approve,
+                    String::new(),
+                )
+                .await,
             "task_not_assigned",
         );
-        s.complete_task(
-            &reviewer,
-            &mine.task_id,
-            mine.version,
-            Decision::Approve,
-            "资料齐全，同意提交审批".into(),
-        )
-        .await
-        .expect("review done");
-        // A double click changes nothing.
-        assert_code(
-            s.complete_task(
+        s.workflow()
+            .complete_task(
                 &reviewer,
                 &mine.task_id,
                 mine.version,
                 Decision::Approve,
-                String::new(),
+                "资料齐全，同意提交审批".into(),
             )
-            .await,
+            .await
+            .expect("review done");
+        // A double click changes nothing.
+        assert_code(
+            s.workflow()
+                .complete_task(
+                    &reviewer,
+                    &mine.task_id,
+                    mine.version,
+                    Decision::Approve,
+                    String::new(),
+                )
+                .await,
             "application_state_changed",
         );
         assert_eq!(app_field(&env, &id, "flow_node").await, "approval");
         let approver = env.assignee(&id, "approval").await;
         assert_ne!(approver.user_id, reviewer.user_id);
         assert!(s
+            .applications()
             .application_for_staff(&approver, &id)
             .await
             .unwrap()
@@ -682,7 +728,7 @@ async fn a_rejected_pre_screen_ends_the_flow_with_no_task() {
         .await;
         env.exec(&format!("DELETE FROM flow_tasks WHERE application_id = '{id}'")).await;
         env.clock.advance_secs(120);
-        assert!(env.services.resume_flows().await.unwrap() >= 1);
+        assert!(env.services.workflow().resume_flows().await.unwrap() >= 1);
         assert_eq!(app_field(&env, &id, "flow_node").await, "rejected");
         assert_eq!(
             env.scalar_i64(&format!("SELECT COUNT(*) FROM flow_tasks WHERE application_id = '{id}'"))
@@ -710,7 +756,7 @@ async fn a_product_manager_designs_a_flow_and_a_broken_one_is_refused() {
         env.seed().await;
         let s = &env.services;
         let p1 = env.staff("product1").await;
-        let library = s.flow_templates(&p1).await.unwrap();
+        let library = s.products().flow_templates(&p1).await.unwrap();
         let reviewed = library
             .iter()
             .find(|t| t.code == "reviewed")
@@ -749,7 +795,7 @@ async fn a_product_manager_designs_a_flow_and_a_broken_one_is_refused() {
                 e.to = "approved".into();
             }
         }
-        let refused = s.save_flow_template(&p1, design(skips)).await;
+        let refused = s.products().save_flow_template(&p1, design(skips)).await;
         match refused {
             Err(ServiceError::Validation { code, params }) => {
                 assert_eq!(code, "flow_approval_skipped");
@@ -765,11 +811,12 @@ async fn a_product_manager_designs_a_flow_and_a_broken_one_is_refused() {
             sla_hours: None,
         });
         assert_code(
-            s.save_flow_template(&p1, design(island)).await,
+            s.products().save_flow_template(&p1, design(island)).await,
             "flow_unreachable_node",
         );
         assert_code(
-            s.save_flow_template(&env.staff("officer1").await, design(good.clone()))
+            s.products()
+                .save_flow_template(&env.staff("officer1").await, design(good.clone()))
                 .await,
             "forbidden",
         );
@@ -781,13 +828,20 @@ async fn a_product_manager_designs_a_flow_and_a_broken_one_is_refused() {
         );
 
         assert_eq!(
-            s.save_flow_template(&p1, design(good.clone()))
+            s.products()
+                .save_flow_template(&p1, design(good.clone()))
                 .await
                 .unwrap(),
             1
         );
-        assert_eq!(s.save_flow_template(&p1, design(good)).await.unwrap(), 2);
-        let saved = s.flow_templates(&p1).await.unwrap();
+        assert_eq!(
+            s.products()
+                .save_flow_template(&p1, design(good))
+                .await
+                .unwrap(),
+            2
+        );
+        let saved = s.products().flow_templates(&p1).await.unwrap();
         let mine = saved
             .iter()
             .find(|t| t.code == "docs_first")
@@ -815,27 +869,33 @@ async fn a_declared_relation_hands_the_task_back_and_bars_the_declarer() {
         let stranger =
             domain::identity::IdNumber::from_parts("110101", today(), 17).expect("valid");
         assert_code(
-            s.declare_relation(&approver, stranger.as_str(), Relation::Family)
+            s.workflow()
+                .declare_relation(&approver, stranger.as_str(), Relation::Family)
                 .await,
             "relation_customer_unknown",
         );
         assert_code(
-            s.declare_relation(&approver, "12345", Relation::Family)
+            s.workflow()
+                .declare_relation(&approver, "12345", Relation::Family)
                 .await,
             "id_length",
         );
         // The approval the declarer holds goes back to the branch head.
         assert_eq!(
-            s.declare_relation(&approver, &li_id, Relation::Family)
+            s.workflow()
+                .declare_relation(&approver, &li_id, Relation::Family)
                 .await
                 .expect("declared"),
             1
         );
         assert_code(
-            s.declare_relation(&approver, &li_id, Relation::Other).await,
+            s.workflow()
+                .declare_relation(&approver, &li_id, Relation::Other)
+                .await,
             "relation_exists",
         );
         assert!(!s
+            .workflow()
             .inbox(&approver)
             .await
             .unwrap()
@@ -843,6 +903,7 @@ async fn a_declared_relation_hands_the_task_back_and_bars_the_declarer() {
             .any(|t| t.task.application_id == id));
         let head = env.staff("head1").await;
         let task = s
+            .workflow()
             .escalations(&head)
             .await
             .unwrap()
@@ -851,32 +912,42 @@ async fn a_declared_relation_hands_the_task_back_and_bars_the_declarer() {
             .expect("waiting for the branch head")
             .task;
         assert_eq!(task.status, domain::view::TaskStatus::Unassigned);
-        let options = s.reassign_options(&head, &task.id).await.unwrap();
+        let options = s
+            .workflow()
+            .reassign_options(&head, &task.id)
+            .await
+            .unwrap();
         let barred = options
             .iter()
             .find(|o| o.staff_id == approver.user_id)
             .expect("listed");
         assert_eq!(barred.blocked.as_deref(), Some("pick_related_to_customer"));
         assert_code(
-            s.reassign_task(
-                &head,
-                &task.id,
-                task.version,
-                &approver.user_id,
-                "误派".into(),
-            )
-            .await,
+            s.workflow()
+                .reassign_task(
+                    &head,
+                    &task.id,
+                    task.version,
+                    &approver.user_id,
+                    "误派".into(),
+                )
+                .await,
             "pick_related_to_customer",
         );
         // The declarer and the branch head see it, masked; a colleague not.
-        let mine = s.staff_relations(&approver).await.unwrap();
+        let mine = s.workflow().staff_relations(&approver).await.unwrap();
         assert_eq!(mine.len(), 1);
         assert_eq!(mine[0].relation, Relation::Family);
         assert!(mine[0].id_number_masked.contains("**"));
         assert!(!mine[0].id_number_masked.contains(&li_id[6..14]));
-        assert_eq!(s.staff_relations(&head).await.unwrap().len(), 1);
+        assert_eq!(s.workflow().staff_relations(&head).await.unwrap().len(), 1);
         let colleague = env.staff("officer2").await;
-        assert!(s.staff_relations(&colleague).await.unwrap().is_empty());
+        assert!(s
+            .workflow()
+            .staff_relations(&colleague)
+            .await
+            .unwrap()
+            .is_empty());
         assert_eq!(
             env.scalar_i64(
                 "SELECT COUNT(*) FROM audit_log WHERE action = 'staff.relation_declared'"
@@ -915,7 +986,11 @@ async fn a_prefilled_sub_product_form_stores_only_what_was_changed() {
             region_codes: Some(vec!["220102".into(), "220122".into()]),
             ..ProductOverride::default()
         };
-        let id = s.create_sub_product(&p1, draft).await.expect("draft");
+        let id = s
+            .products()
+            .create_sub_product(&p1, draft)
+            .await
+            .expect("draft");
         let stored: ProductOverride = serde_json::from_str(
             &env.scalar_text(&format!(
                 "SELECT overrides FROM product_versions WHERE product_id = '{id}'"
@@ -937,7 +1012,7 @@ async fn a_prefilled_sub_product_form_stores_only_what_was_changed() {
             live.pricing.base_rate_bp + 10,
             live.rate_bp.max,
         ));
-        match s.create_sub_product(&p1, narrow).await {
+        match s.products().create_sub_product(&p1, narrow).await {
             Err(ServiceError::Validation { code, params }) => {
                 assert_eq!(code, "product_base_rate_outside_range");
                 assert_eq!(params, vec![("field", "pricing".to_string())]);
@@ -1051,14 +1126,15 @@ async fn applications_from_before_flows_join_their_flow() {
                 "SELECT version FROM applications WHERE id = '{submitted}'"
             ))
             .await;
-        s.record_investigation(
-            &investigator,
-            &submitted,
-            version,
-            investigation(amount, Decision::Approve),
-        )
-        .await
-        .expect("investigated in the flow");
+        s.applications()
+            .record_investigation(
+                &investigator,
+                &submitted,
+                version,
+                investigation(amount, Decision::Approve),
+            )
+            .await
+            .expect("investigated in the flow");
         assert_eq!(app_field(&env, &submitted, "status").await, "investigated");
         assert_eq!(app_field(&env, &submitted, "flow_node").await, "approval");
         let approver = env.assignee(&submitted, "approval").await;

@@ -26,7 +26,7 @@ pub fn DecisionPanel(decision: DecisionView) -> impl IntoView {
     let bureau = d.bureau.clone().map(|b| {
         view! {
             <p class="hint" data-testid="bureau">
-                {t.decision_bureau}" · "{b.provider.clone()}" · "{b.outcome.clone()}" · "{b.elapsed_ms}" ms"
+                {t.decision_bureau}" · "{b.provider.clone()}" · "{t.inquiry_outcome(b.outcome)}" · "{b.elapsed_ms}" ms"
                 {b.synthetic.then(|| view! { " · "<strong>{t.decision_bureau_dev}</strong> })}
             </p>
         }

@@ -4,18 +4,41 @@ use super::*;
 
 impl Texts {
     /// The name of a flow node kind ("investigation", "approval", …).
-    pub fn node_kind(&self, code: &str) -> &'static str {
-        match code {
-            "pre_screen" => self.node_pre_screen,
-            "admission" => self.node_admission,
-            "document_collection" => self.node_document_collection,
-            "investigation" => self.node_investigation,
-            "review" => self.node_review,
-            "approval" => self.node_approval,
-            "contract_signing" => self.node_contract_signing,
-            "collateral_registration" => self.node_collateral_registration,
-            "disbursement" => self.node_disbursement,
-            _ => self.node_end,
+    pub fn node_kind(&self, kind: domain::flow::NodeType) -> &'static str {
+        use domain::flow::NodeType as K;
+        match kind {
+            K::PreScreen => self.node_pre_screen,
+            K::Admission => self.node_admission,
+            K::DocumentCollection => self.node_document_collection,
+            K::Investigation => self.node_investigation,
+            K::Review => self.node_review,
+            K::Approval => self.node_approval,
+            K::ContractSigning => self.node_contract_signing,
+            K::CollateralRegistration => self.node_collateral_registration,
+            K::Disbursement => self.node_disbursement,
+            K::End => self.node_end,
+        }
+    }
+
+    /// How a credit-bureau inquiry went.
+    pub fn inquiry_outcome(&self, o: domain::view::InquiryOutcome) -> &'static str {
+        use domain::view::InquiryOutcome as O;
+        match o {
+            O::Ok => self.inquiry_ok,
+            O::Failed => self.inquiry_failed,
+            O::Timeout => self.inquiry_timeout,
+            O::NoConsent => self.inquiry_no_consent,
+        }
+    }
+
+    /// A step of the customer's timeline.
+    pub fn timeline_kind(&self, kind: domain::view::TimelineKind) -> &'static str {
+        use domain::view::TimelineKind as K;
+        match kind {
+            K::Submitted => self.ev_submitted,
+            K::Investigated => self.ev_investigated,
+            K::Approved => self.ev_approved,
+            K::Rejected => self.ev_rejected,
         }
     }
 
@@ -413,12 +436,13 @@ impl Texts {
         })
     }
 
-    pub fn guarantee(&self, kind: &str) -> &'static str {
+    pub fn guarantee(&self, kind: domain::product::GuaranteeType) -> &'static str {
+        use domain::product::GuaranteeType as G;
         match kind {
-            "guarantor" => self.guarantee_guarantor,
-            "mortgage" => self.guarantee_mortgage,
-            "pledge" => self.guarantee_pledge,
-            _ => self.guarantee_credit,
+            G::Credit => self.guarantee_credit,
+            G::Guarantor => self.guarantee_guarantor,
+            G::Mortgage => self.guarantee_mortgage,
+            G::Pledge => self.guarantee_pledge,
         }
     }
 
@@ -508,13 +532,14 @@ impl Texts {
         }
     }
 
-    pub fn relation(&self, relation: &str) -> &'static str {
+    pub fn relation(&self, relation: domain::view::HouseholdRelation) -> &'static str {
+        use domain::view::HouseholdRelation as R;
         match relation {
-            "head" => self.relation_head,
-            "spouse" => self.relation_spouse,
-            "child" => self.relation_child,
-            "parent" => self.relation_parent,
-            _ => self.relation_other,
+            R::Head => self.relation_head,
+            R::Spouse => self.relation_spouse,
+            R::Child => self.relation_child,
+            R::Parent => self.relation_parent,
+            R::Other => self.relation_other,
         }
     }
 

@@ -4,6 +4,11 @@
 macro_rules! texts_staff {
     ($next:ident { $($acc:tt)* } $($rest:ident)*) => {
         $next! { { $($acc)*
+            // ---- staff: how a credit-bureau inquiry went
+            inquiry_ok: "查询成功", "Answered";
+            inquiry_failed: "查询失败", "Failed";
+            inquiry_timeout: "查询超时", "Timed out";
+            inquiry_no_consent: "无授权，未查询", "Not asked: no consent";
             // ---- staff: login and layout
             staff_portal: "信贷工作台", "Lending workbench";
             staff_login_title: "员工登录", "Staff sign-in";

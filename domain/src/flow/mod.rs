@@ -100,22 +100,44 @@ pub enum NodeKind {
     End { state: EndState },
 }
 
+crate::coded_enum! {
+    /// A node's kind without its mode: what the task table stores and a
+    /// task shows.
+    pub enum NodeType {
+        PreScreen => "pre_screen",
+        Admission => "admission",
+        DocumentCollection => "document_collection",
+        Investigation => "investigation",
+        Review => "review",
+        Approval => "approval",
+        ContractSigning => "contract_signing",
+        CollateralRegistration => "collateral_registration",
+        Disbursement => "disbursement",
+        End => "end",
+    }
+}
+
 impl NodeKind {
+    /// The kind without its mode.
+    pub fn node_type(self) -> NodeType {
+        match self {
+            NodeKind::PreScreen => NodeType::PreScreen,
+            NodeKind::Admission => NodeType::Admission,
+            NodeKind::DocumentCollection => NodeType::DocumentCollection,
+            NodeKind::Investigation { .. } => NodeType::Investigation,
+            NodeKind::Review => NodeType::Review,
+            NodeKind::Approval { .. } => NodeType::Approval,
+            NodeKind::ContractSigning => NodeType::ContractSigning,
+            NodeKind::CollateralRegistration => NodeType::CollateralRegistration,
+            NodeKind::Disbursement => NodeType::Disbursement,
+            NodeKind::End { .. } => NodeType::End,
+        }
+    }
+
     /// Stable snake_case code of the kind (without its mode), for labels
     /// and the task table.
     pub fn code(self) -> &'static str {
-        match self {
-            NodeKind::PreScreen => "pre_screen",
-            NodeKind::Admission => "admission",
-            NodeKind::DocumentCollection => "document_collection",
-            NodeKind::Investigation { .. } => "investigation",
-            NodeKind::Review => "review",
-            NodeKind::Approval { .. } => "approval",
-            NodeKind::ContractSigning => "contract_signing",
-            NodeKind::CollateralRegistration => "collateral_registration",
-            NodeKind::Disbursement => "disbursement",
-            NodeKind::End { .. } => "end",
-        }
+        self.node_type().as_str()
     }
 
     /// The outcomes the node can have; each must lead somewhere.

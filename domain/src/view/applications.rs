@@ -27,8 +27,7 @@ pub struct ApplicationSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEvent {
     pub at: i64,
-    /// submitted | investigated | approved | rejected
-    pub kind: String,
+    pub kind: TimelineKind,
     pub actor_name: String,
 }
 
@@ -128,4 +127,14 @@ pub struct CustomerScreening {
     pub outcome: Verdict,
     pub reasons: Vec<CustomerReason>,
     pub at: i64,
+}
+
+crate::coded_enum! {
+    /// A step of an application's timeline, as the customer sees it.
+    pub enum TimelineKind {
+        Submitted => "submitted",
+        Investigated => "investigated",
+        Approved => "approved",
+        Rejected => "rejected",
+    }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 pub struct AuditEntry {
     pub seq: i64,
     pub at: i64,
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     pub actor_name: String,
     pub action: String,
     pub entity: String,
@@ -34,4 +34,13 @@ pub struct ChainStatus {
     /// earlier check had verified the log up to the entry before it).
     #[serde(default)]
     pub checked_from_seq: i64,
+}
+
+crate::coded_enum! {
+    /// Who made an audited change.
+    pub enum ActorKind {
+        Staff => "staff",
+        Customer => "customer",
+        System => "system",
+    }
 }

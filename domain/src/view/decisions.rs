@@ -32,8 +32,7 @@ pub struct BureauInquiryView {
     /// "DEV" for the development provider: synthetic data, not a real report.
     pub provider: String,
     pub synthetic: bool,
-    /// "ok" | "failed" | "timeout"
-    pub outcome: String,
+    pub outcome: InquiryOutcome,
     pub error: Option<String>,
     pub requested_by_name: String,
     pub requested_at: i64,
@@ -62,4 +61,15 @@ pub struct DecisionView {
     pub actor_name: String,
     pub created_at: i64,
     pub elapsed_us: i64,
+}
+
+crate::coded_enum! {
+    /// How a credit-bureau inquiry went.
+    pub enum InquiryOutcome {
+        Ok => "ok",
+        Failed => "failed",
+        Timeout => "timeout",
+        /// No consent on file: nothing was asked.
+        NoConsent => "no_consent",
+    }
 }

@@ -168,10 +168,19 @@ pub struct CreditLineView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EodRunView {
     pub business_date: Date,
-    pub status: String,
+    pub status: EodRunStatus,
     pub attempts: u32,
     pub loans: i64,
     pub postings: i64,
     pub started_at: i64,
     pub finished_at: Option<i64>,
+}
+
+crate::coded_enum! {
+    /// Where a run of the end-of-day batch stands.
+    pub enum EodRunStatus {
+        Running => "running",
+        Completed => "completed",
+        Failed => "failed",
+    }
 }

@@ -19,16 +19,18 @@ mod tasks;
 
 pub use applications::{
     ApplicationSummary, ApprovalView, CustomerApplicationView, CustomerReason, CustomerScreening,
-    InvestigationView, StaffApplicationView, TimelineEvent,
+    InvestigationView, StaffApplicationView, TimelineEvent, TimelineKind,
 };
-pub use audit::{AuditEntry, ChainStatus};
+pub use audit::{ActorKind, AuditEntry, ChainStatus};
 pub use dashboard::Dashboard;
-pub use decisions::{BureauInquiryView, DecisionView, FeatureValue, TraceLine};
+pub use decisions::{BureauInquiryView, DecisionView, FeatureValue, InquiryOutcome, TraceLine};
 pub use loans::{
-    CreditLineView, EodRunView, InstalmentState, LoanDetail, LoanSummary, PaymentStatus,
-    PaymentView, PostingView, ScheduleLine,
+    CreditLineView, EodRunStatus, EodRunView, InstalmentState, LoanDetail, LoanSummary,
+    PaymentStatus, PaymentView, PostingView, ScheduleLine,
 };
-pub use portrait::{BureauAuthorisationView, HouseholdMember, HouseholdView, Portrait};
+pub use portrait::{
+    BureauAuthorisationView, HouseholdMember, HouseholdRelation, HouseholdView, Portrait,
+};
 pub use precredit::{
     CreditOfferView, NewPrecreditJob, OfferBatchSummary, OfferTerms, PrecreditJobStatus,
     PrecreditJobView, PrecreditResultFilter, PrecreditResultView, PrecreditScope, VillageOption,
@@ -42,5 +44,5 @@ pub use rules::{
     DecisionBrief, OutcomeFlip, RuleHitCount, RuleSetDetail, RuleSetDraft, RuleSetProblem,
     RuleSetSample, RuleSetSummary, RuleSetTrial, SimulationDiff, SimulationReport,
 };
-pub use session::{CustomerInfo, SentCode, SmsMessage, StaffInfo};
+pub use session::{CustomerInfo, SentCode, SmsMessage, SmsStatus, StaffInfo};
 pub use tasks::{FlowTaskView, InboxTask, MyTask, ReassignOption, StaffRelationView, TaskStatus};

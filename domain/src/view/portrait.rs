@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HouseholdMember {
     pub name: String,
-    pub relation: String,
+    pub relation: HouseholdRelation,
     pub age: u32,
 }
 
@@ -53,4 +53,16 @@ pub struct BureauAuthorisationView {
     pub evidence: String,
     pub granted_on: Date,
     pub expires_on: Date,
+}
+
+crate::coded_enum! {
+    /// A member's place in the household (与户主关系), as stored in
+    /// `customers.relation_to_head`.
+    pub enum HouseholdRelation {
+        Head => "head",
+        Spouse => "spouse",
+        Child => "child",
+        Parent => "parent",
+        Other => "other",
+    }
 }

@@ -20,7 +20,7 @@ pub struct ProductView {
     pub max_term_months: u32,
     pub rate: AnnualRate,
     pub method: RepaymentMethod,
-    pub guarantee_type: String,
+    pub guarantee_type: crate::product::GuaranteeType,
 }
 
 /// A flow template of the bank's library.

@@ -53,7 +53,15 @@ pub struct SmsMessage {
     pub phone_masked: String,
     pub body: String,
     pub provider: String,
-    pub status: String,
+    pub status: SmsStatus,
     pub error: Option<String>,
     pub created_at: i64,
+}
+
+crate::coded_enum! {
+    /// What became of a text message.
+    pub enum SmsStatus {
+        Sent => "sent",
+        Failed => "failed",
+    }
 }

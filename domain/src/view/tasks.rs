@@ -56,7 +56,7 @@ pub struct ReassignOption {
 pub struct MyTask {
     pub task_id: String,
     pub version: i64,
-    pub node_kind: String,
+    pub node_kind: crate::flow::NodeType,
     pub can_reject: bool,
 }
 
@@ -112,8 +112,7 @@ pub struct FlowTaskView {
     pub id: String,
     pub application_id: String,
     pub node_id: String,
-    /// Stable code of the node kind, e.g. "investigation", "approval".
-    pub node_kind: String,
+    pub node_kind: crate::flow::NodeType,
     pub round: u32,
     pub post: crate::duty::Post,
     pub assignee_id: Option<String>,

@@ -20,7 +20,6 @@ use crate::error::ServiceError;
 use crate::products::load_product;
 use crate::risk::decisions::{latest_decision, DecisionView};
 use crate::workflow::{self, By, NodeResult};
-use crate::Services;
 
 use super::AppFacts;
 
@@ -128,7 +127,7 @@ async fn book_approved(
     Ok(lid)
 }
 
-impl Services {
+impl crate::applications::Applications<'_> {
     /// Approves or rejects an investigated application. Approval needs the
     /// engine's full decision (run now if there is none): not when it
     /// rejected (`engine_rejected`) nor above its limit
@@ -137,7 +136,7 @@ impl Services {
     /// when the engine set none) with its schedule in the same transaction
     /// and returns its id.
     pub async fn decide(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
         expected_version: i64,
@@ -188,17 +187,17 @@ impl Services {
     /// What approving would book: the engine's full decision must allow it
     /// (run now if there is none); the product's terms at the engine's rate.
     async fn booking(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
         f: &AppFacts,
         today: Date,
     ) -> Result<Booking, ServiceError> {
-        let full = match latest_decision(self, id, DecisionStage::Full).await? {
+        let full = match latest_decision(&self, id, DecisionStage::Full).await? {
             Some(d) => d,
             None => {
-                self.full_decision(s, id).await?;
-                latest_decision(self, id, DecisionStage::Full)
+                self.risk().full_decision(s, id).await?;
+                latest_decision(&self, id, DecisionStage::Full)
                     .await?
                     .ok_or(ServiceError::StaleState)?
             }
@@ -230,7 +229,7 @@ impl Services {
     /// flow goes on (a second approver, a committee after a disagreement).
     #[allow(clippy::too_many_arguments)]
     async fn decide_in_flow(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
         node: &str,

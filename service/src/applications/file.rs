@@ -1,6 +1,7 @@
 //! The application file (申请档案) as staff see it, personal information masked.
 
 use domain::application::ApplicationStatus;
+use domain::flow::NodeType;
 use domain::identity::{mask_id_number, mask_phone};
 use domain::org::Role;
 use domain::rules::lifecycle::DecisionStage;
@@ -12,16 +13,15 @@ use crate::customers;
 use crate::error::ServiceError;
 use crate::risk::decisions::latest_decision;
 use crate::sql;
-use crate::Services;
 
 use super::approval::engine_blocks_approval;
 use super::loan_of_application;
 
-impl Services {
+impl crate::applications::Applications<'_> {
     /// The application file as staff see it, PFI masked; `Forbidden`
     /// outside the user's organisation scope.
     pub async fn application_for_staff(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
     ) -> Result<StaffApplicationView, ServiceError> {
@@ -95,8 +95,8 @@ impl Services {
             Err(_) => None,
         };
         // Only the holder of the open task of the current node may act.
-        let tasks = self.tasks_of(s, id).await?;
-        let mine = |kind: &str, status: TaskStatus| match &f.flow_node {
+        let tasks = self.workflow().tasks_of(s, id).await?;
+        let mine = |kind: NodeType, status: TaskStatus| match &f.flow_node {
             Some(node) => {
                 let round = tasks
                     .iter()
@@ -116,14 +116,14 @@ impl Services {
         };
         let can_investigate = f.status == ApplicationStatus::Submitted
             && s.has_any(&[Role::Officer, Role::Investigator])
-            && mine("investigation", TaskStatus::Open);
+            && mine(NodeType::Investigation, TaskStatus::Open);
         // Only an approver facing an investigated application gets a reason;
         // everyone else simply has no decision to make.
         let decides = f.status == ApplicationStatus::Investigated && s.has(Role::Approver);
         let blocked = if !decides {
             None
-        } else if !mine("approval", TaskStatus::Open) {
-            Some(if mine("approval", TaskStatus::Done) {
+        } else if !mine(NodeType::Approval, TaskStatus::Open) {
+            Some(if mine(NodeType::Approval, TaskStatus::Done) {
                 "opinion_given"
             } else {
                 "task_not_assigned"
@@ -132,9 +132,12 @@ impl Services {
             None
         };
         let can_decide = decides && blocked.is_none();
-        let my_task = self.my_plain_task(s, id, &f.flow_node, &tasks).await?;
-        let pre_screen = latest_decision(self, id, DecisionStage::PreScreen).await?;
-        let full_decision = latest_decision(self, id, DecisionStage::Full).await?;
+        let my_task = self
+            .workflow()
+            .my_plain_task(s, id, &f.flow_node, &tasks)
+            .await?;
+        let pre_screen = latest_decision(&self, id, DecisionStage::PreScreen).await?;
+        let full_decision = latest_decision(&self, id, DecisionStage::Full).await?;
         let approve_blocked_reason = if can_decide {
             full_decision
                 .as_ref()

@@ -14,7 +14,6 @@ use crate::auth::StaffActor;
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::workflow::{self, By, NodeResult};
-use crate::Services;
 
 /// What the investigator found on the visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,12 +63,12 @@ async fn insert_investigation(
     Ok(())
 }
 
-impl Services {
+impl crate::applications::Applications<'_> {
     /// Records the on-site investigation, moves the application to
     /// "investigated" and runs the engine's full decision for the approver
     /// (if that fails, the approval runs it again).
     pub async fn record_investigation(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
         expected_version: i64,
@@ -116,7 +115,7 @@ impl Services {
     /// its holder reports; back-to-back reports stay sealed until both are
     /// in, and the node's outcome routes the application on.
     async fn investigate_in_flow(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
         node: &str,
@@ -168,7 +167,7 @@ impl Services {
         }
         tx.commit().await?;
         if app.status == ApplicationStatus::Investigated {
-            if let Err(e) = self.full_decision(s, id).await {
+            if let Err(e) = self.risk().full_decision(s, id).await {
                 tracing::error!(application = %id, error = %e, "full decision failed");
             }
         }

@@ -1,23 +1,22 @@
 //! The customer following their own applications: the list, one with its
 //! timeline and the pre-screen's outcome.
 
-use domain::view::{ApplicationSummary, CustomerApplicationView, TimelineEvent};
+use domain::view::{ApplicationSummary, CustomerApplicationView, TimelineEvent, TimelineKind};
 
 use crate::auth::CustomerActor;
 use crate::db::Db;
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 
 use super::{
     loan_of_application, summaries_of_customer, summary_of, SCREENING_ACTOR, SUMMARY_COLUMNS,
     SUMMARY_JOINS,
 };
 
-impl Services {
+impl crate::applications::Applications<'_> {
     /// The customer's applications, newest first.
     pub async fn my_applications(
-        &self,
+        self,
         c: &CustomerActor,
     ) -> Result<Vec<ApplicationSummary>, ServiceError> {
         summaries_of_customer(&self.db, &c.customer_id).await
@@ -26,7 +25,7 @@ impl Services {
     /// One of the customer's applications with its progress; `NotFound` for
     /// anyone else's.
     pub async fn my_application(
-        &self,
+        self,
         c: &CustomerActor,
         id: &str,
     ) -> Result<CustomerApplicationView, ServiceError> {
@@ -43,18 +42,18 @@ impl Services {
         let summary = summary_of(&r)?;
         let mut timeline = vec![TimelineEvent {
             at: summary.submitted_at,
-            kind: "submitted".to_string(),
+            kind: TimelineKind::Submitted,
             actor_name: summary.customer_name.clone(),
         }];
         timeline.extend(progress_events(&self.db, id).await?);
-        let screening = crate::risk::decisions::customer_screening(self, id).await?;
+        let screening = crate::risk::decisions::customer_screening(&self, id).await?;
         if let Some(sc) = screening
             .as_ref()
             .filter(|sc| sc.outcome == domain::rules::rule::Verdict::Reject)
         {
             timeline.push(TimelineEvent {
                 at: sc.at,
-                kind: "rejected".to_string(),
+                kind: TimelineKind::Rejected,
                 actor_name: SCREENING_ACTOR.to_string(),
             });
         }
@@ -85,7 +84,7 @@ pub(crate) async fn progress_events(
     {
         events.push(TimelineEvent {
             at: sql::int(&r, "created_at")?,
-            kind: "investigated".to_string(),
+            kind: TimelineKind::Investigated,
             actor_name: sql::text(&r, "display_name")?,
         });
     }
@@ -98,12 +97,12 @@ pub(crate) async fn progress_events(
     .await?
     {
         let kind = match sql::decision(&r, "decision")? {
-            domain::application::Decision::Approve => "approved",
-            domain::application::Decision::Reject => "rejected",
+            domain::application::Decision::Approve => TimelineKind::Approved,
+            domain::application::Decision::Reject => TimelineKind::Rejected,
         };
         events.push(TimelineEvent {
             at: sql::int(&r, "created_at")?,
-            kind: kind.to_string(),
+            kind,
             actor_name: sql::text(&r, "display_name")?,
         });
     }

@@ -12,6 +12,12 @@
 //! people acting on the same application at once cannot both succeed, on
 //! SQLite or PostgreSQL.
 
+use_cases!(
+    /// The use cases of this module, reached as `services.applications()`.
+    Applications,
+    applications
+);
+
 use domain::application::ApplicationStatus;
 use domain::money::Fen;
 use sqlx::any::AnyRow;
@@ -19,7 +25,6 @@ use sqlx::any::AnyRow;
 use crate::db::Db;
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 
 pub(crate) mod status;
 
@@ -106,8 +111,8 @@ pub(crate) struct AppFacts {
     flow_node: Option<String>,
 }
 
-impl Services {
-    pub(crate) async fn facts(&self, id: &str) -> Result<AppFacts, ServiceError> {
+impl Applications<'_> {
+    pub(crate) async fn facts(self, id: &str) -> Result<AppFacts, ServiceError> {
         let r = sqlx::query(
             "SELECT a.status, a.officer_id, a.branch_id, b.path, a.customer_id, \
                     a.product_id, a.bank_id, a.amount_fen, a.term_months, a.flow_node, \

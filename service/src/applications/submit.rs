@@ -18,7 +18,6 @@ use crate::risk::decisions::{subject, Subject};
 use crate::risk::Requester;
 use crate::sql;
 use crate::workflow::By;
-use crate::Services;
 
 /// The audit entry of an application the pre-screen closed.
 fn screened_out(app: &Subject, p: &crate::risk::decisions::Prepared, now: i64) -> NewAuditEntry {
@@ -72,15 +71,15 @@ pub(crate) fn terms_of(p: &ProductView) -> ProductTerms {
     }
 }
 
-impl Services {
+impl crate::applications::Applications<'_> {
     /// Submits an application with its credit-inquiry consent, assigns it
     /// to the customer's officer and runs the engine's pre-screen (预审): a
     /// rejection closes the application at once (the customer sees why in
-    /// [`Services::my_application`]); a refer or a pass goes to the officer.
+    /// [`Applications::my_application`](crate::applications::Applications::my_application)); a refer or a pass goes to the officer.
     /// Posting the same form twice returns the first application's id and
     /// screens nothing twice.
     pub async fn submit_application(
-        &self,
+        self,
         c: &CustomerActor,
         a: NewApplication,
     ) -> Result<String, ServiceError> {
@@ -214,7 +213,9 @@ impl Services {
                 })),
         )
         .await?;
-        self.start_flow(&mut tx, &id, By::Customer(c)).await?;
+        self.workflow()
+            .start_flow(&mut tx, &id, By::Customer(c))
+            .await?;
         tx.commit().await?;
         // The application stands whatever happens here: if the pre-screen
         // itself fails, it goes to the officer without one, as before, and
@@ -224,7 +225,7 @@ impl Services {
             tracing::error!(application = %id, error = %e, "pre-screen failed");
         }
         if !matches!(screened, Ok(PreScreened::Routed)) {
-            if let Err(e) = self.after_pre_screen(&id, By::Customer(c)).await {
+            if let Err(e) = self.workflow().after_pre_screen(&id, By::Customer(c)).await {
                 tracing::error!(application = %id, error = %e, "flow after pre-screen failed");
             }
         }
@@ -238,13 +239,14 @@ impl Services {
     /// flow step fails, the decision still stands and the flow waits (the
     /// caller or `resume_flows` moves it).
     async fn pre_screen(
-        &self,
+        self,
         c: &CustomerActor,
         application_id: &str,
     ) -> Result<PreScreened, ServiceError> {
-        let app = subject(self, application_id).await?;
-        let (inquiry, record) = self.pre_screen_inquiry(c, &app).await?;
+        let app = subject(&self, application_id).await?;
+        let (inquiry, record) = self.risk().pre_screen_inquiry(c, &app).await?;
         let prepared = self
+            .risk()
             .prepare_decision(&app, DecisionStage::PreScreen, &inquiry)
             .await?;
         let store = |route: bool| {
@@ -263,17 +265,18 @@ impl Services {
                     };
                     status::apply(&mut tx, seen, ApplicationAction::ScreenOut, now).await?;
                 }
-                self.store_decision(
-                    &mut tx,
-                    &mut log,
-                    app,
-                    prepared,
-                    inquiry,
-                    record.as_ref(),
-                    &by,
-                    now,
-                )
-                .await?;
+                self.risk()
+                    .store_decision(
+                        &mut tx,
+                        &mut log,
+                        app,
+                        prepared,
+                        inquiry,
+                        record.as_ref(),
+                        &by,
+                        now,
+                    )
+                    .await?;
                 if prepared.screens_out() {
                     log.push(screened_out(app, prepared, now));
                 }
@@ -305,7 +308,7 @@ impl Services {
     /// The id of an application already made with this key, when its content
     /// is the same; `Duplicate` when the key was used for something else.
     async fn same_submission(
-        &self,
+        self,
         c: &CustomerActor,
         a: &NewApplication,
         purpose: &str,
@@ -336,7 +339,7 @@ impl Services {
     /// The customer's own officer (管户) when active, else the officer of the
     /// branch with the fewest open applications, else any in the bank.
     async fn pick_officer(
-        &self,
+        self,
         own: Option<String>,
         branch_path: &str,
         bank_id: &str,

@@ -13,7 +13,6 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 
 /// The audit log's keys, derived from the operator's secret: the ed25519
 /// key that signs checkpoints, and the HMAC key every entry's hash is
@@ -141,17 +140,14 @@ impl KeptCheck {
     }
 }
 
-impl Services {
+impl crate::audit::Audit<'_> {
     /// Checks the log against checkpoints kept outside the database (an
     /// auditor's copy, the shipped file): each must be signed by this
     /// server's key, and the log's entry at its sequence number must still
     /// have the hash it signed. Someone able to rewrite the database, even
     /// one who also deleted the stored checkpoints, cannot change what such
     /// a copy proves. Reads one entry per checkpoint.
-    pub async fn check_audit_against(
-        &self,
-        kept: &[Checkpoint],
-    ) -> Result<KeptCheck, ServiceError> {
+    pub async fn check_audit_against(self, kept: &[Checkpoint]) -> Result<KeptCheck, ServiceError> {
         let ours = self.config.audit_key.public_hex();
         let mut check = KeptCheck {
             checked: kept.len(),
@@ -183,7 +179,7 @@ impl Services {
     /// Signs the log's head unless it is already signed (or empty); returns
     /// the sequence number signed. Run by the server every minute and after
     /// the end-of-day batch.
-    pub async fn checkpoint_audit(&self) -> Result<Option<i64>, ServiceError> {
+    pub async fn checkpoint_audit(self) -> Result<Option<i64>, ServiceError> {
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_one(&self.db.pool)
             .await?;

@@ -3,11 +3,17 @@
 //! Every state change appends one entry inside the transaction that makes
 //! the change, so the log and the data never disagree. Each entry's hash
 //! covers the previous entry's hash, so editing or deleting a row breaks the
-//! chain from that row on, which [`Services::verify_audit_chain`] reports.
+//! chain from that row on, which [`Audit::verify_audit_chain`](crate::audit::Audit::verify_audit_chain) reports.
 //! The database refuses UPDATE and DELETE on the log (triggers, see
 //! `Db::migrate`), and signed [`checkpoints`] catch a rewrite by someone who
 //! lifted that and recomputed the chain.
 //! Callers mask personal financial information before it reaches the log.
+
+use_cases!(
+    /// The use cases of this module, reached as `services.audit()`.
+    Audit,
+    audit
+);
 
 pub mod checkpoints;
 
@@ -22,7 +28,6 @@ use sqlx::{Any, Transaction};
 use crate::auth::{CustomerActor, StaffActor};
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 
 /// The hash that stands before the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -299,12 +304,12 @@ impl Batch {
 
 const VERIFY_PAGE: i64 = 1000;
 
-impl Services {
+impl Audit<'_> {
     /// The newest entries first, paged by `before_seq`. Admins see the whole
     /// log; branch heads and risk managers the entries filed under their part
     /// of the organisation.
     pub async fn audit_entries(
-        &self,
+        self,
         s: &StaffActor,
         before_seq: Option<i64>,
         limit: i64,
@@ -336,7 +341,7 @@ impl Services {
                 Ok(AuditEntry {
                     seq: sql::int(r, "seq")?,
                     at: sql::int(r, "at")?,
-                    actor_kind: sql::text(r, "actor_kind")?,
+                    actor_kind: sql::coded(r, "actor_kind", domain::view::ActorKind::parse)?,
                     actor_name: sql::text(r, "actor_name")?,
                     action: sql::text(r, "action")?,
                     entity: sql::text(r, "entity")?,
@@ -353,10 +358,10 @@ impl Services {
     /// the point the last check reached (which must still hold the hash it
     /// had then) to the head, with the checkpoints after it. A rewrite that
     /// left that point's hash alone is found by the full check
-    /// ([`Services::verify_audit_chain_fully`]), which the server runs every
+    /// ([`Audit::verify_audit_chain_fully`](crate::audit::Audit::verify_audit_chain_fully)), which the server runs every
     /// hour and `puhui verify-audit` on demand; a failed full check clears
     /// the point, so the page then checks everything again.
-    pub async fn verify_audit_chain(&self, s: &StaffActor) -> Result<ChainStatus, ServiceError> {
+    pub async fn verify_audit_chain(self, s: &StaffActor) -> Result<ChainStatus, ServiceError> {
         if !s.has_any(&AUDIT_READERS) {
             return Err(ServiceError::Forbidden);
         }
@@ -367,13 +372,13 @@ impl Services {
     /// Recomputes every hash from the first entry and checks every
     /// checkpoint; reports the first entry that does not match (edited,
     /// deleted or reordered). For the operator and the server's clock.
-    pub async fn verify_audit_chain_fully(&self) -> Result<ChainStatus, ServiceError> {
+    pub async fn verify_audit_chain_fully(self) -> Result<ChainStatus, ServiceError> {
         self.verify_from(None).await
     }
 
     /// Where the last check that passed reached, if its entry still holds
     /// the hash it had.
-    async fn verified_point(&self) -> Result<Option<(i64, String, bool)>, ServiceError> {
+    async fn verified_point(self) -> Result<Option<(i64, String, bool)>, ServiceError> {
         let Some(r) = sqlx::query(
             "SELECT v.seq, v.hash, l.keyed FROM audit_verified v \
              JOIN audit_log l ON l.seq = v.seq AND l.hash = v.hash WHERE v.id = 1",
@@ -391,7 +396,7 @@ impl Services {
     }
 
     async fn verify_from(
-        &self,
+        self,
         from: Option<(i64, String, bool)>,
     ) -> Result<ChainStatus, ServiceError> {
         // Only the checkpoints after the point: a quick check reads neither

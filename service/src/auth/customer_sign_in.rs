@@ -3,11 +3,11 @@
 
 use super::*;
 
-impl Services {
+impl crate::auth::Auth<'_> {
     /// Sends a login code to a customer's phone. The code row is reserved
     /// first (so the rate limit holds under concurrent requests) and removed
     /// again when the provider fails.
-    pub async fn send_login_code(&self, phone: &str) -> Result<SentCode, ServiceError> {
+    pub async fn send_login_code(self, phone: &str) -> Result<SentCode, ServiceError> {
         let phone = Phone::parse(phone.trim())?;
         let now = self.now();
         let phone_idx = self.config.pfi.index(Field::Phone, phone.as_str());
@@ -103,17 +103,17 @@ impl Services {
 
     /// Signs a customer in with the newest code sent to their phone.
     pub async fn customer_login(
-        &self,
+        self,
         phone: &str,
         code: &str,
     ) -> Result<CustomerActor, ServiceError> {
         self.customer_login_from(phone, code, None).await
     }
 
-    /// [`Services::customer_login`] from a known address: a wrong code is
+    /// [`Auth::customer_login`](crate::auth::Auth::customer_login) from a known address: a wrong code is
     /// audited with it and the phone masked.
     pub async fn customer_login_from(
-        &self,
+        self,
         phone: &str,
         code: &str,
         ip: Option<IpAddr>,

@@ -6,6 +6,12 @@
 //! what the caller may do: roles, and the organisation path that bounds
 //! their scope.
 
+use_cases!(
+    /// The use cases of this module, reached as `services.auth()`.
+    Auth,
+    auth
+);
+
 mod customer_sign_in;
 mod staff_sign_in;
 
@@ -26,7 +32,6 @@ use crate::error::ServiceError;
 use crate::pfi::Field;
 use crate::sql;
 use crate::throttle;
-use crate::Services;
 pub use domain::view::SentCode;
 
 /// A signed-in member of staff.
@@ -43,14 +48,14 @@ pub struct StaffActor {
     pub bank_id: Option<String>,
     pub roles: Vec<Role>,
     /// Signed in with a one-time password: nothing but choosing their own
-    /// ([`Services::change_password`]) until they do.
+    /// ([`Auth::change_password`](crate::auth::Auth::change_password)) until they do.
     #[serde(default)]
     pub must_change_password: bool,
     /// The account signs in with a second factor ([`crate::totp`]).
     #[serde(default)]
     pub totp_enrolled: bool,
     /// One of the roles requires a second factor and none is enrolled yet:
-    /// nothing but enrolling one ([`Services::begin_totp`]) until it is.
+    /// nothing but enrolling one (`begin_totp`, in the `staff` module) until it is.
     #[serde(default)]
     pub totp_enrolment_required: bool,
 }
@@ -277,10 +282,10 @@ fn six_digit_code() -> Result<String, ServiceError> {
 const LOGIN_PURPOSE: &str = "login";
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-impl Services {
+impl Auth<'_> {
     /// Appends one entry in a transaction of its own (an attempt that
     /// changes nothing else).
-    async fn audit_alone(&self, e: NewAuditEntry) -> Result<(), ServiceError> {
+    async fn audit_alone(self, e: NewAuditEntry) -> Result<(), ServiceError> {
         let mut tx = self.db.begin_write().await?;
         audit::append(&mut tx, &self.config.audit_key, e).await?;
         tx.commit().await?;
@@ -289,7 +294,7 @@ impl Services {
 
     /// The staff member behind a session; `Unauthenticated` when the account
     /// is gone or inactive.
-    pub async fn staff_actor(&self, user_id: &str) -> Result<StaffActor, ServiceError> {
+    pub async fn staff_actor(self, user_id: &str) -> Result<StaffActor, ServiceError> {
         let row = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.active, u.must_change_password, \
                     u.password_changed_at, u.totp_sealed, o.id AS org_id, o.path, \
@@ -336,7 +341,7 @@ impl Services {
     }
 
     /// The customer behind a session.
-    pub async fn customer_actor(&self, customer_id: &str) -> Result<CustomerActor, ServiceError> {
+    pub async fn customer_actor(self, customer_id: &str) -> Result<CustomerActor, ServiceError> {
         let row =
             sqlx::query("SELECT id, bank_id, name, phone_sealed FROM customers WHERE id = $1")
                 .bind(customer_id)

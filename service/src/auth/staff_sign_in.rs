@@ -14,25 +14,25 @@ enum Check<'a> {
     Again,
 }
 
-impl Services {
+impl crate::auth::Auth<'_> {
     /// Signs a member of staff in. Unknown users and wrong passwords get the
     /// same answer; too many wrong passwords lock the account for a while.
     pub async fn staff_login(
-        &self,
+        self,
         username: &str,
         password: &str,
     ) -> Result<StaffActor, ServiceError> {
         self.staff_login_from(username, password, None, None).await
     }
 
-    /// [`Services::staff_login`] from a known address, with the second
+    /// [`Auth::staff_login`](crate::auth::Auth::staff_login) from a known address, with the second
     /// factor's code: every attempt, the failed ones and those for unknown
     /// accounts included, is audited with the address. An account with a
     /// second factor answers a right password without a code with
     /// [`ServiceError::SecondFactorRequired`], and only a right code signs
     /// it in.
     pub async fn staff_login_from(
-        &self,
+        self,
         username: &str,
         password: &str,
         code: Option<&str>,
@@ -49,7 +49,7 @@ impl Services {
     /// with the caller's address; a re-check (before a password change) is
     /// neither.
     async fn check_staff_password(
-        &self,
+        self,
         username: &str,
         password: &str,
         check: Check<'_>,
@@ -248,7 +248,7 @@ impl Services {
     /// same answers as a wrong password on a real account, including the
     /// lock after `lockout_threshold` tries, counted under the name itself.
     async fn unknown_account_failure(
-        &self,
+        self,
         username: &str,
         password: &str,
         ip: Option<&str>,
@@ -277,7 +277,7 @@ impl Services {
     /// Counts a failed attempt against its source address; the address
     /// waits out `lockout_minutes` after `ip_failure_limit` failures.
     pub(super) async fn count_ip_failure(
-        &self,
+        self,
         ip: Option<&str>,
         now: i64,
     ) -> Result<(), ServiceError> {
@@ -307,7 +307,7 @@ impl Services {
     /// new one must pass the policy ([`domain::password::check_new_password`])
     /// and differ from the current one. Clears the one-time flag.
     pub async fn change_password(
-        &self,
+        self,
         s: &StaffActor,
         current: &str,
         new: &str,

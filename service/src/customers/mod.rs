@@ -4,6 +4,12 @@
 //! read ([`portrait`]) is a use case a layer higher: it reads the
 //! customer's applications, loans and authorisations.
 
+use_cases!(
+    /// The use cases of this module, reached as `services.customers()`.
+    Customers,
+    customers
+);
+
 use domain::identity::IdNumber;
 
 use crate::error::ServiceError;

@@ -3,7 +3,7 @@
 
 use domain::date::Date;
 use domain::identity::{mask_id_number, mask_phone};
-use domain::view::{HouseholdMember, HouseholdView, Portrait};
+use domain::view::{HouseholdMember, HouseholdRelation, HouseholdView, Portrait};
 
 use crate::applications::summaries_of_customer;
 use crate::audit::{self, NewAuditEntry};
@@ -13,13 +13,12 @@ use crate::error::ServiceError;
 use crate::loans::loans_of_customer;
 use crate::risk::authorisations::in_force;
 use crate::sql;
-use crate::Services;
 
-impl Services {
+impl crate::customers::Customers<'_> {
     /// The customer 360 view. Looking at a customer's personal information
     /// is itself audited.
     pub async fn portrait(
-        &self,
+        self,
         s: &StaffActor,
         customer_id: &str,
     ) -> Result<Portrait, ServiceError> {
@@ -68,11 +67,7 @@ impl Services {
         Ok(portrait)
     }
 
-    async fn household(
-        &self,
-        id: &str,
-        today: Date,
-    ) -> Result<Option<HouseholdView>, ServiceError> {
+    async fn household(self, id: &str, today: Date) -> Result<Option<HouseholdView>, ServiceError> {
         let Some(h) = sqlx::query(
             "SELECT h.head_name, h.address, h.members, h.annual_income_fen, h.land_area_mu_x10, \
                     h.main_business, v.name AS village, v.township \
@@ -96,12 +91,17 @@ impl Services {
             .map(|m| {
                 Ok(HouseholdMember {
                     name: sql::text(m, "name")?,
-                    relation: sql::text(m, "relation_to_head")?,
+                    relation: sql::coded(m, "relation_to_head", HouseholdRelation::parse)?,
                     age: sql::age(sql::date(m, "birth_date")?, today),
                 })
             })
             .collect::<Result<Vec<_>, ServiceError>>()?;
-        member_list.sort_by_key(|m| (m.relation != "head", std::cmp::Reverse(m.age)));
+        member_list.sort_by_key(|m| {
+            (
+                m.relation != HouseholdRelation::Head,
+                std::cmp::Reverse(m.age),
+            )
+        });
         Ok(Some(HouseholdView {
             village: sql::text(&h, "village")?,
             township: sql::text(&h, "township")?,

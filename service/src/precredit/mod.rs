@@ -7,7 +7,7 @@
 //! person — with the live full-decision rule set of the product (the same
 //! engine, feature factory and system rules as a single decision) and
 //! writes one `precredit_results` row per subject. The runner
-//! ([`Services::run_precredit_job`]) works in chunks in subject-key order;
+//! ([`Precredit::run_precredit_job`](crate::precredit::Precredit::run_precredit_job)) works in chunks in subject-key order;
 //! each chunk is one transaction whose first statement is the guarded move
 //! of the job's cursor and counters (`WHERE cursor = <as read> AND runner =
 //! <me>`), so a chunk is committed whole or not at all, a resumed or
@@ -31,6 +31,12 @@
 //!
 //! [`BureauProvider::inquire_bulk`]: crate::risk::bureau::BureauProvider::inquire_bulk
 
+use_cases!(
+    /// The use cases of this module, reached as `services.precredit()`.
+    Precredit,
+    precredit
+);
+
 pub mod offers;
 mod runner;
 pub mod whitelist;
@@ -52,7 +58,6 @@ use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::pfi::Field;
 use crate::sql;
-use crate::Services;
 
 /// How a run goes.
 #[derive(Debug, Clone)]
@@ -230,8 +235,8 @@ fn from_json<T: serde::de::DeserializeOwned>(what: &str, raw: &str) -> Result<T,
     serde_json::from_str(raw).map_err(|e| ServiceError::internal(what, e))
 }
 
-impl Services {
-    pub(crate) async fn load_job(&self, id: &str) -> Result<Job, ServiceError> {
+impl Precredit<'_> {
+    pub(crate) async fn load_job(self, id: &str) -> Result<Job, ServiceError> {
         let q = format!("{JOB_SELECT} WHERE id = $1");
         let r = sqlx::query(AssertSqlSafe(q))
             .bind(id)
@@ -243,7 +248,7 @@ impl Services {
 
     /// A job `s` may read: within their scope, or one whose scope includes
     /// their part of the organisation (a province-wide job for a branch).
-    async fn readable_job(&self, s: &StaffActor, id: &str) -> Result<Job, ServiceError> {
+    async fn readable_job(self, s: &StaffActor, id: &str) -> Result<Job, ServiceError> {
         if !s.has_any(&READ_ROLES) {
             return Err(ServiceError::Forbidden);
         }
@@ -256,10 +261,10 @@ impl Services {
 
     /// Creates a pre-credit job over the households of a village or of every
     /// village under an organisation, queued. It does not start it: call
-    /// [`Services::spawn_precredit_job`] (the server) or
-    /// [`Services::run_precredit_job`] (the CLI, tests).
+    /// [`Precredit::spawn_precredit_job`](crate::precredit::Precredit::spawn_precredit_job) (the server) or
+    /// [`Precredit::run_precredit_job`](crate::precredit::Precredit::run_precredit_job) (the CLI, tests).
     pub async fn create_precredit_job(
-        &self,
+        self,
         s: &StaffActor,
         req: &NewPrecreditJob,
     ) -> Result<PrecreditJobView, ServiceError> {
@@ -396,7 +401,7 @@ impl Services {
 
     /// One job, with what `s` may do with it.
     pub async fn precredit_job(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
     ) -> Result<PrecreditJobView, ServiceError> {
@@ -405,7 +410,7 @@ impl Services {
 
     /// The latest jobs `s` may read, newest first.
     pub async fn precredit_jobs(
-        &self,
+        self,
         s: &StaffActor,
         limit: u32,
     ) -> Result<Vec<PrecreditJobView>, ServiceError> {
@@ -429,7 +434,7 @@ impl Services {
     /// Asks a job to pause: a queued job pauses at once, a running one at
     /// the end of its current chunk.
     pub async fn pause_precredit_job(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
     ) -> Result<PrecreditJobView, ServiceError> {
@@ -449,7 +454,7 @@ impl Services {
     /// Resumes a paused or failed job (queued again: spawn or run it), or
     /// withdraws a pause not yet carried out.
     pub async fn resume_precredit_job(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
     ) -> Result<PrecreditJobView, ServiceError> {
@@ -469,7 +474,7 @@ impl Services {
     /// Cancels a job: at once unless running, else at the end of the current
     /// chunk. The results already written stay.
     pub async fn cancel_precredit_job(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
     ) -> Result<PrecreditJobView, ServiceError> {
@@ -489,7 +494,7 @@ impl Services {
     }
 
     async fn request_job(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
         action: &str,
@@ -528,7 +533,7 @@ impl Services {
     /// The villages under the user's organisation a pre-credit job may
     /// cover, by township and name, with their households on file.
     pub async fn precredit_villages(
-        &self,
+        self,
         s: &StaffActor,
     ) -> Result<Vec<domain::view::VillageOption>, ServiceError> {
         if !s.has_any(&JOB_ROLES) {
@@ -557,12 +562,12 @@ impl Services {
 
     /// Runs a queued job in the background (a tokio task); errors are
     /// logged and left on the job (status "failed").
-    pub fn spawn_precredit_job(&self, job_id: &str) -> tokio::task::JoinHandle<()> {
-        let svc = self.clone();
+    pub fn spawn_precredit_job(self, job_id: &str) -> tokio::task::JoinHandle<()> {
+        let svc = crate::Services::clone(&self);
         let id = job_id.to_string();
         tokio::spawn(async move {
             let opts = PrecreditOptions::default();
-            match svc.run_precredit_job(&id, &opts, &|_| {}).await {
+            match svc.precredit().run_precredit_job(&id, &opts, &|_| {}).await {
                 Ok(v) => {
                     tracing::info!(job = %id, status = v.status.as_str(), done = v.done, "pre-credit job stopped")
                 }
@@ -573,7 +578,7 @@ impl Services {
 
     /// Queued jobs, and running ones whose runner died (a stale lease), each
     /// run in the background: for the server at start.
-    pub async fn spawn_pending_precredit_jobs(&self) -> Result<usize, ServiceError> {
+    pub async fn spawn_pending_precredit_jobs(self) -> Result<usize, ServiceError> {
         let stale = self.now()
             - i64::try_from(PrecreditOptions::default().stale_after.as_millis())
                 .unwrap_or(i64::MAX);
@@ -594,17 +599,17 @@ impl Services {
     /// For command-line tools run by an operator who holds the database:
     /// the staff member a job is created as, by username (no password).
     /// Never call it from a request.
-    pub async fn operator_actor(&self, username: &str) -> Result<StaffActor, ServiceError> {
+    pub async fn operator_actor(self, username: &str) -> Result<StaffActor, ServiceError> {
         let r = sqlx::query("SELECT id FROM staff_users WHERE username = $1")
             .bind(username)
             .fetch_optional(&self.db.pool)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        self.staff_actor(&sql::text(&r, "id")?).await
+        self.auth().staff_actor(&sql::text(&r, "id")?).await
     }
 
     /// An organisation's id by its code (BJ, BJ01, BJ01-02, …), for the CLI.
-    pub async fn organisation_id(&self, code: &str) -> Result<String, ServiceError> {
+    pub async fn organisation_id(self, code: &str) -> Result<String, ServiceError> {
         let r = sqlx::query("SELECT id FROM organisations WHERE code = $1")
             .bind(code)
             .fetch_optional(&self.db.pool)
@@ -616,7 +621,7 @@ impl Services {
     /// A page of a job's results that `s` may see (all of the job's if they
     /// cover its scope, else those of branches they cover).
     pub async fn precredit_results(
-        &self,
+        self,
         s: &StaffActor,
         job_id: &str,
         f: &PrecreditResultFilter,

@@ -25,7 +25,6 @@ use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::servicing::lines::{insert_line, LineOwner};
 use crate::sql::{self, Val};
-use crate::Services;
 
 /// Roles that make and withdraw offers.
 pub(crate) const OFFER_ROLES: [Role; 3] = [Role::Officer, Role::Approver, Role::BranchHead];
@@ -143,8 +142,8 @@ const CANDIDATE_SELECT: &str = "SELECT r.subject_key, r.customer_id, r.product_i
      JOIN organisations b ON b.id = c.branch_id JOIN products p ON p.id = r.product_id \
      LEFT JOIN credit_offers o ON o.job_id = r.job_id AND o.subject_key = r.subject_key";
 
-impl Services {
-    async fn load_offer(&self, id: &str) -> Result<Offer, ServiceError> {
+impl crate::precredit::Precredit<'_> {
+    async fn load_offer(self, id: &str) -> Result<Offer, ServiceError> {
         let q = format!("{OFFER_SELECT} WHERE o.id = $1");
         let r = sqlx::query(AssertSqlSafe(q))
             .bind(id)
@@ -156,7 +155,7 @@ impl Services {
 
     /// Offers one household's pre-approved limit (or less) to its customer.
     pub async fn offer_precredit(
-        &self,
+        self,
         s: &StaffActor,
         job_id: &str,
         subject_key: &str,
@@ -255,7 +254,7 @@ impl Services {
     /// offer yet, at its pre-approved limit (`terms.limit` is ignored).
     /// One transaction and one audit entry per 1,000 offers.
     pub async fn offer_precredit_results(
-        &self,
+        self,
         s: &StaffActor,
         job_id: &str,
         terms: &OfferTerms,
@@ -342,7 +341,7 @@ impl Services {
     }
 
     /// The customer's offers, newest first ("expired" when past their date).
-    pub async fn my_offers(&self, c: &CustomerActor) -> Result<Vec<CreditOfferView>, ServiceError> {
+    pub async fn my_offers(self, c: &CustomerActor) -> Result<Vec<CreditOfferView>, ServiceError> {
         let q = format!(
             "{OFFER_SELECT} WHERE o.customer_id = $1 ORDER BY o.created_at DESC, o.id DESC"
         );
@@ -358,7 +357,7 @@ impl Services {
 
     /// A customer's offers, for staff whose scope covers the customer's branch.
     pub async fn offers_of_customer(
-        &self,
+        self,
         s: &StaffActor,
         customer_id: &str,
     ) -> Result<Vec<CreditOfferView>, ServiceError> {
@@ -384,7 +383,7 @@ impl Services {
     /// guarded update on the version they saw) and an active credit line of
     /// the offered limit is granted, in one transaction. Returns the line.
     pub async fn accept_offer(
-        &self,
+        self,
         c: &CustomerActor,
         offer_id: &str,
         expected_version: i64,
@@ -466,7 +465,8 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
-        self.my_lines(c)
+        self.servicing()
+            .my_lines(c)
             .await?
             .into_iter()
             .find(|l| l.id == line_id)
@@ -475,7 +475,7 @@ impl Services {
 
     /// The customer declines an open offer.
     pub async fn decline_offer(
-        &self,
+        self,
         c: &CustomerActor,
         offer_id: &str,
         expected_version: i64,
@@ -502,7 +502,7 @@ impl Services {
 
     /// Staff withdraw an open offer in their scope.
     pub async fn withdraw_offer(
-        &self,
+        self,
         s: &StaffActor,
         offer_id: &str,
         expected_version: i64,
@@ -531,7 +531,7 @@ impl Services {
     }
 
     async fn move_offer(
-        &self,
+        self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         id: &str,
         expected_version: i64,

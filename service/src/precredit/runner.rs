@@ -30,7 +30,6 @@ use crate::risk::bureau::{open_report, BulkSubject, BureauReport};
 use crate::risk::decisions::{decide_with, LiveStrategy};
 use crate::risk::features::{self, FeatureInputs, HouseholdFacts, LoanFacts};
 use crate::sql::{self, Placeholders, Val};
-use crate::Services;
 
 /// The stage whose live rule set decides pre-credit: the full decision,
 /// which has the score, limit and pricing stages.
@@ -271,14 +270,14 @@ fn in_list(style: Placeholders, n: usize, first: usize) -> String {
     style.tuples(1, n, first)
 }
 
-impl Services {
+impl crate::precredit::Precredit<'_> {
     /// Runs a job until it is done, paused, cancelled or fails, reporting
     /// progress after each chunk. Claims it first: a queued job, or a running
     /// one whose runner stopped moving it ([`PrecreditOptions::stale_after`]).
     /// A job that is paused, finished or run by a live runner is returned
     /// as it is (`precredit_job_busy` for the last).
     pub async fn run_precredit_job(
-        &self,
+        self,
         job_id: &str,
         opts: &PrecreditOptions,
         progress: &(dyn Fn(PrecreditProgress) + Send + Sync),
@@ -342,7 +341,7 @@ impl Services {
     }
 
     async fn run_claimed(
-        &self,
+        self,
         job: &Job,
         runner: &str,
         opts: &PrecreditOptions,
@@ -445,14 +444,14 @@ impl Services {
     /// queues each with its bulk pull started; stops after an empty chunk, an
     /// error, `stop_after_chunks` chunks, or when the queue is closed.
     fn spawn_reader(
-        &self,
+        self,
         job: &Job,
         after: &str,
         chunk: i64,
         opts: &PrecreditOptions,
         queue: tokio::sync::mpsc::Sender<Result<Pulling, ServiceError>>,
     ) -> tokio::task::JoinHandle<()> {
-        let (svc, job, opts) = (self.clone(), job.clone(), opts.clone());
+        let (svc, job, opts) = (crate::Services::clone(&self), job.clone(), opts.clone());
         let mut after = after.to_string();
         tokio::spawn(async move {
             let mut budget = opts.stop_after_chunks;
@@ -460,7 +459,7 @@ impl Services {
                 if budget == Some(0) {
                     return;
                 }
-                let (read, t) = match svc.read_chunk(&job, &after, chunk, &opts).await {
+                let (read, t) = match svc.precredit().read_chunk(&job, &after, chunk, &opts).await {
                     Ok(r) => r,
                     Err(e) => {
                         let _ = queue.send(Err(e)).await;
@@ -477,7 +476,7 @@ impl Services {
                 }
                 let pulling = {
                     let (svc, job, opts) = (svc.clone(), job.clone(), opts.clone());
-                    tokio::spawn(async move { svc.pull(&job, read, t, &opts).await })
+                    tokio::spawn(async move { svc.precredit().pull(&job, read, t, &opts).await })
                 };
                 if let Err(tokio::sync::mpsc::error::SendError(unsent)) =
                     queue.send(Ok(pulling)).await
@@ -497,7 +496,7 @@ impl Services {
     }
 
     /// The job's product in each bank that offers it.
-    async fn job_products(&self, job: &Job) -> Result<HashMap<String, ProductFacts>, ServiceError> {
+    async fn job_products(self, job: &Job) -> Result<HashMap<String, ProductFacts>, ServiceError> {
         let rows = sqlx::query(
             "SELECT id, bank_id, code, guarantee_type, max_amount_fen, max_term_months \
              FROM products WHERE code = $1 AND active = 1",
@@ -529,7 +528,7 @@ impl Services {
 
     /// The next `limit` subjects after `after`, in key order.
     async fn subjects(
-        &self,
+        self,
         job: &Job,
         after: &str,
         limit: i64,
@@ -600,7 +599,7 @@ impl Services {
 
     /// Loans with us, open applications and recent reports of the chunk's customers.
     async fn chunk_facts(
-        &self,
+        self,
         ids: &[&str],
         reports_since: Option<i64>,
     ) -> Result<
@@ -692,7 +691,7 @@ impl Services {
     /// Reads a chunk: its subjects, their loans, open applications and the
     /// reports of their own recent inquiries.
     async fn read_chunk(
-        &self,
+        self,
         job: &Job,
         after: &str,
         chunk: i64,
@@ -734,7 +733,7 @@ impl Services {
     /// recorded at once in its own transaction (an inquiry made is on file
     /// even if the chunk is never written).
     async fn pull(
-        &self,
+        self,
         job: &Job,
         read: Read,
         mut t: Timings,
@@ -852,7 +851,7 @@ impl Services {
     /// Decides a prepared chunk and commits it; returns how many subjects,
     /// the outcome counts and what a user asked of the runner.
     async fn commit_chunk(
-        &self,
+        self,
         job: &Job,
         runner: &str,
         cursor: &str,
@@ -868,7 +867,7 @@ impl Services {
         for p in products.values() {
             live.insert(
                 p.id.clone(),
-                self.live_strategy(&p.id, PRECREDIT_STAGE).await?,
+                self.risk().live_strategy(&p.id, PRECREDIT_STAGE).await?,
             );
         }
         let phase = Instant::now();
@@ -950,7 +949,7 @@ impl Services {
 
     /// Ends this runner's hold on the job with `status`.
     async fn finish_job(
-        &self,
+        self,
         job_id: &str,
         runner: &str,
         status: PrecreditJobStatus,

@@ -33,7 +33,6 @@ use crate::error::ServiceError;
 use crate::pfi::Field;
 use crate::risk::authorisations::{self, Authorisation};
 use crate::sql::{self, Placeholders, Val};
-use crate::Services;
 
 /// The most rows one file may hold.
 pub const MAX_ROWS: usize = 50_000;
@@ -280,14 +279,14 @@ struct VillageRef {
     path: String,
 }
 
-impl Services {
+impl crate::precredit::Precredit<'_> {
     /// Imports a whitelist (.xlsx) for `product_code` of `s`'s bank: the good
     /// rows become a queued pre-credit job (run it like any job), the bad
     /// ones are reported — and stored with the job — each with its row
     /// number and reason. A file that cannot be read at all, or lacks a
     /// required column, is refused as a whole.
     pub async fn import_whitelist(
-        &self,
+        self,
         s: &StaffActor,
         file_name: &str,
         bytes: &[u8],
@@ -706,7 +705,7 @@ impl Services {
 
     /// The problems stored with a whitelist job, by row.
     pub async fn whitelist_problems(
-        &self,
+        self,
         s: &StaffActor,
         job_id: &str,
     ) -> Result<Vec<WhitelistRowProblem>, ServiceError> {
@@ -732,7 +731,7 @@ impl Services {
 
     /// The bank's villages by normalised name and by township + name.
     async fn bank_villages(
-        &self,
+        self,
         bank_id: &str,
     ) -> Result<HashMap<String, Vec<VillageRef>>, ServiceError> {
         let rows = sqlx::query(
@@ -758,7 +757,7 @@ impl Services {
         Ok(out)
     }
 
-    async fn known_people(&self, bank_id: &str, good: &[Good]) -> Result<Known, ServiceError> {
+    async fn known_people(self, bank_id: &str, good: &[Good]) -> Result<Known, ServiceError> {
         let keys = &self.config.pfi;
         let mut known = Known::default();
         let mut conn = self.db.pool.acquire().await?;

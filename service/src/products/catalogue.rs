@@ -1,13 +1,13 @@
 //! The catalogue (产品目录): the products a bank offers, as the customer's
 //! pages, the application and servicing read them.
 
+use domain::product::GuaranteeType;
 use sqlx::any::AnyRow;
 
 use super::PRODUCT_COLUMNS;
 use crate::db::Db;
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 use domain::view::ProductView;
 
 fn product_view(r: &AnyRow) -> Result<ProductView, ServiceError> {
@@ -24,7 +24,7 @@ fn product_view(r: &AnyRow) -> Result<ProductView, ServiceError> {
         max_term_months: sql::uint(r, "max_term_months")?,
         rate: sql::rate(r, "annual_rate_bp")?,
         method: sql::method(r, "repayment_method")?,
-        guarantee_type: sql::text(r, "guarantee_type")?,
+        guarantee_type: sql::coded(r, "guarantee_type", GuaranteeType::parse)?,
     })
 }
 
@@ -46,11 +46,11 @@ pub(crate) async fn load_product(
     ))
 }
 
-impl Services {
+impl crate::products::Products<'_> {
     /// The active products of a bank in display order; `None` means the
     /// first bank (the one the public site shows).
     pub async fn list_products(
-        &self,
+        self,
         bank_id: Option<&str>,
     ) -> Result<Vec<ProductView>, ServiceError> {
         let bank_id = match bank_id {
@@ -79,7 +79,7 @@ impl Services {
     }
 
     /// One product, active or not.
-    pub async fn product(&self, id: &str) -> Result<ProductView, ServiceError> {
+    pub async fn product(self, id: &str) -> Result<ProductView, ServiceError> {
         Ok(load_product(&self.db, id).await?.0)
     }
 }

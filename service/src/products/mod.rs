@@ -12,6 +12,12 @@
 //! parameters applications are checked against into the product row, and
 //! retires the version it replaces.
 
+use_cases!(
+    /// The use cases of this module, reached as `services.products()`.
+    Products,
+    products
+);
+
 use domain::flow::{FactSpace, FlowError, FlowTemplate};
 use domain::org::Role;
 use domain::product::version::{version_transition, VersionAction, VersionStatus};
@@ -35,7 +41,6 @@ use crate::customers;
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 pub(crate) use catalogue::load_product;
 use templates::{legacy_params, starters, LegacyProduct};
 
@@ -342,10 +347,10 @@ fn require_product_manager(s: &StaffActor) -> Result<String, ServiceError> {
     s.bank_id.clone().ok_or(ServiceError::Forbidden)
 }
 
-impl Services {
+impl Products<'_> {
     /// The bank's flow templates, for the factory's flow picker.
     pub async fn flow_templates(
-        &self,
+        self,
         s: &StaffActor,
     ) -> Result<Vec<FlowTemplateView>, ServiceError> {
         let bank = s.bank_id.clone().ok_or(ServiceError::Forbidden)?;
@@ -381,7 +386,7 @@ impl Services {
     /// naming its nodes; nothing is stored then. Products keep the copy of
     /// the flow they were published with, so no application moves.
     pub async fn save_flow_template(
-        &self,
+        self,
         s: &StaffActor,
         t: NewFlowTemplate,
     ) -> Result<u32, ServiceError> {
@@ -448,7 +453,7 @@ impl Services {
     /// 产品超市: every product of the staff member's bank with its versions
     /// (drafts only for product managers), parents before their children.
     pub async fn supermarket(
-        &self,
+        self,
         s: &StaffActor,
     ) -> Result<Vec<SupermarketProduct>, ServiceError> {
         let bank = s.bank_id.clone().ok_or(ServiceError::Forbidden)?;
@@ -507,7 +512,7 @@ impl Services {
     /// running `flow_code`. Refused with the first problem found; nothing
     /// is stored then. Returns the new product's id.
     pub async fn create_sub_product(
-        &self,
+        self,
         s: &StaffActor,
         n: NewSubProduct,
     ) -> Result<String, ServiceError> {
@@ -608,7 +613,7 @@ impl Services {
     /// version. The version it replaces retires; applications made under it
     /// keep running their own rules.
     pub async fn publish_product_version(
-        &self,
+        self,
         s: &StaffActor,
         version_id: &str,
         expected_row_version: i64,
@@ -691,7 +696,7 @@ impl Services {
     /// whose target customers include them (region by the first six digits
     /// of their ID number, branch, age, occupation).
     pub async fn offered_products(
-        &self,
+        self,
         c: &CustomerActor,
     ) -> Result<Vec<domain::view::ProductView>, ServiceError> {
         let who = sqlx::query(

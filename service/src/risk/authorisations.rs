@@ -18,7 +18,6 @@ use crate::audit::{self, NewAuditEntry};
 use crate::auth::StaffActor;
 use crate::error::ServiceError;
 use crate::sql::{self, Placeholders, Val};
-use crate::Services;
 
 /// How long a signed authorisation lasts, from the day it was signed.
 pub const AUTHORISATION_DAYS: i64 = 365;
@@ -153,12 +152,12 @@ pub async fn in_force(
     .transpose()
 }
 
-impl Services {
+impl crate::risk::Risk<'_> {
     /// An officer or branch head records a customer's signed authorisation
     /// (the form's number, the day it was signed): from then on, for a year,
     /// pre-credit may ask the bureau about them.
     pub async fn record_bureau_authorisation(
-        &self,
+        self,
         s: &StaffActor,
         customer_id: &str,
         evidence_raw: &str,

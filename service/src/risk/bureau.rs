@@ -13,6 +13,7 @@
 //! `bureau_available` false, which the engine's system rule turns into
 //! "refer" — never an approval.
 
+use domain::view::InquiryOutcome;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -29,7 +30,6 @@ use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::pfi::{Field, PfiKeys};
 use crate::sql;
-use crate::Services;
 
 /// What the bureau reports about a person (the fields the engine reads).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,27 +268,6 @@ pub fn dev_report(id_number: &IdNumber) -> BureauReport {
     }
 }
 
-/// How an inquiry went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum InquiryOutcome {
-    Ok,
-    Failed,
-    Timeout,
-    /// No consent on file: nothing was asked.
-    NoConsent,
-}
-
-impl InquiryOutcome {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            InquiryOutcome::Ok => "ok",
-            InquiryOutcome::Failed => "failed",
-            InquiryOutcome::Timeout => "timeout",
-            InquiryOutcome::NoConsent => "no_consent",
-        }
-    }
-}
-
 /// An inquiry made (or not) for an application.
 #[derive(Debug, Clone)]
 pub(crate) struct Inquiry {
@@ -359,12 +338,12 @@ impl InquiryRecord {
     }
 }
 
-impl Services {
+impl crate::risk::Risk<'_> {
     /// Asks the bureau about the applicant under the application's consent,
     /// bounded by the configured timeout, and records the inquiry with its
     /// audit entry in one transaction. Without a consent nothing is asked.
     pub(crate) async fn inquire_bureau(
-        &self,
+        self,
         subject: &InquirySubject<'_>,
         by: &Requester<'_>,
     ) -> Result<Inquiry, ServiceError> {
@@ -379,11 +358,11 @@ impl Services {
         Ok(inquiry)
     }
 
-    /// Asks the bureau (see [`Services::inquire_bureau`]) and returns the
+    /// Asks the bureau (see [`Risk::inquire_bureau`](crate::risk::Risk::inquire_bureau)) and returns the
     /// answer with the record the caller must store: nothing when there is
     /// no consent, as nothing was asked.
     pub(crate) async fn ask_bureau(
-        &self,
+        self,
         subject: &InquirySubject<'_>,
         by: &Requester<'_>,
     ) -> Result<(Inquiry, Option<InquiryRecord>), ServiceError> {
@@ -482,7 +461,7 @@ impl Services {
     /// second decision for one application reuses it instead of asking the
     /// bureau again (every inquiry shows on the customer's credit record).
     pub(crate) async fn stored_report(
-        &self,
+        self,
         application_id: &str,
     ) -> Result<Option<Inquiry>, ServiceError> {
         let r = sqlx::query(

@@ -13,6 +13,7 @@
 //! compiled once per version into [`EngineCache`], so publishing a version
 //! takes effect with the next decision, without a restart.
 
+use domain::view::InquiryOutcome;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
@@ -227,7 +228,7 @@ fn decision_view(r: &AnyRow) -> Result<DecisionView, ServiceError> {
                 id,
                 provider: sql::text(r, "bi_provider")?,
                 synthetic,
-                outcome: sql::text(r, "bi_outcome")?,
+                outcome: sql::coded(r, "bi_outcome", InquiryOutcome::parse)?,
                 error: sql::opt_text(r, "bi_error")?,
                 requested_by_name: sql::text(r, "bi_by")?,
                 requested_at: sql::int(r, "bi_at")?,
@@ -306,13 +307,13 @@ pub(crate) async fn customer_screening(
     }))
 }
 
-impl Services {
+impl crate::risk::Risk<'_> {
     /// The compiled live version for a product and stage, if one is live: the
     /// product's own, else its parent's, else its grandparent's (a
     /// sub-product decides with the rules of the product it narrows until
     /// it has rules of its own).
     pub(crate) async fn live_strategy(
-        &self,
+        self,
         product_id: &str,
         stage: DecisionStage,
     ) -> Result<Option<Arc<LiveStrategy>>, ServiceError> {
@@ -364,7 +365,7 @@ impl Services {
     /// Gathers the features and runs the live strategy: nothing is written
     /// yet, and no transaction is held while it works.
     pub(crate) async fn prepare_decision(
-        &self,
+        self,
         app: &Subject,
         stage: DecisionStage,
         inquiry: &Inquiry,
@@ -394,7 +395,7 @@ impl Services {
     /// same transaction.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn store_decision(
-        &self,
+        self,
         tx: &mut Transaction<'_, Any>,
         log: &mut audit::Batch,
         app: &Subject,
@@ -460,7 +461,7 @@ impl Services {
     /// the customer's consent: the inquiry to decide on and its record to
     /// store with the decision.
     pub(crate) async fn pre_screen_inquiry(
-        &self,
+        self,
         c: &CustomerActor,
         app: &Subject,
     ) -> Result<(Inquiry, Option<InquiryRecord>), ServiceError> {
@@ -479,11 +480,11 @@ impl Services {
     /// application's bureau report when an earlier inquiry succeeded, else
     /// asks the bureau again.
     pub(crate) async fn full_decision(
-        &self,
+        self,
         s: &StaffActor,
         application_id: &str,
     ) -> Result<String, ServiceError> {
-        let app = subject(self, application_id).await?;
+        let app = subject(&self, application_id).await?;
         if app.status != ApplicationStatus::Investigated {
             return Err(ServiceError::StaleState);
         }
@@ -520,7 +521,7 @@ impl Services {
     /// investigators, approvers and risk managers in scope; the application
     /// must be investigated and not yet decided.
     pub async fn run_full_decision(
-        &self,
+        self,
         s: &StaffActor,
         application_id: &str,
     ) -> Result<DecisionView, ServiceError> {
@@ -532,12 +533,12 @@ impl Services {
         ]) {
             return Err(ServiceError::Forbidden);
         }
-        let app = subject(self, application_id).await?;
+        let app = subject(&self, application_id).await?;
         if !s.covers(&app.branch_path) {
             return Err(ServiceError::Forbidden);
         }
         let stored = self.full_decision(s, application_id).await?;
-        latest_decision(self, application_id, DecisionStage::Full)
+        latest_decision(&self, application_id, DecisionStage::Full)
             .await?
             .filter(|d| d.id == stored)
             .ok_or(ServiceError::StaleState)
@@ -546,11 +547,11 @@ impl Services {
     /// Every decision of an application, newest first (the history behind
     /// the latest ones the application view shows).
     pub async fn application_decisions(
-        &self,
+        self,
         s: &StaffActor,
         application_id: &str,
     ) -> Result<Vec<DecisionView>, ServiceError> {
-        let app = subject(self, application_id).await?;
+        let app = subject(&self, application_id).await?;
         s.may_read(Reading::CustomerFile, &app.branch_path)?;
         let sql = format!(
             "{DECISION_SELECT} WHERE d.application_id = $1 ORDER BY d.created_at DESC, d.id DESC"

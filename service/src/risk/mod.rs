@@ -6,6 +6,12 @@
 //! stored with the rule-set version it ran, its inputs, outcome, trace and
 //! reason codes.
 
+use_cases!(
+    /// The use cases of this module, reached as `services.risk()`.
+    Risk,
+    risk
+);
+
 pub mod authorisations;
 pub mod bureau;
 pub mod decisions;

@@ -23,7 +23,6 @@ use crate::auth::StaffActor;
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 
 const MAX_NOTE: usize = 1000;
 
@@ -183,16 +182,16 @@ fn note(text: &str, code: &'static str) -> Result<String, ServiceError> {
     Ok(t)
 }
 
-impl Services {
+impl crate::risk::Risk<'_> {
     /// The features rule sets may read, for the editor (names, types, labels).
-    pub fn rule_set_features(&self) -> Vec<FeatureDef> {
+    pub fn rule_set_features(self) -> Vec<FeatureDef> {
         features::catalogue()
     }
 
     /// Checks a definition without saving it: the first problem with its
     /// place, or `None` when it compiles.
     pub fn check_rule_set(
-        &self,
+        self,
         s: &StaffActor,
         def: &StrategyDef,
     ) -> Result<Option<RuleSetProblem>, ServiceError> {
@@ -203,7 +202,7 @@ impl Services {
     /// The versions of rule sets in the user's scope, optionally of one
     /// product, newest first per product and stage.
     pub async fn list_rule_sets(
-        &self,
+        self,
         s: &StaffActor,
         product_id: Option<&str>,
     ) -> Result<Vec<RuleSetSummary>, ServiceError> {
@@ -228,7 +227,7 @@ impl Services {
         Ok(out)
     }
 
-    async fn rule_set_row(&self, s: &StaffActor, id: &str) -> Result<Row, ServiceError> {
+    async fn rule_set_row(self, s: &StaffActor, id: &str) -> Result<Row, ServiceError> {
         let sql = format!("{SUMMARY_SELECT} WHERE rs.id = $1");
         let r = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
@@ -243,7 +242,7 @@ impl Services {
     }
 
     /// One version with its definition and what this user may do with it.
-    pub async fn rule_set(&self, s: &StaffActor, id: &str) -> Result<RuleSetDetail, ServiceError> {
+    pub async fn rule_set(self, s: &StaffActor, id: &str) -> Result<RuleSetDetail, ServiceError> {
         reader(s)?;
         let row = self.rule_set_row(s, id).await?;
         let definition: StrategyDef = serde_json::from_str(&row.definition)
@@ -280,7 +279,7 @@ impl Services {
     /// where it is (`stage`, `rule`, `rule_id`, `row`, `column`,
     /// `characteristic`, `bin`, `line`, `col`, `start`, `end`, `detail`).
     pub async fn save_rule_set_draft(
-        &self,
+        self,
         s: &StaffActor,
         d: RuleSetDraft,
     ) -> Result<RuleSetSummary, ServiceError> {
@@ -414,7 +413,7 @@ impl Services {
         reason = "one private step shared by four actions"
     )]
     async fn move_rule_set(
-        &self,
+        self,
         s: &StaffActor,
         row: &Row,
         expected_row_version: i64,
@@ -501,7 +500,7 @@ impl Services {
     /// The author submits their draft for a second risk manager's review.
     /// The definition is compiled again on the way.
     pub async fn submit_rule_set(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
         expected_row_version: i64,
@@ -528,7 +527,7 @@ impl Services {
     /// not (maker-checker): the attempt is refused with `SelfApproval` and
     /// recorded in the audit log.
     pub async fn approve_rule_set(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
         expected_row_version: i64,
@@ -557,7 +556,7 @@ impl Services {
     /// A second risk manager sends a submitted version back to its author as
     /// a draft, with a comment.
     pub async fn return_rule_set(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
         expected_row_version: i64,
@@ -586,7 +585,7 @@ impl Services {
     /// Puts an approved version live; the previous live version of the same
     /// product and stage is retired. The next decision uses it.
     pub async fn publish_rule_set(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
         expected_row_version: i64,
@@ -606,7 +605,7 @@ impl Services {
         .await
     }
 
-    async fn audit_self_approval(&self, s: &StaffActor, row: &Row) -> Result<(), ServiceError> {
+    async fn audit_self_approval(self, s: &StaffActor, row: &Row) -> Result<(), ServiceError> {
         let mut tx = self.db.pool.begin().await?;
         audit::append(
             &mut tx,

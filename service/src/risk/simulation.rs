@@ -32,7 +32,6 @@ use crate::customers;
 use crate::error::ServiceError;
 use crate::pfi::PfiKeys;
 use crate::sql;
-use crate::Services;
 
 /// The most past applications one simulation replays.
 pub const MAX_APPLICATIONS: u32 = 5000;
@@ -98,12 +97,12 @@ fn stored_brief(r: &AnyRow) -> Result<DecisionBrief, ServiceError> {
     })
 }
 
-impl Services {
+impl crate::risk::Risk<'_> {
     /// The newest stored decisions of the version's product at its stage,
     /// enough of them (an application may have several) to find the latest
     /// of `n` applications.
     async fn latest_decisions(
-        &self,
+        self,
         detail: &domain::view::RuleSetDetail,
         n: i64,
     ) -> Result<Vec<AnyRow>, ServiceError> {
@@ -124,7 +123,7 @@ impl Services {
     /// most [`MAX_APPLICATIONS`]) and reports what would change. Risk
     /// managers and administrators, in the rule set's bank.
     pub async fn simulate_rule_set(
-        &self,
+        self,
         s: &StaffActor,
         rule_set_id: &str,
         last_n: u32,
@@ -239,7 +238,7 @@ impl Services {
     /// The latest past applications of the version's product with a
     /// decision at its stage, newest first, to try the version on.
     pub async fn rule_set_samples(
-        &self,
+        self,
         s: &StaffActor,
         rule_set_id: &str,
         limit: u32,
@@ -274,7 +273,7 @@ impl Services {
     /// returns the decision with its trace beside what was decided then.
     /// Nothing is stored.
     pub async fn try_rule_set(
-        &self,
+        self,
         s: &StaffActor,
         rule_set_id: &str,
         application_id: &str,

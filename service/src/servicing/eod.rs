@@ -10,6 +10,7 @@
 //! as a second line of defence). A loan behind by several days (a missed
 //! batch) catches up day by day in the same pass.
 
+use domain::view::EodRunStatus;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -31,7 +32,6 @@ use crate::auth::StaffActor;
 use crate::db::Backend;
 use crate::error::ServiceError;
 use crate::sql::{self, Placeholders, Val};
-use crate::Services;
 
 /// How a run goes; the default picks chunk and workers for the database.
 #[derive(Debug, Clone, Default)]
@@ -180,11 +180,11 @@ fn update_sql(source: &str) -> String {
     )
 }
 
-impl Services {
+impl crate::servicing::Servicing<'_> {
     /// Runs the batch of `business_date` (not after today) for every open
     /// loan, reporting progress after each chunk.
     pub async fn run_eod(
-        &self,
+        self,
         business_date: Date,
         opts: &EodOptions,
         progress: &(dyn Fn(EodProgress) + Send + Sync),
@@ -312,7 +312,7 @@ impl Services {
     /// One worker's part of a run: the loans with ids after `after` and up
     /// to `up_to` (to the end when empty), chunk by chunk.
     async fn eod_range(
-        &self,
+        self,
         sh: &Shared<'_>,
         mut after: String,
         up_to: String,
@@ -482,7 +482,7 @@ impl Services {
     }
 
     /// Marks the date's run as running and returns its attempt number.
-    async fn begin_run(&self, date: &str) -> Result<u32, ServiceError> {
+    async fn begin_run(self, date: &str) -> Result<u32, ServiceError> {
         let now = self.now();
         let mut tx = self.db.pool.begin().await?;
         let bumped = sqlx::query(
@@ -519,7 +519,7 @@ impl Services {
         Ok(attempt)
     }
 
-    async fn finish_run(&self, date: &str, summary: &EodSummary) -> Result<(), ServiceError> {
+    async fn finish_run(self, date: &str, summary: &EodSummary) -> Result<(), ServiceError> {
         let now = self.now();
         let body = serde_json::to_value(summary).map_err(|e| ServiceError::internal("eod", e))?;
         let mut tx = self.db.pool.begin().await?;
@@ -543,7 +543,7 @@ impl Services {
     }
 
     /// 到期: lines past their expiry date on `on` (active or frozen) expire.
-    async fn expire_lines(&self, on: Date) -> Result<u64, ServiceError> {
+    async fn expire_lines(self, on: Date) -> Result<u64, ServiceError> {
         let now = self.now();
         let mut tx = self.db.pool.begin().await?;
         let done = sqlx::query(
@@ -569,7 +569,7 @@ impl Services {
     }
 
     /// The last runs of the batch, newest first (operations staff and managers).
-    pub async fn eod_runs(&self, s: &StaffActor) -> Result<Vec<EodRunView>, ServiceError> {
+    pub async fn eod_runs(self, s: &StaffActor) -> Result<Vec<EodRunView>, ServiceError> {
         if !(s.is_manager() || s.has(domain::org::Role::Admin)) {
             return Err(ServiceError::Forbidden);
         }
@@ -583,7 +583,7 @@ impl Services {
             .map(|r| {
                 Ok(EodRunView {
                     business_date: sql::date(r, "business_date")?,
-                    status: sql::text(r, "status")?,
+                    status: sql::coded(r, "status", EodRunStatus::parse)?,
                     attempts: sql::uint(r, "attempts")?,
                     loans: sql::int(r, "loans")?,
                     postings: sql::int(r, "postings")?,

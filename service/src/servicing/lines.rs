@@ -25,7 +25,6 @@ use crate::auth::{CustomerActor, Reading, StaffActor};
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 
 const LINE_SELECT: &str = "SELECT c.id, c.bank_id, c.branch_id, c.customer_id, c.product_id, \
       c.kind, c.limit_fen, c.used_fen, c.outstanding_fen, c.status, c.officer_id, c.granted_on, \
@@ -214,8 +213,8 @@ pub(crate) async fn release_on_repayment(
     Ok(())
 }
 
-impl Services {
-    async fn load_line(&self, id: &str) -> Result<Loaded, ServiceError> {
+impl crate::servicing::Servicing<'_> {
+    async fn load_line(self, id: &str) -> Result<Loaded, ServiceError> {
         let q = format!("{LINE_SELECT} WHERE c.id = $1");
         let r = sqlx::query(AssertSqlSafe(q))
             .bind(id)
@@ -226,7 +225,7 @@ impl Services {
     }
 
     async fn lines_where(
-        &self,
+        self,
         filter: &str,
         arg: &str,
     ) -> Result<Vec<CreditLineView>, ServiceError> {
@@ -239,13 +238,13 @@ impl Services {
     }
 
     /// The customer's credit lines.
-    pub async fn my_lines(&self, c: &CustomerActor) -> Result<Vec<CreditLineView>, ServiceError> {
+    pub async fn my_lines(self, c: &CustomerActor) -> Result<Vec<CreditLineView>, ServiceError> {
         self.lines_where("c.customer_id = $1", &c.customer_id).await
     }
 
     /// A customer's lines, for staff whose scope covers the customer's branch.
     pub async fn lines_of_customer(
-        &self,
+        self,
         s: &StaffActor,
         customer_id: &str,
     ) -> Result<Vec<CreditLineView>, ServiceError> {
@@ -270,7 +269,7 @@ impl Services {
     /// 授信: an approver grants a line to a customer of a branch in scope.
     #[allow(clippy::too_many_arguments)]
     pub async fn grant_line(
-        &self,
+        self,
         s: &StaffActor,
         customer_id: &str,
         product_id: &str,
@@ -337,7 +336,7 @@ impl Services {
     /// 用信: the customer draws `amount` over `term_months` on one of their
     /// lines. `client_key` makes a retried request return the first loan.
     pub async fn draw_down(
-        &self,
+        self,
         c: &CustomerActor,
         line_id: &str,
         amount: Fen,
@@ -476,7 +475,7 @@ impl Services {
 
     /// The loan a drawdown with this key already made for the customer.
     async fn drawn_with(
-        &self,
+        self,
         c: &CustomerActor,
         key: &str,
     ) -> Result<Option<String>, ServiceError> {
@@ -496,7 +495,7 @@ impl Services {
     /// `expected_version` is the version the user saw: a line changed since
     /// then is refused as stale.
     pub async fn line_action(
-        &self,
+        self,
         s: &StaffActor,
         id: &str,
         expected_version: i64,

@@ -8,6 +8,12 @@
 //! conditional update (on `version`, or on `last_processed` for the batch)
 //! in the same transaction as its postings.
 
+use_cases!(
+    /// The use cases of this module, reached as `services.servicing()`.
+    Servicing,
+    servicing
+);
+
 pub mod eod;
 pub mod lines;
 pub mod payments;

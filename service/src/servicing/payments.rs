@@ -11,7 +11,7 @@
 //!
 //! When the provider's answer is lost (a timeout: the money may or may not
 //! have moved) the order stays `pending`; so does one whose process stopped
-//! between collecting and posting. [`Services::resolve_pending_payments`]
+//! between collecting and posting. [`Servicing::resolve_pending_payments`](crate::servicing::Servicing::resolve_pending_payments)
 //! (every minute from the server) asks the provider about each pending order
 //! past a grace period: collected ones are posted, uncollected ones fail.
 //! Money collected that can no longer be posted (the loan was paid off or
@@ -31,7 +31,6 @@ use crate::auth::CustomerActor;
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 
 /// What the provider is asked to collect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,7 +221,7 @@ impl PaymentProvider for DevPaymentProvider {
 /// loan when a concurrent write moved the loan first.
 const POST_RETRIES: u32 = 50;
 
-/// What [`Services::resolve_pending_payments`] did.
+/// What [`Servicing::resolve_pending_payments`](crate::servicing::Servicing::resolve_pending_payments) did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PendingResolved {
     pub posted: u64,
@@ -239,12 +238,12 @@ pub struct RepaymentResult {
     pub amount: Fen,
 }
 
-impl Services {
+impl crate::servicing::Servicing<'_> {
     /// 还款: collects `amount` for one of the customer's loans and posts it.
     /// `client_key` makes a retried request (double click, reload) find the
     /// first order instead of paying twice.
     pub async fn repay(
-        &self,
+        self,
         c: &CustomerActor,
         loan_id: &str,
         amount: Fen,
@@ -375,7 +374,7 @@ impl Services {
     /// The provider's notice that the payment `reference` went through (also
     /// what its asynchronous callback calls). Posts the repayment once: a
     /// repeated notice finds the order settled and does nothing.
-    pub async fn payment_succeeded(&self, reference: &str) -> Result<(), ServiceError> {
+    pub async fn payment_succeeded(self, reference: &str) -> Result<(), ServiceError> {
         // A concurrent payment or the end-of-day batch may move the loan
         // between our read and our guarded write: read it again and post
         // on the new state. Giving up would leave money collected and the
@@ -398,7 +397,7 @@ impl Services {
     }
 
     /// An order's status: pending, succeeded, failed or refunded.
-    async fn payment_status(&self, reference: &str) -> Result<String, ServiceError> {
+    async fn payment_status(self, reference: &str) -> Result<String, ServiceError> {
         let r = sqlx::query("SELECT status FROM payments WHERE reference = $1")
             .bind(reference)
             .fetch_one(&self.db.pool)
@@ -409,7 +408,7 @@ impl Services {
     /// Returns a collected payment that cannot be posted, through the
     /// provider, and marks the order refunded; a refund the provider refuses
     /// leaves the order pending for the next try.
-    async fn refund_payment(&self, reference: &str, reason: &str) -> Result<(), ServiceError> {
+    async fn refund_payment(self, reference: &str, reason: &str) -> Result<(), ServiceError> {
         let r = sqlx::query("SELECT amount_fen, loan_id FROM payments WHERE reference = $1")
             .bind(reference)
             .fetch_optional(&self.db.pool)
@@ -437,7 +436,7 @@ impl Services {
     /// reason, audited as `payment.<status>` only by the writer whose guarded
     /// update took it: two settling jobs at once record it once.
     async fn close_pending(
-        &self,
+        self,
         reference: &str,
         status: &'static str,
         reason: &str,
@@ -472,7 +471,7 @@ impl Services {
     /// provider's word: collected ones are posted (or refunded), uncollected
     /// ones fail, and those the provider cannot answer wait for the next run.
     pub async fn resolve_pending_payments(
-        &self,
+        self,
         grace_ms: i64,
     ) -> Result<PendingResolved, ServiceError> {
         let rows = sqlx::query(
@@ -506,9 +505,9 @@ impl Services {
         Ok(out)
     }
 
-    /// One try of [`Services::payment_succeeded`]: settles the order and
+    /// One try of [`Servicing::payment_succeeded`](crate::servicing::Servicing::payment_succeeded): settles the order and
     /// posts it in one transaction, or leaves both as they were.
-    async fn post_payment(&self, reference: &str) -> Result<(), ServiceError> {
+    async fn post_payment(self, reference: &str) -> Result<(), ServiceError> {
         let now = self.now();
         let r = sqlx::query(
             "SELECT loan_id, customer_id, amount_fen, status FROM payments WHERE reference = $1",
@@ -566,7 +565,7 @@ impl Services {
         Ok(())
     }
 
-    async fn payment_failed(&self, reference: &str, reason: &str) -> Result<(), ServiceError> {
+    async fn payment_failed(self, reference: &str, reason: &str) -> Result<(), ServiceError> {
         self.close_pending(reference, "failed", reason, json!({ "reason": reason }))
             .await
     }

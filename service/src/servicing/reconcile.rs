@@ -16,7 +16,7 @@
 use serde::Serialize;
 
 use crate::sql;
-use crate::{ServiceError, Services};
+use crate::ServiceError;
 
 /// Findings shown per kind (the counts are complete).
 const SHOWN: i64 = 20;
@@ -65,7 +65,7 @@ impl<T> Default for Findings<T> {
     }
 }
 
-/// What [`Services::reconcile_book`] found.
+/// What [`Servicing::reconcile_book`](crate::servicing::Servicing::reconcile_book) found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reconciliation {
     pub loans: i64,
@@ -129,9 +129,9 @@ async fn count_and_first(
     Ok((n, rows))
 }
 
-impl Services {
+impl crate::servicing::Servicing<'_> {
     /// Reconciles the whole book (every bank). Reads only.
-    pub async fn reconcile_book(&self) -> Result<Reconciliation, ServiceError> {
+    pub async fn reconcile_book(self) -> Result<Reconciliation, ServiceError> {
         let pool = &self.db.pool;
         let (loans,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM loan_accounts")
             .fetch_one(pool)

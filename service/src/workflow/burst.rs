@@ -6,7 +6,6 @@ use domain::money::Fen;
 use crate::auth::CustomerActor;
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 
 /// The customers who submit in a burst, and what they apply for.
 pub struct BurstSubjects {
@@ -28,15 +27,11 @@ pub struct Placement {
     pub stranded: usize,
 }
 
-impl Services {
+impl crate::workflow::Workflow<'_> {
     /// The active product `code` of the first bank that has it, and up to
     /// `n` of that bank's customers with no application yet (so nothing is
     /// refused as a repeat).
-    pub async fn burst_subjects(
-        &self,
-        code: &str,
-        n: usize,
-    ) -> Result<BurstSubjects, ServiceError> {
+    pub async fn burst_subjects(self, code: &str, n: usize) -> Result<BurstSubjects, ServiceError> {
         let product = sqlx::query(
             "SELECT p.id, p.bank_id, p.min_amount_fen, p.min_term_months FROM products p \
              JOIN organisations b ON b.id = p.bank_id WHERE p.code = $1 AND p.active = 1 \
@@ -57,7 +52,7 @@ impl Services {
         .await?;
         let mut customers = Vec::with_capacity(rows.len());
         for r in &rows {
-            customers.push(self.customer_actor(&sql::text(r, "id")?).await?);
+            customers.push(self.auth().customer_actor(&sql::text(r, "id")?).await?);
         }
         Ok(BurstSubjects {
             product_id: sql::text(&product, "id")?,
@@ -69,7 +64,7 @@ impl Services {
 
     /// Counts where each application is: in an inbox, closed by the
     /// pre-screen, or stranded.
-    pub async fn flow_placement(&self, ids: &[String]) -> Result<Placement, ServiceError> {
+    pub async fn flow_placement(self, ids: &[String]) -> Result<Placement, ServiceError> {
         let mut p = Placement::default();
         for id in ids {
             let r = sqlx::query(

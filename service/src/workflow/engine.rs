@@ -15,7 +15,6 @@ use super::{hold, load_app, set_status, By, FlowApp};
 use crate::audit;
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 
 fn is_open(s: ApplicationStatus) -> bool {
     matches!(
@@ -131,12 +130,12 @@ async fn leave_pre_screen(
     leave(tx, &mut app, outcome, now, by, log).await
 }
 
-impl Services {
+impl crate::workflow::Workflow<'_> {
     /// Starts the flow of a just-made application, in its transaction: the
     /// application sits on the flow's first node (the pre-screen waits for
-    /// the engine, see [`Services::after_pre_screen`]).
+    /// the engine, see [`Workflow::after_pre_screen`](crate::workflow::Workflow::after_pre_screen)).
     pub(crate) async fn start_flow(
-        &self,
+        self,
         tx: &mut Transaction<'_, Any>,
         application_id: &str,
         by: By<'_>,
@@ -151,7 +150,7 @@ impl Services {
     /// Moves an application past its pre-screen once the engine has decided
     /// (or closed it). Does nothing when it is elsewhere in its flow.
     pub(crate) async fn after_pre_screen(
-        &self,
+        self,
         application_id: &str,
         by: By<'_>,
     ) -> Result<(), ServiceError> {
@@ -178,7 +177,7 @@ impl Services {
     /// Applications left on their pre-screen (the engine failed, the process
     /// stopped) moved on: run at start-up and by the scheduler. Returns how
     /// many moved.
-    pub async fn resume_flows(&self) -> Result<u64, ServiceError> {
+    pub async fn resume_flows(self) -> Result<u64, ServiceError> {
         let before = self.now() - 60_000;
         let rows = sqlx::query(
             "SELECT id FROM applications WHERE flow_node = $2 \

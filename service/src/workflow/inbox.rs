@@ -15,13 +15,12 @@ use crate::customers;
 use crate::error::ServiceError;
 use crate::pfi::PfiKeys;
 use crate::sql;
-use crate::Services;
 
 const MAX_INBOX: i64 = 500;
 
-impl Services {
+impl crate::workflow::Workflow<'_> {
     /// The staff member's open tasks, soonest due first.
-    pub async fn inbox(&self, s: &StaffActor) -> Result<Vec<InboxTask>, ServiceError> {
+    pub async fn inbox(self, s: &StaffActor) -> Result<Vec<InboxTask>, ServiceError> {
         let sql = format!(
             "{} \
              JOIN organisations b ON b.id = a.branch_id \
@@ -43,7 +42,7 @@ impl Services {
     /// Open tasks past their due time are marked escalated (once) and show
     /// in the branch head's overdue list; each is written to the audit log.
     /// Returns how many were escalated now.
-    pub async fn escalate_overdue(&self) -> Result<u64, ServiceError> {
+    pub async fn escalate_overdue(self) -> Result<u64, ServiceError> {
         let now = self.now();
         let mut tx = self.db.pool.begin().await?;
         let rows = sqlx::query(
@@ -80,7 +79,7 @@ impl Services {
 
     /// For a branch head: the tasks in their scope that need them, i.e.
     /// overdue (escalated) or with nobody to do them.
-    pub async fn escalations(&self, s: &StaffActor) -> Result<Vec<InboxTask>, ServiceError> {
+    pub async fn escalations(self, s: &StaffActor) -> Result<Vec<InboxTask>, ServiceError> {
         if !s.has_any(&[Role::BranchHead, Role::Admin]) {
             return Err(ServiceError::Forbidden);
         }

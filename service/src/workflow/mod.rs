@@ -25,6 +25,12 @@
 //! and completing tasks; an application's tasks), `inbox` (the inbox, the
 //! escalation of overdue tasks and the branch head's list) and `reassign`.
 
+use_cases!(
+    /// The use cases of this module, reached as `services.workflow()`.
+    Workflow,
+    workflow
+);
+
 pub mod adopt;
 mod assign;
 pub mod burst;

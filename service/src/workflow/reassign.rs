@@ -15,17 +15,16 @@ use crate::auth::StaffActor;
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 
 const MAX_REASON: usize = 500;
 
-impl Services {
+impl crate::workflow::Workflow<'_> {
     /// A branch head (or an administrator) gives an open or unassigned task
     /// to someone else, with a reason. The new holder must be active, in the
     /// bank, hold a role for the post, be unrelated to the customer, and not
     /// check their own work on the application.
     pub async fn reassign_task(
-        &self,
+        self,
         s: &StaffActor,
         task_id: &str,
         expected_version: i64,
@@ -87,7 +86,7 @@ impl Services {
         .bind(&app.branch_id)
         .bind(&app.id)
         .bind(&task.node_id)
-        .bind(&task.node_kind)
+        .bind(task.node_kind.as_str())
         .bind(i64::from(task.round))
         .bind(task.post.as_str())
         .bind(to_staff_id)
@@ -111,9 +110,9 @@ impl Services {
     /// Who a branch head may give an open or unassigned task to: everyone
     /// in the bank with a role for its post, the ones the service would
     /// refuse marked with the reason (the same checks as
-    /// [`Services::reassign_task`]), the eligible first, least busy first.
+    /// [`Workflow::reassign_task`](crate::workflow::Workflow::reassign_task)), the eligible first, least busy first.
     pub async fn reassign_options(
-        &self,
+        self,
         s: &StaffActor,
         task_id: &str,
     ) -> Result<Vec<ReassignOption>, ServiceError> {

@@ -16,13 +16,12 @@ use crate::customers;
 use crate::error::ServiceError;
 use crate::pfi::Field;
 use crate::sql;
-use crate::Services;
 
-impl Services {
+impl crate::workflow::Workflow<'_> {
     /// The caller declares a relation with the customer holding `id_number`
     /// in their bank. Returns how many of their open tasks were handed back.
     pub async fn declare_relation(
-        &self,
+        self,
         s: &StaffActor,
         id_number: &str,
         relation: Relation,
@@ -87,7 +86,7 @@ impl Services {
     /// Declared relations: the caller's own, and for a branch head or an
     /// admin everyone's in their organisation. Newest first.
     pub async fn staff_relations(
-        &self,
+        self,
         s: &StaffActor,
     ) -> Result<Vec<StaffRelationView>, ServiceError> {
         let all = s.has_any(&[Role::BranchHead, Role::Admin]);

@@ -7,6 +7,7 @@ use domain::duty::opinion::{
     Opinion, OpinionRule, ParallelOutcome, SealedOpinions, Verdict as OpinionVerdict,
 };
 use domain::duty::Post;
+use domain::flow::NodeType;
 use domain::flow::{ApprovalMode, Node, NodeKind, Outcome};
 use domain::view::TaskStatus;
 
@@ -20,7 +21,6 @@ use crate::audit::{self, NewAuditEntry};
 use crate::auth::{Reading, StaffActor};
 use crate::error::ServiceError;
 use crate::sql;
-use crate::Services;
 
 const MAX_COMMENT: usize = 1000;
 
@@ -43,7 +43,7 @@ pub(super) fn task_of(r: &AnyRow) -> Result<FlowTask, ServiceError> {
         id: sql::text(r, "id")?,
         application_id: sql::text(r, "application_id")?,
         node_id: sql::text(r, "node_id")?,
-        node_kind: sql::text(r, "node_kind")?,
+        node_kind: sql::coded(r, "node_kind", NodeType::parse)?,
         round: sql::uint(r, "round")?,
         post: Post::parse(&post).ok_or_else(|| ServiceError::Internal(format!("post {post}")))?,
         assignee_id: sql::opt_text(r, "assignee_id")?,
@@ -217,12 +217,12 @@ pub(super) fn checked_comment(
     Ok(comment)
 }
 
-impl Services {
+impl crate::workflow::Workflow<'_> {
     /// Every task of an application, for staff in scope. An opinion given
     /// in parallel stays hidden from everyone until its node's round is
     /// complete (the holder sees their own).
     pub async fn application_tasks(
-        &self,
+        self,
         s: &StaffActor,
         application_id: &str,
     ) -> Result<Vec<FlowTask>, ServiceError> {
@@ -238,10 +238,10 @@ impl Services {
         self.tasks_of(s, application_id).await
     }
 
-    /// [`Services::application_tasks`] for a caller that already checked
+    /// [`Workflow::application_tasks`](crate::workflow::Workflow::application_tasks) for a caller that already checked
     /// the scope.
     pub(crate) async fn tasks_of(
-        &self,
+        self,
         s: &StaffActor,
         application_id: &str,
     ) -> Result<Vec<FlowTask>, ServiceError> {
@@ -272,7 +272,7 @@ impl Services {
     /// The viewer's open task on the application's current node when that
     /// node has no form of its own (see [`domain::view::MyTask`]).
     pub(crate) async fn my_plain_task(
-        &self,
+        self,
         s: &StaffActor,
         application_id: &str,
         flow_node: &Option<String>,
@@ -297,7 +297,7 @@ impl Services {
         Ok(Some(domain::view::MyTask {
             task_id: task.id.clone(),
             version: task.version,
-            node_kind: task.node_kind.clone(),
+            node_kind: task.node_kind,
             can_reject: node.kind.outcomes().contains(&Outcome::Reject),
         }))
     }
@@ -307,7 +307,7 @@ impl Services {
     /// agrees or refuses, with a comment. Investigations and approvals go
     /// through their own forms (`record_investigation`, `decide`).
     pub async fn complete_task(
-        &self,
+        self,
         s: &StaffActor,
         task_id: &str,
         expected_version: i64,
@@ -359,7 +359,7 @@ impl Services {
 }
 
 /// Investigations and approvals are worked through their forms
-/// (`record_investigation`, `decide`), not [`Services::complete_task`].
+/// (`record_investigation`, `decide`), not [`Workflow::complete_task`](crate::workflow::Workflow::complete_task).
 fn has_own_form(kind: NodeKind) -> bool {
     matches!(
         kind,

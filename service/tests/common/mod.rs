@@ -85,7 +85,11 @@ impl Env {
                 "SELECT id FROM staff_users WHERE username = '{username}'"
             ))
             .await;
-        self.services.staff_actor(&id).await.expect("staff actor")
+        self.services
+            .auth()
+            .staff_actor(&id)
+            .await
+            .expect("staff actor")
     }
 
     /// A customer actor by phone, without the SMS round trip.
@@ -97,6 +101,7 @@ impl Env {
             ))
             .await;
         self.services
+            .auth()
             .customer_actor(&id)
             .await
             .expect("customer actor")

@@ -37,6 +37,7 @@ pub async fn submit_application(
         idempotency_key
     };
     let id = services
+        .applications()
         .submit_application(
             &customer,
             service::applications::NewApplication {

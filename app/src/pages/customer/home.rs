@@ -16,8 +16,8 @@ pub async fn products() -> Result<Vec<ProductView>, AppError> {
     let services = session::services()?;
     // A signed-in customer sees only what they may apply for.
     match session::customer().await {
-        Ok((_, c)) => Ok(services.offered_products(&c).await?),
-        Err(e) if e.signed_out_is_fine() => Ok(services.list_products(None).await?),
+        Ok((_, c)) => Ok(services.products().offered_products(&c).await?),
+        Err(e) if e.signed_out_is_fine() => Ok(services.products().list_products(None).await?),
         Err(e) => Err(e),
     }
 }
@@ -48,7 +48,7 @@ pub fn HomePage() -> impl IntoView {
                                     <article class="m-product card" data-testid="product-card">
                                         <div class="row">
                                             <h3 class="m-product-name">{locale.pick(&p.name_zh, &p.name_en).to_string()}</h3>
-                                            <span class="tag">{t.guarantee(&p.guarantee_type)}</span>
+                                            <span class="tag">{t.guarantee(p.guarantee_type)}</span>
                                         </div>
                                         <p class="muted">{locale.pick(&p.summary_zh, &p.summary_en).to_string()}</p>
                                         <div class="m-product-figures">

@@ -32,10 +32,11 @@ pub struct MyOverview {
 pub async fn load_my_overview() -> Result<MyOverview, AppError> {
     let (services, customer) = session::customer().await?;
     Ok(MyOverview {
-        applications: services.my_applications(&customer).await?,
-        loans: services.my_loans(&customer).await?,
-        lines: services.my_lines(&customer).await?,
+        applications: services.applications().my_applications(&customer).await?,
+        loans: services.loans().my_loans(&customer).await?,
+        lines: services.servicing().my_lines(&customer).await?,
         offers: services
+            .precredit()
             .my_offers(&customer)
             .await?
             .into_iter()
@@ -52,7 +53,7 @@ pub async fn load_my_overview() -> Result<MyOverview, AppError> {
 #[server(prefix = "/api/fn", endpoint = "my_lines")]
 pub async fn my_lines() -> Result<Vec<CreditLineView>, AppError> {
     let (services, customer) = session::customer().await?;
-    Ok(services.my_lines(&customer).await?)
+    Ok(services.servicing().my_lines(&customer).await?)
 }
 
 /// 用信: draws `amount` (yuan) over `term_months` on a line; returns the loan id.
@@ -67,6 +68,7 @@ pub async fn draw_down(
     let amount =
         domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::invalid(e.code()))?;
     Ok(services
+        .servicing()
         .draw_down(&customer, &line_id, amount, term_months, &idempotency_key)
         .await?)
 }
@@ -76,9 +78,15 @@ pub async fn draw_down(
 pub async fn answer_offer(id: String, version: i64, accept: bool) -> Result<(), AppError> {
     let (services, customer) = session::customer().await?;
     if accept {
-        services.accept_offer(&customer, &id, version).await?;
+        services
+            .precredit()
+            .accept_offer(&customer, &id, version)
+            .await?;
     } else {
-        services.decline_offer(&customer, &id, version).await?;
+        services
+            .precredit()
+            .decline_offer(&customer, &id, version)
+            .await?;
     }
     Ok(())
 }

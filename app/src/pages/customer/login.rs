@@ -15,7 +15,7 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "send_code")]
 pub async fn send_code(phone: String) -> Result<SentCode, AppError> {
     let services = session::services()?;
-    Ok(services.send_login_code(phone.trim()).await?)
+    Ok(services.auth().send_login_code(phone.trim()).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "customer_login")]
@@ -23,6 +23,7 @@ pub async fn customer_login(phone: String, code: String) -> Result<CustomerInfo,
     let services = session::services()?;
     let ip = session::client_ip().await;
     let actor = services
+        .auth()
         .customer_login_from(phone.trim(), code.trim(), ip)
         .await?;
     session::begin_customer(&services, &actor).await?;

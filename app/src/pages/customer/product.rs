@@ -16,7 +16,7 @@ use crate::session;
 
 #[server(prefix = "/api/fn", endpoint = "product")]
 pub async fn product(id: String) -> Result<ProductView, AppError> {
-    Ok(session::services()?.product(&id).await?)
+    Ok(session::services()?.products().product(&id).await?)
 }
 
 /// Terms offered in the form: the usual bank terms inside the product's range.
@@ -69,7 +69,7 @@ pub fn ProductPage() -> impl IntoView {
                                         <dt>{t.product_method}</dt>
                                         <dd>{t.method(p.method)}</dd>
                                         <dt>{t.product_guarantee}</dt>
-                                        <dd>{t.guarantee(&p.guarantee_type)}</dd>
+                                        <dd>{t.guarantee(p.guarantee_type)}</dd>
                                     </dl>
                                 </article>
                                 <section class="card stack">

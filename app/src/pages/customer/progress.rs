@@ -16,7 +16,10 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "my_application")]
 pub async fn my_application(id: String) -> Result<CustomerApplicationView, AppError> {
     let (services, customer) = session::customer().await?;
-    Ok(services.my_application(&customer, &id).await?)
+    Ok(services
+        .applications()
+        .my_application(&customer, &id)
+        .await?)
 }
 
 #[component]
@@ -77,13 +80,7 @@ pub fn ProgressPage() -> impl IntoView {
                                     <h2 class="section-title">{t.progress_title}</h2>
                                     <ol class="m-timeline">
                                         {v.timeline.into_iter().map(|e| {
-                                            let label = match e.kind.as_str() {
-                                                "submitted" => t.ev_submitted,
-                                                "investigated" => t.ev_investigated,
-                                                "approved" => t.ev_approved,
-                                                "rejected" => t.ev_rejected,
-                                                _ => t.ev_submitted,
-                                            };
+                                            let label = t.timeline_kind(e.kind);
                                             view! {
                                                 <li class="m-timeline-item done">
                                                     <div>{label}</div>

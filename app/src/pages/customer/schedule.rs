@@ -17,7 +17,7 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "my_loan")]
 pub async fn my_loan(id: String) -> Result<LoanDetail, AppError> {
     let (services, customer) = session::customer().await?;
-    Ok(services.my_loan(&customer, &id).await?)
+    Ok(services.loans().my_loan(&customer, &id).await?)
 }
 
 /// 还款: pays `amount` (yuan) on one of the customer's loans; returns the
@@ -32,6 +32,7 @@ pub async fn repay_loan(
     let amount =
         domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::invalid(e.code()))?;
     let r = services
+        .servicing()
         .repay(&customer, &loan_id, amount, &idempotency_key)
         .await?;
     Ok(r.reference)

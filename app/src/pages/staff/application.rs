@@ -18,7 +18,10 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "staff_application")]
 pub async fn staff_application(id: String) -> Result<StaffApplicationView, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.application_for_staff(&staff, &id).await?)
+    Ok(services
+        .applications()
+        .application_for_staff(&staff, &id)
+        .await?)
 }
 
 /// The investigation form as the officer typed it; amounts in yuan.
@@ -53,6 +56,7 @@ pub async fn record_investigation(
         recommended_amount: money(&form.recommended_amount)?,
     };
     services
+        .applications()
         .record_investigation(&staff, &id, version, input)
         .await?;
     Ok(())
@@ -67,6 +71,7 @@ pub async fn decide(
 ) -> Result<Option<String>, AppError> {
     let (services, staff) = session::staff().await?;
     Ok(services
+        .applications()
         .decide(&staff, &id, version, decision, comment)
         .await?)
 }
@@ -81,6 +86,7 @@ pub async fn complete_task(
 ) -> Result<(), AppError> {
     let (services, staff) = session::staff().await?;
     Ok(services
+        .workflow()
         .complete_task(&staff, &task_id, version, opinion, comment)
         .await?)
 }
@@ -429,9 +435,9 @@ fn TaskAction(
         let id = id.clone();
         async move { complete_task(id, version, opinion, comment).await }
     };
-    let step = t.node_kind(&task.node_kind);
+    let step = t.node_kind(task.node_kind);
     view! {
-        <section class="ws-panel" data-testid="task-action" data-node-kind=task.node_kind.clone()>
+        <section class="ws-panel" data-testid="task-action" data-node-kind=task.node_kind.as_str()>
             <div class="ws-panel-header">
                 <h2 class="section-title">{fill(t.task_action_title, &[("step", step.to_string())])}</h2>
             </div>
@@ -468,7 +474,7 @@ fn FlowPanel(app: StaffApplicationView) -> impl IntoView {
                 <li class="flow-task" class:flow-current=here data-testid="flow-task"
                     data-node=task.node_id.clone() data-status=task.status.as_str()>
                     <div class="flow-task-head">
-                        <strong>{t.node_kind(&task.node_kind)}</strong>
+                        <strong>{t.node_kind(task.node_kind)}</strong>
                         <span class="muted">" · "{t.post(task.post)}</span>
                         <span class="tag">{t.task_status(task.status)}</span>
                     </div>

@@ -23,8 +23,11 @@ pub struct AuditPage {
 pub async fn audit(before_seq: Option<i64>) -> Result<AuditPage, AppError> {
     let (services, staff) = session::staff().await?;
     Ok(AuditPage {
-        entries: services.audit_entries(&staff, before_seq, 50, None).await?,
-        chain: services.verify_audit_chain(&staff).await?,
+        entries: services
+            .audit()
+            .audit_entries(&staff, before_seq, 50, None)
+            .await?,
+        chain: services.audit().verify_audit_chain(&staff).await?,
     })
 }
 
@@ -66,7 +69,7 @@ pub fn AuditPage() -> impl IntoView {
                                             <tr>
                                                 <td>{e.seq}</td>
                                                 <td>{datetime(e.at)}</td>
-                                                <td>{if e.actor_kind == "system" { t.audit_system.to_string() } else { e.actor_name.clone() }}</td>
+                                                <td>{if e.actor_kind == domain::view::ActorKind::System { t.audit_system.to_string() } else { e.actor_name.clone() }}</td>
                                                 <td>
                                                     {audit_words::action(locale, &e.action).map(|w| view! { <span class="audit-action">{w}</span><br/> })}
                                                     <code class="muted">{e.action.clone()}</code>

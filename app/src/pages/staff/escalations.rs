@@ -17,13 +17,16 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "escalations")]
 pub async fn escalations() -> Result<Vec<InboxTask>, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.escalations(&staff).await?)
+    Ok(services.workflow().escalations(&staff).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "reassign_options")]
 pub async fn reassign_options(task_id: String) -> Result<Vec<ReassignOption>, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.reassign_options(&staff, &task_id).await?)
+    Ok(services
+        .workflow()
+        .reassign_options(&staff, &task_id)
+        .await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "reassign_task")]
@@ -35,6 +38,7 @@ pub async fn reassign_task(
 ) -> Result<(), AppError> {
     let (services, staff) = session::staff().await?;
     Ok(services
+        .workflow()
         .reassign_task(&staff, &task_id, version, &to_staff_id, reason)
         .await?)
 }
@@ -92,7 +96,7 @@ fn EscalationRow(
     let unassigned = task.status == domain::view::TaskStatus::Unassigned;
     view! {
         <tr data-testid="escalation-row" data-task=task.id.clone() data-status=task.status.as_str()>
-            <td><span class="tag">{t.node_kind(&task.node_kind)}</span>" "<span class="muted">{t.post(task.post)}</span></td>
+            <td><span class="tag">{t.node_kind(task.node_kind)}</span>" "<span class="muted">{t.post(task.post)}</span></td>
             <td><a href=href>{item.customer_name.clone()}</a><div class="muted">{item.id_number_masked.clone()}</div></td>
             <td>{locale.pick(&item.product_name_zh, &item.product_name_en).to_string()}</td>
             <td class="num money">{money(item.amount)}</td>

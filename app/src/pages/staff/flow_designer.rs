@@ -27,7 +27,10 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "save_flow_template", input = Json)]
 pub async fn save_flow_template(template: NewFlowTemplate) -> Result<u32, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.save_flow_template(&staff, template).await?)
+    Ok(services
+        .products()
+        .save_flow_template(&staff, template)
+        .await?)
 }
 
 /// The kinds offered in the designer, by a code that includes the mode.
@@ -118,7 +121,7 @@ fn kind_label(t: &'static Texts, code: &str) -> &'static str {
         "end_approved" => t.pm_end_approved,
         "end_disbursed" => t.fd_end_disbursed,
         "end_rejected" => t.pm_end_rejected,
-        other => t.node_kind(other),
+        other => domain::flow::NodeType::parse(other).map_or(t.node_end, |k| t.node_kind(k)),
     }
 }
 
@@ -227,7 +230,7 @@ fn GuaranteeChoice(value: RwSignal<String>) -> impl IntoView {
                 <label class="checkbox fd-guarantee">
                     <input type="checkbox" data-testid="fd-guarantee" value=g.as_str() prop:checked=on
                         on:change=move |ev| flip(event_target_checked(&ev)) />
-                    <span>{t.guarantee(g.as_str())}</span>
+                    <span>{t.guarantee(g)}</span>
                 </label>
             }
         })

@@ -17,7 +17,7 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "current_staff")]
 pub async fn current_staff() -> Result<Option<StaffInfo>, AppError> {
     match session::staff_signed_in().await {
-        Ok((services, actor)) => Ok(Some(services.staff_info(&actor))),
+        Ok((services, actor)) => Ok(Some(services.sms().staff_info(&actor))),
         Err(err) if err.signed_out_is_fine() => Ok(None),
         Err(err) => Err(err),
     }

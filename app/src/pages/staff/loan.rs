@@ -16,7 +16,7 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "staff_loan")]
 pub async fn staff_loan(id: String) -> Result<LoanDetail, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.loan_for_staff(&staff, &id).await?)
+    Ok(services.loans().loan_for_staff(&staff, &id).await?)
 }
 
 #[component]

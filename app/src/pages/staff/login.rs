@@ -46,10 +46,11 @@ async fn sign_in(
     let services = session::services()?;
     let ip = session::client_ip().await;
     let actor = services
+        .auth()
         .staff_login_from(username.trim(), password, code, ip)
         .await?;
     session::begin_staff(&services, &actor).await?;
-    Ok(services.staff_info(&actor))
+    Ok(services.sms().staff_info(&actor))
 }
 
 /// Whether this server runs the demo bank (its sign-in page then shows the

@@ -13,7 +13,7 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "sms_outbox")]
 pub async fn sms_outbox() -> Result<Vec<SmsMessage>, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.sms_outbox(&staff, 100).await?)
+    Ok(services.sms().sms_outbox(&staff, 100).await?)
 }
 
 #[component]
@@ -34,7 +34,7 @@ pub fn OutboxPage() -> impl IntoView {
                                             <td>{m.phone_masked}</td>
                                             <td>{m.body}</td>
                                             <td>{m.provider}</td>
-                                            <td>{if m.status == "sent" { t.sms_sent } else { t.sms_failed }}</td>
+                                            <td>{match m.status { domain::view::SmsStatus::Sent => t.sms_sent, domain::view::SmsStatus::Failed => t.sms_failed }}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

@@ -21,7 +21,10 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
         return Err(AppError::invalid("password_too_long"));
     }
     let (services, staff) = session::staff_signed_in().await?;
-    Ok(services.change_password(&staff, &current, &new).await?)
+    Ok(services
+        .auth()
+        .change_password(&staff, &current, &new)
+        .await?)
 }
 
 #[component]

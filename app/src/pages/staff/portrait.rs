@@ -14,7 +14,7 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "portrait")]
 pub async fn load_portrait(id: String) -> Result<Portrait, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.portrait(&staff, &id).await?)
+    Ok(services.customers().portrait(&staff, &id).await?)
 }
 
 /// Records a customer's signed 征信查询授权 (the form's number and the day
@@ -33,6 +33,7 @@ pub async fn record_authorisation(
             .map_err(|_| AppError::invalid("authorisation_date_invalid"))?,
     };
     Ok(services
+        .risk()
         .record_bureau_authorisation(&staff, &customer_id, &evidence, granted_on)
         .await?)
 }
@@ -88,7 +89,7 @@ pub fn PortraitPage() -> impl IntoView {
                                                 <thead><tr><th>{t.member_list}</th><th>{t.relation}</th><th>{t.age}</th></tr></thead>
                                                 <tbody>
                                                     {h.member_list.into_iter().map(|m| view! {
-                                                        <tr><td>{m.name}</td><td>{t.relation(&m.relation)}</td><td>{m.age}</td></tr>
+                                                        <tr><td>{m.name}</td><td>{t.relation(m.relation)}</td><td>{m.age}</td></tr>
                                                     }).collect_view()}
                                                 </tbody>
                                             </table>

@@ -37,10 +37,13 @@ pub struct PrecreditJobsPage {
 pub async fn precredit_jobs() -> Result<PrecreditJobsPage, AppError> {
     let (services, staff) = session::staff().await?;
     Ok(PrecreditJobsPage {
-        jobs: services.precredit_jobs(&staff, 50).await?,
-        products: services.list_products(staff.bank_id.as_deref()).await?,
+        jobs: services.precredit().precredit_jobs(&staff, 50).await?,
+        products: services
+            .products()
+            .list_products(staff.bank_id.as_deref())
+            .await?,
         scope_name: staff.org_name.clone(),
-        villages: services.precredit_villages(&staff).await?,
+        villages: services.precredit().precredit_villages(&staff).await?,
     })
 }
 
@@ -60,6 +63,7 @@ pub async fn start_precredit(
         PrecreditScope::Village(village_id)
     };
     let job = services
+        .precredit()
         .create_precredit_job(
             &staff,
             &NewPrecreditJob {
@@ -69,7 +73,7 @@ pub async fn start_precredit(
             },
         )
         .await?;
-    services.spawn_precredit_job(&job.id);
+    services.precredit().spawn_precredit_job(&job.id);
     Ok(job.id)
 }
 
@@ -79,14 +83,23 @@ pub async fn precredit_control(id: String, step: String) -> Result<(), AppError>
     let (services, staff) = session::staff().await?;
     match step.as_str() {
         "pause" => {
-            services.pause_precredit_job(&staff, &id).await?;
+            services
+                .precredit()
+                .pause_precredit_job(&staff, &id)
+                .await?;
         }
         "resume" => {
-            services.resume_precredit_job(&staff, &id).await?;
-            services.spawn_precredit_job(&id);
+            services
+                .precredit()
+                .resume_precredit_job(&staff, &id)
+                .await?;
+            services.precredit().spawn_precredit_job(&id);
         }
         "cancel" => {
-            services.cancel_precredit_job(&staff, &id).await?;
+            services
+                .precredit()
+                .cancel_precredit_job(&staff, &id)
+                .await?;
         }
         _ => return Err(AppError::invalid("invalid_step")),
     }
@@ -109,8 +122,11 @@ pub async fn precredit_job(id: String, outcome: String) -> Result<PrecreditJobPa
         ..Default::default()
     };
     Ok(PrecreditJobPage {
-        job: services.precredit_job(&staff, &id).await?,
-        results: services.precredit_results(&staff, &id, &filter).await?,
+        job: services.precredit().precredit_job(&staff, &id).await?,
+        results: services
+            .precredit()
+            .precredit_results(&staff, &id, &filter)
+            .await?,
     })
 }
 
@@ -120,6 +136,7 @@ pub async fn precredit_job(id: String, outcome: String) -> Result<PrecreditJobPa
 pub async fn offer_precredit(id: String) -> Result<OfferBatchSummary, AppError> {
     let (services, staff) = session::staff().await?;
     Ok(services
+        .precredit()
         .offer_precredit_results(&staff, &id, &OfferTerms::default())
         .await?)
 }
@@ -144,10 +161,11 @@ pub async fn import_whitelist(
         .decode(content_base64.as_bytes())
         .map_err(|_| AppError::invalid("whitelist_unreadable"))?;
     let report = services
+        .precredit()
         .import_whitelist(&staff, &file_name, &bytes, &product_code, use_bureau)
         .await?;
     if report.imported > 0 {
-        services.spawn_precredit_job(&report.job_id);
+        services.precredit().spawn_precredit_job(&report.job_id);
     }
     Ok(report)
 }

@@ -26,7 +26,7 @@ fn bp(v: u32) -> String {
 
 /// "单人" / "背对背双人" / "贷审会 3 人（2 人同意）".
 fn node_label(t: &'static Texts, kind: NodeKind) -> String {
-    let base = kind.code();
+    let base = kind.node_type();
     let mode = match kind {
         NodeKind::Investigation {
             mode: InvestigationMode::BackToBack,
@@ -430,7 +430,7 @@ fn SubProductPanel(
             .map(|p| p.guarantee_types)
             .unwrap_or_default()
             .into_iter()
-            .map(|g| (g.as_str(), t.guarantee(g.as_str())))
+            .map(|g| (g.as_str(), t.guarantee(g)))
             .collect();
         boxes(
             items,

@@ -19,8 +19,8 @@ use domain::view::NewSubProduct;
 pub async fn supermarket(
 ) -> Result<(Vec<SupermarketProduct>, Vec<FlowTemplateView>, bool), AppError> {
     let (services, staff) = session::staff().await?;
-    let products = services.supermarket(&staff).await?;
-    let flows = services.flow_templates(&staff).await?;
+    let products = services.products().supermarket(&staff).await?;
+    let flows = services.products().flow_templates(&staff).await?;
     let manager =
         staff.has(domain::org::Role::ProductManager) || staff.has(domain::org::Role::Admin);
     Ok((products, flows, manager))
@@ -234,13 +234,14 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
         },
         flow_code: form.flow_code,
     };
-    Ok(services.create_sub_product(&staff, n).await?)
+    Ok(services.products().create_sub_product(&staff, n).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "publish_product_version")]
 pub async fn publish_product_version(version_id: String, row_version: i64) -> Result<(), AppError> {
     let (services, staff) = session::staff().await?;
     Ok(services
+        .products()
         .publish_product_version(&staff, &version_id, row_version)
         .await?)
 }

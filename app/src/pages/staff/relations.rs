@@ -23,6 +23,7 @@ pub async fn declare_relation(id_number: String, relation: String) -> Result<u64
     let relation = domain::duty::Relation::parse(&relation)
         .ok_or_else(|| AppError::invalid("relation_choose"))?;
     Ok(services
+        .workflow()
         .declare_relation(&staff, &id_number, relation)
         .await?)
 }
@@ -30,7 +31,7 @@ pub async fn declare_relation(id_number: String, relation: String) -> Result<u64
 #[server(prefix = "/api/fn", endpoint = "staff_relations")]
 pub async fn staff_relations() -> Result<Vec<StaffRelationView>, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.staff_relations(&staff).await?)
+    Ok(services.workflow().staff_relations(&staff).await?)
 }
 
 fn relation_label(t: &'static Texts, r: Relation) -> &'static str {

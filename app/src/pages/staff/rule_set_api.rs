@@ -30,9 +30,9 @@ pub struct RuleSetPage {
 pub async fn rule_set(id: String) -> Result<RuleSetPage, AppError> {
     let (services, staff) = session::staff().await?;
     Ok(RuleSetPage {
-        detail: services.rule_set(&staff, &id).await?,
-        features: services.rule_set_features(),
-        samples: services.rule_set_samples(&staff, &id, 30).await?,
+        detail: services.risk().rule_set(&staff, &id).await?,
+        features: services.risk().rule_set_features(),
+        samples: services.risk().rule_set_samples(&staff, &id, 30).await?,
     })
 }
 
@@ -50,13 +50,13 @@ pub enum RuleSetSaved {
 #[server(prefix = "/api/fn", endpoint = "save_rule_set", input = Json)]
 pub async fn save_rule_set(form: RuleSetDraft, check_only: bool) -> Result<RuleSetSaved, AppError> {
     let (services, staff) = session::staff().await?;
-    if let Some(p) = services.check_rule_set(&staff, &form.definition)? {
+    if let Some(p) = services.risk().check_rule_set(&staff, &form.definition)? {
         return Ok(RuleSetSaved::Problem(p));
     }
     if check_only {
         return Ok(RuleSetSaved::Checked);
     }
-    let summary = services.save_rule_set_draft(&staff, form).await?;
+    let summary = services.risk().save_rule_set_draft(&staff, form).await?;
     Ok(RuleSetSaved::Saved(summary))
 }
 
@@ -70,18 +70,30 @@ pub async fn rule_set_step(
 ) -> Result<(), AppError> {
     let (services, staff) = session::staff().await?;
     match step.as_str() {
-        "submit" => services.submit_rule_set(&staff, &id, row_version).await?,
+        "submit" => {
+            services
+                .risk()
+                .submit_rule_set(&staff, &id, row_version)
+                .await?
+        }
         "approve" => {
             services
+                .risk()
                 .approve_rule_set(&staff, &id, row_version, &comment)
                 .await?
         }
         "return" => {
             services
+                .risk()
                 .return_rule_set(&staff, &id, row_version, &comment)
                 .await?
         }
-        "publish" => services.publish_rule_set(&staff, &id, row_version).await?,
+        "publish" => {
+            services
+                .risk()
+                .publish_rule_set(&staff, &id, row_version)
+                .await?
+        }
         _ => return Err(AppError::invalid("invalid_step")),
     }
     Ok(())
@@ -91,12 +103,18 @@ pub async fn rule_set_step(
 #[server(prefix = "/api/fn", endpoint = "simulate_rule_set")]
 pub async fn simulate_rule_set(id: String, last_n: u32) -> Result<SimulationReport, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.simulate_rule_set(&staff, &id, last_n).await?)
+    Ok(services
+        .risk()
+        .simulate_rule_set(&staff, &id, last_n)
+        .await?)
 }
 
 /// The test bench: the version on one past application, with its trace.
 #[server(prefix = "/api/fn", endpoint = "try_rule_set")]
 pub async fn try_rule_set(id: String, application_id: String) -> Result<RuleSetTrial, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.try_rule_set(&staff, &id, &application_id).await?)
+    Ok(services
+        .risk()
+        .try_rule_set(&staff, &id, &application_id)
+        .await?)
 }

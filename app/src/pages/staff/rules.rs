@@ -16,7 +16,7 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "rule_sets")]
 pub async fn rule_sets() -> Result<Vec<RuleSetSummary>, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.list_rule_sets(&staff, None).await?)
+    Ok(services.risk().list_rule_sets(&staff, None).await?)
 }
 
 /// The badge class of a rule-set status.

@@ -30,7 +30,7 @@ pub struct TotpEnrolmentView {
 pub async fn begin_totp() -> Result<TotpEnrolmentView, AppError> {
     use base64::Engine;
     let (services, staff) = session::staff_past_password().await?;
-    let e = services.begin_totp(&staff).await?;
+    let e = services.staff().begin_totp(&staff).await?;
     let svg = qrcode::QrCode::new(e.uri.as_bytes())
         .map_err(|err| {
             tracing::error!(%err, "QR code");
@@ -62,7 +62,7 @@ pub async fn confirm_totp(code: String) -> Result<(), AppError> {
         return Err(AppError::invalid("second_factor_invalid"));
     }
     let (services, staff) = session::staff_past_password().await?;
-    Ok(services.confirm_totp(&staff, code.trim()).await?)
+    Ok(services.staff().confirm_totp(&staff, code.trim()).await?)
 }
 
 /// The steps of adding an app: scan, then confirm with a code. On success

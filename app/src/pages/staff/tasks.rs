@@ -13,7 +13,7 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "tasks")]
 pub async fn tasks() -> Result<Vec<InboxTask>, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.inbox(&staff).await?)
+    Ok(services.workflow().inbox(&staff).await?)
 }
 
 #[component]
@@ -43,7 +43,7 @@ pub fn TasksPage() -> impl IntoView {
                                 <tbody>
                                     {items.into_iter().map(|task| {
                                         let href = format!("/staff/applications/{}", task.task.application_id);
-                                        let kind = t.node_kind(&task.task.node_kind);
+                                        let kind = t.node_kind(task.task.node_kind);
                                         let overdue = task.overdue;
                                         view! {
                                             <tr data-testid="task-row">
