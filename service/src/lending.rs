@@ -4,6 +4,7 @@
 //! applications.
 
 use domain::application::{ApplicationAction, ApplicationRequest, ApplicationStatus, ProductTerms};
+use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::rules::lifecycle::DecisionStage;
 pub use domain::view::{ApplicationSummary, CustomerApplicationView, ProductView, TimelineEvent};
@@ -131,7 +132,7 @@ impl Services {
     ) -> Result<String, ServiceError> {
         let key = a.idempotency_key.trim().to_string();
         if key.is_empty() || key.len() > 100 {
-            return Err(ServiceError::invalid("idempotency_key_invalid"));
+            return Err(ServiceError::invalid(ErrorCode::IdempotencyKeyInvalid));
         }
         let purpose = a.purpose.trim().to_string();
         if let Some(existing) = self.same_submission(c, &a, &purpose, &key).await? {
@@ -198,7 +199,7 @@ impl Services {
         .await?;
         if today_count >= self.config.max_applications_per_day {
             return Err(ServiceError::Validation {
-                code: "applications_daily_limit",
+                code: ErrorCode::ApplicationsDailyLimit,
                 params: vec![("max", self.config.max_applications_per_day.to_string())],
             });
         }
@@ -421,7 +422,7 @@ impl Services {
                 return sql::text(&r, "id");
             }
         }
-        Err(ServiceError::invalid("no_officer_available"))
+        Err(ServiceError::invalid(ErrorCode::NoOfficerAvailable))
     }
 
     /// The customer's applications, newest first.

@@ -13,6 +13,7 @@ use domain::application::{
 };
 use domain::date::Date;
 use domain::duty::Post;
+use domain::error_code::ErrorCode;
 use domain::flow::{NodeKind, Outcome};
 use domain::identity::{mask_id_number, mask_phone};
 use domain::money::Fen;
@@ -61,11 +62,11 @@ const MAX_COMMENT: usize = 1000;
 /// possible): it rejected, or the amount is above the limit it set.
 fn engine_blocks_approval(full: &DecisionView, amount: Fen) -> Option<ServiceError> {
     if full.outcome == Verdict::Reject {
-        return Some(ServiceError::invalid("engine_rejected"));
+        return Some(ServiceError::invalid(ErrorCode::EngineRejected));
     }
     match full.limit {
         Some(limit) if amount > limit => Some(ServiceError::Validation {
-            code: "engine_limit_exceeded",
+            code: ErrorCode::EngineLimitExceeded,
             params: vec![("limit", limit.to_grouped_string())],
         }),
         _ => None,
@@ -346,9 +347,9 @@ impl Services {
             None
         } else if !mine("approval", TaskStatus::Open) {
             Some(if mine("approval", TaskStatus::Done) {
-                "opinion_given"
+                ErrorCode::OpinionGiven
             } else {
-                "task_not_assigned"
+                ErrorCode::TaskNotAssigned
             })
         } else {
             None
@@ -361,7 +362,7 @@ impl Services {
             full_decision
                 .as_ref()
                 .and_then(|d| engine_blocks_approval(d, f.amount))
-                .map(|e| e.code().to_string())
+                .map(|e| e.code())
         } else {
             None
         };
@@ -390,7 +391,7 @@ impl Services {
             loan_id,
             can_investigate,
             can_decide,
-            decide_blocked_reason: blocked.map(str::to_string),
+            decide_blocked_reason: blocked,
             pre_screen,
             full_decision,
             approve_blocked_reason,
@@ -420,11 +421,11 @@ impl Services {
         let findings = i.findings.trim().to_string();
         let length = findings.chars().count();
         if length == 0 {
-            return Err(ServiceError::invalid("findings_missing"));
+            return Err(ServiceError::invalid(ErrorCode::FindingsMissing));
         }
         if length > MAX_FINDINGS {
             return Err(ServiceError::Validation {
-                code: "findings_too_long",
+                code: ErrorCode::FindingsTooLong,
                 params: vec![("max", MAX_FINDINGS.to_string())],
             });
         }
@@ -435,10 +436,10 @@ impl Services {
             i.recommended_amount,
         ];
         if amounts.iter().any(|a| a.get() < 0) {
-            return Err(ServiceError::invalid("money_negative"));
+            return Err(ServiceError::invalid(ErrorCode::MoneyNegative));
         }
         if i.visited_on > self.today() {
-            return Err(ServiceError::invalid("visited_on_future"));
+            return Err(ServiceError::invalid(ErrorCode::VisitedOnFuture));
         }
         // Only an application waiting at a node of its flow has an
         // investigation to record (a drawdown under a line has none).
@@ -475,7 +476,7 @@ impl Services {
         let comment = comment.trim().to_string();
         if comment.chars().count() > MAX_COMMENT {
             return Err(ServiceError::Validation {
-                code: "comment_too_long",
+                code: ErrorCode::CommentTooLong,
                 params: vec![("max", MAX_COMMENT.to_string())],
             });
         }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{on_each_backend, today, Env};
+use domain::error_code::ErrorCode;
 use domain::identity::IdNumber;
 use domain::money::Fen;
 use domain::rules::lifecycle::{DecisionStage, RuleSetStatus};
@@ -53,7 +54,7 @@ async fn seed(env: &Env) {
     .expect("demo seed");
 }
 
-fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: ErrorCode) {
     match r {
         Err(e) => assert_eq!(e.code(), code, "{e:?}"),
         Ok(v) => panic!("expected {code}, got Ok({v:?})"),
@@ -153,7 +154,7 @@ async fn a_bank_wide_job_decides_every_household_once_even_when_killed_and_taken
         // A second runner cannot take a live lease...
         assert_code(
             s.run_precredit_job(&job.id, &opts(7), &|_| {}).await,
-            "precredit_job_busy",
+            ErrorCode::PrecreditJobBusy,
         );
         // ...but takes over a stale one, and carries on after the cursor.
         env.clock.advance_secs(180);
@@ -296,7 +297,7 @@ async fn without_the_bureau_every_household_refers() {
                     },
                 )
                 .await,
-                "forbidden",
+                ErrorCode::Forbidden,
             );
         }
         // A bank-wide job is beyond a branch head; an unknown product is refused.
@@ -310,7 +311,7 @@ async fn without_the_bureau_every_household_refers() {
                 },
             )
             .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         let grid = env
             .scalar_text("SELECT id FROM organisations WHERE code = 'BJ01-01-01'")
@@ -325,7 +326,7 @@ async fn without_the_bureau_every_household_refers() {
                 },
             )
             .await,
-            "precredit_product_unknown",
+            ErrorCode::PrecreditProductUnknown,
         );
     })
     .await;
@@ -375,7 +376,7 @@ async fn a_paused_job_stops_at_a_chunk_boundary_and_resumes_where_it_stopped() {
         assert_eq!(asked.requested.as_deref(), Some("pause"));
         assert_code(
             s.pause_precredit_job(&admin, &job.id).await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         let stopped = runner.await.unwrap().unwrap();
         assert_eq!(stopped.status, PrecreditJobStatus::Paused);
@@ -402,7 +403,7 @@ async fn a_paused_job_stops_at_a_chunk_boundary_and_resumes_where_it_stopped() {
         // Cancelled: at once when not running; a finished job cannot be.
         assert_code(
             s.cancel_precredit_job(&admin, &job.id).await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         let other = s
             .create_precredit_job(
@@ -421,7 +422,7 @@ async fn a_paused_job_stops_at_a_chunk_boundary_and_resumes_where_it_stopped() {
         assert_code(
             s.pause_precredit_job(&env.staff("approver1").await, &other.id)
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
     })
     .await;
@@ -478,7 +479,7 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
                 },
             )
             .await,
-            "offer_above_pre_approved",
+            ErrorCode::OfferAbovePreApproved,
         );
         let offer = s
             .offer_precredit(
@@ -497,7 +498,7 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
         assert_code(
             s.offer_precredit(&officer, &job.id, &r.subject_key, &OfferTerms::default())
                 .await,
-            "offer_already_open",
+            ErrorCode::OfferAlreadyOpen,
         );
 
         // The customer sees it and accepts: an active line of that limit.
@@ -522,7 +523,7 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
         // Twice is refused, nothing granted twice.
         assert_code(
             s.accept_offer(&customer, &offer.id, offer.version).await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         let after = s.my_offers(&customer).await.unwrap();
         assert_eq!(after[0].status, "accepted");
@@ -530,7 +531,10 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
         // Someone else's offer is not found.
         let other = env.customer("13800000001").await;
         if other.customer_id != customer.customer_id {
-            assert_code(s.decline_offer(&other, &offer.id, 2).await, "not_found");
+            assert_code(
+                s.decline_offer(&other, &offer.id, 2).await,
+                ErrorCode::NotFound,
+            );
         }
 
         // The rest of the approved results in scope, in bulk.
@@ -559,7 +563,7 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
             assert_eq!(declined.status, "declined");
             assert_code(
                 s.accept_offer(&c, &o.id, declined.version).await,
-                "application_state_changed",
+                ErrorCode::ApplicationStateChanged,
             );
         }
         // An offer past its date cannot be accepted.
@@ -575,7 +579,10 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
             let o = s.my_offers(&c).await.unwrap().remove(0);
             env.clock.advance_secs(31 * 86_400);
             assert_eq!(s.my_offers(&c).await.unwrap()[0].status, "expired");
-            assert_code(s.accept_offer(&c, &o.id, o.version).await, "offer_expired");
+            assert_code(
+                s.accept_offer(&c, &o.id, o.version).await,
+                ErrorCode::OfferExpired,
+            );
         }
         for action in [
             "credit_offer.made",
@@ -723,11 +730,11 @@ async fn a_whitelist_imports_its_good_rows_and_reports_each_bad_one() {
             .import_whitelist(&officer, "x.xlsx", &book.save_to_buffer().unwrap(), "HNED", true)
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "whitelist_missing_column");
+        assert_eq!(err.code(), ErrorCode::WhitelistMissingColumn);
         assert!(err.params().contains(&("column".to_string(), "身份证号".to_string())));
         assert_code(
             s.import_whitelist(&officer, "x.xlsx", b"not a spreadsheet", "HNED", true).await,
-            "whitelist_unreadable",
+            ErrorCode::WhitelistUnreadable,
         );
     })
     .await;
@@ -755,7 +762,7 @@ async fn a_whitelist_too_big_to_parse_is_refused_before_parsing() {
             .import_whitelist(&officer, "wide.xlsx", &wide, "HNED", true)
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "whitelist_too_many_columns");
+        assert_eq!(err.code(), ErrorCode::WhitelistTooManyColumns);
 
         // A real sheet with a 80 MB part of zeros beside it.
         let good = whitelist_xlsx(&[], &[]);
@@ -776,7 +783,7 @@ async fn a_whitelist_too_big_to_parse_is_refused_before_parsing() {
             .import_whitelist(&officer, "bomb.xlsx", &bomb, "HNED", true)
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "whitelist_too_large");
+        assert_eq!(err.code(), ErrorCode::WhitelistTooLarge);
     })
     .await;
 }
@@ -907,7 +914,7 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
         // Only risk managers (and admins) simulate.
         assert_code(
             s.simulate_rule_set(&env.staff("officer1").await, &draft.id, 10).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         let seen: HashSet<&str> = r.diffs.iter().map(|d| d.application_id.as_str()).collect();
         assert_eq!(seen.len(), r.diffs.len());
@@ -936,11 +943,11 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
         assert!(format!("{:?}", id.value).contains('*'), "{id:?}");
         assert_code(
             s.try_rule_set(&risk1, &draft.id, "no-such-application").await,
-            "not_found",
+            ErrorCode::NotFound,
         );
         assert_code(
             s.try_rule_set(&env.staff("officer1").await, &draft.id, &changed.application_id).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
     })
     .await;
@@ -990,7 +997,7 @@ async fn a_cancelled_job_stops_at_a_chunk_boundary_and_keeps_what_it_wrote() {
         // ones read ahead included, is on record.
         assert_code(
             s.resume_precredit_job(&admin, &job.id).await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         assert_eq!(
             s.run_precredit_job(&job.id, &opts(4), &|_| {})
@@ -1062,7 +1069,7 @@ async fn an_officer_picks_a_village_of_his_area_and_the_job_covers_its_household
         // Approvers read results but do not start jobs.
         assert_code(
             s.precredit_villages(&env.staff("approver1").await).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
     })
     .await;
@@ -1117,21 +1124,21 @@ async fn the_bureau_is_asked_only_about_people_who_authorised_it() {
         // An officer records the signed form again: asked from then on.
         assert_code(
             s.record_bureau_authorisation(&officer, &withdrawn, "  ", today()).await,
-            "authorisation_evidence_invalid",
+            ErrorCode::AuthorisationEvidenceInvalid,
         );
         assert_code(
             s.record_bureau_authorisation(&officer, &withdrawn, "SQ-1", today().add_days(1)).await,
-            "authorisation_date_invalid",
+            ErrorCode::AuthorisationDateInvalid,
         );
         assert_code(
             s.record_bureau_authorisation(&env.staff("product1").await, &withdrawn, "SQ-1", today())
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         assert_code(
             s.record_bureau_authorisation(&env.staff("officer4").await, &withdrawn, "SQ-1", today())
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         for _ in 0..2 {
             s.record_bureau_authorisation(&officer, &withdrawn, "SQ-2026-0001", today())
@@ -1225,12 +1232,12 @@ async fn whoever_made_a_list_does_not_offer_it() {
                 &OfferTerms::default(),
             )
             .await,
-            "self_approval",
+            ErrorCode::SelfApproval,
         );
         assert_code(
             s.offer_precredit_results(&officer, &job.id, &OfferTerms::default())
                 .await,
-            "self_approval",
+            ErrorCode::SelfApproval,
         );
         assert_eq!(
             env.scalar_i64("SELECT COUNT(*) FROM credit_offers").await,

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use common::{on_each_backend, today, Env};
 use domain::application::{ApplicationStatus, Decision};
+use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use service::lending::NewApplication;
 use service::pfi::Field;
@@ -87,7 +88,7 @@ async fn investigated_application(env: &Env) -> String {
     id
 }
 
-fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: ErrorCode) {
     match r {
         Err(e) => assert_eq!(e.code(), code, "{e:?}"),
         Ok(v) => panic!("expected {code}, got Ok({v:?})"),
@@ -142,11 +143,11 @@ async fn staff_login_checks_the_password() {
         assert!(officer.covers(&officer.org_path));
         assert_code(
             s.staff_login("officer1", "wrong").await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         assert_code(
             s.staff_login("nobody", "puhui2026").await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         let audited = env
             .scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'staff.login'")
@@ -168,7 +169,7 @@ async fn five_wrong_passwords_lock_the_account() {
         for _ in 0..4 {
             assert_code(
                 s.staff_login("approver1", "nope").await,
-                "invalid_credentials",
+                ErrorCode::InvalidCredentials,
             );
         }
         match s.staff_login("approver1", "nope").await {
@@ -178,7 +179,7 @@ async fn five_wrong_passwords_lock_the_account() {
         // Even the right password is refused while locked.
         assert_code(
             s.staff_login("approver1", "puhui2026").await,
-            "account_locked",
+            ErrorCode::AccountLocked,
         );
         env.clock.advance_secs(16 * 60);
         s.staff_login("approver1", "puhui2026")
@@ -219,12 +220,12 @@ async fn otp_login_with_the_sent_code() {
         assert_eq!(stored.len(), 64);
 
         let wrong = if code == "000000" { "111111" } else { "000000" };
-        assert_code(s.customer_login(LI, wrong).await, "code_invalid");
+        assert_code(s.customer_login(LI, wrong).await, ErrorCode::CodeInvalid);
         let actor = s.customer_login(LI, &code).await.expect("login");
         assert_eq!(actor.name, "李秀英");
         assert_eq!(actor.phone_masked, "138****0001");
         // A code works once.
-        assert_code(s.customer_login(LI, &code).await, "code_expired");
+        assert_code(s.customer_login(LI, &code).await, ErrorCode::CodeExpired);
         let audited = env
             .scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'customer.login'")
             .await;
@@ -260,8 +261,8 @@ async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
         let mut checked = 0;
         for g in guesses {
             match g.await.expect("task") {
-                Err(e) if e.code() == "code_invalid" => checked += 1,
-                Err(e) => assert_eq!(e.code(), "code_expired"),
+                Err(e) if e.code() == ErrorCode::CodeInvalid => checked += 1,
+                Err(e) => assert_eq!(e.code(), ErrorCode::CodeExpired),
                 Ok(()) => panic!("a wrong code signed in"),
             }
         }
@@ -274,7 +275,7 @@ async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
             .await,
             5
         );
-        assert_code(s.customer_login(LI, &code).await, "code_expired");
+        assert_code(s.customer_login(LI, &code).await, ErrorCode::CodeExpired);
 
         let guesses: Vec<_> = (0..40)
             .map(|i| {
@@ -289,8 +290,8 @@ async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
         let mut refused = 0;
         for g in guesses {
             match g.await.expect("task") {
-                Err(e) if e.code() == "invalid_credentials" => refused += 1,
-                Err(e) => assert_eq!(e.code(), "account_locked"),
+                Err(e) if e.code() == ErrorCode::InvalidCredentials => refused += 1,
+                Err(e) => assert_eq!(e.code(), ErrorCode::AccountLocked),
                 Ok(()) => panic!("a wrong password signed in"),
             }
         }
@@ -304,7 +305,7 @@ async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
         );
         assert_code(
             s.staff_login("officer1", "puhui2026").await,
-            "account_locked",
+            ErrorCode::AccountLocked,
         );
     })
     .await;
@@ -318,7 +319,7 @@ async fn otp_codes_expire_and_attempts_are_limited() {
         s.send_login_code(LI).await.expect("send");
         let code = last_code(&env, LI).await;
         env.clock.advance_secs(301);
-        assert_code(s.customer_login(LI, &code).await, "code_expired");
+        assert_code(s.customer_login(LI, &code).await, ErrorCode::CodeExpired);
 
         s.send_login_code(LI)
             .await
@@ -326,10 +327,10 @@ async fn otp_codes_expire_and_attempts_are_limited() {
         let code = last_code(&env, LI).await;
         let wrong = if code == "999999" { "888888" } else { "999999" };
         for _ in 0..5 {
-            assert_code(s.customer_login(LI, wrong).await, "code_invalid");
+            assert_code(s.customer_login(LI, wrong).await, ErrorCode::CodeInvalid);
         }
         // Five wrong guesses burn the code, even for the right one.
-        assert_code(s.customer_login(LI, &code).await, "code_expired");
+        assert_code(s.customer_login(LI, &code).await, ErrorCode::CodeExpired);
     })
     .await;
 }
@@ -347,8 +348,11 @@ async fn otp_resend_is_rate_limited() {
         }
         env.clock.advance_secs(41);
         s.send_login_code(LI).await.expect("allowed after a minute");
-        assert_code(s.send_login_code("13912345678").await, "unknown_customer");
-        assert_code(s.send_login_code("12345").await, "phone_invalid");
+        assert_code(
+            s.send_login_code("13912345678").await,
+            ErrorCode::UnknownCustomer,
+        );
+        assert_code(s.send_login_code("12345").await, ErrorCode::PhoneInvalid);
         assert_eq!(
             env.scalar_i64(&format!(
                 "SELECT COUNT(*) FROM sms_outbox WHERE phone_idx = '{}'",
@@ -374,7 +378,7 @@ async fn sms_failure_keeps_no_code() {
             .await
             .unwrap();
         let s = &env.services;
-        assert_code(s.send_login_code(failing).await, "sms_failed");
+        assert_code(s.send_login_code(failing).await, ErrorCode::SmsFailed);
         assert_eq!(
             env.scalar_i64(&format!(
                 "SELECT COUNT(*) FROM sms_codes WHERE phone_idx = '{}'",
@@ -384,7 +388,7 @@ async fn sms_failure_keeps_no_code() {
             0
         );
         // No code kept, so no rate limit either: the retry reaches the provider.
-        assert_code(s.send_login_code(failing).await, "sms_failed");
+        assert_code(s.send_login_code(failing).await, ErrorCode::SmsFailed);
         assert_eq!(
             env.scalar_i64(&format!(
                 "SELECT COUNT(*) FROM sms_outbox WHERE phone_idx = '{}' AND status = 'failed'",
@@ -415,7 +419,7 @@ async fn the_sms_outbox_is_for_administrators_of_the_bank_in_demo_mode() {
         for username in ["officer4", "officer1", "head1", "risk1", "approver1"] {
             let staff = env.staff(username).await;
             assert!(!s.may_read_sms_outbox(&staff), "{username}");
-            assert_code(s.sms_outbox(&staff, 10).await, "forbidden");
+            assert_code(s.sms_outbox(&staff, 10).await, ErrorCode::Forbidden);
         }
         let admin = env.staff("admin").await;
         assert!(s.may_read_sms_outbox(&admin));
@@ -458,7 +462,7 @@ async fn the_sms_outbox_is_for_administrators_of_the_bank_in_demo_mode() {
             service::pfi::PfiKeys::from_secrets("a-real-pfi-key", &[], "a-real-index-key"),
         );
         assert!(!prod.may_read_sms_outbox(&admin));
-        assert_code(prod.sms_outbox(&admin, 10).await, "not_found");
+        assert_code(prod.sms_outbox(&admin, 10).await, ErrorCode::NotFound);
     })
     .await;
 }
@@ -488,7 +492,7 @@ async fn a_customer_submits_at_most_five_applications_a_day() {
             match r.await.expect("task") {
                 Ok(id) => accepted.push((i, id)),
                 Err(e) => {
-                    assert_eq!(e.code(), "applications_daily_limit");
+                    assert_eq!(e.code(), ErrorCode::ApplicationsDailyLimit);
                     assert!(e.params().contains(&("max".to_string(), "5".to_string())));
                 }
             }
@@ -522,7 +526,7 @@ async fn submit_validates_against_the_product() {
             .await
         {
             Err(ServiceError::Validation { code, params }) => {
-                assert_eq!(code, "amount_below_min");
+                assert_eq!(code, ErrorCode::AmountBelowMin);
                 assert_eq!(params, vec![("min", "10,000.00".to_string())]);
             }
             other => panic!("expected amount_below_min, got {other:?}"),
@@ -530,19 +534,19 @@ async fn submit_validates_against_the_product() {
         assert_code(
             s.submit_application(&li, request(&product, 9_000_000, "k2"))
                 .await,
-            "amount_above_max",
+            ErrorCode::AmountAboveMax,
         );
         let mut no_consent = request(&product, 50_000, "k3");
         no_consent.consent = false;
         assert_code(
             s.submit_application(&li, no_consent).await,
-            "consent_missing",
+            ErrorCode::ConsentMissing,
         );
         let mut long_term = request(&product, 50_000, "k4");
         long_term.term_months = 400;
         assert_code(
             s.submit_application(&li, long_term).await,
-            "term_out_of_range",
+            ErrorCode::TermOutOfRange,
         );
 
         // A product of the other bank is not offered to this customer.
@@ -556,7 +560,7 @@ async fn submit_validates_against_the_product() {
         assert_code(
             s.submit_application(&li, request(&foreign, 50_000, "k5"))
                 .await,
-            "not_found",
+            ErrorCode::NotFound,
         );
         assert_eq!(
             env.scalar_i64(&format!(
@@ -589,7 +593,7 @@ async fn double_submit_posts_once() {
         assert_code(
             s.submit_application(&li, request(&product, 60_000, "same-key"))
                 .await,
-            "duplicate",
+            ErrorCode::Duplicate,
         );
 
         // Two posts racing with one key still make one application.
@@ -650,11 +654,11 @@ async fn thin_loan_from_application_to_schedule() {
             .await;
         let view = s.application_for_staff(&other, &id).await.unwrap();
         assert!(!view.can_decide);
-        assert_eq!(view.decide_blocked_reason.as_deref(), Some("task_not_assigned"));
+        assert_eq!(view.decide_blocked_reason, Some(ErrorCode::TaskNotAssigned));
         assert!(s.inbox(&other).await.unwrap().iter().all(|t| t.task.application_id != id));
         assert_code(
             s.decide(&other, &id, view.version, Decision::Approve, "同意".into()).await,
-            "task_not_assigned",
+            ErrorCode::TaskNotAssigned,
         );
         let tasks = s.inbox(&approver).await.unwrap();
         let task = tasks.iter().find(|t| t.task.application_id == id).expect("task for the approver");
@@ -689,8 +693,8 @@ async fn thin_loan_from_application_to_schedule() {
 
         // Someone else's application or loan does not exist for this customer.
         let wang = env.customer(WANG).await;
-        assert_code(s.my_application(&wang, &id).await, "not_found");
-        assert_code(s.my_loan(&wang, &loan_id).await, "not_found");
+        assert_code(s.my_application(&wang, &id).await, ErrorCode::NotFound);
+        assert_code(s.my_loan(&wang, &loan_id).await, ErrorCode::NotFound);
 
         for action in ["application.submitted", "application.investigated", "application.approved", "loan.created"] {
             assert_eq!(
@@ -733,10 +737,7 @@ async fn nobody_approves_their_own_work() {
         // The flow never gives them the approval: they hold no task.
         let view = s.application_for_staff(&both, &id).await.unwrap();
         assert!(!view.can_decide);
-        assert_eq!(
-            view.decide_blocked_reason.as_deref(),
-            Some("task_not_assigned")
-        );
+        assert_eq!(view.decide_blocked_reason, Some(ErrorCode::TaskNotAssigned));
         assert!(s
             .inbox(&both)
             .await
@@ -746,7 +747,7 @@ async fn nobody_approves_their_own_work() {
         assert_code(
             s.decide(&both, &id, view.version, Decision::Approve, String::new())
                 .await,
-            "self_approval",
+            ErrorCode::SelfApproval,
         );
         assert_eq!(
             env.scalar_text(&format!(
@@ -770,31 +771,31 @@ async fn investigation_input_is_checked() {
         empty.findings = "   ".to_string();
         assert_code(
             s.record_investigation(&officer, &id, 1, empty).await,
-            "findings_missing",
+            ErrorCode::FindingsMissing,
         );
         let mut long = investigation(Fen::from_yuan(50_000));
         long.findings = "很".repeat(2001);
         assert_code(
             s.record_investigation(&officer, &id, 1, long).await,
-            "findings_too_long",
+            ErrorCode::FindingsTooLong,
         );
         let mut future = investigation(Fen::from_yuan(50_000));
         future.visited_on = today().add_days(1);
         assert_code(
             s.record_investigation(&officer, &id, 1, future).await,
-            "visited_on_future",
+            ErrorCode::VisitedOnFuture,
         );
         let mut negative = investigation(Fen::from_yuan(50_000));
         negative.household_debts = Fen(-1);
         assert_code(
             s.record_investigation(&officer, &id, 1, negative).await,
-            "money_negative",
+            ErrorCode::MoneyNegative,
         );
         // A stale version is refused and nothing is written.
         assert_code(
             s.record_investigation(&officer, &id, 7, investigation(Fen::from_yuan(1)))
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         assert_eq!(
             env.scalar_i64(&format!(
@@ -812,7 +813,7 @@ async fn investigation_input_is_checked() {
                 investigation(Fen::from_yuan(1)),
             )
             .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
     })
     .await;
@@ -833,12 +834,12 @@ async fn a_second_approve_click_changes_nothing() {
         assert_code(
             s.decide(&approver, &id, 2, Decision::Approve, "同意".into())
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         assert_code(
             s.decide(&approver, &id, 3, Decision::Approve, "同意".into())
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         for table in ["loans", "approvals"] {
             assert_eq!(
@@ -855,7 +856,7 @@ async fn a_second_approve_click_changes_nothing() {
         assert_code(
             s.record_investigation(&officer, &id, 3, investigation(Fen::from_yuan(1)))
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
     })
     .await;
@@ -876,9 +877,18 @@ async fn staff_of_another_bank_are_forbidden() {
         let li = env.customer(LI).await;
 
         let outsider = env.staff("approver4").await;
-        assert_code(s.application_for_staff(&outsider, &id).await, "forbidden");
-        assert_code(s.loan_for_staff(&outsider, &loan_id).await, "forbidden");
-        assert_code(s.portrait(&outsider, &li.customer_id).await, "forbidden");
+        assert_code(
+            s.application_for_staff(&outsider, &id).await,
+            ErrorCode::Forbidden,
+        );
+        assert_code(
+            s.loan_for_staff(&outsider, &loan_id).await,
+            ErrorCode::Forbidden,
+        );
+        assert_code(
+            s.portrait(&outsider, &li.customer_id).await,
+            ErrorCode::Forbidden,
+        );
         let officer = env.staff("officer4").await;
         assert!(s
             .inbox(&officer)
@@ -891,7 +901,7 @@ async fn staff_of_another_bank_are_forbidden() {
         let other_branch = env.staff("approver3").await;
         assert_code(
             s.application_for_staff(&other_branch, &id).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         // The bank's risk manager sees it; the union's administrator covers
         // every bank but reads no customer's file.
@@ -901,7 +911,7 @@ async fn staff_of_another_bank_are_forbidden() {
         assert_code(
             s.application_for_staff(&env.staff("admin").await, &id)
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         // Roles matter too: an officer may not decide.
         assert_code(
@@ -913,7 +923,7 @@ async fn staff_of_another_bank_are_forbidden() {
                 String::new(),
             )
             .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
     })
     .await;
@@ -942,7 +952,7 @@ async fn concurrent_decisions_have_one_winner() {
         assert_eq!(wins, 1, "{results:?}");
         for r in &results {
             if let Err(e) = r {
-                assert_eq!(e.code(), "application_state_changed", "{e:?}");
+                assert_eq!(e.code(), ErrorCode::ApplicationStateChanged, "{e:?}");
             }
         }
         assert_eq!(
@@ -1006,11 +1016,11 @@ async fn audit_chain_detects_tampering() {
         assert_code(
             s.audit_entries(&env.staff("officer1").await, None, 10, None)
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         assert_code(
             s.verify_audit_chain(&env.staff("officer1").await).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         // The branch head sees their branch's entries only.
         let head = s
@@ -1184,7 +1194,7 @@ async fn dashboard_is_for_managers_and_scoped() {
         let s = &env.services;
         assert_code(
             s.dashboard(&env.staff("officer1").await, 30).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         let admin = s.dashboard(&env.staff("admin").await, 30).await.unwrap();
         assert_eq!(
@@ -1262,7 +1272,7 @@ async fn products_are_listed_in_order() {
         let p = s.product(&products[0].id).await.unwrap();
         assert_eq!(p.min_amount, Fen::from_yuan(10_000));
         assert_eq!(p.rate.bp(), 560);
-        assert_code(s.product("missing").await, "not_found");
+        assert_code(s.product("missing").await, ErrorCode::NotFound);
     })
     .await;
 }
@@ -1542,7 +1552,8 @@ async fn fifty_approvals_at_once_book_one_loan() {
             match c.await.expect("task") {
                 Ok(loan) => loans.push(loan.expect("a loan")),
                 Err(e) => assert!(
-                    ["application_state_changed", "opinion_given"].contains(&e.code()),
+                    [ErrorCode::ApplicationStateChanged, ErrorCode::OpinionGiven]
+                        .contains(&e.code()),
                     "{e:?}"
                 ),
             }

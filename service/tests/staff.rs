@@ -7,11 +7,12 @@
 mod common;
 
 use common::on_each_backend;
+use domain::error_code::ErrorCode;
 use domain::org::Role;
 use service::staff::{FirstBank, NewOrg, NewStaff};
 use service::{Clock, ServiceError};
 
-fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: ErrorCode) {
     match r {
         Err(e) => assert_eq!(e.code(), code, "{e:?}"),
         Ok(v) => panic!("expected {code}, got Ok({v:?})"),
@@ -34,7 +35,10 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
     on_each_backend(|env| async move {
         let s = &env.services;
         let otp = s.init_bank(&first_bank()).await.expect("init");
-        assert_code(s.init_bank(&first_bank()).await, "database_not_empty");
+        assert_code(
+            s.init_bank(&first_bank()).await,
+            ErrorCode::DatabaseNotEmpty,
+        );
 
         // The one-time password signs in, but only to choose a new one.
         let admin = s.staff_login("admin", otp.reveal()).await.expect("sign in");
@@ -47,28 +51,28 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
 
         // The policy, in the user's words.
         for (new, code) in [
-            ("short1", "password_too_short"),
-            ("onlyletterslong", "password_too_simple"),
-            ("admin2026xyzw", "password_contains_username"),
-            ("Password2026!", "password_common"),
+            ("short1", ErrorCode::PasswordTooShort),
+            ("onlyletterslong", ErrorCode::PasswordTooSimple),
+            ("admin2026xyzw", ErrorCode::PasswordContainsUsername),
+            ("Password2026!", ErrorCode::PasswordCommon),
         ] {
             assert_code(s.change_password(&admin, otp.reveal(), new).await, code);
         }
         assert_code(
             s.change_password(&admin, otp.reveal(), otp.reveal()).await,
-            "password_unchanged",
+            ErrorCode::PasswordUnchanged,
         );
         assert_code(
             s.change_password(&admin, "wrong-password-1", "Lm7#kq2Wz9x")
                 .await,
-            "password_current_wrong",
+            ErrorCode::PasswordCurrentWrong,
         );
         s.change_password(&admin, otp.reveal(), "Lm7#kq2Wz9x")
             .await
             .expect("changed");
         assert_code(
             s.staff_login("admin", otp.reveal()).await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         let admin = s
             .staff_login("admin", "Lm7#kq2Wz9x")
@@ -84,7 +88,7 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
                 name: "城关支行".into(),
             })
             .await,
-            "org_unknown",
+            ErrorCode::OrgUnknown,
         );
         s.add_org(&NewOrg {
             parent_code: "LCNSH".into(),
@@ -100,7 +104,7 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
                 name: "重复".into(),
             })
             .await,
-            "org_code_taken",
+            ErrorCode::OrgCodeTaken,
         );
         let officer = NewStaff {
             org_code: "LC01".into(),
@@ -109,7 +113,7 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
             roles: vec![Role::Officer],
         };
         let first = s.add_staff(&officer).await.expect("staff");
-        assert_code(s.add_staff(&officer).await, "username_taken");
+        assert_code(s.add_staff(&officer).await, ErrorCode::UsernameTaken);
         assert_ne!(first.reveal(), otp.reveal());
         let zhang = s.staff_login("zhang.wei", first.reveal()).await.unwrap();
         assert!(zhang.must_change_password && zhang.has(Role::Officer));
@@ -121,7 +125,7 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
         }
         assert_code(
             s.staff_login("zhang.wei", first.reveal()).await,
-            "account_locked",
+            ErrorCode::AccountLocked,
         );
         s.unlock_staff("zhang.wei").await.expect("unlock");
         s.staff_login("zhang.wei", first.reveal())
@@ -130,11 +134,11 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
         let second = s.reset_staff_password("zhang.wei").await.expect("reset");
         assert_code(
             s.staff_login("zhang.wei", first.reveal()).await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         let zhang = s.staff_login("zhang.wei", second.reveal()).await.unwrap();
         assert!(zhang.must_change_password);
-        assert_code(s.unlock_staff("nobody").await, "not_found");
+        assert_code(s.unlock_staff("nobody").await, ErrorCode::NotFound);
 
         for action in [
             "organisation.created",
@@ -197,12 +201,12 @@ async fn sign_in_attempts_are_audited_with_their_address() {
 
         assert_code(
             s.staff_login_from("ghost", "x", None, Some(ip)).await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         assert_code(
             s.staff_login_from("Lm7#kq2Wz9x!", "x", None, Some(ip))
                 .await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         let unknown = entries("staff.login_unknown").await;
         assert_eq!(unknown.len(), 2);
@@ -221,7 +225,7 @@ async fn sign_in_attempts_are_audited_with_their_address() {
         assert_code(
             s.staff_login_from("officer1", service::demo::DEMO_PASSWORD, None, Some(ip))
                 .await,
-            "account_locked",
+            ErrorCode::AccountLocked,
         );
         let failed = entries("staff.login_failed").await;
         assert_eq!(failed.len(), 5);
@@ -290,9 +294,9 @@ async fn unknown_names_lock_like_real_ones_and_a_busy_address_waits() {
             real, ghost,
             "the same answers for a real and an unknown name"
         );
-        assert_eq!(real[3].0, "invalid_credentials");
-        assert_eq!(real[4].0, "account_locked");
-        assert_eq!(real[5].0, "account_locked");
+        assert_eq!(real[3].0, ErrorCode::InvalidCredentials);
+        assert_eq!(real[4].0, ErrorCode::AccountLocked);
+        assert_eq!(real[5].0, ErrorCode::AccountLocked);
         // Nothing in the table is the name that was typed.
         assert_eq!(
             env.scalar_i64("SELECT COUNT(*) FROM login_throttle WHERE key LIKE '%no.such%'")
@@ -312,7 +316,7 @@ async fn unknown_names_lock_like_real_ones_and_a_busy_address_waits() {
             .staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(a))
             .await
             .unwrap_err();
-        assert_eq!(blocked.code(), "rate_limited");
+        assert_eq!(blocked.code(), ErrorCode::RateLimited);
         assert!(
             env.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'login.address_blocked'")
                 .await
@@ -433,7 +437,7 @@ async fn passwords_expire_and_are_not_reused() {
         assert!(!me.must_change_password);
         for earlier in [passwords[0], passwords[1], otp.reveal()] {
             let e = s.change_password(&me, &current, earlier).await.unwrap_err();
-            assert_eq!(e.code(), "password_reused", "{earlier}");
+            assert_eq!(e.code(), ErrorCode::PasswordReused, "{earlier}");
         }
         // 89 days on it still holds; past 90 it must be changed first.
         env.clock.advance_secs(89 * 86_400);
@@ -482,7 +486,10 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
         assert!(admin.info().totp_enrolment_required);
 
         // Enrolment: the app proves it holds the secret.
-        assert_code(s.confirm_totp(&admin, "123456").await, "totp_not_started");
+        assert_code(
+            s.confirm_totp(&admin, "123456").await,
+            ErrorCode::TotpNotStarted,
+        );
         let first = s.begin_totp(&admin).await.unwrap();
         let enrolment = s.begin_totp(&admin).await.unwrap();
         assert_ne!(first.secret, enrolment.secret, "starting again replaces it");
@@ -492,11 +499,14 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
         } else {
             "000000"
         };
-        assert_code(s.confirm_totp(&admin, wrong).await, "second_factor_invalid");
+        assert_code(
+            s.confirm_totp(&admin, wrong).await,
+            ErrorCode::SecondFactorInvalid,
+        );
         if code(&first.secret) != code(&enrolment.secret) {
             assert_code(
                 s.confirm_totp(&admin, &code(&first.secret)).await,
-                "second_factor_invalid",
+                ErrorCode::SecondFactorInvalid,
             );
         }
         let enrolled_with = code(&enrolment.secret);
@@ -505,7 +515,7 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
             .expect("enrolled");
         let me = s.staff_actor(&admin.user_id).await.unwrap();
         assert!(me.totp_enrolled && !me.totp_enrolment_required);
-        assert_code(s.begin_totp(&me).await, "totp_already_enrolled");
+        assert_code(s.begin_totp(&me).await, ErrorCode::TotpAlreadyEnrolled);
         let stored: String =
             sqlx::query_scalar("SELECT totp_sealed FROM staff_users WHERE username = 'admin'")
                 .fetch_one(&env.db.pool)
@@ -523,13 +533,16 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
             .unwrap()
         };
         let before = failures().await;
-        assert_code(s.staff_login("admin", pw).await, "second_factor_required");
+        assert_code(
+            s.staff_login("admin", pw).await,
+            ErrorCode::SecondFactorRequired,
+        );
         assert_eq!(failures().await, before);
         // The code the app was confirmed with is spent.
         assert_code(
             s.staff_login_from("admin", pw, Some(&enrolled_with), None)
                 .await,
-            "second_factor_invalid",
+            ErrorCode::SecondFactorInvalid,
         );
         // A wrong password with a right code is still a wrong password.
         env.clock.advance_secs(30);
@@ -541,7 +554,7 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
                 None,
             )
             .await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         let signed_in = s
             .staff_login_from("admin", pw, Some(&code(&enrolment.secret)), None)
@@ -569,18 +582,21 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
         for _ in 0..4 {
             assert_code(
                 s.staff_login_from("admin", pw, Some(wrong), None).await,
-                "second_factor_invalid",
+                ErrorCode::SecondFactorInvalid,
             );
         }
-        assert_code(s.staff_login("admin", pw).await, "second_factor_required");
+        assert_code(
+            s.staff_login("admin", pw).await,
+            ErrorCode::SecondFactorRequired,
+        );
         assert_code(
             s.staff_login_from("admin", pw, Some(wrong), None).await,
-            "account_locked",
+            ErrorCode::AccountLocked,
         );
         assert_code(
             s.staff_login_from("admin", pw, Some(&code(&enrolment.secret)), None)
                 .await,
-            "account_locked",
+            ErrorCode::AccountLocked,
         );
         s.unlock_staff("admin").await.unwrap();
 
@@ -588,7 +604,7 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
         s.reset_staff_totp("admin").await.expect("reset");
         let admin = s.staff_login("admin", pw).await.expect("no factor now");
         assert!(admin.totp_enrolment_required);
-        assert_code(s.reset_staff_totp("nobody").await, "not_found");
+        assert_code(s.reset_staff_totp("nobody").await, ErrorCode::NotFound);
 
         // Roles that do not require it: not asked, but may enrol.
         let officer = s

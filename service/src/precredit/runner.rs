@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use domain::date::Date;
+use domain::error_code::ErrorCode;
 use domain::identity::{Gender, IdNumber};
 use domain::money::Fen;
 use domain::rules::lifecycle::DecisionStage;
@@ -309,7 +310,7 @@ impl Services {
             drop(tx);
             let job = self.load_job(job_id).await?;
             if job.status == PrecreditJobStatus::Running {
-                return Err(ServiceError::invalid("precredit_job_busy"));
+                return Err(ServiceError::invalid(ErrorCode::PrecreditJobBusy));
             }
             return Ok(job.view);
         };

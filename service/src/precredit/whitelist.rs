@@ -17,6 +17,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
+use domain::error_code::ErrorCode;
 use domain::identity::{mask_id_number, mask_phone, IdNumber, Phone};
 use domain::money::Fen;
 use domain::org::Role;
@@ -137,14 +138,14 @@ const MAX_PACK_RATIO: u64 = 200;
 
 fn too_large() -> ServiceError {
     ServiceError::Validation {
-        code: "whitelist_too_large",
+        code: ErrorCode::WhitelistTooLarge,
         params: vec![("max_mb", (MAX_BYTES / 1024 / 1024).to_string())],
     }
 }
 
 fn too_many_rows() -> ServiceError {
     ServiceError::Validation {
-        code: "whitelist_too_many_rows",
+        code: ErrorCode::WhitelistTooManyRows,
         params: vec![("max", MAX_ROWS.to_string())],
     }
 }
@@ -153,7 +154,7 @@ fn too_many_rows() -> ServiceError {
 /// directory, before anything is inflated).
 fn check_archive(bytes: &[u8]) -> Result<(), ServiceError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|_| ServiceError::invalid("whitelist_unreadable"))?;
+        .map_err(|_| ServiceError::invalid(ErrorCode::WhitelistUnreadable))?;
     if zip.len() > MAX_PARTS {
         return Err(too_large());
     }
@@ -161,7 +162,7 @@ fn check_archive(bytes: &[u8]) -> Result<(), ServiceError> {
     for i in 0..zip.len() {
         let part = zip
             .by_index_raw(i)
-            .map_err(|_| ServiceError::invalid("whitelist_unreadable"))?;
+            .map_err(|_| ServiceError::invalid(ErrorCode::WhitelistUnreadable))?;
         let (size, packed) = (part.size(), part.compressed_size());
         total = total.saturating_add(size);
         if total > MAX_UNPACKED_BYTES
@@ -180,20 +181,20 @@ fn check_archive(bytes: &[u8]) -> Result<(), ServiceError> {
 /// [`MAX_COLUMNS`] columns or [`MAX_ROWS`] rows as soon as it meets them.
 fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, Vec<Data>)>, ServiceError> {
     check_archive(bytes)?;
-    let unreadable = |_| ServiceError::invalid("whitelist_unreadable");
+    let unreadable = |_| ServiceError::invalid(ErrorCode::WhitelistUnreadable);
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
     let first = book
         .sheet_names()
         .first()
         .cloned()
-        .ok_or(ServiceError::invalid("whitelist_empty"))?;
+        .ok_or(ServiceError::invalid(ErrorCode::WhitelistEmpty))?;
     let mut cells = book.worksheet_cells_reader(&first).map_err(unreadable)?;
     let mut rows: Vec<(u32, Vec<Data>)> = Vec::new();
     while let Some(cell) = cells.next_cell().map_err(unreadable)? {
         let (r, c) = cell.get_position();
         if c >= MAX_COLUMNS {
             return Err(ServiceError::Validation {
-                code: "whitelist_too_many_columns",
+                code: ErrorCode::WhitelistTooManyColumns,
                 params: vec![("max", MAX_COLUMNS.to_string())],
             });
         }
@@ -300,10 +301,10 @@ impl Services {
         let bank_id = s
             .bank_id
             .clone()
-            .ok_or(ServiceError::invalid("whitelist_needs_bank"))?;
+            .ok_or(ServiceError::invalid(ErrorCode::WhitelistNeedsBank))?;
         if bytes.len() > MAX_BYTES {
             return Err(ServiceError::Validation {
-                code: "whitelist_too_large",
+                code: ErrorCode::WhitelistTooLarge,
                 params: vec![("max_mb", (MAX_BYTES / 1024 / 1024).to_string())],
             });
         }
@@ -315,7 +316,7 @@ impl Services {
         .fetch_optional(&self.db.pool)
         .await?
         .ok_or_else(|| ServiceError::Validation {
-            code: "precredit_product_unknown",
+            code: ErrorCode::PrecreditProductUnknown,
             params: vec![("product", product_code.trim().to_string())],
         })?;
         let max_limit = sql::fen(&product, "max_amount_fen")?;
@@ -328,7 +329,7 @@ impl Services {
         let mut rows = sheet.iter();
         let (_, header) = rows
             .next()
-            .ok_or(ServiceError::invalid("whitelist_empty"))?;
+            .ok_or(ServiceError::invalid(ErrorCode::WhitelistEmpty))?;
         let mut cols: HashMap<Col, (usize, String)> = HashMap::new();
         for (i, cell) in header.iter().enumerate() {
             let text = cell_text(cell);
@@ -345,7 +346,7 @@ impl Services {
         for c in Col::ALL {
             if !cols.contains_key(&c) {
                 return Err(ServiceError::Validation {
-                    code: "whitelist_missing_column",
+                    code: ErrorCode::WhitelistMissingColumn,
                     params: vec![("column", c.header().to_string())],
                 });
             }
@@ -356,7 +357,7 @@ impl Services {
             .collect();
         if body.len() > MAX_ROWS {
             return Err(ServiceError::Validation {
-                code: "whitelist_too_many_rows",
+                code: ErrorCode::WhitelistTooManyRows,
                 params: vec![("max", MAX_ROWS.to_string())],
             });
         }
@@ -375,10 +376,10 @@ impl Services {
         let col_name = |c: Col| cols.get(&c).map(|(_, h)| h.clone());
         for (row, r) in &body {
             let mut mine: Vec<WhitelistRowProblem> = Vec::new();
-            let mut bad = |code: &str, c: Col, value: String| {
+            let mut bad = |code: ErrorCode, c: Col, value: String| {
                 mine.push(WhitelistRowProblem {
                     row: *row,
-                    code: code.to_string(),
+                    code,
                     column: col_name(c),
                     value,
                 })
@@ -394,7 +395,7 @@ impl Services {
             if let Some(id) = &id_number {
                 if let Some(first) = seen_ids.get(id.as_str()) {
                     bad(
-                        "whitelist_duplicate_row",
+                        ErrorCode::WhitelistDuplicateRow,
                         Col::IdNumber,
                         format!("{} ({first})", id.masked()),
                     );
@@ -402,7 +403,7 @@ impl Services {
             }
             let name = cell_text(&get(r, Col::Name));
             if name.is_empty() || name.chars().count() > 50 {
-                bad("whitelist_name_missing", Col::Name, name.clone());
+                bad(ErrorCode::WhitelistNameMissing, Col::Name, name.clone());
             }
             let phone_raw = cell_text(&get(r, Col::Phone));
             let phone = if phone_raw.is_empty() {
@@ -412,7 +413,7 @@ impl Services {
                     Ok(p) => {
                         if let Some(first) = seen_phones.get(p.as_str()) {
                             bad(
-                                "whitelist_duplicate_phone",
+                                ErrorCode::WhitelistDuplicatePhone,
                                 Col::Phone,
                                 format!("{} ({first})", p.masked()),
                             );
@@ -429,15 +430,27 @@ impl Services {
             let village = match villages.get(&normalise(&village_raw)).map(Vec::as_slice) {
                 Some([v]) if s.covers(&v.path) => Some(v),
                 Some([_]) => {
-                    bad("whitelist_village_out_of_scope", Col::Village, village_raw);
+                    bad(
+                        ErrorCode::WhitelistVillageOutOfScope,
+                        Col::Village,
+                        village_raw,
+                    );
                     None
                 }
                 Some([]) | None => {
-                    bad("whitelist_unknown_village", Col::Village, village_raw);
+                    bad(
+                        ErrorCode::WhitelistUnknownVillage,
+                        Col::Village,
+                        village_raw,
+                    );
                     None
                 }
                 Some(_) => {
-                    bad("whitelist_ambiguous_village", Col::Village, village_raw);
+                    bad(
+                        ErrorCode::WhitelistAmbiguousVillage,
+                        Col::Village,
+                        village_raw,
+                    );
                     None
                 }
             };
@@ -445,7 +458,7 @@ impl Services {
             let limit = match limit_of(&limit_cell) {
                 None => {
                     bad(
-                        "whitelist_limit_not_number",
+                        ErrorCode::WhitelistLimitNotNumber,
                         Col::Limit,
                         cell_text(&limit_cell),
                     );
@@ -453,7 +466,7 @@ impl Services {
                 }
                 Some(l) if l <= Fen::ZERO => {
                     bad(
-                        "whitelist_limit_not_positive",
+                        ErrorCode::WhitelistLimitNotPositive,
                         Col::Limit,
                         cell_text(&limit_cell),
                     );
@@ -461,7 +474,7 @@ impl Services {
                 }
                 Some(l) if l > max_limit => {
                     bad(
-                        "whitelist_limit_above_product_max",
+                        ErrorCode::WhitelistLimitAboveProductMax,
                         Col::Limit,
                         cell_text(&limit_cell),
                     );
@@ -477,7 +490,11 @@ impl Services {
                     Ok(e) => Some(e),
                     Err(_) => {
                         let shown = evidence_raw.chars().take(20).collect();
-                        bad("whitelist_authorisation_invalid", Col::Authorisation, shown);
+                        bad(
+                            ErrorCode::WhitelistAuthorisationInvalid,
+                            Col::Authorisation,
+                            shown,
+                        );
                         None
                     }
                 }
@@ -514,20 +531,20 @@ impl Services {
             let id_idx = keys.index(Field::IdNumber, g.id_number.as_str());
             let problem = match known.by_id.get(&id_idx) {
                 Some(k) if k.name != g.name => Some((
-                    "whitelist_name_mismatch",
+                    ErrorCode::WhitelistNameMismatch,
                     Col::Name,
                     domain::identity::mask_name(&g.name),
                 )),
                 Some(k) if !s.covers(&k.branch_path) => Some((
-                    "whitelist_customer_out_of_scope",
+                    ErrorCode::WhitelistCustomerOutOfScope,
                     Col::IdNumber,
                     g.id_number.masked(),
                 )),
                 Some(_) => None,
                 None => match &g.phone {
-                    None => Some(("whitelist_phone_required", Col::Phone, String::new())),
+                    None => Some((ErrorCode::WhitelistPhoneRequired, Col::Phone, String::new())),
                     Some(p) if known.phones.contains(&keys.index(Field::Phone, p.as_str())) => {
-                        Some(("whitelist_phone_taken", Col::Phone, p.masked()))
+                        Some((ErrorCode::WhitelistPhoneTaken, Col::Phone, p.masked()))
                     }
                     Some(_) => None,
                 },
@@ -535,7 +552,7 @@ impl Services {
             match problem {
                 Some((code, c, value)) => problems.push(WhitelistRowProblem {
                     row: g.row,
-                    code: code.to_string(),
+                    code,
                     column: col_name(c),
                     value,
                 }),
@@ -722,7 +739,7 @@ impl Services {
             .map(|r| {
                 Ok(WhitelistRowProblem {
                     row: sql::uint(r, "row_no")?,
-                    code: sql::text(r, "code")?,
+                    code: import_error_code(&sql::text(r, "code")?)?,
                     column: sql::opt_text(r, "column_name")?,
                     value: sql::text(r, "value")?,
                 })
@@ -825,6 +842,11 @@ struct KnownCustomer {
     id: String,
     name: String,
     branch_path: String,
+}
+
+/// A stored row problem's code; every code stored was an [`ErrorCode`].
+fn import_error_code(raw: &str) -> Result<ErrorCode, ServiceError> {
+    ErrorCode::from_code(raw).ok_or_else(|| ServiceError::internal("import error code", raw))
 }
 
 #[cfg(test)]

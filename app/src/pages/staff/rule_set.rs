@@ -13,7 +13,7 @@ use super::rule_set_api::{
 };
 use crate::components::decision::{verdict_class, DecisionPanel};
 use crate::components::{awaited, FormError};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale, Locale, Texts};
 use domain::money::Fen;
@@ -120,7 +120,7 @@ fn card_mut(d: &mut StrategyDef, i: usize) -> Option<&mut ScorecardDef> {
 /// The problem in the user's words: what is wrong, the text it is wrong
 /// at (from the span, when the cell's text is known) and where in it.
 fn problem_text(t: &Texts, p: &RuleSetProblem, cell: Option<&str>) -> String {
-    let mut out = t.rule_problem(&p.code).to_string();
+    let mut out = t.rule_problem(p.code).to_string();
     if let (Some(text), Some(span)) = (cell, p.span) {
         if let Some(s) = text
             .get(span.start..span.end)
@@ -409,7 +409,14 @@ fn StageEditor(ed: Editor, i: usize) -> impl IntoView {
                 && p.rule.is_none()
                 && p.table_place.is_none()
                 && p.characteristic.is_none()
-                && p.code.starts_with("strategy_")
+                && matches!(
+                    p.code,
+                    ErrorCode::StrategyStageOrder
+                        | ErrorCode::StrategyScorecardPlace
+                        | ErrorCode::StrategyScoreAfterScoring
+                        | ErrorCode::StrategyRateBounds
+                        | ErrorCode::StrategyOutputFeature
+                )
         })
     };
     view! {
@@ -455,13 +462,13 @@ fn make_action(kind: &str, param: &str) -> Result<RuleAction, AppError> {
     let int = || {
         param
             .parse::<i32>()
-            .map_err(|_| AppError::new("field_required"))
+            .map_err(|_| AppError::new(ErrorCode::FieldRequired))
     };
     Ok(match kind {
         "reject" => RuleAction::Reject,
         "refer" => RuleAction::Refer,
         "flag" if !param.is_empty() => RuleAction::Flag(param.to_string()),
-        "flag" => return Err(AppError::new("field_required")),
+        "flag" => return Err(AppError::new(ErrorCode::FieldRequired)),
         "add_score" => RuleAction::AddScore(int()?),
         "adjust_rate" => RuleAction::AdjustRateBp(int()?),
         _ => RuleAction::CapLimit(Fen::parse_yuan(param).map_err(|e| AppError::new(e.code()))?),
@@ -491,11 +498,9 @@ fn RulesEditor(ed: Editor, i: usize) -> impl IntoView {
         });
         shape.update(|n| *n += 1);
     };
-    let at_rule = move |j: usize, codes: &'static [&'static str]| {
+    let at_rule = move |j: usize, codes: &'static [ErrorCode]| {
         move |p: &RuleSetProblem| {
-            p.stage == Some(i)
-                && p.rule == Some(j)
-                && (codes.is_empty() || codes.contains(&p.code.as_str()))
+            p.stage == Some(i) && p.rule == Some(j) && (codes.is_empty() || codes.contains(&p.code))
         }
     };
     let row = move |j: usize| {
@@ -537,7 +542,7 @@ fn RulesEditor(ed: Editor, i: usize) -> impl IntoView {
                 <td>{cell(ed,
                     move |d| rules(d, i).and_then(|r| r.rules.get(j)).map(|r| r.id.clone()),
                     move |d, v| if let Some(r) = rules_mut(d, i).and_then(|r| r.rules.get_mut(j)) { r.id = v.trim().to_string() },
-                    at_rule(j, &["rule_duplicate_id"]), "mono")}</td>
+                    at_rule(j, &[ErrorCode::RuleDuplicateId]), "mono")}</td>
                 <td>{cell(ed, name,
                     move |d, v| if let Some(r) = rules_mut(d, i).and_then(|r| r.rules.get_mut(j)) {
                         match locale { Locale::Zh => r.name_zh = v, Locale::En => r.name_en = v }
@@ -546,7 +551,7 @@ fn RulesEditor(ed: Editor, i: usize) -> impl IntoView {
                 <td class="rs-condition">{cell(ed,
                     move |d| rules(d, i).and_then(|r| r.rules.get(j)).map(|r| r.condition.clone()),
                     move |d, v| if let Some(r) = rules_mut(d, i).and_then(|r| r.rules.get_mut(j)) { r.condition = v },
-                    move |p: &RuleSetProblem| p.stage == Some(i) && p.rule == Some(j) && p.code.starts_with("expr_"),
+                    move |p: &RuleSetProblem| p.stage == Some(i) && p.rule == Some(j) && p.code.is_expression_problem(),
                     "mono")}</td>
                 <td>
                     <select class="input input-cell" disabled=!ed.editable
@@ -573,7 +578,7 @@ fn RulesEditor(ed: Editor, i: usize) -> impl IntoView {
                 <td>{cell(ed,
                     move |d| rules(d, i).and_then(|r| r.rules.get(j)).map(|r| r.reason_code.clone()),
                     move |d, v| if let Some(r) = rules_mut(d, i).and_then(|r| r.rules.get_mut(j)) { r.reason_code = v.trim().to_string() },
-                    at_rule(j, &["rule_bad_reason_code"]), "mono")}</td>
+                    at_rule(j, &[ErrorCode::RuleBadReasonCode]), "mono")}</td>
                 <td>{ed.editable.then(|| view! {
                     <button class="btn btn-sm btn-link" on:click=move |_| {
                         ed.edit(|d| if let Some(r) = rules_mut(d, i) { if j < r.rules.len() { r.rules.remove(j); } });
@@ -780,8 +785,11 @@ fn ScorecardEditor(ed: Editor, i: usize) -> impl IntoView {
         .with_untracked(|d| card(d, i).map_or(0, |c| c.characteristics.len()));
     let grade_problem = move || {
         ed.problem_at(|p| {
-            p.stage == Some(i) && p.code.starts_with("scorecard_grade")
-                || p.stage == Some(i) && p.code == "scorecard_no_grades"
+            p.stage == Some(i)
+                && matches!(
+                    p.code,
+                    ErrorCode::ScorecardGradeOrder | ErrorCode::ScorecardNoGrades
+                )
         })
     };
     let points = move |c: usize, b: usize| {

@@ -11,6 +11,7 @@ use thiserror::Error;
 use super::print::{render, Lang};
 use super::{parse, BinOp, Expr, ExprError, ExprErrorKind, ExprKind, Func, Literal, Span, UnOp};
 use crate::date::Date;
+use crate::error_code::ErrorCode;
 use crate::identity::IdNumber;
 use crate::money::Fen;
 use crate::rules::schema::{Decimal, FeatureSchema, FeatureType, Features, Slot, Value};
@@ -31,13 +32,13 @@ pub enum EvalError {
 }
 
 impl EvalError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            EvalError::DivisionByZero => "eval_division_by_zero",
-            EvalError::Overflow => "eval_overflow",
-            EvalError::InvalidIdNumber => "eval_invalid_id_number",
-            EvalError::WrongSchema => "eval_wrong_schema",
+            EvalError::DivisionByZero => ErrorCode::EvalDivisionByZero,
+            EvalError::Overflow => ErrorCode::EvalOverflow,
+            EvalError::InvalidIdNumber => ErrorCode::EvalInvalidIdNumber,
+            EvalError::WrongSchema => ErrorCode::EvalWrongSchema,
         }
     }
 
