@@ -1,7 +1,8 @@
-//! The one error that crosses the server-function boundary: a stable code
-//! (the i18n key) and its parameters. Internal causes are logged on the
-//! server and never sent to the browser.
+//! The one error that crosses the server-function boundary: an
+//! [`ErrorCode`] (sent as its stable snake_case string) and its parameters.
+//! Internal causes are logged on the server and never sent to the browser.
 
+pub use domain::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -9,14 +10,14 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{code}")]
 pub struct AppError {
-    pub code: String,
+    pub code: ErrorCode,
     pub params: Vec<(String, String)>,
 }
 
 impl AppError {
-    pub fn new(code: &str) -> Self {
+    pub fn new(code: ErrorCode) -> Self {
         AppError {
-            code: code.to_string(),
+            code,
             params: Vec::new(),
         }
     }
@@ -24,7 +25,7 @@ impl AppError {
     /// Bad input refused by a server function before it reaches the
     /// service: answered with 400, like the service's own refusals (not 500,
     /// which would mean the server failed).
-    pub fn invalid(code: &str) -> Self {
+    pub fn invalid(code: ErrorCode) -> Self {
         #[cfg(feature = "ssr")]
         set_api_status(http::StatusCode::BAD_REQUEST);
         AppError::new(code)
@@ -34,18 +35,18 @@ impl AppError {
     pub fn unauthenticated() -> Self {
         #[cfg(feature = "ssr")]
         set_api_status(http::StatusCode::UNAUTHORIZED);
-        AppError::new("unauthenticated")
+        AppError::new(ErrorCode::Unauthenticated)
     }
 
     /// Signed in with a one-time password: answered with 403 until the
     /// member of staff has chosen their own.
     pub fn password_change_required() -> Self {
-        AppError::forbidden_until("password_change_required")
+        AppError::forbidden_until(ErrorCode::PasswordChangeRequired)
     }
 
     /// Signed in, but refused (403) until the member of staff has done
     /// `code` (chosen a password, added a second factor).
-    pub fn forbidden_until(code: &str) -> Self {
+    pub fn forbidden_until(code: ErrorCode) -> Self {
         #[cfg(feature = "ssr")]
         set_api_status(http::StatusCode::FORBIDDEN);
         AppError::new(code)
@@ -74,9 +75,7 @@ impl AppError {
             .iter()
             .map(|(k, v)| (k.as_str(), v.clone()))
             .collect();
-        let mut params = params;
-        params.push(("code", self.code.clone()));
-        let message = crate::i18n::fill(texts.error(&self.code), &params);
+        let message = crate::i18n::fill(texts.error(self.code), &params);
         // A product refusal names the parameter it is about.
         match params
             .iter()
@@ -92,7 +91,7 @@ impl AppError {
     }
 
     pub fn is_unauthenticated(&self) -> bool {
-        self.code == "unauthenticated"
+        self.code == ErrorCode::Unauthenticated
     }
 }
 
@@ -103,9 +102,9 @@ impl FromServerFnError for AppError {
         // Transport failures (offline, timeouts) and malformed requests.
         match value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                AppError::new("field_required")
+                AppError::new(ErrorCode::FieldRequired)
             }
-            _ => AppError::new("network"),
+            _ => AppError::new(ErrorCode::Network),
         }
     }
 }
@@ -148,7 +147,7 @@ impl From<service::ServiceError> for AppError {
         };
         set_api_status(status);
         AppError {
-            code: err.code().to_string(),
+            code: err.code(),
             params: err.params(),
         }
     }

@@ -2,7 +2,7 @@
 //! Every server function starts here, so the role and organisation scope are
 //! always checked on the server by the service it then calls.
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use leptos::prelude::*;
 use service::auth::{CustomerActor, StaffActor};
 use service::Services;
@@ -16,13 +16,13 @@ const STAFF_ABSOLUTE_MS: i64 = 10 * 60 * 60 * 1000;
 const CUSTOMER_ABSOLUTE_MS: i64 = 24 * 60 * 60 * 1000;
 
 pub fn services() -> Result<Services, AppError> {
-    use_context::<Services>().ok_or_else(|| AppError::new("internal"))
+    use_context::<Services>().ok_or_else(|| AppError::new(ErrorCode::Internal))
 }
 
 pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(|err| {
         tracing::error!(%err, "no session layer");
-        AppError::new("internal")
+        AppError::new(ErrorCode::Internal)
     })
 }
 
@@ -76,7 +76,7 @@ async fn check_absolute(
 pub async fn staff() -> Result<(Services, StaffActor), AppError> {
     let (services, actor) = staff_past_password().await?;
     if actor.totp_enrolment_required {
-        return Err(AppError::forbidden_until("totp_enrolment_required"));
+        return Err(AppError::forbidden_until(ErrorCode::TotpEnrolmentRequired));
     }
     Ok((services, actor))
 }
@@ -125,7 +125,7 @@ async fn begin(
 ) -> Result<(), AppError> {
     let internal = |err: tower_sessions::session::Error| {
         tracing::error!(%err, "session write failed");
-        AppError::new("internal")
+        AppError::new(ErrorCode::Internal)
     };
     session.cycle_id().await.map_err(internal)?;
     session.clear().await;
@@ -157,6 +157,6 @@ pub async fn begin_customer(services: &Services, actor: &CustomerActor) -> Resul
 pub async fn end() -> Result<(), AppError> {
     session().await?.flush().await.map_err(|err| {
         tracing::error!(%err, "session delete failed");
-        AppError::new("internal")
+        AppError::new(ErrorCode::Internal)
     })
 }

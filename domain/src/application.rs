@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 use crate::rate::AnnualRate;
 use crate::schedule::{RepaymentMethod, MAX_PRINCIPAL, MAX_TERM_MONTHS};
@@ -108,10 +109,10 @@ pub enum TransitionError {
 }
 
 impl TransitionError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::NotAllowed { .. } => "application_state_changed",
+            Self::NotAllowed { .. } => ErrorCode::ApplicationStateChanged,
         }
     }
 }
@@ -202,16 +203,16 @@ pub enum ApplicationError {
 }
 
 impl ApplicationError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::AmountBelowMin { .. } => "amount_below_min",
-            Self::AmountAboveMax { .. } => "amount_above_max",
-            Self::TermOutOfRange { .. } => "term_out_of_range",
-            Self::PurposeMissing => "purpose_missing",
-            Self::PurposeTooLong => "purpose_too_long",
-            Self::ConsentMissing => "consent_missing",
-            Self::ProductRangesInvalid => "product_ranges_invalid",
+            Self::AmountBelowMin { .. } => ErrorCode::AmountBelowMin,
+            Self::AmountAboveMax { .. } => ErrorCode::AmountAboveMax,
+            Self::TermOutOfRange { .. } => ErrorCode::TermOutOfRange,
+            Self::PurposeMissing => ErrorCode::PurposeMissing,
+            Self::PurposeTooLong => ErrorCode::PurposeTooLong,
+            Self::ConsentMissing => ErrorCode::ConsentMissing,
+            Self::ProductRangesInvalid => ErrorCode::ProductRangesInvalid,
         }
     }
 }
@@ -271,10 +272,10 @@ pub enum DutyError {
 }
 
 impl DutyError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::SelfApproval => "self_approval",
+            Self::SelfApproval => ErrorCode::SelfApproval,
         }
     }
 }
@@ -456,13 +457,13 @@ mod tests {
             ),
         ];
         for (e, code) in codes {
-            assert_eq!(e.code(), code);
+            assert_eq!(e.code().as_str(), code);
         }
         assert_eq!(
             TransitionError::NotAllowed { from: S::Approved }.code(),
-            "application_state_changed"
+            ErrorCode::ApplicationStateChanged
         );
-        assert_eq!(DutyError::SelfApproval.code(), "self_approval");
+        assert_eq!(DutyError::SelfApproval.code(), ErrorCode::SelfApproval);
     }
 
     proptest! {

@@ -10,6 +10,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
+use crate::error_code::ErrorCode;
+
 /// China Standard Time, UTC+8, for [`Date::from_epoch_millis`].
 pub const CHINA_UTC_OFFSET_MINUTES: i32 = 480;
 
@@ -36,11 +38,11 @@ pub enum DateError {
 }
 
 impl DateError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            DateError::Invalid => "date_invalid",
-            DateError::OutOfRange => "date_out_of_range",
+            DateError::Invalid => ErrorCode::DateInvalid,
+            DateError::OutOfRange => ErrorCode::DateOutOfRange,
         }
     }
 }
@@ -395,8 +397,8 @@ mod tests {
 
     #[test]
     fn error_codes() {
-        assert_eq!(DateError::Invalid.code(), "date_invalid");
-        assert_eq!(DateError::OutOfRange.code(), "date_out_of_range");
+        assert_eq!(DateError::Invalid.code(), ErrorCode::DateInvalid);
+        assert_eq!(DateError::OutOfRange.code(), ErrorCode::DateOutOfRange);
     }
 
     fn any_day() -> impl Strategy<Value = i64> {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::date::Date;
+use crate::error_code::ErrorCode;
 
 /// ISO 7064 MOD 11-2 weights of the first 17 digits.
 const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -28,14 +29,14 @@ pub enum IdentityError {
 }
 
 impl IdentityError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::IdLength => "id_length",
-            Self::IdChars => "id_chars",
-            Self::IdBirthDate => "id_birth_date",
-            Self::IdChecksum => "id_checksum",
-            Self::PhoneInvalid => "phone_invalid",
+            Self::IdLength => ErrorCode::IdLength,
+            Self::IdChars => ErrorCode::IdChars,
+            Self::IdBirthDate => ErrorCode::IdBirthDate,
+            Self::IdChecksum => ErrorCode::IdChecksum,
+            Self::PhoneInvalid => ErrorCode::PhoneInvalid,
         }
     }
 }
@@ -461,11 +462,11 @@ mod tests {
 
     #[test]
     fn error_codes() {
-        assert_eq!(IdentityError::IdLength.code(), "id_length");
-        assert_eq!(IdentityError::IdChars.code(), "id_chars");
-        assert_eq!(IdentityError::IdBirthDate.code(), "id_birth_date");
-        assert_eq!(IdentityError::IdChecksum.code(), "id_checksum");
-        assert_eq!(IdentityError::PhoneInvalid.code(), "phone_invalid");
+        assert_eq!(IdentityError::IdLength.code(), ErrorCode::IdLength);
+        assert_eq!(IdentityError::IdChars.code(), ErrorCode::IdChars);
+        assert_eq!(IdentityError::IdBirthDate.code(), ErrorCode::IdBirthDate);
+        assert_eq!(IdentityError::IdChecksum.code(), ErrorCode::IdChecksum);
+        assert_eq!(IdentityError::PhoneInvalid.code(), ErrorCode::PhoneInvalid);
     }
 
     proptest! {

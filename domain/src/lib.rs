@@ -5,7 +5,8 @@
 //! This crate depends on nothing heavier than serde and thiserror so that the
 //! server and the WebAssembly front end run exactly the same rules. Every amount is
 //! an integer number of fen; no floating point is used to produce money. Every
-//! error enum has a `code()` that returns a stable snake_case key for i18n.
+//! error enum has a `code()` that returns its [`error_code::ErrorCode`], the one
+//! list of codes a user can receive.
 
 mod annuity;
 pub mod application;
@@ -13,6 +14,7 @@ mod bigint;
 pub mod coded;
 pub mod date;
 pub mod duty;
+pub mod error_code;
 pub mod flow;
 pub mod identity;
 pub mod money;

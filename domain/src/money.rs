@@ -8,6 +8,8 @@ use std::ops::{Add, AddAssign, Sub, SubAssign};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::error_code::ErrorCode;
+
 /// An amount in fen (0.01 yuan). Never a float.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
@@ -31,14 +33,14 @@ pub enum MoneyError {
 }
 
 impl MoneyError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            MoneyError::Empty => "money_empty",
-            MoneyError::Invalid => "money_invalid",
-            MoneyError::TooManyDecimals => "money_too_many_decimals",
-            MoneyError::Negative => "money_negative",
-            MoneyError::Overflow => "money_overflow",
+            MoneyError::Empty => ErrorCode::MoneyEmpty,
+            MoneyError::Invalid => ErrorCode::MoneyInvalid,
+            MoneyError::TooManyDecimals => ErrorCode::MoneyTooManyDecimals,
+            MoneyError::Negative => ErrorCode::MoneyNegative,
+            MoneyError::Overflow => ErrorCode::MoneyOverflow,
         }
     }
 }
@@ -274,14 +276,14 @@ mod tests {
 
     #[test]
     fn error_codes() {
-        assert_eq!(MoneyError::Empty.code(), "money_empty");
-        assert_eq!(MoneyError::Invalid.code(), "money_invalid");
+        assert_eq!(MoneyError::Empty.code(), ErrorCode::MoneyEmpty);
+        assert_eq!(MoneyError::Invalid.code(), ErrorCode::MoneyInvalid);
         assert_eq!(
             MoneyError::TooManyDecimals.code(),
-            "money_too_many_decimals"
+            ErrorCode::MoneyTooManyDecimals
         );
-        assert_eq!(MoneyError::Negative.code(), "money_negative");
-        assert_eq!(MoneyError::Overflow.code(), "money_overflow");
+        assert_eq!(MoneyError::Negative.code(), ErrorCode::MoneyNegative);
+        assert_eq!(MoneyError::Overflow.code(), ErrorCode::MoneyOverflow);
     }
 
     proptest! {

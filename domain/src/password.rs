@@ -10,6 +10,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::error_code::ErrorCode;
+
 /// Fewest characters in a staff password.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Most bytes accepted (argon2 cost stays bounded).
@@ -31,14 +33,14 @@ pub enum PasswordError {
 }
 
 impl PasswordError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::TooShort => "password_too_short",
-            Self::TooLong => "password_too_long",
-            Self::TooSimple => "password_too_simple",
-            Self::ContainsUsername => "password_contains_username",
-            Self::Common => "password_common",
+            Self::TooShort => ErrorCode::PasswordTooShort,
+            Self::TooLong => ErrorCode::PasswordTooLong,
+            Self::TooSimple => ErrorCode::PasswordTooSimple,
+            Self::ContainsUsername => ErrorCode::PasswordContainsUsername,
+            Self::Common => ErrorCode::PasswordCommon,
         }
     }
 }

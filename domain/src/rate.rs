@@ -6,6 +6,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::error_code::ErrorCode;
+
 /// Annual interest rate in basis points: 490 = 4.90 % a year.
 ///
 /// On the wire it is the bare number of basis points; deserialising checks the
@@ -24,11 +26,11 @@ pub enum RateError {
 }
 
 impl RateError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            RateError::Invalid => "rate_invalid",
-            RateError::OutOfRange => "rate_out_of_range",
+            RateError::Invalid => ErrorCode::RateInvalid,
+            RateError::OutOfRange => ErrorCode::RateOutOfRange,
         }
     }
 }
@@ -203,8 +205,8 @@ mod tests {
 
     #[test]
     fn error_codes() {
-        assert_eq!(RateError::Invalid.code(), "rate_invalid");
-        assert_eq!(RateError::OutOfRange.code(), "rate_out_of_range");
+        assert_eq!(RateError::Invalid.code(), ErrorCode::RateInvalid);
+        assert_eq!(RateError::OutOfRange.code(), ErrorCode::RateOutOfRange);
     }
 
     proptest! {

@@ -44,6 +44,7 @@ use thiserror::Error;
 
 use crate::bigint::BigUint;
 use crate::date::Date;
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 use crate::rate::AnnualRate;
 
@@ -125,15 +126,15 @@ pub enum ScheduleError {
 }
 
 impl ScheduleError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::NonPositivePrincipal => "schedule_non_positive_principal",
-            Self::ZeroTerm => "schedule_zero_term",
-            Self::TermTooLong => "schedule_term_too_long",
-            Self::NoFixedSchedule => "schedule_no_fixed_schedule",
-            Self::PrincipalTooLarge => "schedule_principal_too_large",
-            Self::DateOutOfRange => "schedule_date_out_of_range",
+            Self::NonPositivePrincipal => ErrorCode::ScheduleNonPositivePrincipal,
+            Self::ZeroTerm => ErrorCode::ScheduleZeroTerm,
+            Self::TermTooLong => ErrorCode::ScheduleTermTooLong,
+            Self::NoFixedSchedule => ErrorCode::ScheduleNoFixedSchedule,
+            Self::PrincipalTooLarge => ErrorCode::SchedulePrincipalTooLarge,
+            Self::DateOutOfRange => ErrorCode::ScheduleDateOutOfRange,
         }
     }
 }

@@ -7,6 +7,7 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
+use domain::error_code::ErrorCode;
 use domain::view::{NewPrecreditJob, PrecreditJobView, PrecreditScope};
 use indicatif::{ProgressBar, ProgressStyle};
 use service::precredit::{PrecreditOptions, PrecreditProgress};
@@ -124,7 +125,7 @@ pub async fn run(services: &Services, a: &PrecreditArgs) -> anyhow::Result<()> {
         .await;
     bar.finish_and_clear();
     let job = result.map_err(|e| {
-        let hint = if e.code() == "precredit_job_busy" {
+        let hint = if e.code() == ErrorCode::PrecreditJobBusy {
             " — another runner holds it, or a killed runner's lease has not gone stale yet \
              (120 s after its last chunk): try again then"
         } else {

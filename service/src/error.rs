@@ -1,7 +1,7 @@
 //! The one error type of the use cases.
 //!
-//! Each variant has a stable snake_case [`ServiceError::code`], which the app
-//! uses as the i18n key of the message, and [`ServiceError::params`] to fill
+//! Each variant has an [`ErrorCode`] ([`ServiceError::code`]), which the app
+//! puts into words in the user's locale, and [`ServiceError::params`] to fill
 //! its placeholders. Use [`ServiceError::Validation`] for input the user can
 //! correct, [`ServiceError::StaleState`] when someone else changed the record
 //! first, and [`ServiceError::Internal`] for everything the user cannot act
@@ -9,6 +9,7 @@
 
 use domain::application::{ApplicationError, DutyError, TransitionError};
 use domain::date::DateError;
+use domain::error_code::ErrorCode;
 use domain::identity::IdentityError;
 use domain::money::MoneyError;
 use domain::rate::RateError;
@@ -24,7 +25,7 @@ pub enum ServiceError {
     NotFound,
     #[error("invalid input: {code}")]
     Validation {
-        code: &'static str,
+        code: ErrorCode,
         params: Vec<(&'static str, String)>,
     },
     #[error("the application was changed by someone else")]
@@ -56,26 +57,26 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
-    /// The stable code, also the i18n key of the user's message.
-    pub fn code(&self) -> &'static str {
+    /// The code the user's message is chosen by.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ServiceError::Unauthenticated => "unauthenticated",
-            ServiceError::Forbidden => "forbidden",
-            ServiceError::NotFound => "not_found",
-            ServiceError::Validation { code, .. } => code,
-            ServiceError::StaleState => "application_state_changed",
-            ServiceError::SelfApproval => "self_approval",
-            ServiceError::InvalidCredentials => "invalid_credentials",
-            ServiceError::AccountLocked { .. } => "account_locked",
-            ServiceError::SecondFactorRequired => "second_factor_required",
-            ServiceError::SecondFactorInvalid => "second_factor_invalid",
-            ServiceError::CodeInvalid => "code_invalid",
-            ServiceError::CodeExpired => "code_expired",
-            ServiceError::RateLimited { .. } => "rate_limited",
-            ServiceError::SmsFailed => "sms_failed",
-            ServiceError::UnknownCustomer => "unknown_customer",
-            ServiceError::Duplicate => "duplicate",
-            ServiceError::Internal(_) => "internal",
+            ServiceError::Unauthenticated => ErrorCode::Unauthenticated,
+            ServiceError::Forbidden => ErrorCode::Forbidden,
+            ServiceError::NotFound => ErrorCode::NotFound,
+            ServiceError::Validation { code, .. } => *code,
+            ServiceError::StaleState => ErrorCode::ApplicationStateChanged,
+            ServiceError::SelfApproval => ErrorCode::SelfApproval,
+            ServiceError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            ServiceError::AccountLocked { .. } => ErrorCode::AccountLocked,
+            ServiceError::SecondFactorRequired => ErrorCode::SecondFactorRequired,
+            ServiceError::SecondFactorInvalid => ErrorCode::SecondFactorInvalid,
+            ServiceError::CodeInvalid => ErrorCode::CodeInvalid,
+            ServiceError::CodeExpired => ErrorCode::CodeExpired,
+            ServiceError::RateLimited { .. } => ErrorCode::RateLimited,
+            ServiceError::SmsFailed => ErrorCode::SmsFailed,
+            ServiceError::UnknownCustomer => ErrorCode::UnknownCustomer,
+            ServiceError::Duplicate => ErrorCode::Duplicate,
+            ServiceError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -97,7 +98,7 @@ impl ServiceError {
     }
 
     /// A validation error without parameters.
-    pub fn invalid(code: &'static str) -> Self {
+    pub fn invalid(code: ErrorCode) -> Self {
         ServiceError::Validation {
             code,
             params: Vec::new(),

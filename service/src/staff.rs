@@ -15,6 +15,7 @@ use_cases!(
     staff
 );
 
+use domain::error_code::ErrorCode;
 use rand::rngs::OsRng;
 use rand::{Rng, TryRngCore};
 use serde_json::json;
@@ -99,14 +100,14 @@ fn check_code(code: &str) -> Result<(), ServiceError> {
     if ok {
         Ok(())
     } else {
-        Err(ServiceError::invalid("org_code_invalid"))
+        Err(ServiceError::invalid(ErrorCode::OrgCodeInvalid))
     }
 }
 
 fn check_name(name: &str) -> Result<(), ServiceError> {
     let n = name.trim().chars().count();
     if n == 0 || n > MAX_NAME_CHARS {
-        return Err(ServiceError::invalid("org_name_invalid"));
+        return Err(ServiceError::invalid(ErrorCode::OrgNameInvalid));
     }
     Ok(())
 }
@@ -119,7 +120,7 @@ fn check_username(username: &str) -> Result<(), ServiceError> {
     if ok {
         Ok(())
     } else {
-        Err(ServiceError::invalid("username_invalid"))
+        Err(ServiceError::invalid(ErrorCode::UsernameInvalid))
     }
 }
 
@@ -129,7 +130,7 @@ fn child_kind(parent_kind: &str) -> Result<&'static str, ServiceError> {
         "union" => Ok("bank"),
         "bank" => Ok("branch"),
         "branch" => Ok("grid"),
-        _ => Err(ServiceError::invalid("org_parent_invalid")),
+        _ => Err(ServiceError::invalid(ErrorCode::OrgParentInvalid)),
     }
 }
 
@@ -151,7 +152,7 @@ async fn insert_org(
         .fetch_optional(&mut **tx)
         .await?;
     if taken.is_some() {
-        return Err(ServiceError::invalid("org_code_taken"));
+        return Err(ServiceError::invalid(ErrorCode::OrgCodeTaken));
     }
     let id = new_id();
     let path = match parent {
@@ -193,14 +194,14 @@ async fn insert_staff(
     check_username(username)?;
     check_name(&s.display_name)?;
     if s.roles.is_empty() {
-        return Err(ServiceError::invalid("roles_missing"));
+        return Err(ServiceError::invalid(ErrorCode::RolesMissing));
     }
     let taken = sqlx::query("SELECT 1 AS one FROM staff_users WHERE username = $1")
         .bind(username)
         .fetch_optional(&mut **tx)
         .await?;
     if taken.is_some() {
-        return Err(ServiceError::invalid("username_taken"));
+        return Err(ServiceError::invalid(ErrorCode::UsernameTaken));
     }
     let password = OneTimePassword::generate()?;
     let hash = hash_password(password.reveal())?;
@@ -248,7 +249,7 @@ async fn org_by_code(tx: &mut Tx, code: &str) -> Result<(String, String, String)
         .bind(code)
         .fetch_optional(&mut **tx)
         .await?
-        .ok_or_else(|| ServiceError::invalid("org_unknown"))?;
+        .ok_or_else(|| ServiceError::invalid(ErrorCode::OrgUnknown))?;
     Ok((
         sql::text(&r, "id")?,
         sql::text(&r, "kind")?,
@@ -266,7 +267,7 @@ impl Staff<'_> {
             .fetch_one(&mut *tx)
             .await?;
         if sql::int(&any, "n")? > 0 {
-            return Err(ServiceError::invalid("database_not_empty"));
+            return Err(ServiceError::invalid(ErrorCode::DatabaseNotEmpty));
         }
         let (union_id, union_path) = insert_org(
             &mut tx,
@@ -398,7 +399,7 @@ impl Staff<'_> {
         // ([`Staff::reset_staff_totp`](crate::staff::Staff::reset_staff_totp)): a stolen session alone must not
         // swap the factor for the thief's.
         if s.totp_enrolled {
-            return Err(ServiceError::invalid("totp_already_enrolled"));
+            return Err(ServiceError::invalid(ErrorCode::TotpAlreadyEnrolled));
         }
         let secret = totp::new_secret();
         sqlx::query("UPDATE staff_users SET totp_pending_sealed = $2 WHERE id = $1")
@@ -422,7 +423,7 @@ impl Staff<'_> {
             .fetch_one(&self.db.pool)
             .await?;
         let Some(sealed) = sql::opt_text(&row, "totp_pending_sealed")? else {
-            return Err(ServiceError::invalid("totp_not_started"));
+            return Err(ServiceError::invalid(ErrorCode::TotpNotStarted));
         };
         let secret = self.config.pfi.open(Field::TotpSecret, &sealed)?;
         let now = self.now();
@@ -442,7 +443,7 @@ impl Staff<'_> {
         .await?;
         if moved.rows_affected() != 1 {
             // Started again in another window meanwhile: that secret counts.
-            return Err(ServiceError::invalid("totp_not_started"));
+            return Err(ServiceError::invalid(ErrorCode::TotpNotStarted));
         }
         audit::append(
             &mut tx,

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{on_each_backend, today, Env};
+use domain::error_code::ErrorCode;
 use domain::identity::IdNumber;
 use domain::money::Fen;
 use domain::rules::lifecycle::{DecisionStage, RuleSetStatus};
@@ -53,7 +54,7 @@ async fn seed(env: &Env) {
     .expect("demo seed");
 }
 
-fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: ErrorCode) {
     match r {
         Err(e) => assert_eq!(e.code(), code, "{e:?}"),
         Ok(v) => panic!("expected {code}, got Ok({v:?})"),
@@ -155,7 +156,7 @@ async fn a_bank_wide_job_decides_every_household_once_even_when_killed_and_taken
         // A second runner cannot take a live lease...
         assert_code(
             s.precredit().run_precredit_job(&job.id, &opts(7), &|_| {}).await,
-            "precredit_job_busy",
+            ErrorCode::PrecreditJobBusy,
         );
         // ...but takes over a stale one, and carries on after the cursor.
         env.clock.advance_secs(180);
@@ -298,7 +299,7 @@ async fn without_the_bureau_every_household_refers() {
                     },
                 )
                 .await,
-                "forbidden",
+                ErrorCode::Forbidden,
             );
         }
         // A bank-wide job is beyond a branch head; an unknown product is refused.
@@ -312,7 +313,7 @@ async fn without_the_bureau_every_household_refers() {
                 },
             )
             .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         let grid = env
             .scalar_text("SELECT id FROM organisations WHERE code = 'BJ01-01-01'")
@@ -327,7 +328,7 @@ async fn without_the_bureau_every_household_refers() {
                 },
             )
             .await,
-            "precredit_product_unknown",
+            ErrorCode::PrecreditProductUnknown,
         );
     })
     .await;
@@ -395,7 +396,7 @@ async fn a_paused_job_stops_at_a_chunk_boundary_and_resumes_where_it_stopped() {
         assert_eq!(asked.requested.as_deref(), Some("pause"));
         assert_code(
             s.precredit().pause_precredit_job(&admin, &job.id).await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         let stopped = runner.await.unwrap().unwrap();
         assert_eq!(stopped.status, PrecreditJobStatus::Paused);
@@ -426,7 +427,7 @@ async fn a_paused_job_stops_at_a_chunk_boundary_and_resumes_where_it_stopped() {
         // Cancelled: at once when not running; a finished job cannot be.
         assert_code(
             s.precredit().cancel_precredit_job(&admin, &job.id).await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         let other = s
             .precredit()
@@ -451,7 +452,7 @@ async fn a_paused_job_stops_at_a_chunk_boundary_and_resumes_where_it_stopped() {
             s.precredit()
                 .pause_precredit_job(&env.staff("approver1").await, &other.id)
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
     })
     .await;
@@ -512,7 +513,7 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
                     },
                 )
                 .await,
-            "offer_above_pre_approved",
+            ErrorCode::OfferAbovePreApproved,
         );
         let offer = s
             .precredit()
@@ -533,7 +534,7 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
             s.precredit()
                 .offer_precredit(&officer, &job.id, &r.subject_key, &OfferTerms::default())
                 .await,
-            "offer_already_open",
+            ErrorCode::OfferAlreadyOpen,
         );
 
         // The customer sees it and accepts: an active line of that limit.
@@ -565,7 +566,7 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
             s.precredit()
                 .accept_offer(&customer, &offer.id, offer.version)
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         let after = s.precredit().my_offers(&customer).await.unwrap();
         assert_eq!(after[0].status, "accepted");
@@ -575,7 +576,7 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
         if other.customer_id != customer.customer_id {
             assert_code(
                 s.precredit().decline_offer(&other, &offer.id, 2).await,
-                "not_found",
+                ErrorCode::NotFound,
             );
         }
 
@@ -614,7 +615,7 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
                 s.precredit()
                     .accept_offer(&c, &o.id, declined.version)
                     .await,
-                "application_state_changed",
+                ErrorCode::ApplicationStateChanged,
             );
         }
         // An offer past its date cannot be accepted.
@@ -636,7 +637,7 @@ async fn an_officer_offers_a_pre_approved_limit_and_the_customer_accepts_it() {
             );
             assert_code(
                 s.precredit().accept_offer(&c, &o.id, o.version).await,
-                "offer_expired",
+                ErrorCode::OfferExpired,
             );
         }
         for action in [
@@ -785,11 +786,11 @@ async fn a_whitelist_imports_its_good_rows_and_reports_each_bad_one() {
             .precredit().import_whitelist(&officer, "x.xlsx", &book.save_to_buffer().unwrap(), "HNED", true)
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "whitelist_missing_column");
+        assert_eq!(err.code(), ErrorCode::WhitelistMissingColumn);
         assert!(err.params().contains(&("column".to_string(), "身份证号".to_string())));
         assert_code(
             s.precredit().import_whitelist(&officer, "x.xlsx", b"not a spreadsheet", "HNED", true).await,
-            "whitelist_unreadable",
+            ErrorCode::WhitelistUnreadable,
         );
     })
     .await;
@@ -818,7 +819,7 @@ async fn a_whitelist_too_big_to_parse_is_refused_before_parsing() {
             .import_whitelist(&officer, "wide.xlsx", &wide, "HNED", true)
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "whitelist_too_many_columns");
+        assert_eq!(err.code(), ErrorCode::WhitelistTooManyColumns);
 
         // A real sheet with a 80 MB part of zeros beside it.
         let good = whitelist_xlsx(&[], &[]);
@@ -840,7 +841,7 @@ async fn a_whitelist_too_big_to_parse_is_refused_before_parsing() {
             .import_whitelist(&officer, "bomb.xlsx", &bomb, "HNED", true)
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "whitelist_too_large");
+        assert_eq!(err.code(), ErrorCode::WhitelistTooLarge);
     })
     .await;
 }
@@ -971,7 +972,7 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
         // Only risk managers (and admins) simulate.
         assert_code(
             s.risk().simulate_rule_set(&env.staff("officer1").await, &draft.id, 10).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         let seen: HashSet<&str> = r.diffs.iter().map(|d| d.application_id.as_str()).collect();
         assert_eq!(seen.len(), r.diffs.len());
@@ -1000,11 +1001,11 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
         assert!(format!("{:?}", id.value).contains('*'), "{id:?}");
         assert_code(
             s.risk().try_rule_set(&risk1, &draft.id, "no-such-application").await,
-            "not_found",
+            ErrorCode::NotFound,
         );
         assert_code(
             s.risk().try_rule_set(&env.staff("officer1").await, &draft.id, &changed.application_id).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
     })
     .await;
@@ -1063,7 +1064,7 @@ async fn a_cancelled_job_stops_at_a_chunk_boundary_and_keeps_what_it_wrote() {
         // ones read ahead included, is on record.
         assert_code(
             s.precredit().resume_precredit_job(&admin, &job.id).await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         assert_eq!(
             s.precredit()
@@ -1143,7 +1144,7 @@ async fn an_officer_picks_a_village_of_his_area_and_the_job_covers_its_household
             s.precredit()
                 .precredit_villages(&env.staff("approver1").await)
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
     })
     .await;
@@ -1198,21 +1199,21 @@ async fn the_bureau_is_asked_only_about_people_who_authorised_it() {
         // An officer records the signed form again: asked from then on.
         assert_code(
             s.risk().record_bureau_authorisation(&officer, &withdrawn, "  ", today()).await,
-            "authorisation_evidence_invalid",
+            ErrorCode::AuthorisationEvidenceInvalid,
         );
         assert_code(
             s.risk().record_bureau_authorisation(&officer, &withdrawn, "SQ-1", today().add_days(1)).await,
-            "authorisation_date_invalid",
+            ErrorCode::AuthorisationDateInvalid,
         );
         assert_code(
             s.risk().record_bureau_authorisation(&env.staff("product1").await, &withdrawn, "SQ-1", today())
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         assert_code(
             s.risk().record_bureau_authorisation(&env.staff("officer4").await, &withdrawn, "SQ-1", today())
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         for _ in 0..2 {
             s.risk().record_bureau_authorisation(&officer, &withdrawn, "SQ-2026-0001", today())
@@ -1312,13 +1313,13 @@ async fn whoever_made_a_list_does_not_offer_it() {
                     &OfferTerms::default(),
                 )
                 .await,
-            "self_approval",
+            ErrorCode::SelfApproval,
         );
         assert_code(
             s.precredit()
                 .offer_precredit_results(&officer, &job.id, &OfferTerms::default())
                 .await,
-            "self_approval",
+            ErrorCode::SelfApproval,
         );
         assert_eq!(
             env.scalar_i64("SELECT COUNT(*) FROM credit_offers").await,

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use common::{on_each_backend, today, Env};
 use domain::application::{ApplicationStatus, Decision};
+use domain::error_code::ErrorCode;
 use domain::identity::IdNumber;
 use domain::money::Fen;
 use domain::rules::lifecycle::{DecisionStage, RuleSetStatus};
@@ -33,7 +34,7 @@ fn quick(env: &Env) -> Services {
     s
 }
 
-fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: ErrorCode) {
     match r {
         Err(e) => assert_eq!(e.code(), code, "{e:?}"),
         Ok(v) => panic!("expected {code}, got Ok({v:?})"),
@@ -248,7 +249,7 @@ async fn a_rejecting_pre_screen_is_shown_to_the_customer_at_once() {
                     investigation(120_000, Fen::from_yuan(50_000)),
                 )
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
     })
     .await;
@@ -450,7 +451,7 @@ async fn the_full_decision_sets_limit_and_price_before_approval() {
             s.risk()
                 .run_full_decision(&env.staff("approver4").await, &id)
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
 
         // The loan is booked at the engine's price.
@@ -500,10 +501,7 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
         assert_eq!(full.outcome, Verdict::Reject);
         assert!(full.reason_codes.contains(&"income_too_low".to_string()));
         assert!(view.can_decide);
-        assert_eq!(
-            view.approve_blocked_reason.as_deref(),
-            Some("engine_rejected")
-        );
+        assert_eq!(view.approve_blocked_reason, Some(ErrorCode::EngineRejected));
         assert_code(
             s.applications()
                 .decide(
@@ -514,7 +512,7 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
                     String::new(),
                 )
                 .await,
-            "engine_rejected",
+            ErrorCode::EngineRejected,
         );
         // Rejecting stays the approver's to do.
         s.applications()
@@ -553,8 +551,8 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
             full.trace
         );
         assert_eq!(
-            view.approve_blocked_reason.as_deref(),
-            Some("engine_limit_exceeded")
+            view.approve_blocked_reason,
+            Some(ErrorCode::EngineLimitExceeded)
         );
         let err = s
             .applications()
@@ -567,7 +565,7 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
             )
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "engine_limit_exceeded");
+        assert_eq!(err.code(), ErrorCode::EngineLimitExceeded);
         assert_eq!(param(&err, "limit").as_deref(), Some("30,000.00"));
         assert_eq!(
             env.scalar_i64(&format!(
@@ -623,7 +621,7 @@ async fn the_demo_bank_runs_live_default_rule_sets() {
                 .risk()
                 .list_rule_sets(&env.staff("officer1").await, None)
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         let admin = env.staff("admin").await;
         assert_eq!(
@@ -736,19 +734,19 @@ async fn a_new_version_goes_live_through_maker_checker_without_restart() {
             s.risk()
                 .save_rule_set_draft(&risk3, change(Some(draft.id.clone()), Some(1)))
                 .await,
-            "rule_set_not_author",
+            ErrorCode::RuleSetNotAuthor,
         );
         assert_code(
             s.risk()
                 .save_rule_set_draft(&officer, change(None, None))
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         assert_code(
             s.risk()
                 .save_rule_set_draft(&env.staff("risk2").await, change(None, None))
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         let draft = s
             .risk()
@@ -760,16 +758,16 @@ async fn a_new_version_goes_live_through_maker_checker_without_restart() {
             s.risk()
                 .save_rule_set_draft(&risk1, change(Some(draft.id.clone()), Some(1)))
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         // Not approvable before it is submitted, nor publishable.
         assert_code(
             s.risk().approve_rule_set(&risk3, &draft.id, 2, "").await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         assert_code(
             s.risk().publish_rule_set(&risk1, &draft.id, 2).await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         s.risk()
             .submit_rule_set(&risk1, &draft.id, 2)
@@ -779,13 +777,10 @@ async fn a_new_version_goes_live_through_maker_checker_without_restart() {
         // Maker-checker: the author cannot approve; the attempt is audited.
         let detail = s.risk().rule_set(&risk1, &draft.id).await.unwrap();
         assert!(!detail.can_approve);
-        assert_eq!(
-            detail.approve_blocked_reason.as_deref(),
-            Some("self_approval")
-        );
+        assert_eq!(detail.approve_blocked_reason, Some(ErrorCode::SelfApproval));
         assert_code(
             s.risk().approve_rule_set(&risk1, &draft.id, 3, "").await,
-            "self_approval",
+            ErrorCode::SelfApproval,
         );
         assert_eq!(
             env.scalar_i64(&format!(
@@ -905,7 +900,7 @@ async fn bad_rule_sets_are_refused_at_save_with_their_position() {
             .save_rule_set_draft(&risk1, save(bad.clone()))
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "expr_syntax");
+        assert_eq!(err.code(), ErrorCode::ExprSyntax);
         assert_eq!(param(&err, "stage").as_deref(), Some("2"));
         assert_eq!(param(&err, "rule_id").as_deref(), Some("new_rule"));
         assert_eq!(param(&err, "line").as_deref(), Some("1"));
@@ -915,7 +910,7 @@ async fn bad_rule_sets_are_refused_at_save_with_their_position() {
             .check_rule_set(&risk1, &bad)
             .unwrap()
             .expect("a problem");
-        assert_eq!(problem.code, "expr_syntax");
+        assert_eq!(problem.code, ErrorCode::ExprSyntax);
         assert_eq!(problem.position.map(|p| p.column), Some(6));
 
         // Unknown feature, with where it starts.
@@ -926,7 +921,7 @@ async fn bad_rule_sets_are_refused_at_save_with_their_position() {
             .save_rule_set_draft(&risk1, save(bad))
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "expr_unknown_feature");
+        assert_eq!(err.code(), ErrorCode::ExprUnknownFeature);
         assert_eq!(param(&err, "col").as_deref(), Some("14"));
         assert_eq!(param(&err, "start").as_deref(), Some("13"));
 
@@ -938,7 +933,7 @@ async fn bad_rule_sets_are_refused_at_save_with_their_position() {
             .save_rule_set_draft(&risk1, save(bad))
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "expr_type_mismatch");
+        assert_eq!(err.code(), ErrorCode::ExprTypeMismatch);
         assert_eq!(
             param(&err, "rule").as_deref(),
             Some(&*format!("{}", {
@@ -983,7 +978,7 @@ async fn bad_rule_sets_are_refused_at_save_with_their_position() {
             )
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "expr_syntax");
+        assert_eq!(err.code(), ErrorCode::ExprSyntax);
         assert_eq!(param(&err, "stage"), Some(table.to_string()));
         assert_eq!(
             (

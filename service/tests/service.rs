@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use common::{on_each_backend, today, Env};
 use domain::application::{ApplicationStatus, Decision};
+use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use service::applications::InvestigationInput;
 use service::applications::NewApplication;
@@ -90,7 +91,7 @@ async fn investigated_application(env: &Env) -> String {
     id
 }
 
-fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: ErrorCode) {
     match r {
         Err(e) => assert_eq!(e.code(), code, "{e:?}"),
         Ok(v) => panic!("expected {code}, got Ok({v:?})"),
@@ -147,11 +148,11 @@ async fn staff_login_checks_the_password() {
         assert!(officer.covers(&officer.org_path));
         assert_code(
             s.auth().staff_login("officer1", "wrong").await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         assert_code(
             s.auth().staff_login("nobody", "puhui2026").await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         let audited = env
             .scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'staff.login'")
@@ -173,7 +174,7 @@ async fn five_wrong_passwords_lock_the_account() {
         for _ in 0..4 {
             assert_code(
                 s.auth().staff_login("approver1", "nope").await,
-                "invalid_credentials",
+                ErrorCode::InvalidCredentials,
             );
         }
         match s.auth().staff_login("approver1", "nope").await {
@@ -183,7 +184,7 @@ async fn five_wrong_passwords_lock_the_account() {
         // Even the right password is refused while locked.
         assert_code(
             s.auth().staff_login("approver1", "puhui2026").await,
-            "account_locked",
+            ErrorCode::AccountLocked,
         );
         env.clock.advance_secs(16 * 60);
         s.auth()
@@ -225,12 +226,18 @@ async fn otp_login_with_the_sent_code() {
         assert_eq!(stored.len(), 64);
 
         let wrong = if code == "000000" { "111111" } else { "000000" };
-        assert_code(s.auth().customer_login(LI, wrong).await, "code_invalid");
+        assert_code(
+            s.auth().customer_login(LI, wrong).await,
+            ErrorCode::CodeInvalid,
+        );
         let actor = s.auth().customer_login(LI, &code).await.expect("login");
         assert_eq!(actor.name, "李秀英");
         assert_eq!(actor.phone_masked, "138****0001");
         // A code works once.
-        assert_code(s.auth().customer_login(LI, &code).await, "code_expired");
+        assert_code(
+            s.auth().customer_login(LI, &code).await,
+            ErrorCode::CodeExpired,
+        );
         let audited = env
             .scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'customer.login'")
             .await;
@@ -266,8 +273,8 @@ async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
         let mut checked = 0;
         for g in guesses {
             match g.await.expect("task") {
-                Err(e) if e.code() == "code_invalid" => checked += 1,
-                Err(e) => assert_eq!(e.code(), "code_expired"),
+                Err(e) if e.code() == ErrorCode::CodeInvalid => checked += 1,
+                Err(e) => assert_eq!(e.code(), ErrorCode::CodeExpired),
                 Ok(()) => panic!("a wrong code signed in"),
             }
         }
@@ -280,7 +287,10 @@ async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
             .await,
             5
         );
-        assert_code(s.auth().customer_login(LI, &code).await, "code_expired");
+        assert_code(
+            s.auth().customer_login(LI, &code).await,
+            ErrorCode::CodeExpired,
+        );
 
         let guesses: Vec<_> = (0..40)
             .map(|i| {
@@ -296,8 +306,8 @@ async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
         let mut refused = 0;
         for g in guesses {
             match g.await.expect("task") {
-                Err(e) if e.code() == "invalid_credentials" => refused += 1,
-                Err(e) => assert_eq!(e.code(), "account_locked"),
+                Err(e) if e.code() == ErrorCode::InvalidCredentials => refused += 1,
+                Err(e) => assert_eq!(e.code(), ErrorCode::AccountLocked),
                 Ok(()) => panic!("a wrong password signed in"),
             }
         }
@@ -311,7 +321,7 @@ async fn a_burst_of_guesses_gets_no_more_than_five_checked() {
         );
         assert_code(
             s.auth().staff_login("officer1", "puhui2026").await,
-            "account_locked",
+            ErrorCode::AccountLocked,
         );
     })
     .await;
@@ -325,7 +335,10 @@ async fn otp_codes_expire_and_attempts_are_limited() {
         s.auth().send_login_code(LI).await.expect("send");
         let code = last_code(&env, LI).await;
         env.clock.advance_secs(301);
-        assert_code(s.auth().customer_login(LI, &code).await, "code_expired");
+        assert_code(
+            s.auth().customer_login(LI, &code).await,
+            ErrorCode::CodeExpired,
+        );
 
         s.auth()
             .send_login_code(LI)
@@ -334,10 +347,16 @@ async fn otp_codes_expire_and_attempts_are_limited() {
         let code = last_code(&env, LI).await;
         let wrong = if code == "999999" { "888888" } else { "999999" };
         for _ in 0..5 {
-            assert_code(s.auth().customer_login(LI, wrong).await, "code_invalid");
+            assert_code(
+                s.auth().customer_login(LI, wrong).await,
+                ErrorCode::CodeInvalid,
+            );
         }
         // Five wrong guesses burn the code, even for the right one.
-        assert_code(s.auth().customer_login(LI, &code).await, "code_expired");
+        assert_code(
+            s.auth().customer_login(LI, &code).await,
+            ErrorCode::CodeExpired,
+        );
     })
     .await;
 }
@@ -360,9 +379,12 @@ async fn otp_resend_is_rate_limited() {
             .expect("allowed after a minute");
         assert_code(
             s.auth().send_login_code("13912345678").await,
-            "unknown_customer",
+            ErrorCode::UnknownCustomer,
         );
-        assert_code(s.auth().send_login_code("12345").await, "phone_invalid");
+        assert_code(
+            s.auth().send_login_code("12345").await,
+            ErrorCode::PhoneInvalid,
+        );
         assert_eq!(
             env.scalar_i64(&format!(
                 "SELECT COUNT(*) FROM sms_outbox WHERE phone_idx = '{}'",
@@ -388,7 +410,10 @@ async fn sms_failure_keeps_no_code() {
             .await
             .unwrap();
         let s = &env.services;
-        assert_code(s.auth().send_login_code(failing).await, "sms_failed");
+        assert_code(
+            s.auth().send_login_code(failing).await,
+            ErrorCode::SmsFailed,
+        );
         assert_eq!(
             env.scalar_i64(&format!(
                 "SELECT COUNT(*) FROM sms_codes WHERE phone_idx = '{}'",
@@ -398,7 +423,10 @@ async fn sms_failure_keeps_no_code() {
             0
         );
         // No code kept, so no rate limit either: the retry reaches the provider.
-        assert_code(s.auth().send_login_code(failing).await, "sms_failed");
+        assert_code(
+            s.auth().send_login_code(failing).await,
+            ErrorCode::SmsFailed,
+        );
         assert_eq!(
             env.scalar_i64(&format!(
                 "SELECT COUNT(*) FROM sms_outbox WHERE phone_idx = '{}' AND status = 'failed'",
@@ -429,7 +457,7 @@ async fn the_sms_outbox_is_for_administrators_of_the_bank_in_demo_mode() {
         for username in ["officer4", "officer1", "head1", "risk1", "approver1"] {
             let staff = env.staff(username).await;
             assert!(!s.sms().may_read_sms_outbox(&staff), "{username}");
-            assert_code(s.sms().sms_outbox(&staff, 10).await, "forbidden");
+            assert_code(s.sms().sms_outbox(&staff, 10).await, ErrorCode::Forbidden);
         }
         let admin = env.staff("admin").await;
         assert!(s.sms().may_read_sms_outbox(&admin));
@@ -472,7 +500,7 @@ async fn the_sms_outbox_is_for_administrators_of_the_bank_in_demo_mode() {
             service::pfi::PfiKeys::from_secrets("a-real-pfi-key", &[], "a-real-index-key"),
         );
         assert!(!prod.sms().may_read_sms_outbox(&admin));
-        assert_code(prod.sms().sms_outbox(&admin, 10).await, "not_found");
+        assert_code(prod.sms().sms_outbox(&admin, 10).await, ErrorCode::NotFound);
     })
     .await;
 }
@@ -503,7 +531,7 @@ async fn a_customer_submits_at_most_five_applications_a_day() {
             match r.await.expect("task") {
                 Ok(id) => accepted.push((i, id)),
                 Err(e) => {
-                    assert_eq!(e.code(), "applications_daily_limit");
+                    assert_eq!(e.code(), ErrorCode::ApplicationsDailyLimit);
                     assert!(e.params().contains(&("max".to_string(), "5".to_string())));
                 }
             }
@@ -540,7 +568,7 @@ async fn submit_validates_against_the_product() {
             .await
         {
             Err(ServiceError::Validation { code, params }) => {
-                assert_eq!(code, "amount_below_min");
+                assert_eq!(code, ErrorCode::AmountBelowMin);
                 assert_eq!(params, vec![("min", "10,000.00".to_string())]);
             }
             other => panic!("expected amount_below_min, got {other:?}"),
@@ -549,19 +577,19 @@ async fn submit_validates_against_the_product() {
             s.applications()
                 .submit_application(&li, request(&product, 9_000_000, "k2"))
                 .await,
-            "amount_above_max",
+            ErrorCode::AmountAboveMax,
         );
         let mut no_consent = request(&product, 50_000, "k3");
         no_consent.consent = false;
         assert_code(
             s.applications().submit_application(&li, no_consent).await,
-            "consent_missing",
+            ErrorCode::ConsentMissing,
         );
         let mut long_term = request(&product, 50_000, "k4");
         long_term.term_months = 400;
         assert_code(
             s.applications().submit_application(&li, long_term).await,
-            "term_out_of_range",
+            ErrorCode::TermOutOfRange,
         );
 
         // A product of the other bank is not offered to this customer.
@@ -576,7 +604,7 @@ async fn submit_validates_against_the_product() {
             s.applications()
                 .submit_application(&li, request(&foreign, 50_000, "k5"))
                 .await,
-            "not_found",
+            ErrorCode::NotFound,
         );
         assert_eq!(
             env.scalar_i64(&format!(
@@ -612,7 +640,7 @@ async fn double_submit_posts_once() {
             s.applications()
                 .submit_application(&li, request(&product, 60_000, "same-key"))
                 .await,
-            "duplicate",
+            ErrorCode::Duplicate,
         );
 
         // Two posts racing with one key still make one application.
@@ -674,11 +702,11 @@ async fn thin_loan_from_application_to_schedule() {
             .await;
         let view = s.applications().application_for_staff(&other, &id).await.unwrap();
         assert!(!view.can_decide);
-        assert_eq!(view.decide_blocked_reason.as_deref(), Some("task_not_assigned"));
+        assert_eq!(view.decide_blocked_reason, Some(ErrorCode::TaskNotAssigned));
         assert!(s.workflow().inbox(&other).await.unwrap().iter().all(|t| t.task.application_id != id));
         assert_code(
             s.applications().decide(&other, &id, view.version, Decision::Approve, "同意".into()).await,
-            "task_not_assigned",
+            ErrorCode::TaskNotAssigned,
         );
         let tasks = s.workflow().inbox(&approver).await.unwrap();
         let task = tasks.iter().find(|t| t.task.application_id == id).expect("task for the approver");
@@ -713,8 +741,8 @@ async fn thin_loan_from_application_to_schedule() {
 
         // Someone else's application or loan does not exist for this customer.
         let wang = env.customer(WANG).await;
-        assert_code(s.applications().my_application(&wang, &id).await, "not_found");
-        assert_code(s.loans().my_loan(&wang, &loan_id).await, "not_found");
+        assert_code(s.applications().my_application(&wang, &id).await, ErrorCode::NotFound);
+        assert_code(s.loans().my_loan(&wang, &loan_id).await, ErrorCode::NotFound);
 
         for action in ["application.submitted", "application.investigated", "application.approved", "loan.created"] {
             assert_eq!(
@@ -762,10 +790,7 @@ async fn nobody_approves_their_own_work() {
             .await
             .unwrap();
         assert!(!view.can_decide);
-        assert_eq!(
-            view.decide_blocked_reason.as_deref(),
-            Some("task_not_assigned")
-        );
+        assert_eq!(view.decide_blocked_reason, Some(ErrorCode::TaskNotAssigned));
         assert!(s
             .workflow()
             .inbox(&both)
@@ -777,7 +802,7 @@ async fn nobody_approves_their_own_work() {
             s.applications()
                 .decide(&both, &id, view.version, Decision::Approve, String::new())
                 .await,
-            "self_approval",
+            ErrorCode::SelfApproval,
         );
         assert_eq!(
             env.scalar_text(&format!(
@@ -803,7 +828,7 @@ async fn investigation_input_is_checked() {
             s.applications()
                 .record_investigation(&officer, &id, 1, empty)
                 .await,
-            "findings_missing",
+            ErrorCode::FindingsMissing,
         );
         let mut long = investigation(Fen::from_yuan(50_000));
         long.findings = "很".repeat(2001);
@@ -811,7 +836,7 @@ async fn investigation_input_is_checked() {
             s.applications()
                 .record_investigation(&officer, &id, 1, long)
                 .await,
-            "findings_too_long",
+            ErrorCode::FindingsTooLong,
         );
         let mut future = investigation(Fen::from_yuan(50_000));
         future.visited_on = today().add_days(1);
@@ -819,7 +844,7 @@ async fn investigation_input_is_checked() {
             s.applications()
                 .record_investigation(&officer, &id, 1, future)
                 .await,
-            "visited_on_future",
+            ErrorCode::VisitedOnFuture,
         );
         let mut negative = investigation(Fen::from_yuan(50_000));
         negative.household_debts = Fen(-1);
@@ -827,14 +852,14 @@ async fn investigation_input_is_checked() {
             s.applications()
                 .record_investigation(&officer, &id, 1, negative)
                 .await,
-            "money_negative",
+            ErrorCode::MoneyNegative,
         );
         // A stale version is refused and nothing is written.
         assert_code(
             s.applications()
                 .record_investigation(&officer, &id, 7, investigation(Fen::from_yuan(1)))
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         assert_eq!(
             env.scalar_i64(&format!(
@@ -853,7 +878,7 @@ async fn investigation_input_is_checked() {
                     investigation(Fen::from_yuan(1)),
                 )
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
     })
     .await;
@@ -876,13 +901,13 @@ async fn a_second_approve_click_changes_nothing() {
             s.applications()
                 .decide(&approver, &id, 2, Decision::Approve, "同意".into())
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         assert_code(
             s.applications()
                 .decide(&approver, &id, 3, Decision::Approve, "同意".into())
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         for table in ["loans", "approvals"] {
             assert_eq!(
@@ -900,7 +925,7 @@ async fn a_second_approve_click_changes_nothing() {
             s.applications()
                 .record_investigation(&officer, &id, 3, investigation(Fen::from_yuan(1)))
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
     })
     .await;
@@ -924,15 +949,15 @@ async fn staff_of_another_bank_are_forbidden() {
         let outsider = env.staff("approver4").await;
         assert_code(
             s.applications().application_for_staff(&outsider, &id).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         assert_code(
             s.loans().loan_for_staff(&outsider, &loan_id).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         assert_code(
             s.customers().portrait(&outsider, &li.customer_id).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         let officer = env.staff("officer4").await;
         assert!(s
@@ -949,7 +974,7 @@ async fn staff_of_another_bank_are_forbidden() {
             s.applications()
                 .application_for_staff(&other_branch, &id)
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         // The bank's risk manager sees it; the union's administrator covers
         // every bank but reads no customer's file.
@@ -961,7 +986,7 @@ async fn staff_of_another_bank_are_forbidden() {
             s.applications()
                 .application_for_staff(&env.staff("admin").await, &id)
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         // Roles matter too: an officer may not decide.
         assert_code(
@@ -974,7 +999,7 @@ async fn staff_of_another_bank_are_forbidden() {
                     String::new(),
                 )
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
     })
     .await;
@@ -1005,7 +1030,7 @@ async fn concurrent_decisions_have_one_winner() {
         assert_eq!(wins, 1, "{results:?}");
         for r in &results {
             if let Err(e) = r {
-                assert_eq!(e.code(), "application_state_changed", "{e:?}");
+                assert_eq!(e.code(), ErrorCode::ApplicationStateChanged, "{e:?}");
             }
         }
         assert_eq!(
@@ -1082,13 +1107,13 @@ async fn audit_chain_detects_tampering() {
             s.audit()
                 .audit_entries(&env.staff("officer1").await, None, 10, None)
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         assert_code(
             s.audit()
                 .verify_audit_chain(&env.staff("officer1").await)
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         // The branch head sees their branch's entries only.
         let head = s
@@ -1269,7 +1294,7 @@ async fn dashboard_is_for_managers_and_scoped() {
         let s = &env.services;
         assert_code(
             s.dashboard(&env.staff("officer1").await, 30).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         let admin = s.dashboard(&env.staff("admin").await, 30).await.unwrap();
         assert_eq!(
@@ -1347,7 +1372,7 @@ async fn products_are_listed_in_order() {
         let p = s.products().product(&products[0].id).await.unwrap();
         assert_eq!(p.min_amount, Fen::from_yuan(10_000));
         assert_eq!(p.rate.bp(), 560);
-        assert_code(s.products().product("missing").await, "not_found");
+        assert_code(s.products().product("missing").await, ErrorCode::NotFound);
     })
     .await;
 }
@@ -1648,7 +1673,8 @@ async fn fifty_approvals_at_once_book_one_loan() {
             match c.await.expect("task") {
                 Ok(loan) => loans.push(loan.expect("a loan")),
                 Err(e) => assert!(
-                    ["application_state_changed", "opinion_given"].contains(&e.code()),
+                    [ErrorCode::ApplicationStateChanged, ErrorCode::OpinionGiven]
+                        .contains(&e.code()),
                     "{e:?}"
                 ),
             }

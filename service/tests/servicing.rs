@@ -6,6 +6,7 @@ mod common;
 
 use common::{on_each_backend, on_each_backend_twice, today, Env};
 use domain::date::Date;
+use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::servicing::credit_line::LineKind;
 use std::sync::atomic::Ordering;
@@ -18,7 +19,7 @@ use service::ServiceError;
 const LI: &str = "13800000001";
 const WANG: &str = "13800000002";
 
-fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: ErrorCode) {
     match r {
         Err(e) => assert_eq!(e.code(), code, "{e:?}"),
         Ok(v) => panic!("expected {code}, got {v:?}"),
@@ -152,7 +153,7 @@ async fn the_batch_accrues_once_per_loan_and_day() {
                 .servicing()
                 .run_eod(today().add_days(1), &EodOptions::default(), &|_| {})
                 .await,
-            "eod_date_in_future",
+            ErrorCode::EodDateInFuture,
         );
     })
     .await;
@@ -472,28 +473,28 @@ async fn a_repayment_posts_once_whatever_repeats() {
         let count = "SELECT COUNT(*) FROM postings WHERE kind = 'repayment'";
         assert_code(
             s.servicing().repay(&wang, &loan_id, Fen::ZERO, "k0").await,
-            "amount_not_positive",
+            ErrorCode::AmountNotPositive,
         );
         assert_code(
             s.servicing()
                 .repay(&wang, &loan_id, due + Fen(1), "k1")
                 .await,
-            "repayment_exceeds_due",
+            ErrorCode::RepaymentExceedsDue,
         );
         let declined = Fen(due.get() / 100 * 100 - 100 + 44);
         assert_code(
             s.servicing().repay(&wang, &loan_id, declined, "k2").await,
-            "payment_declined_insufficient_balance",
+            ErrorCode::PaymentDeclined,
         );
         assert_code(
             s.servicing().repay(&wang, &loan_id, declined, "k2").await,
-            "payment_declined_insufficient_balance",
+            ErrorCode::PaymentDeclined,
         );
         assert_eq!(env.scalar_i64(count).await, 0);
         let li = env.customer(LI).await;
         assert_code(
             s.servicing().repay(&li, &loan_id, due, "k3").await,
-            "not_found",
+            ErrorCode::NotFound,
         );
 
         // A double click and a repeated provider notice post once.
@@ -515,14 +516,14 @@ async fn a_repayment_posts_once_whatever_repeats() {
         assert_eq!(env.scalar_i64(count).await, 1);
         assert_code(
             s.servicing().repay(&wang, &loan_id, Fen(100), "k4").await,
-            "duplicate",
+            ErrorCode::Duplicate,
         );
         let loan = s.loans().my_loan(&wang, &loan_id).await.unwrap();
         assert_eq!(loan.summary.due_now.total().unwrap(), Fen::ZERO);
         assert_eq!(loan.payments.len(), 2);
         assert_code(
             s.servicing().repay(&wang, &loan_id, Fen(100), "k5").await,
-            "repayment_exceeds_due",
+            ErrorCode::RepaymentExceedsDue,
         );
     })
     .await;
@@ -549,7 +550,7 @@ async fn drawdowns_never_take_a_line_below_zero() {
                     today().add_months(12),
                 )
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         assert_code(
             s.servicing()
@@ -562,7 +563,7 @@ async fn drawdowns_never_take_a_line_below_zero() {
                     today(),
                 )
                 .await,
-            "credit_line_expiry_not_after_grant",
+            ErrorCode::CreditLineExpiryNotAfterGrant,
         );
         let line = s
             .servicing()
@@ -594,9 +595,9 @@ async fn drawdowns_never_take_a_line_below_zero() {
                 Ok(_) => ok += 1,
                 Err(e) => assert!(
                     [
-                        "credit_line_insufficient_available",
-                        "application_state_changed",
-                        "internal"
+                        ErrorCode::CreditLineInsufficientAvailable,
+                        ErrorCode::ApplicationStateChanged,
+                        ErrorCode::Internal
                     ]
                     .contains(&e.code()),
                     "{e:?}"
@@ -627,13 +628,13 @@ async fn drawdowns_never_take_a_line_below_zero() {
             s.servicing()
                 .draw_down(&li, &line.id, Fen::from_yuan(1_000), 0, "t0")
                 .await,
-            "term_out_of_range",
+            ErrorCode::TermOutOfRange,
         );
         assert_code(
             s.servicing()
                 .draw_down(&li, &line.id, Fen::ZERO, 12, "z")
                 .await,
-            "credit_line_amount_not_positive",
+            ErrorCode::CreditLineAmountNotPositive,
         );
 
         // Frozen: no drawdown; a stale version is refused.
@@ -646,13 +647,13 @@ async fn drawdowns_never_take_a_line_below_zero() {
             s.servicing()
                 .line_action(&approver, &line.id, v, LineAction::Unfreeze)
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         assert_code(
             s.servicing()
                 .draw_down(&li, &line.id, Fen::from_yuan(1_000), 12, "f")
                 .await,
-            "credit_line_frozen",
+            ErrorCode::CreditLineFrozen,
         );
         assert_code(
             s.servicing()
@@ -663,7 +664,7 @@ async fn drawdowns_never_take_a_line_below_zero() {
                     LineAction::AdjustLimit(Fen::from_yuan(1)),
                 )
                 .await,
-            "credit_line_limit_below_used",
+            ErrorCode::CreditLineLimitBelowUsed,
         );
         let audit = env
             .scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'credit_line.%'")
@@ -927,7 +928,7 @@ async fn a_collected_payment_is_posted_or_refunded_never_kept() {
         // Collected, answer lost: pending, nothing posted, a retry says so.
         for _ in 0..2 {
             match s.servicing().repay(&wang, &loan_id, Fen(10_055), "lost-1").await {
-                Err(e) => assert_eq!(e.code(), "payment_pending"),
+                Err(e) => assert_eq!(e.code(), ErrorCode::PaymentPending),
                 Ok(r) => panic!("{r:?}"),
             }
         }
@@ -952,7 +953,7 @@ async fn a_collected_payment_is_posted_or_refunded_never_kept() {
         // Lost again; meanwhile the rest is paid: it can no longer be posted.
         assert_eq!(
             s.servicing().repay(&wang, &loan_id, Fen(20_055), "lost-2").await.unwrap_err().code(),
-            "payment_pending"
+            ErrorCode::PaymentPending
         );
         let rest = due_now(&env, &wang, &loan_id).await;
         pay_exactly(&env, &wang, &loan_id, rest, "rest").await;
@@ -968,7 +969,7 @@ async fn a_collected_payment_is_posted_or_refunded_never_kept() {
         );
         assert_eq!(
             s.servicing().repay(&wang, &loan_id, Fen(20_055), "lost-2").await.unwrap_err().code(),
-            "payment_refunded"
+            ErrorCode::PaymentRefunded
         );
 
         // An order whose process stopped before it reached the provider.

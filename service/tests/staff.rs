@@ -7,11 +7,12 @@
 mod common;
 
 use common::on_each_backend;
+use domain::error_code::ErrorCode;
 use domain::org::Role;
 use service::staff::{FirstBank, NewOrg, NewStaff};
 use service::{Clock, ServiceError};
 
-fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: ErrorCode) {
     match r {
         Err(e) => assert_eq!(e.code(), code, "{e:?}"),
         Ok(v) => panic!("expected {code}, got Ok({v:?})"),
@@ -36,7 +37,7 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
         let otp = s.staff().init_bank(&first_bank()).await.expect("init");
         assert_code(
             s.staff().init_bank(&first_bank()).await,
-            "database_not_empty",
+            ErrorCode::DatabaseNotEmpty,
         );
 
         // The one-time password signs in, but only to choose a new one.
@@ -54,10 +55,10 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
 
         // The policy, in the user's words.
         for (new, code) in [
-            ("short1", "password_too_short"),
-            ("onlyletterslong", "password_too_simple"),
-            ("admin2026xyzw", "password_contains_username"),
-            ("Password2026!", "password_common"),
+            ("short1", ErrorCode::PasswordTooShort),
+            ("onlyletterslong", ErrorCode::PasswordTooSimple),
+            ("admin2026xyzw", ErrorCode::PasswordContainsUsername),
+            ("Password2026!", ErrorCode::PasswordCommon),
         ] {
             assert_code(
                 s.auth().change_password(&admin, otp.reveal(), new).await,
@@ -68,13 +69,13 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
             s.auth()
                 .change_password(&admin, otp.reveal(), otp.reveal())
                 .await,
-            "password_unchanged",
+            ErrorCode::PasswordUnchanged,
         );
         assert_code(
             s.auth()
                 .change_password(&admin, "wrong-password-1", "Lm7#kq2Wz9x")
                 .await,
-            "password_current_wrong",
+            ErrorCode::PasswordCurrentWrong,
         );
         s.auth()
             .change_password(&admin, otp.reveal(), "Lm7#kq2Wz9x")
@@ -82,7 +83,7 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
             .expect("changed");
         assert_code(
             s.auth().staff_login("admin", otp.reveal()).await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         let admin = s
             .auth()
@@ -100,7 +101,7 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
                     name: "城关支行".into(),
                 })
                 .await,
-            "org_unknown",
+            ErrorCode::OrgUnknown,
         );
         s.staff()
             .add_org(&NewOrg {
@@ -118,7 +119,7 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
                     name: "重复".into(),
                 })
                 .await,
-            "org_code_taken",
+            ErrorCode::OrgCodeTaken,
         );
         let officer = NewStaff {
             org_code: "LC01".into(),
@@ -127,7 +128,10 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
             roles: vec![Role::Officer],
         };
         let first = s.staff().add_staff(&officer).await.expect("staff");
-        assert_code(s.staff().add_staff(&officer).await, "username_taken");
+        assert_code(
+            s.staff().add_staff(&officer).await,
+            ErrorCode::UsernameTaken,
+        );
         assert_ne!(first.reveal(), otp.reveal());
         let zhang = s
             .auth()
@@ -143,7 +147,7 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
         }
         assert_code(
             s.auth().staff_login("zhang.wei", first.reveal()).await,
-            "account_locked",
+            ErrorCode::AccountLocked,
         );
         s.staff().unlock_staff("zhang.wei").await.expect("unlock");
         s.auth()
@@ -157,7 +161,7 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
             .expect("reset");
         assert_code(
             s.auth().staff_login("zhang.wei", first.reveal()).await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         let zhang = s
             .auth()
@@ -165,7 +169,7 @@ async fn a_new_installation_starts_with_one_administrator_who_must_choose_a_pass
             .await
             .unwrap();
         assert!(zhang.must_change_password);
-        assert_code(s.staff().unlock_staff("nobody").await, "not_found");
+        assert_code(s.staff().unlock_staff("nobody").await, ErrorCode::NotFound);
 
         for action in [
             "organisation.created",
@@ -230,13 +234,13 @@ async fn sign_in_attempts_are_audited_with_their_address() {
             s.auth()
                 .staff_login_from("ghost", "x", None, Some(ip))
                 .await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         assert_code(
             s.auth()
                 .staff_login_from("Lm7#kq2Wz9x!", "x", None, Some(ip))
                 .await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         let unknown = entries("staff.login_unknown").await;
         assert_eq!(unknown.len(), 2);
@@ -257,7 +261,7 @@ async fn sign_in_attempts_are_audited_with_their_address() {
             s.auth()
                 .staff_login_from("officer1", service::demo::DEMO_PASSWORD, None, Some(ip))
                 .await,
-            "account_locked",
+            ErrorCode::AccountLocked,
         );
         let failed = entries("staff.login_failed").await;
         assert_eq!(failed.len(), 5);
@@ -332,9 +336,9 @@ async fn unknown_names_lock_like_real_ones_and_a_busy_address_waits() {
             real, ghost,
             "the same answers for a real and an unknown name"
         );
-        assert_eq!(real[3].0, "invalid_credentials");
-        assert_eq!(real[4].0, "account_locked");
-        assert_eq!(real[5].0, "account_locked");
+        assert_eq!(real[3].0, ErrorCode::InvalidCredentials);
+        assert_eq!(real[4].0, ErrorCode::AccountLocked);
+        assert_eq!(real[5].0, ErrorCode::AccountLocked);
         // Nothing in the table is the name that was typed.
         assert_eq!(
             env.scalar_i64("SELECT COUNT(*) FROM login_throttle WHERE key LIKE '%no.such%'")
@@ -356,7 +360,7 @@ async fn unknown_names_lock_like_real_ones_and_a_busy_address_waits() {
             .staff_login_from("approver1", service::demo::DEMO_PASSWORD, None, Some(a))
             .await
             .unwrap_err();
-        assert_eq!(blocked.code(), "rate_limited");
+        assert_eq!(blocked.code(), ErrorCode::RateLimited);
         assert!(
             env.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'login.address_blocked'")
                 .await
@@ -501,7 +505,7 @@ async fn passwords_expire_and_are_not_reused() {
                 .change_password(&me, &current, earlier)
                 .await
                 .unwrap_err();
-            assert_eq!(e.code(), "password_reused", "{earlier}");
+            assert_eq!(e.code(), ErrorCode::PasswordReused, "{earlier}");
         }
         // 89 days on it still holds; past 90 it must be changed first.
         env.clock.advance_secs(89 * 86_400);
@@ -560,7 +564,7 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
         // Enrolment: the app proves it holds the secret.
         assert_code(
             s.staff().confirm_totp(&admin, "123456").await,
-            "totp_not_started",
+            ErrorCode::TotpNotStarted,
         );
         let first = s.staff().begin_totp(&admin).await.unwrap();
         let enrolment = s.staff().begin_totp(&admin).await.unwrap();
@@ -573,12 +577,12 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
         };
         assert_code(
             s.staff().confirm_totp(&admin, wrong).await,
-            "second_factor_invalid",
+            ErrorCode::SecondFactorInvalid,
         );
         if code(&first.secret) != code(&enrolment.secret) {
             assert_code(
                 s.staff().confirm_totp(&admin, &code(&first.secret)).await,
-                "second_factor_invalid",
+                ErrorCode::SecondFactorInvalid,
             );
         }
         let enrolled_with = code(&enrolment.secret);
@@ -588,7 +592,10 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
             .expect("enrolled");
         let me = s.auth().staff_actor(&admin.user_id).await.unwrap();
         assert!(me.totp_enrolled && !me.totp_enrolment_required);
-        assert_code(s.staff().begin_totp(&me).await, "totp_already_enrolled");
+        assert_code(
+            s.staff().begin_totp(&me).await,
+            ErrorCode::TotpAlreadyEnrolled,
+        );
         let stored: String =
             sqlx::query_scalar("SELECT totp_sealed FROM staff_users WHERE username = 'admin'")
                 .fetch_one(&env.db.pool)
@@ -608,7 +615,7 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
         let before = failures().await;
         assert_code(
             s.auth().staff_login("admin", pw).await,
-            "second_factor_required",
+            ErrorCode::SecondFactorRequired,
         );
         assert_eq!(failures().await, before);
         // The code the app was confirmed with is spent.
@@ -616,7 +623,7 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
             s.auth()
                 .staff_login_from("admin", pw, Some(&enrolled_with), None)
                 .await,
-            "second_factor_invalid",
+            ErrorCode::SecondFactorInvalid,
         );
         // A wrong password with a right code is still a wrong password.
         env.clock.advance_secs(30);
@@ -629,7 +636,7 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
                     None,
                 )
                 .await,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         );
         let signed_in = s
             .auth()
@@ -660,24 +667,24 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
                 s.auth()
                     .staff_login_from("admin", pw, Some(wrong), None)
                     .await,
-                "second_factor_invalid",
+                ErrorCode::SecondFactorInvalid,
             );
         }
         assert_code(
             s.auth().staff_login("admin", pw).await,
-            "second_factor_required",
+            ErrorCode::SecondFactorRequired,
         );
         assert_code(
             s.auth()
                 .staff_login_from("admin", pw, Some(wrong), None)
                 .await,
-            "account_locked",
+            ErrorCode::AccountLocked,
         );
         assert_code(
             s.auth()
                 .staff_login_from("admin", pw, Some(&code(&enrolment.secret)), None)
                 .await,
-            "account_locked",
+            ErrorCode::AccountLocked,
         );
         s.staff().unlock_staff("admin").await.unwrap();
 
@@ -689,7 +696,10 @@ async fn administrators_and_approvers_sign_in_with_a_second_factor() {
             .await
             .expect("no factor now");
         assert!(admin.totp_enrolment_required);
-        assert_code(s.staff().reset_staff_totp("nobody").await, "not_found");
+        assert_code(
+            s.staff().reset_staff_totp("nobody").await,
+            ErrorCode::NotFound,
+        );
 
         // Roles that do not require it: not asked, but may enrol.
         let officer = s

@@ -9,6 +9,7 @@ mod common;
 use common::{on_each_backend, today, Env};
 use domain::application::{ApplicationStatus, Decision};
 use domain::duty::Relation;
+use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::product::{Bounds, ProductOverride};
 use service::applications::InvestigationInput;
@@ -19,7 +20,7 @@ use service::ServiceError;
 
 const LI: &str = "13800000001";
 
-fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: &str) {
+fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: ErrorCode) {
     match r {
         Err(e) => assert_eq!(e.code(), code, "{e:?}"),
         Ok(v) => panic!("expected {code}, got Ok({v:?})"),
@@ -191,14 +192,14 @@ async fn a_sub_product_is_drafted_checked_and_published_by_someone_else() {
             Some(Bounds::new(Fen::from_yuan(200_000), Fen::from_yuan(50_000)));
         assert_code(
             s.products().create_sub_product(&p1, inverted).await,
-            "product_range_inverted",
+            ErrorCode::ProductRangeInverted,
         );
         let mut wider = county_sub_product(&parent, "PG-BAD");
         wider.overrides.amount = Some(Bounds::new(Fen::from_yuan(1_000), Fen::from_yuan(900_000)));
-        assert_code(s.products().create_sub_product(&p1, wider).await, "product_widens_parent");
+        assert_code(s.products().create_sub_product(&p1, wider).await, ErrorCode::ProductWidensParent);
         let mut unknown_flow = county_sub_product(&parent, "PG-BAD");
         unknown_flow.flow_code = "nope".into();
-        assert_code(s.products().create_sub_product(&p1, unknown_flow).await, "flow_unknown");
+        assert_code(s.products().create_sub_product(&p1, unknown_flow).await, ErrorCode::FlowUnknown);
         assert_eq!(
             env.scalar_i64("SELECT COUNT(*) FROM products WHERE code = 'PG-BAD'")
                 .await,
@@ -208,7 +209,7 @@ async fn a_sub_product_is_drafted_checked_and_published_by_someone_else() {
         assert_code(
             s.products().create_sub_product(&env.staff("officer1").await, county_sub_product(&parent, "PG1"))
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
 
         let id = s
@@ -217,7 +218,7 @@ async fn a_sub_product_is_drafted_checked_and_published_by_someone_else() {
             .expect("draft");
         assert_code(
             s.products().create_sub_product(&p1, county_sub_product(&parent, "PG1")).await,
-            "product_code_taken",
+            ErrorCode::ProductCodeTaken,
         );
         // A draft is not offered to customers yet.
         let li = env.customer(LI).await;
@@ -228,10 +229,10 @@ async fn a_sub_product_is_drafted_checked_and_published_by_someone_else() {
             ))
             .await;
         // Maker-checker: the author may not publish.
-        assert_code(s.products().publish_product_version(&p1, &version, 1).await, "product_self_publish");
-        assert_code(s.products().publish_product_version(&p2, &version, 9).await, "application_state_changed");
+        assert_code(s.products().publish_product_version(&p1, &version, 1).await, ErrorCode::ProductSelfPublish);
+        assert_code(s.products().publish_product_version(&p2, &version, 9).await, ErrorCode::ApplicationStateChanged);
         s.products().publish_product_version(&p2, &version, 1).await.expect("publish");
-        assert_code(s.products().publish_product_version(&p2, &version, 2).await, "product_version_state_changed");
+        assert_code(s.products().publish_product_version(&p2, &version, 2).await, ErrorCode::ProductVersionStateChanged);
 
         let offered = s.products().offered_products(&li).await.unwrap();
         let sub = offered.iter().find(|p| p.id == id).expect("offered once published");
@@ -318,7 +319,7 @@ async fn back_to_back_approval_with_distinct_people_at_every_post() {
                     investigation(Fen::from_yuan(100_000), Decision::Approve),
                 )
                 .await,
-            "task_not_assigned",
+            ErrorCode::TaskNotAssigned,
         );
         s.applications()
             .record_investigation(
@@ -367,7 +368,7 @@ async fn back_to_back_approval_with_distinct_people_at_every_post() {
             s.applications()
                 .decide(&a1, &id, 2, Decision::Approve, "同意".into())
                 .await,
-            "task_not_assigned",
+            ErrorCode::TaskNotAssigned,
         );
         let loan = s
             .applications()
@@ -464,7 +465,7 @@ async fn a_disagreement_escalates_to_the_committee() {
                     "补足贷审会".into(),
                 )
                 .await,
-            "duty_same_person_parallel",
+            ErrorCode::DutySamePersonParallel,
         );
         assert_code(
             s.workflow()
@@ -476,7 +477,7 @@ async fn a_disagreement_escalates_to_the_committee() {
                     " ".into(),
                 )
                 .await,
-            "reason_missing",
+            ErrorCode::ReasonMissing,
         );
         // The form lists the bank's approvers with the reasons the service
         // would refuse: the two who decided stand aside, approver3 may sit.
@@ -489,18 +490,18 @@ async fn a_disagreement_escalates_to_the_committee() {
             options
                 .iter()
                 .find(|o| o.staff_id == name)
-                .map(|o| o.blocked.clone())
+                .map(|o| o.blocked)
         };
         let approver3 = env.staff("approver3").await;
         assert_eq!(blocked(&approver3.user_id), Some(None));
         assert_eq!(
             blocked(&a1.user_id),
-            Some(Some("duty_same_person_parallel".to_string()))
+            Some(Some(ErrorCode::DutySamePersonParallel))
         );
         assert!(options[0].blocked.is_none(), "the eligible come first");
         assert_code(
             s.workflow().reassign_options(&a1, &task.id).await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         s.workflow()
             .reassign_task(
@@ -517,7 +518,7 @@ async fn a_disagreement_escalates_to_the_committee() {
             s.workflow()
                 .reassign_task(&a1, &task.id, task.version + 1, &a2.user_id, "x".into())
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
     })
     .await;
@@ -571,7 +572,7 @@ async fn overdue_tasks_escalate_and_a_branch_head_reassigns_them() {
                     "休假".into(),
                 )
                 .await,
-            "reassign_not_eligible",
+            ErrorCode::ReassignNotEligible,
         );
         s.workflow()
             .reassign_task(
@@ -587,7 +588,7 @@ async fn overdue_tasks_escalate_and_a_branch_head_reassigns_them() {
             s.applications()
                 .decide(&approver, &id, 2, Decision::Approve, String::new())
                 .await,
-            "task_not_assigned",
+            ErrorCode::TaskNotAssigned,
         );
         s.applications()
             .decide(&other, &id, 2, Decision::Approve, "同意".into())
@@ -634,7 +635,7 @@ async fn a_review_step_is_worked_from_the_file_by_the_reviewer() {
                     String::new(),
                 )
                 .await,
-            "task_needs_form",
+            ErrorCode::TaskNeedsForm,
         );
         s.applications()
             .record_investigation(
@@ -675,7 +676,7 @@ async fn a_review_step_is_worked_from_the_file_by_the_reviewer() {
                     String::new(),
                 )
                 .await,
-            "task_not_assigned",
+            ErrorCode::TaskNotAssigned,
         );
         s.workflow()
             .complete_task(
@@ -698,7 +699,7 @@ async fn a_review_step_is_worked_from_the_file_by_the_reviewer() {
                     String::new(),
                 )
                 .await,
-            "application_state_changed",
+            ErrorCode::ApplicationStateChanged,
         );
         assert_eq!(app_field(&env, &id, "flow_node").await, "approval");
         let approver = env.assignee(&id, "approval").await;
@@ -798,7 +799,7 @@ async fn a_product_manager_designs_a_flow_and_a_broken_one_is_refused() {
         let refused = s.products().save_flow_template(&p1, design(skips)).await;
         match refused {
             Err(ServiceError::Validation { code, params }) => {
-                assert_eq!(code, "flow_approval_skipped");
+                assert_eq!(code, ErrorCode::FlowApprovalSkipped);
                 assert_eq!(params[0].1, "approved");
             }
             other => panic!("expected a refusal, got {other:?}"),
@@ -812,13 +813,13 @@ async fn a_product_manager_designs_a_flow_and_a_broken_one_is_refused() {
         });
         assert_code(
             s.products().save_flow_template(&p1, design(island)).await,
-            "flow_unreachable_node",
+            ErrorCode::FlowUnreachableNode,
         );
         assert_code(
             s.products()
                 .save_flow_template(&env.staff("officer1").await, design(good.clone()))
                 .await,
-            "forbidden",
+            ErrorCode::Forbidden,
         );
         assert_eq!(
             env.scalar_i64("SELECT COUNT(*) FROM flow_templates WHERE code = 'docs_first'")
@@ -872,13 +873,13 @@ async fn a_declared_relation_hands_the_task_back_and_bars_the_declarer() {
             s.workflow()
                 .declare_relation(&approver, stranger.as_str(), Relation::Family)
                 .await,
-            "relation_customer_unknown",
+            ErrorCode::RelationCustomerUnknown,
         );
         assert_code(
             s.workflow()
                 .declare_relation(&approver, "12345", Relation::Family)
                 .await,
-            "id_length",
+            ErrorCode::IdLength,
         );
         // The approval the declarer holds goes back to the branch head.
         assert_eq!(
@@ -892,7 +893,7 @@ async fn a_declared_relation_hands_the_task_back_and_bars_the_declarer() {
             s.workflow()
                 .declare_relation(&approver, &li_id, Relation::Other)
                 .await,
-            "relation_exists",
+            ErrorCode::RelationExists,
         );
         assert!(!s
             .workflow()
@@ -921,7 +922,7 @@ async fn a_declared_relation_hands_the_task_back_and_bars_the_declarer() {
             .iter()
             .find(|o| o.staff_id == approver.user_id)
             .expect("listed");
-        assert_eq!(barred.blocked.as_deref(), Some("pick_related_to_customer"));
+        assert_eq!(barred.blocked, Some(ErrorCode::PickRelatedToCustomer));
         assert_code(
             s.workflow()
                 .reassign_task(
@@ -932,7 +933,7 @@ async fn a_declared_relation_hands_the_task_back_and_bars_the_declarer() {
                     "误派".into(),
                 )
                 .await,
-            "pick_related_to_customer",
+            ErrorCode::PickRelatedToCustomer,
         );
         // The declarer and the branch head see it, masked; a colleague not.
         let mine = s.workflow().staff_relations(&approver).await.unwrap();
@@ -1014,7 +1015,7 @@ async fn a_prefilled_sub_product_form_stores_only_what_was_changed() {
         ));
         match s.products().create_sub_product(&p1, narrow).await {
             Err(ServiceError::Validation { code, params }) => {
-                assert_eq!(code, "product_base_rate_outside_range");
+                assert_eq!(code, ErrorCode::ProductBaseRateOutsideRange);
                 assert_eq!(params, vec![("field", "pricing".to_string())]);
             }
             other => panic!("expected a refusal, got {other:?}"),

@@ -5,7 +5,7 @@ pub mod customer_frame;
 pub mod decision;
 pub mod schedule;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::i18n::{t, use_locale, Locale};
 use domain::application::ApplicationStatus;
 use leptos::prelude::*;
@@ -213,7 +213,7 @@ pub fn after_action<T: Clone + Send + Sync + 'static>(
                     refresh.update(|n| *n += 1);
                 }
                 Err(e) => {
-                    if e.code == "application_state_changed" {
+                    if e.code == ErrorCode::ApplicationStateChanged {
                         refresh.update(|n| *n += 1);
                     }
                     error.set(Some(e));

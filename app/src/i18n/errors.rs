@@ -35,14 +35,12 @@ macro_rules! texts_errors {
             err_date_invalid: "日期不正确", "The date is not valid";
             err_findings_missing: "请填写调查结论", "Write the findings";
             err_findings_too_long: "调查结论不超过2000字", "Findings are limited to 2000 characters";
-            err_comment_missing: "请填写审批意见", "Write an approval comment";
             err_field_required: "请填写必填项", "Fill in the required fields";
             err_visited_on_future: "调查日期不能晚于今天", "The visit date cannot be in the future";
             err_comment_too_long: "审批意见不超过1000字", "The comment is too long (1000 characters at most)";
             err_idempotency_key_invalid: "页面已过期，请刷新后重新提交", "This page has expired; reload it and submit again";
             err_no_officer_available: "您所在网点暂无可受理的客户经理，请联系银行", "No account officer is available at your branch; please contact the bank";
             err_schedule: "无法生成还款计划，请联系银行", "The repayment schedule could not be made; please contact the bank";
-            err_unknown: "操作失败（{code}）", "Failed ({code})";
             err_amount_not_positive: "金额必须大于零", "The amount must be more than zero";
             err_repayment_exceeds_due: "还款金额不能超过当前应还 {due} 元", "The repayment cannot exceed the {due} yuan now due";
             err_payment_declined: "扣款失败：账户余额不足，本次未入账", "The payment was declined (insufficient balance); nothing was posted";
@@ -409,7 +407,6 @@ macro_rules! texts_errors {
             pay_refunded: "已退回", "Refunded";
 
             // ---- errors of later features
-            err_rule_set_problem: "规则定义有误", "The rule definition has an error";
             err_expr_syntax: "表达式语法错误", "Syntax error in the expression";
             err_expr_bad_literal: "数值或日期写法有误", "Malformed number or date";
             err_expr_unknown_feature: "引用了不存在的特征", "Unknown feature";
@@ -496,6 +493,17 @@ macro_rules! texts_errors {
             err_totp_not_started: "请重新扫描二维码后再输入动态码", "Scan the QR code again, then enter a code";
             err_totp_already_enrolled: "账号已绑定身份验证器；更换手机请联系系统管理员重置", "An authenticator app is already added; to change phones ask an administrator to reset it";
             err_totp_enrolment_required: "您的岗位要求双因素登录，请先绑定身份验证器", "Your role requires two-factor sign-in: add an authenticator app first";
+            // Staff picks, and refusals of products, flows and rule-set versions.
+            err_pick_wrong_role: "此人没有该岗位所需的角色", "This person does not hold the role the post needs";
+            err_pick_other_branch: "此人不在办理该业务的网点", "This person works at another branch";
+            err_pick_at_workload_cap: "此人手上的待办任务已满", "This person already holds as many open tasks as allowed";
+            err_pick_duplicate_entry: "此人的员工信息有重复，暂不能分派，请联系系统管理员", "This person's staff record is duplicated, so they cannot be assigned; contact an administrator";
+            err_pick_not_enough_eligible: "符合条件的人员不足，任务暂时无法分派，请联系支行行长", "Not enough eligible staff to assign the task; contact the branch head";
+            err_product_invalid: "产品参数有误，请检查后重新提交", "The product's settings are not valid; check them and submit again";
+            err_flow_invalid: "审批流程配置有误，请检查后重新提交", "The approval flow is not valid; check it and submit again";
+            err_rule_set_note_too_long: "版本说明不超过 {max} 字", "The version note is limited to {max} characters";
+            err_rule_set_state_changed: "该规则集版本已被他人处理或状态已变化，请刷新后再试", "Someone else has acted on this rule set version, or its state changed; refresh and try again";
+            err_rule_set_product_mismatch: "草稿所属的产品或决策阶段与原版本不一致，请刷新后再试", "This draft names another product or decision stage than the version it edits; refresh and try again";
         } $($rest)* }
     };
 }

@@ -1,6 +1,7 @@
 //! The lookups that put codes and enums into words.
 
 use super::*;
+use domain::error_code::ErrorCode;
 
 impl Texts {
     /// The name of a flow node kind ("investigation", "approval", …).
@@ -67,230 +68,314 @@ impl Texts {
         }
     }
 
-    /// The message for an error code coming from the service or domain crates.
-    pub fn error(&self, code: &str) -> &'static str {
+    /// The message of an error code. Every code has one in both locales: a
+    /// new [`ErrorCode`] without an arm here does not compile. Several codes
+    /// may share a message (a family such as the rule set's `expr_…`).
+    pub fn error(&self, code: ErrorCode) -> &'static str {
+        use ErrorCode as E;
         match code {
-            "unauthenticated" => self.err_unauthenticated,
-            "forbidden" => self.err_forbidden,
-            "not_found" => self.err_not_found,
-            "application_state_changed" => self.err_application_state_changed,
-            "self_approval" => self.err_self_approval,
-            "invalid_credentials" => self.err_invalid_credentials,
-            "account_locked" => self.err_account_locked,
-            "code_invalid" => self.err_code_invalid,
-            "code_expired" => self.err_code_expired,
-            "rate_limited" => self.err_rate_limited,
-            "sms_failed" => self.err_sms_failed,
-            "unknown_customer" => self.err_unknown_customer,
-            "duplicate" => self.err_duplicate,
-            "internal" => self.err_internal,
-            "network" => self.err_network,
-            "money_empty" => self.err_money_empty,
-            "money_invalid" => self.err_money_invalid,
-            "money_too_many_decimals" => self.err_money_too_many_decimals,
-            "money_negative" => self.err_money_negative,
-            "money_overflow" => self.err_money_overflow,
-            "amount_below_min" => self.err_amount_below_min,
-            "amount_above_max" => self.err_amount_above_max,
-            "term_out_of_range" => self.err_term_out_of_range,
-            "purpose_missing" => self.err_purpose_missing,
-            "purpose_too_long" => self.err_purpose_too_long,
-            "consent_missing" => self.err_consent_missing,
-            "phone_invalid" => self.err_phone_invalid,
-            "date_invalid" | "date_out_of_range" => self.err_date_invalid,
-            "findings_missing" => self.err_findings_missing,
-            "findings_too_long" => self.err_findings_too_long,
-            "comment_missing" => self.err_comment_missing,
-            "field_required" => self.err_field_required,
-            "visited_on_future" => self.err_visited_on_future,
-            "comment_too_long" => self.err_comment_too_long,
-            "idempotency_key_invalid" => self.err_idempotency_key_invalid,
-            "no_officer_available" => self.err_no_officer_available,
-            "amount_not_positive"
-            | "credit_line_amount_not_positive"
-            | "ledger_amount_not_positive" => self.err_amount_not_positive,
-            "repayment_exceeds_due" => self.err_repayment_exceeds_due,
-            "payment_declined_insufficient_balance" => self.err_payment_declined,
-            "payment_provider_unavailable" => self.err_payment_unavailable,
-            "payment_pending" => self.err_payment_pending,
-            "payment_refunded" => self.err_payment_refunded,
-            "loan_closed" | "eod_loan_closed" => self.err_loan_closed,
-            "credit_line_insufficient_available" => self.err_line_insufficient,
-            "credit_line_frozen" => self.err_line_frozen,
-            "credit_line_cancelled" | "credit_line_expired" => self.err_line_closed,
-            c if c.starts_with("credit_line_") => self.err_line_state,
-            "eod_date_in_future" => self.err_eod_future,
-            "engine_rejected" => self.err_engine_rejected,
-            "product_range_inverted" => self.err_product_range_inverted,
-            "product_widens_parent" => self.err_product_widens_parent,
-            "product_outside_bank_policy" => self.err_product_outside_bank_policy,
-            "product_range_incomplete" => self.err_product_range_incomplete,
-            "product_empty_list" => self.err_product_empty_list,
-            "product_duplicate_entry" => self.err_product_duplicate_entry,
-            "product_blank_entry" => self.err_product_blank_entry,
-            "product_base_rate_outside_range" => self.err_product_base_rate_outside_range,
-            "product_adjustment_outside_range" => self.err_product_adjustment_outside_range,
-            "product_revolving_method_without_line" => {
-                self.err_product_revolving_method_without_line
+            E::DatabaseNotEmpty => self.err_database_not_empty,
+            E::Duplicate => self.err_duplicate,
+            E::FieldRequired => self.err_field_required,
+            E::Forbidden => self.err_forbidden,
+            E::IdempotencyKeyInvalid => self.err_idempotency_key_invalid,
+            E::Internal => self.err_internal,
+            E::InvalidStep => self.err_invalid_step,
+            E::Network => self.err_network,
+            E::NotFound => self.err_not_found,
+            E::Unauthenticated => self.err_unauthenticated,
+            E::AccountLocked => self.err_account_locked,
+            E::CodeExpired => self.err_code_expired,
+            E::CodeInvalid => self.err_code_invalid,
+            E::InvalidCredentials => self.err_invalid_credentials,
+            E::PasswordChangeRequired => self.err_password_change_required,
+            E::PasswordCommon => self.err_password_common,
+            E::PasswordContainsUsername => self.err_password_contains_username,
+            E::PasswordCurrentWrong => self.err_password_current_wrong,
+            E::PasswordMismatch => self.err_password_mismatch,
+            E::PasswordReused => self.err_password_reused,
+            E::PasswordTooLong => self.err_password_too_long,
+            E::PasswordTooShort => self.err_password_too_short,
+            E::PasswordTooSimple => self.err_password_too_simple,
+            E::PasswordUnchanged => self.err_password_unchanged,
+            E::RateLimited => self.err_rate_limited,
+            E::SecondFactorInvalid => self.err_second_factor_invalid,
+            E::SecondFactorRequired => self.err_second_factor_required,
+            E::SmsFailed => self.err_sms_failed,
+            E::TotpAlreadyEnrolled => self.err_totp_already_enrolled,
+            E::TotpEnrolmentRequired => self.err_totp_enrolment_required,
+            E::TotpNotStarted => self.err_totp_not_started,
+            E::UnknownCustomer => self.err_unknown_customer,
+            E::DateInvalid | E::DateOutOfRange => self.err_date_invalid,
+            E::IdBirthDate | E::IdChars | E::IdChecksum | E::IdLength => self.err_id_number_invalid,
+            E::MoneyEmpty => self.err_money_empty,
+            E::MoneyInvalid => self.err_money_invalid,
+            E::MoneyNegative => self.err_money_negative,
+            E::MoneyOverflow => self.err_money_overflow,
+            E::MoneyTooManyDecimals => self.err_money_too_many_decimals,
+            E::PhoneInvalid => self.err_phone_invalid,
+            E::RateInvalid => self.err_rate_invalid,
+            E::RateOutOfRange => self.err_rate_out_of_range,
+            E::AmountAboveMax => self.err_amount_above_max,
+            E::AmountBelowMin => self.err_amount_below_min,
+            E::ApplicationStateChanged => self.err_application_state_changed,
+            E::ApplicationsDailyLimit => self.err_applications_daily_limit,
+            E::CommentTooLong => self.err_comment_too_long,
+            E::ConsentMissing => self.err_consent_missing,
+            E::EngineLimitExceeded => self.err_engine_limit_exceeded,
+            E::EngineRejected => self.err_engine_rejected,
+            E::FindingsMissing => self.err_findings_missing,
+            E::FindingsTooLong => self.err_findings_too_long,
+            E::NoOfficerAvailable => self.err_no_officer_available,
+            E::ProductRangesInvalid => self.err_product_ranges_invalid,
+            E::PurposeMissing => self.err_purpose_missing,
+            E::PurposeTooLong => self.err_purpose_too_long,
+            E::SelfApproval => self.err_self_approval,
+            E::TermOutOfRange => self.err_term_out_of_range,
+            E::VisitedOnFuture => self.err_visited_on_future,
+            E::DutyPostsNotSeparated => self.err_duty_posts_not_separated,
+            E::DutySamePersonParallel => self.err_duty_same_person_parallel,
+            E::DutySelfCheck => self.err_duty_self_check,
+            E::OpinionAlreadyGiven => self.err_opinion_already_given,
+            E::OpinionDuplicatePerson => self.err_opinion_duplicate_person,
+            E::OpinionGiven => self.err_opinion_given,
+            E::OpinionNotAssigned => self.err_opinion_not_assigned,
+            E::OpinionQuorumInvalid => self.err_opinion_quorum_invalid,
+            E::OpinionTooFewPeople => self.err_opinion_too_few_people,
+            E::PickAtWorkloadCap => self.err_pick_at_workload_cap,
+            E::PickDuplicateEntry => self.err_pick_duplicate_entry,
+            E::PickNotEnoughEligible => self.err_pick_not_enough_eligible,
+            E::PickOtherBranch => self.err_pick_other_branch,
+            E::PickRelatedToCustomer => self.err_pick_related_to_customer,
+            E::PickWasMarketer => self.err_pick_was_marketer,
+            E::PickWrongRole => self.err_pick_wrong_role,
+            E::ReasonMissing => self.err_reason_missing,
+            E::ReasonTooLong => self.err_reason_too_long,
+            E::ReassignChoosePerson => self.err_reassign_choose_person,
+            E::ReassignNotEligible => self.err_reassign_not_eligible,
+            E::ReassignSamePerson => self.err_reassign_same_person,
+            E::RouteAtEnd
+            | E::RouteNoRoute
+            | E::RouteOutcomeNotApplicable
+            | E::RouteUnknownNode => self.err_flow_route,
+            E::TaskCannotReject => self.err_task_cannot_reject,
+            E::TaskNeedsForm => self.err_task_needs_form,
+            E::TaskNotAssigned => self.err_task_not_assigned,
+            E::RelationChoose => self.err_relation_choose,
+            E::RelationCustomerUnknown => self.err_relation_customer_unknown,
+            E::RelationExists => self.err_relation_exists,
+            E::DutyLimitMissing => self.err_duty_limit_missing,
+            E::FdGuaranteeMissing => self.err_fd_guarantee_missing,
+            E::FdNumberInvalid => self.err_fd_number_invalid,
+            E::FlowApprovalSkipped => self.err_flow_approval_skipped,
+            E::FlowCodeInvalid => self.err_flow_code_invalid,
+            E::FlowDeadEnd => self.err_flow_dead_end,
+            E::FlowDuplicateNode => self.err_flow_duplicate_node,
+            E::FlowEmptyFactSpace => self.err_flow_empty_fact_space,
+            E::FlowEndHasEdges => self.err_flow_end_has_edges,
+            E::FlowInvalid => self.err_flow_invalid,
+            E::FlowLoopWithoutExit => self.err_flow_loop_without_exit,
+            E::FlowNameInvalid => self.err_flow_name_invalid,
+            E::FlowOutcomeNotApplicable => self.err_flow_outcome_not_applicable,
+            E::FlowPreScreenRenamed => self.err_flow_pre_screen_renamed,
+            E::FlowQuorumInvalid => self.err_flow_quorum_invalid,
+            E::FlowTooLarge => self.err_flow_too_large,
+            E::FlowUnknown => self.err_flow_unknown,
+            E::FlowUnknownNode => self.err_flow_unknown_node,
+            E::FlowUnreachableNode => self.err_flow_unreachable_node,
+            E::ParentNotPublished => self.err_parent_not_published,
+            E::PricingIncomplete => self.err_pricing_incomplete,
+            E::ProductAdjustmentOutsideRange => self.err_product_adjustment_outside_range,
+            E::ProductAgeInvalid => self.err_product_age_invalid,
+            E::ProductBaseRateOutsideRange => self.err_product_base_rate_outside_range,
+            E::ProductBlankEntry => self.err_product_blank_entry,
+            E::ProductCodeInvalid => self.err_product_code_invalid,
+            E::ProductCodeTaken => self.err_product_code_taken,
+            E::ProductDuplicateEntry => self.err_product_duplicate_entry,
+            E::ProductDutyBandsUnordered => self.err_product_duty_bands_unordered,
+            E::ProductEmptyList => self.err_product_empty_list,
+            E::ProductInvalid => self.err_product_invalid,
+            E::ProductMissingReference => self.err_product_missing_reference,
+            E::ProductNameInvalid => self.err_product_name_invalid,
+            E::ProductNotAuthor => self.err_product_not_author,
+            E::ProductOutsideBankPolicy => self.err_product_outside_bank_policy,
+            E::ProductRangeIncomplete => self.err_product_range_incomplete,
+            E::ProductRangeInverted => self.err_product_range_inverted,
+            E::ProductRegionInvalid => self.err_product_region_invalid,
+            E::ProductRevolvingMethodWithoutLine => self.err_product_revolving_method_without_line,
+            E::ProductSelfPublish => self.err_product_self_publish,
+            E::ProductVersionImmutable => self.err_product_version_immutable,
+            E::ProductVersionInvalid => self.err_product_version_invalid,
+            E::ProductVersionStateChanged => self.err_product_version_state_changed,
+            E::ProductWidensParent => self.err_product_widens_parent,
+            E::EvalDivisionByZero
+            | E::EvalInvalidIdNumber
+            | E::EvalOverflow
+            | E::EvalWrongSchema
+            | E::SchemaBadName
+            | E::SchemaDuplicate
+            | E::SchemaReserved
+            | E::SchemaUnknownFeature
+            | E::SchemaWrongRecord
+            | E::SchemaWrongType => self.err_engine_evaluation,
+            E::ExprArity
+            | E::ExprBadLiteral
+            | E::ExprSyntax
+            | E::ExprTypeMismatch
+            | E::ExprUnknownFeature
+            | E::ExprUnknownFunction
+            | E::RuleBadReasonCode
+            | E::RuleDuplicateId
+            | E::ScorecardGradeOrder
+            | E::ScorecardNoBins
+            | E::ScorecardNoGrades
+            | E::StrategyOutputFeature
+            | E::StrategyRateBounds
+            | E::StrategyScoreAfterScoring
+            | E::StrategyScorecardPlace
+            | E::StrategyStageOrder
+            | E::TableAggregation
+            | E::TableBadOutput
+            | E::TableNoColumns
+            | E::TablePriority
+            | E::TableRowWidth => self.err_rule_set_invalid,
+            E::RuleSetNoteTooLong => self.err_rule_set_note_too_long,
+            E::RuleSetNotAuthor => self.err_rule_set_not_author,
+            E::RuleSetProductMismatch => self.err_rule_set_product_mismatch,
+            E::RuleSetStateChanged => self.err_rule_set_state_changed,
+            E::AmountNotPositive | E::CreditLineAmountNotPositive | E::LedgerAmountNotPositive => {
+                self.err_amount_not_positive
             }
-            "product_duty_bands_unordered" => self.err_product_duty_bands_unordered,
-            "product_missing_reference" => self.err_product_missing_reference,
-            "product_region_invalid" => self.err_product_region_invalid,
-            "rate_invalid" => self.err_rate_invalid,
-            "rate_out_of_range" => self.err_rate_out_of_range,
-            "pricing_incomplete" => self.err_pricing_incomplete,
-            "product_code_invalid" => self.err_product_code_invalid,
-            "product_code_taken" => self.err_product_code_taken,
-            "product_name_invalid" => self.err_product_name_invalid,
-            "product_version_state_changed" => self.err_product_version_state_changed,
-            "parent_not_published" => self.err_parent_not_published,
-            "flow_unknown" => self.err_flow_unknown,
-            "duty_limit_missing" => self.err_duty_limit_missing,
-            "flow_dead_end" => self.err_flow_dead_end,
-            "flow_approval_skipped" => self.err_flow_approval_skipped,
-            "flow_loop_without_exit" => self.err_flow_loop_without_exit,
-            "flow_duplicate_node" => self.err_flow_duplicate_node,
-            "flow_unknown_node" => self.err_flow_unknown_node,
-            "flow_end_has_edges" => self.err_flow_end_has_edges,
-            "flow_outcome_not_applicable" => self.err_flow_outcome_not_applicable,
-            "flow_quorum_invalid" => self.err_flow_quorum_invalid,
-            "flow_empty_fact_space" => self.err_flow_empty_fact_space,
-            "flow_pre_screen_renamed" => self.err_flow_pre_screen_renamed,
-            "flow_too_large" => self.err_flow_too_large,
-            "authorisation_evidence_invalid" => self.err_authorisation_evidence_invalid,
-            "authorisation_date_invalid" => self.err_authorisation_date_invalid,
-            "flow_unreachable_node" => self.err_flow_unreachable_node,
-            "flow_code_invalid" => self.err_flow_code_invalid,
-            "flow_name_invalid" => self.err_flow_name_invalid,
-            "fd_number_invalid" => self.err_fd_number_invalid,
-            "relation_choose" => self.err_relation_choose,
-            "product_age_invalid" => self.err_product_age_invalid,
-            "id_length" | "id_chars" | "id_birth_date" | "id_checksum" => {
-                self.err_id_number_invalid
-            }
-            "relation_exists" => self.err_relation_exists,
-            "relation_customer_unknown" => self.err_relation_customer_unknown,
-            "fd_guarantee_missing" => self.err_fd_guarantee_missing,
-            "task_not_assigned" => self.err_task_not_assigned,
-            "opinion_given" => self.err_opinion_given,
-            "product_self_publish" => self.err_product_self_publish,
-            "task_needs_form" => self.err_task_needs_form,
-            "task_cannot_reject" => self.err_task_cannot_reject,
-            "reason_missing" => self.err_reason_missing,
-            "reason_too_long" => self.err_reason_too_long,
-            "reassign_same_person" => self.err_reassign_same_person,
-            "reassign_not_eligible" => self.err_reassign_not_eligible,
-            "reassign_choose_person" => self.err_reassign_choose_person,
-            "pick_related_to_customer" => self.err_pick_related_to_customer,
-            "pick_was_marketer" => self.err_pick_was_marketer,
-            "duty_same_person_parallel" => self.err_duty_same_person_parallel,
-            "duty_self_check" => self.err_duty_self_check,
-            "duty_posts_not_separated" => self.err_duty_posts_not_separated,
-            "engine_limit_exceeded" => self.err_engine_limit_exceeded,
-            "rule_set_not_author" => self.err_rule_set_not_author,
-            "invalid_step" => self.err_invalid_step,
-            "wl_no_file" => self.wl_no_file,
-            "wl_too_large" => self.wl_too_large,
-            "whitelist_unreadable" => self.err_whitelist_unreadable,
-            "whitelist_missing_column" => self.err_whitelist_missing_column,
-            "whitelist_empty" => self.err_whitelist_empty,
-            "whitelist_too_many_rows" => self.err_whitelist_too_many_rows,
-            "whitelist_too_large" => self.err_whitelist_too_large,
-            "applications_daily_limit" => self.err_applications_daily_limit,
-            "whitelist_too_many_columns" => self.err_whitelist_too_many_columns,
-            "whitelist_needs_bank" => self.err_whitelist_needs_bank,
-            "database_not_empty" => self.err_database_not_empty,
-            "limit_above_product_max" => self.err_limit_above_product_max,
-            "offer_above_pre_approved" => self.err_offer_above_pre_approved,
-            "offer_already_open" => self.err_offer_already_open,
-            "offer_expired" => self.err_offer_expired,
-            "offer_limit_not_positive" => self.err_offer_limit_not_positive,
-            "offer_line_months_out_of_range" => self.err_offer_line_months_out_of_range,
-            "offer_result_not_approved" => self.err_offer_result_not_approved,
-            "offer_valid_days_out_of_range" => self.err_offer_valid_days_out_of_range,
-            "officer_unknown" => self.err_officer_unknown,
-            "opinion_already_given" => self.err_opinion_already_given,
-            "opinion_duplicate_person" => self.err_opinion_duplicate_person,
-            "opinion_not_assigned" => self.err_opinion_not_assigned,
-            "opinion_quorum_invalid" => self.err_opinion_quorum_invalid,
-            "opinion_too_few_people" => self.err_opinion_too_few_people,
-            "org_code_invalid" => self.err_org_code_invalid,
-            "org_code_taken" => self.err_org_code_taken,
-            "org_name_invalid" => self.err_org_name_invalid,
-            "org_parent_invalid" => self.err_org_parent_invalid,
-            "org_unknown" => self.err_org_unknown,
-            "roles_missing" => self.err_roles_missing,
-            "username_invalid" => self.err_username_invalid,
-            "username_taken" => self.err_username_taken,
-            "precredit_job_busy" => self.err_precredit_job_busy,
-            "precredit_product_required" => self.err_precredit_product_required,
-            "precredit_product_unknown" => self.err_precredit_product_unknown,
-            "prepayment_amount_not_positive" => self.err_prepayment_amount_not_positive,
-            "prepayment_balance_mismatch" => self.err_prepayment_balance_mismatch,
-            "prepayment_date_outside_period" => self.err_prepayment_date_outside_period,
-            "prepayment_exceeds_balance" => self.err_prepayment_exceeds_balance,
-            "prepayment_mode_not_supported" => self.err_prepayment_mode_not_supported,
-            "prepayment_not_amortising" => self.err_prepayment_not_amortising,
-            "prepayment_nothing_remaining" => self.err_prepayment_nothing_remaining,
-            "product_not_author" => self.err_product_not_author,
-            "product_ranges_invalid" => self.err_product_ranges_invalid,
-            "product_version_immutable" => self.err_product_version_immutable,
-            "product_version_invalid" => self.err_product_version_invalid,
-            "password_too_short" => self.err_password_too_short,
-            "password_too_long" => self.err_password_too_long,
-            "password_too_simple" => self.err_password_too_simple,
-            "password_contains_username" => self.err_password_contains_username,
-            "password_common" => self.err_password_common,
-            "password_unchanged" => self.err_password_unchanged,
-            "password_reused" => self.err_password_reused,
-            "password_current_wrong" => self.err_password_current_wrong,
-            "password_change_required" => self.err_password_change_required,
-            "password_mismatch" => self.err_password_mismatch,
-            "second_factor_required" => self.err_second_factor_required,
-            "second_factor_invalid" => self.err_second_factor_invalid,
-            "totp_not_started" => self.err_totp_not_started,
-            "totp_already_enrolled" => self.err_totp_already_enrolled,
-            "totp_enrolment_required" => self.err_totp_enrolment_required,
-            c if ["expr_", "table_", "scorecard_", "strategy_", "rule_"]
-                .iter()
-                .any(|p| c.starts_with(p)) =>
-            {
-                self.err_rule_set_invalid
-            }
-            c if c.starts_with("schedule_") => self.err_schedule,
-            c if c.starts_with("eod_") => self.err_eod,
-            c if c.starts_with("ledger_") => self.err_ledger,
-            c if c.starts_with("eval_") || c.starts_with("schema_") => self.err_engine_evaluation,
-            c if c.starts_with("route_") => self.err_flow_route,
-            _ => self.err_unknown,
+            E::CreditLineCancelled | E::CreditLineExpired => self.err_line_closed,
+            E::CreditLineExpiryNotAfterGrant
+            | E::CreditLineLimitBelowUsed
+            | E::CreditLineLimitNotPositive
+            | E::CreditLineNotFrozen
+            | E::CreditLineNotYetExpired
+            | E::CreditLineOfficerMissing
+            | E::CreditLineOutstandingBalance
+            | E::CreditLineRepaymentExceedsOutstanding
+            | E::CreditLineSameOfficer => self.err_line_state,
+            E::CreditLineFrozen => self.err_line_frozen,
+            E::CreditLineInsufficientAvailable => self.err_line_insufficient,
+            E::EodDateBeforeLastProcessed
+            | E::EodMaturityNotAfterValueDate
+            | E::EodNothingToWriteOff
+            | E::EodOverflow
+            | E::EodPenaltyMultiplierOutOfRange
+            | E::EodScheduleMismatch
+            | E::EodThresholdsNotIncreasing => self.err_eod,
+            E::EodDateInFuture => self.err_eod_future,
+            E::EodLoanClosed | E::LoanClosed => self.err_loan_closed,
+            E::LedgerExceedsOutstanding
+            | E::LedgerKeyInvalid
+            | E::LedgerNegativeDue
+            | E::LedgerNegativeLine
+            | E::LedgerOrderNotPermutation
+            | E::LedgerOverflow
+            | E::LedgerPostingEmpty
+            | E::LedgerTwoSidedLine
+            | E::LedgerUnbalanced
+            | E::LedgerZeroLine => self.err_ledger,
+            E::PaymentDeclined => self.err_payment_declined,
+            E::PaymentPending => self.err_payment_pending,
+            E::PaymentUnavailable => self.err_payment_unavailable,
+            E::PaymentRefunded => self.err_payment_refunded,
+            E::PrepaymentAmountNotPositive => self.err_prepayment_amount_not_positive,
+            E::PrepaymentBalanceMismatch => self.err_prepayment_balance_mismatch,
+            E::PrepaymentDateOutsidePeriod => self.err_prepayment_date_outside_period,
+            E::PrepaymentExceedsBalance => self.err_prepayment_exceeds_balance,
+            E::PrepaymentModeNotSupported => self.err_prepayment_mode_not_supported,
+            E::PrepaymentNotAmortising => self.err_prepayment_not_amortising,
+            E::PrepaymentNothingRemaining => self.err_prepayment_nothing_remaining,
+            E::RepaymentExceedsDue => self.err_repayment_exceeds_due,
+            E::ScheduleDateOutOfRange
+            | E::ScheduleFirstDueNotAfterStart
+            | E::ScheduleFirstPeriodTooLong
+            | E::ScheduleInterestTooLarge
+            | E::ScheduleNegativeBalance
+            | E::ScheduleNoFixedSchedule
+            | E::ScheduleNonPositivePrincipal
+            | E::SchedulePrincipalTooLarge
+            | E::ScheduleRepaymentDayOutOfRange
+            | E::ScheduleTermTooLong
+            | E::ScheduleZeroTerm => self.err_schedule,
+            E::AuthorisationDateInvalid => self.err_authorisation_date_invalid,
+            E::AuthorisationEvidenceInvalid => self.err_authorisation_evidence_invalid,
+            E::LimitAboveProductMax => self.err_limit_above_product_max,
+            E::OfferAbovePreApproved => self.err_offer_above_pre_approved,
+            E::OfferAlreadyOpen => self.err_offer_already_open,
+            E::OfferExpired => self.err_offer_expired,
+            E::OfferLimitNotPositive => self.err_offer_limit_not_positive,
+            E::OfferLineMonthsOutOfRange => self.err_offer_line_months_out_of_range,
+            E::OfferResultNotApproved => self.err_offer_result_not_approved,
+            E::OfferValidDaysOutOfRange => self.err_offer_valid_days_out_of_range,
+            E::OfficerUnknown => self.err_officer_unknown,
+            E::PrecreditJobBusy => self.err_precredit_job_busy,
+            E::PrecreditProductRequired => self.err_precredit_product_required,
+            E::PrecreditProductUnknown => self.err_precredit_product_unknown,
+            E::WhitelistAmbiguousVillage => self.wlr_ambiguous_village,
+            E::WhitelistAuthorisationInvalid => self.wlr_authorisation_invalid,
+            E::WhitelistCustomerOutOfScope => self.wlr_customer_out_of_scope,
+            E::WhitelistDuplicatePhone => self.wlr_duplicate_phone,
+            E::WhitelistDuplicateRow => self.wlr_duplicate_row,
+            E::WhitelistEmpty => self.err_whitelist_empty,
+            E::WhitelistLimitAboveProductMax => self.wlr_limit_above_product_max,
+            E::WhitelistLimitNotNumber => self.wlr_limit_not_number,
+            E::WhitelistLimitNotPositive => self.wlr_limit_not_positive,
+            E::WhitelistMissingColumn => self.err_whitelist_missing_column,
+            E::WhitelistNameMismatch => self.wlr_name_mismatch,
+            E::WhitelistNameMissing => self.wlr_name_missing,
+            E::WhitelistNeedsBank => self.err_whitelist_needs_bank,
+            E::WhitelistPhoneRequired => self.wlr_phone_required,
+            E::WhitelistPhoneTaken => self.wlr_phone_taken,
+            E::WhitelistTooLarge => self.err_whitelist_too_large,
+            E::WhitelistTooManyColumns => self.err_whitelist_too_many_columns,
+            E::WhitelistTooManyRows => self.err_whitelist_too_many_rows,
+            E::WhitelistUnknownVillage => self.wlr_unknown_village,
+            E::WhitelistUnreadable => self.err_whitelist_unreadable,
+            E::WhitelistVillageOutOfScope => self.wlr_village_out_of_scope,
+            E::WhitelistNoFile => self.wl_no_file,
+            E::WhitelistUploadTooLarge => self.wl_too_large,
+            E::OrgCodeInvalid => self.err_org_code_invalid,
+            E::OrgCodeTaken => self.err_org_code_taken,
+            E::OrgNameInvalid => self.err_org_name_invalid,
+            E::OrgParentInvalid => self.err_org_parent_invalid,
+            E::OrgUnknown => self.err_org_unknown,
+            E::RolesMissing => self.err_roles_missing,
+            E::UsernameInvalid => self.err_username_invalid,
+            E::UsernameTaken => self.err_username_taken,
         }
     }
 
-    /// What is wrong with a rule-set definition, by the problem's code.
-    pub fn rule_problem(&self, code: &str) -> &'static str {
+    /// What is wrong with a rule-set definition, in the editor's words: a
+    /// problem of the definition has its own message, any other code the
+    /// message of [`Texts::error`].
+    pub fn rule_problem(&self, code: ErrorCode) -> &'static str {
+        use ErrorCode as E;
         match code {
-            "expr_syntax" => self.err_expr_syntax,
-            "expr_bad_literal" => self.err_expr_bad_literal,
-            "expr_unknown_feature" => self.err_expr_unknown_feature,
-            "expr_unknown_function" => self.err_expr_unknown_function,
-            "expr_arity" => self.err_expr_arity,
-            "expr_type_mismatch" => self.err_expr_type_mismatch,
-            "table_no_columns" => self.err_table_no_columns,
-            "table_row_width" => self.err_table_row_width,
-            "table_bad_output" => self.err_table_bad_output,
-            "table_priority" => self.err_table_priority,
-            "table_aggregation" => self.err_table_aggregation,
-            "scorecard_no_grades" => self.err_scorecard_no_grades,
-            "scorecard_grade_order" => self.err_scorecard_grade_order,
-            "scorecard_no_bins" => self.err_scorecard_no_bins,
-            "strategy_stage_order" => self.err_strategy_stage_order,
-            "strategy_scorecard_place" => self.err_strategy_scorecard_place,
-            "strategy_score_after_scoring" => self.err_strategy_score_after_scoring,
-            "strategy_rate_bounds" => self.err_strategy_rate_bounds,
-            "strategy_output_feature" => self.err_strategy_output_feature,
-            "rule_bad_reason_code" => self.err_rule_bad_reason_code,
-            "rule_duplicate_id" => self.err_rule_duplicate_id,
-            _ => self.err_rule_set_problem,
+            E::ExprSyntax => self.err_expr_syntax,
+            E::ExprBadLiteral => self.err_expr_bad_literal,
+            E::ExprUnknownFeature => self.err_expr_unknown_feature,
+            E::ExprUnknownFunction => self.err_expr_unknown_function,
+            E::ExprArity => self.err_expr_arity,
+            E::ExprTypeMismatch => self.err_expr_type_mismatch,
+            E::TableNoColumns => self.err_table_no_columns,
+            E::TableRowWidth => self.err_table_row_width,
+            E::TableBadOutput => self.err_table_bad_output,
+            E::TablePriority => self.err_table_priority,
+            E::TableAggregation => self.err_table_aggregation,
+            E::ScorecardNoGrades => self.err_scorecard_no_grades,
+            E::ScorecardGradeOrder => self.err_scorecard_grade_order,
+            E::ScorecardNoBins => self.err_scorecard_no_bins,
+            E::StrategyStageOrder => self.err_strategy_stage_order,
+            E::StrategyScorecardPlace => self.err_strategy_scorecard_place,
+            E::StrategyScoreAfterScoring => self.err_strategy_score_after_scoring,
+            E::StrategyRateBounds => self.err_strategy_rate_bounds,
+            E::StrategyOutputFeature => self.err_strategy_output_feature,
+            E::RuleBadReasonCode => self.err_rule_bad_reason_code,
+            E::RuleDuplicateId => self.err_rule_duplicate_id,
+            other => self.error(other),
         }
     }
 
@@ -349,27 +434,16 @@ impl Texts {
         }
     }
 
-    /// Why a whitelist row was not imported; the code itself when unknown.
-    pub fn whitelist_problem(&self, code: &str) -> Option<&'static str> {
-        Some(match code.trim_start_matches("whitelist_") {
-            c if c.starts_with("id_") || c == "bad_id_number" => self.wlr_bad_id_number,
-            "phone_invalid" => self.wlr_phone_invalid,
-            "name_missing" => self.wlr_name_missing,
-            "name_mismatch" => self.wlr_name_mismatch,
-            "phone_required" => self.wlr_phone_required,
-            "phone_taken" => self.wlr_phone_taken,
-            "authorisation_invalid" => self.wlr_authorisation_invalid,
-            "duplicate_phone" => self.wlr_duplicate_phone,
-            "duplicate_row" => self.wlr_duplicate_row,
-            "unknown_village" => self.wlr_unknown_village,
-            "ambiguous_village" => self.wlr_ambiguous_village,
-            "village_out_of_scope" => self.wlr_village_out_of_scope,
-            "customer_out_of_scope" => self.wlr_customer_out_of_scope,
-            "limit_not_number" => self.wlr_limit_not_number,
-            "limit_not_positive" => self.wlr_limit_not_positive,
-            "limit_above_product_max" => self.wlr_limit_above_product_max,
-            _ => return None,
-        })
+    /// Why a whitelist row was not imported, as short as a table cell
+    /// wants: a bad ID or phone number is worded for the row, any other
+    /// code (the `whitelist_…` row codes among them) as [`Texts::error`].
+    pub fn whitelist_problem(&self, code: ErrorCode) -> &'static str {
+        use ErrorCode as E;
+        match code {
+            E::IdLength | E::IdChars | E::IdBirthDate | E::IdChecksum => self.wlr_bad_id_number,
+            E::PhoneInvalid => self.wlr_phone_invalid,
+            other => self.error(other),
+        }
     }
 
     pub fn offer_status(&self, s: &str) -> &'static str {

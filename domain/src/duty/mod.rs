@@ -26,6 +26,7 @@ pub mod pick;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 
 /// A tie between a staff member and a customer that a staff member declares
@@ -198,12 +199,12 @@ pub enum DutyError {
 }
 
 impl DutyError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::SamePersonParallel { .. } => "duty_same_person_parallel",
-            Self::SelfCheck { .. } => "duty_self_check",
-            Self::PostsNotSeparated { .. } => "duty_posts_not_separated",
+            Self::SamePersonParallel { .. } => ErrorCode::DutySamePersonParallel,
+            Self::SelfCheck { .. } => ErrorCode::DutySelfCheck,
+            Self::PostsNotSeparated { .. } => ErrorCode::DutyPostsNotSeparated,
         }
     }
 }

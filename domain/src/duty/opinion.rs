@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::error_code::ErrorCode;
+
 /// One person's opinion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -62,14 +64,14 @@ pub enum OpinionError {
 }
 
 impl OpinionError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::TooFewPeople => "opinion_too_few_people",
-            Self::DuplicatePerson => "opinion_duplicate_person",
-            Self::QuorumInvalid => "opinion_quorum_invalid",
-            Self::NotAssigned => "opinion_not_assigned",
-            Self::AlreadyGiven => "opinion_already_given",
+            Self::TooFewPeople => ErrorCode::OpinionTooFewPeople,
+            Self::DuplicatePerson => ErrorCode::OpinionDuplicatePerson,
+            Self::QuorumInvalid => ErrorCode::OpinionQuorumInvalid,
+            Self::NotAssigned => ErrorCode::OpinionNotAssigned,
+            Self::AlreadyGiven => ErrorCode::OpinionAlreadyGiven,
         }
     }
 }

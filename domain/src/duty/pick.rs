@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::{check_assignment, Assignment, DutyError, DutyMode, Post};
+use crate::error_code::ErrorCode;
 use crate::org::Role;
 
 /// A member of staff who might be picked, with what the service knows of
@@ -70,16 +71,16 @@ pub enum Exclusion {
 }
 
 impl Exclusion {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Exclusion::WrongRole => "pick_wrong_role",
-            Exclusion::OtherBranch => "pick_other_branch",
-            Exclusion::AtWorkloadCap => "pick_at_workload_cap",
-            Exclusion::RelatedToCustomer => "pick_related_to_customer",
-            Exclusion::WasMarketer => "pick_was_marketer",
+            Exclusion::WrongRole => ErrorCode::PickWrongRole,
+            Exclusion::OtherBranch => ErrorCode::PickOtherBranch,
+            Exclusion::AtWorkloadCap => ErrorCode::PickAtWorkloadCap,
+            Exclusion::RelatedToCustomer => ErrorCode::PickRelatedToCustomer,
+            Exclusion::WasMarketer => ErrorCode::PickWasMarketer,
             Exclusion::Duty { error } => error.code(),
-            Exclusion::DuplicateEntry => "pick_duplicate_entry",
+            Exclusion::DuplicateEntry => ErrorCode::PickDuplicateEntry,
         }
     }
 }
@@ -114,9 +115,9 @@ pub struct PickShortfall {
 }
 
 impl PickShortfall {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
-        "pick_not_enough_eligible"
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::PickNotEnoughEligible
     }
 }
 

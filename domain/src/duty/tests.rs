@@ -43,7 +43,7 @@ fn assignment_table(
     #[case] expected: Option<&str>,
 ) {
     let got = check_assignment(mode, &held(so_far), who, post);
-    assert_eq!(got.err().map(|e| e.code()), expected);
+    assert_eq!(got.err().map(|e| e.code().as_str()), expected);
 }
 
 fn any_post() -> impl Strategy<Value = Post> {
@@ -158,7 +158,7 @@ fn pick_records_every_exclusion_reason() {
             .iter()
             .find(|c| c.staff_id == id)
             .expect("listed");
-        rec.exclusions.iter().map(Exclusion::code).collect()
+        rec.exclusions.iter().map(|e| e.code().as_str()).collect()
     };
     assert_eq!(reasons("approver"), vec!["pick_wrong_role"]);
     assert_eq!(reasons("busy"), vec!["pick_at_workload_cap"]);
@@ -181,7 +181,7 @@ fn pick_shortfall_still_lists_candidates() {
         staff("wang", Role::Investigator, "B09"),
     ];
     let err = pick_back_to_back(&list, &investigation_request(2), 1).expect_err("one eligible");
-    assert_eq!(err.code(), "pick_not_enough_eligible");
+    assert_eq!(err.code(), ErrorCode::PickNotEnoughEligible);
     assert_eq!((err.needed, err.eligible), (2, 1));
     assert_eq!(err.candidates.len(), 2);
 }
@@ -367,7 +367,9 @@ fn committee_decides_by_quorum() {
 fn bad_opinion_setups(#[case] rule: OpinionRule, #[case] who: &[&str], #[case] code: &str) {
     let who = who.iter().map(|s| (*s).to_owned()).collect();
     assert_eq!(
-        SealedOpinions::new(rule, who).err().map(|e| e.code()),
+        SealedOpinions::new(rule, who)
+            .err()
+            .map(|e| e.code().as_str()),
         Some(code)
     );
 }
@@ -380,14 +382,14 @@ fn only_the_assigned_give_one_opinion_each() {
         o.give("x", opinion(Verdict::Approve))
             .err()
             .map(|e| e.code()),
-        Some("opinion_not_assigned")
+        Some(ErrorCode::OpinionNotAssigned)
     );
     o.give("a", opinion(Verdict::Approve)).expect("assigned");
     assert_eq!(
         o.give("a", opinion(Verdict::Reject))
             .err()
             .map(|e| e.code()),
-        Some("opinion_already_given")
+        Some(ErrorCode::OpinionAlreadyGiven)
     );
     assert_eq!(o.own("a").map(|o| o.verdict), Some(Verdict::Approve));
 }

@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::duty::Post;
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 use crate::product::{Bounds, GuaranteeType};
 use crate::schedule::MAX_PRINCIPAL;
@@ -444,21 +445,21 @@ pub const MAX_THRESHOLDS: usize = 32;
 pub const PRE_SCREEN_ID: &str = "pre_screen";
 
 impl FlowError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::DuplicateNode { .. } => "flow_duplicate_node",
-            Self::UnknownNode { .. } => "flow_unknown_node",
-            Self::EndHasEdges { .. } => "flow_end_has_edges",
-            Self::OutcomeNotApplicable { .. } => "flow_outcome_not_applicable",
-            Self::QuorumInvalid { .. } => "flow_quorum_invalid",
-            Self::EmptyFactSpace => "flow_empty_fact_space",
-            Self::Unreachable { .. } => "flow_unreachable_node",
-            Self::DeadEnd { .. } => "flow_dead_end",
-            Self::LoopWithoutExit { .. } => "flow_loop_without_exit",
-            Self::ApprovalSkipped { .. } => "flow_approval_skipped",
-            Self::PreScreenRenamed { .. } => "flow_pre_screen_renamed",
-            Self::TooLarge => "flow_too_large",
+            Self::DuplicateNode { .. } => ErrorCode::FlowDuplicateNode,
+            Self::UnknownNode { .. } => ErrorCode::FlowUnknownNode,
+            Self::EndHasEdges { .. } => ErrorCode::FlowEndHasEdges,
+            Self::OutcomeNotApplicable { .. } => ErrorCode::FlowOutcomeNotApplicable,
+            Self::QuorumInvalid { .. } => ErrorCode::FlowQuorumInvalid,
+            Self::EmptyFactSpace => ErrorCode::FlowEmptyFactSpace,
+            Self::Unreachable { .. } => ErrorCode::FlowUnreachableNode,
+            Self::DeadEnd { .. } => ErrorCode::FlowDeadEnd,
+            Self::LoopWithoutExit { .. } => ErrorCode::FlowLoopWithoutExit,
+            Self::ApprovalSkipped { .. } => ErrorCode::FlowApprovalSkipped,
+            Self::PreScreenRenamed { .. } => ErrorCode::FlowPreScreenRenamed,
+            Self::TooLarge => ErrorCode::FlowTooLarge,
         }
     }
 
@@ -506,13 +507,13 @@ pub enum RouteError {
 }
 
 impl RouteError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::UnknownNode { .. } => "route_unknown_node",
-            Self::AtEnd { .. } => "route_at_end",
-            Self::OutcomeNotApplicable { .. } => "route_outcome_not_applicable",
-            Self::NoRoute { .. } => "route_no_route",
+            Self::UnknownNode { .. } => ErrorCode::RouteUnknownNode,
+            Self::AtEnd { .. } => ErrorCode::RouteAtEnd,
+            Self::OutcomeNotApplicable { .. } => ErrorCode::RouteOutcomeNotApplicable,
+            Self::NoRoute { .. } => ErrorCode::RouteNoRoute,
         }
     }
 }

@@ -141,7 +141,10 @@ fn valid() -> ValidFlow {
 }
 
 fn problems(errors: &[FlowError]) -> Vec<(&'static str, Vec<&str>)> {
-    errors.iter().map(|e| (e.code(), e.nodes())).collect()
+    errors
+        .iter()
+        .map(|e| (e.code().as_str(), e.nodes()))
+        .collect()
 }
 
 fn refused(t: FlowTemplate) -> Vec<FlowError> {
@@ -182,7 +185,7 @@ fn routing(
 fn routing_refusals(#[case] from: &str, #[case] outcome: Outcome, #[case] code: &str) {
     let flow = valid();
     let got = flow.route(from, outcome, &facts(1_000, G::Credit, None));
-    assert_eq!(got.err().map(|e| e.code()), Some(code));
+    assert_eq!(got.err().map(|e| e.code().as_str()), Some(code));
 }
 
 #[test]
@@ -197,7 +200,7 @@ fn routing_outside_the_validated_space_is_no_route() {
     };
     let flow = t.validate(&secured).expect("valid for secured loans");
     let got = flow.route("contract", Pass, &facts(1_000, G::Credit, None));
-    assert_eq!(got.err().map(|e| e.code()), Some("route_no_route"));
+    assert_eq!(got.err().map(|e| e.code()), Some(ErrorCode::RouteNoRoute));
 }
 
 #[test]
@@ -490,7 +493,7 @@ fn a_template_too_large_to_validate_is_refused_before_validating() {
             .collect(),
     };
     assert_eq!(refused(many_thresholds), [FlowError::TooLarge]);
-    assert_eq!(FlowError::TooLarge.code(), "flow_too_large");
+    assert_eq!(FlowError::TooLarge.code(), ErrorCode::FlowTooLarge);
 
     // At the caps' edge (with the standard flow's own 500,000 yuan), the
     // flow's own checks still run.
@@ -685,7 +688,7 @@ proptest! {
                 for e in errors {
                     if let FlowError::DeadEnd { node, outcome, example } = e {
                         let got = flow.route(&node, outcome, &example);
-                        prop_assert_eq!(got.err().map(|e| e.code()), Some("route_no_route"));
+                        prop_assert_eq!(got.err().map(|e| e.code()), Some(ErrorCode::RouteNoRoute));
                     }
                 }
             }
@@ -728,7 +731,9 @@ fn a_product_may_leave_a_branch_of_a_shared_template_unused() {
         .validate(&small)
         .expect_err("unreachable for the product");
     assert!(
-        errors.iter().any(|e| e.code() == "flow_unreachable_node"),
+        errors
+            .iter()
+            .any(|e| e.code() == ErrorCode::FlowUnreachableNode),
         "{errors:?}"
     );
     let flow = standard()
@@ -747,9 +752,11 @@ fn a_product_still_refuses_real_problems_of_a_template() {
         guarantees: vec![GuaranteeType::Credit],
     };
     let errors = t.validate_for_product(&small).expect_err("dead end");
-    assert!(errors.iter().all(|e| e.code() != "flow_unreachable_node"));
+    assert!(errors
+        .iter()
+        .all(|e| e.code() != ErrorCode::FlowUnreachableNode));
     assert!(
-        errors.iter().any(|e| e.code() == "flow_dead_end"),
+        errors.iter().any(|e| e.code() == ErrorCode::FlowDeadEnd),
         "{errors:?}"
     );
 }

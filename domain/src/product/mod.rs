@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::duty::DutyPolicy;
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 use crate::rate::AnnualRate;
 use crate::rules::lifecycle::DecisionStage;
@@ -389,20 +390,20 @@ pub enum ProductError {
 }
 
 impl ProductError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::RangeInverted { .. } => "product_range_inverted",
-            Self::OutsideBankPolicy { .. } => "product_outside_bank_policy",
-            Self::WidensParent { .. } => "product_widens_parent",
-            Self::EmptyList { .. } => "product_empty_list",
-            Self::DuplicateEntry { .. } => "product_duplicate_entry",
-            Self::BlankEntry { .. } => "product_blank_entry",
-            Self::BaseRateOutsideRange { .. } => "product_base_rate_outside_range",
-            Self::AdjustmentOutsideRange { .. } => "product_adjustment_outside_range",
-            Self::RevolvingMethodWithoutLine { .. } => "product_revolving_method_without_line",
-            Self::DutyBandsUnordered { .. } => "product_duty_bands_unordered",
-            Self::MissingReference { .. } => "product_missing_reference",
+            Self::RangeInverted { .. } => ErrorCode::ProductRangeInverted,
+            Self::OutsideBankPolicy { .. } => ErrorCode::ProductOutsideBankPolicy,
+            Self::WidensParent { .. } => ErrorCode::ProductWidensParent,
+            Self::EmptyList { .. } => ErrorCode::ProductEmptyList,
+            Self::DuplicateEntry { .. } => ErrorCode::ProductDuplicateEntry,
+            Self::BlankEntry { .. } => ErrorCode::ProductBlankEntry,
+            Self::BaseRateOutsideRange { .. } => ErrorCode::ProductBaseRateOutsideRange,
+            Self::AdjustmentOutsideRange { .. } => ErrorCode::ProductAdjustmentOutsideRange,
+            Self::RevolvingMethodWithoutLine { .. } => ErrorCode::ProductRevolvingMethodWithoutLine,
+            Self::DutyBandsUnordered { .. } => ErrorCode::ProductDutyBandsUnordered,
+            Self::MissingReference { .. } => ErrorCode::ProductMissingReference,
         }
     }
 

@@ -80,7 +80,7 @@ fn parent() -> ResolvedProduct {
 fn codes(errors: &[ProductError]) -> Vec<(&'static str, &'static str)> {
     errors
         .iter()
-        .map(|e| (e.code(), e.field().as_str()))
+        .map(|e| (e.code().as_str(), e.field().as_str()))
         .collect()
 }
 
@@ -433,7 +433,7 @@ fn version_life_cycle(
     #[case] expected: Result<VersionStatus, &str>,
 ) {
     assert_eq!(
-        version_transition(from, action, by_author).map_err(|e| e.code()),
+        version_transition(from, action, by_author).map_err(|e| e.code().as_str()),
         expected
     );
 }
@@ -464,7 +464,7 @@ fn version_ids(#[case] s: &str, #[case] expected: Result<(&str, u32), &str>) {
     assert_eq!(
         got.as_ref()
             .map(|id| (id.code(), id.version()))
-            .map_err(|e| e.code()),
+            .map_err(|e| e.code().as_str()),
         expected
     );
     if let Ok(id) = got {

@@ -9,6 +9,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::error_code::ErrorCode;
+
 /// The immutable id of one version of a product: its code and version
 /// number, written "HOUSE-CC@3".
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -28,11 +30,11 @@ pub enum ProductVersionIdError {
 }
 
 impl ProductVersionIdError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidCode => "product_code_invalid",
-            Self::InvalidVersion => "product_version_invalid",
+            Self::InvalidCode => ErrorCode::ProductCodeInvalid,
+            Self::InvalidVersion => ErrorCode::ProductVersionInvalid,
         }
     }
 }
@@ -179,13 +181,13 @@ pub enum VersionError {
 }
 
 impl VersionError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Immutable => "product_version_immutable",
-            Self::NotAllowed { .. } => "product_version_state_changed",
-            Self::SelfPublish => "product_self_publish",
-            Self::NotAuthor => "product_not_author",
+            Self::Immutable => ErrorCode::ProductVersionImmutable,
+            Self::NotAllowed { .. } => ErrorCode::ProductVersionStateChanged,
+            Self::SelfPublish => ErrorCode::ProductSelfPublish,
+            Self::NotAuthor => ErrorCode::ProductNotAuthor,
         }
     }
 }

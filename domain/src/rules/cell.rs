@@ -270,6 +270,7 @@ pub(crate) fn parse_cell(text: &str, ty: FeatureType) -> Result<Cell, ExprError>
 mod tests {
     use super::*;
     use crate::date::Date;
+    use crate::error_code::ErrorCode;
     use rstest::rstest;
     use FeatureType as T;
 
@@ -314,7 +315,7 @@ mod tests {
     ) {
         let err = parse_cell(text, ty).err();
         assert_eq!(
-            err.as_ref().map(|e| (e.code(), e.position.column)),
+            err.as_ref().map(|e| (e.code().as_str(), e.position.column)),
             Some((code, column)),
             "{err:?}"
         );
@@ -344,7 +345,7 @@ mod tests {
         assert_eq!(parse_value("-20", T::Int), Ok(Value::Int(-20)));
         assert_eq!(
             parse_value("3", T::Money).err().map(|e| e.code()),
-            Some("expr_type_mismatch")
+            Some(ErrorCode::ExprTypeMismatch)
         );
     }
 }

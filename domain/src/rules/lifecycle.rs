@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::error_code::ErrorCode;
+
 /// The point of the credit process where the engine decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -118,12 +120,12 @@ pub enum RuleSetTransitionError {
 }
 
 impl RuleSetTransitionError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::NotAllowed { .. } => "rule_set_state_changed",
-            Self::SelfApproval => "self_approval",
-            Self::NotAuthor => "rule_set_not_author",
+            Self::NotAllowed { .. } => ErrorCode::RuleSetStateChanged,
+            Self::SelfApproval => ErrorCode::SelfApproval,
+            Self::NotAuthor => ErrorCode::RuleSetNotAuthor,
         }
     }
 }
@@ -214,6 +216,9 @@ mod tests {
             assert_eq!(DecisionStage::parse(d.as_str()), Some(d));
         }
         assert_eq!(DecisionStage::parse("approval"), None);
-        assert_eq!(RuleSetTransitionError::SelfApproval.code(), "self_approval");
+        assert_eq!(
+            RuleSetTransitionError::SelfApproval.code(),
+            ErrorCode::SelfApproval
+        );
     }
 }

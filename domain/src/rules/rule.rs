@@ -10,6 +10,7 @@ use super::expr::{Compiled, EvalError, ExprError};
 use super::schema::{FeatureSchema, FeatureType, Features};
 use super::strategy::StageKind;
 use super::trace::{Event, Observed, Source, Trace};
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 
 /// Reason code given when a condition could not be evaluated.
@@ -184,12 +185,12 @@ pub enum RuleError {
 }
 
 impl RuleError {
-    /// Stable snake_case code; for an expression error, the expression's code.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`]; for an expression error, the expression's code.
+    pub fn code(&self) -> ErrorCode {
         match self {
             RuleError::Expr { error, .. } => error.code(),
-            RuleError::BadReasonCode { .. } => "rule_bad_reason_code",
-            RuleError::DuplicateId { .. } => "rule_duplicate_id",
+            RuleError::BadReasonCode { .. } => ErrorCode::RuleBadReasonCode,
+            RuleError::DuplicateId { .. } => ErrorCode::RuleDuplicateId,
         }
     }
 }
@@ -572,7 +573,7 @@ mod tests {
         let mut def = set();
         def.rules[at].condition = cond.into();
         let err = RuleSet::compile(&def, &schema()).err();
-        assert_eq!(err.as_ref().map(RuleError::code), Some(code));
+        assert_eq!(err.as_ref().map(|e| e.code().as_str()), Some(code));
         assert!(matches!(err, Some(RuleError::Expr { index, .. }) if index == at));
     }
 
@@ -582,7 +583,7 @@ mod tests {
         def.rules[1].reason_code = "Income Low".into();
         assert_eq!(
             RuleSet::compile(&def, &schema()).err().map(|e| e.code()),
-            Some("rule_bad_reason_code")
+            Some(ErrorCode::RuleBadReasonCode)
         );
         let mut def = set();
         def.rules[2].id = "age_max".into();

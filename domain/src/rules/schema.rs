@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::date::Date;
+use crate::error_code::ErrorCode;
 use crate::identity::IdNumber;
 use crate::money::Fen;
 
@@ -182,15 +183,15 @@ pub enum SchemaError {
 }
 
 impl SchemaError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            SchemaError::BadName(_) => "schema_bad_name",
-            SchemaError::Duplicate(_) => "schema_duplicate",
-            SchemaError::Reserved(_) => "schema_reserved",
-            SchemaError::UnknownFeature(_) => "schema_unknown_feature",
-            SchemaError::WrongType { .. } => "schema_wrong_type",
-            SchemaError::WrongSchema => "schema_wrong_record",
+            SchemaError::BadName(_) => ErrorCode::SchemaBadName,
+            SchemaError::Duplicate(_) => ErrorCode::SchemaDuplicate,
+            SchemaError::Reserved(_) => ErrorCode::SchemaReserved,
+            SchemaError::UnknownFeature(_) => ErrorCode::SchemaUnknownFeature,
+            SchemaError::WrongType { .. } => ErrorCode::SchemaWrongType,
+            SchemaError::WrongSchema => ErrorCode::SchemaWrongRecord,
         }
     }
 }

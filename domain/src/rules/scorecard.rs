@@ -8,6 +8,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::error_code::ErrorCode;
+
 use super::cell::{parse_cell, Cell};
 use super::expr::{Compiled, EvalError, ExprError};
 use super::rule::Outcome;
@@ -78,13 +80,16 @@ pub struct ScorecardError {
 }
 
 impl ScorecardError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self.kind {
-            ScorecardErrorKind::NoGrades => "scorecard_no_grades",
-            ScorecardErrorKind::GradeOrder => "scorecard_grade_order",
-            ScorecardErrorKind::NoBins => "scorecard_no_bins",
-            ScorecardErrorKind::Expr => self.expr.as_ref().map_or("expr_syntax", ExprError::code),
+            ScorecardErrorKind::NoGrades => ErrorCode::ScorecardNoGrades,
+            ScorecardErrorKind::GradeOrder => ErrorCode::ScorecardGradeOrder,
+            ScorecardErrorKind::NoBins => ErrorCode::ScorecardNoBins,
+            ScorecardErrorKind::Expr => self
+                .expr
+                .as_ref()
+                .map_or(ErrorCode::ExprSyntax, ExprError::code),
         }
     }
 }
@@ -440,19 +445,19 @@ mod tests {
         let e = Scorecard::compile(&d, &s).err();
         assert_eq!(
             e.as_ref().map(|e| (e.code(), e.characteristic, e.bin)),
-            Some(("expr_type_mismatch", Some(1), Some(2)))
+            Some((ErrorCode::ExprTypeMismatch, Some(1), Some(2)))
         );
         let mut d = def();
         d.grades.swap(0, 1);
         assert_eq!(
             Scorecard::compile(&d, &s).err().map(|e| e.code()),
-            Some("scorecard_grade_order")
+            Some(ErrorCode::ScorecardGradeOrder)
         );
         let mut d = def();
         d.characteristics[0].expr = "agee".into();
         assert_eq!(
             Scorecard::compile(&d, &s).err().map(|e| e.code()),
-            Some("expr_unknown_feature")
+            Some(ErrorCode::ExprUnknownFeature)
         );
         let d = def();
         let card = Scorecard::compile(&d, &s).unwrap_or_else(|e| panic!("{e}"));

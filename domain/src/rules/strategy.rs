@@ -20,6 +20,7 @@ use super::schema::{FeatureSchema, FeatureType, Features, Slot, Value};
 use super::scorecard::{Scorecard, ScorecardDef, ScorecardError};
 use super::table::{Table, TableDef, TableError};
 use super::trace::{Event, Trace};
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 
 /// The stages, in the order they run.
@@ -132,17 +133,17 @@ pub enum StrategyError {
 }
 
 impl StrategyError {
-    /// Stable snake_case code; for a stage's own error, that error's code.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`]; for a stage's own error, that error's code.
+    pub fn code(&self) -> ErrorCode {
         match self {
             StrategyError::Rules { error, .. } => error.code(),
             StrategyError::Table { error, .. } => error.code(),
             StrategyError::Scorecard { error, .. } => error.code(),
-            StrategyError::StageOrder { .. } => "strategy_stage_order",
-            StrategyError::ScorecardPlace { .. } => "strategy_scorecard_place",
-            StrategyError::ScoreAfterScoring { .. } => "strategy_score_after_scoring",
-            StrategyError::RateBounds => "strategy_rate_bounds",
-            StrategyError::OutputFeature(_) => "strategy_output_feature",
+            StrategyError::StageOrder { .. } => ErrorCode::StrategyStageOrder,
+            StrategyError::ScorecardPlace { .. } => ErrorCode::StrategyScorecardPlace,
+            StrategyError::ScoreAfterScoring { .. } => ErrorCode::StrategyScoreAfterScoring,
+            StrategyError::RateBounds => ErrorCode::StrategyRateBounds,
+            StrategyError::OutputFeature(_) => ErrorCode::StrategyOutputFeature,
         }
     }
 }

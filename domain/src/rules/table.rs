@@ -25,6 +25,7 @@ use super::rule::{is_snake_case, Evaluation, Outcome, Verdict};
 use super::schema::{FeatureSchema, FeatureType, Features, Value};
 use super::strategy::StageKind;
 use super::trace::{Event, Observed, OutputValue, Source, Trace};
+use crate::error_code::ErrorCode;
 use crate::identity::mask_id_number;
 use crate::money::Fen;
 
@@ -163,15 +164,18 @@ impl TableError {
         }
     }
 
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self.kind {
-            TableErrorKind::NoColumns => "table_no_columns",
-            TableErrorKind::RowWidth => "table_row_width",
-            TableErrorKind::Expr => self.expr.as_ref().map_or("expr_syntax", ExprError::code),
-            TableErrorKind::Output => "table_bad_output",
-            TableErrorKind::Priority => "table_priority",
-            TableErrorKind::Aggregation => "table_aggregation",
+            TableErrorKind::NoColumns => ErrorCode::TableNoColumns,
+            TableErrorKind::RowWidth => ErrorCode::TableRowWidth,
+            TableErrorKind::Expr => self
+                .expr
+                .as_ref()
+                .map_or(ErrorCode::ExprSyntax, ExprError::code),
+            TableErrorKind::Output => ErrorCode::TableBadOutput,
+            TableErrorKind::Priority => ErrorCode::TablePriority,
+            TableErrorKind::Aggregation => ErrorCode::TableAggregation,
         }
     }
 }

@@ -317,7 +317,7 @@ fn error_codes() {
         (ScheduleError::DateOutOfRange, "schedule_date_out_of_range"),
     ];
     for (e, code) in codes {
-        assert_eq!(e.code(), code);
+        assert_eq!(e.code().as_str(), code);
     }
 }
 

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::date::Date;
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 
 /// State of a credit line.
@@ -122,23 +123,25 @@ pub enum CreditLineError {
 }
 
 impl CreditLineError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::AmountNotPositive => "credit_line_amount_not_positive",
-            Self::LimitNotPositive => "credit_line_limit_not_positive",
-            Self::OfficerMissing => "credit_line_officer_missing",
-            Self::ExpiryNotAfterGrant => "credit_line_expiry_not_after_grant",
-            Self::Frozen => "credit_line_frozen",
-            Self::Cancelled => "credit_line_cancelled",
-            Self::Expired => "credit_line_expired",
-            Self::NotFrozen => "credit_line_not_frozen",
-            Self::InsufficientAvailable { .. } => "credit_line_insufficient_available",
-            Self::RepaymentExceedsOutstanding { .. } => "credit_line_repayment_exceeds_outstanding",
-            Self::LimitBelowUsed { .. } => "credit_line_limit_below_used",
-            Self::SameOfficer => "credit_line_same_officer",
-            Self::OutstandingBalance { .. } => "credit_line_outstanding_balance",
-            Self::NotYetExpired { .. } => "credit_line_not_yet_expired",
+            Self::AmountNotPositive => ErrorCode::CreditLineAmountNotPositive,
+            Self::LimitNotPositive => ErrorCode::CreditLineLimitNotPositive,
+            Self::OfficerMissing => ErrorCode::CreditLineOfficerMissing,
+            Self::ExpiryNotAfterGrant => ErrorCode::CreditLineExpiryNotAfterGrant,
+            Self::Frozen => ErrorCode::CreditLineFrozen,
+            Self::Cancelled => ErrorCode::CreditLineCancelled,
+            Self::Expired => ErrorCode::CreditLineExpired,
+            Self::NotFrozen => ErrorCode::CreditLineNotFrozen,
+            Self::InsufficientAvailable { .. } => ErrorCode::CreditLineInsufficientAvailable,
+            Self::RepaymentExceedsOutstanding { .. } => {
+                ErrorCode::CreditLineRepaymentExceedsOutstanding
+            }
+            Self::LimitBelowUsed { .. } => ErrorCode::CreditLineLimitBelowUsed,
+            Self::SameOfficer => ErrorCode::CreditLineSameOfficer,
+            Self::OutstandingBalance { .. } => ErrorCode::CreditLineOutstandingBalance,
+            Self::NotYetExpired { .. } => ErrorCode::CreditLineNotYetExpired,
         }
     }
 }
@@ -531,11 +534,13 @@ mod tests {
                 expires_on: Date::EPOCH,
             },
         ];
-        let codes: std::collections::HashSet<&str> = all.iter().map(|e| e.code()).collect();
+        let codes: std::collections::HashSet<ErrorCode> = all.iter().map(|e| e.code()).collect();
         assert_eq!(codes.len(), all.len());
-        assert!(codes.iter().all(|c| c.starts_with("credit_line_")
-            && c.bytes().all(|b| b == b'_' || b.is_ascii_lowercase())));
-        assert_eq!(CreditLineError::Frozen.code(), "credit_line_frozen");
+        assert!(codes.iter().all(|c| c.as_str().starts_with("credit_line_")
+            && c.as_str()
+                .bytes()
+                .all(|b| b == b'_' || b.is_ascii_lowercase())));
+        assert_eq!(CreditLineError::Frozen.code(), ErrorCode::CreditLineFrozen);
     }
 
     #[derive(Debug, Clone)]
@@ -592,7 +597,7 @@ mod tests {
                 let before = l.clone();
                 match apply(&l, op) {
                     Ok(next) => l = next,
-                    Err(e) => prop_assert!(!e.code().is_empty()),
+                    Err(e) => prop_assert!(!e.code().as_str().is_empty()),
                 }
                 prop_assert!(l.available() >= Fen::ZERO, "{:?} after {:?}", l, op);
                 prop_assert!(Fen::ZERO <= l.outstanding && l.outstanding <= l.used && l.used <= l.limit);

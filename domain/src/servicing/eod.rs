@@ -43,6 +43,7 @@ use super::ledger::{
 };
 use super::schedule_options::DAILY_DENOMINATOR;
 use crate::date::Date;
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 use crate::rate::AnnualRate;
 use crate::schedule::Instalment;
@@ -277,17 +278,17 @@ pub enum EodError {
 }
 
 impl EodError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::PenaltyMultiplierOutOfRange => "eod_penalty_multiplier_out_of_range",
-            Self::ThresholdsNotIncreasing => "eod_thresholds_not_increasing",
-            Self::ScheduleMismatch => "eod_schedule_mismatch",
-            Self::Overflow => "eod_overflow",
-            Self::DateBeforeLastProcessed => "eod_date_before_last_processed",
-            Self::LoanClosed => "eod_loan_closed",
-            Self::NothingToWriteOff => "eod_nothing_to_write_off",
-            Self::MaturityNotAfterValueDate => "eod_maturity_not_after_value_date",
+            Self::PenaltyMultiplierOutOfRange => ErrorCode::EodPenaltyMultiplierOutOfRange,
+            Self::ThresholdsNotIncreasing => ErrorCode::EodThresholdsNotIncreasing,
+            Self::ScheduleMismatch => ErrorCode::EodScheduleMismatch,
+            Self::Overflow => ErrorCode::EodOverflow,
+            Self::DateBeforeLastProcessed => ErrorCode::EodDateBeforeLastProcessed,
+            Self::LoanClosed => ErrorCode::EodLoanClosed,
+            Self::NothingToWriteOff => ErrorCode::EodNothingToWriteOff,
+            Self::MaturityNotAfterValueDate => ErrorCode::EodMaturityNotAfterValueDate,
             Self::Ledger(e) => e.code(),
         }
     }

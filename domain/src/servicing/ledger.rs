@@ -19,6 +19,7 @@ use super::schedule_options::{
     ScheduleSpecError,
 };
 use crate::date::Date;
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 use crate::rate::AnnualRate;
 use crate::schedule::{Instalment, RepaymentMethod};
@@ -235,20 +236,20 @@ pub enum LedgerError {
 }
 
 impl LedgerError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::AmountNotPositive => "ledger_amount_not_positive",
-            Self::NegativeDue => "ledger_negative_due",
-            Self::Empty => "ledger_posting_empty",
-            Self::NegativeLine => "ledger_negative_line",
-            Self::ZeroLine => "ledger_zero_line",
-            Self::TwoSidedLine => "ledger_two_sided_line",
-            Self::Unbalanced { .. } => "ledger_unbalanced",
-            Self::Overflow => "ledger_overflow",
-            Self::KeyInvalid => "ledger_key_invalid",
-            Self::ExceedsOutstanding { .. } => "ledger_exceeds_outstanding",
-            Self::OrderNotPermutation => "ledger_order_not_permutation",
+            Self::AmountNotPositive => ErrorCode::LedgerAmountNotPositive,
+            Self::NegativeDue => ErrorCode::LedgerNegativeDue,
+            Self::Empty => ErrorCode::LedgerPostingEmpty,
+            Self::NegativeLine => ErrorCode::LedgerNegativeLine,
+            Self::ZeroLine => ErrorCode::LedgerZeroLine,
+            Self::TwoSidedLine => ErrorCode::LedgerTwoSidedLine,
+            Self::Unbalanced { .. } => ErrorCode::LedgerUnbalanced,
+            Self::Overflow => ErrorCode::LedgerOverflow,
+            Self::KeyInvalid => ErrorCode::LedgerKeyInvalid,
+            Self::ExceedsOutstanding { .. } => ErrorCode::LedgerExceedsOutstanding,
+            Self::OrderNotPermutation => ErrorCode::LedgerOrderNotPermutation,
         }
     }
 }
@@ -659,16 +660,16 @@ pub enum PrepaymentError {
 }
 
 impl PrepaymentError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::AmountNotPositive => "prepayment_amount_not_positive",
-            Self::ExceedsBalance { .. } => "prepayment_exceeds_balance",
-            Self::NothingRemaining => "prepayment_nothing_remaining",
-            Self::BalanceMismatch => "prepayment_balance_mismatch",
-            Self::DateOutsidePeriod => "prepayment_date_outside_period",
-            Self::NotAmortising => "prepayment_not_amortising",
-            Self::ModeNotSupported => "prepayment_mode_not_supported",
+            Self::AmountNotPositive => ErrorCode::PrepaymentAmountNotPositive,
+            Self::ExceedsBalance { .. } => ErrorCode::PrepaymentExceedsBalance,
+            Self::NothingRemaining => ErrorCode::PrepaymentNothingRemaining,
+            Self::BalanceMismatch => ErrorCode::PrepaymentBalanceMismatch,
+            Self::DateOutsidePeriod => ErrorCode::PrepaymentDateOutsidePeriod,
+            Self::NotAmortising => ErrorCode::PrepaymentNotAmortising,
+            Self::ModeNotSupported => ErrorCode::PrepaymentModeNotSupported,
             Self::Schedule(e) => e.code(),
         }
     }

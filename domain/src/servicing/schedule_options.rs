@@ -35,6 +35,7 @@ use thiserror::Error;
 
 use crate::bigint::BigUint;
 use crate::date::Date;
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 use crate::rate::AnnualRate;
 use crate::schedule::{Instalment, RepaymentMethod, ScheduleError, MAX_PRINCIPAL, MAX_TERM_MONTHS};
@@ -194,15 +195,15 @@ pub enum ScheduleSpecError {
 }
 
 impl ScheduleSpecError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
             Self::Schedule(e) => e.code(),
-            Self::RepaymentDayOutOfRange => "schedule_repayment_day_out_of_range",
-            Self::FirstDueNotAfterStart => "schedule_first_due_not_after_start",
-            Self::FirstPeriodTooLong => "schedule_first_period_too_long",
-            Self::NegativeBalance => "schedule_negative_balance",
-            Self::InterestTooLarge => "schedule_interest_too_large",
+            Self::RepaymentDayOutOfRange => ErrorCode::ScheduleRepaymentDayOutOfRange,
+            Self::FirstDueNotAfterStart => ErrorCode::ScheduleFirstDueNotAfterStart,
+            Self::FirstPeriodTooLong => ErrorCode::ScheduleFirstPeriodTooLong,
+            Self::NegativeBalance => ErrorCode::ScheduleNegativeBalance,
+            Self::InterestTooLarge => ErrorCode::ScheduleInterestTooLarge,
         }
     }
 }
@@ -712,7 +713,7 @@ mod tests {
             ),
         ];
         for (e, code) in codes {
-            assert_eq!(e.code(), code);
+            assert_eq!(e.code().as_str(), code);
         }
     }
 

@@ -4,6 +4,7 @@
 use super::{DecisionView, FlowTaskView, MyTask};
 use crate::application::{ApplicationStatus, Decision};
 use crate::date::Date;
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 use crate::rate::AnnualRate;
 use crate::rules::rule::Verdict;
@@ -89,8 +90,8 @@ pub struct StaffApplicationView {
     pub loan_id: Option<String>,
     pub can_investigate: bool,
     pub can_decide: bool,
-    /// An error code (i18n key) saying why this user may not decide, e.g. "self_approval".
-    pub decide_blocked_reason: Option<String>,
+    /// Why this user may not decide, e.g. [`ErrorCode::TaskNotAssigned`].
+    pub decide_blocked_reason: Option<ErrorCode>,
     /// The engine's pre-screen on submission (the latest, if run again).
     #[serde(default)]
     pub pre_screen: Option<DecisionView>,
@@ -98,9 +99,9 @@ pub struct StaffApplicationView {
     #[serde(default)]
     pub full_decision: Option<DecisionView>,
     /// Why approval (not rejection) is refused by the engine, e.g.
-    /// "engine_rejected" or "engine_limit_exceeded".
+    /// [`ErrorCode::EngineRejected`] or [`ErrorCode::EngineLimitExceeded`].
     #[serde(default)]
-    pub approve_blocked_reason: Option<String>,
+    pub approve_blocked_reason: Option<ErrorCode>,
     /// The application's flow: where it is, and every task so far.
     #[serde(default)]
     pub flow_node: Option<String>,

@@ -2,6 +2,7 @@
 //! credit offers.
 
 use crate::date::Date;
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 use crate::rate::AnnualRate;
 use crate::servicing::credit_line::LineKind;
@@ -226,8 +227,8 @@ pub struct OfferBatchSummary {
 pub struct WhitelistRowProblem {
     /// The row number as the spreadsheet shows it (the header is row 1).
     pub row: u32,
-    /// e.g. "whitelist_bad_id_number", "whitelist_unknown_village".
-    pub code: String,
+    /// e.g. [`ErrorCode::IdChecksum`], [`ErrorCode::WhitelistUnknownVillage`].
+    pub code: ErrorCode,
     /// The column's header as written in the file.
     pub column: Option<String>,
     pub value: String,

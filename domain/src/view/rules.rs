@@ -3,6 +3,7 @@
 //! applications.
 
 use super::DecisionView;
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 use crate::rules::expr::{Position, Span};
 use crate::rules::lifecycle::{DecisionStage, RuleSetStatus};
@@ -58,8 +59,8 @@ pub struct RuleSetDetail {
     pub can_submit: bool,
     pub can_approve: bool,
     pub can_publish: bool,
-    /// Why this user may not approve it, e.g. "self_approval".
-    pub approve_blocked_reason: Option<String>,
+    /// Why this user may not approve it, e.g. [`ErrorCode::SelfApproval`].
+    pub approve_blocked_reason: Option<ErrorCode>,
 }
 
 /// Where a rule set definition is wrong, for the editor to highlight:
@@ -67,8 +68,8 @@ pub struct RuleSetDetail {
 /// line and column inside the expression or cell text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleSetProblem {
-    /// The i18n key, e.g. "expr_unknown_feature", "expr_type_mismatch".
-    pub code: String,
+    /// What is wrong, e.g. [`ErrorCode::ExprUnknownFeature`].
+    pub code: ErrorCode,
     pub stage: Option<usize>,
     pub rule: Option<usize>,
     pub rule_id: Option<String>,
@@ -84,7 +85,7 @@ pub struct RuleSetProblem {
 impl From<&StrategyError> for RuleSetProblem {
     fn from(e: &StrategyError) -> RuleSetProblem {
         let mut p = RuleSetProblem {
-            code: e.code().to_owned(),
+            code: e.code(),
             stage: None,
             rule: None,
             rule_id: None,
@@ -275,7 +276,7 @@ mod tests {
             .err()
             .unwrap_or_else(|| panic!("must fail"));
         let p = RuleSetProblem::from(&err);
-        assert_eq!(p.code, "expr_unknown_feature");
+        assert_eq!(p.code, ErrorCode::ExprUnknownFeature);
         assert_eq!((p.stage, p.rule), (Some(0), Some(1)));
         assert_eq!(
             p.position,

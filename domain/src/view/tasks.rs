@@ -2,6 +2,7 @@
 //! reassignment, and the staff–customer relations that bar a task.
 
 use crate::application::{ApplicationStatus, Decision};
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 use serde::{Deserialize, Serialize};
 
@@ -44,8 +45,8 @@ pub struct ReassignOption {
     /// Open tasks they hold now.
     pub workload: u32,
     pub workload_cap: u32,
-    /// Why the service would refuse them (an error code), or `None`.
-    pub blocked: Option<String>,
+    /// Why the service would refuse them, or `None`.
+    pub blocked: Option<ErrorCode>,
 }
 
 /// The open task the viewer holds on an application's current node, when

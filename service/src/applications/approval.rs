@@ -4,6 +4,7 @@
 use domain::application::{check_separation, transition, ApplicationAction, Decision};
 use domain::date::Date;
 use domain::duty::Post;
+use domain::error_code::ErrorCode;
 use domain::flow::{NodeKind, Outcome};
 use domain::money::Fen;
 use domain::org::Role;
@@ -28,11 +29,11 @@ const MAX_COMMENT: usize = 1000;
 /// possible): it rejected, or the amount is above the limit it set.
 pub(super) fn engine_blocks_approval(full: &DecisionView, amount: Fen) -> Option<ServiceError> {
     if full.outcome == Verdict::Reject {
-        return Some(ServiceError::invalid("engine_rejected"));
+        return Some(ServiceError::invalid(ErrorCode::EngineRejected));
     }
     match full.limit {
         Some(limit) if amount > limit => Some(ServiceError::Validation {
-            code: "engine_limit_exceeded",
+            code: ErrorCode::EngineLimitExceeded,
             params: vec![("limit", limit.to_grouped_string())],
         }),
         _ => None,
@@ -156,7 +157,7 @@ impl crate::applications::Applications<'_> {
         let comment = comment.trim().to_string();
         if comment.chars().count() > MAX_COMMENT {
             return Err(ServiceError::Validation {
-                code: "comment_too_long",
+                code: ErrorCode::CommentTooLong,
                 params: vec![("max", MAX_COMMENT.to_string())],
             });
         }

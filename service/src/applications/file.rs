@@ -1,6 +1,7 @@
 //! The application file (申请档案) as staff see it, personal information masked.
 
 use domain::application::ApplicationStatus;
+use domain::error_code::ErrorCode;
 use domain::flow::NodeType;
 use domain::identity::{mask_id_number, mask_phone};
 use domain::org::Role;
@@ -124,9 +125,9 @@ impl crate::applications::Applications<'_> {
             None
         } else if !mine(NodeType::Approval, TaskStatus::Open) {
             Some(if mine(NodeType::Approval, TaskStatus::Done) {
-                "opinion_given"
+                ErrorCode::OpinionGiven
             } else {
-                "task_not_assigned"
+                ErrorCode::TaskNotAssigned
             })
         } else {
             None
@@ -142,7 +143,7 @@ impl crate::applications::Applications<'_> {
             full_decision
                 .as_ref()
                 .and_then(|d| engine_blocks_approval(d, f.amount))
-                .map(|e| e.code().to_string())
+                .map(|e| e.code())
         } else {
             None
         };
@@ -171,7 +172,7 @@ impl crate::applications::Applications<'_> {
             loan_id,
             can_investigate,
             can_decide,
-            decide_blocked_reason: blocked.map(str::to_string),
+            decide_blocked_reason: blocked,
             pre_screen,
             full_decision,
             approve_blocked_reason,

@@ -4,6 +4,7 @@
 use domain::application::{ApplicationStatus, Decision};
 use domain::date::Date;
 use domain::duty::Post;
+use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::org::Role;
 use serde::{Deserialize, Serialize};
@@ -84,11 +85,11 @@ impl crate::applications::Applications<'_> {
         let findings = i.findings.trim().to_string();
         let length = findings.chars().count();
         if length == 0 {
-            return Err(ServiceError::invalid("findings_missing"));
+            return Err(ServiceError::invalid(ErrorCode::FindingsMissing));
         }
         if length > MAX_FINDINGS {
             return Err(ServiceError::Validation {
-                code: "findings_too_long",
+                code: ErrorCode::FindingsTooLong,
                 params: vec![("max", MAX_FINDINGS.to_string())],
             });
         }
@@ -99,10 +100,10 @@ impl crate::applications::Applications<'_> {
             i.recommended_amount,
         ];
         if amounts.iter().any(|a| a.get() < 0) {
-            return Err(ServiceError::invalid("money_negative"));
+            return Err(ServiceError::invalid(ErrorCode::MoneyNegative));
         }
         if i.visited_on > self.today() {
-            return Err(ServiceError::invalid("visited_on_future"));
+            return Err(ServiceError::invalid(ErrorCode::VisitedOnFuture));
         }
         // Only an application waiting at a node of its flow has an
         // investigation to record (a drawdown under a line has none).

@@ -2,6 +2,7 @@
 //! and its pre-screen by the decision engine (预审).
 
 use domain::application::{ApplicationAction, ApplicationRequest, ApplicationStatus, ProductTerms};
+use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::rules::lifecycle::DecisionStage;
 use domain::view::ProductView;
@@ -85,7 +86,7 @@ impl crate::applications::Applications<'_> {
     ) -> Result<String, ServiceError> {
         let key = a.idempotency_key.trim().to_string();
         if key.is_empty() || key.len() > 100 {
-            return Err(ServiceError::invalid("idempotency_key_invalid"));
+            return Err(ServiceError::invalid(ErrorCode::IdempotencyKeyInvalid));
         }
         let purpose = a.purpose.trim().to_string();
         if let Some(existing) = self.same_submission(c, &a, &purpose, &key).await? {
@@ -152,7 +153,7 @@ impl crate::applications::Applications<'_> {
         .await?;
         if today_count >= self.config.max_applications_per_day {
             return Err(ServiceError::Validation {
-                code: "applications_daily_limit",
+                code: ErrorCode::ApplicationsDailyLimit,
                 params: vec![("max", self.config.max_applications_per_day.to_string())],
             });
         }
@@ -379,6 +380,6 @@ impl crate::applications::Applications<'_> {
                 return sql::text(&r, "id");
             }
         }
-        Err(ServiceError::invalid("no_officer_available"))
+        Err(ServiceError::invalid(ErrorCode::NoOfficerAvailable))
     }
 }

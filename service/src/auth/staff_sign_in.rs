@@ -3,6 +3,7 @@
 //! factor when the account has one, and choosing a new password.
 
 use super::*;
+use domain::error_code::ErrorCode;
 
 /// Why a staff password is checked.
 #[derive(Debug, Clone, Copy)]
@@ -319,13 +320,15 @@ impl crate::auth::Auth<'_> {
             });
         }
         if new == current {
-            return Err(ServiceError::invalid("password_unchanged"));
+            return Err(ServiceError::invalid(ErrorCode::PasswordUnchanged));
         }
         // The same guarded count and check as a sign-in.
         self.check_staff_password(&s.username, current, Check::Again)
             .await
             .map_err(|e| match e {
-                ServiceError::InvalidCredentials => ServiceError::invalid("password_current_wrong"),
+                ServiceError::InvalidCredentials => {
+                    ServiceError::invalid(ErrorCode::PasswordCurrentWrong)
+                }
                 other => other,
             })?;
         // Not one of the last few: the current hash and the history's.
@@ -342,7 +345,7 @@ impl crate::auth::Auth<'_> {
             let old = PasswordHash::from_stored(sql::text(r, "password_hash")?);
             if verify_blocking(Some(old), new).await? {
                 return Err(ServiceError::Validation {
-                    code: "password_reused",
+                    code: ErrorCode::PasswordReused,
                     params: vec![("n", self.config.password_history.to_string())],
                 });
             }

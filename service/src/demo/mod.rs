@@ -15,6 +15,7 @@ use std::collections::HashSet;
 
 use domain::application::{ApplicationStatus, Decision};
 use domain::date::{Date, CHINA_UTC_OFFSET_MINUTES};
+use domain::error_code::ErrorCode;
 use domain::identity::IdNumber;
 use domain::money::Fen;
 use domain::rate::AnnualRate;
@@ -435,7 +436,7 @@ pub async fn seed_demo(
     cfg: &DemoConfig,
 ) -> Result<DemoSummary, ServiceError> {
     if !is_empty(db).await? {
-        return Err(ServiceError::invalid("database_not_empty"));
+        return Err(ServiceError::invalid(ErrorCode::DatabaseNotEmpty));
     }
     let password = hash_password(DEMO_PASSWORD)?;
     // One connection for the whole load, one transaction per chunk.

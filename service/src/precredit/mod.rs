@@ -43,6 +43,7 @@ pub mod whitelist;
 
 use std::time::Duration;
 
+use domain::error_code::ErrorCode;
 use domain::org::Role;
 pub use domain::view::{
     NewPrecreditJob, PrecreditJobStatus, PrecreditJobView, PrecreditResultFilter,
@@ -273,7 +274,7 @@ impl Precredit<'_> {
         }
         let code = req.product_code.trim().to_string();
         if code.is_empty() {
-            return Err(ServiceError::invalid("precredit_product_required"));
+            return Err(ServiceError::invalid(ErrorCode::PrecreditProductRequired));
         }
         let (kind, scope_org_id, village_id, scope_path, scope_name, bank_path) = match &req.scope {
             PrecreditScope::Village(vid) => {
@@ -336,7 +337,7 @@ impl Precredit<'_> {
         .await?;
         if sql::int(&offered, "n")? == 0 {
             return Err(ServiceError::Validation {
-                code: "precredit_product_unknown",
+                code: ErrorCode::PrecreditProductUnknown,
                 params: vec![("product", code)],
             });
         }

@@ -10,6 +10,7 @@
 //! engine's risk-based rate is kept on the offer (`engine_rate_bp`).
 
 use domain::date::Date;
+use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::org::Role;
 use domain::servicing::credit_line::{CreditLine, LineKind};
@@ -114,18 +115,18 @@ fn offer_of(r: &AnyRow, today: Date) -> Result<Offer, ServiceError> {
 fn check_terms(t: &OfferTerms) -> Result<(), ServiceError> {
     if !(1..=36).contains(&t.line_months) {
         return Err(ServiceError::Validation {
-            code: "offer_line_months_out_of_range",
+            code: ErrorCode::OfferLineMonthsOutOfRange,
             params: vec![("min", "1".to_string()), ("max", "36".to_string())],
         });
     }
     if !(1..=90).contains(&t.valid_days) {
         return Err(ServiceError::Validation {
-            code: "offer_valid_days_out_of_range",
+            code: ErrorCode::OfferValidDaysOutOfRange,
             params: vec![("min", "1".to_string()), ("max", "90".to_string())],
         });
     }
     if t.limit.is_some_and(|l| l <= Fen::ZERO) {
-        return Err(ServiceError::invalid("offer_limit_not_positive"));
+        return Err(ServiceError::invalid(ErrorCode::OfferLimitNotPositive));
     }
     Ok(())
 }
@@ -184,7 +185,7 @@ impl crate::precredit::Precredit<'_> {
             .fetch_optional(&self.db.pool)
             .await?;
             return Err(match exists {
-                Some(_) => ServiceError::invalid("offer_result_not_approved"),
+                Some(_) => ServiceError::invalid(ErrorCode::OfferResultNotApproved),
                 None => ServiceError::NotFound,
             });
         };
@@ -195,19 +196,19 @@ impl crate::precredit::Precredit<'_> {
         let limit = terms.limit.unwrap_or(approved);
         if limit > approved {
             return Err(ServiceError::Validation {
-                code: "offer_above_pre_approved",
+                code: ErrorCode::OfferAbovePreApproved,
                 params: vec![("max", approved.to_grouped_string())],
             });
         }
         let max = sql::fen(&r, "max_amount_fen")?;
         if limit > max {
             return Err(ServiceError::Validation {
-                code: "limit_above_product_max",
+                code: ErrorCode::LimitAboveProductMax,
                 params: vec![("max", max.to_grouped_string())],
             });
         }
         if limit <= Fen::ZERO {
-            return Err(ServiceError::invalid("offer_limit_not_positive"));
+            return Err(ServiceError::invalid(ErrorCode::OfferLimitNotPositive));
         }
         let now = self.now();
         let today = self.today();
@@ -227,7 +228,7 @@ impl crate::precredit::Precredit<'_> {
             Ok(_) => {}
             // Offered already, or the customer has an open offer of the product.
             Err(e) if unique_violation(&e) => {
-                return Err(ServiceError::invalid("offer_already_open"))
+                return Err(ServiceError::invalid(ErrorCode::OfferAlreadyOpen))
             }
             Err(e) => return Err(e.into()),
         }
@@ -394,7 +395,7 @@ impl crate::precredit::Precredit<'_> {
         }
         match o.view.status.as_str() {
             "offered" => {}
-            "expired" => return Err(ServiceError::invalid("offer_expired")),
+            "expired" => return Err(ServiceError::invalid(ErrorCode::OfferExpired)),
             _ => return Err(ServiceError::StaleState),
         }
         let today = self.today();
@@ -403,7 +404,7 @@ impl crate::precredit::Precredit<'_> {
             .map_err(|e| ServiceError::invalid(e.code()))?;
         if o.view.limit > o.max_amount {
             return Err(ServiceError::Validation {
-                code: "limit_above_product_max",
+                code: ErrorCode::LimitAboveProductMax,
                 params: vec![("max", o.max_amount.to_grouped_string())],
             });
         }

@@ -18,6 +18,7 @@ use_cases!(
     products
 );
 
+use domain::error_code::ErrorCode;
 use domain::flow::{FactSpace, FlowError, FlowTemplate};
 use domain::org::Role;
 use domain::product::version::{version_transition, VersionAction, VersionStatus};
@@ -52,7 +53,7 @@ fn product_errors(errors: Vec<ProductError>) -> ServiceError {
     let first = errors
         .first()
         .map(|e| e.code())
-        .unwrap_or("product_invalid");
+        .unwrap_or(ErrorCode::ProductInvalid);
     ServiceError::Validation {
         code: first,
         params: vec![(
@@ -86,7 +87,7 @@ fn named(
     code: &str,
     name_zh: &str,
     name_en: &str,
-    refusals: (&'static str, &'static str),
+    refusals: (ErrorCode, ErrorCode),
 ) -> Result<(String, String, String), ServiceError> {
     let code = code.trim().to_string();
     if !valid_code(&code) {
@@ -245,7 +246,7 @@ async fn live_params(
     .bind(product_id)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(ServiceError::invalid("parent_not_published"))?;
+    .ok_or(ServiceError::invalid(ErrorCode::ParentNotPublished))?;
     parse(&sql::text(&r, "params")?, "params")
 }
 
@@ -263,7 +264,7 @@ async fn template(
     .bind(code)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(ServiceError::invalid("flow_unknown"))?;
+    .ok_or(ServiceError::invalid(ErrorCode::FlowUnknown))?;
     parse(&sql::text(&r, "body")?, "flow template")
 }
 
@@ -292,7 +293,7 @@ fn checked(
 fn flow_refusal(errors: &[FlowError]) -> ServiceError {
     let first = errors.first();
     ServiceError::Validation {
-        code: first.map(FlowError::code).unwrap_or("flow_invalid"),
+        code: first.map(FlowError::code).unwrap_or(ErrorCode::FlowInvalid),
         params: vec![(
             "nodes",
             first.map(|e| e.nodes().join("、")).unwrap_or_default(),
@@ -395,7 +396,7 @@ impl Products<'_> {
             &t.code,
             &t.name_zh,
             &t.name_en,
-            ("flow_code_invalid", "flow_name_invalid"),
+            (ErrorCode::FlowCodeInvalid, ErrorCode::FlowNameInvalid),
         )?;
         let mut body = t.body;
         body.code = code.clone();
@@ -521,7 +522,7 @@ impl Products<'_> {
             &n.code,
             &n.name_zh,
             &n.name_en,
-            ("product_code_invalid", "product_name_invalid"),
+            (ErrorCode::ProductCodeInvalid, ErrorCode::ProductNameInvalid),
         )?;
         let summary: String = n.summary_zh.trim().chars().take(200).collect();
         let mut conn = self.db.pool.acquire().await?;
@@ -555,7 +556,7 @@ impl Products<'_> {
             .fetch_optional(&mut *tx)
             .await?;
         if taken.is_some() {
-            return Err(ServiceError::invalid("product_code_taken"));
+            return Err(ServiceError::invalid(ErrorCode::ProductCodeTaken));
         }
         sqlx::query(
             "INSERT INTO products (id, bank_id, code, name_zh, name_en, summary_zh, summary_en, \

@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 
 use domain::date::Date;
+use domain::error_code::ErrorCode;
 use domain::org::Role;
 use domain::view::BureauAuthorisationView;
 use serde_json::json;
@@ -82,7 +83,7 @@ pub(crate) fn evidence(raw: &str) -> Result<String, ServiceError> {
     let e = raw.trim();
     if e.is_empty() || e.chars().count() > MAX_EVIDENCE_CHARS {
         return Err(ServiceError::Validation {
-            code: "authorisation_evidence_invalid",
+            code: ErrorCode::AuthorisationEvidenceInvalid,
             params: vec![("max", MAX_EVIDENCE_CHARS.to_string())],
         });
     }
@@ -169,7 +170,7 @@ impl crate::risk::Risk<'_> {
         let evidence = evidence(evidence_raw)?;
         let today = self.today();
         if granted_on > today || granted_on.add_days(AUTHORISATION_DAYS) < today {
-            return Err(ServiceError::invalid("authorisation_date_invalid"));
+            return Err(ServiceError::invalid(ErrorCode::AuthorisationDateInvalid));
         }
         let c = sqlx::query(
             "SELECT c.bank_id, b.path, c.branch_id FROM customers c \

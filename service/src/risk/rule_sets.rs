@@ -7,6 +7,7 @@
 //! transaction. Every step is a guarded update (`row_version`) with its
 //! audit entry; a self-approval attempt is refused and audited too.
 
+use domain::error_code::ErrorCode;
 use domain::org::Role;
 use domain::rules::lifecycle::{
     rule_set_transition, DecisionStage, RuleSetAction, RuleSetStatus, RuleSetTransitionError,
@@ -35,7 +36,7 @@ pub fn check_definition(def: &StrategyDef) -> Option<RuleSetProblem> {
 }
 
 /// The problem as a validation error: its code, and where as parameters.
-fn problem_error(p: &RuleSetProblem, code: &'static str) -> ServiceError {
+fn problem_error(p: &RuleSetProblem, code: ErrorCode) -> ServiceError {
     let mut params: Vec<(&'static str, String)> = Vec::new();
     let mut put = |k: &'static str, v: Option<String>| {
         if let Some(v) = v {
@@ -171,7 +172,7 @@ fn unique_violation(e: &sqlx::Error) -> bool {
 }
 
 /// A comment of at most [`MAX_NOTE`] characters, trimmed.
-fn note(text: &str, code: &'static str) -> Result<String, ServiceError> {
+fn note(text: &str, code: ErrorCode) -> Result<String, ServiceError> {
     let t = text.trim().to_string();
     if t.chars().count() > MAX_NOTE {
         return Err(ServiceError::Validation {
@@ -256,7 +257,7 @@ impl crate::risk::Risk<'_> {
             && status == RuleSetStatus::Submitted)
             .then(|| rule_set_transition(status, RuleSetAction::Approve, is_author).err())
             .flatten()
-            .map(|e| e.code().to_string());
+            .map(|e| e.code());
         Ok(RuleSetDetail {
             can_edit: may(RuleSetAction::Edit),
             can_submit: may(RuleSetAction::Submit),
@@ -284,7 +285,7 @@ impl crate::risk::Risk<'_> {
         d: RuleSetDraft,
     ) -> Result<RuleSetSummary, ServiceError> {
         risk_manager(s)?;
-        let note = note(&d.note, "rule_set_note_too_long")?;
+        let note = note(&d.note, ErrorCode::RuleSetNoteTooLong)?;
         compile_or_refuse(&d.definition)?;
         let definition = serde_json::to_string(&d.definition)
             .map_err(|e| ServiceError::internal("rule set json", e))?;
@@ -298,7 +299,7 @@ impl crate::risk::Risk<'_> {
                     row.author_id == s.user_id,
                 )?;
                 if row.summary.product_id != d.product_id || row.summary.stage != d.stage {
-                    return Err(ServiceError::invalid("rule_set_product_mismatch"));
+                    return Err(ServiceError::invalid(ErrorCode::RuleSetProductMismatch));
                 }
                 let expected = d.expected_row_version.unwrap_or(row.summary.row_version);
                 let mut tx = self.db.pool.begin().await?;
@@ -534,7 +535,7 @@ impl crate::risk::Risk<'_> {
         comment: &str,
     ) -> Result<(), ServiceError> {
         risk_manager(s)?;
-        let comment = note(comment, "comment_too_long")?;
+        let comment = note(comment, ErrorCode::CommentTooLong)?;
         let row = self.rule_set_row(s, id).await?;
         if row.author_id == s.user_id && row.summary.status == RuleSetStatus::Submitted {
             self.audit_self_approval(s, &row).await?;
@@ -563,7 +564,7 @@ impl crate::risk::Risk<'_> {
         comment: &str,
     ) -> Result<(), ServiceError> {
         risk_manager(s)?;
-        let comment = note(comment, "comment_too_long")?;
+        let comment = note(comment, ErrorCode::CommentTooLong)?;
         let row = self.rule_set_row(s, id).await?;
         if row.author_id == s.user_id && row.summary.status == RuleSetStatus::Submitted {
             self.audit_self_approval(s, &row).await?;

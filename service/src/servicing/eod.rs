@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use domain::date::Date;
+use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::servicing::eod::{run_day, EodRules, LoanStatus};
 use domain::servicing::ledger::{Account as LedgerAccount, PostingKind};
@@ -193,7 +194,7 @@ impl crate::servicing::Servicing<'_> {
             .validate()
             .map_err(|e| ServiceError::invalid(e.code()))?;
         if business_date > self.today() {
-            return Err(ServiceError::invalid("eod_date_in_future"));
+            return Err(ServiceError::invalid(ErrorCode::EodDateInFuture));
         }
         let started = Instant::now();
         let date = business_date.to_string();

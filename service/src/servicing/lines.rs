@@ -9,6 +9,7 @@
 
 use domain::application::ApplicationStatus;
 use domain::date::Date;
+use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::org::Role;
 use domain::schedule::{build_schedule, RepaymentMethod};
@@ -302,7 +303,7 @@ impl crate::servicing::Servicing<'_> {
         }
         if limit > product.max_amount {
             return Err(ServiceError::Validation {
-                code: "limit_above_product_max",
+                code: ErrorCode::LimitAboveProductMax,
                 params: vec![("max", product.max_amount.to_grouped_string())],
             });
         }
@@ -345,7 +346,7 @@ impl crate::servicing::Servicing<'_> {
     ) -> Result<String, ServiceError> {
         let client_key = client_key.trim();
         if client_key.is_empty() || client_key.len() > 100 {
-            return Err(ServiceError::invalid("idempotency_key_invalid"));
+            return Err(ServiceError::invalid(ErrorCode::IdempotencyKeyInvalid));
         }
         let l = self.load_line(line_id).await?;
         if l.customer_id != c.customer_id {
@@ -357,7 +358,7 @@ impl crate::servicing::Servicing<'_> {
         }
         if !(l.view.min_term_months..=l.view.max_term_months).contains(&term_months) {
             return Err(ServiceError::Validation {
-                code: "term_out_of_range",
+                code: ErrorCode::TermOutOfRange,
                 params: vec![
                     ("min", l.view.min_term_months.to_string()),
                     ("max", l.view.max_term_months.to_string()),
@@ -524,7 +525,7 @@ impl crate::servicing::Servicing<'_> {
             .bind(to_officer_id)
             .fetch_optional(&self.db.pool)
             .await?
-            .ok_or(ServiceError::invalid("officer_unknown"))?;
+            .ok_or(ServiceError::invalid(ErrorCode::OfficerUnknown))?;
             if !s.covers(&sql::text(&r, "path")?) {
                 return Err(ServiceError::Forbidden);
             }

@@ -20,6 +20,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::servicing::ledger::{allocate_repayment, IdempotencyKey};
 use rand::Rng;
@@ -250,9 +251,9 @@ impl crate::servicing::Servicing<'_> {
         client_key: &str,
     ) -> Result<RepaymentResult, ServiceError> {
         let client_key = IdempotencyKey::parse(client_key)
-            .map_err(|_| ServiceError::invalid("idempotency_key_invalid"))?;
+            .map_err(|_| ServiceError::invalid(ErrorCode::IdempotencyKeyInvalid))?;
         if amount.get() <= 0 {
-            return Err(ServiceError::invalid("amount_not_positive"));
+            return Err(ServiceError::invalid(ErrorCode::AmountNotPositive));
         }
         // A retry of an order already made: its outcome, not a second payment.
         if let Some(r) = sqlx::query(
@@ -271,8 +272,8 @@ impl crate::servicing::Servicing<'_> {
             }
             return match sql::text(&r, "status")?.as_str() {
                 "failed" => Err(payment_failed(sql::opt_text(&r, "failure")?)),
-                "pending" => Err(ServiceError::invalid("payment_pending")),
-                "refunded" => Err(ServiceError::invalid("payment_refunded")),
+                "pending" => Err(ServiceError::invalid(ErrorCode::PaymentPending)),
+                "refunded" => Err(ServiceError::invalid(ErrorCode::PaymentRefunded)),
                 _ => Ok(RepaymentResult {
                     reference: sql::text(&r, "reference")?,
                     amount,
@@ -292,7 +293,7 @@ impl crate::servicing::Servicing<'_> {
         let account = load_account(&mut conn, loan_id).await?;
         drop(conn);
         if !account.state.status.is_open() {
-            return Err(ServiceError::invalid("loan_closed"));
+            return Err(ServiceError::invalid(ErrorCode::LoanClosed));
         }
         let dues = account
             .state
@@ -301,7 +302,7 @@ impl crate::servicing::Servicing<'_> {
         allocate_repayment(amount, dues, account.order).map_err(|e| match e {
             domain::servicing::ledger::LedgerError::ExceedsOutstanding { outstanding } => {
                 ServiceError::Validation {
-                    code: "repayment_exceeds_due",
+                    code: ErrorCode::RepaymentExceedsDue,
                     params: vec![("due", outstanding.to_grouped_string())],
                 }
             }
@@ -351,14 +352,14 @@ impl crate::servicing::Servicing<'_> {
                 self.payment_succeeded(&reference).await?;
                 if self.payment_status(&reference).await? == "refunded" {
                     // The loan no longer owed it (paid meanwhile): returned.
-                    return Err(ServiceError::invalid("payment_refunded"));
+                    return Err(ServiceError::invalid(ErrorCode::PaymentRefunded));
                 }
                 Ok(RepaymentResult { reference, amount })
             }
             // The money may have moved: the order waits for the provider's word.
             Err(PaymentError::Unknown(why)) => {
                 tracing::warn!(reference, why, "payment outcome unknown: left pending");
-                Err(ServiceError::invalid("payment_pending"))
+                Err(ServiceError::invalid(ErrorCode::PaymentPending))
             }
             Err(e) => {
                 let reason = match &e {
@@ -389,7 +390,7 @@ impl crate::servicing::Servicing<'_> {
                 // Collected, but the loan no longer takes it (paid off or
                 // closed meanwhile): the money goes back.
                 Err(ServiceError::Validation { code, .. }) => {
-                    return self.refund_payment(reference, code).await;
+                    return self.refund_payment(reference, code.as_str()).await;
                 }
                 other => return other,
             }
@@ -573,8 +574,8 @@ impl crate::servicing::Servicing<'_> {
 
 fn payment_failed(reason: Option<String>) -> ServiceError {
     let code = match reason.as_deref() {
-        Some("insufficient_balance") => "payment_declined_insufficient_balance",
-        _ => "payment_provider_unavailable",
+        Some("insufficient_balance") => ErrorCode::PaymentDeclined,
+        _ => ErrorCode::PaymentUnavailable,
     };
     ServiceError::invalid(code)
 }

@@ -3,6 +3,7 @@
 
 use domain::duty::pick::StaffCandidate;
 use domain::duty::{check_assignment, Assignment, DutyMode, Post};
+use domain::error_code::ErrorCode;
 use domain::org::Role;
 
 use serde_json::json;
@@ -34,9 +35,9 @@ impl crate::workflow::Workflow<'_> {
         if !s.has_any(&[Role::BranchHead, Role::Admin]) {
             return Err(ServiceError::Forbidden);
         }
-        let reason = checked_comment(&reason, MAX_REASON, "reason_too_long")?;
+        let reason = checked_comment(&reason, MAX_REASON, ErrorCode::ReasonTooLong)?;
         if reason.is_empty() {
-            return Err(ServiceError::invalid("reason_missing"));
+            return Err(ServiceError::invalid(ErrorCode::ReasonMissing));
         }
         let now = self.now();
         let seen = task_by_id(&mut *self.db.pool.acquire().await?, task_id).await?;
@@ -56,7 +57,7 @@ impl crate::workflow::Workflow<'_> {
         let bank = bank_path(&mut tx, &app.bank_id).await?;
         let pool = candidates(&mut tx, &app, roles, roles[0], &bank).await?;
         let Some(target) = pool.into_iter().find(|c| c.staff_id == to_staff_id) else {
-            return Err(ServiceError::invalid("reassign_not_eligible"));
+            return Err(ServiceError::invalid(ErrorCode::ReassignNotEligible));
         };
         let held = posts_so_far(&mut tx, &app, Some(&task.id)).await?;
         if let Some(code) = reassign_block(&target, &task, &app, &held) {
@@ -164,7 +165,7 @@ impl crate::workflow::Workflow<'_> {
                     same_branch,
                     workload: c.workload,
                     workload_cap: c.workload_cap,
-                    blocked: reassign_block(c, &task, &app, &held).map(str::to_string),
+                    blocked: reassign_block(c, &task, &app, &held),
                 }
             })
             .collect();
@@ -190,17 +191,17 @@ fn reassign_block(
     task: &FlowTask,
     app: &FlowApp,
     held: &[Assignment],
-) -> Option<&'static str> {
+) -> Option<ErrorCode> {
     if task.assignee_id.as_deref() == Some(target.staff_id.as_str()) {
-        return Some("reassign_same_person");
+        return Some(ErrorCode::ReassignSamePerson);
     }
     if target.related_to_customer {
-        return Some("pick_related_to_customer");
+        return Some(ErrorCode::PickRelatedToCustomer);
     }
     let marketer_may = task.post == Post::Marketing
         || (task.post == Post::Investigation && app.mode == DutyMode::SingleOfficer);
     if target.was_marketer && !marketer_may {
-        return Some("pick_was_marketer");
+        return Some(ErrorCode::PickWasMarketer);
     }
     check_assignment(app.mode, held, &target.staff_id, task.post)
         .err()

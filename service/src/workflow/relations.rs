@@ -5,6 +5,7 @@
 //! 超时与待分派 list at once.
 
 use domain::duty::Relation;
+use domain::error_code::ErrorCode;
 use domain::identity::{mask_id_number, mask_name, IdNumber};
 use domain::org::Role;
 use domain::view::StaffRelationView;
@@ -50,9 +51,9 @@ impl crate::workflow::Workflow<'_> {
                 .bind(&id_idx)
                 .fetch_optional(&mut *tx)
                 .await?
-                .ok_or(ServiceError::invalid("relation_customer_unknown"))?;
+                .ok_or(ServiceError::invalid(ErrorCode::RelationCustomerUnknown))?;
         if added.rows_affected() != 1 {
-            return Err(ServiceError::invalid("relation_exists"));
+            return Err(ServiceError::invalid(ErrorCode::RelationExists));
         }
         let customer_id = sql::text(&customer, "id")?;
         // Their open tasks on the customer's applications wait for the

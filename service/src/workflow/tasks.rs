@@ -7,6 +7,7 @@ use domain::duty::opinion::{
     Opinion, OpinionRule, ParallelOutcome, SealedOpinions, Verdict as OpinionVerdict,
 };
 use domain::duty::Post;
+use domain::error_code::ErrorCode;
 use domain::flow::NodeType;
 use domain::flow::{ApprovalMode, Node, NodeKind, Outcome};
 use domain::view::TaskStatus;
@@ -198,14 +199,14 @@ pub(crate) async fn my_open_task(
         .bind(node)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or(ServiceError::invalid("task_not_assigned"))?;
+        .ok_or(ServiceError::invalid(ErrorCode::TaskNotAssigned))?;
     task_of(&r)
 }
 
 pub(super) fn checked_comment(
     comment: &str,
     max: usize,
-    code: &'static str,
+    code: ErrorCode,
 ) -> Result<String, ServiceError> {
     let comment = comment.trim().to_string();
     if comment.chars().count() > max {
@@ -314,14 +315,14 @@ impl crate::workflow::Workflow<'_> {
         opinion: Decision,
         comment: String,
     ) -> Result<(), ServiceError> {
-        let comment = checked_comment(&comment, MAX_COMMENT, "comment_too_long")?;
+        let comment = checked_comment(&comment, MAX_COMMENT, ErrorCode::CommentTooLong)?;
         let now = self.now();
         let seen = task_by_id(&mut *self.db.pool.acquire().await?, task_id).await?;
         let mut tx = self.db.pool.begin().await?;
         hold(&mut tx, &seen.application_id, &seen.node_id, None, now).await?;
         let task = task_by_id(&mut tx, task_id).await?;
         if task.assignee_id.as_deref() != Some(s.user_id.as_str()) {
-            return Err(ServiceError::invalid("task_not_assigned"));
+            return Err(ServiceError::invalid(ErrorCode::TaskNotAssigned));
         }
         if task.version != expected_version || task.status != TaskStatus::Open {
             return Err(ServiceError::StaleState);
@@ -332,10 +333,10 @@ impl crate::workflow::Workflow<'_> {
             return Err(ServiceError::StaleState);
         }
         if has_own_form(node.kind) {
-            return Err(ServiceError::invalid("task_needs_form"));
+            return Err(ServiceError::invalid(ErrorCode::TaskNeedsForm));
         }
         if opinion == Decision::Reject && !node.kind.outcomes().contains(&Outcome::Reject) {
-            return Err(ServiceError::invalid("task_cannot_reject"));
+            return Err(ServiceError::invalid(ErrorCode::TaskCannotReject));
         }
         let result = finish_task(&mut tx, &app, &node, &task, opinion, &comment, now).await?;
         let mut log = audit::Batch::default();

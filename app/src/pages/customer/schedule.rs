@@ -4,7 +4,7 @@
 use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::schedule::MobileSchedule;
 use crate::components::{awaited, random_key, FormError};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::format::{money, rate};
 use crate::i18n::{fill, t, use_locale};
 use domain::view::{LoanDetail, LoanSummary};
@@ -143,7 +143,7 @@ fn RepayCard(
                     // A refused or failed order is final: the next try is a new
                     // order. After a network error the first may have gone
                     // through, so the retry keeps its key and finds it.
-                    if e.code != "network" {
+                    if e.code != ErrorCode::Network {
                         key.set(random_key());
                     }
                     error.set(Some(e));

@@ -334,7 +334,6 @@ fn Approval(
     if !app.can_decide {
         let reason = app
             .decide_blocked_reason
-            .as_deref()
             .map(|code| t.error(code))
             .unwrap_or(t.no_permission_decide);
         return view! {
@@ -345,7 +344,7 @@ fn Approval(
         }
         .into_any();
     }
-    let engine_warning = app.approve_blocked_reason.as_deref().map(|code| {
+    let engine_warning = app.approve_blocked_reason.map(|code| {
         view! { <div class="alert alert-error" role="alert" data-testid="engine-blocked">{t.error(code)}</div> }
     });
     let (id, version) = (app.id.clone(), app.version);

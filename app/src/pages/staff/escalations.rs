@@ -4,7 +4,7 @@
 //! bank, relation to the customer, separation of duties) and audits it.
 
 use crate::components::{after_action, awaited, FormError, StatusBadge};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
 use domain::view::{InboxTask, ReassignOption};
@@ -153,7 +153,7 @@ fn ReassignForm(
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if to.get_untracked().is_empty() {
-            error.set(Some(AppError::new("reassign_choose_person")));
+            error.set(Some(AppError::new(ErrorCode::ReassignChoosePerson)));
         } else if !save.pending().get_untracked() {
             error.set(None);
             save.dispatch(());
@@ -170,7 +170,7 @@ fn ReassignForm(
                         {people.into_iter().map(|p| {
                             let load = fill(t.workload_n, &[("n", p.workload.to_string()), ("cap", p.workload_cap.to_string())]);
                             let place = if p.same_branch { p.branch_name.clone() } else { format!("{} · {}", p.branch_name, t.other_branch) };
-                            let label = match p.blocked.as_deref() {
+                            let label = match p.blocked {
                                 Some(code) => format!("{} · {} — {}", p.name, place, t.error(code)),
                                 None => format!("{} · {} · {}", p.name, place, load),
                             };

@@ -8,7 +8,7 @@
 
 use super::products::FlowDiagram;
 use crate::components::{reload, FormError};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::i18n::{t, use_locale, Texts};
 use domain::flow::{
     ApprovalMode, Condition, Edge, EndState, FlowTemplate, InvestigationMode, Node, NodeKind,
@@ -242,7 +242,7 @@ fn drawn(start: &str, nodes: &[NodeRow], edges: &[EdgeRow]) -> Result<FlowTempla
     let number = |s: String| -> Result<u32, AppError> {
         s.trim()
             .parse::<u32>()
-            .map_err(|_| AppError::new("fd_number_invalid"))
+            .map_err(|_| AppError::new(ErrorCode::FdNumberInvalid))
     };
     let mut out_nodes = Vec::new();
     for n in nodes {
@@ -251,7 +251,7 @@ fn drawn(start: &str, nodes: &[NodeRow], edges: &[EdgeRow]) -> Result<FlowTempla
             number(n.members.get_untracked())?,
             number(n.quorum.get_untracked())?,
         )
-        .ok_or_else(|| AppError::new("fd_number_invalid"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::FdNumberInvalid))?;
         let sla = n.sla.get_untracked();
         out_nodes.push(Node {
             id: n.id.get_untracked().trim().to_string(),
@@ -267,12 +267,12 @@ fn drawn(start: &str, nodes: &[NodeRow], edges: &[EdgeRow]) -> Result<FlowTempla
     for e in edges {
         let value = e.value.get_untracked();
         let amount =
-            || Fen::parse_yuan(value.trim()).map_err(|_| AppError::new("fd_number_invalid"));
+            || Fen::parse_yuan(value.trim()).map_err(|_| AppError::new(ErrorCode::FdNumberInvalid));
         let score = || {
             value
                 .trim()
                 .parse::<i32>()
-                .map_err(|_| AppError::new("fd_number_invalid"))
+                .map_err(|_| AppError::new(ErrorCode::FdNumberInvalid))
         };
         let when = match e.cond.get_untracked().as_str() {
             "amount_above" => Condition::AmountAbove { fen: amount()? },
@@ -282,7 +282,7 @@ fn drawn(start: &str, nodes: &[NodeRow], edges: &[EdgeRow]) -> Result<FlowTempla
             "guarantee_in" => {
                 let types = guarantees_of(&value);
                 if types.is_empty() {
-                    return Err(AppError::new("fd_guarantee_missing"));
+                    return Err(AppError::new(ErrorCode::FdGuaranteeMissing));
                 }
                 Condition::GuaranteeIn { types }
             }

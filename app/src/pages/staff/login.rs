@@ -2,7 +2,7 @@
 //! authenticator app, the app's six-digit code.
 
 use crate::components::{FormError, LangSwitch};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::i18n::t;
 use crate::pages::customer::login::safe_next;
 use domain::view::StaffInfo;
@@ -27,7 +27,7 @@ pub async fn staff_login_with_code(
     code: String,
 ) -> Result<StaffInfo, AppError> {
     if code.len() > 16 {
-        return Err(AppError::invalid("invalid_credentials"));
+        return Err(AppError::invalid(ErrorCode::InvalidCredentials));
     }
     sign_in(&username, &password, Some(code.trim())).await
 }
@@ -41,7 +41,7 @@ async fn sign_in(
     code: Option<&str>,
 ) -> Result<StaffInfo, AppError> {
     if username.len() > 64 || password.len() > 1024 {
-        return Err(AppError::invalid("invalid_credentials"));
+        return Err(AppError::invalid(ErrorCode::InvalidCredentials));
     }
     let services = session::services()?;
     let ip = session::client_ip().await;
@@ -90,8 +90,8 @@ pub fn StaffLoginPage() -> impl IntoView {
                     &safe_next(query.get_untracked().get("next"), "/staff"),
                     Default::default(),
                 ),
-                Err(e) if e.code == "second_factor_required" => needs_code.set(true),
-                Err(e) if e.code == "second_factor_invalid" => {
+                Err(e) if e.code == ErrorCode::SecondFactorRequired => needs_code.set(true),
+                Err(e) if e.code == ErrorCode::SecondFactorInvalid => {
                     code.set(String::new());
                     error.set(Some(e));
                 }

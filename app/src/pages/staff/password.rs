@@ -4,7 +4,7 @@
 
 use crate::api::logout;
 use crate::components::{FormError, LangSwitch};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::i18n::t;
 use domain::view::StaffInfo;
 use leptos::prelude::*;
@@ -18,7 +18,7 @@ use crate::session;
 #[server(prefix = "/api/fn", endpoint = "change_password")]
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
     if current.len() > 1024 || new.len() > 1024 {
-        return Err(AppError::invalid("password_too_long"));
+        return Err(AppError::invalid(ErrorCode::PasswordTooLong));
     }
     let (services, staff) = session::staff_signed_in().await?;
     Ok(services
@@ -71,7 +71,7 @@ pub fn ChangePasswordPage(staff: StaffInfo) -> impl IntoView {
         ev.prevent_default();
         error.set(None);
         if new.get_untracked() != repeat.get_untracked() {
-            error.set(Some(AppError::new("password_mismatch")));
+            error.set(Some(AppError::new(ErrorCode::PasswordMismatch)));
             return;
         }
         save.dispatch((current.get_untracked(), new.get_untracked()));

@@ -9,6 +9,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 #[cfg(feature = "ssr")]
+use crate::error::ErrorCode;
+#[cfg(feature = "ssr")]
 use crate::session;
 
 #[server(prefix = "/api/fn", endpoint = "portrait")]
@@ -30,7 +32,7 @@ pub async fn record_authorisation(
     let granted_on = match granted_on.trim() {
         "" => services.today(),
         d => domain::date::Date::parse(d)
-            .map_err(|_| AppError::invalid("authorisation_date_invalid"))?,
+            .map_err(|_| AppError::invalid(ErrorCode::AuthorisationDateInvalid))?,
     };
     Ok(services
         .risk()

@@ -5,7 +5,7 @@
 //! background jobs on the server.
 
 use crate::components::{awaited, reload, FormError};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale};
 use domain::view::{
@@ -101,7 +101,7 @@ pub async fn precredit_control(id: String, step: String) -> Result<(), AppError>
                 .cancel_precredit_job(&staff, &id)
                 .await?;
         }
-        _ => return Err(AppError::invalid("invalid_step")),
+        _ => return Err(AppError::invalid(ErrorCode::InvalidStep)),
     }
     Ok(())
 }
@@ -159,7 +159,7 @@ pub async fn import_whitelist(
     let (services, staff) = session::staff().await?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(content_base64.as_bytes())
-        .map_err(|_| AppError::invalid("whitelist_unreadable"))?;
+        .map_err(|_| AppError::invalid(ErrorCode::WhitelistUnreadable))?;
     let report = services
         .precredit()
         .import_whitelist(&staff, &file_name, &bytes, &product_code, use_bureau)
@@ -234,19 +234,19 @@ async fn read_file(input: &web_sys::HtmlInputElement) -> Result<(String, Vec<u8>
     let file = input
         .files()
         .and_then(|f| f.get(0))
-        .ok_or_else(|| AppError::new("wl_no_file"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::WhitelistNoFile))?;
     if file.size() > WHITELIST_MAX_BYTES as f64 {
-        return Err(AppError::new("wl_too_large"));
+        return Err(AppError::new(ErrorCode::WhitelistUploadTooLarge));
     }
     let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
         .await
-        .map_err(|_| AppError::new("whitelist_unreadable"))?;
+        .map_err(|_| AppError::new(ErrorCode::WhitelistUnreadable))?;
     Ok((file.name(), js_sys::Uint8Array::new(&buf).to_vec()))
 }
 
 #[cfg(feature = "ssr")]
 async fn read_file(_: &web_sys::HtmlInputElement) -> Result<(String, Vec<u8>), AppError> {
-    Err(AppError::new("wl_no_file"))
+    Err(AppError::new(ErrorCode::WhitelistNoFile))
 }
 
 /// 白名单导入: an .xlsx of people to pre-approve; the report lists every bad row.
@@ -265,7 +265,7 @@ fn WhitelistImport(products: Vec<ProductView>) -> impl IntoView {
         let el = input.get_untracked();
         async move {
             use base64::Engine;
-            let el = el.ok_or_else(|| AppError::new("wl_no_file"))?;
+            let el = el.ok_or_else(|| AppError::new(ErrorCode::WhitelistNoFile))?;
             let (name, bytes) = read_file(&el).await?;
             let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
             import_whitelist(name, b64, code, true).await
@@ -319,7 +319,7 @@ fn WhitelistImport(products: Vec<ProductView>) -> impl IntoView {
                                     <td class="num">{p.row}</td>
                                     <td>{p.column.clone().unwrap_or_default()}</td>
                                     <td class="mono">{p.value.clone()}</td>
-                                    <td>{t.whitelist_problem(&p.code).map(str::to_string).unwrap_or_else(|| AppError::new(&p.code).message(t))}</td>
+                                    <td>{t.whitelist_problem(p.code)}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

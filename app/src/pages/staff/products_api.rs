@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
+use crate::error::ErrorCode;
+#[cfg(feature = "ssr")]
 use crate::session;
 #[cfg(feature = "ssr")]
 use domain::view::NewSubProduct;
@@ -125,7 +127,7 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
     /// (the error is the parser's code).
     fn optional<T>(
         v: &str,
-        parse: impl Fn(&str) -> Result<T, &'static str>,
+        parse: impl Fn(&str) -> Result<T, ErrorCode>,
     ) -> Result<Option<T>, AppError> {
         let v = v.trim();
         if v.is_empty() {
@@ -141,11 +143,11 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
         match (min, max) {
             (Some(min), Some(max)) => Ok(Some(Bounds::new(min, max))),
             (None, None) => Ok(None),
-            _ => Err(AppError::invalid("product_range_incomplete")),
+            _ => Err(AppError::invalid(ErrorCode::ProductRangeIncomplete)),
         }
     }
     let yuan = |v: &str| optional(v, |s| Fen::parse_yuan(s).map_err(|e| e.code()));
-    let whole = |v: &str, code: &'static str| optional(v, |s| s.parse::<u32>().map_err(|_| code));
+    let whole = |v: &str, code: ErrorCode| optional(v, |s| s.parse::<u32>().map_err(|_| code));
     let rate = |v: &str| {
         optional(v, |s| {
             domain::rate::AnnualRate::parse_percent(s)
@@ -160,12 +162,12 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
     };
     let amount = range(yuan(&form.min_amount)?, yuan(&form.max_amount)?)?;
     let term_months = range(
-        whole(&form.min_term, "term_out_of_range")?,
-        whole(&form.max_term, "term_out_of_range")?,
+        whole(&form.min_term, ErrorCode::TermOutOfRange)?,
+        whole(&form.max_term, ErrorCode::TermOutOfRange)?,
     )?;
     let age = range(
-        whole(&form.min_age, "product_age_invalid")?,
-        whole(&form.max_age, "product_age_invalid")?,
+        whole(&form.min_age, ErrorCode::ProductAgeInvalid)?,
+        whole(&form.max_age, ErrorCode::ProductAgeInvalid)?,
     )?;
     let rate_bp = range(rate(&form.min_rate)?, rate(&form.max_rate)?)?;
     let pricing = match (
@@ -179,20 +181,20 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
             max_markup_bp,
         }),
         (None, None, None) => None,
-        _ => return Err(AppError::invalid("pricing_incomplete")),
+        _ => return Err(AppError::invalid(ErrorCode::PricingIncomplete)),
     };
     let regions = domain::product::parse_region_codes(&form.regions)
-        .map_err(|bad| AppError::invalid("product_region_invalid").with("v", bad))?;
+        .map_err(|bad| AppError::invalid(ErrorCode::ProductRegionInvalid).with("v", bad))?;
     // An empty choice is refused by the service ("choose at least one").
     let repayment_methods = form
         .repayment_methods
         .iter()
-        .map(|m| RepaymentMethod::parse(m).ok_or_else(|| AppError::invalid("invalid_step")))
+        .map(|m| RepaymentMethod::parse(m).ok_or_else(|| AppError::invalid(ErrorCode::InvalidStep)))
         .collect::<Result<Vec<_>, _>>()?;
     let guarantee_types = form
         .guarantee_types
         .iter()
-        .map(|g| GuaranteeType::parse(g).ok_or_else(|| AppError::invalid("invalid_step")))
+        .map(|g| GuaranteeType::parse(g).ok_or_else(|| AppError::invalid(ErrorCode::InvalidStep)))
         .collect::<Result<Vec<_>, _>>()?;
     // A blank or repeated name is refused by the service.
     let documents: Vec<DocumentRequirement> = form
@@ -206,8 +208,8 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
     let duty = match form.duty.as_str() {
         "separated" => Some(DutyPolicy::separated()),
         "single_officer" => {
-            let up_to =
-                yuan(&form.single_up_to)?.ok_or_else(|| AppError::invalid("duty_limit_missing"))?;
+            let up_to = yuan(&form.single_up_to)?
+                .ok_or_else(|| AppError::invalid(ErrorCode::DutyLimitMissing))?;
             Some(DutyPolicy::single_officer_up_to(up_to))
         }
         _ => None,

@@ -5,7 +5,7 @@
 //! not withdrawn here: a tie that ended is cleared by compliance, audited.
 
 use crate::components::{awaited, FormError};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::format::datetime;
 use crate::i18n::{fill, t, Texts};
 use domain::duty::Relation;
@@ -21,7 +21,7 @@ use crate::session;
 pub async fn declare_relation(id_number: String, relation: String) -> Result<u64, AppError> {
     let (services, staff) = session::staff().await?;
     let relation = domain::duty::Relation::parse(&relation)
-        .ok_or_else(|| AppError::invalid("relation_choose"))?;
+        .ok_or_else(|| AppError::invalid(ErrorCode::RelationChoose))?;
     Ok(services
         .workflow()
         .declare_relation(&staff, &id_number, relation)
@@ -75,7 +75,7 @@ pub fn RelationsPage() -> impl IntoView {
         error.set(None);
         notice.set(None);
         if relation.get_untracked().is_empty() {
-            error.set(Some(AppError::new("relation_choose")));
+            error.set(Some(AppError::new(ErrorCode::RelationChoose)));
             return;
         }
         save.dispatch((id_number.get_untracked(), relation.get_untracked()));

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
+use crate::error::ErrorCode;
+#[cfg(feature = "ssr")]
 use crate::session;
 
 /// One version with its definition, what this user may do with it, and the
@@ -94,7 +96,7 @@ pub async fn rule_set_step(
                 .publish_rule_set(&staff, &id, row_version)
                 .await?
         }
-        _ => return Err(AppError::invalid("invalid_step")),
+        _ => return Err(AppError::invalid(ErrorCode::InvalidStep)),
     }
     Ok(())
 }

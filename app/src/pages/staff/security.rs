@@ -14,6 +14,8 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
+use crate::error::ErrorCode;
+#[cfg(feature = "ssr")]
 use crate::session;
 
 /// What the page shows to add the app: the QR code (an SVG drawn on the
@@ -34,7 +36,7 @@ pub async fn begin_totp() -> Result<TotpEnrolmentView, AppError> {
     let svg = qrcode::QrCode::new(e.uri.as_bytes())
         .map_err(|err| {
             tracing::error!(%err, "QR code");
-            AppError::new("internal")
+            AppError::new(ErrorCode::Internal)
         })?
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(200, 200)
@@ -59,7 +61,7 @@ pub async fn begin_totp() -> Result<TotpEnrolmentView, AppError> {
 #[server(prefix = "/api/fn", endpoint = "confirm_totp")]
 pub async fn confirm_totp(code: String) -> Result<(), AppError> {
     if code.len() > 16 {
-        return Err(AppError::invalid("second_factor_invalid"));
+        return Err(AppError::invalid(ErrorCode::SecondFactorInvalid));
     }
     let (services, staff) = session::staff_past_password().await?;
     Ok(services.staff().confirm_totp(&staff, code.trim()).await?)

@@ -54,6 +54,7 @@ pub use parser::parse;
 pub use print::{render, Lang};
 
 use crate::date::Date;
+use crate::error_code::ErrorCode;
 use crate::money::Fen;
 
 use super::schema::Decimal;
@@ -292,15 +293,15 @@ impl ExprError {
         }
     }
 
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self.kind {
-            ExprErrorKind::Syntax => "expr_syntax",
-            ExprErrorKind::BadLiteral => "expr_bad_literal",
-            ExprErrorKind::UnknownFeature => "expr_unknown_feature",
-            ExprErrorKind::UnknownFunction => "expr_unknown_function",
-            ExprErrorKind::Arity => "expr_arity",
-            ExprErrorKind::TypeMismatch => "expr_type_mismatch",
+            ExprErrorKind::Syntax => ErrorCode::ExprSyntax,
+            ExprErrorKind::BadLiteral => ErrorCode::ExprBadLiteral,
+            ExprErrorKind::UnknownFeature => ErrorCode::ExprUnknownFeature,
+            ExprErrorKind::UnknownFunction => ErrorCode::ExprUnknownFunction,
+            ExprErrorKind::Arity => ErrorCode::ExprArity,
+            ExprErrorKind::TypeMismatch => ErrorCode::ExprTypeMismatch,
         }
     }
 }

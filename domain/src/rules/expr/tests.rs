@@ -158,14 +158,14 @@ fn chains_taller_than_the_limit_are_refused_with_a_position() {
     // The 101st term, after 100 × "b1 and ".
     assert_eq!(
         (err.code(), err.position.line, err.position.column),
-        ("expr_syntax", 1, 701),
+        (ErrorCode::ExprSyntax, 1, 701),
         "{err}"
     );
     let src = format!("{}1 > 0", "i1 + ".repeat(5_000));
     let err = Compiled::condition(&src, &s)
         .err()
         .unwrap_or_else(|| panic!("5,000 terms compiled"));
-    assert_eq!(err.code(), "expr_syntax", "{err}");
+    assert_eq!(err.code(), ErrorCode::ExprSyntax, "{err}");
     assert!(err.span.end <= src.len());
 }
 
@@ -195,7 +195,7 @@ fn refuses_bad_syntax(
 ) {
     let err = parse(src).err().unwrap_or_else(|| panic!("{src} parsed"));
     assert_eq!(
-        (err.code(), err.position.line, err.position.column),
+        (err.code().as_str(), err.position.line, err.position.column),
         (code, line, column),
         "{src}: {err}"
     );
@@ -227,7 +227,7 @@ fn refuses_type_errors_at_save(
         .err()
         .unwrap_or_else(|| panic!("{src} compiled"));
     assert_eq!(
-        (err.code(), err.position.line, err.position.column),
+        (err.code().as_str(), err.position.line, err.position.column),
         (code, line, column),
         "{src}: {err}"
     );
@@ -347,9 +347,12 @@ fn tests_report_missing_reads_and_labels() {
     assert_eq!(c.test(&other.record()), Err(EvalError::WrongSchema));
     assert_eq!(
         Compiled::condition("i1 + 1", &s).err().map(|e| e.code()),
-        Some("expr_type_mismatch")
+        Some(ErrorCode::ExprTypeMismatch)
     );
-    assert_eq!(EvalError::DivisionByZero.code(), "eval_division_by_zero");
+    assert_eq!(
+        EvalError::DivisionByZero.code(),
+        ErrorCode::EvalDivisionByZero
+    );
 }
 
 #[test]

@@ -608,7 +608,7 @@ fn refuses_bad_strategies_at_save() {
 
     let mut def = strategy_def();
     def.stages.swap(0, 1);
-    assert_eq!(code(&def), Some("strategy_stage_order"));
+    assert_eq!(code(&def), Some(ErrorCode::StrategyStageOrder));
 
     let mut def = strategy_def();
     if let StageBodyDef::Rules(rs) = &mut def.stages[2].body {
@@ -617,7 +617,7 @@ fn refuses_bad_strategies_at_save() {
     let err = Strategy::compile(&def, &s).err();
     assert_eq!(
         err.as_ref().map(StrategyError::code),
-        Some("expr_unknown_feature")
+        Some(ErrorCode::ExprUnknownFeature)
     );
     assert!(matches!(
         err,
@@ -629,19 +629,19 @@ fn refuses_bad_strategies_at_save() {
     if let StageBodyDef::Rules(rs) = &mut def.stages[8].body {
         rs.rules[0].action = Action::AddScore(5);
     }
-    assert_eq!(code(&def), Some("strategy_score_after_scoring"));
+    assert_eq!(code(&def), Some(ErrorCode::StrategyScoreAfterScoring));
 
     let mut def = strategy_def();
     def.stages[3].kind = StageKind::Admission;
-    assert_eq!(code(&def), Some("strategy_scorecard_place"));
+    assert_eq!(code(&def), Some(ErrorCode::StrategyScorecardPlace));
 
     let mut def = strategy_def();
     def.rate_ceiling_bp = Some(400);
-    assert_eq!(code(&def), Some("strategy_rate_bounds"));
+    assert_eq!(code(&def), Some(ErrorCode::StrategyRateBounds));
 
     let mut def = strategy_def();
     def.grade_feature = Some("score".into());
-    assert_eq!(code(&def), Some("strategy_output_feature"));
+    assert_eq!(code(&def), Some(ErrorCode::StrategyOutputFeature));
 
     let mut def = strategy_def();
     if let StageBodyDef::Table(t) = &mut def.stages[5].body {

@@ -146,7 +146,10 @@ fn priority_policy_picks_the_highest_ranked_output() {
         Table::compile(&def, &schema())
             .err()
             .map(|e| (e.code(), e.place)),
-        Some(("table_priority", TablePlace::OutputColumn { column: 0 }))
+        Some((
+            ErrorCode::TablePriority,
+            TablePlace::OutputColumn { column: 0 }
+        ))
     );
     def.outputs[0].priority = vec![
         "\"reject\"".into(),
@@ -172,7 +175,7 @@ fn priority_policy_picks_the_highest_ranked_output() {
             .err()
             .map(|e| (e.code(), e.place)),
         Some((
-            "table_priority",
+            ErrorCode::TablePriority,
             TablePlace::OutputCell { row: 0, column: 0 }
         ))
     );
@@ -268,7 +271,7 @@ fn refuses_bad_cells_with_their_position(
     cells[c] = text.into();
     let err = Table::compile(&def, &schema()).err();
     assert_eq!(
-        err.as_ref().map(|e| (e.code(), e.place)),
+        err.as_ref().map(|e| (e.code().as_str(), e.place)),
         Some((code, place)),
         "{err:?}"
     );
@@ -283,7 +286,7 @@ fn refuses_bad_columns() {
     assert_eq!(
         err.as_ref().map(|e| (e.code(), e.place)),
         Some((
-            "expr_unknown_feature",
+            ErrorCode::ExprUnknownFeature,
             TablePlace::InputColumn { column: 1 }
         ))
     );
@@ -292,14 +295,17 @@ fn refuses_bad_columns() {
     def.outputs[0].ty = FeatureType::Int;
     assert_eq!(
         Table::compile(&def, &s).err().map(|e| (e.code(), e.place)),
-        Some(("table_bad_output", TablePlace::OutputColumn { column: 0 }))
+        Some((
+            ErrorCode::TableBadOutput,
+            TablePlace::OutputColumn { column: 0 }
+        ))
     );
     let mut def = limit_table(HitPolicy::First);
     def.rows[1].inputs.pop();
     assert_eq!(
         Table::compile(&def, &s).err().map(|e| (e.code(), e.place)),
         Some((
-            "table_row_width",
+            ErrorCode::TableRowWidth,
             TablePlace::InputCell { row: 1, column: 0 }
         ))
     );
@@ -310,13 +316,13 @@ fn refuses_bad_columns() {
     def.rows.iter_mut().for_each(|r| r.outputs.swap(0, 1));
     assert_eq!(
         Table::compile(&def, &s).err().map(|e| e.code()),
-        Some("table_aggregation")
+        Some(ErrorCode::TableAggregation)
     );
     let mut def = limit_table(HitPolicy::First);
     def.outputs.clear();
     assert_eq!(
         Table::compile(&def, &s).err().map(|e| e.code()),
-        Some("table_no_columns")
+        Some(ErrorCode::TableNoColumns)
     );
 }
 

@@ -335,7 +335,7 @@ fn refusals_and_codes() {
         )
         .err()
         .map(|e| e.code()),
-        Some("ledger_exceeds_outstanding")
+        Some(ErrorCode::LedgerExceedsOutstanding)
     );
     let codes = [
         (
@@ -356,7 +356,7 @@ fn refusals_and_codes() {
         (EodError::NothingToWriteOff, "eod_nothing_to_write_off"),
     ];
     for (e, c) in codes {
-        assert_eq!(e.code(), c);
+        assert_eq!(e.code().as_str(), c);
     }
 }
 

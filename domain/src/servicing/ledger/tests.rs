@@ -230,7 +230,7 @@ fn error_codes_are_distinct() {
         PrepaymentError::NotAmortising,
         PrepaymentError::ModeNotSupported,
     ];
-    let codes: std::collections::HashSet<&str> = ledger
+    let codes: std::collections::HashSet<ErrorCode> = ledger
         .iter()
         .map(LedgerError::code)
         .chain(prepay.iter().map(PrepaymentError::code))
@@ -242,11 +242,11 @@ fn error_codes_are_distinct() {
             credit: Fen(2)
         }
         .code(),
-        "ledger_unbalanced"
+        ErrorCode::LedgerUnbalanced
     );
     assert_eq!(
         PrepaymentError::Schedule(ScheduleSpecError::NegativeBalance).code(),
-        "schedule_negative_balance"
+        ErrorCode::ScheduleNegativeBalance
     );
 }
 

@@ -1,6 +1,7 @@
 //! The job loop: claiming a job (the lease), the pipeline that reads chunks
 //! ahead and takes them in order, and ending the runner's hold on the job.
 
+use domain::error_code::ErrorCode;
 use serde_json::json;
 use sqlx::AssertSqlSafe;
 
@@ -70,7 +71,7 @@ impl crate::precredit::Precredit<'_> {
             drop(tx);
             let job = self.load_job(job_id).await?;
             if job.status == PrecreditJobStatus::Running {
-                return Err(ServiceError::invalid("precredit_job_busy"));
+                return Err(ServiceError::invalid(ErrorCode::PrecreditJobBusy));
             }
             return Ok(job.view);
         };

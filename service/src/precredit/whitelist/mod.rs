@@ -21,6 +21,7 @@ mod sheet;
 use std::collections::{HashMap, HashSet};
 
 use calamine::Data;
+use domain::error_code::ErrorCode;
 use domain::identity::{mask_id_number, mask_phone, IdNumber, Phone};
 use domain::money::Fen;
 use domain::org::Role;
@@ -79,10 +80,10 @@ impl crate::precredit::Precredit<'_> {
         let bank_id = s
             .bank_id
             .clone()
-            .ok_or(ServiceError::invalid("whitelist_needs_bank"))?;
+            .ok_or(ServiceError::invalid(ErrorCode::WhitelistNeedsBank))?;
         if bytes.len() > MAX_BYTES {
             return Err(ServiceError::Validation {
-                code: "whitelist_too_large",
+                code: ErrorCode::WhitelistTooLarge,
                 params: vec![("max_mb", (MAX_BYTES / 1024 / 1024).to_string())],
             });
         }
@@ -94,7 +95,7 @@ impl crate::precredit::Precredit<'_> {
         .fetch_optional(&self.db.pool)
         .await?
         .ok_or_else(|| ServiceError::Validation {
-            code: "precredit_product_unknown",
+            code: ErrorCode::PrecreditProductUnknown,
             params: vec![("product", product_code.trim().to_string())],
         })?;
         let max_limit = sql::fen(&product, "max_amount_fen")?;
@@ -107,7 +108,7 @@ impl crate::precredit::Precredit<'_> {
         let mut rows = sheet.iter();
         let (_, header) = rows
             .next()
-            .ok_or(ServiceError::invalid("whitelist_empty"))?;
+            .ok_or(ServiceError::invalid(ErrorCode::WhitelistEmpty))?;
         let mut cols: HashMap<Col, (usize, String)> = HashMap::new();
         for (i, cell) in header.iter().enumerate() {
             let text = cell_text(cell);
@@ -124,7 +125,7 @@ impl crate::precredit::Precredit<'_> {
         for c in Col::ALL {
             if !cols.contains_key(&c) {
                 return Err(ServiceError::Validation {
-                    code: "whitelist_missing_column",
+                    code: ErrorCode::WhitelistMissingColumn,
                     params: vec![("column", c.header().to_string())],
                 });
             }
@@ -135,7 +136,7 @@ impl crate::precredit::Precredit<'_> {
             .collect();
         if body.len() > MAX_ROWS {
             return Err(ServiceError::Validation {
-                code: "whitelist_too_many_rows",
+                code: ErrorCode::WhitelistTooManyRows,
                 params: vec![("max", MAX_ROWS.to_string())],
             });
         }
@@ -154,10 +155,10 @@ impl crate::precredit::Precredit<'_> {
         let col_name = |c: Col| cols.get(&c).map(|(_, h)| h.clone());
         for (row, r) in &body {
             let mut mine: Vec<WhitelistRowProblem> = Vec::new();
-            let mut bad = |code: &str, c: Col, value: String| {
+            let mut bad = |code: ErrorCode, c: Col, value: String| {
                 mine.push(WhitelistRowProblem {
                     row: *row,
-                    code: code.to_string(),
+                    code,
                     column: col_name(c),
                     value,
                 })
@@ -173,7 +174,7 @@ impl crate::precredit::Precredit<'_> {
             if let Some(id) = &id_number {
                 if let Some(first) = seen_ids.get(id.as_str()) {
                     bad(
-                        "whitelist_duplicate_row",
+                        ErrorCode::WhitelistDuplicateRow,
                         Col::IdNumber,
                         format!("{} ({first})", id.masked()),
                     );
@@ -181,7 +182,7 @@ impl crate::precredit::Precredit<'_> {
             }
             let name = cell_text(&get(r, Col::Name));
             if name.is_empty() || name.chars().count() > 50 {
-                bad("whitelist_name_missing", Col::Name, name.clone());
+                bad(ErrorCode::WhitelistNameMissing, Col::Name, name.clone());
             }
             let phone_raw = cell_text(&get(r, Col::Phone));
             let phone = if phone_raw.is_empty() {
@@ -191,7 +192,7 @@ impl crate::precredit::Precredit<'_> {
                     Ok(p) => {
                         if let Some(first) = seen_phones.get(p.as_str()) {
                             bad(
-                                "whitelist_duplicate_phone",
+                                ErrorCode::WhitelistDuplicatePhone,
                                 Col::Phone,
                                 format!("{} ({first})", p.masked()),
                             );
@@ -208,15 +209,27 @@ impl crate::precredit::Precredit<'_> {
             let village = match villages.get(&normalise(&village_raw)).map(Vec::as_slice) {
                 Some([v]) if s.covers(&v.path) => Some(v),
                 Some([_]) => {
-                    bad("whitelist_village_out_of_scope", Col::Village, village_raw);
+                    bad(
+                        ErrorCode::WhitelistVillageOutOfScope,
+                        Col::Village,
+                        village_raw,
+                    );
                     None
                 }
                 Some([]) | None => {
-                    bad("whitelist_unknown_village", Col::Village, village_raw);
+                    bad(
+                        ErrorCode::WhitelistUnknownVillage,
+                        Col::Village,
+                        village_raw,
+                    );
                     None
                 }
                 Some(_) => {
-                    bad("whitelist_ambiguous_village", Col::Village, village_raw);
+                    bad(
+                        ErrorCode::WhitelistAmbiguousVillage,
+                        Col::Village,
+                        village_raw,
+                    );
                     None
                 }
             };
@@ -224,7 +237,7 @@ impl crate::precredit::Precredit<'_> {
             let limit = match limit_of(&limit_cell) {
                 None => {
                     bad(
-                        "whitelist_limit_not_number",
+                        ErrorCode::WhitelistLimitNotNumber,
                         Col::Limit,
                         cell_text(&limit_cell),
                     );
@@ -232,7 +245,7 @@ impl crate::precredit::Precredit<'_> {
                 }
                 Some(l) if l <= Fen::ZERO => {
                     bad(
-                        "whitelist_limit_not_positive",
+                        ErrorCode::WhitelistLimitNotPositive,
                         Col::Limit,
                         cell_text(&limit_cell),
                     );
@@ -240,7 +253,7 @@ impl crate::precredit::Precredit<'_> {
                 }
                 Some(l) if l > max_limit => {
                     bad(
-                        "whitelist_limit_above_product_max",
+                        ErrorCode::WhitelistLimitAboveProductMax,
                         Col::Limit,
                         cell_text(&limit_cell),
                     );
@@ -256,7 +269,11 @@ impl crate::precredit::Precredit<'_> {
                     Ok(e) => Some(e),
                     Err(_) => {
                         let shown = evidence_raw.chars().take(20).collect();
-                        bad("whitelist_authorisation_invalid", Col::Authorisation, shown);
+                        bad(
+                            ErrorCode::WhitelistAuthorisationInvalid,
+                            Col::Authorisation,
+                            shown,
+                        );
                         None
                     }
                 }
@@ -293,20 +310,20 @@ impl crate::precredit::Precredit<'_> {
             let id_idx = keys.index(Field::IdNumber, g.id_number.as_str());
             let problem = match known.by_id.get(&id_idx) {
                 Some(k) if k.name != g.name => Some((
-                    "whitelist_name_mismatch",
+                    ErrorCode::WhitelistNameMismatch,
                     Col::Name,
                     domain::identity::mask_name(&g.name),
                 )),
                 Some(k) if !s.covers(&k.branch_path) => Some((
-                    "whitelist_customer_out_of_scope",
+                    ErrorCode::WhitelistCustomerOutOfScope,
                     Col::IdNumber,
                     g.id_number.masked(),
                 )),
                 Some(_) => None,
                 None => match &g.phone {
-                    None => Some(("whitelist_phone_required", Col::Phone, String::new())),
+                    None => Some((ErrorCode::WhitelistPhoneRequired, Col::Phone, String::new())),
                     Some(p) if known.phones.contains(&keys.index(Field::Phone, p.as_str())) => {
-                        Some(("whitelist_phone_taken", Col::Phone, p.masked()))
+                        Some((ErrorCode::WhitelistPhoneTaken, Col::Phone, p.masked()))
                     }
                     Some(_) => None,
                 },
@@ -314,7 +331,7 @@ impl crate::precredit::Precredit<'_> {
             match problem {
                 Some((code, c, value)) => problems.push(WhitelistRowProblem {
                     row: g.row,
-                    code: code.to_string(),
+                    code,
                     column: col_name(c),
                     value,
                 }),
@@ -501,7 +518,7 @@ impl crate::precredit::Precredit<'_> {
             .map(|r| {
                 Ok(WhitelistRowProblem {
                     row: sql::uint(r, "row_no")?,
-                    code: sql::text(r, "code")?,
+                    code: import_error_code(&sql::text(r, "code")?)?,
                     column: sql::opt_text(r, "column_name")?,
                     value: sql::text(r, "value")?,
                 })
@@ -604,4 +621,9 @@ struct KnownCustomer {
     id: String,
     name: String,
     branch_path: String,
+}
+
+/// A stored row problem's code; every code stored was an [`ErrorCode`].
+fn import_error_code(raw: &str) -> Result<ErrorCode, ServiceError> {
+    ErrorCode::from_code(raw).ok_or_else(|| ServiceError::internal("import error code", raw))
 }

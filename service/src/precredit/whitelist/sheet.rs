@@ -2,6 +2,7 @@
 //! archive before anything is unpacked), the first sheet's rows, the
 //! columns by their headers, and the text and limit of a cell.
 
+use domain::error_code::ErrorCode;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
@@ -111,14 +112,14 @@ const MAX_PACK_RATIO: u64 = 200;
 
 fn too_large() -> ServiceError {
     ServiceError::Validation {
-        code: "whitelist_too_large",
+        code: ErrorCode::WhitelistTooLarge,
         params: vec![("max_mb", (MAX_BYTES / 1024 / 1024).to_string())],
     }
 }
 
 fn too_many_rows() -> ServiceError {
     ServiceError::Validation {
-        code: "whitelist_too_many_rows",
+        code: ErrorCode::WhitelistTooManyRows,
         params: vec![("max", MAX_ROWS.to_string())],
     }
 }
@@ -127,7 +128,7 @@ fn too_many_rows() -> ServiceError {
 /// directory, before anything is inflated).
 fn check_archive(bytes: &[u8]) -> Result<(), ServiceError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|_| ServiceError::invalid("whitelist_unreadable"))?;
+        .map_err(|_| ServiceError::invalid(ErrorCode::WhitelistUnreadable))?;
     if zip.len() > MAX_PARTS {
         return Err(too_large());
     }
@@ -135,7 +136,7 @@ fn check_archive(bytes: &[u8]) -> Result<(), ServiceError> {
     for i in 0..zip.len() {
         let part = zip
             .by_index_raw(i)
-            .map_err(|_| ServiceError::invalid("whitelist_unreadable"))?;
+            .map_err(|_| ServiceError::invalid(ErrorCode::WhitelistUnreadable))?;
         let (size, packed) = (part.size(), part.compressed_size());
         total = total.saturating_add(size);
         if total > MAX_UNPACKED_BYTES
@@ -154,20 +155,20 @@ fn check_archive(bytes: &[u8]) -> Result<(), ServiceError> {
 /// [`MAX_COLUMNS`] columns or [`MAX_ROWS`] rows as soon as it meets them.
 pub(super) fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, Vec<Data>)>, ServiceError> {
     check_archive(bytes)?;
-    let unreadable = |_| ServiceError::invalid("whitelist_unreadable");
+    let unreadable = |_| ServiceError::invalid(ErrorCode::WhitelistUnreadable);
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
     let first = book
         .sheet_names()
         .first()
         .cloned()
-        .ok_or(ServiceError::invalid("whitelist_empty"))?;
+        .ok_or(ServiceError::invalid(ErrorCode::WhitelistEmpty))?;
     let mut cells = book.worksheet_cells_reader(&first).map_err(unreadable)?;
     let mut rows: Vec<(u32, Vec<Data>)> = Vec::new();
     while let Some(cell) = cells.next_cell().map_err(unreadable)? {
         let (r, c) = cell.get_position();
         if c >= MAX_COLUMNS {
             return Err(ServiceError::Validation {
-                code: "whitelist_too_many_columns",
+                code: ErrorCode::WhitelistTooManyColumns,
                 params: vec![("max", MAX_COLUMNS.to_string())],
             });
         }

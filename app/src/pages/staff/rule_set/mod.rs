@@ -122,7 +122,7 @@ fn card_mut(d: &mut StrategyDef, i: usize) -> Option<&mut ScorecardDef> {
 /// The problem in the user's words: what is wrong, the text it is wrong
 /// at (from the span, when the cell's text is known) and where in it.
 fn problem_text(t: &Texts, p: &RuleSetProblem, cell: Option<&str>) -> String {
-    let mut out = t.rule_problem(&p.code).to_string();
+    let mut out = t.rule_problem(p.code).to_string();
     if let (Some(text), Some(span)) = (cell, p.span) {
         if let Some(s) = text
             .get(span.start..span.end)

@@ -6,6 +6,7 @@ use crate::components::FormError;
 use crate::error::AppError;
 use crate::format::money;
 use crate::i18n::{t, use_locale, Locale};
+use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::rules::rule::{Action as RuleAction, RuleDef};
 use domain::rules::strategy::StrategyDef;
@@ -40,13 +41,13 @@ fn make_action(kind: &str, param: &str) -> Result<RuleAction, AppError> {
     let int = || {
         param
             .parse::<i32>()
-            .map_err(|_| AppError::new("field_required"))
+            .map_err(|_| AppError::new(ErrorCode::FieldRequired))
     };
     Ok(match kind {
         "reject" => RuleAction::Reject,
         "refer" => RuleAction::Refer,
         "flag" if !param.is_empty() => RuleAction::Flag(param.to_string()),
-        "flag" => return Err(AppError::new("field_required")),
+        "flag" => return Err(AppError::new(ErrorCode::FieldRequired)),
         "add_score" => RuleAction::AddScore(int()?),
         "adjust_rate" => RuleAction::AdjustRateBp(int()?),
         _ => RuleAction::CapLimit(Fen::parse_yuan(param).map_err(|e| AppError::new(e.code()))?),
@@ -76,11 +77,9 @@ pub(super) fn RulesEditor(ed: Editor, i: usize) -> impl IntoView {
         });
         shape.update(|n| *n += 1);
     };
-    let at_rule = move |j: usize, codes: &'static [&'static str]| {
+    let at_rule = move |j: usize, codes: &'static [ErrorCode]| {
         move |p: &RuleSetProblem| {
-            p.stage == Some(i)
-                && p.rule == Some(j)
-                && (codes.is_empty() || codes.contains(&p.code.as_str()))
+            p.stage == Some(i) && p.rule == Some(j) && (codes.is_empty() || codes.contains(&p.code))
         }
     };
     let row = move |j: usize| {
@@ -122,7 +121,7 @@ pub(super) fn RulesEditor(ed: Editor, i: usize) -> impl IntoView {
                 <td>{cell(ed,
                     move |d| rules(d, i).and_then(|r| r.rules.get(j)).map(|r| r.id.clone()),
                     move |d, v| if let Some(r) = rules_mut(d, i).and_then(|r| r.rules.get_mut(j)) { r.id = v.trim().to_string() },
-                    at_rule(j, &["rule_duplicate_id"]), "mono")}</td>
+                    at_rule(j, &[ErrorCode::RuleDuplicateId]), "mono")}</td>
                 <td>{cell(ed, name,
                     move |d, v| if let Some(r) = rules_mut(d, i).and_then(|r| r.rules.get_mut(j)) {
                         match locale { Locale::Zh => r.name_zh = v, Locale::En => r.name_en = v }
@@ -131,7 +130,7 @@ pub(super) fn RulesEditor(ed: Editor, i: usize) -> impl IntoView {
                 <td class="rs-condition">{cell(ed,
                     move |d| rules(d, i).and_then(|r| r.rules.get(j)).map(|r| r.condition.clone()),
                     move |d, v| if let Some(r) = rules_mut(d, i).and_then(|r| r.rules.get_mut(j)) { r.condition = v },
-                    move |p: &RuleSetProblem| p.stage == Some(i) && p.rule == Some(j) && p.code.starts_with("expr_"),
+                    move |p: &RuleSetProblem| p.stage == Some(i) && p.rule == Some(j) && p.code.is_expression_problem(),
                     "mono")}</td>
                 <td>
                     <select class="input input-cell" disabled=!ed.editable
@@ -158,7 +157,7 @@ pub(super) fn RulesEditor(ed: Editor, i: usize) -> impl IntoView {
                 <td>{cell(ed,
                     move |d| rules(d, i).and_then(|r| r.rules.get(j)).map(|r| r.reason_code.clone()),
                     move |d, v| if let Some(r) = rules_mut(d, i).and_then(|r| r.rules.get_mut(j)) { r.reason_code = v.trim().to_string() },
-                    at_rule(j, &["rule_bad_reason_code"]), "mono")}</td>
+                    at_rule(j, &[ErrorCode::RuleBadReasonCode]), "mono")}</td>
                 <td>{ed.editable.then(|| view! {
                     <button class="btn btn-sm btn-link" on:click=move |_| {
                         ed.edit(|d| if let Some(r) = rules_mut(d, i) { if j < r.rules.len() { r.rules.remove(j); } });

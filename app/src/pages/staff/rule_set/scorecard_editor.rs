@@ -2,6 +2,7 @@
 //! points, and the grades.
 
 use super::{card, card_mut, cell, problem_text, Editor};
+use crate::error::ErrorCode;
 use crate::i18n::{t, use_locale, Locale};
 use domain::rules::scorecard::BinDef;
 use domain::rules::strategy::StrategyDef;
@@ -31,8 +32,11 @@ pub(super) fn ScorecardEditor(ed: Editor, i: usize) -> impl IntoView {
         .with_untracked(|d| card(d, i).map_or(0, |c| c.characteristics.len()));
     let grade_problem = move || {
         ed.problem_at(|p| {
-            p.stage == Some(i) && p.code.starts_with("scorecard_grade")
-                || p.stage == Some(i) && p.code == "scorecard_no_grades"
+            p.stage == Some(i)
+                && matches!(
+                    p.code,
+                    ErrorCode::ScorecardGradeOrder | ErrorCode::ScorecardNoGrades
+                )
         })
     };
     let points = move |c: usize, b: usize| {

@@ -9,6 +9,7 @@ use super::table_editor::TableEditor;
 use super::{problem_text, reload, Editor};
 use crate::components::FormError;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale, Locale, Texts};
 use crate::pages::staff::rule_set_api::{
@@ -254,7 +255,14 @@ fn StageEditor(ed: Editor, i: usize) -> impl IntoView {
                 && p.rule.is_none()
                 && p.table_place.is_none()
                 && p.characteristic.is_none()
-                && p.code.starts_with("strategy_")
+                && matches!(
+                    p.code,
+                    ErrorCode::StrategyStageOrder
+                        | ErrorCode::StrategyScorecardPlace
+                        | ErrorCode::StrategyScoreAfterScoring
+                        | ErrorCode::StrategyRateBounds
+                        | ErrorCode::StrategyOutputFeature
+                )
         })
     };
     view! {

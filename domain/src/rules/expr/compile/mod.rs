@@ -9,6 +9,7 @@
 mod check;
 mod eval;
 
+use crate::error_code::ErrorCode;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -39,13 +40,13 @@ pub enum EvalError {
 }
 
 impl EvalError {
-    /// Stable snake_case code, used as the i18n key.
-    pub fn code(&self) -> &'static str {
+    /// Its [`ErrorCode`], which chooses the message the user reads.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            EvalError::DivisionByZero => "eval_division_by_zero",
-            EvalError::Overflow => "eval_overflow",
-            EvalError::InvalidIdNumber => "eval_invalid_id_number",
-            EvalError::WrongSchema => "eval_wrong_schema",
+            EvalError::DivisionByZero => ErrorCode::EvalDivisionByZero,
+            EvalError::Overflow => ErrorCode::EvalOverflow,
+            EvalError::InvalidIdNumber => ErrorCode::EvalInvalidIdNumber,
+            EvalError::WrongSchema => ErrorCode::EvalWrongSchema,
         }
     }
 
