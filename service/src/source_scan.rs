@@ -220,6 +220,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "risk",
             "servicing",
             "sql",
+            "staff",
             "workflow",
         ],
     ),

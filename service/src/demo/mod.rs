@@ -19,7 +19,10 @@ use domain::identity::IdNumber;
 use domain::money::Fen;
 use domain::rate::AnnualRate;
 use domain::schedule::{build_schedule, RepaymentMethod};
-use domain::servicing::eod::{catch_up, Classification, EodRules, LoanState, LoanStatus};
+use domain::servicing::credit_line::{CreditLine, LineKind};
+use domain::servicing::eod::{
+    catch_up, Classification, EodRules, LoanState, LoanStatus, ScheduledInstalment,
+};
 use domain::servicing::ledger::{AllocationOrder, IdempotencyKey, Posting};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -34,9 +37,18 @@ use crate::db::{Db, SystemClock};
 use crate::error::ServiceError;
 use crate::pfi::PfiKeys;
 use crate::risk::authorisations::{self, Authorisation};
+use crate::applications::rows::{
+    NewApplicationRow, NewApproval, NewConsent, NewInvestigation, APPLICATION_COLUMNS,
+    APPROVAL_COLUMNS, CONSENT_COLUMNS, INVESTIGATION_COLUMNS,
+};
+use crate::products::rows::{self as product_rows, NewProduct};
+use crate::servicing::lines::{LineOwner, NewLine, CREDIT_LINE_COLUMNS};
 use crate::servicing::{
-    account_row, next_due_after, posting_rows, schedule_row, ACCOUNT_COLUMNS, LINE_COLUMNS,
-    POSTING_COLUMNS,
+    account_row, next_due_after, posting_rows, schedule_row_paid, NewLoan, ACCOUNT_COLUMNS,
+    LINE_COLUMNS, LOAN_COLUMNS, PAID_SCHEDULE_COLUMNS, POSTING_COLUMNS,
+};
+use crate::staff::{
+    role_row, NewOrganisation, NewStaffUser, ORGANISATION_COLUMNS, ROLE_COLUMNS, STAFF_COLUMNS,
 };
 use crate::sql::{self, Val};
 use crate::Clock;
@@ -253,6 +265,22 @@ const STAFF: [StaffSpec; 21] = [
         label_zh: "风险经理（长白）",
     },
 ];
+
+impl StaffSpec {
+    /// The account's row, in `org_id`, with the demo password.
+    fn row(&self, id: &str, org_id: &str, password_hash: &str, created_at: i64) -> Vec<Val> {
+        NewStaffUser {
+            id,
+            org_id,
+            username: self.username,
+            display_name: self.display_name,
+            password_hash,
+            must_change_password: false,
+            created_at,
+        }
+        .row()
+    }
+}
 
 /// The demo staff accounts and what each is, for the start-up banner and
 /// the login page. All use [`DEMO_PASSWORD`].
@@ -539,45 +567,8 @@ struct Buffers {
 /// posting per loan, as a bank migrating from its previous core system would.
 const FULL_HISTORY_UP_TO: usize = 10_000;
 
-const ORG_COLS: [&str; 7] = [
-    "id",
-    "parent_id",
-    "kind",
-    "code",
-    "name",
-    "path",
-    "created_at",
-];
-const STAFF_COLS: [&str; 8] = [
-    "id",
-    "org_id",
-    "username",
-    "display_name",
-    "password_hash",
-    "failed_attempts",
-    "active",
-    "created_at",
-];
-const ROLE_COLS: [&str; 2] = ["user_id", "role"];
-const PRODUCT_COLS: [&str; 17] = [
-    "id",
-    "bank_id",
-    "code",
-    "name_zh",
-    "name_en",
-    "summary_zh",
-    "summary_en",
-    "min_amount_fen",
-    "max_amount_fen",
-    "min_term_months",
-    "max_term_months",
-    "annual_rate_bp",
-    "repayment_method",
-    "guarantee_type",
-    "active",
-    "sort_order",
-    "created_at",
-];
+/// Villages and households: only the demo bank makes them (a whitelist
+/// import finds the bank's villages, it does not add any).
 const VILLAGE_COLS: [&str; 4] = ["id", "grid_id", "township", "name"];
 const HOUSEHOLD_COLS: [&str; 9] = [
     "id",
@@ -588,100 +579,6 @@ const HOUSEHOLD_COLS: [&str; 9] = [
     "annual_income_fen",
     "land_area_mu_x10",
     "main_business",
-    "created_at",
-];
-const APPLICATION_COLS: [&str; 16] = [
-    "id",
-    "bank_id",
-    "branch_id",
-    "customer_id",
-    "product_id",
-    "amount_fen",
-    "term_months",
-    "purpose",
-    "status",
-    "officer_id",
-    "idempotency_key",
-    "submitted_at",
-    "submitted_on",
-    "decided_at",
-    "version",
-    "updated_at",
-];
-const CONSENT_COLS: [&str; 5] = [
-    "id",
-    "customer_id",
-    "application_id",
-    "consent_version",
-    "granted_at",
-];
-const INVESTIGATION_COLS: [&str; 11] = [
-    "id",
-    "application_id",
-    "investigator_id",
-    "visited_on",
-    "household_income_fen",
-    "household_assets_fen",
-    "household_debts_fen",
-    "findings",
-    "recommendation",
-    "recommended_amount_fen",
-    "created_at",
-];
-const APPROVAL_COLS: [&str; 6] = [
-    "id",
-    "application_id",
-    "approver_id",
-    "decision",
-    "comment",
-    "created_at",
-];
-const DEMO_SCHEDULE_COLS: [&str; 9] = [
-    "loan_id",
-    "n",
-    "due_date",
-    "principal_fen",
-    "interest_fen",
-    "payment_fen",
-    "balance_fen",
-    "paid_principal_fen",
-    "paid_interest_fen",
-];
-
-const LINE_COLS: [&str; 16] = [
-    "id",
-    "bank_id",
-    "branch_id",
-    "customer_id",
-    "product_id",
-    "kind",
-    "limit_fen",
-    "used_fen",
-    "outstanding_fen",
-    "status",
-    "officer_id",
-    "granted_on",
-    "expires_on",
-    "version",
-    "created_at",
-    "updated_at",
-];
-
-const LOAN_COLS: [&str; 15] = [
-    "id",
-    "application_id",
-    "bank_id",
-    "branch_id",
-    "customer_id",
-    "product_id",
-    "principal_fen",
-    "annual_rate_bp",
-    "term_months",
-    "repayment_method",
-    "start_date",
-    "maturity_date",
-    "outstanding_principal_fen",
-    "status",
     "created_at",
 ];
 
@@ -842,16 +739,17 @@ impl Generator {
             Some(p) => format!("{}{id}/", p.path),
             None => format!("/{id}/"),
         };
-        let created = self.at(400, 9);
-        self.buf.organisations.push(vec![
-            Val::from(id.as_str()),
-            Val::from(parent.map(|p| p.id.clone())),
-            Val::from(kind),
-            Val::from(code),
-            Val::from(name),
-            Val::from(path.as_str()),
-            Val::from(created),
-        ]);
+        let row = NewOrganisation {
+            id: &id,
+            parent_id: parent.map(|p| p.id.as_str()),
+            kind,
+            code: &code,
+            name: &name,
+            path: &path,
+            created_at: self.at(400, 9),
+        }
+        .row();
+        self.buf.organisations.push(row);
         self.summary.organisations += 1;
         Org { id, path }
     }
@@ -921,19 +819,9 @@ impl Generator {
                     self.branches[b][br].id.clone()
                 }
             };
-            self.buf.staff_users.push(vec![
-                Val::from(id.as_str()),
-                Val::from(org_id),
-                Val::from(spec.username),
-                Val::from(spec.display_name),
-                Val::from(password_hash),
-                Val::Int(0),
-                Val::Int(1),
-                Val::from(created),
-            ]);
-            self.buf
-                .staff_roles
-                .push(vec![Val::from(id.as_str()), Val::from(spec.role)]);
+            let row = spec.row(&id, &org_id, password_hash, created);
+            self.buf.staff_users.push(row);
+            self.buf.staff_roles.push(role_row(&id, spec.role));
             self.staff_ids.push(id);
             self.summary.staff += 1;
         }
@@ -943,25 +831,28 @@ impl Generator {
             for (i, p) in spec.products.iter().enumerate() {
                 let id = self.id();
                 let bank_id = self.banks[b].id.clone();
-                self.buf.products.push(vec![
-                    Val::from(id.as_str()),
-                    Val::from(bank_id),
-                    Val::from(p.code),
-                    Val::from(p.name_zh),
-                    Val::from(p.name_en),
-                    Val::from(p.summary_zh),
-                    Val::from(p.summary_en),
-                    Val::Int(p.min_yuan * 100),
-                    Val::Int(p.max_yuan * 100),
-                    Val::from(p.min_term),
-                    Val::from(p.max_term),
-                    Val::from(p.rate_bp),
-                    Val::from(p.method.as_str()),
-                    Val::from(p.guarantee),
-                    Val::Int(1),
-                    Val::Int(i64::try_from(i).unwrap_or(0) * 10),
-                    Val::from(created),
-                ]);
+                let row = NewProduct {
+                    id: &id,
+                    bank_id: &bank_id,
+                    code: p.code,
+                    name_zh: p.name_zh,
+                    name_en: p.name_en,
+                    summary_zh: p.summary_zh,
+                    summary_en: p.summary_en,
+                    min_amount: Fen::from_yuan(p.min_yuan),
+                    max_amount: Fen::from_yuan(p.max_yuan),
+                    min_term_months: p.min_term,
+                    max_term_months: p.max_term,
+                    annual_rate_bp: p.rate_bp,
+                    method: p.method,
+                    guarantee: p.guarantee,
+                    active: true,
+                    sort_order: i64::try_from(i).unwrap_or(0) * 10,
+                    created_at: created,
+                    parent_id: None,
+                }
+                .row();
+                self.buf.products.push(row);
                 rows.push(ProductRow { id, spec: p });
                 self.summary.products += 1;
             }
@@ -1379,32 +1270,38 @@ impl Generator {
             ApplicationStatus::Withdrawn => (2, submitted_at + 2 * HOUR_MS, None),
             _ => (3, decided_at, Some(decided_at)),
         };
-        self.buf.applications.push(vec![
-            Val::from(aid.as_str()),
-            Val::from(self.banks[ctx.bank].id.as_str()),
-            Val::from(self.branches[ctx.bank][ctx.branch].id.as_str()),
-            Val::from(ctx.customer_id.as_str()),
-            Val::from(product_id.as_str()),
-            Val::from(amount),
-            Val::from(term),
-            Val::from(purpose),
-            Val::from(status.as_str()),
-            Val::from(ctx.officer_id.as_str()),
-            Val::from(format!("demo-{aid}")),
-            Val::from(submitted_at),
-            Val::from(submitted_on.to_string()),
-            Val::from(decided_col),
-            Val::Int(version),
-            Val::from(updated_at),
-        ]);
-        let consent_id = self.id();
-        self.buf.bureau_consents.push(vec![
-            Val::from(consent_id),
-            Val::from(ctx.customer_id.as_str()),
-            Val::from(aid.as_str()),
-            Val::from(crate::applications::CONSENT_VERSION),
-            Val::from(submitted_at),
-        ]);
+        let bank_id = self.banks[ctx.bank].id.clone();
+        let branch_id = self.branches[ctx.bank][ctx.branch].id.clone();
+        let row = NewApplicationRow {
+            id: &aid,
+            bank_id: &bank_id,
+            branch_id: &branch_id,
+            customer_id: &ctx.customer_id,
+            product_id: &product_id,
+            amount,
+            term_months: term,
+            purpose,
+            status,
+            officer_id: &ctx.officer_id,
+            idempotency_key: &format!("demo-{aid}"),
+            submitted_at,
+            submitted_on,
+            decided_at: decided_col,
+            version,
+            updated_at,
+            product_version_id: None,
+        }
+        .row();
+        self.buf.applications.push(row);
+        let consent = NewConsent {
+            id: &self.id(),
+            customer_id: &ctx.customer_id,
+            application_id: &aid,
+            consent_version: crate::applications::CONSENT_VERSION,
+            granted_at: submitted_at,
+        }
+        .row();
+        self.buf.bureau_consents.push(consent);
         self.summary.applications += 1;
         self.applications_made += 1;
 
@@ -1431,20 +1328,22 @@ impl Generator {
             } else {
                 (Decision::Approve, amount)
             };
-            let iid = self.id();
-            self.buf.investigations.push(vec![
-                Val::from(iid),
-                Val::from(aid.as_str()),
-                Val::from(investigator.as_str()),
-                Val::from(self.today.add_days(-investigated_ago).to_string()),
-                Val::Int(income),
-                Val::Int(assets),
-                Val::Int(debts),
-                Val::from(findings),
-                Val::from(recommendation.as_str()),
-                Val::from(recommended),
-                Val::from(investigated_at),
-            ]);
+            let row = NewInvestigation {
+                id: &self.id(),
+                application_id: &aid,
+                task_id: None,
+                investigator_id: &investigator,
+                visited_on: self.today.add_days(-investigated_ago),
+                household_income: Fen(income),
+                household_assets: Fen(assets),
+                household_debts: Fen(debts),
+                findings: &findings,
+                recommendation,
+                recommended_amount: recommended,
+                created_at: investigated_at,
+            }
+            .row();
+            self.buf.investigations.push(row);
         }
         if decided {
             let decision = if status == ApplicationStatus::Approved {
@@ -1456,15 +1355,16 @@ impl Generator {
                 Decision::Approve => self.pick(&APPROVE_COMMENTS),
                 Decision::Reject => self.pick(&REJECT_COMMENTS),
             };
-            let apid = self.id();
-            self.buf.approvals.push(vec![
-                Val::from(apid),
-                Val::from(aid.as_str()),
-                Val::from(approver.as_str()),
-                Val::from(decision.as_str()),
-                Val::from(comment),
-                Val::from(decided_at),
-            ]);
+            let row = NewApproval {
+                id: &self.id(),
+                application_id: &aid,
+                approver_id: &approver,
+                decision,
+                comment,
+                created_at: decided_at,
+            }
+            .row();
+            self.buf.approvals.push(row);
         }
         if status == ApplicationStatus::Approved {
             let start = if matches!(kind, FixedApp::OverdueBorrower) {
@@ -1479,57 +1379,65 @@ impl Generator {
             let rate = AnnualRate::from_bp(spec.rate_bp)?;
             let schedule = build_schedule(spec.method, amount, rate, term, start)?;
             let maturity = schedule.last().map_or(start, |i| i.due_date);
-            let lid = self.id();
-            self.buf.loans.push(vec![
-                Val::from(lid.as_str()),
-                Val::from(aid.as_str()),
-                Val::from(self.banks[ctx.bank].id.as_str()),
-                Val::from(self.branches[ctx.bank][ctx.branch].id.as_str()),
-                Val::from(ctx.customer_id.as_str()),
-                Val::from(product_id.as_str()),
-                Val::from(amount),
-                Val::from(spec.rate_bp),
-                Val::from(term),
-                Val::from(spec.method.as_str()),
-                Val::from(start.to_string()),
-                Val::from(maturity.to_string()),
-                Val::from(amount),
-                Val::from("active"),
-                Val::from(decided_at),
-            ]);
+            let loan = NewLoan {
+                id: self.id(),
+                application_id: &aid,
+                credit_line_id: None,
+                bank_id: &bank_id,
+                branch_id: &branch_id,
+                customer_id: &ctx.customer_id,
+                product_id: &product_id,
+                principal: amount,
+                rate,
+                term_months: term,
+                method: spec.method,
+                value_date: start,
+                maturity,
+                schedule,
+                order: AllocationOrder::default(),
+            };
+            self.buf.loans.push(loan.row(decided_at));
+            let (lid, schedule) = (&loan.id, &loan.schedule);
             if self.portfolio || matches!(kind, FixedApp::OverdueBorrower) {
                 let overdue = matches!(kind, FixedApp::OverdueBorrower).then_some(true);
-                self.migrated(&lid, ctx.bank, rate, &schedule, start, decided_at, overdue)?;
+                self.migrated(lid, ctx.bank, rate, schedule, start, decided_at, overdue)?;
             } else {
-                for i in &schedule {
-                    let mut row = schedule_row(&lid, i);
-                    row.extend([Val::Int(0), Val::Int(0)]);
-                    self.buf.loan_schedule.push(row);
+                for i in schedule {
+                    let unpaid = ScheduledInstalment {
+                        instalment: *i,
+                        paid_principal: Fen::ZERO,
+                        paid_interest: Fen::ZERO,
+                    };
+                    self.buf.loan_schedule.push(schedule_row_paid(lid, &unpaid));
                 }
-                self.account(&lid, ctx.bank, rate, amount, &schedule, start, decided_at)?;
+                self.account(lid, ctx.bank, rate, amount, schedule, start, decided_at)?;
             }
             self.summary.loans += 1;
             if matches!(kind, FixedApp::Borrower) {
                 // 王建国 also holds a revolving line (授信) he can draw on.
-                let line_id = self.id();
-                self.buf.credit_lines.push(vec![
-                    Val::from(line_id),
-                    Val::from(self.banks[ctx.bank].id.as_str()),
-                    Val::from(self.branches[ctx.bank][ctx.branch].id.as_str()),
-                    Val::from(ctx.customer_id.as_str()),
-                    Val::from(product_id.as_str()),
-                    Val::from("revolving"),
-                    Val::from(Fen::from_yuan(100_000)),
-                    Val::Int(0),
-                    Val::Int(0),
-                    Val::from("active"),
-                    Val::from(ctx.officer_id.as_str()),
-                    Val::from(start.to_string()),
-                    Val::from(start.add_months(24).to_string()),
-                    Val::Int(1),
-                    Val::from(decided_at),
-                    Val::from(decided_at),
-                ]);
+                let line = CreditLine::grant(
+                    LineKind::Revolving,
+                    Fen::from_yuan(100_000),
+                    &ctx.officer_id,
+                    start,
+                    start.add_months(24),
+                )
+                .map_err(|e| ServiceError::internal("demo line", e.code()))?;
+                let owner = LineOwner {
+                    id: &self.id(),
+                    bank_id: &bank_id,
+                    branch_id: &branch_id,
+                    customer_id: &ctx.customer_id,
+                    product_id: &product_id,
+                };
+                let row = NewLine {
+                    owner: &owner,
+                    line: &line,
+                    granted_on: start,
+                    created_at: decided_at,
+                }
+                .row();
+                self.buf.credit_lines.push(row);
             }
         }
         Ok(())
@@ -1672,9 +1580,7 @@ impl Generator {
             revolving_maturity: None,
         };
         for l in &lines {
-            let mut row = schedule_row(lid, &l.instalment);
-            row.extend([Val::from(l.paid_principal), Val::from(l.paid_interest)]);
-            self.buf.loan_schedule.push(row);
+            self.buf.loan_schedule.push(schedule_row_paid(lid, l));
         }
         let key = |kind: &str| {
             IdempotencyKey::parse(&format!("{lid}:opening:{kind}"))
@@ -1739,10 +1645,10 @@ impl Generator {
         let buf = std::mem::take(&mut self.buf);
         let mut tx = db.begin().await?;
         let tables: [Table<'_>; 18] = [
-            ("organisations", &ORG_COLS, &buf.organisations),
-            ("staff_users", &STAFF_COLS, &buf.staff_users),
-            ("staff_roles", &ROLE_COLS, &buf.staff_roles),
-            ("products", &PRODUCT_COLS, &buf.products),
+            ("organisations", &ORGANISATION_COLUMNS, &buf.organisations),
+            ("staff_users", &STAFF_COLUMNS, &buf.staff_users),
+            ("staff_roles", &ROLE_COLUMNS, &buf.staff_roles),
+            ("products", &product_rows::COLUMNS, &buf.products),
             ("villages", &VILLAGE_COLS, &buf.villages),
             ("households", &HOUSEHOLD_COLS, &buf.households),
             ("customers", &customers::COLUMNS, &buf.customers),
@@ -1751,13 +1657,13 @@ impl Generator {
                 &authorisations::COLUMNS,
                 &buf.bureau_authorisations,
             ),
-            ("applications", &APPLICATION_COLS, &buf.applications),
-            ("bureau_consents", &CONSENT_COLS, &buf.bureau_consents),
-            ("investigations", &INVESTIGATION_COLS, &buf.investigations),
-            ("approvals", &APPROVAL_COLS, &buf.approvals),
-            ("credit_lines", &LINE_COLS, &buf.credit_lines),
-            ("loans", &LOAN_COLS, &buf.loans),
-            ("loan_schedule", &DEMO_SCHEDULE_COLS, &buf.loan_schedule),
+            ("applications", &APPLICATION_COLUMNS, &buf.applications),
+            ("bureau_consents", &CONSENT_COLUMNS, &buf.bureau_consents),
+            ("investigations", &INVESTIGATION_COLUMNS, &buf.investigations),
+            ("approvals", &APPROVAL_COLUMNS, &buf.approvals),
+            ("credit_lines", &CREDIT_LINE_COLUMNS, &buf.credit_lines),
+            ("loans", &LOAN_COLUMNS, &buf.loans),
+            ("loan_schedule", &PAID_SCHEDULE_COLUMNS, &buf.loan_schedule),
             ("loan_accounts", &ACCOUNT_COLUMNS, &buf.loan_accounts),
             ("postings", &POSTING_COLUMNS, &buf.postings),
             ("posting_lines", &LINE_COLUMNS, &buf.posting_lines),
