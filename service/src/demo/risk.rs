@@ -17,7 +17,8 @@ use domain::rules::lifecycle::{DecisionStage, RuleSetStatus};
 use serde_json::json;
 use sqlx::{AnyConnection, Connection};
 
-use super::{Generator, Place, StaffSpec, BANKS, DAY_MS};
+use super::structure::{Place, StaffSpec, BANKS};
+use super::{Generator, DAY_MS};
 use crate::audit::{self, NewAuditEntry};
 use crate::error::ServiceError;
 use crate::risk::bureau::{dev_report, FAILING_SEQUENCE, TIMEOUT_SEQUENCE};
