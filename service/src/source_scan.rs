@@ -227,6 +227,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "risk",
             "servicing",
             "sql",
+            "staff",
             "workflow",
         ],
     ),

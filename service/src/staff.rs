@@ -24,6 +24,7 @@ use crate::audit::{self, NewAuditEntry};
 use crate::auth::{hash_password, StaffActor};
 use crate::db::new_id;
 use crate::pfi::Field;
+use crate::sql::Val;
 use crate::totp;
 use crate::{sql, ServiceError};
 use domain::org::Role;
@@ -134,6 +135,96 @@ fn child_kind(parent_kind: &str) -> Result<&'static str, ServiceError> {
     }
 }
 
+/// The columns [`NewOrganisation::row`] fills, in its order.
+pub(crate) const ORGANISATION_COLUMNS: [&str; 7] = [
+    "id",
+    "parent_id",
+    "kind",
+    "code",
+    "name",
+    "path",
+    "created_at",
+];
+
+/// An organisation about to be written: the one writer of the table, for
+/// `puhui init`/`puhui org add` and the demo bank.
+pub(crate) struct NewOrganisation<'a> {
+    pub id: &'a str,
+    pub parent_id: Option<&'a str>,
+    pub kind: &'a str,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub path: &'a str,
+    pub created_at: i64,
+}
+
+impl NewOrganisation<'_> {
+    /// The row for [`ORGANISATION_COLUMNS`].
+    pub fn row(&self) -> Vec<Val> {
+        vec![
+            Val::from(self.id),
+            Val::from(self.parent_id.map(str::to_string)),
+            Val::from(self.kind),
+            Val::from(self.code),
+            Val::from(self.name),
+            Val::from(self.path),
+            Val::Int(self.created_at),
+        ]
+    }
+}
+
+/// The columns [`NewStaffUser::row`] fills, in its order.
+pub(crate) const STAFF_COLUMNS: [&str; 9] = [
+    "id",
+    "org_id",
+    "username",
+    "display_name",
+    "password_hash",
+    "failed_attempts",
+    "active",
+    "must_change_password",
+    "created_at",
+];
+
+/// A staff account about to be written (active, never failed a sign-in):
+/// the one writer of the table, for `puhui staff add` and the demo bank.
+/// Its roles are [`role_row`]s.
+pub(crate) struct NewStaffUser<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    /// A one-time password its holder must replace at first sign-in.
+    pub must_change_password: bool,
+    pub created_at: i64,
+}
+
+impl NewStaffUser<'_> {
+    /// The row for [`STAFF_COLUMNS`].
+    pub fn row(&self) -> Vec<Val> {
+        vec![
+            Val::from(self.id),
+            Val::from(self.org_id),
+            Val::from(self.username),
+            Val::from(self.display_name),
+            Val::from(self.password_hash),
+            Val::Int(0),
+            Val::Int(1),
+            Val::Int(i64::from(self.must_change_password)),
+            Val::Int(self.created_at),
+        ]
+    }
+}
+
+/// The columns of a `staff_roles` row ([`role_row`]).
+pub(crate) const ROLE_COLUMNS: [&str; 2] = ["user_id", "role"];
+
+/// One role of a staff account, for [`ROLE_COLUMNS`].
+pub(crate) fn role_row(user_id: &str, role: &str) -> Vec<Val> {
+    vec![Val::from(user_id), Val::from(role)]
+}
+
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 async fn insert_org(
@@ -159,19 +250,17 @@ async fn insert_org(
         Some((_, parent_path)) => format!("{parent_path}{id}/"),
         None => format!("/{id}/"),
     };
-    sqlx::query(
-        "INSERT INTO organisations (id, parent_id, kind, code, name, path, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&id)
-    .bind(parent.map(|(pid, _)| pid.to_string()))
-    .bind(kind)
-    .bind(code)
-    .bind(name.trim())
-    .bind(&path)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    let row = NewOrganisation {
+        id: &id,
+        parent_id: parent.map(|(pid, _)| pid),
+        kind,
+        code,
+        name: name.trim(),
+        path: &path,
+        created_at: now,
+    }
+    .row();
+    sql::insert_rows(tx, "organisations", &ORGANISATION_COLUMNS, &[row]).await?;
     audit::append(
         tx,
         key,
@@ -206,28 +295,22 @@ async fn insert_staff(
     let password = OneTimePassword::generate()?;
     let hash = hash_password(password.reveal())?;
     let id = new_id();
-    sqlx::query(
-        "INSERT INTO staff_users (id, org_id, username, display_name, password_hash, \
-           created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, 1)",
-    )
-    .bind(&id)
-    .bind(org_id)
-    .bind(username)
-    .bind(s.display_name.trim())
-    .bind(hash.as_str())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    let row = NewStaffUser {
+        id: &id,
+        org_id,
+        username,
+        display_name: s.display_name.trim(),
+        password_hash: hash.as_str(),
+        must_change_password: true,
+        created_at: now,
+    }
+    .row();
+    sql::insert_rows(tx, "staff_users", &STAFF_COLUMNS, &[row]).await?;
     let mut roles: Vec<Role> = s.roles.clone();
     roles.sort_by_key(|r| r.as_str());
     roles.dedup();
-    for r in &roles {
-        sqlx::query("INSERT INTO staff_roles (user_id, role) VALUES ($1, $2)")
-            .bind(&id)
-            .bind(r.as_str())
-            .execute(&mut **tx)
-            .await?;
-    }
+    let role_rows: Vec<Vec<Val>> = roles.iter().map(|r| role_row(&id, r.as_str())).collect();
+    sql::insert_rows(tx, "staff_roles", &ROLE_COLUMNS, &role_rows).await?;
     audit::append(
         tx,
         key,

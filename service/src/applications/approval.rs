@@ -14,12 +14,14 @@ use domain::rules::rule::Verdict;
 use domain::schedule::build_schedule;
 use serde_json::json;
 
+use crate::applications::rows::{NewApproval, APPROVAL_COLUMNS};
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::StaffActor;
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::products::load_product;
 use crate::risk::decisions::{latest_decision, DecisionView};
+use crate::sql;
 use crate::workflow::{self, By, NodeResult};
 
 use super::AppFacts;
@@ -60,18 +62,16 @@ async fn insert_approval(
     comment: &str,
     now: i64,
 ) -> Result<(), ServiceError> {
-    sqlx::query(
-        "INSERT INTO approvals (id, application_id, approver_id, decision, comment, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(new_id())
-    .bind(id)
-    .bind(&s.user_id)
-    .bind(decision.as_str())
-    .bind(comment)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    let row = NewApproval {
+        id: &new_id(),
+        application_id: id,
+        approver_id: &s.user_id,
+        decision,
+        comment,
+        created_at: now,
+    }
+    .row();
+    sql::insert_rows(tx, "approvals", &APPROVAL_COLUMNS, &[row]).await?;
     Ok(())
 }
 

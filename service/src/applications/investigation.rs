@@ -10,10 +10,12 @@ use domain::org::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::applications::rows::{NewInvestigation, INVESTIGATION_COLUMNS};
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::StaffActor;
 use crate::db::new_id;
 use crate::error::ServiceError;
+use crate::sql;
 use crate::workflow::{self, By, NodeResult};
 
 /// What the investigator found on the visit.
@@ -41,26 +43,22 @@ async fn insert_investigation(
     findings: &str,
     now: i64,
 ) -> Result<(), ServiceError> {
-    sqlx::query(
-        "INSERT INTO investigations (id, application_id, task_id, investigator_id, visited_on, \
-           household_income_fen, household_assets_fen, household_debts_fen, findings, \
-           recommendation, recommended_amount_fen, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(new_id())
-    .bind(id)
-    .bind(task_id)
-    .bind(&s.user_id)
-    .bind(i.visited_on.to_string())
-    .bind(i.household_income.get())
-    .bind(i.household_assets.get())
-    .bind(i.household_debts.get())
-    .bind(findings)
-    .bind(i.recommendation.as_str())
-    .bind(i.recommended_amount.get())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    let row = NewInvestigation {
+        id: &new_id(),
+        application_id: id,
+        task_id,
+        investigator_id: &s.user_id,
+        visited_on: i.visited_on,
+        household_income: i.household_income,
+        household_assets: i.household_assets,
+        household_debts: i.household_debts,
+        findings,
+        recommendation: i.recommendation,
+        recommended_amount: i.recommended_amount,
+        created_at: now,
+    }
+    .row();
+    sql::insert_rows(tx, "investigations", &INVESTIGATION_COLUMNS, &[row]).await?;
     Ok(())
 }
 

@@ -32,6 +32,7 @@ mod approval;
 mod file;
 mod investigation;
 mod mine;
+pub(crate) mod rows;
 mod submit;
 
 pub use domain::view::{

@@ -93,6 +93,36 @@ mod tests {
         found
     }
 
+    /// The column lists of the bulk inserts in `text` that name
+    /// `applications` as their table: `sql::insert_rows(tx, "applications",
+    /// &COLUMNS, …)`, or an entry `("applications", &COLUMNS, rows)` of a
+    /// loader's table list (folded and lower-cased like [`status_writes`]).
+    fn bulk_writes(text: &str) -> Vec<String> {
+        let folded: String = text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase();
+        folded
+            .match_indices("\"applications\",")
+            .filter_map(|(start, m)| folded[start + m.len()..].trim_start().strip_prefix('&'))
+            .filter_map(|cols| match cols.strip_prefix('[') {
+                // An inline list: one without `status` cannot create an
+                // application (the column has no default), like the layer
+                // table's `("applications", &["audit", …])`.
+                Some(list) => {
+                    let list = list.split(']').next().unwrap_or(list);
+                    list.contains("\"status\"").then(|| format!("[{list}]"))
+                }
+                None => Some(
+                    cols.chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+                        .collect(),
+                ),
+            })
+            .collect()
+    }
+
     #[test]
     fn the_scanner_sees_a_status_write_however_it_is_spelt() {
         let spelt = [
@@ -105,11 +135,25 @@ mod tests {
         }
         let harmless = "\"UPDATE applications SET flow_node = $2 WHERE status = 'submitted'\"";
         assert!(status_writes(harmless).is_empty());
+        let bulk = [
+            "sql::insert_rows(&mut tx, \"applications\", &COLUMNS, &rows)",
+            "(\n  \"applications\",\n  &rows::APPLICATION_COLUMNS,\n  &buf.applications,\n)",
+        ];
+        assert_eq!(bulk_writes(bulk[0]), ["columns"]);
+        assert_eq!(bulk_writes(bulk[1]), ["rows::application_columns"]);
+        assert!(bulk_writes("json!({ \"applications\": 3 })").is_empty());
+        assert!(bulk_writes("(\"applications\", &[\"audit\", \"auth\"])").is_empty());
+        assert_eq!(
+            bulk_writes("insert_rows(tx, \"applications\", &[\"id\", \"status\"], &r)"),
+            ["[\"id\", \"status\"]"]
+        );
     }
 
-    /// One writer: outside this file, only submission and a drawdown create
-    /// an application (each with its one first status); nothing else in the
-    /// service, the server or the app writes the column.
+    /// One writer: an application is created only through the row writer
+    /// of `applications/rows.rs` (a submission, the demo bank) or by a
+    /// drawdown (`servicing/lines.rs`, approved within its line), each with
+    /// its one first status; only this file moves a status afterwards, and
+    /// nothing else in the service, the server or the app writes the column.
     #[test]
     fn nothing_else_writes_an_application_status() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -118,11 +162,16 @@ mod tests {
             sources(&root.join(dir), &mut files);
         }
         assert!(files.len() > 20, "the sources were not found");
-        let creators = [
-            Path::new("src/applications/submit.rs"),
-            Path::new("src/servicing/lines.rs"),
-        ];
+        let writer = Path::new("src/applications/rows.rs");
+        let drawdown = Path::new("src/servicing/lines.rs");
+        // The folders whose code builds application rows with the writer.
+        let row_builders: Vec<&Path> = files
+            .iter()
+            .filter(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains("NewApplicationRow {")))
+            .filter_map(|f| f.parent())
+            .collect();
         let mut offenders = Vec::new();
+        let mut bulk_writers = Vec::new();
         for f in &files {
             let rel = f.strip_prefix(root).unwrap_or(f);
             if rel == Path::new("src/applications/status.rs") {
@@ -130,24 +179,54 @@ mod tests {
             }
             let text = std::fs::read_to_string(f).unwrap_or_default();
             for w in status_writes(&text) {
-                let creation = w.starts_with("insert") && creators.contains(&rel);
+                let creation = w.starts_with("insert") && rel == drawdown;
                 if !creation {
                     offenders.push(format!("{}: {w}", rel.display()));
                 }
             }
+            if rel != writer && text.contains("const APPLICATION_COLUMNS") {
+                offenders.push(format!(
+                    "{}: a second application column list",
+                    rel.display()
+                ));
+            }
+            for cols in bulk_writes(&text) {
+                // The writer's columns, and rows its module made with the writer.
+                let through_writer = cols.ends_with("application_columns")
+                    && (rel == writer || f.parent().is_some_and(|d| row_builders.contains(&d)));
+                if !through_writer {
+                    offenders.push(format!("{}: bulk insert with {cols}", rel.display()));
+                }
+                bulk_writers.push(rel.to_path_buf());
+            }
         }
-        for c in creators {
-            let text = std::fs::read_to_string(root.join(c)).unwrap_or_default();
-            assert_eq!(
-                status_writes(&text).len(),
-                1,
-                "{} creates applications in exactly one statement",
-                c.display()
-            );
-        }
+        let text = std::fs::read_to_string(root.join(drawdown)).unwrap_or_default();
+        assert_eq!(
+            status_writes(&text).len(),
+            1,
+            "a drawdown creates its application in exactly one statement"
+        );
+        let text = std::fs::read_to_string(root.join(writer)).unwrap_or_default();
+        assert!(
+            text.contains("\"status\","),
+            "the row writer sets the first status"
+        );
+        assert_eq!(
+            bulk_writers
+                .iter()
+                .filter(|f| f.as_path() == writer)
+                .count(),
+            1,
+            "the row writer inserts in exactly one statement"
+        );
+        assert!(
+            bulk_writers.iter().any(|f| f.starts_with("src/demo")),
+            "the scanner no longer sees the demo bank's bulk insert"
+        );
         assert!(
             offenders.is_empty(),
-            "only applications/status.rs moves an application's status:\n{}",
+            "only applications/rows.rs creates an application and only \
+             applications/status.rs moves its status:\n{}",
             offenders.join("\n")
         );
     }

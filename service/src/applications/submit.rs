@@ -9,6 +9,7 @@ use domain::view::ProductView;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::applications::rows::{NewApplicationRow, NewConsent, CONSENT_COLUMNS};
 use crate::applications::status::{self, Seen};
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::CustomerActor;
@@ -157,27 +158,26 @@ impl crate::applications::Applications<'_> {
                 params: vec![("max", self.config.max_applications_per_day.to_string())],
             });
         }
-        let inserted = sqlx::query(
-            "INSERT INTO applications (id, bank_id, branch_id, customer_id, product_id, amount_fen, \
-               term_months, purpose, status, officer_id, idempotency_key, submitted_at, \
-               submitted_on, decided_at, version, updated_at, product_version_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $12, NULL, 1, $11, \
-               $13)",
-        )
-        .bind(&id)
-        .bind(&c.bank_id)
-        .bind(&branch_id)
-        .bind(&c.customer_id)
-        .bind(&product.id)
-        .bind(a.amount.get())
-        .bind(i64::from(a.term_months))
-        .bind(&purpose)
-        .bind(&officer_id)
-        .bind(&key)
-        .bind(now)
-        .bind(today.to_string())
-        .bind(&live_version)
-        .execute(&mut *tx)
+        let inserted = NewApplicationRow {
+            id: &id,
+            bank_id: &c.bank_id,
+            branch_id: &branch_id,
+            customer_id: &c.customer_id,
+            product_id: &product.id,
+            amount: a.amount,
+            term_months: a.term_months,
+            purpose: &purpose,
+            status: ApplicationStatus::Submitted,
+            officer_id: &officer_id,
+            idempotency_key: &key,
+            submitted_at: now,
+            submitted_on: today,
+            decided_at: None,
+            version: 1,
+            updated_at: now,
+            product_version_id: live_version.as_deref(),
+        }
+        .insert(&mut tx)
         .await;
         if let Err(err) = inserted {
             // A concurrent post with the same key won the race.
@@ -185,19 +185,17 @@ impl crate::applications::Applications<'_> {
             if let Some(existing) = self.same_submission(c, &a, &purpose, &key).await? {
                 return Ok(existing);
             }
-            return Err(err.into());
+            return Err(err);
         }
-        sqlx::query(
-            "INSERT INTO bureau_consents (id, customer_id, application_id, consent_version, \
-               granted_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(new_id())
-        .bind(&c.customer_id)
-        .bind(&id)
-        .bind(CONSENT_VERSION)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let consent = NewConsent {
+            id: &new_id(),
+            customer_id: &c.customer_id,
+            application_id: &id,
+            consent_version: CONSENT_VERSION,
+            granted_at: now,
+        }
+        .row();
+        sql::insert_rows(&mut tx, "bureau_consents", &CONSENT_COLUMNS, &[consent]).await?;
         audit::append(
             &mut tx,
             &self.config.audit_key,

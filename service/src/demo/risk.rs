@@ -17,12 +17,14 @@ use domain::rules::lifecycle::{DecisionStage, RuleSetStatus};
 use serde_json::json;
 use sqlx::{AnyConnection, Connection};
 
-use super::{Generator, Place, StaffSpec, BANKS, DAY_MS};
+use super::structure::{Place, StaffSpec, BANKS};
+use super::{Generator, DAY_MS};
 use crate::audit::{self, NewAuditEntry};
 use crate::error::ServiceError;
 use crate::risk::bureau::{dev_report, FAILING_SEQUENCE, TIMEOUT_SEQUENCE};
 use crate::risk::defaults::{default_strategy, ProductRisk};
 use crate::sql::{self, Val};
+use crate::staff::{role_row, ROLE_COLUMNS, STAFF_COLUMNS};
 
 /// The checkers: each approves what the bank's first risk manager writes.
 /// Checkers of maker-checker work: rule sets (per bank, in bank order) and
@@ -116,17 +118,8 @@ pub(super) async fn seed(
             Place::Bank(b) => g.banks[b].id.clone(),
             Place::Union | Place::Branch(..) => g.union_id.clone(),
         };
-        staff.push(vec![
-            Val::from(id.as_str()),
-            Val::from(org),
-            Val::from(c.username),
-            Val::from(c.display_name),
-            Val::from(password_hash),
-            Val::Int(0),
-            Val::Int(1),
-            Val::from(created),
-        ]);
-        roles.push(vec![Val::from(id.as_str()), Val::from(c.role)]);
+        staff.push(c.row(&id, &org, password_hash, created));
+        roles.push(role_row(&id, c.role));
         checker_ids.push(id);
     }
 
@@ -179,8 +172,8 @@ pub(super) async fn seed(
     }
     let count = u64::try_from(rows.len()).unwrap_or(0);
     let mut tx = conn.begin().await?;
-    sql::insert_rows(&mut tx, "staff_users", &super::STAFF_COLS, &staff).await?;
-    sql::insert_rows(&mut tx, "staff_roles", &super::ROLE_COLS, &roles).await?;
+    sql::insert_rows(&mut tx, "staff_users", &STAFF_COLUMNS, &staff).await?;
+    sql::insert_rows(&mut tx, "staff_roles", &ROLE_COLUMNS, &roles).await?;
     sql::insert_rows(&mut tx, "rule_sets", &RULE_SET_COLS, &rows).await?;
     audit::append(
         &mut tx,

@@ -34,6 +34,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Transaction};
 
 mod catalogue;
+pub(crate) mod rows;
 pub mod templates;
 
 use crate::audit::{self, NewAuditEntry};
@@ -558,26 +559,29 @@ impl Products<'_> {
         if taken.is_some() {
             return Err(ServiceError::invalid(ErrorCode::ProductCodeTaken));
         }
-        sqlx::query(
-            "INSERT INTO products (id, bank_id, code, name_zh, name_en, summary_zh, summary_en, \
-               min_amount_fen, max_amount_fen, min_term_months, max_term_months, annual_rate_bp, \
-               repayment_method, guarantee_type, active, sort_order, created_at, parent_id, \
-               live_version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, 1, 1, 1, 1, 'equal_instalment', 'credit', 0, \
-               $8, $9, $10, NULL)",
-        )
-        .bind(&id)
-        .bind(&bank)
-        .bind(&code)
-        .bind(&name_zh)
-        .bind(&name_en)
-        .bind(&summary)
-        .bind(&name_en)
-        .bind(sql::int(&parent, "sort_order")? + 1)
-        .bind(now)
-        .bind(&n.parent_id)
-        .execute(&mut *tx)
-        .await?;
+        // Placeholder terms until `write_terms` copies the version's.
+        let row = rows::NewProduct {
+            id: &id,
+            bank_id: &bank,
+            code: &code,
+            name_zh: &name_zh,
+            name_en: &name_en,
+            summary_zh: &summary,
+            summary_en: &name_en,
+            min_amount: domain::money::Fen(1),
+            max_amount: domain::money::Fen(1),
+            min_term_months: 1,
+            max_term_months: 1,
+            annual_rate_bp: 1,
+            method: RepaymentMethod::EqualInstalment,
+            guarantee: "credit",
+            active: false,
+            sort_order: sql::int(&parent, "sort_order")? + 1,
+            created_at: now,
+            parent_id: Some(&n.parent_id),
+        }
+        .row();
+        sql::insert_rows(&mut tx, "products", &rows::COLUMNS, &[row]).await?;
         write_terms(&mut tx, &id, &params, None).await?;
         sqlx::query(
             "INSERT INTO product_versions (id, product_id, version, status, overrides, params, \

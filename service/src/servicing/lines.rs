@@ -25,7 +25,7 @@ use crate::audit::{self, NewAuditEntry};
 use crate::auth::{CustomerActor, Reading, StaffActor};
 use crate::db::new_id;
 use crate::error::ServiceError;
-use crate::sql;
+use crate::sql::{self, Val};
 
 const LINE_SELECT: &str = "SELECT c.id, c.bank_id, c.branch_id, c.customer_id, c.product_id, \
       c.kind, c.limit_fen, c.used_fen, c.outstanding_fen, c.status, c.officer_id, c.granted_on, \
@@ -156,6 +156,60 @@ pub(crate) struct LineOwner<'a> {
     pub product_id: &'a str,
 }
 
+/// The columns [`NewLine::row`] fills, in its order.
+pub(crate) const CREDIT_LINE_COLUMNS: [&str; 16] = [
+    "id",
+    "bank_id",
+    "branch_id",
+    "customer_id",
+    "product_id",
+    "kind",
+    "limit_fen",
+    "used_fen",
+    "outstanding_fen",
+    "status",
+    "officer_id",
+    "granted_on",
+    "expires_on",
+    "version",
+    "created_at",
+    "updated_at",
+];
+
+/// A line just granted (授信), about to be written: the one writer of
+/// `credit_lines` rows ([`insert_line`], the demo bank).
+pub(crate) struct NewLine<'a> {
+    pub owner: &'a LineOwner<'a>,
+    pub line: &'a CreditLine,
+    pub granted_on: Date,
+    pub created_at: i64,
+}
+
+impl NewLine<'_> {
+    /// The row for [`CREDIT_LINE_COLUMNS`].
+    pub(crate) fn row(&self) -> Vec<Val> {
+        let (owner, line) = (self.owner, self.line);
+        vec![
+            Val::from(owner.id),
+            Val::from(owner.bank_id),
+            Val::from(owner.branch_id),
+            Val::from(owner.customer_id),
+            Val::from(owner.product_id),
+            Val::from(line.kind.as_str()),
+            Val::from(line.limit),
+            Val::from(line.used),
+            Val::from(line.outstanding),
+            Val::from(line.status.as_str()),
+            Val::from(line.officer_id.as_str()),
+            Val::from(self.granted_on.to_string()),
+            Val::from(line.expires_on.to_string()),
+            Val::Int(1),
+            Val::Int(self.created_at),
+            Val::Int(self.created_at),
+        ]
+    }
+}
+
 /// Stores a line just granted (授信), in the caller's transaction.
 pub(crate) async fn insert_line(
     tx: &mut Transaction<'_, Any>,
@@ -164,29 +218,14 @@ pub(crate) async fn insert_line(
     granted_on: Date,
     now: i64,
 ) -> Result<(), ServiceError> {
-    sqlx::query(
-        "INSERT INTO credit_lines (id, bank_id, branch_id, customer_id, product_id, kind, \
-           limit_fen, used_fen, outstanding_fen, status, officer_id, granted_on, expires_on, \
-           version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14)",
-    )
-    .bind(owner.id)
-    .bind(owner.bank_id)
-    .bind(owner.branch_id)
-    .bind(owner.customer_id)
-    .bind(owner.product_id)
-    .bind(line.kind.as_str())
-    .bind(line.limit.get())
-    .bind(line.used.get())
-    .bind(line.outstanding.get())
-    .bind(line.status.as_str())
-    .bind(&line.officer_id)
-    .bind(granted_on.to_string())
-    .bind(line.expires_on.to_string())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    let row = NewLine {
+        owner,
+        line,
+        granted_on,
+        created_at: now,
+    }
+    .row();
+    sql::insert_rows(tx, "credit_lines", &CREDIT_LINE_COLUMNS, &[row]).await
 }
 
 /// A loan repaid on a line gives back what its principal used (revolving

@@ -331,6 +331,51 @@ pub(crate) struct NewLoan<'a> {
     pub order: AllocationOrder,
 }
 
+/// The columns [`NewLoan::row`] fills, in its order.
+pub(crate) const LOAN_COLUMNS: [&str; 16] = [
+    "id",
+    "application_id",
+    "bank_id",
+    "branch_id",
+    "customer_id",
+    "product_id",
+    "principal_fen",
+    "annual_rate_bp",
+    "term_months",
+    "repayment_method",
+    "start_date",
+    "maturity_date",
+    "outstanding_principal_fen",
+    "status",
+    "created_at",
+    "credit_line_id",
+];
+
+impl NewLoan<'_> {
+    /// The `loans` row for [`LOAN_COLUMNS`]: active, nothing repaid yet. The
+    /// one writer of the table ([`book_loan`], the demo bank).
+    pub(crate) fn row(&self, now: i64) -> Vec<Val> {
+        vec![
+            Val::from(self.id.as_str()),
+            Val::from(self.application_id),
+            Val::from(self.bank_id),
+            Val::from(self.branch_id),
+            Val::from(self.customer_id),
+            Val::from(self.product_id),
+            Val::from(self.principal),
+            Val::from(self.rate.bp()),
+            Val::from(self.term_months),
+            Val::from(self.method.as_str()),
+            Val::from(self.value_date.to_string()),
+            Val::from(self.maturity.to_string()),
+            Val::from(self.principal),
+            Val::from("active"),
+            Val::Int(now),
+            Val::from(self.credit_line_id.map(str::to_string)),
+        ]
+    }
+}
+
 /// 放款: the loan, its schedule, its account and the disbursement posting, in
 /// the caller's transaction.
 pub(crate) async fn book_loan(
@@ -356,29 +401,7 @@ pub(crate) async fn book_loan(
         )
     }
     .map_err(|e| ServiceError::invalid(e.code()))?;
-    let application_id = loan.application_id;
-    sqlx::query(
-        "INSERT INTO loans (id, application_id, bank_id, branch_id, customer_id, product_id, \
-           principal_fen, annual_rate_bp, term_months, repayment_method, start_date, \
-           maturity_date, outstanding_principal_fen, status, created_at, credit_line_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $7, 'active', $13, $14)",
-    )
-    .bind(&loan.id)
-    .bind(application_id)
-    .bind(loan.bank_id)
-    .bind(loan.branch_id)
-    .bind(loan.customer_id)
-    .bind(loan.product_id)
-    .bind(loan.principal.get())
-    .bind(i64::from(loan.rate.bp()))
-    .bind(i64::from(loan.term_months))
-    .bind(loan.method.as_str())
-    .bind(loan.value_date.to_string())
-    .bind(loan.maturity.to_string())
-    .bind(now)
-    .bind(loan.credit_line_id)
-    .execute(&mut **tx)
-    .await?;
+    sql::insert_rows(tx, "loans", &LOAN_COLUMNS, &[loan.row(now)]).await?;
     let rows: Vec<Vec<Val>> = loan
         .schedule
         .iter()
@@ -421,6 +444,27 @@ pub(crate) fn schedule_row(loan_id: &str, i: &Instalment) -> Vec<Val> {
         Val::from(i.payment),
         Val::from(i.balance),
     ]
+}
+
+/// The columns of a `loan_schedule` row taken over with what was already
+/// paid ([`schedule_row_paid`]).
+pub(crate) const PAID_SCHEDULE_COLUMNS: [&str; 9] = [
+    "loan_id",
+    "n",
+    "due_date",
+    "principal_fen",
+    "interest_fen",
+    "payment_fen",
+    "balance_fen",
+    "paid_principal_fen",
+    "paid_interest_fen",
+];
+
+/// [`schedule_row`] with the amounts already paid, for [`PAID_SCHEDULE_COLUMNS`].
+pub(crate) fn schedule_row_paid(loan_id: &str, i: &ScheduledInstalment) -> Vec<Val> {
+    let mut row = schedule_row(loan_id, &i.instalment);
+    row.extend([Val::from(i.paid_principal), Val::from(i.paid_interest)]);
+    row
 }
 
 /// Stores `new` over the account read as `old` (guarded on its version) and
