@@ -16,6 +16,7 @@ pub mod date;
 pub mod duty;
 pub mod error_code;
 pub mod flow;
+pub mod id;
 pub mod identity;
 pub mod money;
 pub mod org;

@@ -67,7 +67,7 @@ fn summary_of(r: &AnyRow, due_now: Dues) -> Result<LoanSummary, ServiceError> {
     let due_now = if open { due_now } else { Dues::default() };
     let cls = sql::text(r, "classification")?;
     Ok(LoanSummary {
-        id: sql::text(r, "id")?,
+        id: sql::text(r, "id")?.into(),
         product_name_zh: sql::text(r, "product_name_zh")?,
         product_name_en: sql::text(r, "product_name_en")?,
         principal: sql::fen(r, "principal_fen")?,
@@ -84,7 +84,7 @@ fn summary_of(r: &AnyRow, due_now: Dues) -> Result<LoanSummary, ServiceError> {
             .ok_or_else(|| ServiceError::internal("classification", cls))?,
         due_now,
         interest_receivable,
-        credit_line_id: sql::opt_text(r, "credit_line_id")?,
+        credit_line_id: sql::opt_text(r, "credit_line_id")?.map(Into::into),
         revolving,
         last_processed,
     })

@@ -905,7 +905,7 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
                 RuleSetDraft {
                     id: None,
                     expected_row_version: None,
-                    product_id: product.clone(),
+                    product_id: product.clone().into(),
                     stage: DecisionStage::PreScreen,
                     definition: def.clone(),
                     note: String::new(),
@@ -936,7 +936,7 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
                 RuleSetDraft {
                     id: None,
                     expected_row_version: None,
-                    product_id: product.clone(),
+                    product_id: product.clone().into(),
                     stage: DecisionStage::PreScreen,
                     definition: stricter,
                     note: String::new(),

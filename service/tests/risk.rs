@@ -711,7 +711,7 @@ async fn a_new_version_goes_live_through_maker_checker_without_restart() {
                 RuleSetDraft {
                     id: None,
                     expected_row_version: None,
-                    product_id: product.clone(),
+                    product_id: product.clone().into(),
                     stage: DecisionStage::PreScreen,
                     definition: def.clone(),
                     note: "收紧年龄".into(),
@@ -725,7 +725,7 @@ async fn a_new_version_goes_live_through_maker_checker_without_restart() {
         let change = |id: Option<String>, v: Option<i64>| RuleSetDraft {
             id,
             expected_row_version: v,
-            product_id: product.clone(),
+            product_id: product.clone().into(),
             stage: DecisionStage::PreScreen,
             definition: def.clone(),
             note: String::new(),
@@ -884,7 +884,7 @@ async fn bad_rule_sets_are_refused_at_save_with_their_position() {
         let save = |def: StrategyDef| RuleSetDraft {
             id: None,
             expected_row_version: None,
-            product_id: product.clone(),
+            product_id: product.clone().into(),
             stage: DecisionStage::PreScreen,
             definition: def,
             note: String::new(),

@@ -42,7 +42,7 @@ async fn first_product(env: &Env, bank_id: &str) -> String {
         .await
         .expect("products")[0]
         .id
-        .clone()
+        .to_string()
 }
 
 fn request(product_id: &str, yuan: i64, key: &str) -> NewApplication {

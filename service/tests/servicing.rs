@@ -89,7 +89,7 @@ async fn wang_loan(env: &Env) -> String {
     let wang = env.customer(WANG).await;
     env.services.loans().my_loans(&wang).await.expect("loans")[0]
         .id
-        .clone()
+        .to_string()
 }
 
 #[tokio::test]

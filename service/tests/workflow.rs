@@ -56,7 +56,7 @@ async fn app_field(env: &Env, id: &str, col: &str) -> String {
 /// approvers back-to-back, 三台六岗 at every amount.
 fn county_sub_product(parent: &str, code: &str) -> NewSubProduct {
     NewSubProduct {
-        parent_id: parent.to_string(),
+        parent_id: parent.to_string().into(),
         code: code.to_string(),
         name_zh: "惠农e贷·平谷专享".to_string(),
         name_en: String::new(),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApplicationSummary {
-    pub id: String,
+    pub id: crate::id::ApplicationId,
     pub product_name_zh: String,
     pub product_name_en: String,
     pub amount: Fen,
@@ -37,7 +37,7 @@ pub struct CustomerApplicationView {
     pub summary: ApplicationSummary,
     pub purpose: String,
     pub timeline: Vec<TimelineEvent>,
-    pub loan_id: Option<String>,
+    pub loan_id: Option<crate::id::LoanId>,
     /// The engine's pre-screen, once it ran (reasons only when rejected).
     #[serde(default)]
     pub screening: Option<CustomerScreening>,
@@ -66,8 +66,8 @@ pub struct ApprovalView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffApplicationView {
-    pub id: String,
-    pub customer_id: String,
+    pub id: crate::id::ApplicationId,
+    pub customer_id: crate::id::CustomerId,
     pub customer_name: String,
     pub id_number_masked: String,
     pub phone_masked: String,
@@ -80,14 +80,14 @@ pub struct StaffApplicationView {
     pub purpose: String,
     pub status: ApplicationStatus,
     pub version: i64,
-    pub officer_id: String,
+    pub officer_id: crate::id::StaffId,
     pub officer_name: String,
     pub branch_name: String,
     pub submitted_at: i64,
     pub consent_at: Option<i64>,
     pub investigation: Option<InvestigationView>,
     pub approval: Option<ApprovalView>,
-    pub loan_id: Option<String>,
+    pub loan_id: Option<crate::id::LoanId>,
     pub can_investigate: bool,
     pub can_decide: bool,
     /// Why this user may not decide, e.g. [`ErrorCode::TaskNotAssigned`].

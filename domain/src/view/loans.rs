@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoanSummary {
-    pub id: String,
+    pub id: crate::id::LoanId,
     pub product_name_zh: String,
     pub product_name_en: String,
     pub principal: Fen,
@@ -33,7 +33,7 @@ pub struct LoanSummary {
     /// Interest accrued and not yet paid, due or not.
     pub interest_receivable: Fen,
     /// The credit line it was drawn on (用信), if any.
-    pub credit_line_id: Option<String>,
+    pub credit_line_id: Option<crate::id::LineId>,
     /// 随借随还: everything owed can be repaid at any time.
     pub revolving: bool,
     /// The business date of the last end-of-day batch that processed it.
@@ -143,8 +143,8 @@ impl LoanDetail {
 /// A credit line (授信额度) as its customer and its officer see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreditLineView {
-    pub id: String,
-    pub product_id: String,
+    pub id: crate::id::LineId,
+    pub product_id: crate::id::ProductId,
     pub product_name_zh: String,
     pub product_name_en: String,
     pub kind: LineKind,

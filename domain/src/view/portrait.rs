@@ -29,7 +29,7 @@ pub struct HouseholdView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Portrait {
-    pub customer_id: String,
+    pub customer_id: crate::id::CustomerId,
     pub name: String,
     pub gender: Gender,
     pub age: u32,

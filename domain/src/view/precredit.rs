@@ -143,7 +143,7 @@ pub struct PrecreditResultView {
     pub job_id: String,
     pub subject_key: String,
     pub household_id: Option<String>,
-    pub customer_id: Option<String>,
+    pub customer_id: Option<crate::id::CustomerId>,
     pub customer_name: Option<String>,
     pub id_number_masked: Option<String>,
     pub village_name: Option<String>,
@@ -194,7 +194,7 @@ impl Default for OfferTerms {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreditOfferView {
     pub id: String,
-    pub product_id: String,
+    pub product_id: crate::id::ProductId,
     pub product_name_zh: String,
     pub product_name_en: String,
     pub kind: LineKind,
@@ -208,7 +208,7 @@ pub struct CreditOfferView {
     pub offer_expires_on: Date,
     pub officer_name: String,
     pub customer_name: String,
-    pub credit_line_id: Option<String>,
+    pub credit_line_id: Option<crate::id::LineId>,
     pub created_at: i64,
     pub version: i64,
 }

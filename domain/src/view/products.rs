@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductView {
-    pub id: String,
+    pub id: crate::id::ProductId,
     pub code: String,
     pub name_zh: String,
     pub name_en: String,
@@ -45,8 +45,8 @@ pub struct NewFlowTemplate {
 /// One version of a product, for the factory and the supermarket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductVersionView {
-    pub id: String,
-    pub product_id: String,
+    pub id: crate::id::ProductVersionId,
+    pub product_id: crate::id::ProductId,
     pub version: u32,
     pub status: crate::product::version::VersionStatus,
     pub overrides: Option<crate::product::ProductOverride>,
@@ -64,12 +64,12 @@ pub struct ProductVersionView {
 /// (newest first).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupermarketProduct {
-    pub id: String,
+    pub id: crate::id::ProductId,
     pub code: String,
     pub name_zh: String,
     pub name_en: String,
     pub summary_zh: String,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<crate::id::ProductId>,
     pub parent_name_zh: Option<String>,
     pub live_version: Option<u32>,
     pub versions: Vec<ProductVersionView>,
@@ -78,7 +78,7 @@ pub struct SupermarketProduct {
 /// What a product manager fills in for a new sub-product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewSubProduct {
-    pub parent_id: String,
+    pub parent_id: crate::id::ProductId,
     /// Letters, digits, '-' and '_', 2 to 32 characters, unique in the bank.
     pub code: String,
     pub name_zh: String,

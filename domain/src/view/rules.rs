@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleSetSummary {
     pub id: String,
-    pub product_id: String,
+    pub product_id: crate::id::ProductId,
     pub product_code: String,
     pub product_name_zh: String,
     pub product_name_en: String,
@@ -40,7 +40,7 @@ pub struct RuleSetSummary {
 pub struct RuleSetDraft {
     pub id: Option<String>,
     pub expected_row_version: Option<i64>,
-    pub product_id: String,
+    pub product_id: crate::id::ProductId,
     pub stage: DecisionStage,
     pub definition: StrategyDef,
     pub note: String,
@@ -152,7 +152,7 @@ pub struct DecisionBrief {
 /// One application whose decision a rule change would change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimulationDiff {
-    pub application_id: String,
+    pub application_id: crate::id::ApplicationId,
     pub customer_name: String,
     pub decided_at: i64,
     /// The version that made the stored decision.
@@ -182,7 +182,7 @@ pub struct OutcomeFlip {
 /// A past application a rule-set version can be tried on (test bench).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleSetSample {
-    pub application_id: String,
+    pub application_id: crate::id::ApplicationId,
     /// Masked.
     pub customer_name: String,
     pub amount: Fen,
@@ -196,7 +196,7 @@ pub struct RuleSetSample {
 /// decided then and what this version decides, with its trace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleSetTrial {
-    pub application_id: String,
+    pub application_id: crate::id::ApplicationId,
     pub customer_name: String,
     pub baseline: DecisionBrief,
     pub baseline_version: Option<i64>,

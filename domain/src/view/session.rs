@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffInfo {
-    pub user_id: String,
+    pub user_id: crate::id::StaffId,
     pub username: String,
     pub display_name: String,
     pub org_name: String,

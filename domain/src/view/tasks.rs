@@ -37,7 +37,7 @@ pub struct StaffRelationView {
 /// lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReassignOption {
-    pub staff_id: String,
+    pub staff_id: crate::id::StaffId,
     pub name: String,
     pub branch_name: String,
     /// In the application's branch (else elsewhere in the bank).
@@ -55,7 +55,7 @@ pub struct ReassignOption {
 /// allows, refuse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyTask {
-    pub task_id: String,
+    pub task_id: crate::id::TaskId,
     pub version: i64,
     pub node_kind: crate::flow::NodeType,
     pub can_reject: bool,
@@ -110,13 +110,13 @@ impl TaskStatus {
 /// One task of an application's approval flow (待办), as its file shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowTaskView {
-    pub id: String,
-    pub application_id: String,
+    pub id: crate::id::TaskId,
+    pub application_id: crate::id::ApplicationId,
     pub node_id: String,
     pub node_kind: crate::flow::NodeType,
     pub round: u32,
     pub post: crate::duty::Post,
-    pub assignee_id: Option<String>,
+    pub assignee_id: Option<crate::id::StaffId>,
     pub assignee_name: Option<String>,
     pub status: TaskStatus,
     /// Hidden (None) from everyone else while parallel opinions are sealed.

@@ -148,8 +148,8 @@ impl crate::applications::Applications<'_> {
             None
         };
         Ok(StaffApplicationView {
-            id: sql::text(&r, "id")?,
-            customer_id: sql::text(&r, "customer_id")?,
+            id: sql::text(&r, "id")?.into(),
+            customer_id: sql::text(&r, "customer_id")?.into(),
             customer_name: sql::text(&r, "customer_name")?,
             id_number_masked: mask_id_number(&customers::id_number_of(&self.config.pfi, &r)?),
             phone_masked: mask_phone(&customers::phone_of(&self.config.pfi, &r)?),
@@ -162,14 +162,14 @@ impl crate::applications::Applications<'_> {
             purpose: sql::text(&r, "purpose")?,
             status: sql::status(&r, "status")?,
             version: sql::int(&r, "version")?,
-            officer_id: sql::text(&r, "officer_id")?,
+            officer_id: sql::text(&r, "officer_id")?.into(),
             officer_name: sql::text(&r, "officer_name")?,
             branch_name: sql::text(&r, "branch_name")?,
             submitted_at: sql::int(&r, "submitted_at")?,
             consent_at: sql::opt_int(&r, "consent_at")?,
             investigation,
             approval,
-            loan_id,
+            loan_id: loan_id.map(Into::into),
             can_investigate,
             can_decide,
             decide_blocked_reason: blocked,

@@ -62,7 +62,7 @@ impl crate::applications::Applications<'_> {
             summary,
             purpose: sql::text(&r, "purpose")?,
             timeline,
-            loan_id,
+            loan_id: loan_id.map(Into::into),
             screening,
         })
     }

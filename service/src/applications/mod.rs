@@ -55,7 +55,7 @@ pub(crate) const SUMMARY_JOINS: &str = "FROM applications a \
 
 pub(crate) fn summary_of(r: &AnyRow) -> Result<ApplicationSummary, ServiceError> {
     Ok(ApplicationSummary {
-        id: sql::text(r, "id")?,
+        id: sql::text(r, "id")?.into(),
         product_name_zh: sql::text(r, "product_name_zh")?,
         product_name_en: sql::text(r, "product_name_en")?,
         amount: sql::fen(r, "amount_fen")?,

@@ -127,7 +127,7 @@ impl crate::applications::Applications<'_> {
             "SELECT v.id FROM products p JOIN product_versions v \
                ON v.product_id = p.id AND v.version = p.live_version WHERE p.id = $1",
         )
-        .bind(&product.id)
+        .bind(product.id.as_str())
         .fetch_optional(&self.db.pool)
         .await?
         .map(|r| sql::text(&r, "id"))

@@ -131,7 +131,7 @@ impl StaffActor {
     /// The summary the user interface shows.
     pub fn info(&self) -> domain::view::StaffInfo {
         domain::view::StaffInfo {
-            user_id: self.user_id.clone(),
+            user_id: self.user_id.clone().into(),
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             org_name: self.org_name.clone(),

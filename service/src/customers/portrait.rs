@@ -41,7 +41,7 @@ impl crate::customers::Customers<'_> {
             None => None,
         };
         let portrait = Portrait {
-            customer_id: sql::text(&c, "id")?,
+            customer_id: sql::text(&c, "id")?.into(),
             name: sql::text(&c, "name")?,
             gender: sql::gender(&c, "gender")?,
             age: sql::age(sql::date(&c, "birth_date")?, today),

@@ -680,7 +680,7 @@ impl Precredit<'_> {
                     job_id: sql::text(r, "job_id")?,
                     subject_key: sql::text(r, "subject_key")?,
                     household_id: sql::opt_text(r, "household_id")?,
-                    customer_id: sql::opt_text(r, "customer_id")?,
+                    customer_id: sql::opt_text(r, "customer_id")?.map(Into::into),
                     customer_name: sql::opt_text(r, "customer_name")?,
                     id_number_masked: keys
                         .open_opt(

@@ -86,7 +86,7 @@ fn offer_of(r: &AnyRow, today: Date) -> Result<Offer, ServiceError> {
     Ok(Offer {
         view: CreditOfferView {
             id: sql::text(r, "id")?,
-            product_id: sql::text(r, "product_id")?,
+            product_id: sql::text(r, "product_id")?.into(),
             product_name_zh: sql::text(r, "product_name_zh")?,
             product_name_en: sql::text(r, "product_name_en")?,
             kind,
@@ -97,7 +97,7 @@ fn offer_of(r: &AnyRow, today: Date) -> Result<Offer, ServiceError> {
             offer_expires_on: expires,
             officer_name: sql::text(r, "officer_name")?,
             customer_name: domain::identity::mask_name(&sql::text(r, "customer_name")?),
-            credit_line_id: sql::opt_text(r, "credit_line_id")?,
+            credit_line_id: sql::opt_text(r, "credit_line_id")?.map(Into::into),
             created_at: sql::int(r, "created_at")?,
             version: sql::int(r, "version")?,
         },

@@ -12,7 +12,7 @@ use domain::view::ProductView;
 
 fn product_view(r: &AnyRow) -> Result<ProductView, ServiceError> {
     Ok(ProductView {
-        id: sql::text(r, "id")?,
+        id: sql::text(r, "id")?.into(),
         code: sql::text(r, "code")?,
         name_zh: sql::text(r, "name_zh")?,
         name_en: sql::text(r, "name_en")?,

@@ -216,8 +216,8 @@ const VERSION_FROM: &str = "FROM product_versions v \
 fn version_of(r: &AnyRow) -> Result<ProductVersionView, ServiceError> {
     let status = sql::text(r, "status")?;
     Ok(ProductVersionView {
-        id: sql::text(r, "id")?,
-        product_id: sql::text(r, "product_id")?,
+        id: sql::text(r, "id")?.into(),
+        product_id: sql::text(r, "product_id")?.into(),
         version: sql::uint(r, "version")?,
         status: VersionStatus::parse(&status)
             .ok_or_else(|| ServiceError::Internal(format!("version status {status}")))?,
@@ -499,11 +499,11 @@ impl Products<'_> {
                 name_zh: sql::text(r, "name_zh")?,
                 name_en: sql::text(r, "name_en")?,
                 summary_zh: sql::text(r, "summary_zh")?,
-                parent_id: sql::opt_text(r, "parent_id")?,
+                parent_id: sql::opt_text(r, "parent_id")?.map(Into::into),
                 parent_name_zh: sql::opt_text(r, "parent_name_zh")?,
                 live_version: sql::opt_int(r, "live_version")?.and_then(|v| u32::try_from(v).ok()),
                 versions,
-                id,
+                id: id.into(),
             });
         }
         Ok(out)
@@ -528,7 +528,7 @@ impl Products<'_> {
         let summary: String = n.summary_zh.trim().chars().take(200).collect();
         let mut conn = self.db.pool.acquire().await?;
         let parent = sqlx::query("SELECT bank_id, sort_order FROM products WHERE id = $1")
-            .bind(&n.parent_id)
+            .bind(n.parent_id.as_str())
             .fetch_optional(&mut *conn)
             .await?
             .ok_or(ServiceError::NotFound)?;
@@ -678,7 +678,7 @@ impl Products<'_> {
                    row_version = row_version + 1 \
                  WHERE product_id = $1 AND version = $2 AND status = 'published'",
             )
-            .bind(&v.product_id)
+            .bind(v.product_id.as_str())
             .bind(live)
             .bind(now)
             .execute(&mut *tx)
@@ -738,7 +738,7 @@ impl Products<'_> {
         let all = self.list_products(Some(&c.bank_id)).await?;
         Ok(all
             .into_iter()
-            .filter(|p| offered.contains(&p.id))
+            .filter(|p| offered.contains(p.id.as_str()))
             .collect())
     }
 }

@@ -105,7 +105,7 @@ fn summary_of(r: &AnyRow) -> Result<RuleSetSummary, ServiceError> {
     let stage = sql::text(r, "stage")?;
     Ok(RuleSetSummary {
         id: sql::text(r, "id")?,
-        product_id: sql::text(r, "product_id")?,
+        product_id: sql::text(r, "product_id")?.into(),
         product_code: sql::text(r, "product_code")?,
         product_name_zh: sql::text(r, "product_name_zh")?,
         product_name_en: sql::text(r, "product_name_en")?,
@@ -343,7 +343,7 @@ impl crate::risk::Risk<'_> {
                     "SELECT p.bank_id, o.path FROM products p \
                      JOIN organisations o ON o.id = p.bank_id WHERE p.id = $1",
                 )
-                .bind(&d.product_id)
+                .bind(d.product_id.as_str())
                 .fetch_optional(&self.db.pool)
                 .await?
                 .ok_or(ServiceError::NotFound)?;
@@ -357,7 +357,7 @@ impl crate::risk::Risk<'_> {
                     "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) + 1 AS v FROM rule_sets \
                      WHERE product_id = $1 AND stage = $2",
                 )
-                .bind(&d.product_id)
+                .bind(d.product_id.as_str())
                 .bind(d.stage.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
@@ -369,7 +369,7 @@ impl crate::risk::Risk<'_> {
                 )
                 .bind(&id)
                 .bind(&bank_id)
-                .bind(&d.product_id)
+                .bind(d.product_id.as_str())
                 .bind(d.stage.as_str())
                 .bind(version)
                 .bind(&d.definition.name_zh)
@@ -435,7 +435,7 @@ impl crate::risk::Risk<'_> {
                 "SELECT id FROM rule_sets WHERE product_id = $1 AND stage = $2 \
                  AND status = 'live'",
             )
-            .bind(&row.summary.product_id)
+            .bind(row.summary.product_id.as_str())
             .bind(row.summary.stage.as_str())
             .fetch_optional(&mut *tx)
             .await?;

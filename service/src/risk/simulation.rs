@@ -111,7 +111,7 @@ impl crate::risk::Risk<'_> {
              ORDER BY d.created_at DESC, d.id DESC LIMIT $3"
         );
         Ok(sqlx::query(AssertSqlSafe(sql))
-            .bind(&detail.summary.product_id)
+            .bind(detail.summary.product_id.as_str())
             .bind(detail.summary.stage.as_str())
             .bind(n * 3)
             .fetch_all(&self.db.pool)
@@ -201,7 +201,7 @@ impl crate::risk::Risk<'_> {
             if before != after {
                 report.changed += 1;
                 report.diffs.push(SimulationDiff {
-                    application_id,
+                    application_id: application_id.into(),
                     customer_name: domain::identity::mask_name(&sql::text(r, "customer_name")?),
                     decided_at: sql::int(r, "created_at")?,
                     baseline_version: sql::opt_int(r, "rule_set_version")?,
@@ -256,7 +256,7 @@ impl crate::risk::Risk<'_> {
                 continue;
             }
             out.push(RuleSetSample {
-                application_id,
+                application_id: application_id.into(),
                 customer_name: domain::identity::mask_name(&sql::text(r, "customer_name")?),
                 amount: Fen(sql::int(r, "amount_fen")?),
                 decided_at: sql::int(r, "created_at")?,
@@ -287,7 +287,7 @@ impl crate::risk::Risk<'_> {
         );
         let r = sqlx::query(AssertSqlSafe(sql))
             .bind(application_id.trim())
-            .bind(&detail.summary.product_id)
+            .bind(detail.summary.product_id.as_str())
             .bind(detail.summary.stage.as_str())
             .fetch_optional(&self.db.pool)
             .await?
@@ -297,7 +297,7 @@ impl crate::risk::Risk<'_> {
         let d = decide_with(Some(&strategy), &f);
         let elapsed_us = i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX);
         Ok(RuleSetTrial {
-            application_id: sql::text(&r, "application_id")?,
+            application_id: sql::text(&r, "application_id")?.into(),
             customer_name: domain::identity::mask_name(&sql::text(&r, "customer_name")?),
             baseline: stored_brief(&r)?,
             baseline_version: sql::opt_int(&r, "rule_set_version")?,

@@ -98,8 +98,8 @@ fn loaded_of(r: &AnyRow) -> Result<Loaded, ServiceError> {
         .map_err(|e| ServiceError::internal("allocation_order", e.code()))?;
     Ok(Loaded {
         view: CreditLineView {
-            id: sql::text(r, "id")?,
-            product_id: sql::text(r, "product_id")?,
+            id: sql::text(r, "id")?.into(),
+            product_id: sql::text(r, "product_id")?.into(),
             product_name_zh: sql::text(r, "product_name_zh")?,
             product_name_en: sql::text(r, "product_name_en")?,
             kind,
@@ -455,7 +455,7 @@ impl crate::servicing::Servicing<'_> {
         .bind(&l.bank_id)
         .bind(&l.branch_id)
         .bind(&c.customer_id)
-        .bind(&l.view.product_id)
+        .bind(l.view.product_id.as_str())
         .bind(amount.get())
         .bind(i64::from(term_months))
         .bind("用信")

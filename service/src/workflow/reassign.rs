@@ -68,7 +68,7 @@ impl crate::workflow::Workflow<'_> {
                version = version + 1 WHERE id = $1 AND version = $2 \
                AND status IN ('open', 'unassigned')",
         )
-        .bind(&task.id)
+        .bind(task.id.as_str())
         .bind(expected_version)
         .bind(now)
         .execute(&mut *tx)
@@ -159,7 +159,7 @@ impl crate::workflow::Workflow<'_> {
                 let (name, branch_name, same_branch) =
                     named.remove(&c.staff_id).unwrap_or_default();
                 ReassignOption {
-                    staff_id: c.staff_id.clone(),
+                    staff_id: c.staff_id.clone().into(),
                     name,
                     branch_name,
                     same_branch,

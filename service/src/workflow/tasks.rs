@@ -41,13 +41,13 @@ pub(super) const TASK_COLS: &str =
 pub(super) fn task_of(r: &AnyRow) -> Result<FlowTask, ServiceError> {
     let post = sql::text(r, "post")?;
     Ok(FlowTask {
-        id: sql::text(r, "id")?,
-        application_id: sql::text(r, "application_id")?,
+        id: sql::text(r, "id")?.into(),
+        application_id: sql::text(r, "application_id")?.into(),
         node_id: sql::text(r, "node_id")?,
         node_kind: sql::coded(r, "node_kind", NodeType::parse)?,
         round: sql::uint(r, "round")?,
         post: Post::parse(&post).ok_or_else(|| ServiceError::Internal(format!("post {post}")))?,
-        assignee_id: sql::opt_text(r, "assignee_id")?,
+        assignee_id: sql::opt_text(r, "assignee_id")?.map(Into::into),
         assignee_name: sql::opt_text(r, "assignee_name")?,
         status: {
             let s = sql::text(r, "status")?;
@@ -89,7 +89,7 @@ pub(crate) async fn finish_task(
            version = version + 1 \
          WHERE id = $1 AND assignee_id = $2 AND status = 'open' AND version = $3",
     )
-    .bind(&task.id)
+    .bind(task.id.as_str())
     .bind(task.assignee_id.as_deref().unwrap_or_default())
     .bind(task.version)
     .bind(opinion.as_str())

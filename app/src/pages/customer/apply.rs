@@ -20,7 +20,7 @@ use crate::session;
 
 #[server(prefix = "/api/fn", endpoint = "submit_application")]
 pub async fn submit_application(
-    product_id: String,
+    product_id: domain::id::ProductId,
     amount: String,
     term_months: u32,
     purpose: String,
@@ -41,7 +41,7 @@ pub async fn submit_application(
         .submit_application(
             &customer,
             service::applications::NewApplication {
-                product_id,
+                product_id: product_id.to_string(),
                 amount,
                 term_months,
                 purpose,

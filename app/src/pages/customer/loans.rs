@@ -59,7 +59,7 @@ pub async fn my_lines() -> Result<Vec<CreditLineView>, AppError> {
 /// 用信: draws `amount` (yuan) over `term_months` on a line; returns the loan id.
 #[server(prefix = "/api/fn", endpoint = "draw_down")]
 pub async fn draw_down(
-    line_id: String,
+    line_id: domain::id::LineId,
     amount: String,
     term_months: u32,
     idempotency_key: String,

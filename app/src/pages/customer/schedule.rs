@@ -24,7 +24,7 @@ pub async fn my_loan(id: String) -> Result<LoanDetail, AppError> {
 /// payment reference. `idempotency_key` makes a double click pay once.
 #[server(prefix = "/api/fn", endpoint = "repay_loan")]
 pub async fn repay_loan(
-    loan_id: String,
+    loan_id: domain::id::LoanId,
     amount: String,
     idempotency_key: String,
 ) -> Result<String, AppError> {

@@ -38,7 +38,7 @@ pub struct InvestigationForm {
 
 #[server(prefix = "/api/fn", endpoint = "record_investigation")]
 pub async fn record_investigation(
-    id: String,
+    id: domain::id::ApplicationId,
     version: i64,
     form: InvestigationForm,
 ) -> Result<(), AppError> {
@@ -64,7 +64,7 @@ pub async fn record_investigation(
 
 #[server(prefix = "/api/fn", endpoint = "decide")]
 pub async fn decide(
-    id: String,
+    id: domain::id::ApplicationId,
     version: i64,
     decision: Decision,
     comment: String,
@@ -79,7 +79,7 @@ pub async fn decide(
 /// Finishes the caller's task on a node with no form of its own.
 #[server(prefix = "/api/fn", endpoint = "complete_task")]
 pub async fn complete_task(
-    task_id: String,
+    task_id: domain::id::TaskId,
     version: i64,
     opinion: Decision,
     comment: String,

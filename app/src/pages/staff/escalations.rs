@@ -21,7 +21,9 @@ pub async fn escalations() -> Result<Vec<InboxTask>, AppError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "reassign_options")]
-pub async fn reassign_options(task_id: String) -> Result<Vec<ReassignOption>, AppError> {
+pub async fn reassign_options(
+    task_id: domain::id::TaskId,
+) -> Result<Vec<ReassignOption>, AppError> {
     let (services, staff) = session::staff().await?;
     Ok(services
         .workflow()
@@ -31,9 +33,9 @@ pub async fn reassign_options(task_id: String) -> Result<Vec<ReassignOption>, Ap
 
 #[server(prefix = "/api/fn", endpoint = "reassign_task")]
 pub async fn reassign_task(
-    task_id: String,
+    task_id: domain::id::TaskId,
     version: i64,
-    to_staff_id: String,
+    to_staff_id: domain::id::StaffId,
     reason: String,
 ) -> Result<(), AppError> {
     let (services, staff) = session::staff().await?;
@@ -95,7 +97,7 @@ fn EscalationRow(
         .unwrap_or_else(|| t.flow_unassigned.to_string());
     let unassigned = task.status == domain::view::TaskStatus::Unassigned;
     view! {
-        <tr data-testid="escalation-row" data-task=task.id.clone() data-status=task.status.as_str()>
+        <tr data-testid="escalation-row" data-task=task.id.to_string() data-status=task.status.as_str()>
             <td><span class="tag">{t.node_kind(task.node_kind)}</span>" "<span class="muted">{t.post(task.post)}</span></td>
             <td><a href=href>{item.customer_name.clone()}</a><div class="muted">{item.id_number_masked.clone()}</div></td>
             <td>{locale.pick(&item.product_name_zh, &item.product_name_en).to_string()}</td>
@@ -129,7 +131,7 @@ fn EscalationRow(
 
 #[component]
 fn ReassignForm(
-    task_id: String,
+    task_id: domain::id::TaskId,
     version: i64,
     refresh: RwSignal<u32>,
     notice: RwSignal<Option<&'static str>>,
@@ -147,7 +149,7 @@ fn ReassignForm(
     let error = RwSignal::new(None::<AppError>);
     let save = Action::new(move |_: &()| {
         let (id, to, reason) = (task_id.clone(), to.get_untracked(), reason.get_untracked());
-        async move { reassign_task(id, version, to, reason).await }
+        async move { reassign_task(id, version, to.into(), reason).await }
     });
     after_action(save, error, refresh, notice, t.reassigned);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -174,7 +176,7 @@ fn ReassignForm(
                                 Some(code) => format!("{} · {} — {}", p.name, place, t.error(code)),
                                 None => format!("{} · {} · {}", p.name, place, load),
                             };
-                            view! { <option value=p.staff_id disabled=p.blocked.is_some()>{label}</option> }
+                            view! { <option value=p.staff_id.to_string() disabled=p.blocked.is_some()>{label}</option> }
                         }).collect_view()}
                     </select>
                 </div>

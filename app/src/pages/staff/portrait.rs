@@ -100,7 +100,7 @@ pub fn PortraitPage() -> impl IntoView {
                                 </section>
                             </div>
                             <AuthorisationPanel
-                                customer_id=p.customer_id.clone()
+                                customer_id=p.customer_id.to_string()
                                 current=p.bureau_authorisation.clone()
                                 refresh=refresh
                             />

@@ -324,7 +324,7 @@ fn SubProductPanel(
             let live = p.live_version?;
             let v = p.versions.iter().find(|v| v.version == live)?;
             let name = use_locale().pick(&p.name_zh, &p.name_en).to_string();
-            Some((p.id.clone(), name, v.params.clone()))
+            Some((p.id.to_string(), name, v.params.clone()))
         })
         .collect();
     let first_flow = flows.first().map(|f| f.code.clone()).unwrap_or_default();

@@ -215,7 +215,7 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
         _ => None,
     };
     let n = NewSubProduct {
-        parent_id: form.parent_id,
+        parent_id: form.parent_id.into(),
         code: form.code,
         name_zh: form.name_zh,
         name_en: String::new(),
@@ -240,7 +240,10 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
 }
 
 #[server(prefix = "/api/fn", endpoint = "publish_product_version")]
-pub async fn publish_product_version(version_id: String, row_version: i64) -> Result<(), AppError> {
+pub async fn publish_product_version(
+    version_id: domain::id::ProductVersionId,
+    row_version: i64,
+) -> Result<(), AppError> {
     let (services, staff) = session::staff().await?;
     Ok(services
         .products()

@@ -53,13 +53,13 @@ pub(super) fn TestBench(
                                 let v = x.application_id.clone();
                                 let label = format!("{} · {} {} · {} · {}", x.customer_name, money(x.amount), t.yuan,
                                     t.verdict(x.outcome), datetime(x.decided_at));
-                                view! { <option value=v>{label}</option> }
+                                view! { <option value=v.to_string()>{label}</option> }
                             }).collect_view()}
                         </select>
                         <button class="btn btn-primary" data-testid="bench-run" disabled=move || run.pending().get()
                             on:click=move |_| {
                                 let p = picked.get_untracked();
-                                run.dispatch(if p.is_empty() { first.clone() } else { p });
+                                run.dispatch(if p.is_empty() { first.to_string() } else { p });
                             }>{t.rs_bench_run}</button>
                         {move || dirty.get().then(|| view! { <span class="tag">{t.rs_unsaved}</span> })}
                     </div>
