@@ -1,8 +1,9 @@
 //! Puhui's use cases and all of its SQL.
 //!
 //! The app's server functions and the REST API hold one [`Services`] and call
-//! its methods with the caller's identity ([`auth::StaffActor`] or
-//! [`auth::CustomerActor`]). Every method checks the role and the
+//! a module's use cases through its handle (`services.applications().decide(…)`,
+//! see `use_cases!`) with the caller's identity ([`auth::StaffActor`] or
+//! [`auth::CustomerActor`]). Every use case checks the role and the
 //! organisation scope itself, runs the domain rules, writes in one
 //! transaction and appends to the hash-chained audit log in that same
 //! transaction. The SQL is portable between SQLite and PostgreSQL through
