@@ -228,12 +228,12 @@ impl Cx<'_> {
                 format!("cannot apply `{}` to {lt} and {rt}{hint}", op.symbol()),
             )
         };
-        // Money on the right of `*` commutes to the left.
-        let (l, r) = if op == BinOp::Mul && rt == T::Money && lt != T::Money {
-            (r, l)
-        } else {
-            (l, r)
-        };
+        // Money on the right of `*` is typed as if it were on the left; the
+        // operands keep their order below, so evaluation (and which error
+        // comes first) stays left to right. Both kinds `*` can give here
+        // (`Mul`, `MulScaled`) are commutative.
+        let swapped = op == BinOp::Mul && rt == T::Money && lt != T::Money;
+        let (l, r) = if swapped { (r, l) } else { (l, r) };
         let (kind, out, l, r) = match (op, l.1, r.1) {
             (BinOp::Add | BinOp::Sub, T::Int, T::Int) => (None, T::Int, l.0, r.0),
             (BinOp::Mul, T::Int, T::Int) => (Some(A::Mul), T::Int, l.0, r.0),
@@ -256,6 +256,7 @@ impl Cx<'_> {
             _ => return Err(err()),
         };
         let kind = kind.unwrap_or(if op == BinOp::Add { A::Add } else { A::Sub });
+        let (l, r) = if swapped { (r, l) } else { (l, r) };
         Ok((Node::Arith(kind, b(l), b(r)), out))
     }
 
