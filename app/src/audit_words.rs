@@ -255,6 +255,143 @@ const ENTITIES: &[(&str, &str, &str)] = &[
     ("staff_user", "员工", "member of staff"),
 ];
 
+/// (field of a change, Chinese, English): the keys the service writes into
+/// an entry's before/after record.
+const FIELDS: &[(&str, &str, &str)] = &[
+    ("amount_fen", "金额", "amount"),
+    ("annual_rate_bp", "年利率", "annual rate"),
+    ("application_id", "申请", "application"),
+    ("applications", "申请数", "applications"),
+    ("approved", "通过", "approved"),
+    ("assignee", "处理人", "assignee"),
+    ("attempt", "尝试次数", "attempt"),
+    ("author_id", "编写人", "author"),
+    ("available_before_fen", "用信前可用额度", "available before"),
+    ("bad_rows", "错误行数", "bad rows"),
+    ("bureau", "征信", "credit bureau"),
+    ("bureau_cached", "征信缓存命中", "bureau reports reused"),
+    ("bureau_pulled", "征信查询", "bureau reports pulled"),
+    ("business_date", "会计日", "business date"),
+    ("closed", "已结清", "closed"),
+    ("code", "代码", "code"),
+    ("comment", "意见", "comment"),
+    ("consent_id", "授权书", "consent"),
+    ("consent_version", "授权书版本", "consent version"),
+    ("credit_line_id", "授信额度", "credit line"),
+    ("credit_reports", "征信报告", "credit reports"),
+    ("customer_id", "客户", "customer"),
+    ("customers", "客户数", "customers"),
+    ("decision_id", "决策", "decision"),
+    ("display_name", "姓名", "name"),
+    ("done", "已完成", "done"),
+    ("dpd", "逾期天数", "days past due"),
+    ("due_at", "到期时间", "due"),
+    ("duty_mode", "回避模式", "conflict-of-interest mode"),
+    ("edges", "连线", "edges"),
+    ("elapsed_ms", "耗时（毫秒）", "elapsed (ms)"),
+    ("error", "错误", "error"),
+    ("evidence", "佐证材料", "evidence"),
+    ("expires_on", "到期日", "expires on"),
+    ("failed", "失败", "failed"),
+    ("failed_attempts", "连续失败次数", "failed attempts"),
+    ("failures", "失败数", "failures"),
+    ("file", "文件", "file"),
+    ("flow", "流程", "flow"),
+    ("from", "原值", "from"),
+    ("granted_on", "授信日", "granted on"),
+    ("groups", "分组", "groups"),
+    ("id_number", "身份证号", "ID number"),
+    ("imported", "导入数", "imported"),
+    ("ip", "IP地址", "IP address"),
+    ("job_id", "任务", "job"),
+    ("kind", "类型", "kind"),
+    ("limit_fen", "额度", "limit"),
+    ("line_months", "额度期限（月）", "line term (months)"),
+    ("lines", "额度数", "credit lines"),
+    ("live_version", "生效版本", "live version"),
+    ("loan_id", "贷款", "loan"),
+    ("loans", "贷款数", "loans"),
+    ("maturity_date", "到期日", "maturity date"),
+    ("method", "方式", "method"),
+    ("minutes", "分钟", "minutes"),
+    ("must_change_password", "须修改密码", "must change password"),
+    ("name", "名称", "name"),
+    ("name_zh", "中文名称", "Chinese name"),
+    ("new_customers", "新增客户", "new customers"),
+    ("no", "编号", "number"),
+    ("node", "流程节点", "flow node"),
+    ("nodes", "节点", "nodes"),
+    ("offer_id", "额度邀约", "offer"),
+    ("offers", "邀约数", "offers"),
+    ("officer_id", "客户经理", "officer"),
+    ("ok", "成功", "succeeded"),
+    ("one_time", "一次性", "one-time"),
+    ("opinion", "意见", "opinion"),
+    ("outcome", "结论", "outcome"),
+    ("overrides", "调整项", "overrides"),
+    ("parent_id", "上级机构", "parent"),
+    ("phone", "手机号", "phone"),
+    ("plain_only", "仅明文", "plain only"),
+    ("post", "岗位", "post"),
+    ("pre_approved_fen", "预授信额度", "pre-approved limit"),
+    ("precredit_job_id", "预授信任务", "pre-credit job"),
+    ("principal_fen", "本金", "principal"),
+    ("product", "产品", "product"),
+    ("product_code", "产品代码", "product code"),
+    ("product_id", "产品", "product"),
+    ("product_version_id", "产品版本", "product version"),
+    ("provider", "服务商", "provider"),
+    ("pull_id", "征信查询", "bureau pull"),
+    ("rate_bp", "利率", "rate"),
+    ("reason", "原因", "reason"),
+    ("reason_codes", "原因", "reasons"),
+    ("recommendation", "调查建议", "recommendation"),
+    ("recommended_amount_fen", "建议金额", "recommended amount"),
+    ("reference", "流水号", "reference"),
+    ("referred", "转人工", "referred"),
+    ("rejected", "拒绝", "rejected"),
+    ("relation", "关系", "relation"),
+    ("report_id", "报告", "report"),
+    ("requested", "申请数", "requested"),
+    ("requested_by", "申请人", "requested by"),
+    ("retired", "已停用", "retired"),
+    ("roles", "角色", "roles"),
+    ("round", "轮次", "round"),
+    ("row_version", "行版本", "row version"),
+    ("rows_read", "读取行数", "rows read"),
+    ("rule_set_id", "规则集", "rule set"),
+    ("rule_set_version", "规则集版本", "rule set version"),
+    ("rule_sets", "规则集", "rule sets"),
+    ("runner", "执行方式", "runner"),
+    ("scope", "范围", "scope"),
+    ("score", "评分", "score"),
+    ("seed", "随机种子", "seed"),
+    ("skipped", "跳过", "skipped"),
+    ("sms_outbox", "短信发件箱", "SMS outbox"),
+    ("staff_secrets", "员工密钥", "staff secrets"),
+    ("stage", "阶段", "stage"),
+    ("stages", "阶段", "stages"),
+    ("start_date", "起始日", "start date"),
+    ("status", "状态", "status"),
+    ("subject_key", "查询对象", "subject"),
+    ("subjects", "查询对象", "subjects"),
+    ("synthetic", "模拟数据", "synthetic"),
+    ("task", "待办", "task"),
+    ("tasks_handed_back", "退回的待办", "tasks handed back"),
+    ("term_months", "期限（月）", "term (months)"),
+    ("timed_out", "超时", "timed out"),
+    ("to", "新值", "to"),
+    ("total", "合计", "total"),
+    ("up_to", "截至", "up to"),
+    ("use_bureau", "查询征信", "use the bureau"),
+    ("username", "账号", "username"),
+    ("valid_days", "有效天数", "valid days"),
+    ("version", "版本", "version"),
+    ("version_id", "版本", "version"),
+    ("village_id", "村", "village"),
+    ("visited_on", "走访日期", "visited on"),
+];
+
 fn lookup(
     table: &[(&str, &'static str, &'static str)],
     locale: Locale,
@@ -274,6 +411,90 @@ pub fn action(locale: Locale, code: &str) -> Option<&'static str> {
 /// A kind of record in words, or the code itself.
 pub fn entity(locale: Locale, code: &str) -> String {
     lookup(ENTITIES, locale, code).map_or_else(|| code.to_string(), str::to_string)
+}
+
+/// One field of an entry's change, as read: its name and the value before
+/// and after (either may be absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub label: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// An entry's before/after records field by field, in words: amounts in 元,
+/// rates in per cent, yes/no, reason codes as staff read them. A record that
+/// is not a JSON object reads as one unnamed field.
+pub fn change(locale: Locale, before: Option<&str>, after: Option<&str>) -> Vec<FieldChange> {
+    use serde_json::{Map, Value};
+    let parse = |s: Option<&str>| {
+        s.map(|s| serde_json::from_str::<Value>(s).unwrap_or(Value::String(s.to_owned())))
+    };
+    let (b, a) = (parse(before), parse(after));
+    let object = |v: &Option<Value>| match v {
+        Some(Value::Object(m)) => Some(m.clone()),
+        None => Some(Map::new()),
+        _ => None,
+    };
+    let (Some(bm), Some(am)) = (object(&b), object(&a)) else {
+        return vec![FieldChange {
+            label: String::new(),
+            before: b.map(|v| value_words(locale, "", &v)),
+            after: a.map(|v| value_words(locale, "", &v)),
+        }];
+    };
+    let mut keys: Vec<&String> = bm.keys().collect();
+    keys.extend(am.keys().filter(|k| !bm.contains_key(*k)));
+    keys.into_iter()
+        .map(|k| FieldChange {
+            label: lookup(FIELDS, locale, k).map_or_else(|| k.clone(), str::to_string),
+            before: bm.get(k).map(|v| value_words(locale, k, v)),
+            after: am.get(k).map(|v| value_words(locale, k, v)),
+        })
+        .filter(|c| c.before != c.after || c.before.is_none())
+        .collect()
+}
+
+/// One value in words, by what its key says it is.
+fn value_words(locale: Locale, key: &str, v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "—".to_string(),
+        Value::Bool(b) => locale
+            .pick(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" })
+            .to_string(),
+        Value::Number(n) => match n.as_i64() {
+            Some(n) if key.ends_with("_fen") => {
+                format!(
+                    "{} {}",
+                    crate::format::money(domain::money::Fen(n)),
+                    locale.pick("元", "yuan")
+                )
+            }
+            Some(n) if key.ends_with("_bp") => {
+                u32::try_from(n).map_or_else(|_| n.to_string(), crate::format::rate_bp)
+            }
+            _ => n.to_string(),
+        },
+        Value::String(s) => s.clone(),
+        Value::Array(items) if key == "reason_codes" => {
+            let codes: Vec<String> = items
+                .iter()
+                .filter_map(|c| c.as_str().map(str::to_owned))
+                .collect();
+            domain::rules::reasons::staff_reasons(&codes, None)
+                .into_iter()
+                .map(|r| locale.pick(&r.text_zh, &r.text_en).to_string())
+                .collect::<Vec<_>>()
+                .join(locale.pick("、", ", "))
+        }
+        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => items
+            .iter()
+            .map(|i| value_words(locale, "", i))
+            .collect::<Vec<_>>()
+            .join(locale.pick("、", ", ")),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -312,5 +533,66 @@ mod tests {
             assert!(!zh.is_empty() && !en.is_empty(), "{code}");
         }
         assert!(entities.contains(&"application"));
+    }
+
+    /// Every `"key":` the service writes into a JSON record has a name.
+    #[test]
+    fn every_field_the_service_writes_has_a_name() {
+        let mut found = std::collections::BTreeSet::new();
+        for text in crate::sources::shipped("service/src") {
+            for (i, _) in text.match_indices("\":") {
+                let head = &text[..i];
+                let Some(open) = head.rfind('"') else {
+                    continue;
+                };
+                let key = &head[open + 1..];
+                if !key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    found.insert(key.to_string());
+                }
+            }
+        }
+        assert!(found.len() > 80, "the sources were not read: {found:?}");
+        let missing: Vec<&String> = found
+            .iter()
+            .filter(|k| lookup(FIELDS, Locale::Zh, k).is_none())
+            .collect();
+        assert!(missing.is_empty(), "fields without a name: {missing:?}");
+    }
+
+    #[test]
+    fn a_change_reads_field_by_field_in_words() {
+        let c = change(
+            Locale::Zh,
+            Some(r#"{"limit_fen": 5000000, "status": "active", "frozen": false}"#),
+            Some(r#"{"limit_fen": 8000000, "status": "active", "frozen": true, "rate_bp": 560}"#),
+        );
+        let mut read: Vec<(&str, Option<&str>, Option<&str>)> = c
+            .iter()
+            .map(|c| (c.label.as_str(), c.before.as_deref(), c.after.as_deref()))
+            .collect();
+        read.sort();
+        assert_eq!(
+            read,
+            [
+                ("frozen", Some("否"), Some("是")),
+                ("利率", None, Some("5.60%")),
+                ("额度", Some("50,000.00 元"), Some("80,000.00 元")),
+            ]
+        );
+        let one = change(
+            Locale::En,
+            None,
+            Some(r#"{"reason_codes": ["blacklisted", "income_too_low"]}"#),
+        );
+        assert_eq!(
+            one[0].after.as_deref(),
+            Some("On the blacklist, Household income below the minimum")
+        );
+        let plain = change(Locale::Zh, None, Some("not json"));
+        assert_eq!(plain[0].after.as_deref(), Some("not json"));
     }
 }

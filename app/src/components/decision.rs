@@ -5,7 +5,7 @@
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t, use_locale, Locale};
 use domain::rules::lifecycle::DecisionStage;
-use domain::view::DecisionView;
+use domain::view::{DecisionView, StaffReason};
 use leptos::prelude::*;
 
 #[component]
@@ -43,7 +43,7 @@ pub fn DecisionPanel(decision: DecisionView) -> impl IntoView {
                 {d.limit.map(|l| view! { <dt>{t.decision_limit}</dt><dd class="money">{money(l)}" "{t.yuan}</dd> })}
                 {rate.map(|r| view! { <dt>{t.decision_rate}</dt><dd>{r}</dd> })}
                 {d.score.map(|s| view! { <dt>{t.decision_score}</dt><dd>{s}{d.grade.clone().map(|g| format!(" · {g}"))}</dd> })}
-                {(!d.reason_codes.is_empty()).then(|| view! { <dt>{t.decision_reasons}</dt><dd class="mono">{d.reason_codes.join(", ")}</dd> })}
+                {(!d.reasons.is_empty()).then(|| view! { <dt>{t.decision_reasons}</dt><dd><ReasonList reasons=d.reasons.clone()/></dd> })}
             </dl>
             <h3 class="subsection-title">{t.decision_trace}</h3>
             <ol class="trace">
@@ -66,6 +66,35 @@ pub fn DecisionPanel(decision: DecisionView) -> impl IntoView {
             </details>
         </section>
     }
+}
+
+/// Reason codes as staff read them, a line each: the words, the code (an
+/// officer quotes it to risk), and a mark on those the customer is not told.
+#[component]
+pub fn ReasonList(reasons: Vec<StaffReason>) -> impl IntoView {
+    let t = t();
+    let locale = use_locale();
+    view! {
+        <ul class="reason-list" data-testid="reasons">
+            {reasons.into_iter().map(|r| view! {
+                <li>
+                    {locale.pick(&r.text_zh, &r.text_en).to_string()}
+                    " "<code class="muted">{r.code.clone()}</code>
+                    {(!r.told_to_customer).then(|| view! { " "<span class="badge badge-internal">{t.decision_reason_internal}</span> })}
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// Reason codes in a table cell: the words joined, the codes on hover.
+pub fn reason_words(locale: Locale, codes: &[String]) -> impl IntoView {
+    let words: Vec<String> = domain::rules::reasons::staff_reasons(codes, None)
+        .into_iter()
+        .map(|r| locale.pick(&r.text_zh, &r.text_en).to_string())
+        .collect();
+    let sep = if locale == Locale::Zh { "、" } else { ", " };
+    view! { <span title=codes.join(", ")>{words.join(sep)}</span> }
 }
 
 pub fn verdict_class(v: domain::rules::rule::Verdict) -> &'static str {

@@ -323,7 +323,8 @@ macro_rules! texts_errors {
             decision_limit: "核定额度", "Limit";
             decision_rate: "定价利率", "Rate";
             decision_score: "评分", "Score";
-            decision_reasons: "原因码", "Reason codes";
+            decision_reasons: "原因", "Reasons";
+            decision_reason_internal: "不告知客户", "Not told to the customer";
             decision_trace: "命中明细", "Trace";
             decision_features: "特征取值", "Feature values";
             decision_bureau: "征信查询", "Credit bureau";

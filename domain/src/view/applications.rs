@@ -121,6 +121,17 @@ pub struct CustomerReason {
     pub text_en: String,
 }
 
+/// A reason code as staff read it (see [`crate::rules::reasons::staff_reasons`]):
+/// the code, its words, and whether the customer is told it in words of its
+/// own (codes kept from customers read to them as the general sentence).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffReason {
+    pub code: String,
+    pub text_zh: String,
+    pub text_en: String,
+    pub told_to_customer: bool,
+}
+
 /// What the customer is told of the engine's pre-screen (预审). Reasons are
 /// given for a rejection only; never the internal trace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -55,6 +55,8 @@ pub struct DecisionView {
     pub flags: Vec<String>,
     /// Adverse reason codes (what the customer may be told).
     pub reason_codes: Vec<String>,
+    /// The same codes in words for staff, in order.
+    pub reasons: Vec<crate::view::StaffReason>,
     pub trace: Vec<TraceLine>,
     pub features: Vec<FeatureValue>,
     pub bureau: Option<BureauInquiryView>,

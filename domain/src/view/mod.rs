@@ -19,7 +19,7 @@ mod tasks;
 
 pub use applications::{
     ApplicationSummary, ApprovalView, CustomerApplicationView, CustomerReason, CustomerScreening,
-    InvestigationView, StaffApplicationView, TimelineEvent, TimelineKind,
+    InvestigationView, StaffApplicationView, StaffReason, TimelineEvent, TimelineKind,
 };
 pub use audit::{ActorKind, AuditEntry, ChainStatus};
 pub use dashboard::Dashboard;

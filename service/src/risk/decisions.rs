@@ -22,7 +22,7 @@ use domain::application::ApplicationStatus;
 use domain::money::Fen;
 use domain::org::Role;
 use domain::rules::lifecycle::DecisionStage;
-use domain::rules::reasons::customer_reasons;
+use domain::rules::reasons::{customer_reasons, staff_reasons};
 use domain::rules::rule::{Action, RuleDef, RuleSet, RuleSetDef, Verdict};
 use domain::rules::schema::Features;
 use domain::rules::strategy::{Decision, Strategy, StrategyDef};
@@ -218,6 +218,7 @@ fn decision_view(r: &AnyRow) -> Result<DecisionView, ServiceError> {
         .ok_or_else(|| ServiceError::internal("decision stage", stage_raw))?;
     let trace: Trace = from_json("decision trace", &sql::text(r, "trace")?)?;
     let lines = trace_lines(&trace);
+    let reason_codes: Vec<String> = from_json("decision reasons", &sql::text(r, "reason_codes")?)?;
     let bureau = match sql::opt_text(r, "bi_id")? {
         None => None,
         Some(id) => {
@@ -250,7 +251,8 @@ fn decision_view(r: &AnyRow) -> Result<DecisionView, ServiceError> {
         score: sql::opt_int(r, "score")?,
         grade: sql::opt_text(r, "grade")?,
         flags: from_json("decision flags", &sql::text(r, "flags")?)?,
-        reason_codes: from_json("decision reasons", &sql::text(r, "reason_codes")?)?,
+        reasons: staff_reasons(&reason_codes, Some(&trace)),
+        reason_codes,
         trace: lines,
         features: from_json("decision features", &sql::text(r, "features")?)?,
         bureau,

@@ -539,17 +539,22 @@ mod tests {
     use super::*;
     use crate::risk::rule_sets::check_definition;
 
+    /// A product of the demo bank's kind, secured as `guarantee` says.
+    fn hned(guarantee: &str) -> ProductRisk<'_> {
+        ProductRisk {
+            code: "HNED",
+            name_zh: "惠农e贷",
+            name_en: "Huinong e-Loan",
+            rate_bp: 560,
+            max_amount: Fen::from_yuan(300_000),
+            guarantee,
+        }
+    }
+
     #[test]
     fn the_defaults_compile_for_every_kind_of_product() {
         for guarantee in ["credit", "guarantor", "mortgage"] {
-            let p = ProductRisk {
-                code: "HNED",
-                name_zh: "惠农e贷",
-                name_en: "Huinong e-Loan",
-                rate_bp: 560,
-                max_amount: Fen::from_yuan(300_000),
-                guarantee,
-            };
+            let p = hned(guarantee);
             for stage in DecisionStage::ALL {
                 let def = default_strategy(stage, &p);
                 assert_eq!(check_definition(&def), None, "{guarantee} {stage:?}");
@@ -568,5 +573,43 @@ mod tests {
             Fen::from_yuan(10_000)
         );
         assert_eq!(yuan(Fen::from_yuan(90_000)), "90000元");
+    }
+
+    /// Every reason code the default strategies can give reads in words to
+    /// staff, so an officer never meets a bare code from the defaults.
+    #[test]
+    fn every_default_reason_code_has_words_for_staff() {
+        use domain::rules::strategy::StageBodyDef;
+        let p = hned("credit");
+        let mut codes = Vec::new();
+        for stage in DecisionStage::ALL {
+            for s in default_strategy(stage, &p).stages {
+                match s.body {
+                    StageBodyDef::Rules(r) => {
+                        codes.extend(r.rules.into_iter().map(|r| r.reason_code))
+                    }
+                    StageBodyDef::Table(t) => {
+                        let Some(at) = t.outputs.iter().position(|o| o.name == "reason_code")
+                        else {
+                            continue;
+                        };
+                        for row in t.rows {
+                            let code = row.outputs[at].trim_matches('"').to_string();
+                            if code != "-" && !code.is_empty() {
+                                codes.push(code);
+                            }
+                        }
+                    }
+                    StageBodyDef::Scorecard(_) => {}
+                }
+            }
+        }
+        assert!(codes.len() > 15, "{codes:?}");
+        for code in codes {
+            assert!(
+                domain::rules::reasons::staff_text(&code).is_some(),
+                "{code} has no words for staff"
+            );
+        }
     }
 }

@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use domain::money::Fen;
+use domain::rules::reasons::staff_reasons;
 use domain::rules::rule::Verdict;
 use domain::rules::schema::{Features, Value};
 use domain::rules::strategy::{Strategy, StrategyDef};
@@ -312,6 +313,7 @@ impl crate::risk::Risk<'_> {
                 score: d.score,
                 grade: d.grade,
                 flags: d.flags,
+                reasons: staff_reasons(&d.reason_codes, Some(&d.trace)),
                 reason_codes: d.reason_codes,
                 trace: trace_lines(&d.trace),
                 features: features::values(&f),

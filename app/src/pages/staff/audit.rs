@@ -75,7 +75,7 @@ pub fn AuditPage() -> impl IntoView {
                                                     <code class="muted">{e.action.clone()}</code>
                                                 </td>
                                                 <td>{audit_words::entity(locale, &e.entity)}" "<span class="muted" title=e.entity_id.clone()>{tail(&e.entity_id)}</span></td>
-                                                <td class="audit-change"><code>{e.after_json.or(e.before_json).unwrap_or_default()}</code></td>
+                                                <td class="audit-change">{change_view(locale, e.before_json.as_deref(), e.after_json.as_deref())}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>
@@ -97,4 +97,25 @@ pub fn AuditPage() -> impl IntoView {
 fn tail(id: &str) -> String {
     let n = id.chars().count();
     id.chars().skip(n.saturating_sub(8)).collect()
+}
+
+/// An entry's change field by field: "name: value", or "name: before → after".
+fn change_view(
+    locale: crate::i18n::Locale,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> impl IntoView {
+    let fields = audit_words::change(locale, before, after);
+    view! {
+        <dl class="audit-fields">
+            {fields.into_iter().map(|f| {
+                let value = match (f.before, f.after) {
+                    (Some(b), Some(a)) => view! { <span class="muted">{b}</span>" → "{a} }.into_any(),
+                    (Some(b), None) => view! { <s class="muted">{b}</s> }.into_any(),
+                    (None, a) => a.unwrap_or_default().into_any(),
+                };
+                view! { <div>{(!f.label.is_empty()).then(|| view! { <dt>{f.label}{locale.pick("：", ":")}</dt> })}<dd>{value}</dd></div> }
+            }).collect_view()}
+        </dl>
+    }
 }

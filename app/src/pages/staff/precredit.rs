@@ -4,6 +4,7 @@
 //! offers the customers see on their phones. The runs themselves are
 //! background jobs on the server.
 
+use crate::components::decision::reason_words;
 use crate::components::{awaited, reload, FormError};
 use crate::error::{AppError, ErrorCode};
 use crate::format::{datetime, money};
@@ -439,6 +440,7 @@ pub fn PrecreditJobsPage() -> impl IntoView {
 #[component]
 pub fn PrecreditJobPage() -> impl IntoView {
     let t = t();
+    let locale = use_locale();
     let params = use_params_map();
     let outcome = RwSignal::new(String::new());
     let data = Resource::new(
@@ -516,7 +518,7 @@ pub fn PrecreditJobPage() -> impl IntoView {
                                         <td class="num money">{r.limit.map(money)}</td>
                                         <td>{r.rate_bp.map(crate::format::rate_bp)}</td>
                                         <td>{r.score}{r.grade.clone().map(|g| format!(" · {g}"))}</td>
-                                        <td class="mono muted">{r.reason_codes.join(", ")}</td>
+                                        <td class="muted">{reason_words(locale, &r.reason_codes)}</td>
                                         <td>{r.offer_status.as_deref().map(|s| t.offer_status(s))}</td>
                                     </tr>
                                 }).collect_view()}

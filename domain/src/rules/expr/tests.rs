@@ -264,7 +264,10 @@ fn id_born(birth: &str) -> Value {
 #[case("m1 / (i1 - 10)", Err(EvalError::DivisionByZero))]
 #[case("9223372036854775807 + i1", Err(EvalError::Overflow))]
 // Money on the right of `*` is still evaluated after the left: the left's error wins.
-#[case("(9223372036854775807 + i1) * (m1 / (i1 - 10))", Err(EvalError::Overflow))]
+#[case(
+    "(9223372036854775807 + i1) * (m1 / (i1 - 10))",
+    Err(EvalError::Overflow)
+)]
 #[case("abs(-9223372036854775807 - 1)", Err(EvalError::Overflow))]
 #[case("age(id, dt1)", Ok(Value::Int(67)))]
 #[case("age(dt2, dt1)", Ok(Value::Int(0)))]

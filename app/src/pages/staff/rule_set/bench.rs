@@ -1,21 +1,21 @@
 //! The test bench (the version tried on one past application) and the
 //! simulation over the last applications, with hit statistics per rule.
 
-use crate::components::decision::{verdict_class, DecisionPanel};
+use crate::components::decision::{reason_words, verdict_class, DecisionPanel};
 use crate::components::FormError;
 use crate::format::{datetime, money};
-use crate::i18n::{fill, t, use_locale, Texts};
+use crate::i18n::{fill, t, use_locale, Locale, Texts};
 use crate::pages::staff::rule_set_api::{simulate_rule_set, try_rule_set};
 use domain::view::{DecisionBrief, RuleSetSample};
 use leptos::prelude::*;
 
-fn brief(t: &Texts, b: &DecisionBrief) -> impl IntoView {
+fn brief(t: &Texts, locale: Locale, b: &DecisionBrief) -> impl IntoView {
     let rate = b.rate_bp.map(crate::format::rate_bp);
     view! {
         <span class=format!("badge badge-verdict-{}", verdict_class(b.outcome))>{t.verdict(b.outcome)}</span>
         " "<span class="money">{b.limit.map(money).unwrap_or_else(|| t.rs_no_limit.to_string())}</span>
         " · "{rate.unwrap_or_else(|| t.rs_no_limit.to_string())}
-        {(!b.reason_codes.is_empty()).then(|| view! { " · "<span class="mono muted">{b.reason_codes.join(", ")}</span> })}
+        {(!b.reason_codes.is_empty()).then(|| view! { " · "<span class="muted">{reason_words(locale, &b.reason_codes)}</span> })}
     }
 }
 
@@ -71,7 +71,7 @@ pub(super) fn TestBench(
                     <p>
                         <strong>{trial.customer_name.clone()}</strong>" · "{t.rs_bench_then}" "
                         {trial.baseline_version.map(|v| fill(t.decision_version, &[("v", v.to_string())]))}": "
-                        {brief(t, &trial.baseline)}
+                        {brief(t, use_locale(), &trial.baseline)}
                     </p>
                     <p class="muted">{fill(t.rs_bench_elapsed, &[("us", trial.result.elapsed_us.to_string())])}</p>
                     <DecisionPanel decision=trial.result.clone() />
@@ -155,8 +155,8 @@ pub(super) fn Simulation(id: String) -> impl IntoView {
                                     <tr>
                                         <td><a href=format!("/staff/applications/{}", x.application_id)>{x.customer_name.clone()}</a></td>
                                         <td>{datetime(x.decided_at)}</td>
-                                        <td>{brief(t, &x.before)}</td>
-                                        <td>{brief(t, &x.after)}</td>
+                                        <td>{brief(t, use_locale(), &x.before)}</td>
+                                        <td>{brief(t, use_locale(), &x.after)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
