@@ -1,8 +1,22 @@
-//! Electronic loan contracts (合同), pure part. So far: the kinds of
-//! contract and amounts in capital numerals ([`amount_in_words`]).
+//! Electronic loan contracts (合同), pure part: contract templates with
+//! `{{placeholder}}`s that staff edit ([`ContractTemplate::parse`]), the
+//! values of one loan that fill them ([`ContractTerms`],
+//! [`ParsedTemplate::render`]), amounts in capital numerals
+//! ([`amount_in_words`]) and a default text for each kind of contract
+//! ([`default_body`]).
 
+mod placeholder;
+mod template;
+mod templates;
+mod terms;
 mod words;
 
+pub use placeholder::Placeholder;
+pub use template::{
+    ContractTemplate, ParsedTemplate, Position, Segment, TemplateError, MAX_TEMPLATE_BYTES,
+};
+pub use templates::default_body;
+pub use terms::{date_zh, repayment_method_zh, schedule_summary, ContractTerms, Guarantor, ABSENT};
 pub use words::amount_in_words;
 
 crate::coded_enum! {
@@ -36,3 +50,6 @@ impl ContractKind {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
