@@ -2,15 +2,30 @@
 //! `{{placeholder}}`s that staff edit ([`ContractTemplate::parse`]), the
 //! values of one loan that fill them ([`ContractTerms`],
 //! [`ParsedTemplate::render`]), amounts in capital numerals
-//! ([`amount_in_words`]) and a default text for each kind of contract
-//! ([`default_body`]).
+//! ([`amount_in_words`]), a default text for each kind of contract
+//! ([`default_body`]), and the exact bytes that are signed
+//! ([`canonical_bytes`]).
+//!
+//! The order of signing (签约) is: the service resolves a template version
+//! and the loan's terms, renders the text, shows it to the signers, and
+//! when they have signed builds a [`SignedContent`]; it hashes
+//! [`canonical_bytes`] of that and the bank signs the hash. Hashing, signing
+//! and storage happen in the service crate; this module only decides the
+//! text and the bytes, deterministically, so that a verifier holding the
+//! file can read it back ([`SignedContent::parse_canonical`]) and check the
+//! signature against the same bytes.
 
+mod canonical;
 mod placeholder;
 mod template;
 mod templates;
 mod terms;
 mod words;
 
+pub use canonical::{
+    canonical_bytes, normalise_text, CanonicalError, SignedContent, Signer, SignerRole,
+    CANONICAL_HEADER,
+};
 pub use placeholder::Placeholder;
 pub use template::{
     ContractTemplate, ParsedTemplate, Position, Segment, TemplateError, MAX_TEMPLATE_BYTES,

@@ -9,12 +9,13 @@
 //! placeholder stays on one line. Single braces are ordinary text. There is no
 //! escape: a contract has no need to print `{{` or `}}`, so either one outside
 //! a placeholder is taken for a typing mistake and refused. `\r\n` line ends
-//! are read as `\n`.
+//! are read as `\n`, as the signed text has them
+//! ([`super::normalise_text`]).
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::{ContractKind, Placeholder};
+use super::{normalise_text, ContractKind, Placeholder};
 use crate::error_code::ErrorCode;
 
 /// The largest body accepted, 64 KiB of UTF-8: ten times a long contract.
@@ -171,7 +172,7 @@ impl ContractTemplate {
         if body.trim().is_empty() {
             return Err(TemplateError::Empty);
         }
-        let body = body.replace("\r\n", "\n");
+        let body = normalise_text(body);
         let mut segments = Vec::new();
         let mut line_no = 0;
         for (i, line) in body.split('\n').enumerate() {
