@@ -339,6 +339,20 @@ error_codes! {
     RolesMissing => "roles_missing",
     UsernameInvalid => "username_invalid",
     UsernameTaken => "username_taken",
+    // ---- Contracts (合同): templates and signed contract files
+    /// A signed contract file that is damaged or not in the canonical form.
+    ContractContentInvalid => "contract_content_invalid",
+    ContractTemplateEmpty => "contract_template_empty",
+    /// The template lacks placeholders its kind requires (`names`).
+    ContractTemplateMissingPlaceholder => "contract_template_missing_placeholder",
+    /// A `}}` outside a placeholder (`line`, `column`).
+    ContractTemplateStrayClose => "contract_template_stray_close",
+    /// The template is over the size limit (`max_kb`).
+    ContractTemplateTooLarge => "contract_template_too_large",
+    /// A `{{` not closed on its line (`line`, `column`).
+    ContractTemplateUnclosed => "contract_template_unclosed",
+    /// A placeholder name that does not exist (`line`, `column`, `name`).
+    ContractTemplateUnknownPlaceholder => "contract_template_unknown_placeholder",
 }
 
 impl ErrorCode {

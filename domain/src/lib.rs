@@ -1,6 +1,6 @@
 //! The pure rules of lending for Puhui: money in fen, interest rates, civil dates,
-//! repayment schedules, resident ID and phone numbers, organisation roles and the
-//! loan-application state machine.
+//! repayment schedules, resident ID and phone numbers, organisation roles, the
+//! loan-application state machine, and the text and signed bytes of loan contracts.
 //!
 //! This crate depends on nothing heavier than serde and thiserror so that the
 //! server and the WebAssembly front end run exactly the same rules. Every amount is
@@ -12,6 +12,7 @@ mod annuity;
 pub mod application;
 mod bigint;
 pub mod coded;
+pub mod contract;
 pub mod date;
 pub mod duty;
 pub mod error_code;

@@ -505,6 +505,14 @@ macro_rules! texts_errors {
             err_rule_set_note_too_long: "版本说明不超过 {max} 字", "The version note is limited to {max} characters";
             err_rule_set_state_changed: "该规则集版本已被他人处理或状态已变化，请刷新后再试", "Someone else has acted on this rule set version, or its state changed; refresh and try again";
             err_rule_set_product_mismatch: "草稿所属的产品或决策阶段与原版本不一致，请刷新后再试", "This draft names another product or decision stage than the version it edits; refresh and try again";
+            // Contract templates and signed contract files.
+            err_contract_content_invalid: "合同文件已损坏或被改动，无法读取", "The contract file is damaged or was altered; it cannot be read";
+            err_contract_template_empty: "合同模板内容不能为空", "The contract template is empty";
+            err_contract_template_missing_placeholder: "该类合同的模板必须包含以下占位符：{names}", "A template for this kind of contract must contain these placeholders: {names}";
+            err_contract_template_stray_close: "第 {line} 行第 {column} 列：多余的右花括号，前面没有对应的占位符", "Line {line}, column {column}: closing braces with no placeholder before them";
+            err_contract_template_too_large: "合同模板过长，最多 {max_kb} KB", "The contract template is too long: {max_kb} KB at most";
+            err_contract_template_unclosed: "第 {line} 行第 {column} 列：占位符没有在同一行内闭合", "Line {line}, column {column}: the placeholder is not closed on the same line";
+            err_contract_template_unknown_placeholder: "第 {line} 行第 {column} 列：没有名为“{name}”的占位符", "Line {line}, column {column}: there is no placeholder named “{name}”";
         } $($rest)* }
     };
 }

@@ -345,6 +345,13 @@ impl Texts {
             E::RolesMissing => self.err_roles_missing,
             E::UsernameInvalid => self.err_username_invalid,
             E::UsernameTaken => self.err_username_taken,
+            E::ContractContentInvalid => self.err_contract_content_invalid,
+            E::ContractTemplateEmpty => self.err_contract_template_empty,
+            E::ContractTemplateMissingPlaceholder => self.err_contract_template_missing_placeholder,
+            E::ContractTemplateStrayClose => self.err_contract_template_stray_close,
+            E::ContractTemplateTooLarge => self.err_contract_template_too_large,
+            E::ContractTemplateUnclosed => self.err_contract_template_unclosed,
+            E::ContractTemplateUnknownPlaceholder => self.err_contract_template_unknown_placeholder,
         }
     }
 
