@@ -35,8 +35,9 @@ trap cleanup EXIT
 start_server() {
   local port="$1" log="$2" dir
   dir="$(dirname "$log")"
+  # No scheduled end-of-day batch: the journeys must not depend on the hour.
   LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$dir/puhui.db?mode=rwc" \
-    "$CARGO_TARGET_DIR/release/puhui" --demo serve >"$log" 2>&1 &
+    PUHUI_EOD_AT=off "$CARGO_TARGET_DIR/release/puhui" --demo serve >"$log" 2>&1 &
   servers+=($!)
   for _ in $(seq 1 120); do
     curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0

@@ -109,6 +109,12 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("demo.seeded", "载入演示数据", "Demo bank loaded"),
     ("eod.completed", "日终跑批完成", "End of day completed"),
+    ("eod.failed", "日终跑批中断", "End of day failed"),
+    (
+        "eod.rerun_requested",
+        "重跑日终",
+        "End of day rerun requested",
+    ),
     ("eod.started", "日终跑批开始", "End of day started"),
     ("flow_template.saved", "保存流程模板", "Flow template saved"),
     ("loan.created", "贷款入账", "Loan booked"),

@@ -246,6 +246,7 @@ error_codes! {
     CreditLineRepaymentExceedsOutstanding => "credit_line_repayment_exceeds_outstanding",
     CreditLineSameOfficer => "credit_line_same_officer",
     EodDateBeforeLastProcessed => "eod_date_before_last_processed",
+    EodAlreadyRunning => "eod_already_running",
     EodDateInFuture => "eod_date_in_future",
     EodLoanClosed => "eod_loan_closed",
     EodMaturityNotAfterValueDate => "eod_maturity_not_after_value_date",

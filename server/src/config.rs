@@ -14,6 +14,7 @@ use std::fmt;
 use std::net::SocketAddr;
 
 use service::pfi::{self, PfiKeys};
+use service::servicing::eod_runs::EodSchedule;
 use service::ServiceConfig;
 
 /// The development pepper of one-time codes; refused in production.
@@ -56,6 +57,8 @@ pub enum ConfigError {
     SameSecret(&'static str, &'static str),
     /// `PUHUI_TRUSTED_PROXIES` holds something that is not an address.
     BadProxy(String),
+    /// `PUHUI_EOD_AT` is neither `HH:MM` nor `off`.
+    BadEodTime(String),
     UnknownProvider(String),
     /// Production with no real client for this provider and the development
     /// one not named.
@@ -81,6 +84,10 @@ impl fmt::Display for ConfigError {
                 f,
                 "PUHUI_TRUSTED_PROXIES: {p:?} is not an IP address (list the proxies' addresses, \
                  comma separated)"
+            ),
+            ConfigError::BadEodTime(t) => write!(
+                f,
+                "PUHUI_EOD_AT: {t:?} is not a time of day (HH:MM, China time, e.g. 23:30) or `off`"
             ),
             ConfigError::SameSecret(a, b) => {
                 write!(f, "{a} must differ from {b}: each secret has one use")
@@ -130,6 +137,9 @@ pub struct RunArgs {
     /// `PUHUI_TRUSTED_PROXIES`: comma-separated addresses of the reverse
     /// proxies in front of the server.
     pub trusted_proxies: Option<String>,
+    /// `PUHUI_EOD_AT`: when the server runs the end-of-day batch, `HH:MM`
+    /// China time (23:30 unless set), or `off` (run it with `puhui eod`).
+    pub eod_at: Option<String>,
 }
 
 impl RunArgs {
@@ -146,6 +156,7 @@ impl RunArgs {
             pfi_retired_keys: var("PUHUI_PFI_RETIRED_KEYS"),
             pfi_index_key: var("PUHUI_PFI_INDEX_KEY"),
             trusted_proxies: var("PUHUI_TRUSTED_PROXIES"),
+            eod_at: var("PUHUI_EOD_AT"),
         }
     }
 
@@ -230,6 +241,7 @@ impl fmt::Debug for RunArgs {
             .field("pfi_retired_keys", &set(&self.pfi_retired_keys))
             .field("pfi_index_key", &set(&self.pfi_index_key))
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("eod_at", &self.eod_at)
             .finish()
     }
 }
@@ -272,6 +284,9 @@ impl fmt::Debug for RunConfig {
     }
 }
 
+/// When the server runs the end-of-day batch unless `PUHUI_EOD_AT` says.
+pub const DEFAULT_EOD_AT: &str = "23:30";
+
 impl RunConfig {
     pub fn resolve(args: &RunArgs) -> Result<RunConfig, ConfigError> {
         let mut run = Self::resolve_secrets(args)?;
@@ -288,6 +303,16 @@ impl RunConfig {
                 .map_err(|_| ConfigError::BadProxy(p.to_string()))?;
             run.service.trusted_proxies.push(addr);
         }
+        let at = args
+            .eod_at
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(DEFAULT_EOD_AT);
+        run.service.eod_schedule = if at.eq_ignore_ascii_case("off") {
+            None
+        } else {
+            Some(EodSchedule::parse(at).ok_or_else(|| ConfigError::BadEodTime(at.to_string()))?)
+        };
         Ok(run)
     }
 
@@ -376,6 +401,7 @@ mod tests {
             pfi_retired_keys: None,
             pfi_index_key: Some(PFI_INDEX.to_string()),
             trusted_proxies: None,
+            eod_at: None,
         }
     }
 
@@ -433,6 +459,24 @@ mod tests {
             service::audit::checkpoints::AuditKey::from_secret(AUDIT).public_hex()
         );
         assert!(!format!("{c:?}").contains(AUDIT));
+    }
+
+    #[test]
+    fn the_batch_runs_at_23_30_unless_told_otherwise() {
+        let at = |t: Option<&str>| {
+            RunConfig::resolve(&RunArgs {
+                eod_at: t.map(str::to_string),
+                ..args(true, None, None)
+            })
+            .map(|c| c.service.eod_schedule.map(EodSchedule::label))
+        };
+        assert_eq!(at(None), Ok(Some("23:30".to_string())));
+        assert_eq!(at(Some("01:15")), Ok(Some("01:15".to_string())));
+        assert_eq!(at(Some("off")), Ok(None));
+        assert_eq!(
+            at(Some("25:00")),
+            Err(ConfigError::BadEodTime("25:00".into()))
+        );
     }
 
     #[test]

@@ -600,6 +600,33 @@ async fn serve(
             }
         }
     });
+    // 日终跑批 at its time each day; a day missed while the server was down
+    // is caught up at the next start (each loan is processed through every
+    // day it missed).
+    if let Some(schedule) = services.config.eod_schedule {
+        tracing::info!(at = %schedule.label(), "the end-of-day batch runs daily at this time (China)");
+        let batch = services.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                match batch.servicing().start_due_eod(schedule).await {
+                    Ok(None) => {}
+                    Ok(Some(run)) => match run.await {
+                        Ok(Ok(done)) => tracing::info!(
+                            date = %done.business_date,
+                            loans = done.loans_processed,
+                            postings = done.postings,
+                            "end-of-day batch completed"
+                        ),
+                        Ok(Err(err)) => tracing::error!(%err, "the end-of-day batch failed"),
+                        Err(err) => tracing::error!(%err, "the end-of-day batch panicked"),
+                    },
+                    Err(err) => tracing::warn!(%err, "could not check whether the batch is due"),
+                }
+            }
+        });
+    }
     let options = leptos_options(addr);
     let addr = options.site_addr;
     let web = WebConfig::new(puhui_server::config::secure_cookies(

@@ -123,6 +123,9 @@ pub struct ServiceConfig {
     /// Roles whose holders must sign in with a second factor ([`totp`]):
     /// administrators and approvers in production. Others may enrol one.
     pub totp_roles: Vec<domain::org::Role>,
+    /// When the server runs the end-of-day batch each day; none: it does
+    /// not (tests, `puhui eod` from the operator's own scheduler).
+    pub eod_schedule: Option<servicing::eod_runs::EodSchedule>,
 }
 
 /// The development secret of the audit key; refused in production.
@@ -151,6 +154,7 @@ impl Default for ServiceConfig {
             // would guard nothing there, so none is required (any account
             // may still enrol one).
             totp_roles: Vec::new(),
+            eod_schedule: None,
         }
     }
 }
@@ -190,6 +194,7 @@ impl fmt::Debug for ServiceConfig {
             .field("audit_key", &self.audit_key)
             .field("pfi", &self.pfi)
             .field("totp_roles", &self.totp_roles)
+            .field("eod_schedule", &self.eod_schedule)
             .finish()
     }
 }
@@ -208,6 +213,9 @@ pub struct Services {
     pub config: ServiceConfig,
     /// Compiled live rule sets, shared by every clone.
     pub(crate) engine: Arc<risk::EngineCache>,
+    /// Held while this process runs the end-of-day batch: the scheduler and
+    /// an administrator's rerun never run two at once.
+    pub(crate) eod_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Services {
@@ -225,6 +233,7 @@ impl Services {
             clock,
             config,
             engine: Arc::new(risk::EngineCache::default()),
+            eod_lock: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 

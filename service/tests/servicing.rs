@@ -995,3 +995,88 @@ async fn a_collected_payment_is_posted_or_refunded_never_kept() {
     })
     .await;
 }
+
+/// The batch inside the server: due at its time (nothing on a database that
+/// never ran it, before the time), one run at a time, a failed run marked
+/// with why it stopped and finished by an administrator's rerun.
+#[tokio::test]
+async fn the_server_runs_the_batch_when_due_and_an_administrator_reruns_a_failed_one() {
+    use service::servicing::eod_runs::EodSchedule;
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let (admin, head) = (env.staff("admin").await, env.staff("head1").await);
+        let servicing = env.services.servicing();
+        env.exec("DELETE FROM eod_runs").await;
+        // 10:00 now: a 23:30 batch's latest date is yesterday, and with no
+        // run ever made there is no missed day to catch up.
+        let late = EodSchedule::parse("23:30").expect("time");
+        assert_eq!(servicing.eod_due(late).await.expect("due"), None);
+        let early = EodSchedule::parse("09:00").expect("time");
+        assert_eq!(servicing.eod_due(early).await.expect("due"), Some(today()));
+
+        // A loan the batch cannot read stops the run, which is marked failed.
+        let loan = wang_loan(&env).await;
+        let processed = env
+            .scalar_text(&format!(
+                "SELECT last_processed FROM loan_accounts WHERE loan_id = '{loan}'"
+            ))
+            .await;
+        env.exec(&format!(
+            "UPDATE loan_accounts SET last_processed = '2026-00-99' WHERE loan_id = '{loan}'"
+        ))
+        .await;
+        let run = servicing
+            .start_due_eod(early)
+            .await
+            .expect("start")
+            .expect("due");
+        // While it holds the batch, a rerun is refused.
+        assert_code(
+            servicing.rerun_eod(&admin, today()).await,
+            ErrorCode::EodAlreadyRunning,
+        );
+        assert!(run.await.expect("joined").is_err());
+        let page = servicing.eod_runs(&head).await.expect("runs");
+        let failed = &page.runs[0];
+        assert_eq!(failed.status, domain::view::EodRunStatus::Failed);
+        assert_eq!(failed.error, Some(ErrorCode::Internal));
+        assert_eq!((page.schedule.as_deref(), page.can_rerun), (None, false));
+        // The scheduler retries a failed date, up to its limit.
+        assert_eq!(servicing.eod_due(early).await.expect("due"), Some(today()));
+
+        // Only an administrator reruns; the repaired loan lets it finish.
+        assert_code(
+            servicing.rerun_eod(&head, today()).await,
+            ErrorCode::Forbidden,
+        );
+        assert_code(
+            servicing.rerun_eod(&admin, today().add_days(1)).await,
+            ErrorCode::EodDateInFuture,
+        );
+        env.exec(&format!(
+            "UPDATE loan_accounts SET last_processed = '{processed}' WHERE loan_id = '{loan}'"
+        ))
+        .await;
+        let summary = servicing
+            .rerun_eod(&admin, today())
+            .await
+            .expect("rerun")
+            .await
+            .expect("joined")
+            .expect("completed");
+        assert!(summary.completed && summary.attempt == 2);
+        let run = servicing.eod_runs(&admin).await.expect("runs").runs[0].clone();
+        assert_eq!(run.status, domain::view::EodRunStatus::Completed);
+        assert_eq!(
+            (run.error, run.requested_by.as_deref()),
+            (None, Some("周建华"))
+        );
+        assert_eq!(run.loans, run.loans_total);
+        assert!(run.loans > 0 && run.interest_accrued.is_some());
+        assert_eq!(servicing.eod_due(early).await.expect("due"), None);
+        // Officers do not see the batch.
+        let officer = env.staff("officer1").await;
+        assert_code(servicing.eod_runs(&officer).await, ErrorCode::Forbidden);
+    })
+    .await;
+}

@@ -53,6 +53,7 @@ macro_rules! texts_errors {
             err_line_closed: "额度已失效", "The credit line is no longer valid";
             err_line_state: "额度状态不允许此操作", "The credit line's state does not allow this";
             err_eod_future: "不能对未来日期跑批", "The batch cannot run for a future date";
+            err_eod_running: "日终跑批正在进行，请等本次结束后再试", "The end-of-day batch is running; try again when it ends";
             err_task_not_assigned: "这项任务没有分派给您，由流程随机指定的人员办理", "This task is not assigned to you; the flow assigned it at random to someone else";
             err_opinion_given: "您已提交意见，等待其他人员的背对背意见", "Your opinion is in; waiting for the others' back-to-back opinions";
             err_product_self_publish: "您是该版本的起草人，须由另一位产品经理复核发布", "You drafted this version; another product manager must publish it";

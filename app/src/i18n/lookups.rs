@@ -71,6 +71,15 @@ impl Texts {
     /// The message of an error code. Every code has one in both locales: a
     /// new [`ErrorCode`] without an arm here does not compile. Several codes
     /// may share a message (a family such as the rule set's `expr_…`).
+    pub fn eod_status(&self, s: domain::view::EodRunStatus) -> &'static str {
+        use domain::view::EodRunStatus as S;
+        match s {
+            S::Running => self.eod_running,
+            S::Completed => self.eod_completed,
+            S::Failed => self.eod_failed,
+        }
+    }
+
     pub fn error(&self, code: ErrorCode) -> &'static str {
         use ErrorCode as E;
         match code {
@@ -265,6 +274,7 @@ impl Texts {
             | E::EodPenaltyMultiplierOutOfRange
             | E::EodScheduleMismatch
             | E::EodThresholdsNotIncreasing => self.err_eod,
+            E::EodAlreadyRunning => self.err_eod_running,
             E::EodDateInFuture => self.err_eod_future,
             E::EodLoanClosed | E::LoanClosed => self.err_loan_closed,
             E::LedgerExceedsOutstanding

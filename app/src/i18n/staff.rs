@@ -125,6 +125,32 @@ macro_rules! texts_staff {
             chart_per_day: "近30天每日申请量", "Applications per day, last 30 days";
             chart_series_applications: "申请笔数", "Applications";
 
+            // ---- staff: the end-of-day batch
+            nav_eod: "日终跑批", "End of day";
+            eod_title: "日终跑批", "End-of-day batch";
+            eod_sub: "每日计提利息、罚息，转逾期并更新五级分类", "Daily interest and penalty accrual, overdue and loan classification";
+            eod_schedule: "服务器每天 {at}（北京时间）自动运行；服务器停机错过的日期在下次启动时补跑", "The server runs it daily at {at} (China time); a day missed while it was down is caught up at the next start";
+            eod_no_schedule: "本服务器未安排自动跑批（PUHUI_EOD_AT=off），请由运维以 puhui eod 运行", "This server does not schedule the batch (PUHUI_EOD_AT=off): operations run it with puhui eod";
+            eod_none: "还没有跑批记录", "No runs yet";
+            eod_col_date: "会计日", "Business date";
+            eod_col_loans: "贷款（已处理/应处理）", "Loans (done / to do)";
+            eod_col_postings: "分录", "Postings";
+            eod_col_interest: "计提利息", "Interest accrued";
+            eod_col_penalty: "计提罚息", "Penalty accrued";
+            eod_col_overdue: "新增逾期", "Newly overdue";
+            eod_col_time: "开始 – 结束", "Started – finished";
+            eod_attempts: "第 {n} 次", "attempt {n}";
+            eod_elapsed: "耗时 {s} 秒", "{s} s";
+            eod_rerun_by: "{name} 发起重跑", "rerun by {name}";
+            eod_catch_up: "错过的日期不必逐日重跑：每笔贷款会逐日补计到所跑的会计日。", "Missed days need no run each: every loan catches up day by day to the date run.";
+            eod_rerun_date: "会计日", "Business date";
+            eod_rerun: "重跑", "Rerun";
+            eod_rerun_hint: "中断或失败的跑批从断点继续；已完成的日期不会重复计提", "A stopped or failed run continues where it stopped; a completed date is never accrued twice";
+            eod_rerun_started: "已开始重跑，进度见下表", "Rerun started: its progress is below";
+            eod_running: "运行中", "Running";
+            eod_completed: "已完成", "Completed";
+            eod_failed: "失败", "Failed";
+
             // ---- staff: audit and outbox
             audit_title: "审计日志", "Audit log";
             audit_sub: "只追加、哈希链防篡改的操作记录", "Append-only, hash-chained record of every change";

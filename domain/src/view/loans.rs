@@ -164,16 +164,41 @@ pub struct CreditLineView {
     pub version: i64,
 }
 
-/// One run of the end-of-day batch.
+/// One run of the end-of-day batch. The figures from its summary are there
+/// once it completed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EodRunView {
     pub business_date: Date,
     pub status: EodRunStatus,
     pub attempts: u32,
+    /// Loans processed so far, of `loans_total` (the progress of a run).
     pub loans: i64,
+    pub loans_total: i64,
     pub postings: i64,
+    pub interest_accrued: Option<Fen>,
+    pub penalty_accrued: Option<Fen>,
+    pub newly_overdue: Option<i64>,
+    pub lines_expired: Option<i64>,
+    pub elapsed_ms: Option<i64>,
+    /// Why a failed run stopped.
+    pub error: Option<crate::error_code::ErrorCode>,
+    /// The administrator who asked for a rerun; none for the scheduler.
+    pub requested_by: Option<String>,
     pub started_at: i64,
     pub finished_at: Option<i64>,
+}
+
+/// The operations page of the batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EodPage {
+    pub runs: Vec<EodRunView>,
+    /// The server's daily time (`HH:MM`, China time); none when it does not schedule.
+    pub schedule: Option<String>,
+    /// A run is under way in this server.
+    pub running_here: bool,
+    /// The reader may rerun a date (administrators).
+    pub can_rerun: bool,
+    pub today: Date,
 }
 
 crate::coded_enum! {

@@ -25,7 +25,7 @@ pub use audit::{ActorKind, AuditEntry, ChainStatus};
 pub use dashboard::Dashboard;
 pub use decisions::{BureauInquiryView, DecisionView, FeatureValue, InquiryOutcome, TraceLine};
 pub use loans::{
-    CreditLineView, EodRunStatus, EodRunView, InstalmentState, LoanDetail, LoanSummary,
+    CreditLineView, EodPage, EodRunStatus, EodRunView, InstalmentState, LoanDetail, LoanSummary,
     PaymentStatus, PaymentView, PostingView, ScheduleLine,
 };
 pub use portrait::{

@@ -10,7 +10,6 @@
 //! as a second line of defence). A loan behind by several days (a missed
 //! batch) catches up day by day in the same pass.
 
-use domain::view::EodRunStatus;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -20,7 +19,7 @@ use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::servicing::eod::{run_day, EodRules, LoanStatus};
 use domain::servicing::ledger::{Account as LedgerAccount, PostingKind};
-use domain::view::EodRunView;
+use domain::view::EodRunStatus;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::AssertSqlSafe;
@@ -29,7 +28,6 @@ use super::{
     account_of, account_select, carry_value, oldest_unpaid, open_instalments, posting_rows,
 };
 use crate::audit::{self, NewAuditEntry};
-use crate::auth::StaffActor;
 use crate::db::Backend;
 use crate::error::ServiceError;
 use crate::sql::{self, Placeholders, Val};
@@ -184,11 +182,29 @@ fn update_sql(source: &str) -> String {
 impl crate::servicing::Servicing<'_> {
     /// Runs the batch of `business_date` (not after today) for every open
     /// loan, reporting progress after each chunk.
+    /// Refused with `eod_already_running` while this process runs one.
     pub async fn run_eod(
         self,
         business_date: Date,
         opts: &EodOptions,
         progress: &(dyn Fn(EodProgress) + Send + Sync),
+    ) -> Result<EodSummary, ServiceError> {
+        let _held = self
+            .eod_lock
+            .clone()
+            .try_lock_owned()
+            .map_err(|_| ServiceError::invalid(ErrorCode::EodAlreadyRunning))?;
+        self.run_eod_held(business_date, opts, progress, None).await
+    }
+
+    /// [`run_eod`](Self::run_eod) with the process's batch lock already
+    /// held by the caller; a run that fails is marked failed with its code.
+    pub(crate) async fn run_eod_held(
+        self,
+        business_date: Date,
+        opts: &EodOptions,
+        progress: &(dyn Fn(EodProgress) + Send + Sync),
+        requested_by: Option<&str>,
     ) -> Result<EodSummary, ServiceError> {
         opts.rules
             .validate()
@@ -196,10 +212,27 @@ impl crate::servicing::Servicing<'_> {
         if business_date > self.today() {
             return Err(ServiceError::invalid(ErrorCode::EodDateInFuture));
         }
+        let date = business_date.to_string();
+        let attempt = self.begin_run(&date, requested_by).await?;
+        let result = self.run_begun(business_date, attempt, opts, progress).await;
+        if let Err(e) = &result {
+            tracing::error!(%date, error = %e, "the end-of-day batch stopped");
+            if let Err(err) = self.fail_run(&date, e.code()).await {
+                tracing::error!(%date, %err, "could not mark the batch failed");
+            }
+        }
+        result
+    }
+
+    async fn run_begun(
+        self,
+        business_date: Date,
+        attempt: u32,
+        opts: &EodOptions,
+        progress: &(dyn Fn(EodProgress) + Send + Sync),
+    ) -> Result<EodSummary, ServiceError> {
         let started = Instant::now();
         let date = business_date.to_string();
-        let attempt = self.begin_run(&date).await?;
-
         let total = {
             let r = sqlx::query(
                 "SELECT COUNT(*) AS n FROM loan_accounts \
@@ -210,6 +243,12 @@ impl crate::servicing::Servicing<'_> {
             .await?;
             u64::try_from(sql::int(&r, "n")?).unwrap_or(0)
         };
+        // The page's progress: loans done by earlier attempts plus these.
+        sqlx::query("UPDATE eod_runs SET loans_total = loans + $1 WHERE business_date = $2")
+            .bind(i64::try_from(total).unwrap_or(i64::MAX))
+            .bind(&date)
+            .execute(&self.db.pool)
+            .await?;
         progress(EodProgress { done: 0, total });
 
         let mut summary = EodSummary {
@@ -483,24 +522,26 @@ impl crate::servicing::Servicing<'_> {
     }
 
     /// Marks the date's run as running and returns its attempt number.
-    async fn begin_run(self, date: &str) -> Result<u32, ServiceError> {
+    async fn begin_run(self, date: &str, requested_by: Option<&str>) -> Result<u32, ServiceError> {
         let now = self.now();
         let mut tx = self.db.pool.begin().await?;
         let bumped = sqlx::query(
             "UPDATE eod_runs SET status = 'running', attempts = attempts + 1, started_at = $1, \
-               finished_at = NULL WHERE business_date = $2",
+               finished_at = NULL, error = NULL, requested_by = $3 WHERE business_date = $2",
         )
         .bind(now)
         .bind(date)
+        .bind(requested_by)
         .execute(&mut *tx)
         .await?;
         if bumped.rows_affected() == 0 {
             sqlx::query(
-                "INSERT INTO eod_runs (business_date, status, attempts, started_at) \
-                 VALUES ($1, 'running', 1, $2)",
+                "INSERT INTO eod_runs (business_date, status, attempts, started_at, requested_by) \
+                 VALUES ($1, 'running', 1, $2, $3)",
             )
             .bind(date)
             .bind(now)
+            .bind(requested_by)
             .execute(&mut *tx)
             .await?;
         }
@@ -521,26 +562,9 @@ impl crate::servicing::Servicing<'_> {
     }
 
     async fn finish_run(self, date: &str, summary: &EodSummary) -> Result<(), ServiceError> {
-        let now = self.now();
         let body = serde_json::to_value(summary).map_err(|e| ServiceError::internal("eod", e))?;
-        let mut tx = self.db.pool.begin().await?;
-        sqlx::query(
-            "UPDATE eod_runs SET status = 'completed', finished_at = $1, summary_json = $2 \
-             WHERE business_date = $3",
-        )
-        .bind(now)
-        .bind(body.to_string())
-        .bind(date)
-        .execute(&mut *tx)
-        .await?;
-        audit::append(
-            &mut tx,
-            &self.config.audit_key,
-            NewAuditEntry::system(now, "eod.completed", "eod_run", date).after(body),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.end_run(date, EodRunStatus::Completed, Some(body), None)
+            .await
     }
 
     /// 到期: lines past their expiry date on `on` (active or frozen) expire.
@@ -567,32 +591,6 @@ impl crate::servicing::Servicing<'_> {
         }
         tx.commit().await?;
         Ok(n)
-    }
-
-    /// The last runs of the batch, newest first (operations staff and managers).
-    pub async fn eod_runs(self, s: &StaffActor) -> Result<Vec<EodRunView>, ServiceError> {
-        if !(s.is_manager() || s.has(domain::org::Role::Admin)) {
-            return Err(ServiceError::Forbidden);
-        }
-        let rows = sqlx::query(
-            "SELECT business_date, status, attempts, loans, postings, started_at, finished_at \
-             FROM eod_runs ORDER BY business_date DESC LIMIT 30",
-        )
-        .fetch_all(&self.db.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(EodRunView {
-                    business_date: sql::date(r, "business_date")?,
-                    status: sql::coded(r, "status", EodRunStatus::parse)?,
-                    attempts: sql::uint(r, "attempts")?,
-                    loans: sql::int(r, "loans")?,
-                    postings: sql::int(r, "postings")?,
-                    started_at: sql::int(r, "started_at")?,
-                    finished_at: sql::opt_int(r, "finished_at")?,
-                })
-            })
-            .collect()
     }
 }
 

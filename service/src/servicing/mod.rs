@@ -15,6 +15,7 @@ use_cases!(
 );
 
 pub mod eod;
+pub mod eod_runs;
 pub mod lines;
 pub mod payments;
 pub mod reconcile;

@@ -76,6 +76,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
     let can_audit =
         staff.has(Role::Admin) || staff.has(Role::BranchHead) || staff.has(Role::RiskManager);
     let manager = staff.is_manager();
+    let admin = staff.has(Role::Admin);
     let heads = staff.has(Role::BranchHead) || staff.has(Role::Admin);
     let rules = staff.has(Role::RiskManager) || staff.has(Role::Admin);
     let precredit = [
@@ -112,9 +113,10 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
                     {item("/staff/products", t.nav_products)}
                     {heads.then(|| item("/staff/escalations", t.nav_escalations))}
                     {item("/staff/relations", t.nav_relations)}
-                    {manager.then(|| view! {
+                    {(manager || admin).then(|| view! {
                         <div class="ws-nav-section">{t.nav_manage}</div>
-                        {item("/staff/dashboard", t.nav_dashboard)}
+                        {manager.then(|| item("/staff/dashboard", t.nav_dashboard))}
+                        {item("/staff/eod", t.nav_eod)}
                     })}
                     {rules.then(|| view! {
                         <div class="ws-nav-section">{t.nav_risk}</div>

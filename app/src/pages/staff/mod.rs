@@ -3,6 +3,7 @@
 pub mod application;
 pub mod audit;
 pub mod dashboard;
+pub mod eod;
 pub mod escalations;
 pub mod flow_designer;
 pub mod layout;
