@@ -304,6 +304,7 @@ impl RunConfig {
             }
             if let Some(a) = audit {
                 service.audit_key = service::audit::checkpoints::AuditKey::from_secret(a);
+                service.contract_seal = service::contracts::SealKey::from_secret(a);
             }
             return Ok(RunConfig {
                 demo: true,

@@ -40,6 +40,7 @@ macro_rules! use_cases {
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod contracts;
 mod customers;
 pub mod dashboard;
 pub mod db;
@@ -118,6 +119,9 @@ pub struct ServiceConfig {
     pub demo: bool,
     /// Signs the audit log's checkpoints ([`audit::checkpoints`]).
     pub audit_key: audit::checkpoints::AuditKey,
+    /// Seals signed contracts ([`contracts::SealKey`]), derived from the
+    /// audit secret under its own label.
+    pub contract_seal: contracts::SealKey,
     /// Seals, opens and indexes personal financial information ([`pfi`]).
     pub pfi: pfi::PfiKeys,
     /// Roles whose holders must sign in with a second factor ([`totp`]):
@@ -146,6 +150,7 @@ impl Default for ServiceConfig {
             max_applications_per_day: 5,
             demo: true,
             audit_key: audit::checkpoints::AuditKey::from_secret(DEV_AUDIT_SECRET),
+            contract_seal: contracts::SealKey::from_secret(DEV_AUDIT_SECRET),
             pfi: pfi::PfiKeys::development(),
             // The demo's accounts and passwords are public: a second factor
             // would guard nothing there, so none is required (any account
@@ -163,6 +168,7 @@ impl ServiceConfig {
             otp_secret,
             demo: false,
             audit_key: audit::checkpoints::AuditKey::from_secret(audit_secret),
+            contract_seal: contracts::SealKey::from_secret(audit_secret),
             pfi,
             totp_roles: vec![domain::org::Role::Admin, domain::org::Role::Approver],
             ..ServiceConfig::default()
@@ -188,6 +194,7 @@ impl fmt::Debug for ServiceConfig {
             .field("max_applications_per_day", &self.max_applications_per_day)
             .field("demo", &self.demo)
             .field("audit_key", &self.audit_key)
+            .field("contract_seal", &self.contract_seal)
             .field("pfi", &self.pfi)
             .field("totp_roles", &self.totp_roles)
             .finish()
