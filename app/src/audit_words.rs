@@ -327,6 +327,7 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("consent_version", "授权书版本", "consent version"),
     ("credit_line_id", "授信额度", "credit line"),
     ("credit_reports", "征信报告", "credit reports"),
+    ("contracts", "合同", "contracts"),
     ("contract_no", "合同编号", "contract number"),
     ("public_key", "签章公钥", "sealing public key"),
     ("signers", "签署人数", "signers"),

@@ -7,7 +7,9 @@ mod common;
 use common::{on_each_backend, Env};
 use domain::contract::{default_body, ContractKind};
 use domain::error_code::ErrorCode;
+use service::contracts::verify::verify_file;
 use service::contracts::{TemplateDraft, TemplateStatus};
+use service::pfi::Field;
 use service::ServiceError;
 
 fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: ErrorCode) {
@@ -215,6 +217,192 @@ async fn templates_are_published_by_a_second_person_and_fall_back() {
                 .await
                 .unwrap()
                 .valid
+        );
+    })
+    .await;
+}
+
+const WANG: &str = "13800000002";
+
+/// The code in the newest signing message sent to `phone`.
+async fn signing_code(env: &Env, phone: &str) -> String {
+    let sealed = env
+        .scalar_text(&format!(
+            "SELECT body_sealed FROM sms_outbox WHERE phone_idx = '{}' AND status = 'sent' \
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+            env.phone_idx(phone)
+        ))
+        .await;
+    let body = env.open(Field::SmsBody, &sealed);
+    let after = body.split("验证码").nth(1).expect("a code");
+    after.chars().filter(char::is_ascii_digit).take(6).collect()
+}
+
+/// 王建国's approved application (he has a loan), and its officer.
+async fn wang_application(env: &Env) -> (String, service::auth::StaffActor) {
+    let app = env
+        .scalar_text(&format!(
+            "SELECT l.application_id FROM loans l JOIN customers c ON c.id = l.customer_id \
+             WHERE c.phone_idx = '{}' ORDER BY l.created_at LIMIT 1",
+            env.phone_idx(WANG)
+        ))
+        .await;
+    let officer = env
+        .scalar_text(&format!(
+            "SELECT u.username FROM applications a JOIN staff_users u ON u.id = a.officer_id \
+             WHERE a.id = '{app}'"
+        ))
+        .await;
+    (app, env.staff(&officer).await)
+}
+
+#[tokio::test]
+async fn a_contract_is_drawn_up_signed_once_and_verified() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let (app, officer) = wang_application(&env).await;
+        let wang = env.customer(WANG).await;
+        let c = env.services.contracts();
+
+        let drawn = c.generate_contract(&officer, &app).await.unwrap();
+        assert_eq!(drawn.status, "generated");
+        assert!(
+            drawn.contract_no.starts_with("HT20261124"),
+            "{}",
+            drawn.contract_no
+        );
+        assert_eq!(drawn.template_version, 0, "the built-in default");
+        let id_number = env.id_number_of_phone(WANG).await;
+        assert!(
+            drawn.text.contains(&id_number),
+            "the full ID number is in the text"
+        );
+        assert!(drawn.text.contains("王建国"));
+        // Sealed at rest: the stored text shows neither.
+        let stored = env
+            .scalar_text(&format!(
+                "SELECT text_sealed FROM contracts WHERE id = '{}'",
+                drawn.id
+            ))
+            .await;
+        assert!(stored.starts_with("pfi1.") && !stored.contains(&id_number));
+        // Drawing up again gives the same contract.
+        let again = c.generate_contract(&officer, &app).await.unwrap();
+        assert_eq!(again.id, drawn.id);
+        // Someone else's customer cannot read it.
+        let li = env.customer("13800000001").await;
+        assert_code(c.my_contract(&li, &drawn.id).await, ErrorCode::NotFound);
+
+        // A wrong code is refused and changes nothing.
+        c.send_signing_code(&wang, &drawn.id).await.unwrap();
+        let code = signing_code(&env, WANG).await;
+        let wrong = if code == "000000" { "000001" } else { "000000" };
+        assert_code(
+            c.sign_contract(&wang, &drawn.id, wrong, b"png").await,
+            ErrorCode::CodeInvalid,
+        );
+        assert_code(
+            c.sign_contract(&wang, &drawn.id, &code, b"").await,
+            ErrorCode::ContractSignatureMissing,
+        );
+        let still = c.my_contract(&wang, &drawn.id).await.unwrap();
+        assert_eq!(still.status, "generated");
+        assert!(still.signers.is_empty() && still.seal.is_none());
+        assert_code(
+            c.export_my_contract(&wang, &drawn.id).await,
+            ErrorCode::ApplicationStateChanged,
+        );
+
+        // Two signings at once seal once.
+        let (a, b) = tokio::join!(
+            c.sign_contract(&wang, &drawn.id, &code, b"drawn signature png"),
+            c.sign_contract(&wang, &drawn.id, &code, b"drawn signature png"),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.status, "signed");
+        assert_eq!(a, b);
+        assert_eq!(a.signers.len(), 2, "the borrower, then the bank");
+        assert_eq!(a.signers[0].name, "王建国");
+        assert!(!a.signers[0].id_number_masked.contains(&id_number[4..14]));
+        assert_eq!(audit_count(&env, "contract.signed").await, 1);
+        let rows = env
+            .scalar_i64(&format!(
+                "SELECT COUNT(*) FROM contract_signers WHERE contract_id = '{}'",
+                drawn.id
+            ))
+            .await;
+        assert_eq!(rows, 2);
+        // A later signing returns the signed contract unchanged.
+        let later = c
+            .sign_contract(&wang, &drawn.id, &code, b"x")
+            .await
+            .unwrap();
+        assert_eq!(later, a);
+
+        // The exported file verifies, and any changed byte is found.
+        let file = c.export_my_contract(&wang, &drawn.id).await.unwrap();
+        assert_eq!(file, c.export_contract(&officer, &drawn.id).await.unwrap());
+        let v = c.verify_contract_file(&file).await.unwrap();
+        assert!(v.valid, "{v:?}");
+        assert_eq!(v.contract_no.as_deref(), Some(drawn.contract_no.as_str()));
+        assert_eq!(v.signed_at, a.signed_at);
+        assert_eq!(v.signers, a.signers);
+        let public = env.services.config.contract_seal.public_hex();
+        for i in 0..file.len() {
+            let mut bad = file.clone();
+            bad[i] ^= 0x01;
+            let v = verify_file(&bad, &public);
+            assert!(!v.valid, "byte {i} changed and still valid");
+            assert!(v.reason.is_some());
+        }
+        // A character of the text changed for another (valid UTF-8).
+        let text = String::from_utf8(file.clone()).unwrap();
+        let forged = text.replacen("王建国", "王建图", 1);
+        assert_ne!(forged, text);
+        let v = c.verify_contract_file(forged.as_bytes()).await.unwrap();
+        assert!(!v.valid);
+        // A truncated file, and one sealed by another key.
+        assert!(!verify_file(&file[..file.len() - 1], &public).valid);
+        assert!(!verify_file(&file, &"0".repeat(64)).valid);
+        assert!(
+            env.services
+                .audit()
+                .verify_audit_chain_fully()
+                .await
+                .unwrap()
+                .valid
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_an_approved_application_gets_a_contract() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let row = env
+            .scalar_text(
+                "SELECT a.id || '|' || u.username FROM applications a \
+                 JOIN staff_users u ON u.id = a.officer_id WHERE a.status = 'submitted' LIMIT 1",
+            )
+            .await;
+        let (app, officer) = row.split_once('|').unwrap();
+        let officer = env.staff(officer).await;
+        assert_code(
+            env.services
+                .contracts()
+                .generate_contract(&officer, app)
+                .await,
+            ErrorCode::ContractNeedsApproval,
+        );
+        let (approved, _) = wang_application(&env).await;
+        let marketing = env.staff("marketing1").await;
+        assert_code(
+            env.services
+                .contracts()
+                .generate_contract(&marketing, &approved)
+                .await,
+            ErrorCode::Forbidden,
         );
     })
     .await;

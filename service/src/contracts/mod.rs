@@ -1,8 +1,8 @@
 //! Electronic contracts (电子合同, 签约): templates per product under
 //! maker-checker ([`templates`]); contracts drawn up from an approved
 //! application's terms and signed by the customer with an SMS code and a
-//! drawn signature, then sealed by the bank; and the check of an exported
-//! contract file.
+//! drawn signature, then sealed by the bank ([`sign`]); and the check of an
+//! exported contract file ([`verify`]).
 //!
 //! Tamper evidence: when the customer has signed, the service builds the
 //! `domain::contract::SignedContent` (the text, the template version and
@@ -18,12 +18,16 @@ use_cases!(
     contracts
 );
 
+pub mod sign;
 pub mod templates;
+pub mod verify;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
 
+pub use sign::ContractView;
 pub use templates::{ResolvedTemplate, TemplateDraft, TemplateStatus, TemplateView};
+pub use verify::Verification;
 
 /// What the bank's seal signs: this label, then the 32 bytes of the
 /// SHA-256 of the canonical bytes.
