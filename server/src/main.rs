@@ -66,6 +66,13 @@ enum Command {
         #[arg(long)]
         against: Option<std::path::PathBuf>,
     },
+    /// Verify an exported contract file: whether it is, byte for byte, a
+    /// contract this bank sealed (its key comes from PUHUI_AUDIT_KEY).
+    /// Exits 1 when it is not.
+    VerifyContract {
+        /// The exported contract file.
+        file: std::path::PathBuf,
+    },
     /// Print the audit log's signed checkpoints, one JSON line each, for a
     /// copy kept outside the database.
     AuditCheckpoints {
@@ -456,6 +463,13 @@ async fn main() -> anyhow::Result<()> {
                 holds &= check.holds();
             }
             if !holds {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::VerifyContract { file } => {
+            let services = services_for(db, Arc::new(SystemClock), &run);
+            if !puhui_server::contract_cmd::verify(&services, &file).await? {
                 std::process::exit(1);
             }
             Ok(())
