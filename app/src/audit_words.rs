@@ -328,6 +328,8 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("credit_line_id", "授信额度", "credit line"),
     ("credit_reports", "征信报告", "credit reports"),
     ("contracts", "合同", "contracts"),
+    ("esign_evidence", "电子签名存证编号", "e-signature evidence"),
+    ("esign_provider", "电子签名服务", "e-signature provider"),
     ("contract_no", "合同编号", "contract number"),
     ("public_key", "签章公钥", "sealing public key"),
     ("signers", "签署人数", "signers"),

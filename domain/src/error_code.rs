@@ -344,6 +344,8 @@ error_codes! {
     ContractContentInvalid => "contract_content_invalid",
     /// A contract is drawn up only for an approved application with its loan.
     ContractNeedsApproval => "contract_needs_approval",
+    /// The e-signature provider did not sign; nothing was signed.
+    ContractEsignFailed => "contract_esign_failed",
     /// Signing needs the signer's drawn signature.
     ContractSignatureMissing => "contract_signature_missing",
     ContractTemplateEmpty => "contract_template_empty",

@@ -68,6 +68,7 @@ mod source_scan;
 use std::fmt;
 use std::sync::Arc;
 
+pub use contracts::esign::{DevESignProvider, ESignProvider};
 pub use db::{Backend, Clock, Db, FixedClock, SystemClock};
 pub use error::ServiceError;
 pub use risk::{BureauProvider, DevBureauProvider};
@@ -211,6 +212,8 @@ pub struct Services {
     pub payments: Arc<dyn PaymentProvider>,
     /// Credit reports; the development provider (synthetic, "DEV") unless configured.
     pub bureau: Arc<dyn BureauProvider>,
+    /// Signs contracts for their signers; the development provider unless configured.
+    pub esign: Arc<dyn ESignProvider>,
     pub clock: Arc<dyn Clock>,
     pub config: ServiceConfig,
     /// Compiled live rule sets, shared by every clone.
@@ -229,6 +232,7 @@ impl Services {
             sms,
             payments: Arc::new(DevPaymentProvider::new()),
             bureau: Arc::new(DevBureauProvider::new()),
+            esign: Arc::new(DevESignProvider::new()),
             clock,
             config,
             engine: Arc::new(risk::EngineCache::default()),
@@ -254,7 +258,7 @@ impl Services {
     }
 
     /// The development providers this server runs with ("sms", "bureau",
-    /// "payments"): every page then says so.
+    /// "payments", "esign"): every page then says so.
     pub fn development_providers(&self) -> Vec<&'static str> {
         let mut dev = Vec::new();
         if self.sms.name() == "dev" {
@@ -266,12 +270,21 @@ impl Services {
         if self.payments.name() == "dev" {
             dev.push("payments");
         }
+        if self.esign.name() == contracts::esign::DEV_PROVIDER {
+            dev.push("esign");
+        }
         dev
     }
 
     /// The same services with another credit-bureau provider.
     pub fn with_bureau(mut self, bureau: Arc<dyn BureauProvider>) -> Self {
         self.bureau = bureau;
+        self
+    }
+
+    /// The same services with another e-signature provider.
+    pub fn with_esign(mut self, esign: Arc<dyn ESignProvider>) -> Self {
+        self.esign = esign;
         self
     }
 
@@ -299,6 +312,7 @@ impl fmt::Debug for Services {
             .field("sms", &self.sms.name())
             .field("payments", &self.payments.name())
             .field("bureau", &self.bureau.name())
+            .field("esign", &self.esign.name())
             .field("config", &self.config)
             .finish()
     }

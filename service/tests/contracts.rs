@@ -10,7 +10,10 @@ use domain::error_code::ErrorCode;
 use service::contracts::verify::verify_file;
 use service::contracts::{TemplateDraft, TemplateStatus};
 use service::pfi::Field;
+use service::DevESignProvider;
 use service::ServiceError;
+use std::sync::Arc;
+use std::time::Duration;
 
 fn assert_code<T: std::fmt::Debug>(r: Result<T, ServiceError>, code: ErrorCode) {
     match r {
@@ -313,6 +316,22 @@ async fn a_contract_is_drawn_up_signed_once_and_verified() {
             ErrorCode::ApplicationStateChanged,
         );
 
+        // The e-signature provider fails: nothing is signed, the code stays.
+        let failing = Arc::new(DevESignProvider::new().with_latency(Duration::ZERO));
+        failing.fail_next(1);
+        let with_failing = env.services.clone().with_esign(failing.clone());
+        assert_code(
+            with_failing
+                .contracts()
+                .sign_contract(&wang, &drawn.id, &code, b"png")
+                .await,
+            ErrorCode::ContractEsignFailed,
+        );
+        assert_eq!(
+            c.my_contract(&wang, &drawn.id).await.unwrap().status,
+            "generated"
+        );
+
         // Two signings at once seal once.
         let (a, b) = tokio::join!(
             c.sign_contract(&wang, &drawn.id, &code, b"drawn signature png"),
@@ -332,6 +351,14 @@ async fn a_contract_is_drawn_up_signed_once_and_verified() {
             ))
             .await;
         assert_eq!(rows, 2);
+        let evidence = env
+            .scalar_text(&format!(
+                "SELECT esign_evidence FROM contract_signers WHERE contract_id = '{}' \
+                 AND role = 'borrower'",
+                drawn.id
+            ))
+            .await;
+        assert!(evidence.starts_with("DEV-"), "{evidence}");
         // A later signing returns the signed contract unchanged.
         let later = c
             .sign_contract(&wang, &drawn.id, &code, b"x")

@@ -346,6 +346,7 @@ impl Texts {
             E::UsernameInvalid => self.err_username_invalid,
             E::UsernameTaken => self.err_username_taken,
             E::ContractContentInvalid => self.err_contract_content_invalid,
+            E::ContractEsignFailed => self.err_contract_esign_failed,
             E::ContractNeedsApproval => self.err_contract_needs_approval,
             E::ContractSignatureMissing => self.err_contract_signature_missing,
             E::ContractTemplateEmpty => self.err_contract_template_empty,

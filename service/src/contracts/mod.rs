@@ -2,7 +2,8 @@
 //! maker-checker ([`templates`]); contracts drawn up from an approved
 //! application's terms and signed by the customer with an SMS code and a
 //! drawn signature, then sealed by the bank ([`sign`]); and the check of an
-//! exported contract file ([`verify`]).
+//! exported contract file ([`verify`]). Each signer's signature also goes
+//! through the e-signature provider ([`esign`]).
 //!
 //! Tamper evidence: when the customer has signed, the service builds the
 //! `domain::contract::SignedContent` (the text, the template version and
@@ -18,6 +19,7 @@ use_cases!(
     contracts
 );
 
+pub mod esign;
 pub mod sign;
 pub mod templates;
 pub mod verify;

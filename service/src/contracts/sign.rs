@@ -2,7 +2,8 @@
 //! and the customer's signing of it ([`sign_contract`]): an SMS code to the
 //! borrower's phone (purpose `contract_sign`) and a drawn signature, then the
 //! bank's seal over the canonical bytes, once, whatever repeats or runs in
-//! parallel.
+//! parallel. The borrower's signature goes through the e-signature provider
+//! (`Services::esign`) first.
 //!
 //! [`generate_contract`]: crate::contracts::Contracts::generate_contract
 //! [`sign_contract`]: crate::contracts::Contracts::sign_contract
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::any::AnyRow;
 
+use super::esign::ESignRequest;
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::{codes::take_code, CustomerActor, Reading, SentCode, StaffActor};
 use crate::customers;
@@ -454,6 +456,25 @@ impl crate::contracts::Contracts<'_> {
         let key = &self.config.contract_seal;
         let seal = key.seal(&digest);
         let public_key = key.public_hex();
+        let signature_sha256 = hex::encode(super::sha256(signature_image));
+        // The provider signs for the borrower before anything is stored: when
+        // it fails nothing is signed and the code stays usable. (A parallel
+        // signing that loses below has had the provider sign too; only the
+        // winner's evidence is kept.)
+        let receipt = self
+            .esign
+            .sign(&ESignRequest {
+                contract_no: row.view.contract_no.clone(),
+                canonical_sha256: digest_hex.clone(),
+                signer_name: name.clone(),
+                id_number_masked: id_masked.clone(),
+                signature_sha256: signature_sha256.clone(),
+            })
+            .await
+            .map_err(|e| {
+                tracing::warn!(contract = %row.view.contract_no, %e, "e-signature failed");
+                ServiceError::invalid(ErrorCode::ContractEsignFailed)
+            })?;
 
         let mut tx = self.db.begin_write().await?;
         let moved = sqlx::query(
@@ -478,13 +499,13 @@ impl crate::contracts::Contracts<'_> {
                 Err(ServiceError::CodeExpired)
             };
         }
-        let signature_sha256 = hex::encode(super::sha256(signature_image));
         for (seq, s) in signers.iter().enumerate() {
             let borrower = s.role == SignerRole::Borrower;
             sqlx::query(
                 "INSERT INTO contract_signers (id, contract_id, seq, role, customer_id, \
-                   name_sealed, id_number_masked, signature_sha256, sms_code_id, signed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                   name_sealed, id_number_masked, signature_sha256, sms_code_id, signed_at, \
+                   esign_provider, esign_evidence) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(new_id())
             .bind(contract_id)
@@ -496,6 +517,8 @@ impl crate::contracts::Contracts<'_> {
             .bind(borrower.then(|| signature_sha256.clone()))
             .bind(borrower.then(|| code_id.clone()))
             .bind(s.signed_at_ms)
+            .bind(borrower.then(|| receipt.provider.clone()))
+            .bind(borrower.then(|| receipt.evidence_id.clone()))
             .execute(&mut *tx)
             .await?;
         }
@@ -511,6 +534,8 @@ impl crate::contracts::Contracts<'_> {
                     "canonical_sha256": digest_hex,
                     "public_key": public_key,
                     "signers": signers.len(),
+                    "esign_provider": receipt.provider,
+                    "esign_evidence": receipt.evidence_id,
                 })),
         )
         .await?;
