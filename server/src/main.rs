@@ -25,7 +25,7 @@ struct Cli {
     #[arg(long, env = "PUHUI_DEMO", global = true)]
     demo: bool,
     /// Production only: the development providers to use knowingly, comma
-    /// separated (sms, bureau, payments); none is used unless named.
+    /// separated (sms, bureau, payments, esign); none is used unless named.
     #[arg(long, env = "PUHUI_DEV_PROVIDERS", global = true)]
     dev_providers: Option<String>,
     #[command(subcommand)]
@@ -501,6 +501,7 @@ fn services_for(db: Db, clock: Arc<SystemClock>, run: &RunConfig) -> Services {
     ));
     tracing::info!("payments go through the development payment provider (no money moves)");
     tracing::info!("credit reports come from the DEV bureau provider (synthetic reports)");
+    tracing::info!("contracts are signed through the development e-signature provider (DEV-)");
     Services::new(db, sms, clock, run.service.clone())
 }
 
