@@ -292,8 +292,11 @@ async fn a_contract_is_drawn_up_signed_once_and_verified() {
         // Drawing up again gives the same contract.
         let again = c.generate_contract(&officer, &app).await.unwrap();
         assert_eq!(again.id, drawn.id);
+        let mine = c.my_contracts(&wang).await.unwrap();
+        assert_eq!(mine, vec![drawn.clone()]);
         // Someone else's customer cannot read it.
         let li = env.customer("13800000001").await;
+        assert!(c.my_contracts(&li).await.unwrap().is_empty());
         assert_code(c.my_contract(&li, &drawn.id).await, ErrorCode::NotFound);
 
         // A wrong code is refused and changes nothing.

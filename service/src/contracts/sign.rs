@@ -163,6 +163,20 @@ impl crate::contracts::Contracts<'_> {
         Ok(row.view)
     }
 
+    /// The customer's own contracts, newest first.
+    pub async fn my_contracts(self, c: &CustomerActor) -> Result<Vec<ContractView>, ServiceError> {
+        let sql = format!("{SELECT} WHERE ct.customer_id = $1 ORDER BY ct.created_at DESC, ct.id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&c.customer_id)
+            .fetch_all(&self.db.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(self.row_of(r).await?.view);
+        }
+        Ok(out)
+    }
+
     /// Draws up the loan contract of an approved application from the
     /// published template ([`published_template`]) and the booked loan's
     /// terms; the text is sealed at rest. Returns the contract already
