@@ -110,6 +110,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             .map(|d| match *d {
                 "sms" => texts.dev_sms,
                 "bureau" => texts.dev_bureau,
+                "esign" => texts.dev_esign,
                 _ => texts.dev_payments,
             })
             .collect();

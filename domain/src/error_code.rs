@@ -343,6 +343,12 @@ error_codes! {
     // ---- Contracts (合同): templates and signed contract files
     /// A signed contract file that is damaged or not in the canonical form.
     ContractContentInvalid => "contract_content_invalid",
+    /// A contract is drawn up only for an approved application with its loan.
+    ContractNeedsApproval => "contract_needs_approval",
+    /// The e-signature provider did not sign; nothing was signed.
+    ContractEsignFailed => "contract_esign_failed",
+    /// Signing needs the signer's drawn signature.
+    ContractSignatureMissing => "contract_signature_missing",
     ContractTemplateEmpty => "contract_template_empty",
     /// The template lacks placeholders its kind requires (`names`).
     ContractTemplateMissingPlaceholder => "contract_template_missing_placeholder",

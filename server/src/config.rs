@@ -6,9 +6,9 @@
 //! the default: it starts with whatever the database holds (nothing, until
 //! an operator creates the first bank), refuses to start without its
 //! secrets, and uses a development provider only where the operator names it
-//! (`--dev-providers sms,bureau,payments`) — there is no real client yet for
-//! any of the three, so today a production start must name all of them,
-//! knowingly.
+//! (`--dev-providers sms,bureau,payments,esign`) — there is no real client
+//! yet for any of the four, so today a production start must name all of
+//! them, knowingly.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -28,17 +28,24 @@ pub enum DevProvider {
     Sms,
     Bureau,
     Payments,
+    /// The e-signature provider contracts are signed through.
+    ESign,
 }
 
 impl DevProvider {
-    pub const ALL: [DevProvider; 3] =
-        [DevProvider::Sms, DevProvider::Bureau, DevProvider::Payments];
+    pub const ALL: [DevProvider; 4] = [
+        DevProvider::Sms,
+        DevProvider::Bureau,
+        DevProvider::Payments,
+        DevProvider::ESign,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             DevProvider::Sms => "sms",
             DevProvider::Bureau => "bureau",
             DevProvider::Payments => "payments",
+            DevProvider::ESign => "esign",
         }
     }
 
@@ -94,7 +101,7 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::UnknownProvider(p) => write!(
                 f,
-                "--dev-providers: unknown provider {p:?} (known: sms, bureau, payments)"
+                "--dev-providers: unknown provider {p:?} (known: sms, bureau, payments, esign)"
             ),
             ConfigError::NoProvider(p) => write!(
                 f,
@@ -106,6 +113,7 @@ impl fmt::Display for ConfigError {
                     DevProvider::Sms => "sends no text message; codes are only hashed",
                     DevProvider::Bureau => "returns synthetic credit reports labelled DEV",
                     DevProvider::Payments => "moves no money",
+                    DevProvider::ESign => "signs nothing; its evidence numbers start with DEV-",
                 }
             ),
         }
@@ -329,6 +337,7 @@ impl RunConfig {
             }
             if let Some(a) = audit {
                 service.audit_key = service::audit::checkpoints::AuditKey::from_secret(a);
+                service.contract_seal = service::contracts::SealKey::from_secret(a);
             }
             return Ok(RunConfig {
                 demo: true,
@@ -415,7 +424,7 @@ mod tests {
 
     #[test]
     fn production_refuses_to_start_without_its_secret() {
-        let all = Some("sms,bureau,payments");
+        let all = Some("sms,bureau,payments,esign");
         for (secret, err) in [
             (None, ConfigError::MissingSecret("PUHUI_OTP_SECRET")),
             (Some(""), ConfigError::MissingSecret("PUHUI_OTP_SECRET")),
@@ -434,7 +443,7 @@ mod tests {
 
     #[test]
     fn production_refuses_to_start_without_its_own_audit_key() {
-        let all = Some("sms,bureau,payments");
+        let all = Some("sms,bureau,payments,esign");
         for (audit, err) in [
             (None, ConfigError::MissingSecret("PUHUI_AUDIT_KEY")),
             (Some("short"), ConfigError::WeakSecret("PUHUI_AUDIT_KEY")),
@@ -481,7 +490,7 @@ mod tests {
 
     #[test]
     fn production_refuses_to_start_without_its_own_pfi_keys() {
-        let all = Some("sms,bureau,payments");
+        let all = Some("sms,bureau,payments,esign");
         let with = |key: Option<&str>, index: Option<&str>| RunArgs {
             pfi_key: key.map(str::to_string),
             pfi_index_key: index.map(str::to_string),
@@ -551,7 +560,12 @@ mod tests {
         assert_eq!(e, ConfigError::NoProvider(DevProvider::Payments));
         let e = RunConfig::resolve(&args(false, Some(GOOD), Some("sms,fax"))).unwrap_err();
         assert_eq!(e, ConfigError::UnknownProvider("fax".into()));
-        let c = RunConfig::resolve(&args(false, Some(GOOD), Some("payments,sms,bureau"))).unwrap();
+        let e =
+            RunConfig::resolve(&args(false, Some(GOOD), Some("sms,bureau,payments"))).unwrap_err();
+        assert_eq!(e, ConfigError::NoProvider(DevProvider::ESign));
+        assert!(e.to_string().contains("DEV-"), "{e}");
+        let c = RunConfig::resolve(&args(false, Some(GOOD), Some("payments,sms,bureau,esign")))
+            .unwrap();
         assert!(!c.demo && !c.service.demo);
         assert_eq!(c.service.otp_secret, GOOD);
         // Secrets never print.

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod audit_cmd;
 pub mod burst_cmd;
 pub mod config;
+pub mod contract_cmd;
 pub mod eod_cmd;
 pub mod pfi_cmd;
 pub mod precredit_cmd;

@@ -25,7 +25,7 @@ struct Cli {
     #[arg(long, env = "PUHUI_DEMO", global = true)]
     demo: bool,
     /// Production only: the development providers to use knowingly, comma
-    /// separated (sms, bureau, payments); none is used unless named.
+    /// separated (sms, bureau, payments, esign); none is used unless named.
     #[arg(long, env = "PUHUI_DEV_PROVIDERS", global = true)]
     dev_providers: Option<String>,
     #[command(subcommand)]
@@ -65,6 +65,13 @@ enum Command {
         /// ships them to, or an auditor's copy of `audit-checkpoints`).
         #[arg(long)]
         against: Option<std::path::PathBuf>,
+    },
+    /// Verify an exported contract file: whether it is, byte for byte, a
+    /// contract this bank sealed (its key comes from PUHUI_AUDIT_KEY).
+    /// Exits 1 when it is not.
+    VerifyContract {
+        /// The exported contract file.
+        file: std::path::PathBuf,
     },
     /// Print the audit log's signed checkpoints, one JSON line each, for a
     /// copy kept outside the database.
@@ -460,6 +467,13 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::VerifyContract { file } => {
+            let services = services_for(db, Arc::new(SystemClock), &run);
+            if !puhui_server::contract_cmd::verify(&services, &file).await? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::AuditCheckpoints { after } => {
             let kept = service::audit::checkpoints::after(&db, after).await?;
             let mut out = std::io::stdout().lock();
@@ -487,6 +501,7 @@ fn services_for(db: Db, clock: Arc<SystemClock>, run: &RunConfig) -> Services {
     ));
     tracing::info!("payments go through the development payment provider (no money moves)");
     tracing::info!("credit reports come from the DEV bureau provider (synthetic reports)");
+    tracing::info!("contracts are signed through the development e-signature provider (DEV-)");
     Services::new(db, sms, clock, run.service.clone())
 }
 

@@ -64,12 +64,13 @@ pub async fn rotate_key(services: &Services, json: bool) -> anyhow::Result<()> {
     } else {
         println!(
             "re-sealed under key {}: {} customers, {} credit reports, {} SMS copies, \
-             {} staff second-factor secrets",
+             {} staff second-factor secrets, {} contract texts and signers",
             keys.current_id(),
             done.customers,
             done.credit_reports,
             done.sms_outbox,
-            done.staff_secrets
+            done.staff_secrets,
+            done.contracts
         );
         for (kid, n) in &in_use {
             println!("key {kid}: {n} values");

@@ -40,6 +40,7 @@ macro_rules! use_cases {
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod contracts;
 mod customers;
 pub mod dashboard;
 pub mod db;
@@ -67,6 +68,7 @@ mod source_scan;
 use std::fmt;
 use std::sync::Arc;
 
+pub use contracts::esign::{DevESignProvider, ESignProvider};
 pub use db::{Backend, Clock, Db, FixedClock, SystemClock};
 pub use error::ServiceError;
 pub use risk::{BureauProvider, DevBureauProvider};
@@ -118,6 +120,9 @@ pub struct ServiceConfig {
     pub demo: bool,
     /// Signs the audit log's checkpoints ([`audit::checkpoints`]).
     pub audit_key: audit::checkpoints::AuditKey,
+    /// Seals signed contracts ([`contracts::SealKey`]), derived from the
+    /// audit secret under its own label.
+    pub contract_seal: contracts::SealKey,
     /// Seals, opens and indexes personal financial information ([`pfi`]).
     pub pfi: pfi::PfiKeys,
     /// Roles whose holders must sign in with a second factor ([`totp`]):
@@ -149,6 +154,7 @@ impl Default for ServiceConfig {
             max_applications_per_day: 5,
             demo: true,
             audit_key: audit::checkpoints::AuditKey::from_secret(DEV_AUDIT_SECRET),
+            contract_seal: contracts::SealKey::from_secret(DEV_AUDIT_SECRET),
             pfi: pfi::PfiKeys::development(),
             // The demo's accounts and passwords are public: a second factor
             // would guard nothing there, so none is required (any account
@@ -167,6 +173,7 @@ impl ServiceConfig {
             otp_secret,
             demo: false,
             audit_key: audit::checkpoints::AuditKey::from_secret(audit_secret),
+            contract_seal: contracts::SealKey::from_secret(audit_secret),
             pfi,
             totp_roles: vec![domain::org::Role::Admin, domain::org::Role::Approver],
             ..ServiceConfig::default()
@@ -192,6 +199,7 @@ impl fmt::Debug for ServiceConfig {
             .field("max_applications_per_day", &self.max_applications_per_day)
             .field("demo", &self.demo)
             .field("audit_key", &self.audit_key)
+            .field("contract_seal", &self.contract_seal)
             .field("pfi", &self.pfi)
             .field("totp_roles", &self.totp_roles)
             .field("eod_schedule", &self.eod_schedule)
@@ -209,6 +217,8 @@ pub struct Services {
     pub payments: Arc<dyn PaymentProvider>,
     /// Credit reports; the development provider (synthetic, "DEV") unless configured.
     pub bureau: Arc<dyn BureauProvider>,
+    /// Signs contracts for their signers; the development provider unless configured.
+    pub esign: Arc<dyn ESignProvider>,
     pub clock: Arc<dyn Clock>,
     pub config: ServiceConfig,
     /// Compiled live rule sets, shared by every clone.
@@ -230,6 +240,7 @@ impl Services {
             sms,
             payments: Arc::new(DevPaymentProvider::new()),
             bureau: Arc::new(DevBureauProvider::new()),
+            esign: Arc::new(DevESignProvider::new()),
             clock,
             config,
             engine: Arc::new(risk::EngineCache::default()),
@@ -256,7 +267,7 @@ impl Services {
     }
 
     /// The development providers this server runs with ("sms", "bureau",
-    /// "payments"): every page then says so.
+    /// "payments", "esign"): every page then says so.
     pub fn development_providers(&self) -> Vec<&'static str> {
         let mut dev = Vec::new();
         if self.sms.name() == "dev" {
@@ -268,12 +279,21 @@ impl Services {
         if self.payments.name() == "dev" {
             dev.push("payments");
         }
+        if self.esign.name() == contracts::esign::DEV_PROVIDER {
+            dev.push("esign");
+        }
         dev
     }
 
     /// The same services with another credit-bureau provider.
     pub fn with_bureau(mut self, bureau: Arc<dyn BureauProvider>) -> Self {
         self.bureau = bureau;
+        self
+    }
+
+    /// The same services with another e-signature provider.
+    pub fn with_esign(mut self, esign: Arc<dyn ESignProvider>) -> Self {
+        self.esign = esign;
         self
     }
 
@@ -301,6 +321,7 @@ impl fmt::Debug for Services {
             .field("sms", &self.sms.name())
             .field("payments", &self.payments.name())
             .field("bureau", &self.bureau.name())
+            .field("esign", &self.esign.name())
             .field("config", &self.config)
             .finish()
     }

@@ -46,6 +46,10 @@ pub enum Field {
     SmsBody,
     /// A member of staff's second-factor secret (TOTP).
     TotpSecret,
+    /// A contract's text (it holds the borrower's name and ID number).
+    ContractText,
+    /// A contract signer's name.
+    SignerName,
 }
 
 impl Field {
@@ -56,6 +60,8 @@ impl Field {
             Field::CreditReport => b"credit_report",
             Field::SmsBody => b"sms_body",
             Field::TotpSecret => b"totp_secret",
+            Field::ContractText => b"contract_text",
+            Field::SignerName => b"signer_name",
         }
     }
 }

@@ -31,11 +31,13 @@ pub struct Resealed {
     pub sms_outbox: u64,
     /// Staff second-factor (TOTP) secrets.
     pub staff_secrets: u64,
+    /// Contract texts and signers' names.
+    pub contracts: u64,
 }
 
 impl Resealed {
     pub fn total(&self) -> u64 {
-        self.customers + self.credit_reports + self.sms_outbox + self.staff_secrets
+        self.customers + self.credit_reports + self.sms_outbox + self.staff_secrets + self.contracts
     }
 }
 
@@ -46,7 +48,7 @@ type Column = (&'static str, Field, Option<&'static str>);
 
 /// Every table with sealed columns. A new sealed column must be listed here,
 /// or rotation leaves it under a retired key.
-const TABLES: [(&str, &[Column]); 4] = [
+const TABLES: [(&str, &[Column]); 6] = [
     (
         "customers",
         &[
@@ -72,6 +74,11 @@ const TABLES: [(&str, &[Column]); 4] = [
             ("totp_pending_sealed", Field::TotpSecret, None),
         ],
     ),
+    ("contracts", &[("text_sealed", Field::ContractText, None)]),
+    (
+        "contract_signers",
+        &[("name_sealed", Field::SignerName, None)],
+    ),
 ];
 
 /// A stored value's plain text: it is plain already or it opens.
@@ -96,12 +103,13 @@ impl Services {
         for (n, (table, columns)) in counts.iter_mut().zip(TABLES) {
             *n = self.reseal_table(keys, &pattern, table, columns).await?;
         }
-        let [customers, credit_reports, sms_outbox, staff_secrets] = counts;
+        let [customers, credit_reports, sms_outbox, staff_secrets, texts, signers] = counts;
         let done = Resealed {
             customers,
             credit_reports,
             sms_outbox,
             staff_secrets,
+            contracts: texts + signers,
         };
         if done.total() > 0 {
             let mut tx = self.db.begin_write().await?;
@@ -114,6 +122,7 @@ impl Services {
                         "credit_reports": done.credit_reports,
                         "sms_outbox": done.sms_outbox,
                         "staff_secrets": done.staff_secrets,
+                        "contracts": done.contracts,
                         "plain_only": what == Reseal::PlainOnly,
                     })),
             )

@@ -184,6 +184,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("loans", &["auth", "db", "error", "servicing", "sql"]),
     (
+        "contracts",
+        &["audit", "auth", "customers", "db", "error", "pfi", "sql"],
+    ),
+    (
         "precredit",
         &[
             "audit",

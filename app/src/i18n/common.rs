@@ -60,10 +60,11 @@ macro_rules! texts_common {
 
 
             // ---- the development environment strip
-            dev_banner: "开发环境：{providers}为模拟服务，不会真实发送短信、查询征信或扣款", "Development environment: {providers} simulated; no real SMS, bureau inquiry or payment";
+            dev_banner: "开发环境：{providers}为模拟服务，不会真实发送短信、查询征信、扣款或电子签名", "Development environment: {providers} simulated; no real SMS, bureau inquiry, payment or e-signature";
             dev_sms: "短信", "SMS";
             dev_bureau: "征信", "credit bureau";
             dev_payments: "支付", "payments";
+            dev_esign: "电子签名", "e-signature";
         } $($rest)* }
     };
 }

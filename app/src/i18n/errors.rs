@@ -508,6 +508,9 @@ macro_rules! texts_errors {
             err_rule_set_product_mismatch: "草稿所属的产品或决策阶段与原版本不一致，请刷新后再试", "This draft names another product or decision stage than the version it edits; refresh and try again";
             // Contract templates and signed contract files.
             err_contract_content_invalid: "合同文件已损坏或被改动，无法读取", "The contract file is damaged or was altered; it cannot be read";
+            err_contract_esign_failed: "电子签名服务暂时不可用，合同未签署，请稍后重试", "The e-signature service is unavailable; the contract was not signed. Please try again shortly";
+            err_contract_needs_approval: "申请审批通过并放款记账后才能生成合同", "A contract is drawn up only once the application is approved and its loan booked";
+            err_contract_signature_missing: "请先手写签名再提交签约", "Draw your signature before signing";
             err_contract_template_empty: "合同模板内容不能为空", "The contract template is empty";
             err_contract_template_missing_placeholder: "该类合同的模板必须包含以下占位符：{names}", "A template for this kind of contract must contain these placeholders: {names}";
             err_contract_template_stray_close: "第 {line} 行第 {column} 列：多余的右花括号，前面没有对应的占位符", "Line {line}, column {column}: closing braces with no placeholder before them";

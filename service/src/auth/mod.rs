@@ -12,6 +12,7 @@ use_cases!(
     auth
 );
 
+pub(crate) mod codes;
 mod customer_sign_in;
 mod staff_sign_in;
 

@@ -52,8 +52,10 @@ impl Env {
                 .with_latency(Duration::ZERO),
         );
         let payments = Arc::new(DevPaymentProvider::new().with_latency(Duration::ZERO));
+        let esign = Arc::new(service::DevESignProvider::new().with_latency(Duration::ZERO));
         let services = Services::new(db.clone(), sms, clock.clone(), ServiceConfig::default())
-            .with_payments(payments);
+            .with_payments(payments)
+            .with_esign(esign);
         Env {
             db,
             clock,
