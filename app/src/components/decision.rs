@@ -76,12 +76,17 @@ pub fn ReasonList(reasons: Vec<StaffReason>) -> impl IntoView {
     let locale = use_locale();
     view! {
         <ul class="reason-list" data-testid="reasons">
-            {reasons.into_iter().map(|r| view! {
+            {reasons.into_iter().map(|r| {
+                let words = locale.pick(&r.text_zh, &r.text_en).to_string();
+                // A code nobody named reads as itself, once.
+                let code = (words != r.code).then(|| view! { " "<code class="muted">{r.code.clone()}</code> });
+                view! {
                 <li>
-                    {locale.pick(&r.text_zh, &r.text_en).to_string()}
-                    " "<code class="muted">{r.code.clone()}</code>
+                    {words}
+                    {code}
                     {(!r.told_to_customer).then(|| view! { " "<span class="badge badge-internal">{t.decision_reason_internal}</span> })}
                 </li>
+                }
             }).collect_view()}
         </ul>
     }
