@@ -8,7 +8,7 @@ use common::{on_each_backend, Env};
 use domain::contract::{default_body, ContractKind};
 use domain::error_code::ErrorCode;
 use service::contracts::verify::verify_file;
-use service::contracts::{TemplateDraft, TemplateStatus};
+use service::contracts::{ContractStatus, TemplateDraft, TemplateStatus};
 use service::pfi::Field;
 use service::DevESignProvider;
 use service::ServiceError;
@@ -268,7 +268,7 @@ async fn a_contract_is_drawn_up_signed_once_and_verified() {
         let c = env.services.contracts();
 
         let drawn = c.generate_contract(&officer, &app).await.unwrap();
-        assert_eq!(drawn.status, "generated");
+        assert_eq!(drawn.status, ContractStatus::Generated);
         assert!(
             drawn.contract_no.starts_with("HT20261124"),
             "{}",
@@ -312,7 +312,7 @@ async fn a_contract_is_drawn_up_signed_once_and_verified() {
             ErrorCode::ContractSignatureMissing,
         );
         let still = c.my_contract(&wang, &drawn.id).await.unwrap();
-        assert_eq!(still.status, "generated");
+        assert_eq!(still.status, ContractStatus::Generated);
         assert!(still.signers.is_empty() && still.seal.is_none());
         assert_code(
             c.export_my_contract(&wang, &drawn.id).await,
@@ -332,7 +332,7 @@ async fn a_contract_is_drawn_up_signed_once_and_verified() {
         );
         assert_eq!(
             c.my_contract(&wang, &drawn.id).await.unwrap().status,
-            "generated"
+            ContractStatus::Generated
         );
 
         // Two signings at once seal once.
@@ -341,7 +341,7 @@ async fn a_contract_is_drawn_up_signed_once_and_verified() {
             c.sign_contract(&wang, &drawn.id, &code, b"drawn signature png"),
         );
         let (a, b) = (a.unwrap(), b.unwrap());
-        assert_eq!(a.status, "signed");
+        assert_eq!(a.status, ContractStatus::Signed);
         assert_eq!(a, b);
         assert_eq!(a.signers.len(), 2, "the borrower, then the bank");
         assert_eq!(a.signers[0].name, "王建国");

@@ -7,6 +7,7 @@
 
 mod applications;
 mod audit;
+mod contracts;
 mod dashboard;
 mod decisions;
 mod loans;
@@ -22,6 +23,9 @@ pub use applications::{
     InvestigationView, StaffApplicationView, StaffReason, TimelineEvent, TimelineKind,
 };
 pub use audit::{ActorKind, AuditEntry, ChainStatus};
+pub use contracts::{
+    ContractStatus, ContractView, TemplateDraft, TemplateStatus, TemplateView, Verification,
+};
 pub use dashboard::Dashboard;
 pub use decisions::{BureauInquiryView, DecisionView, FeatureValue, InquiryOutcome, TraceLine};
 pub use loans::{

@@ -27,9 +27,8 @@ pub mod verify;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-pub use sign::ContractView;
+pub use domain::view::{ContractStatus, ContractView, Verification};
 pub use templates::{ResolvedTemplate, TemplateDraft, TemplateStatus, TemplateView};
-pub use verify::Verification;
 
 /// What the bank's seal signs: this label, then the 32 bytes of the
 /// SHA-256 of the canonical bytes.

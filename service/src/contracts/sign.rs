@@ -17,7 +17,7 @@ use domain::identity::{mask_id_number, Phone};
 use domain::org::Role;
 use domain::product::GuaranteeType;
 use domain::schedule::{build_schedule, RepaymentMethod};
-use serde::{Deserialize, Serialize};
+use domain::view::{ContractStatus, ContractView};
 use serde_json::json;
 use sqlx::any::AnyRow;
 
@@ -41,26 +41,6 @@ const GENERATORS: [Role; 4] = [
     Role::Disburser,
     Role::BranchHead,
 ];
-
-/// A contract as its borrower and staff read it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContractView {
-    pub id: String,
-    pub contract_no: String,
-    pub application_id: String,
-    pub kind: ContractKind,
-    pub template_version: i64,
-    /// "generated", "signed" or "voided".
-    pub status: String,
-    pub text: String,
-    /// In signing order, the bank's seal last.
-    pub signers: Vec<Signer>,
-    pub canonical_sha256: Option<String>,
-    pub seal: Option<String>,
-    pub public_key: Option<String>,
-    pub signed_at: Option<i64>,
-    pub created_at: i64,
-}
 
 /// A contract row with what signing and export need.
 pub(crate) struct Row {
@@ -121,7 +101,7 @@ impl crate::contracts::Contracts<'_> {
                 kind: ContractKind::parse(&kind)
                     .ok_or_else(|| ServiceError::internal("contract kind", kind))?,
                 template_version: sql::int(r, "template_version")?,
-                status: sql::text(r, "status")?,
+                status: sql::coded(r, "status", ContractStatus::parse)?,
                 text: keys.open(Field::ContractText, &sql::text(r, "text_sealed")?)?,
                 signers,
                 canonical_sha256: sql::opt_text(r, "canonical_sha256")?,
@@ -362,7 +342,7 @@ impl crate::contracts::Contracts<'_> {
         if row.customer_id != c.customer_id {
             return Err(ServiceError::NotFound);
         }
-        if row.view.status != "generated" {
+        if row.view.status != ContractStatus::Generated {
             return Err(ServiceError::StaleState);
         }
         let phone = self.borrower_phone(&row.customer_id).await?;
@@ -412,10 +392,10 @@ impl crate::contracts::Contracts<'_> {
         if row.customer_id != c.customer_id {
             return Err(ServiceError::NotFound);
         }
-        match row.view.status.as_str() {
-            "signed" => return Ok(row.view),
-            "generated" => {}
-            _ => return Err(ServiceError::StaleState),
+        match row.view.status {
+            ContractStatus::Signed => return Ok(row.view),
+            ContractStatus::Generated => {}
+            ContractStatus::Voided => return Err(ServiceError::StaleState),
         }
         if signature_image.is_empty() {
             return Err(ServiceError::invalid(ErrorCode::ContractSignatureMissing));
@@ -430,7 +410,7 @@ impl crate::contracts::Contracts<'_> {
             // The code was taken by a parallel signing that has committed.
             Err(ServiceError::CodeExpired) => {
                 let again = self.contract_row(contract_id).await?;
-                if again.view.status == "signed" {
+                if again.view.status == ContractStatus::Signed {
                     return Ok(again.view);
                 }
                 return Err(ServiceError::CodeExpired);
@@ -507,7 +487,7 @@ impl crate::contracts::Contracts<'_> {
             // A parallel signing won (or the code went meanwhile).
             tx.rollback().await?;
             let again = self.contract_row(contract_id).await?;
-            return if again.view.status == "signed" {
+            return if again.view.status == ContractStatus::Signed {
                 Ok(again.view)
             } else {
                 Err(ServiceError::CodeExpired)

@@ -13,6 +13,7 @@
 
 use domain::contract::{default_body, ContractKind, ContractTemplate};
 use domain::org::Role;
+pub use domain::view::{TemplateDraft, TemplateStatus, TemplateView};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -22,66 +23,6 @@ use crate::auth::StaffActor;
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
-
-/// Where a template version is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum TemplateStatus {
-    Draft,
-    Submitted,
-    Published,
-    Retired,
-}
-
-impl TemplateStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TemplateStatus::Draft => "draft",
-            TemplateStatus::Submitted => "submitted",
-            TemplateStatus::Published => "published",
-            TemplateStatus::Retired => "retired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<TemplateStatus> {
-        [
-            TemplateStatus::Draft,
-            TemplateStatus::Submitted,
-            TemplateStatus::Published,
-            TemplateStatus::Retired,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
-    }
-}
-
-/// A draft to save: a new version when `id` is `None`, else the author's
-/// edit of their draft (guarded by `expected_row_version` when given).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TemplateDraft {
-    pub id: Option<String>,
-    /// `None`: the bank-wide template of this kind.
-    pub product_id: Option<String>,
-    pub kind: ContractKind,
-    pub body: String,
-    pub expected_row_version: Option<i64>,
-}
-
-/// One template version as staff see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TemplateView {
-    pub id: String,
-    pub product_id: Option<String>,
-    pub kind: ContractKind,
-    pub version: i64,
-    pub status: TemplateStatus,
-    pub body: String,
-    pub author_id: String,
-    pub approver_id: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub published_at: Option<i64>,
-    pub row_version: i64,
-}
 
 /// The template a contract is drawn up from: `id` `None` and version 0 for
 /// the built-in default.

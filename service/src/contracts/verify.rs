@@ -21,8 +21,8 @@
 //! [`export_contract`]: crate::contracts::Contracts::export_contract
 //! [`verify_contract_file`]: crate::contracts::Contracts::verify_contract_file
 
-use domain::contract::{canonical_bytes, SignedContent, Signer};
-use serde::{Deserialize, Serialize};
+use domain::contract::{canonical_bytes, SignedContent};
+use domain::view::Verification;
 
 use super::{seal_holds, sha256};
 use crate::auth::{CustomerActor, StaffActor};
@@ -32,28 +32,14 @@ use crate::sql;
 /// The first line of the trailer.
 pub const TRAILER_HEADER: &str = "PUHUI-SEAL-1\n";
 
-/// What the check of a contract file found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Verification {
-    /// The file is, byte for byte, a contract the bank sealed.
-    pub valid: bool,
-    pub contract_no: Option<String>,
-    /// When the bank sealed it (epoch milliseconds).
-    pub signed_at: Option<i64>,
-    pub signers: Vec<Signer>,
-    /// Why it is not valid, in English, for the log and the command line.
-    pub reason: Option<String>,
-}
-
-impl Verification {
-    fn invalid(reason: &str) -> Verification {
-        Verification {
-            valid: false,
-            contract_no: None,
-            signed_at: None,
-            signers: Vec::new(),
-            reason: Some(reason.to_string()),
-        }
+/// A file that is not a contract the bank sealed, and why.
+fn invalid(reason: &str) -> Verification {
+    Verification {
+        valid: false,
+        contract_no: None,
+        signed_at: None,
+        signers: Vec::new(),
+        reason: Some(reason.to_string()),
     }
 }
 
@@ -73,11 +59,11 @@ pub fn export_bytes(content: &SignedContent, public_hex: &str, seal_hex: &str) -
 pub fn verify_file(bytes: &[u8], bank_public_hex: &str) -> Verification {
     let marker = TRAILER_HEADER.as_bytes();
     let Some(at) = bytes.windows(marker.len()).rposition(|w| w == marker) else {
-        return Verification::invalid("no seal: the file has no PUHUI-SEAL-1 trailer");
+        return invalid("no seal: the file has no PUHUI-SEAL-1 trailer");
     };
     let (canonical, trailer) = bytes.split_at(at);
     let Ok(trailer) = std::str::from_utf8(&trailer[marker.len()..]) else {
-        return Verification::invalid("the seal is damaged");
+        return invalid("the seal is damaged");
     };
     let lines: Vec<&str> = trailer.split_terminator('\n').collect();
     let field = |i: usize, name: &str, len: usize| {
@@ -96,24 +82,24 @@ pub fn verify_file(bytes: &[u8], bank_public_hex: &str) -> Verification {
         field(1, "public_key", 64),
         field(2, "seal", 128),
     ) else {
-        return Verification::invalid("the seal is damaged");
+        return invalid("the seal is damaged");
     };
     if lines.len() != 3 || !trailer.ends_with('\n') {
-        return Verification::invalid("the seal is damaged");
+        return invalid("the seal is damaged");
     }
     let content = match SignedContent::parse_canonical(canonical) {
         Ok(c) => c,
-        Err(e) => return Verification::invalid(&format!("the contract is damaged: {e}")),
+        Err(e) => return invalid(&format!("the contract is damaged: {e}")),
     };
     let actual = sha256(canonical);
     if hex::encode(actual) != digest {
-        return Verification::invalid("the contract was changed after it was sealed");
+        return invalid("the contract was changed after it was sealed");
     }
     if public != bank_public_hex {
-        return Verification::invalid("not sealed with this bank's contract key");
+        return invalid("not sealed with this bank's contract key");
     }
     if !seal_holds(public, &actual, seal) {
-        return Verification::invalid("the seal does not hold");
+        return invalid("the seal does not hold");
     }
     Verification {
         valid: true,
@@ -182,9 +168,7 @@ impl crate::contracts::Contracts<'_> {
                 .unwrap_or(bytes.len());
             let digest = hex::encode(sha256(&bytes[..at]));
             if sql::opt_text(&r, "canonical_sha256")?.as_deref() != Some(digest.as_str()) {
-                return Ok(Verification::invalid(
-                    "not the contract on record under this number",
-                ));
+                return Ok(invalid("not the contract on record under this number"));
             }
         }
         Ok(v)
