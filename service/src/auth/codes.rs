@@ -1,7 +1,6 @@
-//! One-time SMS codes for a purpose other than signing in: the customer
-//! confirms a contract (签约) with a code sent to their phone. The same
-//! table (`sms_codes`, one `purpose` each), peppered hash, resend wait,
-//! daily limit and guess limit as the login code.
+//! One-time SMS codes, one `purpose` each in `sms_codes`: signing in, and
+//! confirming a contract (签约). Peppered hash, resend wait, daily limit and
+//! guess limit alike; sending is one function for every purpose.
 
 use super::*;
 

@@ -4,9 +4,10 @@
 use super::*;
 
 impl crate::auth::Auth<'_> {
-    /// Sends a login code to a customer's phone. The code row is reserved
-    /// first (so the rate limit holds under concurrent requests) and removed
-    /// again when the provider fails.
+    /// Sends a login code to a customer's phone through
+    /// [`send_purpose_code`](crate::auth::Auth::send_purpose_code): the code
+    /// row is reserved first (so the rate limit holds under concurrent
+    /// requests) and removed again when the provider fails.
     pub async fn send_login_code(self, phone: &str) -> Result<SentCode, ServiceError> {
         let phone = Phone::parse(phone.trim())?;
         let now = self.now();
@@ -18,71 +19,11 @@ impl crate::auth::Auth<'_> {
         if exists.is_none() {
             return Err(ServiceError::UnknownCustomer);
         }
-        let resend_ms = self.config.otp_resend_secs * 1000;
-        let recent = sqlx::query(
-            "SELECT created_at FROM sms_codes \
-             WHERE phone_idx = $1 AND purpose = $2 AND created_at > $3 ORDER BY created_at",
-        )
-        .bind(&phone_idx)
-        .bind(LOGIN_PURPOSE)
-        .bind(now - DAY_MS)
-        .fetch_all(&self.db.pool)
-        .await?;
-        if let Some(last) = recent.last() {
-            let last_at = sql::int(last, "created_at")?;
-            if now - last_at < resend_ms {
-                return Err(ServiceError::RateLimited {
-                    seconds: secs_left(last_at + resend_ms - now),
-                });
-            }
-        }
-        let in_day = i64::try_from(recent.len()).unwrap_or(i64::MAX);
-        if in_day >= self.config.otp_max_per_day {
-            let oldest = sql::int(&recent[0], "created_at")?;
-            return Err(ServiceError::RateLimited {
-                seconds: secs_left(oldest + DAY_MS - now),
-            });
-        }
-
-        let code = six_digit_code()?;
-        let id = crate::db::new_id();
-        let mut tx = self.db.pool.begin().await?;
-        let reserved = sqlx::query(
-            "INSERT INTO sms_codes (id, phone_idx, purpose, code_hash, created_at, expires_at, \
-                                    attempts, consumed) \
-             SELECT $1, $2, $3, $4, $5, $6, 0, 0 \
-             WHERE NOT EXISTS (SELECT 1 FROM sms_codes \
-                               WHERE phone_idx = $2 AND purpose = $3 AND created_at > $7)",
-        )
-        .bind(&id)
-        .bind(&phone_idx)
-        .bind(LOGIN_PURPOSE)
-        .bind(code_hash(&self.config.otp_secret, phone.as_str(), &code))
-        .bind(now)
-        .bind(now + self.config.otp_ttl_secs * 1000)
-        .bind(now - resend_ms)
-        .execute(&mut *tx)
-        .await?;
-        if reserved.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Err(ServiceError::RateLimited {
-                seconds: self.config.otp_resend_secs,
-            });
-        }
-        tx.commit().await?;
-
-        let minutes = (self.config.otp_ttl_secs + 59) / 60;
-        let body =
-            format!("【普惠金融】您的登录验证码是{code}，{minutes}分钟内有效。请勿告诉他人。");
-        if let Err(err) = self.sms.send(&phone, &body).await {
-            tracing::warn!(phone = %phone.masked(), %err, "login code not sent");
-            sqlx::query("DELETE FROM sms_codes WHERE id = $1")
-                .bind(&id)
-                .execute(&self.db.pool)
-                .await?;
-            return Err(ServiceError::SmsFailed);
-        }
-
+        let (id, sent) = self
+            .send_purpose_code(&phone, LOGIN_PURPOSE, &|code, minutes| {
+                format!("【普惠金融】您的登录验证码是{code}，{minutes}分钟内有效。请勿告诉他人。")
+            })
+            .await?;
         let mut tx = self.db.pool.begin().await?;
         audit::append(
             &mut tx,
@@ -94,11 +35,7 @@ impl crate::auth::Auth<'_> {
         )
         .await?;
         tx.commit().await?;
-        Ok(SentCode {
-            phone_masked: phone.masked(),
-            resend_after_secs: self.config.otp_resend_secs,
-            expires_in_secs: self.config.otp_ttl_secs,
-        })
+        Ok(sent)
     }
 
     /// Signs a customer in with the newest code sent to their phone.
