@@ -45,6 +45,29 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "Credit inquiry authorisation recorded",
     ),
     ("bureau.inquired", "查询征信", "Credit bureau queried"),
+    (
+        "application.step_done",
+        "流程环节自动完成",
+        "Flow step done by itself",
+    ),
+    (
+        "bank_account.verified",
+        "银行账户核验通过并绑定",
+        "Bank account checked and bound",
+    ),
+    (
+        "bank_account.verification_failed",
+        "银行账户核验未通过",
+        "Bank account check failed",
+    ),
+    ("payout.requested", "发起放款", "Payout requested"),
+    ("payout.succeeded", "放款成功", "Paid out"),
+    ("payout.failed", "放款失败", "Payout failed"),
+    (
+        "provider.notice",
+        "收到支付通道通知",
+        "Payment channel notice received",
+    ),
     ("contract.generated", "生成合同", "Contract drawn up"),
     (
         "contract.signed",
@@ -283,6 +306,8 @@ const ACTIONS: &[(&str, &str, &str)] = &[
 /// (kind of record, Chinese, English).
 const ENTITIES: &[(&str, &str, &str)] = &[
     ("application", "申请", "application"),
+    ("bank_account", "银行账户", "bank account"),
+    ("payout", "放款", "payout"),
     ("bureau_inquiry", "征信查询", "credit inquiry"),
     ("contract", "合同", "contract"),
     ("contract_template", "合同模板", "contract template"),
@@ -337,6 +362,12 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("esign_evidence", "电子签名存证编号", "e-signature evidence"),
     ("esign_provider", "电子签名服务", "e-signature provider"),
     ("contract_no", "合同编号", "contract number"),
+    ("account_masked", "账号", "account"),
+    ("bank_accounts", "银行账户", "bank accounts"),
+    ("bank_name", "开户银行", "bank"),
+    ("failure", "失败原因", "why it failed"),
+    ("note", "说明", "note"),
+    ("notice_id", "通知编号", "notice id"),
     ("public_key", "签章公钥", "sealing public key"),
     ("signers", "签署人数", "signers"),
     ("template_version", "合同模板版本", "template version"),

@@ -340,10 +340,30 @@ error_codes! {
     RolesMissing => "roles_missing",
     UsernameInvalid => "username_invalid",
     UsernameTaken => "username_taken",
+    // ---- Disbursement (放款) and the customer's bound bank account
+    /// A bank account number that is not 10 to 30 digits.
+    AccountNumberInvalid => "account_number_invalid",
+    /// The payout provider found the account does not belong to the
+    /// customer (name, ID number and phone do not match it).
+    AccountVerificationFailed => "account_verification_failed",
+    /// No verified bank account to pay the loan into.
+    AccountNotVerified => "account_not_verified",
+    /// The loan is paid out already.
+    AlreadyDisbursed => "already_disbursed",
+    /// The loan contract is not signed yet.
+    ContractNotSigned => "contract_not_signed",
+    /// The application is not at its disbursement step.
+    DisbursementNotReady => "disbursement_not_ready",
+    /// The payout was refused for this account (`reason`); nothing was paid.
+    PayoutDeclined => "payout_declined",
+    /// The payout is sent and its result not known yet.
+    PayoutPending => "payout_pending",
+    /// The payout provider could not be reached; nothing was paid.
+    PayoutUnavailable => "payout_unavailable",
     // ---- Contracts (合同): templates and signed contract files
     /// A signed contract file that is damaged or not in the canonical form.
     ContractContentInvalid => "contract_content_invalid",
-    /// A contract is drawn up only for an approved application with its loan.
+    /// A contract is drawn up only for an approved application.
     ContractNeedsApproval => "contract_needs_approval",
     /// The e-signature provider did not sign; nothing was signed.
     ContractEsignFailed => "contract_esign_failed",

@@ -338,6 +338,7 @@ impl RunConfig {
             if let Some(a) = audit {
                 service.audit_key = service::audit::checkpoints::AuditKey::from_secret(a);
                 service.contract_seal = service::contracts::SealKey::from_secret(a);
+                service.notice_key = service::servicing::payouts::NoticeKey::from_secret(a);
             }
             return Ok(RunConfig {
                 demo: true,

@@ -7,6 +7,7 @@ pub mod burst_cmd;
 pub mod config;
 pub mod contract_cmd;
 pub mod eod_cmd;
+pub mod notice;
 pub mod pfi_cmd;
 pub mod precredit_cmd;
 pub mod reconcile_cmd;
@@ -122,6 +123,8 @@ pub fn router(services: Services, options: LeptosOptions, web: &WebConfig) -> Ro
     // reactive graph that deadlocked answers /healthz but not this.
     let probe = app.clone();
     app.route("/livez", get(move || renderer_alive(probe.clone())))
+        // Providers call this from their servers: no session, no browser.
+        .route("/notify/{provider}", notice::route(services))
 }
 
 async fn health() -> &'static str {

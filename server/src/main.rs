@@ -499,7 +499,9 @@ fn services_for(db: Db, clock: Arc<SystemClock>, run: &RunConfig) -> Services {
         clock.clone(),
         run.service.pfi.clone(),
     ));
-    tracing::info!("payments go through the development payment provider (no money moves)");
+    tracing::info!(
+        "payments and payouts go through the development payment provider (no money moves)"
+    );
     tracing::info!("credit reports come from the DEV bureau provider (synthetic reports)");
     tracing::info!("contracts are signed through the development e-signature provider (DEV-)");
     Services::new(db, sms, clock, run.service.clone())
@@ -533,6 +535,18 @@ async fn serve(
         tracing::warn!("empty database: no bank and no staff yet");
     }
     let services = services_for(db.clone(), Arc::new(SystemClock), run);
+    // The development payout provider sends its notices of lost answers to
+    // this server's own notice route, signed, once the address is known.
+    let notice_base = Arc::new(std::sync::OnceLock::new());
+    let sink = puhui_server::notice::HttpNoticeSink::new(
+        notice_base.clone(),
+        services.config.notice_key.as_bytes(),
+        service::servicing::payouts::DEV_PROVIDER,
+    );
+    let services = services.with_payouts(Arc::new(
+        service::DevPayoutProvider::new()
+            .with_notices(Arc::new(sink), std::time::Duration::from_secs(2)),
+    ));
     puhui_server::pfi_cmd::check_pfi_keys(&services).await?;
     // Pre-credit jobs queued, or left running by a stopped server, go on.
     if let Err(err) = services.precredit().spawn_pending_precredit_jobs().await {
@@ -603,6 +617,16 @@ async fn serve(
                 Ok(done) => tracing::info!(?done, "pending payments settled with the provider"),
                 Err(err) => tracing::warn!(%err, "could not settle pending payments"),
             }
+            // Payouts likewise: paid ones book their loan, the rest fail.
+            match flows
+                .applications()
+                .resolve_pending_payouts(5 * 60_000)
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(payouts = n, "pending payouts settled with the provider"),
+                Err(err) => tracing::warn!(%err, "could not settle pending payouts"),
+            }
             // Every hour, the whole log from its first entry: what the audit
             // page's quicker check (from the last verified point) cannot see.
             minutes += 1;
@@ -644,6 +668,12 @@ async fn serve(
     }
     let options = leptos_options(addr);
     let addr = options.site_addr;
+    let loopback = if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    };
+    let _ = notice_base.set(format!("http://{loopback}"));
     let web = WebConfig::new(puhui_server::config::secure_cookies(
         addr,
         force_secure_cookies,

@@ -48,6 +48,7 @@ impl std::io::Write for LogWriter {
 struct TestApp {
     base: String,
     db: Db,
+    services: Services,
     _dir: tempfile::TempDir,
 }
 
@@ -85,7 +86,7 @@ async fn spawn_app_with(web: WebConfig, clock: Arc<dyn Clock>) -> TestApp {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let options = puhui_server::leptos_options(Some(addr));
-    let app = router(services, options, &web);
+    let app = router(services.clone(), options, &web);
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -96,6 +97,7 @@ async fn spawn_app_with(web: WebConfig, clock: Arc<dyn Clock>) -> TestApp {
     TestApp {
         base: format!("http://{addr}"),
         db,
+        services,
         _dir: dir,
     }
 }
@@ -547,14 +549,103 @@ async fn the_thin_loan_end_to_end_over_http() {
         other => panic!("unexpected approver {other}"),
     };
     let approver = staff(&app, username).await;
-    let loan = decide(approver.clone(), version.clone())
+    let granted = decide(approver.clone(), version.clone())
         .await
         .expect("approved");
-    let loan_id = loan.as_str().expect("loan id").to_string();
+    assert!(
+        granted.is_null(),
+        "the loan is booked when the money goes out"
+    );
     assert_eq!(
         decide(approver.clone(), version).await,
         Err("application_state_changed".into()),
         "a second click changes nothing"
+    );
+
+    // The customer signs the contract drawn up at approval (the phone's
+    // signing page makes these calls; here straight to the service).
+    let (customer_id,): (String,) =
+        sqlx::query_as("SELECT customer_id FROM applications WHERE id = $1")
+            .bind(&application_id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("customer");
+    let li = app
+        .services
+        .auth()
+        .customer_actor(&customer_id)
+        .await
+        .expect("actor");
+    let contracts = app.services.contracts();
+    let contract = contracts.my_contracts(&li).await.expect("contracts")[0].clone();
+    contracts
+        .send_signing_code(&li, &contract.id)
+        .await
+        .expect("signing code");
+    let keys = PfiKeys::development();
+    let (sealed,): (String,) = sqlx::query_as(
+        "SELECT body_sealed FROM sms_outbox WHERE phone_idx = $1 ORDER BY created_at DESC, id DESC",
+    )
+    .bind(keys.index(Field::Phone, "13800000001"))
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("message");
+    let body = keys.open(Field::SmsBody, &sealed).expect("opens");
+    let code: String = body
+        .split("验证码")
+        .nth(1)
+        .expect("a code")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(6)
+        .collect();
+    contracts
+        .sign_contract(&li, &contract.id, &code, b"png")
+        .await
+        .expect("signed");
+
+    // The disbursement desk registers the account and pays out, once.
+    let desk = staff(&app, "disburser1").await;
+    assert_eq!(
+        call(
+            &desk,
+            &app,
+            "disburse",
+            &[("id", &application_id), ("key", "http-1")]
+        )
+        .await,
+        Err("account_not_verified".into())
+    );
+    call(
+        &desk,
+        &app,
+        "bind_account",
+        &[
+            ("id", application_id.as_str()),
+            ("account_no", "6217 0000 1234 5678 901"),
+            ("bank_name", "县农商银行"),
+        ],
+    )
+    .await
+    .expect("account bound");
+    let loan = call(
+        &desk,
+        &app,
+        "disburse",
+        &[("id", &application_id), ("key", "http-2")],
+    )
+    .await
+    .expect("paid out");
+    let loan_id = loan.as_str().expect("loan id").to_string();
+    assert_eq!(
+        call(
+            &desk,
+            &app,
+            "disburse",
+            &[("id", &application_id), ("key", "http-3")]
+        )
+        .await,
+        Err("already_disbursed".into())
     );
 
     // The customer sees the schedule; principal parts add up to the amount.
@@ -733,4 +824,60 @@ async fn an_officer_records_a_bureau_authorisation() {
     let auth = &portrait["bureau_authorisation"];
     assert_eq!(auth["evidence"], "SQ-API-0001", "{portrait}");
     assert_eq!(auth["granted_on"], serde_json::json!(today), "{portrait}");
+}
+
+/// The providers' notice route: unsigned, badly signed, stale and oversized
+/// notices are refused before anything is read or done; a signed one for an
+/// order we never made is answered "unknown" and changes nothing.
+#[tokio::test]
+async fn provider_notices_must_be_signed_and_fresh() {
+    use service::servicing::payouts::notice_signature;
+    let app = spawn_app().await;
+    let http = client();
+    let key = app.services.config.notice_key.as_bytes().to_vec();
+    let body =
+        br#"{"notice_id":"n-1","kind":"payout","reference":"no-such-order","outcome":"paid"}"#;
+    let now = SystemClock.now_millis() / 1000;
+    let post = |provider: &str, ts: i64, sig: String, body: Vec<u8>| {
+        let url = format!("{}/notify/{provider}", app.base);
+        let http = http.clone();
+        async move {
+            http.post(url)
+                .header("x-puhui-timestamp", ts.to_string())
+                .header("x-puhui-signature", sig)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("sent")
+                .status()
+                .as_u16()
+        }
+    };
+    let good = notice_signature(&key, now, body);
+    assert_eq!(post("dev", now, good.clone(), body.to_vec()).await, 404);
+    assert_eq!(post("dev", now, "00".repeat(32), body.to_vec()).await, 401);
+    assert_eq!(post("dev", now + 1, good.clone(), body.to_vec()).await, 401);
+    let stale = now - 3600;
+    assert_eq!(
+        post(
+            "dev",
+            stale,
+            notice_signature(&key, stale, body),
+            body.to_vec()
+        )
+        .await,
+        401
+    );
+    assert_eq!(post("acme", now, good, body.to_vec()).await, 404);
+    let big = vec![b' '; 64 * 1024];
+    assert_eq!(
+        post("dev", now, notice_signature(&key, now, &big), big).await,
+        413
+    );
+    let (notices,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM provider_notices")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(notices, 0);
 }

@@ -73,6 +73,7 @@ pub use db::{Backend, Clock, Db, FixedClock, SystemClock};
 pub use error::ServiceError;
 pub use risk::{BureauProvider, DevBureauProvider};
 pub use servicing::payments::{DevPaymentProvider, PaymentProvider};
+pub use servicing::payouts::{DevPayoutProvider, PayoutProvider};
 pub use sms::{DevSmsProvider, SmsProvider};
 
 /// Results of the use cases.
@@ -123,6 +124,10 @@ pub struct ServiceConfig {
     /// Seals signed contracts ([`contracts::SealKey`]), derived from the
     /// audit secret under its own label.
     pub contract_seal: contracts::SealKey,
+    /// Signs and checks the payment providers' notices
+    /// ([`servicing::payouts::NoticeKey`]), derived from the audit secret
+    /// while the development providers are the only ones.
+    pub notice_key: servicing::payouts::NoticeKey,
     /// Seals, opens and indexes personal financial information ([`pfi`]).
     pub pfi: pfi::PfiKeys,
     /// Roles whose holders must sign in with a second factor ([`totp`]):
@@ -155,6 +160,7 @@ impl Default for ServiceConfig {
             demo: true,
             audit_key: audit::checkpoints::AuditKey::from_secret(DEV_AUDIT_SECRET),
             contract_seal: contracts::SealKey::from_secret(DEV_AUDIT_SECRET),
+            notice_key: servicing::payouts::NoticeKey::from_secret(DEV_AUDIT_SECRET),
             pfi: pfi::PfiKeys::development(),
             // The demo's accounts and passwords are public: a second factor
             // would guard nothing there, so none is required (any account
@@ -174,6 +180,7 @@ impl ServiceConfig {
             demo: false,
             audit_key: audit::checkpoints::AuditKey::from_secret(audit_secret),
             contract_seal: contracts::SealKey::from_secret(audit_secret),
+            notice_key: servicing::payouts::NoticeKey::from_secret(audit_secret),
             pfi,
             totp_roles: vec![domain::org::Role::Admin, domain::org::Role::Approver],
             ..ServiceConfig::default()
@@ -200,6 +207,7 @@ impl fmt::Debug for ServiceConfig {
             .field("demo", &self.demo)
             .field("audit_key", &self.audit_key)
             .field("contract_seal", &self.contract_seal)
+            .field("notice_key", &self.notice_key)
             .field("pfi", &self.pfi)
             .field("totp_roles", &self.totp_roles)
             .field("eod_schedule", &self.eod_schedule)
@@ -215,6 +223,10 @@ pub struct Services {
     pub sms: Arc<dyn SmsProvider>,
     /// Collects repayments; the development provider unless configured.
     pub payments: Arc<dyn PaymentProvider>,
+    /// Pays loans out and checks bank accounts; the development provider
+    /// unless configured (named "payments" among the development providers:
+    /// one payment gateway collects and pays out).
+    pub payouts: Arc<dyn PayoutProvider>,
     /// Credit reports; the development provider (synthetic, "DEV") unless configured.
     pub bureau: Arc<dyn BureauProvider>,
     /// Signs contracts for their signers; the development provider unless configured.
@@ -239,6 +251,7 @@ impl Services {
             db,
             sms,
             payments: Arc::new(DevPaymentProvider::new()),
+            payouts: Arc::new(DevPayoutProvider::new()),
             bureau: Arc::new(DevBureauProvider::new()),
             esign: Arc::new(DevESignProvider::new()),
             clock,
@@ -276,7 +289,8 @@ impl Services {
         if self.bureau.name() == risk::bureau::DEV_PROVIDER {
             dev.push("bureau");
         }
-        if self.payments.name() == "dev" {
+        if self.payments.name() == "dev" || self.payouts.name() == servicing::payouts::DEV_PROVIDER
+        {
             dev.push("payments");
         }
         if self.esign.name() == contracts::esign::DEV_PROVIDER {
@@ -294,6 +308,12 @@ impl Services {
     /// The same services with another e-signature provider.
     pub fn with_esign(mut self, esign: Arc<dyn ESignProvider>) -> Self {
         self.esign = esign;
+        self
+    }
+
+    /// The same services with another payout provider.
+    pub fn with_payouts(mut self, payouts: Arc<dyn PayoutProvider>) -> Self {
+        self.payouts = payouts;
         self
     }
 
@@ -320,6 +340,7 @@ impl fmt::Debug for Services {
             .field("backend", &self.db.backend)
             .field("sms", &self.sms.name())
             .field("payments", &self.payments.name())
+            .field("payouts", &self.payouts.name())
             .field("bureau", &self.bureau.name())
             .field("esign", &self.esign.name())
             .field("config", &self.config)

@@ -50,6 +50,8 @@ pub enum Field {
     ContractText,
     /// A contract signer's name.
     SignerName,
+    /// A customer's bank account number.
+    BankAccount,
 }
 
 impl Field {
@@ -62,6 +64,7 @@ impl Field {
             Field::TotpSecret => b"totp_secret",
             Field::ContractText => b"contract_text",
             Field::SignerName => b"signer_name",
+            Field::BankAccount => b"bank_account",
         }
     }
 }

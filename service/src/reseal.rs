@@ -33,11 +33,18 @@ pub struct Resealed {
     pub staff_secrets: u64,
     /// Contract texts and signers' names.
     pub contracts: u64,
+    /// Customers' bank account numbers.
+    pub bank_accounts: u64,
 }
 
 impl Resealed {
     pub fn total(&self) -> u64 {
-        self.customers + self.credit_reports + self.sms_outbox + self.staff_secrets + self.contracts
+        self.customers
+            + self.credit_reports
+            + self.sms_outbox
+            + self.staff_secrets
+            + self.contracts
+            + self.bank_accounts
     }
 }
 
@@ -48,7 +55,7 @@ type Column = (&'static str, Field, Option<&'static str>);
 
 /// Every table with sealed columns. A new sealed column must be listed here,
 /// or rotation leaves it under a retired key.
-const TABLES: [(&str, &[Column]); 6] = [
+const TABLES: [(&str, &[Column]); 7] = [
     (
         "customers",
         &[
@@ -79,6 +86,10 @@ const TABLES: [(&str, &[Column]); 6] = [
         "contract_signers",
         &[("name_sealed", Field::SignerName, None)],
     ),
+    (
+        "bank_accounts",
+        &[("account_sealed", Field::BankAccount, Some("account_idx"))],
+    ),
 ];
 
 /// A stored value's plain text: it is plain already or it opens.
@@ -103,13 +114,15 @@ impl Services {
         for (n, (table, columns)) in counts.iter_mut().zip(TABLES) {
             *n = self.reseal_table(keys, &pattern, table, columns).await?;
         }
-        let [customers, credit_reports, sms_outbox, staff_secrets, texts, signers] = counts;
+        let [customers, credit_reports, sms_outbox, staff_secrets, texts, signers, bank_accounts] =
+            counts;
         let done = Resealed {
             customers,
             credit_reports,
             sms_outbox,
             staff_secrets,
             contracts: texts + signers,
+            bank_accounts,
         };
         if done.total() > 0 {
             let mut tx = self.db.begin_write().await?;
@@ -123,6 +136,7 @@ impl Services {
                         "sms_outbox": done.sms_outbox,
                         "staff_secrets": done.staff_secrets,
                         "contracts": done.contracts,
+                        "bank_accounts": done.bank_accounts,
                         "plain_only": what == Reseal::PlainOnly,
                     })),
             )

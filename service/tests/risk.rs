@@ -454,8 +454,9 @@ async fn the_full_decision_sets_limit_and_price_before_approval() {
             ErrorCode::Forbidden,
         );
 
-        // The loan is booked at the engine's price.
-        let loan_id = s
+        // The loan is granted, then booked when paid out, at the engine's
+        // price.
+        let booked = s
             .applications()
             .decide(
                 &approver,
@@ -465,8 +466,9 @@ async fn the_full_decision_sets_limit_and_price_before_approval() {
                 "同意".into(),
             )
             .await
-            .unwrap()
-            .expect("loan");
+            .unwrap();
+        assert_eq!(booked, None);
+        let loan_id = env.sign_and_disburse(&id, LI).await;
         let loan = s.loans().loan_for_staff(&approver, &loan_id).await.unwrap();
         assert_eq!(loan.summary.rate.bp(), rate);
     })

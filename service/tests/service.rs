@@ -716,11 +716,12 @@ async fn thin_loan_from_application_to_schedule() {
         assert!(view.can_decide, "{:?}", view.decide_blocked_reason);
         assert_eq!(view.status, ApplicationStatus::Investigated);
 
-        let loan_id = s
+        let booked = s
             .applications().decide(&approver, &id, view.version, Decision::Approve, "同意".to_string())
             .await
-            .expect("decide")
-            .expect("a loan");
+            .expect("decide");
+        assert_eq!(booked, None, "the loan is booked when the money goes out");
+        let loan_id = env.sign_and_disburse(&id, LI).await;
         let loan = s.loans().loan_for_staff(&approver, &loan_id).await.expect("loan");
         assert_eq!(loan.summary.principal, Fen::from_yuan(50_000));
         assert_eq!(loan.schedule.len(), 12);
@@ -896,7 +897,7 @@ async fn a_second_approve_click_changes_nothing() {
             .decide(&approver, &id, 2, Decision::Approve, "同意".into())
             .await
             .unwrap();
-        assert!(loan.is_some());
+        assert!(loan.is_none(), "granted; booked at payout");
         assert_code(
             s.applications()
                 .decide(&approver, &id, 2, Decision::Approve, "同意".into())
@@ -909,13 +910,13 @@ async fn a_second_approve_click_changes_nothing() {
                 .await,
             ErrorCode::ApplicationStateChanged,
         );
-        for table in ["loans", "approvals"] {
+        for (table, n) in [("loans", 0), ("approvals", 1), ("contracts", 1)] {
             assert_eq!(
                 env.scalar_i64(&format!(
                     "SELECT COUNT(*) FROM {table} WHERE application_id = '{id}'"
                 ))
                 .await,
-                1,
+                n,
                 "{table}"
             );
         }
@@ -942,8 +943,9 @@ async fn staff_of_another_bank_are_forbidden() {
             .applications()
             .decide(&approver, &id, 2, Decision::Approve, String::new())
             .await
-            .unwrap()
             .unwrap();
+        assert_eq!(loan_id, None);
+        let loan_id = env.sign_and_disburse(&id, LI).await;
         let li = env.customer(LI).await;
 
         let outsider = env.staff("approver4").await;
@@ -1050,7 +1052,8 @@ async fn concurrent_decisions_have_one_winner() {
                 "SELECT COUNT(*) FROM loans WHERE application_id = '{id}'"
             ))
             .await;
-        assert_eq!(loans, i64::from(status == "approved"));
+        assert!(["approved", "rejected"].contains(&status.as_str()));
+        assert_eq!(loans, 0, "an approval grants; the payout books");
         assert_eq!(
             env.scalar_i64(&format!(
                 "SELECT version FROM applications WHERE id = '{id}'"
@@ -1668,10 +1671,13 @@ async fn fifty_approvals_at_once_book_one_loan() {
                 })
             })
             .collect();
-        let mut loans = Vec::new();
+        let mut wins = 0;
         for c in clicks {
             match c.await.expect("task") {
-                Ok(loan) => loans.push(loan.expect("a loan")),
+                Ok(loan) => {
+                    assert_eq!(loan, None, "granted; booked at payout");
+                    wins += 1;
+                }
                 Err(e) => assert!(
                     [ErrorCode::ApplicationStateChanged, ErrorCode::OpinionGiven]
                         .contains(&e.code()),
@@ -1679,8 +1685,8 @@ async fn fifty_approvals_at_once_book_one_loan() {
                 ),
             }
         }
-        assert_eq!(loans.len(), 1, "one click books the loan");
-        let loan = &loans[0];
+        assert_eq!(wins, 1, "one click approves");
+        let loan = &env.sign_and_disburse(&id, LI).await;
         assert_eq!(
             env.scalar_i64(&format!(
                 "SELECT COUNT(*) FROM loans WHERE application_id = '{id}'"

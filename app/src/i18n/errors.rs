@@ -509,7 +509,16 @@ macro_rules! texts_errors {
             // Contract templates and signed contract files.
             err_contract_content_invalid: "合同文件已损坏或被改动，无法读取", "The contract file is damaged or was altered; it cannot be read";
             err_contract_esign_failed: "电子签名服务暂时不可用，合同未签署，请稍后重试", "The e-signature service is unavailable; the contract was not signed. Please try again shortly";
-            err_contract_needs_approval: "申请审批通过并放款记账后才能生成合同", "A contract is drawn up only once the application is approved and its loan booked";
+            err_contract_needs_approval: "申请审批通过后才能生成合同", "A contract is drawn up only once the application is approved";
+            err_account_number_invalid: "银行账号应为 10 至 30 位数字", "A bank account number is 10 to 30 digits";
+            err_account_verification_failed: "该账户与客户的姓名、身份证号或手机号不符，未能绑定", "The account does not match the customer's name, ID number or phone; it was not bound";
+            err_account_not_verified: "客户还没有通过验证的收款账户，请先绑定银行卡", "The customer has no verified account to pay into; bind a bank card first";
+            err_already_disbursed: "这笔贷款已经放款", "This loan has been paid out already";
+            err_contract_not_signed: "借款合同尚未签署，不能放款", "The loan contract is not signed yet; it cannot be paid out";
+            err_disbursement_not_ready: "申请还没有到放款环节", "The application has not reached the disbursement step";
+            err_payout_declined: "放款被收款银行退回，资金未划出，请核对账户后重试", "The receiving bank refused the payout; nothing was paid. Check the account and try again";
+            err_payout_pending: "放款指令已发出，正在等待银行结果，请勿重复放款", "The payout is sent and waiting for the bank's answer; do not pay out again";
+            err_payout_unavailable: "放款通道暂时不可用，资金未划出，请稍后重试", "The payout channel is unavailable; nothing was paid. Please try again shortly";
             err_contract_signature_missing: "请先手写签名再提交签约", "Draw your signature before signing";
             err_contract_template_empty: "合同模板内容不能为空", "The contract template is empty";
             err_contract_template_missing_placeholder: "该类合同的模板必须包含以下占位符：{names}", "A template for this kind of contract must contain these placeholders: {names}";

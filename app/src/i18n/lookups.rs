@@ -80,6 +80,27 @@ impl Texts {
         }
     }
 
+    /// Why a payout or an account check failed, from the provider's reason.
+    pub fn payout_reason(&self, reason: &str) -> &'static str {
+        match reason {
+            "account_frozen" => self.disb_reason_account_frozen,
+            "account_mismatch" => self.disb_reason_account_mismatch,
+            "provider_unavailable" => self.disb_reason_provider_unavailable,
+            "not_received" | "unknown_reference" => self.disb_reason_not_received,
+            _ => self.disb_reason_other,
+        }
+    }
+
+    /// The name of a payout's status.
+    pub fn payout_status(&self, s: domain::view::PayoutStatus) -> &'static str {
+        use domain::view::PayoutStatus as S;
+        match s {
+            S::Pending => self.disb_status_pending,
+            S::Succeeded => self.disb_status_succeeded,
+            S::Failed => self.disb_status_failed,
+        }
+    }
+
     pub fn error(&self, code: ErrorCode) -> &'static str {
         use ErrorCode as E;
         match code {
@@ -358,6 +379,15 @@ impl Texts {
             E::ContractContentInvalid => self.err_contract_content_invalid,
             E::ContractEsignFailed => self.err_contract_esign_failed,
             E::ContractNeedsApproval => self.err_contract_needs_approval,
+            E::AccountNumberInvalid => self.err_account_number_invalid,
+            E::AccountVerificationFailed => self.err_account_verification_failed,
+            E::AccountNotVerified => self.err_account_not_verified,
+            E::AlreadyDisbursed => self.err_already_disbursed,
+            E::ContractNotSigned => self.err_contract_not_signed,
+            E::DisbursementNotReady => self.err_disbursement_not_ready,
+            E::PayoutDeclined => self.err_payout_declined,
+            E::PayoutPending => self.err_payout_pending,
+            E::PayoutUnavailable => self.err_payout_unavailable,
             E::ContractSignatureMissing => self.err_contract_signature_missing,
             E::ContractTemplateEmpty => self.err_contract_template_empty,
             E::ContractTemplateMissingPlaceholder => self.err_contract_template_missing_placeholder,

@@ -4,6 +4,40 @@
 macro_rules! texts_staff {
     ($next:ident { $($acc:tt)* } $($rest:ident)*) => {
         $next! { { $($acc)*
+            // ---- staff: disbursement (放款) and the customer's bank account
+            disb_title: "放款", "Disbursement";
+            disb_contract: "借款合同", "Loan contract";
+            disb_contract_signed: "客户已签署", "Signed by the customer";
+            disb_contract_waiting: "等待客户在手机上签署", "Waiting for the customer to sign on the phone";
+            disb_accounts: "收款账户", "Account to pay into";
+            disb_no_account: "客户尚未绑定银行卡", "The customer has not bound a bank card";
+            disb_account_verified: "已验证", "Verified";
+            disb_account_failed: "未通过验证", "Not verified";
+            disb_bind_title: "柜面登记收款账户", "Register the account at the counter";
+            disb_bind_hint: "请客户本人在场，核对银行卡后录入。系统将通过支付通道核验账户与客户的姓名、身份证号和手机号是否一致。", "With the customer present and the card checked. The payment channel checks the account against the customer's name, ID number and phone.";
+            disb_account_no: "银行卡号 / 账号", "Card or account number";
+            disb_bank_name: "开户银行", "Bank";
+            disb_bind: "核验并绑定", "Check and bind";
+            disb_bound: "账户已核验并绑定", "The account is checked and bound";
+            disb_pay: "确认放款 {amount} 元", "Pay out {amount} yuan";
+            disb_paying: "正在放款…", "Paying out…";
+            disb_paid: "放款成功，贷款已入账", "Paid out; the loan is booked";
+            disb_payouts: "放款记录", "Payouts";
+            disb_col_time: "时间", "Time";
+            disb_col_amount: "金额（元）", "Amount (yuan)";
+            disb_col_account: "收款账户", "Account";
+            disb_col_status: "结果", "Result";
+            disb_col_by: "经办人", "By";
+            disb_status_pending: "处理中", "In progress";
+            disb_status_succeeded: "成功", "Paid";
+            disb_status_failed: "失败", "Failed";
+            disb_pending_hint: "放款指令已发出，正在等待银行结果。结果到达后本页会自动更新。", "The payout is sent and waiting for the bank. This page updates when the answer comes.";
+            disb_reason_account_frozen: "收款账户已冻结", "The account is frozen";
+            disb_reason_account_mismatch: "账户与客户身份信息不符", "The account does not match the customer";
+            disb_reason_provider_unavailable: "支付通道不可用", "The payment channel was unavailable";
+            disb_reason_not_received: "支付通道未收到指令", "The channel never received the order";
+            disb_reason_other: "银行退回", "Returned by the bank";
+            disb_dev_note: "开发环境放款通道：不会真实划款；卡号尾号 0000 模拟信息不符，尾号 4444 模拟账户冻结，金额尾数 .55 元模拟结果延迟（稍后异步通知）", "Development payout channel: no money moves; cards ending 0000 do not match, ending 4444 are frozen, amounts ending .55 answer late (by notice)";
             // ---- staff: how a credit-bureau inquiry went
             inquiry_ok: "查询成功", "Answered";
             inquiry_failed: "查询失败", "Failed";

@@ -10,6 +10,7 @@ mod audit;
 mod contracts;
 mod dashboard;
 mod decisions;
+mod disbursement;
 mod loans;
 mod portrait;
 mod precredit;
@@ -28,6 +29,9 @@ pub use contracts::{
 };
 pub use dashboard::Dashboard;
 pub use decisions::{BureauInquiryView, DecisionView, FeatureValue, InquiryOutcome, TraceLine};
+pub use disbursement::{
+    AccountStatus, BankAccountView, DisbursementView, PayoutStatus, PayoutView,
+};
 pub use loans::{
     CreditLineView, EodPage, EodRunStatus, EodRunView, InstalmentState, LoanDetail, LoanSummary,
     PaymentStatus, PaymentView, PostingView, ScheduleLine,

@@ -1,5 +1,6 @@
 //! The approval decision (审批): an approver's opinion as a task of the
-//! flow; approving books the loan on the engine's limit and price.
+//! flow; approving grants the loan on the engine's limit and price, which
+//! the contract states and the payout books.
 
 use domain::application::{check_separation, transition, ApplicationAction, Decision};
 use domain::date::Date;
@@ -42,15 +43,16 @@ pub(super) fn engine_blocks_approval(full: &DecisionView, amount: Fen) -> Option
     }
 }
 
-/// What approving books, worked out before the transaction.
-struct Booking {
-    rate: AnnualRate,
-    method: domain::schedule::RepaymentMethod,
-    schedule: Vec<domain::schedule::Instalment>,
+/// What approving books, worked out before the transaction (and what a
+/// successful payout books, from the terms the approval granted).
+pub(super) struct Booking {
+    pub rate: AnnualRate,
+    pub method: domain::schedule::RepaymentMethod,
+    pub schedule: Vec<domain::schedule::Instalment>,
     /// The value date: the day of the approval.
-    start: Date,
-    maturity: Date,
-    order: domain::servicing::ledger::AllocationOrder,
+    pub start: Date,
+    pub maturity: Date,
+    pub order: domain::servicing::ledger::AllocationOrder,
 }
 
 /// The final decision's record (审批意见), in the caller's transaction.
@@ -61,6 +63,7 @@ async fn insert_approval(
     decision: Decision,
     comment: &str,
     now: i64,
+    terms: Option<(AnnualRate, domain::schedule::RepaymentMethod)>,
 ) -> Result<(), ServiceError> {
     let row = NewApproval {
         id: &new_id(),
@@ -69,6 +72,7 @@ async fn insert_approval(
         decision,
         comment,
         created_at: now,
+        terms,
     }
     .row();
     sql::insert_rows(tx, "approvals", &APPROVAL_COLUMNS, &[row]).await?;
@@ -76,10 +80,10 @@ async fn insert_approval(
 }
 
 /// Books the approved loan with its schedule, in the caller's transaction.
-async fn book_approved(
+pub(super) async fn book_approved(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     key: &crate::audit::checkpoints::AuditKey,
-    s: &StaffActor,
+    by: By<'_>,
     id: &str,
     f: &AppFacts,
     b: Booking,
@@ -112,7 +116,7 @@ async fn book_approved(
     audit::append(
         tx,
         key,
-        NewAuditEntry::staff(s, now, "loan.created", "loan", &lid)
+        by.entry(now, "loan.created", "loan", &lid)
             .org(f.branch_id.clone())
             .after(json!({
                 "application_id": id,
@@ -133,9 +137,13 @@ impl crate::applications::Applications<'_> {
     /// engine's full decision (run now if there is none): not when it
     /// rejected (`engine_rejected`) nor above its limit
     /// (`engine_limit_exceeded`, param `limit`); a "refer" is the approver's
-    /// to judge. Approval books the loan at the engine's rate (the product's
-    /// when the engine set none) with its schedule in the same transaction
-    /// and returns its id.
+    /// to judge. Approval grants the engine's rate (the product's when the
+    /// engine set none) and the product's method. When the flow goes on to
+    /// contract and disbursement, those terms are kept with the approval,
+    /// the contract is drawn up, and the loan is booked when the payout
+    /// succeeds (`applications::disbursement`); a flow that ends at
+    /// approval books the loan now, in the same transaction, and its id is
+    /// returned.
     pub async fn decide(
         self,
         s: &StaffActor,
@@ -277,7 +285,9 @@ impl crate::applications::Applications<'_> {
             .map_err(|e| ServiceError::Internal(format!("route: {e:?}")))?
             .kind;
         let approved = outcome == Outcome::Pass && !matches!(next_kind, NodeKind::Approval { .. });
+        let mut log = audit::Batch::default();
         let mut loan_id = None;
+        let mut draw_up_contract = false;
         if approved {
             // A committee can approve on the last member's "no": the engine
             // must still allow the loan.
@@ -290,34 +300,66 @@ impl crate::applications::Applications<'_> {
                 now,
             )
             .await?;
-            insert_approval(&mut tx, s, id, Decision::Approve, comment, now).await?;
-            let lid =
-                book_approved(&mut tx, &self.config.audit_key, s, id, f, booking, now).await?;
+            workflow::leave(&mut tx, &mut app, outcome, now, By::Staff(s), &mut log).await?;
+            // A flow with steps after approval (contract, collateral,
+            // disbursement) books the loan when the money goes out, on the
+            // terms granted here; one that ends at approval books it now.
+            let next = app.current()?.kind;
+            let pays_out = !matches!(next, NodeKind::End { .. });
+            draw_up_contract = next == NodeKind::ContractSigning;
+            let terms = pays_out.then_some((booking.rate, booking.method));
+            insert_approval(&mut tx, s, id, Decision::Approve, comment, now, terms).await?;
+            if !pays_out {
+                let lid = book_approved(
+                    &mut tx,
+                    &self.config.audit_key,
+                    By::Staff(s),
+                    id,
+                    f,
+                    booking,
+                    now,
+                )
+                .await?;
+                loan_id = Some(lid);
+            }
             audit::append(
                 &mut tx,
                 &self.config.audit_key,
                 NewAuditEntry::staff(s, now, "application.approved", "application", id)
                     .org(app.branch_id.clone())
                     .before(json!({ "status": before.as_str() }))
-                    .after(json!({ "status": "approved", "node": node, "loan_id": lid })),
+                    .after(json!({
+                        "status": "approved",
+                        "node": node,
+                        "loan_id": loan_id,
+                        "annual_rate_bp": terms.map(|(r, _)| r.bp()),
+                        "method": terms.map(|(_, m)| m.as_str()),
+                    })),
             )
             .await?;
-            loan_id = Some(lid);
-        } else if outcome == Outcome::Reject {
-            insert_approval(&mut tx, s, id, Decision::Reject, comment, now).await?;
-            audit::append(
-                &mut tx,
-                &self.config.audit_key,
-                NewAuditEntry::staff(s, now, "application.rejected", "application", id)
-                    .org(app.branch_id.clone())
-                    .after(json!({ "node": node })),
-            )
-            .await?;
+        } else {
+            if outcome == Outcome::Reject {
+                insert_approval(&mut tx, s, id, Decision::Reject, comment, now, None).await?;
+                audit::append(
+                    &mut tx,
+                    &self.config.audit_key,
+                    NewAuditEntry::staff(s, now, "application.rejected", "application", id)
+                        .org(app.branch_id.clone())
+                        .after(json!({ "node": node })),
+                )
+                .await?;
+            }
+            workflow::leave(&mut tx, &mut app, outcome, now, By::Staff(s), &mut log).await?;
         }
-        let mut log = audit::Batch::default();
-        workflow::leave(&mut tx, &mut app, outcome, now, By::Staff(s), &mut log).await?;
         log.write(&mut tx, &self.config.audit_key).await?;
         tx.commit().await?;
+        if draw_up_contract {
+            // The contract is drawn up at once for the customer to sign; if
+            // that fails, the application page offers to draw it up again.
+            if let Err(e) = self.contracts().generate_contract(s, id).await {
+                tracing::warn!(application = id, %e, "the contract could not be drawn up yet");
+            }
+        }
         Ok(loan_id)
     }
 }

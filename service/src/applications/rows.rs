@@ -8,6 +8,8 @@
 use domain::application::{ApplicationStatus, Decision};
 use domain::date::Date;
 use domain::money::Fen;
+use domain::rate::AnnualRate;
+use domain::schedule::RepaymentMethod;
 use sqlx::{Any, Transaction};
 
 use crate::error::ServiceError;
@@ -173,13 +175,15 @@ impl NewInvestigation<'_> {
 }
 
 /// The columns [`NewApproval::row`] fills, in its order.
-pub(crate) const APPROVAL_COLUMNS: [&str; 6] = [
+pub(crate) const APPROVAL_COLUMNS: [&str; 8] = [
     "id",
     "application_id",
     "approver_id",
     "decision",
     "comment",
     "created_at",
+    "annual_rate_bp",
+    "repayment_method",
 ];
 
 /// The final decision's record (审批意见).
@@ -190,6 +194,10 @@ pub(crate) struct NewApproval<'a> {
     pub decision: Decision,
     pub comment: &'a str,
     pub created_at: i64,
+    /// What an approval granted (the rate and the method the contract
+    /// states and the payout books); `None` for a rejection, and for a
+    /// loan booked with its approval.
+    pub terms: Option<(AnnualRate, RepaymentMethod)>,
 }
 
 impl NewApproval<'_> {
@@ -202,6 +210,10 @@ impl NewApproval<'_> {
             Val::from(self.decision.as_str()),
             Val::from(self.comment),
             Val::Int(self.created_at),
+            self.terms
+                .map_or(Val::NullInt, |(rate, _)| Val::Int(i64::from(rate.bp()))),
+            self.terms
+                .map_or(Val::NullText, |(_, method)| Val::from(method.as_str())),
         ]
     }
 }

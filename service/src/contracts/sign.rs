@@ -13,6 +13,7 @@ use domain::contract::{
     SignerRole,
 };
 use domain::error_code::ErrorCode;
+use domain::flow::NodeType;
 use domain::identity::{mask_id_number, Phone};
 use domain::org::Role;
 use domain::product::GuaranteeType;
@@ -29,6 +30,7 @@ use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::pfi::Field;
 use crate::sql;
+use crate::workflow::{self, By};
 
 /// The `sms_codes.purpose` of a signing code.
 pub const SIGN_PURPOSE: &str = "contract_sign";
@@ -158,8 +160,9 @@ impl crate::contracts::Contracts<'_> {
     }
 
     /// Draws up the loan contract of an approved application from the
-    /// published template ([`published_template`]) and the booked loan's
-    /// terms; the text is sealed at rest. Returns the contract already
+    /// published template ([`published_template`]) and the terms its
+    /// approval granted (a loan booked with its approval: the loan's); the
+    /// text is sealed at rest. Returns the contract already
     /// drawn up when there is one (not voided). Refused with
     /// `contract_needs_approval` before the application is approved.
     ///
@@ -174,14 +177,16 @@ impl crate::contracts::Contracts<'_> {
         }
         let r = sqlx::query(
             "SELECT a.id, a.bank_id, a.branch_id, a.customer_id, a.product_id, a.status, \
-               a.purpose, l.id AS loan_id, l.principal_fen, l.annual_rate_bp, l.term_months, \
-               l.repayment_method, l.start_date, l.maturity_date, c.name, c.id_number_sealed, \
+               a.purpose, a.amount_fen, a.term_months, ap.annual_rate_bp AS granted_rate_bp, \
+               ap.repayment_method AS granted_method, l.id AS loan_id, l.annual_rate_bp, \
+               l.repayment_method, l.start_date, c.name, c.id_number_sealed, \
                c.phone_sealed, b.name AS bank_name, br.name AS branch_name, \
                br.path AS branch_path, p.guarantee_type \
              FROM applications a JOIN customers c ON c.id = a.customer_id \
              JOIN organisations b ON b.id = a.bank_id \
              JOIN organisations br ON br.id = a.branch_id \
              JOIN products p ON p.id = a.product_id \
+             LEFT JOIN approvals ap ON ap.application_id = a.id AND ap.decision = 'approve' \
              LEFT JOIN loans l ON l.application_id = a.id WHERE a.id = $1",
         )
         .bind(application_id)
@@ -191,7 +196,9 @@ impl crate::contracts::Contracts<'_> {
         if !s.covers(&sql::text(&r, "branch_path")?) {
             return Err(ServiceError::Forbidden);
         }
-        if sql::text(&r, "status")? != "approved" || sql::opt_text(&r, "loan_id")?.is_none() {
+        let booked = sql::opt_text(&r, "loan_id")?.is_some();
+        let granted = sql::opt_int(&r, "granted_rate_bp")?.is_some();
+        if sql::text(&r, "status")? != "approved" || !(granted || booked) {
             return Err(ServiceError::invalid(ErrorCode::ContractNeedsApproval));
         }
         let kind = ContractKind::Loan;
@@ -204,18 +211,34 @@ impl crate::contracts::Contracts<'_> {
             .await?;
         let parsed = ContractTemplate::parse(kind, &template.body)
             .map_err(|e| ServiceError::internal("published contract template", e.to_string()))?;
-        let method = sql::method(&r, "repayment_method")?;
-        let amount = sql::fen(&r, "principal_fen")?;
-        let rate = sql::rate(&r, "annual_rate_bp")?;
+        let today = self.today();
+        // The terms the approval granted; a loan booked with its approval
+        // (a flow that ends there) states its own. The schedule runs from
+        // today: the payout books it from the day the money goes out.
+        let (rate, method, start) = if granted {
+            (
+                sql::rate(&r, "granted_rate_bp")?,
+                sql::method(&r, "granted_method")?,
+                today,
+            )
+        } else {
+            (
+                sql::rate(&r, "annual_rate_bp")?,
+                sql::method(&r, "repayment_method")?,
+                sql::date(&r, "start_date")?,
+            )
+        };
+        let amount = sql::fen(&r, "amount_fen")?;
         let term = sql::uint(&r, "term_months")?;
-        let start = sql::date(&r, "start_date")?;
         let schedule = match method {
             RepaymentMethod::Revolving => Vec::new(),
             _ => build_schedule(method, amount, rate, term, start)
                 .map_err(|e| ServiceError::internal("contract schedule", format!("{e:?}")))?,
         };
+        let maturity = schedule
+            .last()
+            .map_or_else(|| start.add_months(term), |i| i.due_date);
         let guarantee = sql::text(&r, "guarantee_type")?;
-        let today = self.today();
         let mut terms = ContractTerms {
             contract_no: String::new(),
             bank_name: sql::text(&r, "bank_name")?,
@@ -230,7 +253,7 @@ impl crate::contracts::Contracts<'_> {
             term_months: term,
             repayment_method: method,
             start_date: start,
-            maturity_date: sql::date(&r, "maturity_date")?,
+            maturity_date: maturity,
             schedule,
             loan_purpose: sql::text(&r, "purpose")?,
             guarantee_type: GuaranteeType::parse(&guarantee)
@@ -533,6 +556,21 @@ impl crate::contracts::Contracts<'_> {
                 })),
         )
         .await?;
+        if row.view.kind == ContractKind::Loan {
+            // The flow's contract step is done when the borrower has signed.
+            let mut log = audit::Batch::default();
+            workflow::pass_node(
+                &mut tx,
+                &row.view.application_id,
+                NodeType::ContractSigning,
+                "客户已签署借款合同",
+                now,
+                By::Customer(c),
+                &mut log,
+            )
+            .await?;
+            log.write(&mut tx, &self.config.audit_key).await?;
+        }
         tx.commit().await?;
         Ok(self.contract_row(contract_id).await?.view)
     }

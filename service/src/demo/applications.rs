@@ -206,6 +206,8 @@ impl Generator {
                 decision,
                 comment,
                 created_at: decided_at,
+                // The demo books its approved loans with their approval.
+                terms: None,
             }
             .row();
             self.buf.approvals.push(row);

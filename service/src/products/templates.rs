@@ -50,8 +50,11 @@ fn edge_if(from: &str, on: Outcome, when: Condition, to: &str) -> Edge {
     }
 }
 
-/// Pre-screen, investigation, then `approval` nodes in a chain; every
-/// rejection ends the application. `extra` edges go first (priority).
+/// Where an approval leads: the contract step.
+const GRANTED: &str = "contract";
+
+/// Pre-screen, investigation, then `approval` nodes in a chain, then the
+/// contract, the payout and the end; every rejection ends the application. `extra` edges go first (priority).
 fn chain(code: &str, approvals: Vec<Node>, extra: Vec<Edge>, tail: Vec<Edge>) -> FlowTemplate {
     let mut nodes = vec![
         node("pre_screen", NodeKind::PreScreen, None),
@@ -64,10 +67,13 @@ fn chain(code: &str, approvals: Vec<Node>, extra: Vec<Edge>, tail: Vec<Edge>) ->
         ),
     ];
     nodes.extend(approvals);
+    // After approval: the customer signs the contract, the desk pays out.
+    nodes.push(node(GRANTED, NodeKind::ContractSigning, Some(72)));
+    nodes.push(node("disbursement", NodeKind::Disbursement, Some(24)));
     nodes.push(node(
-        "approved",
+        "disbursed",
         NodeKind::End {
-            state: EndState::Approved,
+            state: EndState::Disbursed,
         },
         None,
     ));
@@ -85,6 +91,8 @@ fn chain(code: &str, approvals: Vec<Node>, extra: Vec<Edge>, tail: Vec<Edge>) ->
     ];
     edges.extend(extra);
     edges.extend(tail);
+    edges.push(edge(GRANTED, Outcome::Pass, "disbursement"));
+    edges.push(edge("disbursement", Outcome::Pass, "disbursed"));
     FlowTemplate {
         code: code.to_string(),
         start: "pre_screen".to_string(),
@@ -119,9 +127,9 @@ pub fn standard() -> FlowTemplate {
         vec![edge("investigation", Outcome::Pass, "approval")],
         vec![
             edge_if("approval", Outcome::Pass, big, "approval_2"),
-            edge("approval", Outcome::Pass, "approved"),
+            edge("approval", Outcome::Pass, GRANTED),
             edge("approval", Outcome::Reject, "rejected"),
-            edge("approval_2", Outcome::Pass, "approved"),
+            edge("approval_2", Outcome::Pass, GRANTED),
             edge("approval_2", Outcome::Reject, "rejected"),
         ],
     )
@@ -153,10 +161,10 @@ pub fn dual_approval() -> FlowTemplate {
         ],
         vec![edge("investigation", Outcome::Pass, "approval")],
         vec![
-            edge("approval", Outcome::Pass, "approved"),
+            edge("approval", Outcome::Pass, GRANTED),
             edge("approval", Outcome::Reject, "rejected"),
             edge("approval", Outcome::Escalate, "committee"),
-            edge("committee", Outcome::Pass, "approved"),
+            edge("committee", Outcome::Pass, GRANTED),
             edge("committee", Outcome::Reject, "rejected"),
         ],
     )
@@ -180,7 +188,7 @@ pub fn reviewed() -> FlowTemplate {
         vec![
             edge("review", Outcome::Pass, "approval"),
             edge("review", Outcome::Reject, "rejected"),
-            edge("approval", Outcome::Pass, "approved"),
+            edge("approval", Outcome::Pass, GRANTED),
             edge("approval", Outcome::Reject, "rejected"),
         ],
     )

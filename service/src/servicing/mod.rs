@@ -18,6 +18,7 @@ pub mod eod;
 pub mod eod_runs;
 pub mod lines;
 pub mod payments;
+pub mod payouts;
 pub mod reconcile;
 
 use std::collections::HashMap;

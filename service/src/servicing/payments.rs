@@ -566,6 +566,16 @@ impl crate::servicing::Servicing<'_> {
         Ok(())
     }
 
+    /// The provider's notice that the payment `reference` was not
+    /// collected: the order fails with its reason, nothing is posted.
+    pub async fn payment_not_collected(
+        self,
+        reference: &str,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        self.payment_failed(reference, reason).await
+    }
+
     async fn payment_failed(self, reference: &str, reason: &str) -> Result<(), ServiceError> {
         self.close_pending(reference, "failed", reason, json!({ "reason": reason }))
             .await

@@ -148,7 +148,17 @@ pub(super) async fn assign(
         "round": round,
         "duty_mode": app.mode.as_str(),
     });
-    let picked: Vec<String> = if marketer_works_it {
+    // The disbursement desk's steps (contract, collateral, payout) are one
+    // holder's work going on: whoever took the first one keeps the file.
+    let desk = (post == Post::Disbursement && count == 1)
+        .then(|| held.iter().rev().find(|a| a.post == Post::Disbursement))
+        .flatten()
+        .map(|a| a.staff_id.clone());
+    let picked: Vec<String> = if let Some(holder) = desk {
+        audit_after["picked"] = json!([holder]);
+        audit_after["rule"] = json!("desk");
+        vec![holder]
+    } else if marketer_works_it {
         // The marketing posts (admission, documents) are the marketer's own
         // work going on, not a second holder of their post.
         if post != Post::Marketing {

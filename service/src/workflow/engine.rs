@@ -5,7 +5,7 @@
 
 use domain::application::{ApplicationAction, ApplicationStatus};
 use domain::duty::Post;
-use domain::flow::{NodeKind, Outcome};
+use domain::flow::{NodeKind, NodeType, Outcome};
 
 use serde_json::json;
 use sqlx::{Any, Transaction};
@@ -113,6 +113,48 @@ pub(crate) async fn pass_pre_screen(
     }
     hold(tx, application_id, &node.id, None, now).await?;
     leave_pre_screen(tx, app, now, by, log).await
+}
+
+/// Passes the application's current node when it is a step of `kind` that
+/// finishes by itself (the customer signed the contract; the money went
+/// out), in `tx`: the node's open tasks are closed as done with `note`, and
+/// the flow moves on by its "pass" edge. `false` when the application is
+/// elsewhere in its flow (or has none): nothing changes then.
+pub(crate) async fn pass_node(
+    tx: &mut Transaction<'_, Any>,
+    application_id: &str,
+    kind: NodeType,
+    note: &str,
+    now: i64,
+    by: By<'_>,
+    log: &mut audit::Batch,
+) -> Result<bool, ServiceError> {
+    let mut app = load_app(&mut *tx, application_id).await?;
+    let Ok(node) = app.current() else {
+        return Ok(false);
+    };
+    if node.kind.node_type() != kind {
+        return Ok(false);
+    }
+    hold(tx, application_id, &node.id, None, now).await?;
+    sqlx::query(
+        "UPDATE flow_tasks SET status = 'done', opinion = 'approve', comment = $3, \
+           completed_at = $4, version = version + 1 \
+         WHERE application_id = $1 AND node_id = $2 AND status IN ('open', 'unassigned')",
+    )
+    .bind(application_id)
+    .bind(&node.id)
+    .bind(note)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    log.push(
+        by.entry(now, "application.step_done", "application", application_id)
+            .org(app.branch_id.clone())
+            .after(json!({ "node": node.id, "kind": node.kind.code(), "note": note })),
+    );
+    leave(tx, &mut app, Outcome::Pass, now, by, log).await?;
+    Ok(true)
 }
 
 async fn leave_pre_screen(

@@ -53,7 +53,7 @@ use crate::auth::{CustomerActor, StaffActor};
 use crate::error::ServiceError;
 use crate::sql;
 
-pub(crate) use engine::{enter, leave, pass_pre_screen};
+pub(crate) use engine::{enter, leave, pass_node, pass_pre_screen};
 pub(crate) use tasks::{finish_task, take_task, NodeResult};
 
 /// Who moved the flow, for the audit log.
@@ -65,7 +65,7 @@ pub(crate) enum By<'a> {
 }
 
 impl By<'_> {
-    fn entry(self, at: i64, action: &str, entity: &str, id: &str) -> NewAuditEntry {
+    pub(crate) fn entry(self, at: i64, action: &str, entity: &str, id: &str) -> NewAuditEntry {
         match self {
             By::Staff(s) => NewAuditEntry::staff(s, at, action, entity, id),
             By::Customer(c) => NewAuditEntry::customer(c, at, action, entity, id),

@@ -360,11 +360,16 @@ impl crate::workflow::Workflow<'_> {
 }
 
 /// Investigations and approvals are worked through their forms
-/// (`record_investigation`, `decide`), not [`Workflow::complete_task`](crate::workflow::Workflow::complete_task).
+/// (`record_investigation`, `decide`), not [`Workflow::complete_task`](crate::workflow::Workflow::complete_task);
+/// contract signing passes when the customer signs, and disbursement when
+/// the payout succeeds (`pass_node`), never on someone's word.
 fn has_own_form(kind: NodeKind) -> bool {
     matches!(
         kind,
-        NodeKind::Investigation { .. } | NodeKind::Approval { .. }
+        NodeKind::Investigation { .. }
+            | NodeKind::Approval { .. }
+            | NodeKind::ContractSigning
+            | NodeKind::Disbursement
     )
 }
 

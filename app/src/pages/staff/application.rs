@@ -1,12 +1,13 @@
 //! One application on the workbench: the facts, the customer, the on-site
 //! investigation (officer) and the approval (a different person).
 
+use super::disbursement_panel::DisbursementPanel;
 use crate::components::decision::DecisionPanel;
 use crate::components::{after_action, awaited, FormError, StatusBadge};
 use crate::error::AppError;
 use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
-use domain::application::Decision;
+use domain::application::{ApplicationStatus, Decision};
 use domain::view::{MyTask, StaffApplicationView, TaskStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -151,6 +152,9 @@ fn Application(
                 {app.my_task.clone().map(|task| view! { <TaskAction task=task refresh=refresh notice=notice /> })}
                 <Investigation app=app.clone() refresh=refresh notice=notice />
                 <Approval app=app.clone() refresh=refresh notice=notice />
+                {(app.status == ApplicationStatus::Approved).then(|| view! {
+                    <DisbursementPanel id=app.id.clone() refresh=refresh notice=notice />
+                })}
             </div>
             <aside class="stack">
                 <section class="ws-panel">

@@ -3,6 +3,7 @@
 pub mod application;
 pub mod audit;
 pub mod dashboard;
+pub mod disbursement_panel;
 pub mod eod;
 pub mod escalations;
 pub mod flow_designer;
