@@ -35,9 +35,9 @@ test('a product manager designs a flow; a broken one is refused', async ({ brows
   await expect(designer.getByRole('alert')).toContainText('任何申请都到不了环节');
   await designer.getByTestId('fd-node').last().getByRole('button').click();
 
-  // The review passing straight to the approved end skips approval.
+  // The review passing straight to the paid-out end skips approval.
   const reviewPass = await route(page, 'review', 'pass');
-  await reviewPass.locator('select').nth(3).selectOption('approved');
+  await reviewPass.locator('select').nth(3).selectOption('disbursed');
   await designer.getByTestId('fd-save').click();
   await expect(designer.getByRole('alert')).toContainText('不经审批');
   await expect(page.locator('#fd-name')).toHaveValue('先审查后审批（加急）');

@@ -109,7 +109,10 @@ test('a sub-product with two approvers, drafted, published, applied for and appr
   await expect(second.page.getByTestId('flow-panel')).toContainText('全部提交后可见');
   await second.page.fill('#comment', '同意，额度合理。');
   await second.page.getByTestId('approve').click();
-  await expect(second.page.getByTestId('open-loan')).toBeVisible();
+  // Approved: the contract goes to the customer; the loan waits for its payout.
+  await expect(second.page.getByTestId('disbursement')).toBeVisible();
+  await expect(second.page.getByTestId('disb-contract')).toContainText('等待客户');
+  await expect(second.page.getByTestId('open-loan')).toHaveCount(0);
   await shot(second.page, 'product-05-approved');
 
   expect(errors).toEqual([]);
