@@ -98,19 +98,70 @@ test('customer applies, officer investigates, approver approves, customer sees s
   await approver.page.fill('#comment', '同意，按调查建议发放。');
   await approver.page.getByTestId('approve').click();
   await expect(approver.page.getByTestId('approval')).toContainText('批准');
-  await expect(approver.page.getByTestId('open-loan')).toBeVisible();
+  // Approved, not yet lent: the contract goes to the customer first.
+  await expect(approver.page.getByTestId('disb-contract')).toContainText('等待客户');
+  await expect(approver.page.getByTestId('open-loan')).toHaveCount(0);
   await shot(approver.page, 'staff-04-approved');
 
   // The officer's stale page cannot act again: the application has moved on.
   await open(officer.page, applicationUrl);
   await expect(officer.page.getByTestId('approval')).toBeVisible();
 
+  // The customer reads the contract on the phone and signs it with an SMS
+  // code and a drawn signature.
+  await open(phone, phone.url());
+  await phone.getByTestId('application-contract').click();
+  await hydrated(phone);
+  await expect(phone.getByTestId('contract-terms')).toContainText('50,000.00');
+  await expect(phone.getByTestId('contract-text')).toContainText('李秀英');
+  await phone.getByTestId('send-sign-code').click();
+  await expect(phone.getByTestId('code-sent')).toBeVisible();
+  const signCode = await latestCode(admin.page, '138****0001');
+  await phone.fill('#ct-code', signCode);
+  const pad = phone.getByTestId('signature-pad');
+  await pad.scrollIntoViewIfNeeded();
+  const box = await pad.boundingBox();
+  if (!box) throw new Error('no signature pad');
+  await phone.mouse.move(box.x + 20, box.y + box.height / 2);
+  await phone.mouse.down();
+  for (let i = 1; i <= 12; i++) {
+    await phone.mouse.move(box.x + 20 + i * 20, box.y + box.height / 2 + (i % 2 ? 18 : -18));
+  }
+  await phone.mouse.up();
+  await shot(phone, 'customer-05-sign');
+  await phone.getByTestId('sign-contract').dblclick();
+  await expect(phone.getByTestId('signed-panel')).toBeVisible();
+  await expect(phone.getByTestId('seal-fingerprint')).not.toBeEmpty();
+  await shot(phone, 'customer-06-signed');
+
+  // The disbursement desk registers her card at the counter and pays out once.
+  const desk = await staffContext(browser, 'disburser1');
+  await open(desk.page, applicationUrl);
+  await expect(desk.page.getByTestId('disb-contract')).toContainText('已签署');
+  await desk.page.getByTestId('disb-bind').locator('summary').click();
+  // A card that is not hers is refused in words.
+  await desk.page.fill('#disb-account', '6217 0000 1234 0000');
+  await desk.page.fill('#disb-bank', '县农村商业银行');
+  await desk.page.getByTestId('disb-bind-submit').click();
+  await expect(desk.page.getByTestId('disbursement').getByRole('alert')).toContainText('不符');
+  await desk.page.getByTestId('disb-bind').locator('summary').click();
+  await desk.page.fill('#disb-account', '6217 0000 1234 5678 901');
+  await desk.page.fill('#disb-bank', '县农村商业银行');
+  await desk.page.getByTestId('disb-bind-submit').click();
+  await expect(desk.page.getByTestId('disb-accounts')).toContainText('已验证');
+  await shot(desk.page, 'staff-05-disbursement');
+  await desk.page.getByTestId('disburse').dblclick();
+  await expect(desk.page.getByTestId('open-loan')).toBeVisible();
+  await expect(desk.page.getByTestId('disb-payouts')).toContainText('成功');
+  await expect(desk.page.getByTestId('disb-payouts').locator('tbody tr')).toHaveCount(1);
+  await shot(desk.page, 'staff-06-paid-out');
+
   // The customer sees the loan and its equal-instalment schedule.
   await open(phone, '/me');
   await phone.getByTestId('loan-card').first().click();
   await expect(phone.getByTestId('next-due')).toBeVisible();
   await expect(phone.locator('.m-schedule li')).not.toHaveCount(0);
-  await shot(phone, 'customer-05-schedule');
+  await shot(phone, 'customer-07-schedule');
 
   // The manager's dashboard draws both charts from our own origin.
   const manager = await staffContext(browser, 'head1');
@@ -118,13 +169,13 @@ test('customer applies, officer investigates, approver approves, customer sees s
   await expect(manager.page.getByTestId('kpis')).toBeVisible();
   await expect(manager.page.locator('[data-testid=chart-daily] canvas')).toBeVisible();
   await expect(manager.page.locator('[data-testid=chart-status] canvas')).toBeVisible();
-  await shot(manager.page, 'staff-05-dashboard');
+  await shot(manager.page, 'staff-07-dashboard');
 
   // Every change is in the audit log, and the hash chain holds.
   await open(admin.page, '/staff/audit');
   await expect(admin.page.getByTestId('chain-ok')).toBeVisible();
   await expect(admin.page.getByTestId('audit-table')).toContainText('application.approved');
-  await shot(admin.page, 'staff-06-audit');
+  await shot(admin.page, 'staff-08-audit');
 
   expect(errors, errors.join('\n')).toEqual([]);
 });

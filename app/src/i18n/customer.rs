@@ -4,6 +4,16 @@
 macro_rules! texts_customer {
     ($next:ident { $($acc:tt)* } $($rest:ident)*) => {
         $next! { { $($acc)*
+            // ---- customer: bank cards (我的银行卡)
+            cards_title: "我的银行卡", "My bank cards";
+            cards_none: "还没有绑定银行卡。贷款将发放到您绑定并验证通过的银行卡。", "No card yet. Loans are paid into a card you bind and that passes the check.";
+            cards_verified: "已验证", "Verified";
+            cards_failed: "未通过验证", "Not verified";
+            cards_hint: "只能绑定您本人名下的银行卡：支付通道会核对卡号与您的姓名、身份证号和预留手机号。", "Only a card in your own name: the payment channel checks it against your name, ID number and phone.";
+            cards_number: "银行卡号", "Card number";
+            cards_bank: "开户银行", "Bank";
+            cards_bind: "验证并绑定", "Check and bind";
+            cards_bound: "银行卡已验证并绑定", "The card is checked and bound";
             // ---- customer: home and products
             tab_home: "首页", "Home";
             tab_loans: "借还款", "My loans";

@@ -54,6 +54,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <div class="card-title">{c.name}</div>
                                 <div class="muted">{c.phone_masked}</div>
                             </section>
+                            <super::bank_cards::BankCards />
                         }.into_any(),
                         Ok(_) => view! {
                             <a class="btn btn-primary btn-block" href=super::LOGIN>{t.login_button}</a>
