@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod apply;
+pub mod contract;
 pub mod home;
 pub mod loans;
 pub mod login;
