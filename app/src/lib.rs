@@ -6,6 +6,8 @@ pub mod audit_words;
 #[cfg(feature = "ssr")]
 pub mod charts;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod contract_files;
 pub mod error;
 pub mod format;
 pub mod i18n;
@@ -166,6 +168,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/me") view=customer::loans::MyLoansPage />
                 <Route path=path!("/me/applications/:id") view=customer::progress::ProgressPage />
                 <Route path=path!("/me/loans/:id") view=customer::schedule::SchedulePage />
+                <Route path=path!("/me/contracts/:id") view=customer::contract::ContractPage />
+                <Route path=path!("/me/contracts/:id/print") view=customer::contract::ContractPrintPage />
+                <Route path=path!("/verify") view=pages::verify::VerifyPage />
                 <Route path=path!("/account") view=customer::account::AccountPage />
                 <Route path=path!("/staff/login") view=staff::login::StaffLoginPage />
                 <ParentRoute path=path!("/staff") view=staff::layout::StaffLayout>
@@ -178,6 +183,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("precredit") view=staff::precredit::PrecreditJobsPage />
                     <Route path=path!("precredit/:id") view=staff::precredit::PrecreditJobPage />
                     <Route path=path!("products") view=staff::products::ProductsPage />
+                    <Route path=path!("contract-templates") view=staff::contract_templates::ContractTemplatesPage />
                     <Route path=path!("relations") view=staff::relations::RelationsPage />
                     <Route path=path!("rules") view=staff::rules::RuleSetsPage />
                     <Route path=path!("rules/:id") view=staff::rule_set::RuleSetPage />

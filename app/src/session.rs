@@ -96,24 +96,50 @@ pub async fn staff_past_password() -> Result<(Services, StaffActor), AppError> {
 pub async fn staff_signed_in() -> Result<(Services, StaffActor), AppError> {
     let services = services()?;
     let session = session().await?;
-    let id = get_string(&session, STAFF_KEY)
+    let actor = staff_of_session(&services, &session).await?;
+    Ok((services, actor))
+}
+
+async fn staff_of_session(services: &Services, session: &Session) -> Result<StaffActor, AppError> {
+    let id = get_string(session, STAFF_KEY)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
-    check_absolute(&session, &services, STAFF_ABSOLUTE_MS).await?;
-    let actor = services.auth().staff_actor(&id).await?;
-    Ok((services, actor))
+    check_absolute(session, services, STAFF_ABSOLUTE_MS).await?;
+    Ok(services.auth().staff_actor(&id).await?)
+}
+
+/// The member of staff of a session, outside a server function (a plain
+/// axum route, such as a file download): the same checks as [`staff`].
+pub async fn staff_in(services: &Services, session: &Session) -> Result<StaffActor, AppError> {
+    let actor = staff_of_session(services, session).await?;
+    if actor.must_change_password {
+        return Err(AppError::password_change_required());
+    }
+    if actor.totp_enrolment_required {
+        return Err(AppError::forbidden_until(ErrorCode::TotpEnrolmentRequired));
+    }
+    Ok(actor)
 }
 
 /// The signed-in customer, or `unauthenticated`.
 pub async fn customer() -> Result<(Services, CustomerActor), AppError> {
     let services = services()?;
     let session = session().await?;
-    let id = get_string(&session, CUSTOMER_KEY)
+    let actor = customer_in(&services, &session).await?;
+    Ok((services, actor))
+}
+
+/// The customer of a session, outside a server function (a plain axum
+/// route, such as a file download): the same checks as [`customer`].
+pub async fn customer_in(
+    services: &Services,
+    session: &Session,
+) -> Result<CustomerActor, AppError> {
+    let id = get_string(session, CUSTOMER_KEY)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
-    check_absolute(&session, &services, CUSTOMER_ABSOLUTE_MS).await?;
-    let actor = services.auth().customer_actor(&id).await?;
-    Ok((services, actor))
+    check_absolute(session, services, CUSTOMER_ABSOLUTE_MS).await?;
+    Ok(services.auth().customer_actor(&id).await?)
 }
 
 /// Starts a fresh session (new id: no session fixation) for the user.

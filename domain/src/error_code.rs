@@ -380,6 +380,16 @@ error_codes! {
     ContractTemplateUnclosed => "contract_template_unclosed",
     /// A placeholder name that does not exist (`line`, `column`, `name`).
     ContractTemplateUnknownPlaceholder => "contract_template_unknown_placeholder",
+    /// The author of a template version tried to publish it (maker-checker).
+    ContractTemplateSelfPublish => "contract_template_self_publish",
+    /// The drawn signature is over the size the server reads (`max_kb`).
+    ContractSignatureTooLarge => "contract_signature_too_large",
+    /// The drawn signature is not a PNG image.
+    ContractSignatureNotPng => "contract_signature_not_png",
+    /// No contract file was chosen to check (checked in the browser).
+    ContractFileMissing => "contract_file_missing",
+    /// The contract file to check is over the upload limit (`max_mb`).
+    ContractFileTooLarge => "contract_file_too_large",
 }
 
 impl ErrorCode {

@@ -103,6 +103,29 @@ pub fn router(services: Services, options: LeptosOptions, web: &WebConfig) -> Ro
         .nest_service(&pkg_route, static_dir(options.site_pkg_dir.as_ref()))
         .nest_service("/vendor", static_dir("vendor"))
         .route("/lang/{tag}", get(switch_language))
+        // The sealed contract file, for its borrower and for staff in scope.
+        .route(
+            app::contract_files::CUSTOMER_FILE_ROUTE,
+            get({
+                let services = services.clone();
+                move |session: tower_sessions::Session,
+                      Path(id): Path<String>,
+                      headers: axum::http::HeaderMap| {
+                    app::contract_files::customer_file(services.clone(), session, id, headers)
+                }
+            }),
+        )
+        .route(
+            app::contract_files::STAFF_FILE_ROUTE,
+            get({
+                let services = services.clone();
+                move |session: tower_sessions::Session,
+                      Path(id): Path<String>,
+                      headers: axum::http::HeaderMap| {
+                    app::contract_files::staff_file(services.clone(), session, id, headers)
+                }
+            }),
+        )
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || app::shell(options.clone())

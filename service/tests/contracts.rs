@@ -267,8 +267,23 @@ async fn a_contract_is_drawn_up_signed_once_and_verified() {
         let wang = env.customer(WANG).await;
         let c = env.services.contracts();
 
+        // Staff read the application's contract: none before it is drawn up.
+        assert_eq!(
+            c.contract_of_application(&officer, &app).await.unwrap(),
+            None
+        );
         let drawn = c.generate_contract(&officer, &app).await.unwrap();
         assert_eq!(drawn.status, ContractStatus::Generated);
+        assert_eq!(
+            c.contract_of_application(&officer, &app).await.unwrap(),
+            Some(drawn.clone())
+        );
+        // Not by a role that does not read customer files.
+        let marketing = env.staff("marketing1").await;
+        assert_code(
+            c.contract_of_application(&marketing, &app).await,
+            ErrorCode::Forbidden,
+        );
         assert!(
             drawn.contract_no.starts_with("HT20261124"),
             "{}",

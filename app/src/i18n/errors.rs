@@ -526,6 +526,11 @@ macro_rules! texts_errors {
             err_contract_template_too_large: "合同模板过长，最多 {max_kb} KB", "The contract template is too long: {max_kb} KB at most";
             err_contract_template_unclosed: "第 {line} 行第 {column} 列：占位符没有在同一行内闭合", "Line {line}, column {column}: the placeholder is not closed on the same line";
             err_contract_template_unknown_placeholder: "第 {line} 行第 {column} 列：没有名为“{name}”的占位符", "Line {line}, column {column}: there is no placeholder named “{name}”";
+            err_contract_template_self_publish: "您是该模板版本的起草人，须由另一位产品经理或管理员复核发布", "You drafted this template version; another product manager or an administrator must publish it";
+            err_contract_signature_too_large: "签名图片过大（最多 {max_kb} KB），请点“清除”后重新签写", "The signature image is too large ({max_kb} KB at most); clear it and sign again";
+            err_contract_signature_not_png: "签名图片无法识别，请点“清除”后重新签写", "The signature image could not be read; clear it and sign again";
+            err_contract_file_missing: "请先选择要验证的合同文件", "Choose the contract file to check first";
+            err_contract_file_too_large: "文件过大（最多 {max_mb} MB），这不是本行导出的合同文件", "The file is too large ({max_mb} MB at most); it is not a contract file the bank exported";
         } $($rest)* }
     };
 }

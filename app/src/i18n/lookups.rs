@@ -395,6 +395,11 @@ impl Texts {
             E::ContractTemplateTooLarge => self.err_contract_template_too_large,
             E::ContractTemplateUnclosed => self.err_contract_template_unclosed,
             E::ContractTemplateUnknownPlaceholder => self.err_contract_template_unknown_placeholder,
+            E::ContractTemplateSelfPublish => self.err_contract_template_self_publish,
+            E::ContractSignatureTooLarge => self.err_contract_signature_too_large,
+            E::ContractSignatureNotPng => self.err_contract_signature_not_png,
+            E::ContractFileMissing => self.err_contract_file_missing,
+            E::ContractFileTooLarge => self.err_contract_file_too_large,
         }
     }
 

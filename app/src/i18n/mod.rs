@@ -97,6 +97,8 @@ mod errors;
 mod rules;
 #[macro_use]
 mod precredit;
+#[macro_use]
+mod contracts;
 
 macro_rules! collect_texts {
     ({ $($acc:tt)* }) => { texts! { $($acc)* } };
@@ -105,7 +107,7 @@ macro_rules! collect_texts {
     };
 }
 
-collect_texts! { {} texts_common texts_customer texts_staff texts_errors texts_rules texts_precredit }
+collect_texts! { {} texts_common texts_customer texts_staff texts_errors texts_rules texts_precredit texts_contracts }
 
 mod lookups;
 #[cfg(test)]

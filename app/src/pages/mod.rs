@@ -2,6 +2,7 @@
 
 pub mod customer;
 pub mod staff;
+pub mod verify;
 
 use crate::i18n::t;
 use leptos::prelude::*;

@@ -37,7 +37,7 @@ pub const SIGN_PURPOSE: &str = "contract_sign";
 
 /// Roles that draw up a contract: the officer who handles the loan, the
 /// approver, the disbursement desk (放款岗) and the branch head.
-const GENERATORS: [Role; 4] = [
+pub const GENERATORS: [Role; 4] = [
     Role::Officer,
     Role::Approver,
     Role::Disburser,
@@ -130,6 +130,36 @@ impl crate::contracts::Contracts<'_> {
             return Err(ServiceError::Forbidden);
         }
         Ok(row.view)
+    }
+
+    /// The loan contract of an application (not voided), for staff who
+    /// read the customer's file in their scope; `None` before it is drawn up.
+    pub async fn contract_of_application(
+        self,
+        s: &StaffActor,
+        application_id: &str,
+    ) -> Result<Option<ContractView>, ServiceError> {
+        if !s.has_any(Reading::CustomerFile.readers()) {
+            return Err(ServiceError::Forbidden);
+        }
+        let r = sqlx::query(
+            "SELECT br.path FROM applications a \
+             JOIN organisations br ON br.id = a.branch_id WHERE a.id = $1",
+        )
+        .bind(application_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+        if !s.covers(&sql::text(&r, "path")?) {
+            return Err(ServiceError::Forbidden);
+        }
+        match self
+            .live_contract(application_id, ContractKind::Loan)
+            .await?
+        {
+            Some(id) => Ok(Some(self.contract_row(&id).await?.view)),
+            None => Ok(None),
+        }
     }
 
     /// The customer's own contract (anyone else's is `NotFound`).

@@ -284,6 +284,7 @@ pub fn MyLoansPage() -> impl IntoView {
                                     }
                                 }).collect_view().into_any()
                             }}
+                            <super::contract::MyContractList />
                             <h2 class="section-title">{t.my_applications_title}</h2>
                             {if o.applications.is_empty() {
                                 view! { <div class="empty"><a href="/">{t.no_applications}</a></div> }.into_any()

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod apply;
 pub mod bank_cards;
+pub mod contract;
 pub mod home;
 pub mod loans;
 pub mod login;

@@ -91,6 +91,7 @@ pub fn ProgressPage() -> impl IntoView {
                                         {waiting.map(|w| view! { <li class="m-timeline-item current"><div>{w}</div></li> })}
                                     </ol>
                                 </section>
+                                {v.loan_id.is_some().then(|| view! { <super::contract::ApplicationContract application_id=s.id.to_string() /> })}
                                 {v.loan_id.map(|id| view! {
                                     <a class="btn btn-primary btn-block" href=format!("/me/loans/{id}")>{t.view_schedule}</a>
                                 })}

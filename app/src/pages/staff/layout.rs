@@ -79,6 +79,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
     let admin = staff.has(Role::Admin);
     let heads = staff.has(Role::BranchHead) || staff.has(Role::Admin);
     let rules = staff.has(Role::RiskManager) || staff.has(Role::Admin);
+    let templates = staff.has(Role::ProductManager) || staff.has(Role::Admin);
     let precredit = [
         Role::Officer,
         Role::BranchHead,
@@ -111,6 +112,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
                     {item("/staff", t.nav_tasks)}
                     {precredit.then(|| item("/staff/precredit", t.nav_precredit))}
                     {item("/staff/products", t.nav_products)}
+                    {templates.then(|| item("/staff/contract-templates", t.nav_contract_templates))}
                     {heads.then(|| item("/staff/escalations", t.nav_escalations))}
                     {item("/staff/relations", t.nav_relations)}
                     {(manager || admin).then(|| view! {
@@ -128,6 +130,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
                         {staff.sms_outbox.then(|| item("/staff/outbox", t.nav_outbox))}
                     })}
                     {item("/staff/security", t.nav_security)}
+                    <a class="ws-nav-item" href="/verify" rel="external">{t.ct_verify_link}</a>
                     <a class="ws-nav-item" href="/" rel="external">{t.customer_site}</a>
                 </nav>
             </aside>

@@ -2,6 +2,8 @@
 
 pub mod application;
 pub mod audit;
+pub mod contract_panel;
+pub mod contract_templates;
 pub mod dashboard;
 pub mod disbursement_panel;
 pub mod eod;

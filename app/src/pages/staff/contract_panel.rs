@@ -1,0 +1,134 @@
+//! The loan contract on the staff application page (one panel, its own
+//! file): its status, number and signers, 生成合同 for the roles that draw
+//! contracts up, the full text, and the sealed file once signed.
+
+use crate::components::FormError;
+use crate::error::AppError;
+use crate::format::datetime;
+use crate::i18n::t;
+use crate::pages::customer::contract::{status_badge, ContractText, Signers};
+use domain::application::ApplicationStatus;
+use domain::view::{ContractStatus, ContractView};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::session;
+
+/// The application's loan contract and whether the caller may draw it up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractPanelData {
+    pub contract: Option<ContractView>,
+    pub can_generate: bool,
+}
+
+#[server(prefix = "/api/fn", endpoint = "application_contract")]
+pub async fn application_contract(application_id: String) -> Result<ContractPanelData, AppError> {
+    let (services, staff) = session::staff().await?;
+    let contract = services
+        .contracts()
+        .contract_of_application(&staff, &application_id)
+        .await?;
+    Ok(ContractPanelData {
+        contract,
+        can_generate: staff.has_any(&service::contracts::sign::GENERATORS),
+    })
+}
+
+/// 生成合同: the service returns the contract already drawn up, if any.
+#[server(prefix = "/api/fn", endpoint = "generate_contract")]
+pub async fn generate_contract(application_id: String) -> Result<ContractView, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .contracts()
+        .generate_contract(&staff, &application_id)
+        .await?)
+}
+
+#[component]
+pub fn ContractPanel(application_id: String, status: ApplicationStatus) -> impl IntoView {
+    let t = t();
+    let refresh = RwSignal::new(0u32);
+    let id = StoredValue::new(application_id);
+    let data = Resource::new(
+        move || refresh.get(),
+        move |_| application_contract(id.get_value()),
+    );
+    let error = RwSignal::new(None::<AppError>);
+    let generate = Action::new(move |_: &()| {
+        let id = id.get_value();
+        async move { generate_contract(id).await }
+    });
+    Effect::new(move |_| match generate.value().get() {
+        Some(Ok(_)) => refresh.update(|n| *n += 1),
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let approved = status == ApplicationStatus::Approved;
+    view! {
+        <section class="ws-panel" data-testid="contract-panel">
+            <div class="ws-panel-header"><h2 class="section-title">{t.ct_panel_title}</h2></div>
+            <Suspense fallback=|| ()>
+                {move || {
+                    // As `components::awaited`: in the browser only, so the
+                    // refetch after 生成合同 re-renders.
+                    #[cfg(not(feature = "ssr"))]
+                    data.track();
+                    Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.message(t)}</div> }.into_any(),
+                        Ok(ContractPanelData { contract: Some(c), .. }) => view! { <ContractSummary c=c /> }.into_any(),
+                        Ok(ContractPanelData { contract: None, can_generate }) => view! {
+                            <p class="muted">{if approved { t.ct_not_generated } else { t.ct_after_approval }}</p>
+                            {(approved && can_generate).then(|| view! {
+                                <button class="btn btn-primary" data-testid="generate-contract"
+                                    disabled=move || generate.pending().get()
+                                    on:click=move |_| { error.set(None); generate.dispatch(()); }>
+                                    {move || if generate.pending().get() { t.processing } else { t.ct_generate }}
+                                </button>
+                            })}
+                        }.into_any(),
+                    }
+                })}}
+            </Suspense>
+            <FormError error=error />
+        </section>
+    }
+}
+
+#[component]
+fn ContractSummary(c: ContractView) -> impl IntoView {
+    let t = t();
+    let signed = c.status == ContractStatus::Signed;
+    let file = format!("/staff/contracts/{}/file", c.id);
+    let version = if c.template_version == 0 {
+        t.ct_default_template.to_string()
+    } else {
+        c.template_version.to_string()
+    };
+    view! {
+        <div class="stack" data-testid="contract-summary">
+            <div class="row">
+                <strong>{t.contract_kind(c.kind)}</strong>
+                <span class=status_badge(c.status) data-testid="contract-status">{t.contract_status(c.status)}</span>
+            </div>
+            <dl class="kv">
+                <dt>{t.ct_no}</dt>
+                <dd data-testid="contract-no">{c.contract_no.clone()}</dd>
+                <dt>{t.ct_created_at}</dt>
+                <dd>{datetime(c.created_at)}</dd>
+                <dt>{t.ct_template_version}</dt>
+                <dd>{version}</dd>
+            </dl>
+            {(c.status == ContractStatus::Generated).then(|| view! { <p class="muted">{t.ct_generated}</p> })}
+            {signed.then(|| view! { <Signers c=c.clone() /> })}
+            <details>
+                <summary>{t.ct_view_text}</summary>
+                <ContractText text=c.text.clone() />
+            </details>
+            {signed.then(|| view! {
+                <a class="btn btn-secondary" href=file rel="external" download data-testid="staff-download-contract">{t.ct_download}</a>
+            })}
+        </div>
+    }
+}
