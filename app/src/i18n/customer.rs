@@ -6,6 +6,7 @@ macro_rules! texts_customer {
         $next! { { $($acc)*
             // ---- customer: bank cards (我的银行卡)
             cards_title: "我的银行卡", "My bank cards";
+            ev_waiting_payout: "已批准：请签署借款合同，签署后放款到您的银行卡", "Approved: sign the loan contract; the loan is then paid into your bank card";
             cards_none: "还没有绑定银行卡。贷款将发放到您绑定并验证通过的银行卡。", "No card yet. Loans are paid into a card you bind and that passes the check.";
             cards_verified: "已验证", "Verified";
             cards_failed: "未通过验证", "Not verified";

@@ -38,6 +38,7 @@ pub fn ProgressPage() -> impl IntoView {
                             let waiting = match s.status {
                                 ApplicationStatus::Submitted => Some(t.ev_waiting_investigation),
                                 ApplicationStatus::Investigated => Some(t.ev_waiting_approval),
+                                ApplicationStatus::Approved if v.loan_id.is_none() => Some(t.ev_waiting_payout),
                                 _ => None,
                             };
                             view! {
@@ -91,7 +92,7 @@ pub fn ProgressPage() -> impl IntoView {
                                         {waiting.map(|w| view! { <li class="m-timeline-item current"><div>{w}</div></li> })}
                                     </ol>
                                 </section>
-                                {v.loan_id.is_some().then(|| view! { <super::contract::ApplicationContract application_id=s.id.to_string() /> })}
+                                {(s.status == ApplicationStatus::Approved).then(|| view! { <super::contract::ApplicationContract application_id=s.id.to_string() /> })}
                                 {v.loan_id.map(|id| view! {
                                     <a class="btn btn-primary btn-block" href=format!("/me/loans/{id}")>{t.view_schedule}</a>
                                 })}
