@@ -89,15 +89,16 @@ const targets = [
   ['/staff/login', null],
   ['/me', customer],
   ['/account', customer],
+  ['/verify', null],
 ];
 const home = await page('/', customer);
 for (const p of links(home.body, /href="(\/products\/[^"]+)"/g)) targets.push([p, customer]);
 const mine = await page('/me', customer);
-for (const p of links(mine.body, /href="(\/me\/(?:loans|applications)\/[^"]+)"/g)) targets.push([p, customer]);
+for (const p of links(mine.body, /href="(\/me\/(?:loans|applications|contracts)\/[^"]+)"/g)) targets.push([p, customer]);
 for (const p of ['/staff', '/staff/escalations', '/staff/precredit', '/staff/products', '/staff/relations']) {
   targets.push([p, officer]);
 }
-for (const p of ['/staff/dashboard', '/staff/rules', '/staff/audit', '/staff/outbox']) targets.push([p, admin]);
+for (const p of ['/staff/dashboard', '/staff/rules', '/staff/audit', '/staff/outbox', '/staff/contract-templates']) targets.push([p, admin]);
 const staffLinks = /href="(\/staff\/(?:applications|customers|loans|rules|precredit)\/[^"?#]+)"/g;
 for (const [p, who] of [['/staff', officer], ['/staff/rules', admin], ['/staff/precredit', officer]]) {
   const html = (await page(p, who)).body;

@@ -47,7 +47,6 @@ macro_rules! texts_contracts {
             ct_back_to_contract: "返回合同", "Back to the contract";
             ct_my_contracts: "我的合同", "My contracts";
             ct_view: "查看合同", "View contract";
-            ct_sign_now: "去签署", "Sign now";
             ct_contract_ready: "您的借款合同已生成，请尽快签署", "Your loan contract is ready; please sign it";
             ct_verify_link: "合同验真", "Verify a contract";
 

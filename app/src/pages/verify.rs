@@ -178,7 +178,9 @@ pub fn VerifyPage() -> impl IntoView {
                             chosen.set(event_target_value(&ev).rsplit(['/', '\\']).next().unwrap_or_default().to_string());
                         } />
                 </label>
-                <p class="muted ct-chosen" data-testid="verify-chosen">{move || chosen.get()}</p>
+                {move || (!chosen.get().is_empty()).then(|| view! {
+                    <p class="muted ct-chosen" data-testid="verify-chosen">{chosen.get()}</p>
+                })}
                 <button type="button" class="btn btn-primary btn-block" data-testid="verify-check"
                     disabled=move || check.pending().get()
                     on:click=move |_| { error.set(None); check.dispatch(()); }>

@@ -210,7 +210,7 @@ fn KeyTerms(loan: LoanSummary) -> impl IntoView {
                 <div class="fig-label">{t.amount_label}</div>
             </div>
             <dl class="kv">
-                <dt>{t.product_rate}</dt>
+                <dt>{t.per_year}</dt>
                 <dd>{rate(loan.rate)}</dd>
                 <dt>{t.loan_term}</dt>
                 <dd>{fill(t.months_n, &[("n", loan.term_months.to_string())])}</dd>
@@ -577,7 +577,7 @@ pub fn ApplicationContract(application_id: String) -> impl IntoView {
                                     <span class=status_badge(c.status)>{t.contract_status(c.status)}</span>
                                 </div>
                                 <div class="muted">{t.ct_no}" "{c.contract_no.clone()}</div>
-                                {pending.then(|| view! { <div class="ct-card-cta">{t.ct_contract_ready}" · "{t.ct_sign_now}" ›"</div> })}
+                                {pending.then(|| view! { <div class="ct-card-cta">{t.ct_contract_ready}" ›"</div> })}
                             </a>
                         }
                     })
@@ -607,7 +607,7 @@ pub fn MyContractList() -> impl IntoView {
                             </div>
                             <div class="muted">
                                 {t.ct_no}" "{c.contract_no.clone()}" · "
-                                {datetime(c.signed_at.unwrap_or(c.created_at))}
+                                <span class="ct-when">{datetime(c.signed_at.unwrap_or(c.created_at))}</span>
                             </div>
                         </a>
                     }).collect_view()}

@@ -45,52 +45,66 @@ pub async fn generate_contract(application_id: String) -> Result<ContractView, A
         .await?)
 }
 
+/// Loaded in the browser after the page is up (an effect, not a resource
+/// under a second `Suspense`: nested in the page's own, that one did not
+/// hydrate), and again after 生成合同.
 #[component]
 pub fn ContractPanel(application_id: String, status: ApplicationStatus) -> impl IntoView {
     let t = t();
-    let refresh = RwSignal::new(0u32);
     let id = StoredValue::new(application_id);
-    let data = Resource::new(
-        move || refresh.get(),
-        move |_| application_contract(id.get_value()),
-    );
+    let data = RwSignal::new(None::<Result<ContractPanelData, AppError>>);
+    let load = Action::new(move |_: &()| {
+        let id = id.get_value();
+        async move { application_contract(id).await }
+    });
+    Effect::new(move |_| {
+        load.dispatch(());
+    });
+    Effect::new(move |_| {
+        if let Some(r) = load.value().get() {
+            data.set(Some(r));
+        }
+    });
     let error = RwSignal::new(None::<AppError>);
     let generate = Action::new(move |_: &()| {
         let id = id.get_value();
         async move { generate_contract(id).await }
     });
     Effect::new(move |_| match generate.value().get() {
-        Some(Ok(_)) => refresh.update(|n| *n += 1),
+        Some(Ok(_)) => {
+            load.dispatch(());
+        }
         Some(Err(e)) => error.set(Some(e)),
         None => {}
     });
     let approved = status == ApplicationStatus::Approved;
+    let body = move || match data.get() {
+        None => view! { <p class="muted">{t.loading}</p> }.into_any(),
+        Some(Err(e)) => {
+            view! { <div class="alert alert-error" role="alert">{e.message(t)}</div> }.into_any()
+        }
+        Some(Ok(ContractPanelData {
+            contract: Some(c), ..
+        })) => view! { <ContractSummary c=c /> }.into_any(),
+        Some(Ok(ContractPanelData {
+            contract: None,
+            can_generate,
+        })) => view! {
+            <p class="muted">{if approved { t.ct_not_generated } else { t.ct_after_approval }}</p>
+            {(approved && can_generate).then(|| view! {
+                <button class="btn btn-primary" data-testid="generate-contract"
+                    disabled=move || generate.pending().get()
+                    on:click=move |_| { error.set(None); generate.dispatch(()); }>
+                    {move || if generate.pending().get() { t.processing } else { t.ct_generate }}
+                </button>
+            })}
+        }
+        .into_any(),
+    };
     view! {
         <section class="ws-panel" data-testid="contract-panel">
             <div class="ws-panel-header"><h2 class="section-title">{t.ct_panel_title}</h2></div>
-            <Suspense fallback=|| ()>
-                {move || {
-                    // As `components::awaited`: in the browser only, so the
-                    // refetch after 生成合同 re-renders.
-                    #[cfg(not(feature = "ssr"))]
-                    data.track();
-                    Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.message(t)}</div> }.into_any(),
-                        Ok(ContractPanelData { contract: Some(c), .. }) => view! { <ContractSummary c=c /> }.into_any(),
-                        Ok(ContractPanelData { contract: None, can_generate }) => view! {
-                            <p class="muted">{if approved { t.ct_not_generated } else { t.ct_after_approval }}</p>
-                            {(approved && can_generate).then(|| view! {
-                                <button class="btn btn-primary" data-testid="generate-contract"
-                                    disabled=move || generate.pending().get()
-                                    on:click=move |_| { error.set(None); generate.dispatch(()); }>
-                                    {move || if generate.pending().get() { t.processing } else { t.ct_generate }}
-                                </button>
-                            })}
-                        }.into_any(),
-                    }
-                })}}
-            </Suspense>
+            {body}
             <FormError error=error />
         </section>
     }
