@@ -540,7 +540,8 @@ pub fn ContractPrintPage() -> impl IntoView {
                 let c = d.contract;
                 view! {
                     <article class="ct-print" data-testid="contract-print">
-                        <h1>{t.contract_kind(c.kind)}</h1>
+                        // The text begins with its own title.
+                        <h1 class="sr-only">{t.contract_kind(c.kind)}</h1>
                         <p class="ct-print-no">{t.ct_no}" "{c.contract_no.clone()}</p>
                         <div class="ct-print-text">{c.text.clone()}</div>
                         {(c.status == ContractStatus::Signed).then(|| view! {
