@@ -175,7 +175,7 @@ fn Application(
                 {(app.full_decision.is_none() && app.pre_screen.is_none()).then(|| view! {
                     <section class="ws-panel"><p class="muted">{t.decision_none}</p></section>
                 })}
-                {app.loan_id.is_some().then(|| view! { <super::contract_panel::ContractPanel application_id=app.id.to_string() status=app.status /> })}
+                {(app.status == ApplicationStatus::Approved).then(|| view! { <super::contract_panel::ContractPanel application_id=app.id.to_string() status=app.status /> })}
                 {app.loan_id.clone().map(|id| view! {
                     <section class="ws-panel">
                         <div class="alert alert-success">{t.loan_created}</div>
