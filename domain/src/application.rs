@@ -57,6 +57,20 @@ impl ApplicationStatus {
     }
 }
 
+/// A loan purpose as a contract states it: the application form's codes
+/// in their legal wording; a purpose typed as free text stays as typed.
+pub fn purpose_in_contract(code: &str) -> &str {
+    match code {
+        "farming" => "购买种子、化肥等农业生产资料",
+        "livestock" => "畜禽养殖",
+        "machinery" => "购置农机具",
+        "business" => "个体经营资金周转",
+        "home" => "房屋修缮",
+        "education" => "子女教育",
+        other => other,
+    }
+}
+
 /// An approver's decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -110,6 +110,14 @@ async fn sign(env: &Env, id: &str) {
         .find(|c| c.application_id == id)
         .expect("drawn up at approval");
     assert_eq!(contract.status, ContractStatus::Generated);
+    // The signing page's summary: the granted terms, from the day drawn up.
+    let terms = s
+        .contracts()
+        .my_contract_terms(&li, &contract.id)
+        .await
+        .unwrap();
+    assert_eq!((terms.term_months, terms.start_date), (12, today()));
+    assert!(contract.text.contains(&format!("{}", terms.rate)) || terms.rate.bp() > 0);
     s.contracts()
         .send_signing_code(&li, &contract.id)
         .await

@@ -5,6 +5,22 @@
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{ContractKind, Signer};
+use crate::date::Date;
+use crate::money::Fen;
+use crate::rate::AnnualRate;
+use crate::schedule::RepaymentMethod;
+
+/// The loan's terms as a contract states them, for the signing page's
+/// summary: the granted terms, or the booked loan's once paid out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractKeyTerms {
+    pub amount: Fen,
+    pub rate: AnnualRate,
+    pub term_months: u32,
+    pub method: RepaymentMethod,
+    pub start_date: Date,
+    pub maturity_date: Date,
+}
 
 crate::coded_enum! {
     /// Where a contract template version is in its life.

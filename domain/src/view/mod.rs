@@ -25,7 +25,8 @@ pub use applications::{
 };
 pub use audit::{ActorKind, AuditEntry, ChainStatus};
 pub use contracts::{
-    ContractStatus, ContractView, TemplateDraft, TemplateStatus, TemplateView, Verification,
+    ContractKeyTerms, ContractStatus, ContractView, TemplateDraft, TemplateStatus, TemplateView,
+    Verification,
 };
 pub use dashboard::Dashboard;
 pub use decisions::{BureauInquiryView, DecisionView, FeatureValue, InquiryOutcome, TraceLine};

@@ -12,13 +12,14 @@ use domain::contract::{
     canonical_bytes, ContractKind, ContractTemplate, ContractTerms, SignedContent, Signer,
     SignerRole,
 };
+use domain::date::{Date, CHINA_UTC_OFFSET_MINUTES};
 use domain::error_code::ErrorCode;
 use domain::flow::NodeType;
 use domain::identity::{mask_id_number, Phone};
 use domain::org::Role;
 use domain::product::GuaranteeType;
 use domain::schedule::{build_schedule, RepaymentMethod};
-use domain::view::{ContractStatus, ContractView};
+use domain::view::{ContractKeyTerms, ContractStatus, ContractView};
 use serde_json::json;
 use sqlx::any::AnyRow;
 
@@ -175,6 +176,60 @@ impl crate::contracts::Contracts<'_> {
         Ok(row.view)
     }
 
+    /// The terms the customer's contract states (the granted terms, dated
+    /// from the day it was drawn up; the booked loan's once paid out).
+    pub async fn my_contract_terms(
+        self,
+        c: &CustomerActor,
+        id: &str,
+    ) -> Result<ContractKeyTerms, ServiceError> {
+        let row = self.contract_row(id).await?;
+        if row.customer_id != c.customer_id {
+            return Err(ServiceError::NotFound);
+        }
+        let drawn = Date::from_epoch_millis(row.view.created_at, CHINA_UTC_OFFSET_MINUTES);
+        let r = sqlx::query(
+            "SELECT a.amount_fen, a.term_months, ap.annual_rate_bp AS granted_rate_bp, \
+               ap.repayment_method AS granted_method, l.annual_rate_bp, l.repayment_method, \
+               l.start_date, l.maturity_date \
+             FROM applications a \
+             LEFT JOIN approvals ap ON ap.application_id = a.id AND ap.decision = 'approve' \
+             LEFT JOIN loans l ON l.application_id = a.id WHERE a.id = $1",
+        )
+        .bind(&row.view.application_id)
+        .fetch_one(&self.db.pool)
+        .await?;
+        let amount = sql::fen(&r, "amount_fen")?;
+        let term_months = sql::uint(&r, "term_months")?;
+        if sql::opt_text(&r, "start_date")?.is_some() {
+            return Ok(ContractKeyTerms {
+                amount,
+                rate: sql::rate(&r, "annual_rate_bp")?,
+                term_months,
+                method: sql::method(&r, "repayment_method")?,
+                start_date: sql::date(&r, "start_date")?,
+                maturity_date: sql::date(&r, "maturity_date")?,
+            });
+        }
+        let rate = sql::rate(&r, "granted_rate_bp")?;
+        let method = sql::method(&r, "granted_method")?;
+        let maturity_date = match method {
+            RepaymentMethod::Revolving => drawn.add_months(term_months),
+            _ => build_schedule(method, amount, rate, term_months, drawn)
+                .map_err(|e| ServiceError::internal("contract schedule", format!("{e:?}")))?
+                .last()
+                .map_or_else(|| drawn.add_months(term_months), |i| i.due_date),
+        };
+        Ok(ContractKeyTerms {
+            amount,
+            rate,
+            term_months,
+            method,
+            start_date: drawn,
+            maturity_date,
+        })
+    }
+
     /// The customer's own contracts, newest first.
     pub async fn my_contracts(self, c: &CustomerActor) -> Result<Vec<ContractView>, ServiceError> {
         let sql = format!("{SELECT} WHERE ct.customer_id = $1 ORDER BY ct.created_at DESC, ct.id");
@@ -285,7 +340,8 @@ impl crate::contracts::Contracts<'_> {
             start_date: start,
             maturity_date: maturity,
             schedule,
-            loan_purpose: sql::text(&r, "purpose")?,
+            loan_purpose: domain::application::purpose_in_contract(&sql::text(&r, "purpose")?)
+                .to_string(),
             guarantee_type: GuaranteeType::parse(&guarantee)
                 .ok_or_else(|| ServiceError::internal("guarantee type", guarantee))?,
             guarantor: None,

@@ -12,7 +12,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t};
 use domain::contract::ContractKind;
-use domain::view::{ContractStatus, ContractView, LoanSummary, SentCode};
+use domain::view::{ContractKeyTerms, ContractStatus, ContractView, SentCode};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
@@ -33,8 +33,8 @@ const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningView {
     pub contract: ContractView,
-    /// The booked loan's terms (amount, rate, term, method, dates).
-    pub loan: Option<LoanSummary>,
+    /// The terms the contract states (amount, rate, term, method, dates).
+    pub terms: ContractKeyTerms,
 }
 
 /// One of the customer's contracts in a list (without its text).
@@ -53,15 +53,11 @@ pub struct ContractBrief {
 pub async fn my_contract(id: String) -> Result<SigningView, AppError> {
     let (services, customer) = session::customer().await?;
     let contract = services.contracts().my_contract(&customer, &id).await?;
-    let application = services
-        .applications()
-        .my_application(&customer, &contract.application_id)
+    let terms = services
+        .contracts()
+        .my_contract_terms(&customer, &id)
         .await?;
-    let loan = match application.loan_id {
-        Some(loan_id) => Some(services.loans().my_loan(&customer, &loan_id).await?.summary),
-        None => None,
-    };
-    Ok(SigningView { contract, loan })
+    Ok(SigningView { contract, terms })
 }
 
 /// The customer's contracts, newest first, without their text.
@@ -164,7 +160,7 @@ pub fn ContractPage() -> impl IntoView {
     view! {
         <CustomerFrame title=t.ct_page_title tab=Tab::Loans back="/me">
             {awaited(data, super::LOGIN, move |d| {
-                let loan = d.loan.clone();
+                let terms = d.terms.clone();
                 move || {
                     let c = signed.get().unwrap_or_else(|| d.contract.clone());
                     view! {
@@ -174,7 +170,7 @@ pub fn ContractPage() -> impl IntoView {
                                 <span class=status_badge(c.status) data-testid="contract-status">{t.contract_status(c.status)}</span>
                             </div>
                             <p class="muted ct-no">{t.ct_no}" "{c.contract_no.clone()}</p>
-                            {loan.clone().map(|l| view! { <KeyTerms loan=l /> })}
+                            <KeyTerms terms=terms.clone() />
                         </section>
                         <section class="card stack">
                             <h2 class="section-title">{t.ct_full_text}</h2>
@@ -200,26 +196,26 @@ pub fn ContractPage() -> impl IntoView {
 /// The loan's terms as the contract states them: amount, rate, term,
 /// method and dates.
 #[component]
-fn KeyTerms(loan: LoanSummary) -> impl IntoView {
+fn KeyTerms(terms: ContractKeyTerms) -> impl IntoView {
     let t = t();
     view! {
         <div class="ct-terms" data-testid="contract-terms">
             <h2 class="section-title">{t.ct_key_terms}</h2>
             <div class="fig">
-                <div class="fig-value money">{money(loan.principal)}" "<span class="ct-unit">{t.yuan}</span></div>
+                <div class="fig-value money">{money(terms.amount)}" "<span class="ct-unit">{t.yuan}</span></div>
                 <div class="fig-label">{t.amount_label}</div>
             </div>
             <dl class="kv">
                 <dt>{t.per_year}</dt>
-                <dd>{rate(loan.rate)}</dd>
+                <dd>{rate(terms.rate)}</dd>
                 <dt>{t.loan_term}</dt>
-                <dd>{fill(t.months_n, &[("n", loan.term_months.to_string())])}</dd>
+                <dd>{fill(t.months_n, &[("n", terms.term_months.to_string())])}</dd>
                 <dt>{t.product_method}</dt>
-                <dd>{t.method(loan.method)}</dd>
+                <dd>{t.method(terms.method)}</dd>
                 <dt>{t.ct_start_date}</dt>
-                <dd>{loan.start_date.to_string()}</dd>
+                <dd>{terms.start_date.to_string()}</dd>
                 <dt>{t.maturity}</dt>
-                <dd>{loan.maturity_date.to_string()}</dd>
+                <dd>{terms.maturity_date.to_string()}</dd>
             </dl>
         </div>
     }
