@@ -118,7 +118,10 @@ async fn sign(env: &Env, id: &str) {
         .unwrap();
     assert_eq!((terms.term_months, terms.start_date), (12, today()));
     assert!(terms.rate.bp() > 0);
-    assert!(contract.text.contains("购买化肥种子"), "the purpose as typed");
+    assert!(
+        contract.text.contains("购买化肥种子"),
+        "the purpose as typed"
+    );
     s.contracts()
         .send_signing_code(&li, &contract.id)
         .await

@@ -38,7 +38,19 @@ pub async fn bind_my_bank_account(account_no: String, bank_name: String) -> Resu
 pub fn BankCards() -> impl IntoView {
     let t = t();
     let refresh = RwSignal::new(0u32);
-    let cards = Resource::new(move || refresh.get(), |_| my_bank_accounts());
+    // Loaded in the browser once the page is up, and after each binding:
+    // a Suspense under the page's own would break its hydration.
+    let cards = RwSignal::new(None::<Result<Vec<BankAccountView>, AppError>>);
+    let load = Action::new(move |_: &()| my_bank_accounts());
+    Effect::new(move |_| {
+        refresh.track();
+        load.dispatch(());
+    });
+    Effect::new(move |_| {
+        if let Some(r) = load.value().get() {
+            cards.set(Some(r));
+        }
+    });
     let account = RwSignal::new(String::new());
     let bank = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
@@ -68,8 +80,7 @@ pub fn BankCards() -> impl IntoView {
     view! {
         <section class="card stack" data-testid="bank-cards">
             <div class="card-title">{t.cards_title}</div>
-            <Suspense fallback=|| ()>
-                {move || cards.get().map(|r| match r {
+            {move || cards.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! { <p class="muted">{t.cards_none}</p> }.into_any(),
                     Ok(list) => view! {
                         <ul class="plain-list">
@@ -90,7 +101,6 @@ pub fn BankCards() -> impl IntoView {
                     }.into_any(),
                     Err(e) => view! { <div class="alert alert-error" role="alert">{e.message(t)}</div> }.into_any(),
                 })}
-            </Suspense>
             <p class="muted small">{t.cards_hint}</p>
             <div class="field">
                 <label for="card-no">{t.cards_number}</label>

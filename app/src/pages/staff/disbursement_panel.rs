@@ -57,17 +57,31 @@ pub fn DisbursementPanel(
     refresh: RwSignal<u32>,
     notice: RwSignal<Option<&'static str>>,
 ) -> impl IntoView {
-    let data = {
-        let id = id.clone();
-        Resource::new(move || refresh.get(), move |_| disbursement(id.clone()))
-    };
-    view! {
-        <Suspense fallback=|| ()>
-            {move || data.get().map(|r| match r {
-                Ok((view, dev)) => view! { <Panel view=view dev=dev refresh=refresh notice=notice /> }.into_any(),
-                Err(e) => view! { <div class="alert alert-error" role="alert">{e.message(t())}</div> }.into_any(),
-            })}
-        </Suspense>
+    let id = StoredValue::new(id);
+    let data = RwSignal::new(None::<Result<(DisbursementView, bool), AppError>>);
+    let load = Action::new(move |_: &()| {
+        let id = id.get_value();
+        async move { disbursement(id).await }
+    });
+    // Loaded in the browser once the page is up, and again after every
+    // action: a second Suspense under the page's own breaks its hydration.
+    Effect::new(move |_| {
+        refresh.track();
+        load.dispatch(());
+    });
+    Effect::new(move |_| {
+        if let Some(r) = load.value().get() {
+            data.set(Some(r));
+        }
+    });
+    move || {
+        data.get().map(|r| match r {
+            Ok((view, dev)) => {
+                view! { <Panel view=view dev=dev refresh=refresh notice=notice /> }.into_any()
+            }
+            Err(e) => view! { <div class="alert alert-error" role="alert">{e.message(t())}</div> }
+                .into_any(),
+        })
     }
 }
 
