@@ -75,6 +75,8 @@ pub struct StaffApplicationView {
     pub product_name_en: String,
     pub amount: Fen,
     pub term_months: u32,
+    /// The booked loan's rate, else the one its approval granted, else
+    /// the product's.
     pub rate: AnnualRate,
     pub method: RepaymentMethod,
     pub purpose: String,

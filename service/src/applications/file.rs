@@ -31,8 +31,12 @@ impl crate::applications::Applications<'_> {
         let r = sqlx::query(
             "SELECT a.id, a.customer_id, c.name AS customer_name, c.id_number_sealed, \
                     c.phone_sealed, \
-                    p.name_zh, p.name_en, a.amount_fen, a.term_months, p.annual_rate_bp, \
-                    p.repayment_method, a.purpose, a.status, a.version, a.officer_id, \
+                    p.name_zh, p.name_en, a.amount_fen, a.term_months, \
+                    COALESCE(l.annual_rate_bp, ap.annual_rate_bp, p.annual_rate_bp) \
+                      AS annual_rate_bp, \
+                    COALESCE(l.repayment_method, ap.repayment_method, p.repayment_method) \
+                      AS repayment_method, \
+                    a.purpose, a.status, a.version, a.officer_id, \
                     u.display_name AS officer_name, b.name AS branch_name, a.submitted_at, \
                     (SELECT MIN(bc.granted_at) FROM bureau_consents bc \
                      WHERE bc.application_id = a.id) AS consent_at \
@@ -41,6 +45,8 @@ impl crate::applications::Applications<'_> {
              JOIN products p ON p.id = a.product_id \
              JOIN staff_users u ON u.id = a.officer_id \
              JOIN organisations b ON b.id = a.branch_id \
+             LEFT JOIN approvals ap ON ap.application_id = a.id AND ap.decision = 'approve' \
+             LEFT JOIN loans l ON l.application_id = a.id \
              WHERE a.id = $1",
         )
         .bind(id)
