@@ -288,7 +288,11 @@ async fn a_loan_is_booked_only_when_its_payout_succeeds_and_once() {
             .await
             .unwrap();
         assert_eq!(app.status, ApplicationStatus::Approved);
-        assert_eq!(i64::from(app.rate.bp()), granted, "the file shows the granted rate");
+        assert_eq!(
+            i64::from(app.rate.bp()),
+            granted,
+            "the file shows the granted rate"
+        );
         assert_eq!(app.loan_id.as_deref(), Some(loan_id.as_str()));
         for action in [
             "payout.requested",
