@@ -1064,7 +1064,7 @@ async fn applications_from_before_flows_join_their_flow() {
                 assert_eq!(
                     env.scalar_i64(
                         "SELECT COUNT(*) FROM applications \
-                         WHERE status = 'approved' AND flow_node <> 'approved'"
+                         WHERE status = 'approved' AND flow_node <> 'disbursed'"
                     )
                     .await,
                     0
