@@ -45,32 +45,6 @@ const MAX_BANK_NAME: usize = 40;
 /// concurrent write moved the application first.
 const BOOK_RETRIES: u32 = 20;
 
-/// Who asked: for the audit log.
-#[derive(Clone, Copy)]
-enum Actor<'a> {
-    Staff(&'a StaffActor),
-    Customer(&'a CustomerActor),
-    System,
-}
-
-impl<'a> Actor<'a> {
-    fn by(self) -> By<'a> {
-        match self {
-            Actor::Staff(s) => By::Staff(s),
-            Actor::Customer(c) => By::Customer(c),
-            Actor::System => By::System,
-        }
-    }
-
-    fn entry(self, at: i64, action: &str, entity: &str, id: &str) -> NewAuditEntry {
-        match self {
-            Actor::Staff(s) => NewAuditEntry::staff(s, at, action, entity, id),
-            Actor::Customer(c) => NewAuditEntry::customer(c, at, action, entity, id),
-            Actor::System => NewAuditEntry::system(at, action, entity, id),
-        }
-    }
-}
-
 fn account_view(r: &sqlx::any::AnyRow) -> Result<BankAccountView, ServiceError> {
     Ok(BankAccountView {
         id: sql::text(r, "id")?,
@@ -97,14 +71,8 @@ impl crate::applications::Applications<'_> {
         account_no: &str,
         bank_name: &str,
     ) -> Result<BankAccountView, ServiceError> {
-        self.bind_account(
-            Actor::Customer(c),
-            &c.customer_id,
-            None,
-            account_no,
-            bank_name,
-        )
-        .await
+        self.bind_account(By::Customer(c), &c.customer_id, None, account_no, bank_name)
+            .await
     }
 
     /// Counter staff register the borrower's account of an application in
@@ -124,7 +92,7 @@ impl crate::applications::Applications<'_> {
             return Err(ServiceError::Forbidden);
         }
         self.bind_account(
-            Actor::Staff(s),
+            By::Staff(s),
             &f.customer_id,
             Some(f.branch_id),
             account_no,
@@ -139,7 +107,7 @@ impl crate::applications::Applications<'_> {
     /// again.
     async fn bind_account(
         self,
-        by: Actor<'_>,
+        by: By<'_>,
         customer_id: &str,
         branch_id: Option<String>,
         account_no: &str,
@@ -216,9 +184,9 @@ impl crate::applications::Applications<'_> {
                 .bind(status.as_str())
                 .bind(failure.clone())
                 .bind(match by {
-                    Actor::Staff(s) => s.user_id.clone(),
-                    Actor::Customer(c) => c.customer_id.clone(),
-                    Actor::System => "system".to_string(),
+                    By::Staff(s) => s.user_id.clone(),
+                    By::Customer(c) => c.customer_id.clone(),
+                    By::System => "system".to_string(),
                 })
                 .bind((status == AccountStatus::Verified).then_some(now))
                 .bind(now)
@@ -535,7 +503,7 @@ impl crate::applications::Applications<'_> {
         };
         match self.payouts.pay(&order).await {
             Ok(()) => {
-                self.payout_paid(&reference, Actor::Staff(s)).await?;
+                self.payout_paid(&reference, By::Staff(s)).await?;
             }
             Err(PayoutError::Unknown(why)) => {
                 tracing::warn!(reference, why, "payout outcome unknown: left pending");
@@ -572,7 +540,7 @@ impl crate::applications::Applications<'_> {
 
     /// The money went out: books the loan and passes the disbursement step,
     /// once, however many notices and answers say so.
-    async fn payout_paid(self, reference: &str, by: Actor<'_>) -> Result<(), ServiceError> {
+    async fn payout_paid(self, reference: &str, by: By<'_>) -> Result<(), ServiceError> {
         let mut attempt = 0;
         loop {
             match self.book_payout(reference, by).await {
@@ -587,7 +555,7 @@ impl crate::applications::Applications<'_> {
 
     /// One try of [`Self::payout_paid`]: claims the order and books the
     /// loan in one transaction, or leaves both as they were.
-    async fn book_payout(self, reference: &str, by: Actor<'_>) -> Result<(), ServiceError> {
+    async fn book_payout(self, reference: &str, by: By<'_>) -> Result<(), ServiceError> {
         let r = sqlx::query(
             "SELECT p.application_id, p.status, ap.annual_rate_bp, ap.repayment_method \
              FROM payouts p LEFT JOIN approvals ap \
@@ -638,7 +606,7 @@ impl crate::applications::Applications<'_> {
         let loan_id = book_approved(
             &mut tx,
             &self.config.audit_key,
-            by.by(),
+            by,
             &application_id,
             &f,
             booking,
@@ -666,7 +634,7 @@ impl crate::applications::Applications<'_> {
             NodeType::Disbursement,
             "放款成功",
             now,
-            by.by(),
+            by,
             &mut log,
         )
         .await?;
@@ -718,7 +686,7 @@ impl crate::applications::Applications<'_> {
             let reference = sql::text(r, "reference")?;
             match self.payouts.status(&reference).await {
                 Ok(PayoutState::Paid) => {
-                    self.payout_paid(&reference, Actor::System).await?;
+                    self.payout_paid(&reference, By::System).await?;
                     settled += 1;
                 }
                 Ok(PayoutState::NotPaid(reason)) => {
@@ -752,7 +720,7 @@ impl crate::applications::Applications<'_> {
         }
         let reason = notice.reason.as_deref().unwrap_or("not_paid");
         match (notice.kind.as_str(), notice.outcome.as_str()) {
-            ("payout", "paid") => self.payout_paid(&notice.reference, Actor::System).await?,
+            ("payout", "paid") => self.payout_paid(&notice.reference, By::System).await?,
             ("payout", "failed") => self.payout_failed(&notice.reference, reason).await?,
             ("payment", "collected") => {
                 self.servicing()
