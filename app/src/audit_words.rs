@@ -183,6 +183,33 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("flow_template.saved", "保存流程模板", "Flow template saved"),
     ("loan.created", "贷款入账", "Loan booked"),
     ("loan.repaid", "还款入账", "Repayment posted"),
+    ("loan.prepaid", "提前还款入账", "Prepayment posted"),
+    ("collateral.recorded", "登记押品", "Collateral recorded"),
+    (
+        "collateral.registered",
+        "录入抵押登记号",
+        "Mortgage registration entered",
+    ),
+    (
+        "collateral.custody_asked",
+        "申请押品出入库",
+        "Custody move asked",
+    ),
+    (
+        "collateral.custody_confirmed",
+        "复核押品出入库",
+        "Custody move confirmed",
+    ),
+    (
+        "collateral.custody_refused",
+        "退回押品出入库申请",
+        "Custody move refused",
+    ),
+    (
+        "settlement.issued",
+        "开具结清证明",
+        "Settlement certificate issued",
+    ),
     (
         "login.address_blocked",
         "登录来源地址被限制",
@@ -327,12 +354,29 @@ const ENTITIES: &[(&str, &str, &str)] = &[
     ("rule_set", "规则集", "rule set"),
     ("sms_code", "短信验证码", "sign-in code"),
     ("staff_user", "员工", "member of staff"),
+    ("collateral", "押品", "collateral"),
 ];
 
 /// (field of a change, Chinese, English): the keys the service writes into
 /// an entry's before/after record.
 const FIELDS: &[(&str, &str, &str)] = &[
     ("amount_fen", "金额", "amount"),
+    ("collateral_id", "押品", "collateral"),
+    ("registration_no", "抵押登记号", "registration number"),
+    ("valuation_fen", "评估价值", "valuation"),
+    ("valued_on", "评估日期", "valued on"),
+    ("custody", "保管状态", "custody"),
+    ("move", "出入库", "move"),
+    ("purpose", "用途", "purpose"),
+    ("channel", "渠道", "channel"),
+    ("interest_fen", "利息", "interest"),
+    ("total_fen", "合计", "total"),
+    ("periods_before", "原剩余期数", "instalments before"),
+    ("periods_after", "现剩余期数", "instalments after"),
+    ("prepayment", "提前还款", "prepayment"),
+    ("certificate_no", "证明编号", "certificate number"),
+    ("settled_on", "结清日期", "settled on"),
+    ("sha256", "文件指纹", "fingerprint"),
     ("annual_rate_bp", "年利率", "annual rate"),
     ("application_id", "申请", "application"),
     ("applications", "申请数", "applications"),

@@ -168,11 +168,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/me") view=customer::loans::MyLoansPage />
                 <Route path=path!("/me/applications/:id") view=customer::progress::ProgressPage />
                 <Route path=path!("/me/loans/:id") view=customer::schedule::SchedulePage />
+                <Route path=path!("/me/loans/:id/settlement") view=customer::schedule::SettlementPage />
                 <Route path=path!("/me/contracts/:id") view=customer::contract::ContractPage />
                 <Route path=path!("/me/contracts/:id/print") view=customer::contract::ContractPrintPage />
                 <Route path=path!("/verify") view=pages::verify::VerifyPage />
                 <Route path=path!("/account") view=customer::account::AccountPage />
                 <Route path=path!("/staff/login") view=staff::login::StaffLoginPage />
+                <Route path=path!("/staff/loans/:id/settlement") view=staff::loan::StaffSettlementPage />
                 <ParentRoute path=path!("/staff") view=staff::layout::StaffLayout>
                     <Route path=path!("") view=staff::tasks::TasksPage />
                     <Route path=path!("applications/:id") view=staff::application::ApplicationPage />

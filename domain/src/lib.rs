@@ -12,6 +12,7 @@ mod annuity;
 pub mod application;
 mod bigint;
 pub mod coded;
+pub mod collateral;
 pub mod contract;
 pub mod date;
 pub mod duty;

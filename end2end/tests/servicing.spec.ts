@@ -1,10 +1,12 @@
 import { test, expect } from '@playwright/test';
-import { PHONE, open, hydrated, shot, staffContext, latestCode, watchConsole } from './helpers';
+import { PHONE, open, hydrated, sendCode, shot, staffContext, latestCode, watchConsole } from './helpers';
 
 // Servicing on the phone and at the desk: 王建国 has an instalment five days
 // overdue; he sees it, a declined payment posts nothing, he repays, draws on
 // his credit line, and the officer sees the repayment in the loan's ledger.
 test('customer repays an overdue instalment and draws down; officer sees the ledger', async ({ browser }) => {
+  // Signing in may wait out the SMS resend interval (see sendCode).
+  test.setTimeout(150_000);
   const errors: string[] = [];
   const phoneCtx = await browser.newContext(PHONE);
   const phone = await phoneCtx.newPage();
@@ -12,7 +14,7 @@ test('customer repays an overdue instalment and draws down; officer sees the led
 
   await open(phone, '/login?next=/me');
   await phone.fill('#phone', '13800000002');
-  await phone.getByTestId('send-code').click();
+  await sendCode(phone);
   await expect(phone.getByTestId('code-sent')).toContainText('138****0002');
   const admin = await staffContext(browser, 'admin');
   const code = await latestCode(admin.page, '138****0002');

@@ -9,9 +9,9 @@ use_cases!(
 
 use domain::date::Date;
 use domain::schedule::totals;
-use domain::servicing::eod::Classification;
+use domain::servicing::eod::{Classification, PrepaymentKind};
 use domain::servicing::ledger::{Account as LedgerAccount, Dues, Line, PostingKind};
-use domain::view::{InstalmentState, PaymentView, PostingView, ScheduleLine};
+use domain::view::{InstalmentState, PaymentView, PostingView, PrepaymentView, ScheduleLine};
 pub use domain::view::{LoanDetail, LoanSummary};
 use sqlx::any::AnyRow;
 
@@ -182,6 +182,38 @@ async fn payments_of(db: &Db, loan_id: &str) -> Result<Vec<PaymentView>, Service
         .collect()
 }
 
+async fn prepayments_of(db: &Db, loan_id: &str) -> Result<Vec<PrepaymentView>, ServiceError> {
+    let rows = sqlx::query(
+        "SELECT business_date, mode, channel, principal_fen, interest_fen, total_fen, \
+           periods_before, periods_after, payment_before_fen, payment_after_fen, \
+           interest_saved_fen, created_at FROM prepayments \
+         WHERE loan_id = $1 ORDER BY created_at DESC LIMIT 50",
+    )
+    .bind(loan_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let mode = sql::text(r, "mode")?;
+            Ok(PrepaymentView {
+                business_date: sql::date(r, "business_date")?,
+                kind: PrepaymentKind::parse(&mode)
+                    .ok_or_else(|| ServiceError::internal("prepayment mode", mode))?,
+                at_counter: sql::text(r, "channel")? == "counter",
+                principal: sql::fen(r, "principal_fen")?,
+                interest: sql::fen(r, "interest_fen")?,
+                total: sql::fen(r, "total_fen")?,
+                periods_before: sql::uint(r, "periods_before")?,
+                periods_after: sql::uint(r, "periods_after")?,
+                payment_before: sql::fen(r, "payment_before_fen")?,
+                payment_after: sql::opt_int(r, "payment_after_fen")?.map(domain::money::Fen),
+                interest_saved: sql::fen(r, "interest_saved_fen")?,
+                created_at: sql::int(r, "created_at")?,
+            })
+        })
+        .collect()
+}
+
 /// The loan's postings with their lines, oldest first.
 async fn ledger_of(db: &Db, loan_id: &str) -> Result<Vec<PostingView>, ServiceError> {
     let rows = sqlx::query(
@@ -277,8 +309,16 @@ impl Loans<'_> {
     ) -> Result<LoanDetail, ServiceError> {
         let schedule = schedule_of(&self.db, &summary.id, summary.last_processed).await?;
         let plain: Vec<_> = schedule.iter().map(|l| l.instalment).collect();
-        let totals = totals(&plain);
         let payments = payments_of(&self.db, &summary.id).await?;
+        let prepayments = prepayments_of(&self.db, &summary.id).await?;
+        // The schedule after a prepayment lists only what is left: the
+        // loan's totals add what the prepayments paid.
+        let mut totals = totals(&plain);
+        for p in &prepayments {
+            totals.principal += p.principal;
+            totals.interest += p.interest;
+            totals.payment += p.total;
+        }
         let ledger = if with_ledger {
             ledger_of(&self.db, &summary.id).await?
         } else {
@@ -290,6 +330,8 @@ impl Loans<'_> {
             totals,
             payments,
             ledger,
+            prepayments,
+            dev_payments: self.payments.name() == "dev",
         })
     }
 }

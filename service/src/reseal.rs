@@ -55,7 +55,7 @@ type Column = (&'static str, Field, Option<&'static str>);
 
 /// Every table with sealed columns. A new sealed column must be listed here,
 /// or rotation leaves it under a retired key.
-const TABLES: [(&str, &[Column]); 7] = [
+const TABLES: [(&str, &[Column]); 8] = [
     (
         "customers",
         &[
@@ -90,6 +90,10 @@ const TABLES: [(&str, &[Column]); 7] = [
         "bank_accounts",
         &[("account_sealed", Field::BankAccount, Some("account_idx"))],
     ),
+    (
+        "settlement_certificates",
+        &[("text_sealed", Field::ContractText, None)],
+    ),
 ];
 
 /// A stored value's plain text: it is plain already or it opens.
@@ -114,14 +118,14 @@ impl Services {
         for (n, (table, columns)) in counts.iter_mut().zip(TABLES) {
             *n = self.reseal_table(keys, &pattern, table, columns).await?;
         }
-        let [customers, credit_reports, sms_outbox, staff_secrets, texts, signers, bank_accounts] =
+        let [customers, credit_reports, sms_outbox, staff_secrets, texts, signers, bank_accounts, certificates] =
             counts;
         let done = Resealed {
             customers,
             credit_reports,
             sms_outbox,
             staff_secrets,
-            contracts: texts + signers,
+            contracts: texts + signers + certificates,
             bank_accounts,
         };
         if done.total() > 0 {

@@ -182,7 +182,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "servicing",
-        &["audit", "auth", "db", "error", "products", "sql"],
+        &["audit", "auth", "db", "error", "pfi", "products", "sql"],
     ),
     ("loans", &["auth", "db", "error", "servicing", "sql"]),
     (

@@ -6,12 +6,11 @@
 mod common;
 
 use common::{on_each_backend, today, Env};
-use domain::application::{ApplicationStatus, Decision};
+use domain::application::ApplicationStatus;
 use domain::error_code::ErrorCode;
 use domain::money::Fen;
+use domain::product::GuaranteeType;
 use domain::view::{AccountStatus, ContractStatus, PayoutStatus};
-use service::applications::InvestigationInput;
-use service::applications::NewApplication;
 use service::servicing::payouts::ProviderNotice;
 use service::ServiceError;
 
@@ -28,66 +27,11 @@ async fn count(env: &Env, sql: &str) -> i64 {
     env.scalar_i64(sql).await
 }
 
-/// 李秀英 applies for `amount`, officer1 investigates, the approver drawn
-/// approves. Returns the application's id.
+/// 李秀英's application for `amount` of the bank's first (unsecured)
+/// product, investigated and approved.
 async fn approved(env: &Env, amount: Fen, key: &str) -> String {
-    let s = &env.services;
-    let li = env.customer(LI).await;
-    let product = s.products().list_products(Some(&li.bank_id)).await.unwrap()[0]
-        .id
-        .to_string();
-    let id = s
-        .applications()
-        .submit_application(
-            &li,
-            NewApplication {
-                product_id: product,
-                amount,
-                term_months: 12,
-                purpose: "购买化肥种子".to_string(),
-                consent: true,
-                idempotency_key: key.to_string(),
-            },
-        )
+    env.approved_application(LI, GuaranteeType::Credit, amount, key)
         .await
-        .expect("submit");
-    let officer = env.staff("officer1").await;
-    s.applications()
-        .record_investigation(
-            &officer,
-            &id,
-            1,
-            InvestigationInput {
-                visited_on: today(),
-                household_income: Fen::from_yuan(120_000),
-                household_assets: Fen::from_yuan(400_000),
-                household_debts: Fen::from_yuan(20_000),
-                findings: "实地走访，经营正常，收入稳定。".to_string(),
-                recommendation: Decision::Approve,
-                recommended_amount: amount,
-            },
-        )
-        .await
-        .expect("investigate");
-    let approver = env.assignee(&id, "approval").await;
-    let view = s
-        .applications()
-        .application_for_staff(&approver, &id)
-        .await
-        .unwrap();
-    let booked = s
-        .applications()
-        .decide(
-            &approver,
-            &id,
-            view.version,
-            Decision::Approve,
-            "同意".into(),
-        )
-        .await
-        .expect("approve");
-    assert_eq!(booked, None, "no loan before the money goes out");
-    id
 }
 
 async fn node_kind(env: &Env, id: &str) -> String {

@@ -3,6 +3,7 @@
 pub mod calculator;
 pub mod customer_frame;
 pub mod decision;
+pub mod prepay;
 pub mod schedule;
 
 use crate::error::{AppError, ErrorCode};
@@ -196,10 +197,36 @@ pub fn reload() {
     }
 }
 
+/// What a panel under a page shows: loaded in the browser once the page is
+/// up, and again whenever `refresh` moves (after every action). A second
+/// Suspense under the page's own breaks its hydration; this does not.
+pub fn load_on_refresh<T, F, Fut>(
+    refresh: RwSignal<u32>,
+    fetch: F,
+) -> RwSignal<Option<Result<T, AppError>>>
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    let data = RwSignal::new(None);
+    let load = Action::new(move |_: &()| fetch());
+    Effect::new(move |_| {
+        refresh.track();
+        load.dispatch(());
+    });
+    Effect::new(move |_| {
+        if let Some(r) = load.value().get() {
+            data.set(Some(r));
+        }
+    });
+    data
+}
+
 /// Handles the result of an action: on success refresh and say so; on a
 /// stale page refresh to show what changed, and say that too.
-pub fn after_action<T: Clone + Send + Sync + 'static>(
-    action: Action<(), Result<T, AppError>>,
+pub fn after_action<I: Send + Sync + 'static, T: Clone + Send + Sync + 'static>(
+    action: Action<I, Result<T, AppError>>,
     error: RwSignal<Option<AppError>>,
     refresh: RwSignal<u32>,
     notice: RwSignal<Option<&'static str>>,

@@ -315,6 +315,22 @@ impl Texts {
             E::PrepaymentAmountNotPositive => self.err_prepayment_amount_not_positive,
             E::PrepaymentBalanceMismatch => self.err_prepayment_balance_mismatch,
             E::PrepaymentDateOutsidePeriod => self.err_prepayment_date_outside_period,
+            E::PrepaymentDuesFirst => self.err_prepayment_dues_first,
+            E::PrepaymentQuoteChanged => self.err_prepayment_quote_changed,
+            E::CollateralAlreadyPledged => self.err_collateral_already_pledged,
+            E::CollateralCertificateInvalid => self.err_collateral_certificate_invalid,
+            E::CollateralCustodyMoveInvalid => self.err_collateral_custody_move_invalid,
+            E::CollateralLtvAboveCap => self.err_collateral_ltv_above_cap,
+            E::CollateralMissing => self.err_collateral_missing,
+            E::CollateralNotInVault => self.err_collateral_not_in_vault,
+            E::CollateralNotRegistered => self.err_collateral_not_registered,
+            E::CollateralOwnerMissing => self.err_collateral_owner_missing,
+            E::CollateralRegistrationInvalid => self.err_collateral_registration_invalid,
+            E::CollateralSameCustodian => self.err_collateral_same_custodian,
+            E::CollateralValuationInFuture => self.err_collateral_valuation_in_future,
+            E::CollateralValuationNotPositive => self.err_collateral_valuation_not_positive,
+            E::CollateralValuationStale => self.err_collateral_valuation_stale,
+            E::LoanNotSettled => self.err_loan_not_settled,
             E::PrepaymentExceedsBalance => self.err_prepayment_exceeds_balance,
             E::PrepaymentModeNotSupported => self.err_prepayment_mode_not_supported,
             E::PrepaymentNotAmortising => self.err_prepayment_not_amortising,
@@ -648,6 +664,38 @@ impl Texts {
             V::Approve => self.verdict_approve,
             V::Refer => self.verdict_refer,
             V::Reject => self.verdict_reject,
+        }
+    }
+
+    pub fn collateral_kind(&self, k: domain::collateral::CollateralKind) -> &'static str {
+        use domain::collateral::CollateralKind as K;
+        match k {
+            K::House => self.clt_kind_house,
+            K::LandRight => self.clt_kind_land_right,
+            K::Vehicle => self.clt_kind_vehicle,
+            K::Equipment => self.clt_kind_equipment,
+            K::DepositSlip => self.clt_kind_deposit_slip,
+            K::Receivable => self.clt_kind_receivable,
+        }
+    }
+
+    pub fn custody(&self, c: domain::collateral::Custody) -> &'static str {
+        use domain::collateral::Custody as C;
+        match c {
+            C::Registered => self.clt_custody_registered,
+            C::InPending => self.clt_custody_in_pending,
+            C::InVault => self.clt_custody_in_vault,
+            C::OutPending => self.clt_custody_out_pending,
+            C::Released => self.clt_custody_released,
+        }
+    }
+
+    pub fn prepayment_kind(&self, k: domain::servicing::eod::PrepaymentKind) -> &'static str {
+        use domain::servicing::eod::PrepaymentKind as K;
+        match k {
+            K::Payoff => self.prepay_kind_payoff,
+            K::ShortenTerm => self.prepay_kind_shorten,
+            K::LowerInstalment => self.prepay_kind_lower,
         }
     }
 

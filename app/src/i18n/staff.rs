@@ -4,6 +4,47 @@
 macro_rules! texts_staff {
     ($next:ident { $($acc:tt)* } $($rest:ident)*) => {
         $next! { { $($acc)*
+            // ---- staff: collateral (押品) and its custody (出入库)
+            clt_title: "押品", "Collateral";
+            clt_required: "该产品需抵（质）押", "Collateral required";
+            clt_loan_amount: "贷款金额", "Loan amount";
+            clt_total_value: "押品评估价值合计", "Total valuation";
+            clt_ltv: "抵质押率", "Loan-to-value";
+            clt_ltv_of_cap: "抵质押率（上限 {cap}）", "Loan-to-value (cap {cap})";
+            clt_ready: "押品已登记、入库且价值充足，可以放款", "Collateral registered, in the vault and sufficient: ready for payout";
+            clt_kind: "押品类型", "Kind";
+            clt_owner: "所有权人", "Owner";
+            clt_certificate: "权证号", "Certificate no.";
+            clt_registration: "抵押登记证明号", "Registration no.";
+            clt_registration_optional: "抵押登记证明号（已登记时填写）", "Registration no. (once registered)";
+            clt_unregistered: "未登记", "Not registered";
+            clt_valuation: "评估价值", "Valuation";
+            clt_valuation_yuan: "评估价值（元）", "Valuation (yuan)";
+            clt_valued_on: "评估日期", "Valued on";
+            clt_valuer: "评估机构", "Valuer";
+            clt_description: "押品描述", "Description";
+            clt_custody: "权证保管", "Custody";
+            clt_asked_by: "{name} 申请，待复核", "Asked by {name}, awaiting confirmation";
+            clt_register: "录入", "Save";
+            clt_ask_in: "申请入库", "Ask to put in the vault";
+            clt_ask_out: "申请出库", "Ask to release";
+            clt_confirm: "复核通过", "Confirm";
+            clt_refuse: "退回", "Refuse";
+            clt_done: "已办理", "Done";
+            clt_record_title: "登记押品", "Record collateral";
+            clt_save: "保存押品", "Save collateral";
+            clt_recorded: "押品已登记", "Collateral recorded";
+            clt_kind_house: "房产", "House";
+            clt_kind_land_right: "土地经营权", "Land-use right";
+            clt_kind_vehicle: "机动车", "Vehicle";
+            clt_kind_equipment: "机器设备", "Equipment";
+            clt_kind_deposit_slip: "存单（质押）", "Deposit slip (pledge)";
+            clt_kind_receivable: "应收账款（质押）", "Receivables (pledge)";
+            clt_custody_registered: "已登记，未入库", "Recorded, not in the vault";
+            clt_custody_in_pending: "入库待复核", "Into the vault: awaiting confirmation";
+            clt_custody_in_vault: "在库", "In the vault";
+            clt_custody_out_pending: "出库待复核", "Release: awaiting confirmation";
+            clt_custody_released: "已出库", "Released";
             // ---- staff: disbursement (放款) and the customer's bank account
             disb_title: "放款", "Disbursement";
             disb_contract: "借款合同", "Loan contract";

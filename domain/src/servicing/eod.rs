@@ -40,6 +40,7 @@ use thiserror::Error;
 
 use super::ledger::{
     allocate_repayment, AllocationOrder, Dues, IdempotencyKey, LedgerError, Posting, PostingKind,
+    PrepaymentError,
 };
 use super::schedule_options::DAILY_DENOMINATOR;
 use crate::date::Date;
@@ -273,8 +274,12 @@ pub enum EodError {
     NothingToWriteOff,
     #[error("the maturity date must be after the value date")]
     MaturityNotAfterValueDate,
+    #[error("what is due must be repaid before a prepayment")]
+    DuesFirst,
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Prepayment(#[from] PrepaymentError),
 }
 
 impl EodError {
@@ -289,7 +294,9 @@ impl EodError {
             Self::LoanClosed => ErrorCode::EodLoanClosed,
             Self::NothingToWriteOff => ErrorCode::EodNothingToWriteOff,
             Self::MaturityNotAfterValueDate => ErrorCode::EodMaturityNotAfterValueDate,
+            Self::DuesFirst => ErrorCode::PrepaymentDuesFirst,
             Self::Ledger(e) => e.code(),
+            Self::Prepayment(e) => e.code(),
         }
     }
 }
@@ -612,6 +619,9 @@ pub fn catch_up(
     }
     Ok((s, postings))
 }
+
+mod prepay;
+pub use prepay::{LoanTerms, Prepaid, PrepaymentKind, PrepaymentQuote, PrepaymentRequest};
 
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@ use crate::money::Fen;
 use crate::rate::AnnualRate;
 use crate::schedule::{Instalment, RepaymentMethod, ScheduleTotals};
 use crate::servicing::credit_line::{LineKind, LineStatus};
-use crate::servicing::eod::{Classification, LoanStatus};
+use crate::servicing::eod::{Classification, LoanStatus, PrepaymentKind};
 use crate::servicing::ledger::{Dues, Line, PostingKind};
 use serde::{Deserialize, Serialize};
 
@@ -131,6 +131,46 @@ pub struct LoanDetail {
     pub payments: Vec<PaymentView>,
     /// The postings, oldest first; staff only (empty for the customer).
     pub ledger: Vec<PostingView>,
+    /// Prepayments made, newest first.
+    #[serde(default)]
+    pub prepayments: Vec<PrepaymentView>,
+    /// Payments go through the development payment provider, which moves no
+    /// money (the pages say so); never in production.
+    #[serde(default)]
+    pub dev_payments: bool,
+}
+
+/// A prepayment (提前还款) made, and what it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrepaymentView {
+    pub business_date: Date,
+    pub kind: PrepaymentKind,
+    /// At the counter (else on the phone).
+    pub at_counter: bool,
+    pub principal: Fen,
+    pub interest: Fen,
+    pub total: Fen,
+    pub periods_before: u32,
+    pub periods_after: u32,
+    pub payment_before: Fen,
+    pub payment_after: Option<Fen>,
+    pub interest_saved: Fen,
+    pub created_at: i64,
+}
+
+/// 结清证明: the bank's sealed statement that a loan is paid off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettlementCertificateView {
+    pub certificate_no: String,
+    pub settled_on: Date,
+    /// The wording, as sealed.
+    pub text: String,
+    /// SHA-256 of the sealed form, hex.
+    pub sha256: String,
+    /// The bank's ed25519 seal over it, hex.
+    pub seal: String,
+    pub public_key: String,
+    pub issued_at: i64,
 }
 
 impl LoanDetail {

@@ -7,6 +7,7 @@
 
 mod applications;
 mod audit;
+mod collateral;
 mod contracts;
 mod dashboard;
 mod decisions;
@@ -24,6 +25,7 @@ pub use applications::{
     InvestigationView, StaffApplicationView, StaffReason, TimelineEvent, TimelineKind,
 };
 pub use audit::{ActorKind, AuditEntry, ChainStatus};
+pub use collateral::{CollateralPanel, CollateralView};
 pub use contracts::{
     ContractKeyTerms, ContractStatus, ContractView, TemplateDraft, TemplateStatus, TemplateView,
     Verification,
@@ -35,7 +37,8 @@ pub use disbursement::{
 };
 pub use loans::{
     CreditLineView, EodPage, EodRunStatus, EodRunView, InstalmentState, LoanDetail, LoanSummary,
-    PaymentStatus, PaymentView, PostingView, ScheduleLine,
+    PaymentStatus, PaymentView, PostingView, PrepaymentView, ScheduleLine,
+    SettlementCertificateView,
 };
 pub use portrait::{
     BureauAuthorisationView, HouseholdMember, HouseholdRelation, HouseholdView, Portrait,

@@ -361,6 +361,9 @@ impl crate::applications::Applications<'_> {
         if kind != NodeKind::Disbursement {
             return Ok(Some(ErrorCode::DisbursementNotReady));
         }
+        if let Some(code) = self.collateral_blocks(f, application_id).await? {
+            return Ok(Some(code));
+        }
         if self.verified_account(&f.customer_id).await?.is_none() {
             return Ok(Some(ErrorCode::AccountNotVerified));
         }

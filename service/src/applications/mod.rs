@@ -29,6 +29,7 @@ use crate::sql;
 pub(crate) mod status;
 
 mod approval;
+mod collateral;
 mod disbursement;
 mod file;
 mod investigation;

@@ -19,6 +19,7 @@ pub mod eod_runs;
 pub mod lines;
 pub mod payments;
 pub mod payouts;
+pub mod prepayments;
 pub mod reconcile;
 
 use std::collections::HashMap;

@@ -232,6 +232,18 @@ pub struct PendingResolved {
     pub unresolved: u64,
 }
 
+/// What a payment order is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Purpose {
+    /// 还款 of what is due.
+    Repayment,
+    /// 提前还款 of this kind and principal (the amount is the day's quote).
+    Prepayment {
+        kind: domain::servicing::eod::PrepaymentKind,
+        principal: Fen,
+    },
+}
+
 /// The outcome the customer sees.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepaymentResult {
@@ -309,13 +321,43 @@ impl crate::servicing::Servicing<'_> {
             other => ServiceError::invalid(other.code()),
         })?;
 
+        let reference = self
+            .order_and_collect(c, loan_id, amount, &client_key, Purpose::Repayment)
+            .await?;
+        if self.payment_status(&reference).await? == "refunded" {
+            // The loan no longer owed it (paid meanwhile): returned.
+            return Err(ServiceError::invalid(ErrorCode::PaymentRefunded));
+        }
+        Ok(RepaymentResult { reference, amount })
+    }
+
+    /// Makes a payment order of `amount` for `purpose` (committed, and
+    /// audited, before the provider is called), has the provider collect it
+    /// and posts it (`payment_succeeded`). Returns the order's reference once
+    /// collected; an answer lost leaves the order pending
+    /// (`PaymentPending`), a refusal fails it (nothing posted).
+    pub(super) async fn order_and_collect(
+        self,
+        c: &CustomerActor,
+        loan_id: &str,
+        amount: Fen,
+        client_key: &IdempotencyKey,
+        purpose: Purpose,
+    ) -> Result<String, ServiceError> {
         let reference = new_id();
         let now = self.now();
-        let mut tx = self.db.pool.begin().await?;
+        let (purpose_code, mode, principal) = match purpose {
+            Purpose::Repayment => ("repayment", None, None),
+            Purpose::Prepayment { kind, principal } => {
+                ("prepayment", Some(kind.as_str()), Some(principal.get()))
+            }
+        };
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(
             "INSERT INTO payments (id, reference, loan_id, customer_id, amount_fen, provider, \
-               status, idempotency_key, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8)",
+               status, idempotency_key, created_at, updated_at, purpose, prepay_mode, \
+               prepay_principal_fen) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8, $9, $10, $11)",
         )
         .bind(new_id())
         .bind(&reference)
@@ -325,6 +367,9 @@ impl crate::servicing::Servicing<'_> {
         .bind(self.payments.name())
         .bind(client_key.as_str())
         .bind(now)
+        .bind(purpose_code)
+        .bind(mode)
+        .bind(principal)
         .execute(&mut *tx)
         .await
         .map_err(|e| match e {
@@ -336,13 +381,20 @@ impl crate::servicing::Servicing<'_> {
             &mut tx,
             &self.config.audit_key,
             NewAuditEntry::customer(c, now, "payment.requested", "payment", &reference).after(
-                json!({ "loan_id": loan_id, "amount_fen": amount.get(), "provider": self.payments.name() }),
+                json!({
+                    "loan_id": loan_id,
+                    "amount_fen": amount.get(),
+                    "provider": self.payments.name(),
+                    "purpose": purpose_code,
+                    "prepayment": mode,
+                    "principal_fen": principal,
+                }),
             ),
         )
         .await?;
         tx.commit().await?;
 
-        let order = super::payments::PaymentOrder {
+        let order = PaymentOrder {
             reference: reference.clone(),
             amount,
             customer_id: c.customer_id.clone(),
@@ -350,11 +402,7 @@ impl crate::servicing::Servicing<'_> {
         match self.payments.collect(&order).await {
             Ok(()) => {
                 self.payment_succeeded(&reference).await?;
-                if self.payment_status(&reference).await? == "refunded" {
-                    // The loan no longer owed it (paid meanwhile): returned.
-                    return Err(ServiceError::invalid(ErrorCode::PaymentRefunded));
-                }
-                Ok(RepaymentResult { reference, amount })
+                Ok(reference)
             }
             // The money may have moved: the order waits for the provider's word.
             Err(PaymentError::Unknown(why)) => {
@@ -511,7 +559,8 @@ impl crate::servicing::Servicing<'_> {
     async fn post_payment(self, reference: &str) -> Result<(), ServiceError> {
         let now = self.now();
         let r = sqlx::query(
-            "SELECT loan_id, customer_id, amount_fen, status FROM payments WHERE reference = $1",
+            "SELECT loan_id, customer_id, amount_fen, status, purpose FROM payments \
+             WHERE reference = $1",
         )
         .bind(reference)
         .fetch_optional(&self.db.pool)
@@ -536,6 +585,12 @@ impl crate::servicing::Servicing<'_> {
         .await?;
         if claimed.rows_affected() == 0 {
             return Ok(()); // another notice of the same payment got here first
+        }
+        if sql::text(&r, "purpose")? == "prepayment" {
+            self.post_prepayment(&mut tx, reference, &loan_id, amount, now)
+                .await?;
+            tx.commit().await?;
+            return Ok(());
         }
         let account = load_account(&mut tx, &loan_id).await?;
         let on = self.today().max(account.state.last_processed);
@@ -582,7 +637,7 @@ impl crate::servicing::Servicing<'_> {
     }
 }
 
-fn payment_failed(reason: Option<String>) -> ServiceError {
+pub(super) fn payment_failed(reason: Option<String>) -> ServiceError {
     let code = match reason.as_deref() {
         Some("insufficient_balance") => ErrorCode::PaymentDeclined,
         _ => ErrorCode::PaymentUnavailable,

@@ -190,6 +190,86 @@ impl Env {
         after.chars().filter(char::is_ascii_digit).take(6).collect()
     }
 
+    /// The customer with `phone` applies for `amount` over 12 months of
+    /// the bank's first product secured by `guarantee`, officer1
+    /// investigates, the approver drawn approves. Returns the
+    /// application's id.
+    pub async fn approved_application(
+        &self,
+        phone: &str,
+        guarantee: domain::product::GuaranteeType,
+        amount: domain::money::Fen,
+        key: &str,
+    ) -> String {
+        use domain::application::Decision;
+        use domain::money::Fen;
+        use service::applications::{InvestigationInput, NewApplication};
+        let s = &self.services;
+        let c = self.customer(phone).await;
+        let product = s
+            .products()
+            .list_products(Some(&c.bank_id))
+            .await
+            .expect("products")
+            .into_iter()
+            .find(|p| p.guarantee_type == guarantee)
+            .expect("a product of that guarantee")
+            .id
+            .to_string();
+        let id = s
+            .applications()
+            .submit_application(
+                &c,
+                NewApplication {
+                    product_id: product,
+                    amount,
+                    term_months: 12,
+                    purpose: "购买化肥种子".to_string(),
+                    consent: true,
+                    idempotency_key: key.to_string(),
+                },
+            )
+            .await
+            .expect("submit");
+        let officer = self.staff("officer1").await;
+        s.applications()
+            .record_investigation(
+                &officer,
+                &id,
+                1,
+                InvestigationInput {
+                    visited_on: today(),
+                    household_income: Fen::from_yuan(120_000),
+                    household_assets: Fen::from_yuan(400_000),
+                    household_debts: Fen::from_yuan(20_000),
+                    findings: "实地走访，经营正常，收入稳定。".to_string(),
+                    recommendation: Decision::Approve,
+                    recommended_amount: amount,
+                },
+            )
+            .await
+            .expect("investigate");
+        let approver = self.assignee(&id, "approval").await;
+        let view = s
+            .applications()
+            .application_for_staff(&approver, &id)
+            .await
+            .expect("application");
+        let booked = s
+            .applications()
+            .decide(
+                &approver,
+                &id,
+                view.version,
+                Decision::Approve,
+                "同意".into(),
+            )
+            .await
+            .expect("approve");
+        assert_eq!(booked, None, "no loan before the money goes out");
+        id
+    }
+
     /// After approval: the borrower (phone `phone`) signs the loan contract
     /// drawn up at approval, a verified account is bound at the counter,
     /// and the disburser holding the task pays out. Returns the loan's id.

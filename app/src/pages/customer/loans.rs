@@ -171,7 +171,7 @@ fn LineCard(line: CreditLineView) -> impl IntoView {
                         <div class="input-affix">
                             <input id=input_id class="input" inputmode="decimal" required bind:value=amount
                                 placeholder=fill(t.amount_range, &[("min", "0.01".to_string()), ("max", money(line.available))]) />
-                            <span>{t.yuan}</span>
+                            <span class="affix">{t.yuan}</span>
                         </div>
                     </div>
                     <TermSelect id=term_id label=t.drawdown_term terms=terms.clone() term=term />

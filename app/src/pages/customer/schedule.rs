@@ -2,12 +2,14 @@
 //! schedule with what is paid. Every figure comes from the service.
 
 use crate::components::customer_frame::{CustomerFrame, Tab};
+use crate::components::prepay::{kinds_for, PrepaidNotice, PrepayCard, PrepaymentHistory};
 use crate::components::schedule::MobileSchedule;
 use crate::components::{awaited, random_key, FormError};
 use crate::error::{AppError, ErrorCode};
 use crate::format::{money, rate};
 use crate::i18n::{fill, t, use_locale};
-use domain::view::{LoanDetail, LoanSummary};
+use domain::servicing::eod::LoanStatus;
+use domain::view::{LoanDetail, LoanSummary, SettlementCertificateView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -46,9 +48,11 @@ pub fn SchedulePage() -> impl IntoView {
     let data = Resource::new(move || params.get().get("id").unwrap_or_default(), my_loan);
     // Outside the loan's view, so the notice stays while the loan reloads.
     let paid = RwSignal::new(false);
+    let prepaid = RwSignal::new(false);
     view! {
         <CustomerFrame title=t.schedule_title tab=Tab::Loans back="/me">
             {move || paid.get().then(|| view! { <div class="alert alert-success" role="status" data-testid="repaid">{t.repay_done}</div> })}
+            <PrepaidNotice done=prepaid />
             {awaited(data, super::LOGIN, move |d| {
                             let states: Vec<_> = d.schedule.iter().map(|l| l.state).collect();
                             let instalments = d.instalments();
@@ -92,7 +96,17 @@ pub fn SchedulePage() -> impl IntoView {
                                         <dd class="money">{money(d.totals.payment)}</dd>
                                     </dl>
                                 </section>
-                                <RepayCard summary=s.clone() paid=paid on_paid=move || data.refetch() />
+                                <RepayCard summary=s.clone() dev_note=d.dev_payments paid=paid on_paid=move || data.refetch() />
+                                {(s.status.is_open() && !s.revolving && !kinds_for(s.method).is_empty()).then(|| view! {
+                                    <PrepayCard loan_id=s.id.clone() method=s.method counter=false dev_note=d.dev_payments done=prepaid on_done=move |_| data.refetch() />
+                                })}
+                                {(s.status == LoanStatus::Settled).then(|| view! {
+                                    <a class="card ct-card" href=format!("/me/loans/{}/settlement", s.id.as_str()) data-testid="certificate-link">
+                                        <div class="row"><strong>{t.certificate_title}</strong><span class="badge badge-settled">{t.loan_status(s.status)}</span></div>
+                                        <div class="ct-card-cta">{t.certificate_view}" ›"</div>
+                                    </a>
+                                })}
+                                <PrepaymentHistory items=d.prepayments.clone() />
                                 {(!instalments.is_empty()).then(|| view! {
                                     <section class="card">
                                         <h2 class="section-title">{t.schedule_title}</h2>
@@ -111,6 +125,7 @@ pub fn SchedulePage() -> impl IntoView {
 #[component]
 fn RepayCard(
     summary: LoanSummary,
+    dev_note: bool,
     paid: RwSignal<bool>,
     on_paid: impl Fn() + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
@@ -182,19 +197,43 @@ fn RepayCard(
                             <label for="repay-amount">{t.repay_amount}</label>
                             <div class="input-affix">
                                 <input id="repay-amount" name="amount" class="input" inputmode="decimal" required bind:value=amount />
-                                <span>{t.yuan}</span>
+                                <span class="affix">{t.yuan}</span>
                             </div>
                         </div>
                         <FormError error=error />
                         <button class="btn btn-primary btn-block" type="submit" disabled=move || pay.pending().get()>
                             {move || if pay.pending().get() { t.repay_paying } else { t.repay_submit }}
                         </button>
-                        <p class="hint">{t.repay_dev_note}</p>
+                        {dev_note.then(|| view! { <p class="hint">{t.repay_dev_note}</p> })}
                     </form>
                 }.into_any()
             } else {
                 view! { <p class="muted">{t.nothing_due}</p> }.into_any()
             }}
         </section>
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "my_settlement_certificate")]
+pub async fn my_settlement_certificate(id: String) -> Result<SettlementCertificateView, AppError> {
+    let (services, customer) = session::customer().await?;
+    Ok(services
+        .servicing()
+        .my_settlement_certificate(&customer, &id)
+        .await?)
+}
+
+/// 结清证明 on white, for the browser's print (and "save as PDF").
+#[component]
+pub fn SettlementPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.get().get("id").unwrap_or_default();
+    let data = Resource::new(id, my_settlement_certificate);
+    view! {
+        <crate::components::prepay::CertificatePrint
+            data=data
+            back=Signal::derive(move || format!("/me/loans/{}", id()))
+            login=super::LOGIN
+        />
     }
 }

@@ -152,6 +152,9 @@ fn Application(
                 {app.my_task.clone().map(|task| view! { <TaskAction task=task refresh=refresh notice=notice /> })}
                 <Investigation app=app.clone() refresh=refresh notice=notice />
                 <Approval app=app.clone() refresh=refresh notice=notice />
+                {(!matches!(app.status, ApplicationStatus::Rejected | ApplicationStatus::Withdrawn)).then(|| view! {
+                    <super::collateral_panel::CollateralPanel id=app.id.clone() refresh=refresh notice=notice />
+                })}
                 {(app.status == ApplicationStatus::Approved).then(|| view! {
                     <DisbursementPanel id=app.id.clone() refresh=refresh notice=notice />
                 })}

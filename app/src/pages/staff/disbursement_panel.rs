@@ -3,7 +3,7 @@
 //! counter and checked with its holder), the payouts made, and the button
 //! that pays out, once.
 
-use crate::components::{after_action, random_key, FormError};
+use crate::components::{after_action, load_on_refresh, random_key, FormError};
 use crate::error::AppError;
 use crate::format::{datetime, money};
 use crate::i18n::{fill, t};
@@ -58,22 +58,7 @@ pub fn DisbursementPanel(
     notice: RwSignal<Option<&'static str>>,
 ) -> impl IntoView {
     let id = StoredValue::new(id);
-    let data = RwSignal::new(None::<Result<(DisbursementView, bool), AppError>>);
-    let load = Action::new(move |_: &()| {
-        let id = id.get_value();
-        async move { disbursement(id).await }
-    });
-    // Loaded in the browser once the page is up, and again after every
-    // action: a second Suspense under the page's own breaks its hydration.
-    Effect::new(move |_| {
-        refresh.track();
-        load.dispatch(());
-    });
-    Effect::new(move |_| {
-        if let Some(r) = load.value().get() {
-            data.set(Some(r));
-        }
-    });
+    let data = load_on_refresh(refresh, move || disbursement(id.get_value()));
     move || {
         data.get().map(|r| match r {
             Ok((view, dev)) => {

@@ -2,11 +2,16 @@
 //! schedule with what is paid, the payments and the ledger (分户账).
 
 use crate::components::awaited;
+use crate::components::prepay::{
+    kinds_for, CertificatePrint, PrepaidNotice, PrepayCard, PrepaymentHistory,
+};
 use crate::components::schedule::ScheduleTable;
 use crate::error::AppError;
 use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
-use domain::view::LoanDetail;
+use domain::org::Role;
+use domain::servicing::eod::LoanStatus;
+use domain::view::{LoanDetail, SettlementCertificateView, StaffInfo};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -19,16 +24,46 @@ pub async fn staff_loan(id: String) -> Result<LoanDetail, AppError> {
     Ok(services.loans().loan_for_staff(&staff, &id).await?)
 }
 
+#[server(prefix = "/api/fn", endpoint = "staff_settlement_certificate")]
+pub async fn staff_settlement_certificate(
+    id: String,
+) -> Result<SettlementCertificateView, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .servicing()
+        .settlement_certificate(&staff, &id)
+        .await?)
+}
+
+/// 结清证明 of a loan, for the counter to print for the borrower.
+#[component]
+pub fn StaffSettlementPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.get().get("id").unwrap_or_default();
+    let data = Resource::new(id, staff_settlement_certificate);
+    view! {
+        <CertificatePrint
+            data=data
+            back=Signal::derive(move || format!("/staff/loans/{}", id()))
+            login=super::LOGIN
+        />
+    }
+}
+
 #[component]
 pub fn StaffLoanPage() -> impl IntoView {
     let t = t();
+    // The counter's form is the disbursement desk's (放款/会计岗).
+    let desk = use_context::<StaffInfo>().is_some_and(|s| s.has(Role::Disburser));
     let locale = use_locale();
     let params = use_params_map();
     let data = Resource::new(
         move || params.get().get("id").unwrap_or_default(),
         staff_loan,
     );
+    let prepaid = RwSignal::new(false);
     view! {
+        <PrepaidNotice done=prepaid />
         {awaited(data, super::LOGIN, move |d| {
                         let instalments = d.instalments();
                         let lines = d.schedule.clone();
@@ -53,6 +88,15 @@ pub fn StaffLoanPage() -> impl IntoView {
                                 " · "{t.start_date}" "{s.start_date.to_string()}" · "{t.maturity}" "{s.maturity_date.to_string()}
                                 " · "{t.last_processed}" "{s.last_processed.to_string()}
                             </p>
+                            {(desk && s.status.is_open() && !s.revolving && !kinds_for(s.method).is_empty()).then(|| view! {
+                                <PrepayCard loan_id=s.id.clone() method=s.method counter=true dev_note=false done=prepaid on_done=move |_| data.refetch() />
+                            })}
+                            {(s.status == LoanStatus::Settled).then(|| view! {
+                                <p>
+                                    <a class="btn btn-secondary" href=format!("/staff/loans/{}/settlement", s.id.as_str()) data-testid="certificate-link">{t.certificate_view}</a>
+                                </p>
+                            })}
+                            <PrepaymentHistory items=d.prepayments.clone() />
                             {(!instalments.is_empty()).then(|| view! {
                                 <section class="ws-panel">
                                     <div class="ws-panel-header">

@@ -2,6 +2,7 @@
 
 pub mod application;
 pub mod audit;
+pub mod collateral_panel;
 pub mod contract_panel;
 pub mod contract_templates;
 pub mod dashboard;

@@ -1,0 +1,419 @@
+//! 押品: the collateral of a mortgage or pledge loan, recorded on its
+//! application, its title papers moved into and out of the vault under
+//! two people (双人复核), and the payout held until the collateral is
+//! registered, in the vault and worth enough (`domain::collateral`).
+//!
+//! Who does what: the officer (or the investigator, or the branch head)
+//! records the collateral and the registration number the registry gives;
+//! the officer, the disbursement desk or the branch head asks for a move;
+//! the desk or the branch head, never the one who asked, confirms or
+//! refuses it. The papers go out (出库) only once the loan is paid off.
+//! Everyone involved reads the panel within their scope.
+
+use domain::application::ApplicationStatus;
+use domain::collateral::{
+    ask_move, blended_cap_bp, confirm_move, ltv_bp, ready_for_payout, CollateralError,
+    CollateralInput, CollateralKind, Custody, CustodyMove, Pledged,
+};
+use domain::error_code::ErrorCode;
+use domain::org::Role;
+use domain::product::GuaranteeType;
+use domain::view::{CollateralPanel, CollateralView};
+use serde_json::json;
+use sqlx::any::AnyRow;
+
+use crate::audit::{self, NewAuditEntry};
+use crate::auth::{Reading, StaffActor};
+use crate::db::new_id;
+use crate::error::ServiceError;
+use crate::sql;
+
+/// Who records collateral and its registration.
+const RECORDERS: [Role; 3] = [Role::Officer, Role::Investigator, Role::BranchHead];
+/// Who asks for the papers to move.
+const ASKERS: [Role; 3] = [Role::Officer, Role::Disburser, Role::BranchHead];
+/// Who confirms a move asked by someone else.
+const CONFIRMERS: [Role; 2] = [Role::Disburser, Role::BranchHead];
+
+fn refused(e: CollateralError) -> ServiceError {
+    ServiceError::invalid(e.code())
+}
+
+/// A stored row as the payout check sees it.
+fn pledged(r: &AnyRow) -> Result<Pledged, ServiceError> {
+    Ok(Pledged {
+        kind: sql::coded(r, "kind", CollateralKind::parse)?,
+        valuation: sql::fen(r, "valuation_fen")?,
+        valued_on: sql::date(r, "valued_on")?,
+        registered: sql::opt_text(r, "registration_no")?.is_some(),
+        custody: sql::coded(r, "custody", Custody::parse)?,
+    })
+}
+
+/// Does the product of an application require collateral?
+pub(crate) fn requires(guarantee: GuaranteeType) -> bool {
+    matches!(guarantee, GuaranteeType::Mortgage | GuaranteeType::Pledge)
+}
+
+impl super::Applications<'_> {
+    async fn guarantee_of(self, product_id: &str) -> Result<GuaranteeType, ServiceError> {
+        let r = sqlx::query("SELECT guarantee_type FROM products WHERE id = $1")
+            .bind(product_id)
+            .fetch_one(&self.db.pool)
+            .await?;
+        sql::coded(&r, "guarantee_type", GuaranteeType::parse)
+    }
+
+    async fn collateral_rows(self, application_id: &str) -> Result<Vec<AnyRow>, ServiceError> {
+        Ok(sqlx::query(
+            "SELECT c.*, u.display_name AS asked_by_name FROM collaterals c \
+             LEFT JOIN staff_users u ON u.id = c.custody_asked_by \
+             WHERE c.application_id = $1 ORDER BY c.created_at, c.id",
+        )
+        .bind(application_id)
+        .fetch_all(&self.db.pool)
+        .await?)
+    }
+
+    /// Why the application cannot be paid out against its collateral, if
+    /// its product requires any; `None` when it can.
+    pub(crate) async fn collateral_blocks(
+        self,
+        f: &super::AppFacts,
+        application_id: &str,
+    ) -> Result<Option<ErrorCode>, ServiceError> {
+        if !requires(self.guarantee_of(&f.product_id).await?) {
+            return Ok(None);
+        }
+        let items = self
+            .collateral_rows(application_id)
+            .await?
+            .iter()
+            .filter(|r| sql::text(r, "custody").is_ok_and(|c| c != "released"))
+            .map(pledged)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ready_for_payout(f.amount, &items, self.today())
+            .err()
+            .map(|e| e.code()))
+    }
+
+    async fn loan_settled(self, application_id: &str) -> Result<bool, ServiceError> {
+        Ok(sqlx::query(
+            "SELECT 1 AS x FROM loans l JOIN loan_accounts a ON a.loan_id = l.id \
+             WHERE l.application_id = $1 AND a.status = 'settled'",
+        )
+        .bind(application_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .is_some())
+    }
+
+    /// The collateral of an application, for those who read its file.
+    pub async fn collateral(
+        self,
+        s: &StaffActor,
+        application_id: &str,
+    ) -> Result<CollateralPanel, ServiceError> {
+        let f = self.facts(application_id).await?;
+        s.may_read(Reading::CustomerFile, &f.branch_path)?;
+        let required = requires(self.guarantee_of(&f.product_id).await?);
+        let settled = self.loan_settled(application_id).await?;
+        let rows = self.collateral_rows(application_id).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut live = Vec::new();
+        for r in &rows {
+            let p = pledged(r)?;
+            let asked_by = sql::opt_text(r, "custody_asked_by")?;
+            let pending = matches!(p.custody, Custody::InPending | Custody::OutPending);
+            if p.custody != Custody::Released {
+                live.push(p);
+            }
+            items.push(CollateralView {
+                id: sql::text(r, "id")?,
+                kind: p.kind,
+                owner_name: sql::text(r, "owner_name")?,
+                certificate_no: sql::text(r, "certificate_no")?,
+                registration_no: sql::opt_text(r, "registration_no")?,
+                valuation: p.valuation,
+                valued_on: p.valued_on,
+                valuer: sql::text(r, "valuer")?,
+                description: sql::text(r, "description")?,
+                custody: p.custody,
+                custody_asked_by: if pending {
+                    sql::opt_text(r, "asked_by_name")?
+                } else {
+                    None
+                },
+                version: sql::int(r, "version")?,
+                can_register: s.has_any(&RECORDERS)
+                    && matches!(
+                        p.custody,
+                        Custody::Registered | Custody::InPending | Custody::InVault
+                    ),
+                can_ask_in: s.has_any(&ASKERS) && p.custody == Custody::Registered,
+                can_ask_out: s.has_any(&ASKERS) && p.custody == Custody::InVault && settled,
+                can_confirm: s.has_any(&CONFIRMERS)
+                    && pending
+                    && asked_by.as_deref() != Some(s.user_id.as_str()),
+            });
+        }
+        let total_value = live.iter().map(|p| p.valuation).sum();
+        let not_ready = if required {
+            ready_for_payout(f.amount, &live, self.today())
+                .err()
+                .map(|e| e.code())
+        } else {
+            None
+        };
+        Ok(CollateralPanel {
+            required,
+            amount: f.amount,
+            total_value,
+            ltv_bp: (!live.is_empty()).then(|| ltv_bp(f.amount, total_value)),
+            cap_bp: (!live.is_empty()).then(|| blended_cap_bp(&live)),
+            not_ready,
+            loan_settled: settled,
+            can_record: s.has_any(&RECORDERS)
+                && !matches!(
+                    f.status,
+                    ApplicationStatus::Rejected | ApplicationStatus::Withdrawn
+                )
+                && !settled,
+            items,
+        })
+    }
+
+    /// Records a piece of collateral on an application (before its loan is
+    /// paid off). The same certificate cannot secure two loans at once
+    /// (`collateral_already_pledged`).
+    pub async fn record_collateral(
+        self,
+        s: &StaffActor,
+        application_id: &str,
+        input: CollateralInput,
+    ) -> Result<String, ServiceError> {
+        if !s.has_any(&RECORDERS) {
+            return Err(ServiceError::Forbidden);
+        }
+        let f = self.facts(application_id).await?;
+        if !s.covers(&f.branch_path) {
+            return Err(ServiceError::Forbidden);
+        }
+        if self.loan_settled(application_id).await? {
+            return Err(ServiceError::invalid(ErrorCode::LoanClosed));
+        }
+        let c = input.validate(self.today()).map_err(refused)?;
+        let id = new_id();
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO collaterals (id, application_id, bank_id, kind, owner_name, \
+               certificate_no, registration_no, valuation_fen, valued_on, valuer, description, \
+               custody, created_by, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'registered', $12, $13, $13, 1)",
+        )
+        .bind(&id)
+        .bind(application_id)
+        .bind(&f.bank_id)
+        .bind(c.kind.as_str())
+        .bind(&c.owner_name)
+        .bind(&c.certificate_no)
+        .bind(c.registration_no.as_deref())
+        .bind(c.valuation.get())
+        .bind(c.valued_on.to_string())
+        .bind(&c.valuer)
+        .bind(&c.description)
+        .bind(&s.user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                ServiceError::invalid(ErrorCode::CollateralAlreadyPledged)
+            }
+            other => other.into(),
+        })?;
+        audit::append(
+            &mut tx,
+            &self.config.audit_key,
+            NewAuditEntry::staff(s, now, "collateral.recorded", "application", application_id)
+                .after(json!({
+                    "collateral_id": id,
+                    "kind": c.kind.as_str(),
+                    "certificate_no": c.certificate_no,
+                    "registration_no": c.registration_no,
+                    "valuation_fen": c.valuation.get(),
+                    "valued_on": c.valued_on.to_string(),
+                })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The collateral row, its application's facts, checked for scope.
+    async fn collateral_in_scope(
+        self,
+        s: &StaffActor,
+        id: &str,
+    ) -> Result<(AnyRow, super::AppFacts), ServiceError> {
+        let r = sqlx::query("SELECT * FROM collaterals WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let f = self.facts(&sql::text(&r, "application_id")?).await?;
+        if !s.covers(&f.branch_path) {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok((r, f))
+    }
+
+    /// Sets the registration number (他项权证号) the registry gave.
+    pub async fn register_collateral(
+        self,
+        s: &StaffActor,
+        id: &str,
+        version: i64,
+        registration_no: &str,
+    ) -> Result<(), ServiceError> {
+        if !s.has_any(&RECORDERS) {
+            return Err(ServiceError::Forbidden);
+        }
+        let (r, _) = self.collateral_in_scope(s, id).await?;
+        let no = registration_no.trim();
+        if no.is_empty() || no.chars().count() > 64 || no.chars().any(char::is_control) {
+            return Err(refused(CollateralError::RegistrationInvalid));
+        }
+        let custody = sql::coded(&r, "custody", Custody::parse)?;
+        if matches!(custody, Custody::OutPending | Custody::Released) {
+            return Err(refused(CollateralError::CustodyMoveInvalid));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE collaterals SET registration_no = $1, updated_at = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4",
+        )
+        .bind(no)
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(ServiceError::StaleState);
+        }
+        audit::append(
+            &mut tx,
+            &self.config.audit_key,
+            NewAuditEntry::staff(s, now, "collateral.registered", "collateral", id)
+                .before(json!({ "registration_no": sql::opt_text(&r, "registration_no")? }))
+                .after(json!({ "registration_no": no })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Asks for the title papers to go into (入库) or out of (出库, once
+    /// the loan is paid off) the vault; someone else confirms.
+    pub async fn ask_custody(
+        self,
+        s: &StaffActor,
+        id: &str,
+        version: i64,
+        m: CustodyMove,
+    ) -> Result<(), ServiceError> {
+        if !s.has_any(&ASKERS) {
+            return Err(ServiceError::Forbidden);
+        }
+        let (r, _) = self.collateral_in_scope(s, id).await?;
+        let from = sql::coded(&r, "custody", Custody::parse)?;
+        let settled = self.loan_settled(&sql::text(&r, "application_id")?).await?;
+        let to = ask_move(from, m, settled).map_err(refused)?;
+        self.move_custody(
+            s,
+            id,
+            version,
+            from,
+            to,
+            Some(&s.user_id),
+            "collateral.custody_asked",
+            m,
+        )
+        .await
+    }
+
+    /// Confirms (`approve`) or refuses the pending move; not by whoever
+    /// asked for it.
+    pub async fn confirm_custody(
+        self,
+        s: &StaffActor,
+        id: &str,
+        version: i64,
+        approve: bool,
+    ) -> Result<(), ServiceError> {
+        if !s.has_any(&CONFIRMERS) {
+            return Err(ServiceError::Forbidden);
+        }
+        let (r, _) = self.collateral_in_scope(s, id).await?;
+        let from = sql::coded(&r, "custody", Custody::parse)?;
+        let asked_by = sql::opt_text(&r, "custody_asked_by")?.unwrap_or_default();
+        let to = confirm_move(from, &asked_by, &s.user_id, approve).map_err(refused)?;
+        let m = if from == Custody::OutPending {
+            CustodyMove::Out
+        } else {
+            CustodyMove::In
+        };
+        let action = if approve {
+            "collateral.custody_confirmed"
+        } else {
+            "collateral.custody_refused"
+        };
+        self.move_custody(s, id, version, from, to, None, action, m)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn move_custody(
+        self,
+        s: &StaffActor,
+        id: &str,
+        version: i64,
+        from: Custody,
+        to: Custody,
+        asked_by: Option<&str>,
+        action: &str,
+        m: CustodyMove,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE collaterals SET custody = $1, custody_asked_by = $2, custody_asked_at = $3, \
+               updated_at = $3, version = version + 1 \
+             WHERE id = $4 AND version = $5 AND custody = $6",
+        )
+        .bind(to.as_str())
+        .bind(asked_by)
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(ServiceError::StaleState);
+        }
+        audit::append(
+            &mut tx,
+            &self.config.audit_key,
+            NewAuditEntry::staff(s, now, action, "collateral", id)
+                .before(json!({ "custody": from.as_str() }))
+                .after(json!({ "custody": to.as_str(), "move": m.as_str() })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
