@@ -184,6 +184,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("loan.created", "贷款入账", "Loan booked"),
     ("loan.repaid", "还款入账", "Repayment posted"),
     ("loan.prepaid", "提前还款入账", "Prepayment posted"),
+    (
+        "contract.sign_refused",
+        "合同签署验证码错误",
+        "Contract signing refused (wrong code)",
+    ),
     ("collateral.recorded", "登记押品", "Collateral recorded"),
     (
         "collateral.registered",

@@ -322,6 +322,15 @@ async fn a_contract_is_drawn_up_signed_once_and_verified() {
             c.sign_contract(&wang, &drawn.id, wrong, b"png").await,
             ErrorCode::CodeInvalid,
         );
+        // ... and on the record.
+        let refused = env
+            .scalar_text(&format!(
+                "SELECT after_json FROM audit_log WHERE action = 'contract.sign_refused' \
+                 AND entity_id = '{}'",
+                drawn.id
+            ))
+            .await;
+        assert!(refused.contains("code_invalid"), "{refused}");
         assert_code(
             c.sign_contract(&wang, &drawn.id, &code, b"").await,
             ErrorCode::ContractSignatureMissing,

@@ -527,7 +527,7 @@ macro_rules! texts_errors {
             err_contract_esign_failed: "电子签名服务暂时不可用，合同未签署，请稍后重试", "The e-signature service is unavailable; the contract was not signed. Please try again shortly";
             err_contract_needs_approval: "申请审批通过后才能生成合同", "A contract is drawn up only once the application is approved";
             err_account_number_invalid: "银行账号应为 10 至 30 位数字", "A bank account number is 10 to 30 digits";
-            err_account_verification_failed: "该账户与客户的姓名、身份证号或手机号不符，未能绑定", "The account does not match the customer's name, ID number or phone; it was not bound";
+            err_account_verification_failed: "该账户与客户的姓名、身份证号或手机号不符，未能绑定，请核对卡号后重试", "The account does not match the customer's name, ID number or phone; it was not bound. Check the number and try again";
             err_account_not_verified: "客户还没有通过验证的收款账户，请先绑定银行卡", "The customer has no verified account to pay into; bind a bank card first";
             err_already_disbursed: "这笔贷款已经放款", "This loan has been paid out already";
             err_contract_not_signed: "借款合同尚未签署，不能放款", "The loan contract is not signed yet; it cannot be paid out";

@@ -524,7 +524,27 @@ impl crate::contracts::Contracts<'_> {
                 }
                 return Err(ServiceError::CodeExpired);
             }
-            Err(e) => return Err(e),
+            // A wrong or spent code is on the record: someone may be trying
+            // to sign in the borrower's name.
+            Err(e) => {
+                let now = self.now();
+                let mut tx = self.db.begin_write().await?;
+                audit::append(
+                    &mut tx,
+                    &self.config.audit_key,
+                    NewAuditEntry::customer(
+                        c,
+                        now,
+                        "contract.sign_refused",
+                        "contract",
+                        contract_id,
+                    )
+                    .after(json!({ "reason": e.code().as_str() })),
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(e);
+            }
         };
         let customer = sqlx::query("SELECT name, id_number_sealed FROM customers WHERE id = $1")
             .bind(&row.customer_id)
