@@ -214,16 +214,29 @@ async fn prepayments_of(db: &Db, loan_id: &str) -> Result<Vec<PrepaymentView>, S
         .collect()
 }
 
-/// The loan's postings with their lines, oldest first.
-async fn ledger_of(db: &Db, loan_id: &str) -> Result<Vec<PostingView>, ServiceError> {
+/// How many of a loan's newest postings its page shows (a 30-year loan has
+/// thousands; the reconciliation and the export read them all).
+pub const LEDGER_PAGE: i64 = 200;
+
+/// The loan's newest [`LEDGER_PAGE`] postings with their lines, oldest
+/// first, and how many it has in all.
+async fn ledger_of(db: &Db, loan_id: &str) -> Result<(Vec<PostingView>, u64), ServiceError> {
+    let total = sqlx::query("SELECT COUNT(*) AS n FROM postings WHERE loan_id = $1")
+        .bind(loan_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let total = u64::try_from(sql::int(&total, "n")?).unwrap_or(0);
     let rows = sqlx::query(
         "SELECT p.idempotency_key, p.business_date, p.kind, p.amount_fen, p.created_at, \
            l.line_no, l.account, l.debit_fen, l.credit_fen \
-         FROM postings p JOIN posting_lines l \
-           ON l.loan_id = p.loan_id AND l.idempotency_key = p.idempotency_key \
-         WHERE p.loan_id = $1 ORDER BY p.business_date, p.created_at, p.idempotency_key, l.line_no",
+         FROM (SELECT idempotency_key, business_date, kind, amount_fen, created_at \
+               FROM postings WHERE loan_id = $1 \
+               ORDER BY business_date DESC, created_at DESC, idempotency_key DESC LIMIT $2) p \
+         JOIN posting_lines l ON l.loan_id = $1 AND l.idempotency_key = p.idempotency_key \
+         ORDER BY p.business_date, p.created_at, p.idempotency_key, l.line_no",
     )
     .bind(loan_id)
+    .bind(LEDGER_PAGE)
     .fetch_all(&db.pool)
     .await?;
     let mut out: Vec<PostingView> = Vec::new();
@@ -251,7 +264,7 @@ async fn ledger_of(db: &Db, loan_id: &str) -> Result<Vec<PostingView>, ServiceEr
             }
         }
     }
-    Ok(out)
+    Ok((out, total))
 }
 
 impl Loans<'_> {
@@ -319,10 +332,10 @@ impl Loans<'_> {
             totals.interest += p.interest;
             totals.payment += p.total;
         }
-        let ledger = if with_ledger {
+        let (ledger, ledger_total) = if with_ledger {
             ledger_of(&self.db, &summary.id).await?
         } else {
-            Vec::new()
+            (Vec::new(), 0)
         };
         Ok(LoanDetail {
             summary,
@@ -330,6 +343,7 @@ impl Loans<'_> {
             totals,
             payments,
             ledger,
+            ledger_total,
             prepayments,
             dev_payments: self.payments.name() == "dev",
         })

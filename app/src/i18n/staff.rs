@@ -5,6 +5,7 @@ macro_rules! texts_staff {
     ($next:ident { $($acc:tt)* } $($rest:ident)*) => {
         $next! { { $($acc)*
             // ---- staff: collateral (押品) and its custody (出入库)
+            ledger_shown: "显示最近 {shown} 笔，共 {total} 笔", "The newest {shown} of {total} postings";
             clt_title: "押品", "Collateral";
             clt_required: "该产品需抵（质）押", "Collateral required";
             clt_loan_amount: "贷款金额", "Loan amount";

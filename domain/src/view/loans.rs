@@ -131,6 +131,9 @@ pub struct LoanDetail {
     pub payments: Vec<PaymentView>,
     /// The postings, oldest first; staff only (empty for the customer).
     pub ledger: Vec<PostingView>,
+    /// How many postings the loan has in all (`ledger` holds the newest).
+    #[serde(default)]
+    pub ledger_total: u64,
     /// Prepayments made, newest first.
     #[serde(default)]
     pub prepayments: Vec<PrepaymentView>,

@@ -125,7 +125,15 @@ pub fn StaffLoanPage() -> impl IntoView {
                                 </section>
                             })}
                             <section class="ws-panel" data-testid="ledger">
-                                <div class="ws-panel-header"><h2 class="section-title">{t.ledger_title}</h2></div>
+                                <div class="ws-panel-header">
+                                    <h2 class="section-title">{t.ledger_title}</h2>
+                                    {(d.ledger_total > d.ledger.len() as u64).then(|| view! {
+                                        <span class="muted" data-testid="ledger-shown">{fill(t.ledger_shown, &[
+                                            ("shown", d.ledger.len().to_string()),
+                                            ("total", d.ledger_total.to_string()),
+                                        ])}</span>
+                                    })}
+                                </div>
                                 {if d.ledger.is_empty() {
                                     view! { <div class="empty">{t.no_postings}</div> }.into_any()
                                 } else {
