@@ -295,7 +295,8 @@ pub fn PrepayCard(
                     ("before", q.before.len().to_string()),
                     ("after", q.after.len().to_string()),
                 ]);
-                let payment = q.before.first().map(|b| fill(t.prepay_from_to, &[
+                // A payoff leaves no instalment: nothing to compare.
+                let payment = q.before.first().filter(|_| !q.payoff).map(|b| fill(t.prepay_from_to, &[
                     ("before", money(b.payment)),
                     ("after", q.after.first().map(|a| money(a.payment)).unwrap_or_else(|| "0.00".into())),
                 ]));
