@@ -345,7 +345,7 @@ impl Loans<'_> {
             ledger,
             ledger_total,
             prepayments,
-            dev_payments: self.payments.name() == "dev",
+            dev_payments: self.development_providers().contains(&"payments"),
         })
     }
 }

@@ -88,23 +88,6 @@ pub async fn prepay_loan(
     Ok(done.settled)
 }
 
-/// The kinds a loan repaid by `method` offers: a payoff always; a shorter
-/// term for loans whose instalments repay principal; a lower instalment
-/// for those and interest-only loans. None for a revolving drawdown,
-/// which is repaid any day.
-pub fn kinds_for(method: RepaymentMethod) -> Vec<PrepaymentKind> {
-    match method {
-        RepaymentMethod::EqualInstalment | RepaymentMethod::EqualPrincipal => {
-            PrepaymentKind::ALL.to_vec()
-        }
-        RepaymentMethod::InterestOnly => {
-            vec![PrepaymentKind::LowerInstalment, PrepaymentKind::Payoff]
-        }
-        RepaymentMethod::Bullet => vec![PrepaymentKind::Payoff],
-        RepaymentMethod::Revolving => Vec::new(),
-    }
-}
-
 /// What survives a reload.
 #[derive(Serialize, Deserialize)]
 struct Draft {
@@ -127,7 +110,7 @@ pub fn PrepayCard(
     on_done: impl Fn(bool) + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
     let t = t();
-    let kinds = kinds_for(method);
+    let kinds = PrepaymentKind::offered_for(method).to_vec();
     let first = kinds.first().copied().unwrap_or(PrepaymentKind::Payoff);
     let kind = RwSignal::new(first);
     let principal = RwSignal::new(String::new());

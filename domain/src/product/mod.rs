@@ -62,6 +62,11 @@ impl GuaranteeType {
         Self::ALL.into_iter().find(|g| g.as_str() == s)
     }
 
+    /// Mortgage and pledge loans are paid out only against collateral.
+    pub fn needs_collateral(self) -> bool {
+        matches!(self, GuaranteeType::Mortgage | GuaranteeType::Pledge)
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             GuaranteeType::Credit => "信用",

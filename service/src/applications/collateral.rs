@@ -50,11 +50,6 @@ fn pledged(r: &AnyRow) -> Result<Pledged, ServiceError> {
     })
 }
 
-/// Does the product of an application require collateral?
-pub(crate) fn requires(guarantee: GuaranteeType) -> bool {
-    matches!(guarantee, GuaranteeType::Mortgage | GuaranteeType::Pledge)
-}
-
 impl super::Applications<'_> {
     async fn guarantee_of(self, product_id: &str) -> Result<GuaranteeType, ServiceError> {
         let r = sqlx::query("SELECT guarantee_type FROM products WHERE id = $1")
@@ -82,7 +77,7 @@ impl super::Applications<'_> {
         f: &super::AppFacts,
         application_id: &str,
     ) -> Result<Option<ErrorCode>, ServiceError> {
-        if !requires(self.guarantee_of(&f.product_id).await?) {
+        if !self.guarantee_of(&f.product_id).await?.needs_collateral() {
             return Ok(None);
         }
         let items = self
@@ -116,7 +111,7 @@ impl super::Applications<'_> {
     ) -> Result<CollateralPanel, ServiceError> {
         let f = self.facts(application_id).await?;
         s.may_read(Reading::CustomerFile, &f.branch_path)?;
-        let required = requires(self.guarantee_of(&f.product_id).await?);
+        let required = self.guarantee_of(&f.product_id).await?.needs_collateral();
         let settled = self.loan_settled(application_id).await?;
         let rows = self.collateral_rows(application_id).await?;
         let mut items = Vec::with_capacity(rows.len());

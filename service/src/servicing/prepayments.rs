@@ -274,9 +274,12 @@ impl crate::servicing::Servicing<'_> {
                 settled: sql::text(&r, "loan_status")? == LoanStatus::Settled.as_str(),
             }),
             "pending" => Err(ServiceError::invalid(ErrorCode::PaymentPending)),
+            // A refund's reason is the code that refused the posting.
             "refunded" => Err(ServiceError::invalid(
                 match sql::opt_text(&r, "failure")?.as_deref() {
-                    Some("prepayment_quote_changed") => ErrorCode::PrepaymentQuoteChanged,
+                    Some(reason) if reason == ErrorCode::PrepaymentQuoteChanged.as_str() => {
+                        ErrorCode::PrepaymentQuoteChanged
+                    }
                     _ => ErrorCode::PaymentRefunded,
                 },
             )),

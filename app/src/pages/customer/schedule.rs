@@ -2,13 +2,13 @@
 //! schedule with what is paid. Every figure comes from the service.
 
 use crate::components::customer_frame::{CustomerFrame, Tab};
-use crate::components::prepay::{kinds_for, PrepaidNotice, PrepayCard, PrepaymentHistory};
+use crate::components::prepay::{PrepaidNotice, PrepayCard, PrepaymentHistory};
 use crate::components::schedule::MobileSchedule;
 use crate::components::{awaited, random_key, FormError};
 use crate::error::{AppError, ErrorCode};
 use crate::format::{money, rate};
 use crate::i18n::{fill, t, use_locale};
-use domain::servicing::eod::LoanStatus;
+use domain::servicing::eod::{LoanStatus, PrepaymentKind};
 use domain::view::{LoanDetail, LoanSummary, SettlementCertificateView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -97,7 +97,7 @@ pub fn SchedulePage() -> impl IntoView {
                                     </dl>
                                 </section>
                                 <RepayCard summary=s.clone() dev_note=d.dev_payments paid=paid on_paid=move || data.refetch() />
-                                {(s.status.is_open() && !s.revolving && !kinds_for(s.method).is_empty()).then(|| view! {
+                                {(s.status.is_open() && !s.revolving && !PrepaymentKind::offered_for(s.method).is_empty()).then(|| view! {
                                     <PrepayCard loan_id=s.id.clone() method=s.method counter=false dev_note=d.dev_payments done=prepaid on_done=move |_| data.refetch() />
                                 })}
                                 {(s.status == LoanStatus::Settled).then(|| view! {

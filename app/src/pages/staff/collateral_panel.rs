@@ -59,7 +59,7 @@ pub async fn record_collateral(
         return Err(AppError::invalid(ErrorCode::CollateralCertificateInvalid));
     }
     let valuation = domain::money::Fen::parse_yuan(form.valuation.trim())
-        .map_err(|_| AppError::invalid(ErrorCode::CollateralValuationNotPositive))?;
+        .map_err(|e| AppError::invalid(e.code()))?;
     let valued_on = domain::date::Date::parse(form.valued_on.trim())
         .map_err(|e| AppError::invalid(e.code()))?;
     let input = domain::collateral::CollateralInput {

@@ -2,15 +2,13 @@
 //! schedule with what is paid, the payments and the ledger (分户账).
 
 use crate::components::awaited;
-use crate::components::prepay::{
-    kinds_for, CertificatePrint, PrepaidNotice, PrepayCard, PrepaymentHistory,
-};
+use crate::components::prepay::{CertificatePrint, PrepaidNotice, PrepayCard, PrepaymentHistory};
 use crate::components::schedule::ScheduleTable;
 use crate::error::AppError;
 use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
 use domain::org::Role;
-use domain::servicing::eod::LoanStatus;
+use domain::servicing::eod::{LoanStatus, PrepaymentKind};
 use domain::view::{LoanDetail, SettlementCertificateView, StaffInfo};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -88,7 +86,7 @@ pub fn StaffLoanPage() -> impl IntoView {
                                 " · "{t.start_date}" "{s.start_date.to_string()}" · "{t.maturity}" "{s.maturity_date.to_string()}
                                 " · "{t.last_processed}" "{s.last_processed.to_string()}
                             </p>
-                            {(desk && s.status.is_open() && !s.revolving && !kinds_for(s.method).is_empty()).then(|| view! {
+                            {(desk && s.status.is_open() && !s.revolving && !PrepaymentKind::offered_for(s.method).is_empty()).then(|| view! {
                                 <PrepayCard loan_id=s.id.clone() method=s.method counter=true dev_note=false done=prepaid on_done=move |_| data.refetch() />
                             })}
                             {(s.status == LoanStatus::Settled).then(|| view! {

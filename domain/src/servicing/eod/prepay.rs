@@ -79,6 +79,19 @@ impl PrepaymentKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// The kinds a loan repaid by `method` offers (see the module
+    /// documentation): a payoff always; a shorter term for loans whose
+    /// instalments repay principal; a lower instalment for those and
+    /// interest-only loans; none for a revolving drawdown, repaid any day.
+    pub fn offered_for(method: RepaymentMethod) -> &'static [PrepaymentKind] {
+        match method {
+            RepaymentMethod::EqualInstalment | RepaymentMethod::EqualPrincipal => &Self::ALL,
+            RepaymentMethod::InterestOnly => &[Self::LowerInstalment, Self::Payoff],
+            RepaymentMethod::Bullet => &[Self::Payoff],
+            RepaymentMethod::Revolving => &[],
+        }
+    }
+
     /// The request of this kind; `principal` is ignored for a payoff.
     pub fn request(self, principal: Fen) -> PrepaymentRequest {
         match self {

@@ -339,3 +339,29 @@ proptest! {
         prop_assert!(Fen(collected(Account::InterestReceivable)) <= scheduled_interest);
     }
 }
+
+/// What the pages offer is what the quote accepts, method by method.
+#[test]
+fn the_kinds_offered_are_the_kinds_that_quote() {
+    for method in [
+        RepaymentMethod::EqualInstalment,
+        RepaymentMethod::EqualPrincipal,
+        RepaymentMethod::InterestOnly,
+        RepaymentMethod::Bullet,
+    ] {
+        let (s, terms) = loan(method, 1_200_000, 360, 12, "2025-01-15");
+        for kind in PrepaymentKind::ALL {
+            let quoted = s
+                .prepayment_quote(
+                    kind.request(Fen(100_000)),
+                    terms,
+                    &rules(),
+                    date("2025-01-20"),
+                )
+                .is_ok();
+            let offered = PrepaymentKind::offered_for(method).contains(&kind);
+            assert_eq!(quoted, offered, "{} {}", method.as_str(), kind.as_str());
+        }
+    }
+    assert!(PrepaymentKind::offered_for(RepaymentMethod::Revolving).is_empty());
+}
