@@ -210,6 +210,25 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "退回押品出入库申请",
         "Custody move refused",
     ),
+    ("guarantor.recorded", "登记保证人", "Guarantor recorded"),
+    ("guarantor.removed", "移除保证人", "Guarantor removed"),
+    (
+        "guarantor.consent_code_sent",
+        "向保证人发送授权验证码",
+        "Consent code sent to a guarantor",
+    ),
+    (
+        "guarantor.consented",
+        "保证人授权担保及征信查询",
+        "Guarantor consented",
+    ),
+    (
+        "guarantor.bureau_checked",
+        "保证人征信审查",
+        "Guarantor checked at the bureau",
+    ),
+    ("guarantor.signed", "保证人签署保证合同", "Guarantor signed"),
+    ("contract.voided", "作废合同", "Contract voided"),
     (
         "settlement.issued",
         "开具结清证明",
@@ -360,6 +379,7 @@ const ENTITIES: &[(&str, &str, &str)] = &[
     ("sms_code", "短信验证码", "sign-in code"),
     ("staff_user", "员工", "member of staff"),
     ("collateral", "押品", "collateral"),
+    ("guarantor", "保证人", "guarantor"),
 ];
 
 /// (field of a change, Chinese, English): the keys the service writes into
@@ -367,6 +387,8 @@ const ENTITIES: &[(&str, &str, &str)] = &[
 const FIELDS: &[(&str, &str, &str)] = &[
     ("amount_fen", "金额", "amount"),
     ("collateral_id", "押品", "collateral"),
+    ("guarantor_id", "保证人", "guarantor"),
+    ("decline_reason", "未通过原因", "why declined"),
     ("registration_no", "抵押登记号", "registration number"),
     ("valuation_fen", "评估价值", "valuation"),
     ("valued_on", "评估日期", "valued on"),

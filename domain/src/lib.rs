@@ -18,6 +18,7 @@ pub mod date;
 pub mod duty;
 pub mod error_code;
 pub mod flow;
+pub mod guarantor;
 pub mod id;
 pub mod identity;
 pub mod money;

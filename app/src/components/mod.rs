@@ -5,6 +5,7 @@ pub mod customer_frame;
 pub mod decision;
 pub mod prepay;
 pub mod schedule;
+pub mod signing;
 
 use crate::error::{AppError, ErrorCode};
 use crate::i18n::{t, use_locale, Locale};

@@ -481,6 +481,16 @@ macro_rules! texts_errors {
             err_collateral_valuation_in_future: "评估日期不能晚于今天", "The valuation date cannot be after today";
             err_collateral_valuation_not_positive: "评估价值必须大于 0", "The valuation must be above zero";
             err_collateral_valuation_stale: "评估已超过一年，请重新评估", "The valuation is more than a year old: value it again";
+            err_guarantor_already_recorded: "此人已是该笔贷款的保证人", "This person is already a guarantor of the application";
+            err_guarantor_bureau_unavailable: "征信系统暂时没有应答，保证人授权已记录，请稍后点击“重新查询征信”", "The credit bureau did not answer; the consent is kept: ask the bureau again shortly";
+            err_guarantor_declined: "有保证人未通过征信审查，请移除后另行提供保证人", "A guarantor was declined at the bureau check: remove them and find another";
+            err_guarantor_is_borrower: "借款人本人不能作为自己的保证人", "The borrower cannot guarantee their own loan";
+            err_guarantor_missing: "该产品为保证贷款：请先登记保证人", "This is a guaranteed loan: record a guarantor first";
+            err_guarantor_name_invalid: "请填写保证人姓名（最多 40 个字）", "Enter the guarantor's name (at most 40 characters)";
+            err_guarantor_not_checked: "有保证人尚未完成授权和征信审查", "A guarantor has not yet consented and been checked at the bureau";
+            err_guarantor_not_signed: "有保证人尚未签署保证合同，全部签署后才能放款", "A guarantor has not signed the guarantee contract; payout waits for every signature";
+            err_guarantor_step_invalid: "保证人当前状态不能办理该操作，请刷新后查看", "That step is not possible where the guarantor stands; refresh to see";
+            err_guarantee_needs_loan_contract: "请先生成借款合同，保证合同以其为主合同", "Draw up the loan contract first: the guarantee contract refers to it";
             err_prepayment_quote_changed: "应还金额已变化（日期或账务已更新），款项未扣或已退回，请查看最新金额后重试", "The amount changed (a new day or the books were updated); nothing was taken or it was refunded. Check the new amount and try again";
             err_loan_not_settled: "贷款尚未结清，结清后才能开具结清证明", "The loan is not paid off yet; the certificate is issued once it is";
             err_prepayment_dues_first: "您有到期未还的款项，请先还清应还款项，再办理提前还款", "Something is due: repay what is due before prepaying";

@@ -330,6 +330,16 @@ impl Texts {
             E::CollateralValuationInFuture => self.err_collateral_valuation_in_future,
             E::CollateralValuationNotPositive => self.err_collateral_valuation_not_positive,
             E::CollateralValuationStale => self.err_collateral_valuation_stale,
+            E::GuarantorAlreadyRecorded => self.err_guarantor_already_recorded,
+            E::GuarantorBureauUnavailable => self.err_guarantor_bureau_unavailable,
+            E::GuarantorDeclined => self.err_guarantor_declined,
+            E::GuarantorIsBorrower => self.err_guarantor_is_borrower,
+            E::GuarantorMissing => self.err_guarantor_missing,
+            E::GuarantorNameInvalid => self.err_guarantor_name_invalid,
+            E::GuarantorNotChecked => self.err_guarantor_not_checked,
+            E::GuarantorNotSigned => self.err_guarantor_not_signed,
+            E::GuarantorStepInvalid => self.err_guarantor_step_invalid,
+            E::GuaranteeNeedsLoanContract => self.err_guarantee_needs_loan_contract,
             E::LoanNotSettled => self.err_loan_not_settled,
             E::PrepaymentExceedsBalance => self.err_prepayment_exceeds_balance,
             E::PrepaymentModeNotSupported => self.err_prepayment_mode_not_supported,
@@ -687,6 +697,40 @@ impl Texts {
             C::InVault => self.clt_custody_in_vault,
             C::OutPending => self.clt_custody_out_pending,
             C::Released => self.clt_custody_released,
+        }
+    }
+
+    pub fn guarantor_relation(&self, r: domain::guarantor::GuarantorRelation) -> &'static str {
+        use domain::guarantor::GuarantorRelation as R;
+        match r {
+            R::Relative => self.gtr_rel_relative,
+            R::Neighbour => self.gtr_rel_neighbour,
+            R::Friend => self.gtr_rel_friend,
+            R::Colleague => self.gtr_rel_colleague,
+            R::BusinessPartner => self.gtr_rel_business_partner,
+            R::Other => self.gtr_rel_other,
+        }
+    }
+
+    pub fn guarantor_status(&self, s: domain::guarantor::GuarantorStatus) -> &'static str {
+        use domain::guarantor::GuarantorStatus as S;
+        match s {
+            S::Recorded => self.gtr_status_recorded,
+            S::Consented => self.gtr_status_consented,
+            S::Accepted => self.gtr_status_accepted,
+            S::Declined => self.gtr_status_declined,
+            S::Signed => self.gtr_status_signed,
+            S::Removed => self.gtr_status_removed,
+        }
+    }
+
+    pub fn decline_reason(&self, r: domain::guarantor::DeclineReason) -> &'static str {
+        use domain::guarantor::DeclineReason as D;
+        match r {
+            D::Blacklisted => self.gtr_decline_blacklisted,
+            D::SeriousDelinquency => self.gtr_decline_serious_delinquency,
+            D::LowScore => self.gtr_decline_low_score,
+            D::TooManyLenders => self.gtr_decline_too_many_lenders,
         }
     }
 

@@ -57,6 +57,16 @@ impl ContractKind {
         }
     }
 
+    /// What an accessory contract's number adds to its loan contract's:
+    /// BZ (保证), DY (抵押); the loan contract's own is empty.
+    pub fn number_suffix(self) -> &'static str {
+        match self {
+            ContractKind::Loan => "",
+            ContractKind::Guarantee => "BZ",
+            ContractKind::Mortgage => "DY",
+        }
+    }
+
     pub fn label_en(self) -> &'static str {
         match self {
             ContractKind::Loan => "Loan contract",

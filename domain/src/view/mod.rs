@@ -12,6 +12,7 @@ mod contracts;
 mod dashboard;
 mod decisions;
 mod disbursement;
+mod guarantors;
 mod loans;
 mod portrait;
 mod precredit;
@@ -35,6 +36,7 @@ pub use decisions::{BureauInquiryView, DecisionView, FeatureValue, InquiryOutcom
 pub use disbursement::{
     AccountStatus, BankAccountView, DisbursementView, PayoutStatus, PayoutView,
 };
+pub use guarantors::{GuaranteeContractBrief, GuarantorPanel, GuarantorView};
 pub use loans::{
     CreditLineView, EodPage, EodRunStatus, EodRunView, InstalmentState, LoanDetail, LoanSummary,
     PaymentStatus, PaymentView, PostingView, PrepaymentView, ScheduleLine,

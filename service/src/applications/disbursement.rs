@@ -364,6 +364,9 @@ impl crate::applications::Applications<'_> {
         if let Some(code) = self.collateral_blocks(f, application_id).await? {
             return Ok(Some(code));
         }
+        if let Some(code) = self.guarantor_blocks(f, application_id).await? {
+            return Ok(Some(code));
+        }
         if self.verified_account(&f.customer_id).await?.is_none() {
             return Ok(Some(ErrorCode::AccountNotVerified));
         }

@@ -32,6 +32,7 @@ mod approval;
 mod collateral;
 mod disbursement;
 mod file;
+mod guarantors;
 mod investigation;
 mod mine;
 pub(crate) mod rows;

@@ -20,6 +20,7 @@ use_cases!(
 );
 
 pub mod esign;
+pub mod guarantee;
 pub mod sign;
 pub mod templates;
 pub mod verify;

@@ -9,8 +9,8 @@
 //! [`sign_contract`]: crate::contracts::Contracts::sign_contract
 
 use domain::contract::{
-    canonical_bytes, ContractKind, ContractTemplate, ContractTerms, SignedContent, Signer,
-    SignerRole,
+    canonical_bytes, ContractKind, ContractTemplate, ContractTerms, Guarantor, SignedContent,
+    Signer, SignerRole,
 };
 use domain::date::{Date, CHINA_UTC_OFFSET_MINUTES};
 use domain::error_code::ErrorCode;
@@ -52,6 +52,15 @@ pub(crate) struct Row {
     pub branch_id: String,
     pub branch_path: String,
     pub bank_name: String,
+}
+
+impl Row {
+    /// Is this the borrower's own contract to read and sign? Not the
+    /// guarantee contract of their loan: the guarantors sign it, and its
+    /// text holds their ID numbers.
+    pub(crate) fn borrowers(&self, c: &CustomerActor) -> bool {
+        self.customer_id == c.customer_id && self.view.kind != ContractKind::Guarantee
+    }
 }
 
 const SELECT: &str = "SELECT ct.id, ct.contract_no, ct.application_id, ct.kind, \
@@ -170,7 +179,7 @@ impl crate::contracts::Contracts<'_> {
         id: &str,
     ) -> Result<ContractView, ServiceError> {
         let row = self.contract_row(id).await?;
-        if row.customer_id != c.customer_id {
+        if !row.borrowers(c) {
             return Err(ServiceError::NotFound);
         }
         Ok(row.view)
@@ -184,7 +193,7 @@ impl crate::contracts::Contracts<'_> {
         id: &str,
     ) -> Result<ContractKeyTerms, ServiceError> {
         let row = self.contract_row(id).await?;
-        if row.customer_id != c.customer_id {
+        if !row.borrowers(c) {
             return Err(ServiceError::NotFound);
         }
         let drawn = Date::from_epoch_millis(row.view.created_at, CHINA_UTC_OFFSET_MINUTES);
@@ -232,7 +241,10 @@ impl crate::contracts::Contracts<'_> {
 
     /// The customer's own contracts, newest first.
     pub async fn my_contracts(self, c: &CustomerActor) -> Result<Vec<ContractView>, ServiceError> {
-        let sql = format!("{SELECT} WHERE ct.customer_id = $1 ORDER BY ct.created_at DESC, ct.id");
+        let sql = format!(
+            "{SELECT} WHERE ct.customer_id = $1 AND ct.kind <> 'guarantee' \
+             ORDER BY ct.created_at DESC, ct.id"
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&c.customer_id)
             .fetch_all(&self.db.pool)
@@ -256,6 +268,22 @@ impl crate::contracts::Contracts<'_> {
         self,
         s: &StaffActor,
         application_id: &str,
+    ) -> Result<ContractView, ServiceError> {
+        self.draw_up(s, application_id, ContractKind::Loan).await
+    }
+
+    /// Draws up a contract of `kind` (see [`generate_contract`]). A
+    /// guarantee contract names every guarantor on the application, all of
+    /// whom must have passed their bureau check, and refers to the loan
+    /// contract (主合同), which must be drawn up first; its own number is
+    /// the loan contract's with `-BZ` and a count.
+    ///
+    /// [`generate_contract`]: crate::contracts::Contracts::generate_contract
+    pub(crate) async fn draw_up(
+        self,
+        s: &StaffActor,
+        application_id: &str,
+        kind: ContractKind,
     ) -> Result<ContractView, ServiceError> {
         if !s.has_any(&GENERATORS) {
             return Err(ServiceError::Forbidden);
@@ -286,10 +314,49 @@ impl crate::contracts::Contracts<'_> {
         if sql::text(&r, "status")? != "approved" || !(granted || booked) {
             return Err(ServiceError::invalid(ErrorCode::ContractNeedsApproval));
         }
-        let kind = ContractKind::Loan;
         if let Some(id) = self.live_contract(application_id, kind).await? {
             return Ok(self.contract_row(&id).await?.view);
         }
+        let guarantors =
+            super::guarantee::live_guarantors(&self.db, &self.config.pfi, application_id).await?;
+        let main_no = match kind {
+            ContractKind::Loan => None,
+            _ => {
+                let id = self
+                    .live_contract(application_id, ContractKind::Loan)
+                    .await?
+                    .ok_or_else(|| ServiceError::invalid(ErrorCode::GuaranteeNeedsLoanContract))?;
+                Some(self.contract_row(&id).await?.view.contract_no)
+            }
+        };
+        if kind == ContractKind::Guarantee {
+            let statuses: Vec<_> = guarantors.iter().map(|g| g.status).collect();
+            domain::guarantor::ready_to_draw_up(&statuses)
+                .map_err(|e| ServiceError::invalid(e.code()))?;
+        }
+        // The guarantors who passed their check, as the contract names them.
+        let named: Vec<_> = guarantors
+            .iter()
+            .filter(|g| {
+                matches!(
+                    g.status,
+                    domain::guarantor::GuarantorStatus::Accepted
+                        | domain::guarantor::GuarantorStatus::Signed
+                )
+            })
+            .collect();
+        let guarantor = (!named.is_empty()).then(|| Guarantor {
+            name: named
+                .iter()
+                .map(|g| g.name.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+            id_number: named
+                .iter()
+                .map(|g| g.id_number.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+        });
         let bank_id = sql::text(&r, "bank_id")?;
         let template = self
             .published_template(&bank_id, &sql::text(&r, "product_id")?, kind)
@@ -344,7 +411,7 @@ impl crate::contracts::Contracts<'_> {
                 .to_string(),
             guarantee_type: GuaranteeType::parse(&guarantee)
                 .ok_or_else(|| ServiceError::internal("guarantee type", guarantee))?,
-            guarantor: None,
+            guarantor,
             collateral_summary: None,
             // The contract is dated the day it is drawn up; the signers'
             // own times are in the signed content.
@@ -358,11 +425,36 @@ impl crate::contracts::Contracts<'_> {
         );
         let now = self.now();
         for _ in 0..8 {
-            let last = sqlx::query("SELECT COUNT(*) AS n FROM contracts WHERE contract_no LIKE $1")
-                .bind(format!("{prefix}%"))
-                .fetch_one(&self.db.pool)
-                .await?;
-            terms.contract_no = format!("{prefix}{:06}", sql::int(&last, "n")? + 1);
+            let contract_no = match &main_no {
+                None => {
+                    let last = sqlx::query(
+                        "SELECT COUNT(*) AS n FROM contracts WHERE contract_no LIKE $1",
+                    )
+                    .bind(format!("{prefix}%"))
+                    .fetch_one(&self.db.pool)
+                    .await?;
+                    let no = format!("{prefix}{:06}", sql::int(&last, "n")? + 1);
+                    terms.contract_no = no.clone();
+                    no
+                }
+                Some(main) => {
+                    // The terms name the loan contract (主合同编号).
+                    terms.contract_no = main.clone();
+                    let earlier = sqlx::query(
+                        "SELECT COUNT(*) AS n FROM contracts WHERE application_id = $1 \
+                         AND kind = $2",
+                    )
+                    .bind(application_id)
+                    .bind(kind.as_str())
+                    .fetch_one(&self.db.pool)
+                    .await?;
+                    format!(
+                        "{main}-{}{}",
+                        kind.number_suffix(),
+                        sql::int(&earlier, "n")? + 1
+                    )
+                }
+            };
             let text = parsed.render(&terms);
             let id = new_id();
             let mut tx = self.db.begin_write().await?;
@@ -373,7 +465,7 @@ impl crate::contracts::Contracts<'_> {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'generated', $11, $12, $12, 0)",
             )
             .bind(&id)
-            .bind(&terms.contract_no)
+            .bind(&contract_no)
             .bind(&bank_id)
             .bind(sql::text(&r, "branch_id")?)
             .bind(application_id)
@@ -404,7 +496,7 @@ impl crate::contracts::Contracts<'_> {
                 NewAuditEntry::staff(s, now, "contract.generated", "contract", &id)
                     .org(sql::text(&r, "branch_id")?)
                     .after(json!({
-                        "contract_no": terms.contract_no,
+                        "contract_no": contract_no,
                         "kind": kind.as_str(),
                         "application_id": application_id,
                         "template_version": template.version,
@@ -448,7 +540,7 @@ impl crate::contracts::Contracts<'_> {
         contract_id: &str,
     ) -> Result<SentCode, ServiceError> {
         let row = self.contract_row(contract_id).await?;
-        if row.customer_id != c.customer_id {
+        if !row.borrowers(c) {
             return Err(ServiceError::NotFound);
         }
         if row.view.status != ContractStatus::Generated {
@@ -498,7 +590,7 @@ impl crate::contracts::Contracts<'_> {
         signature_image: &[u8],
     ) -> Result<ContractView, ServiceError> {
         let row = self.contract_row(contract_id).await?;
-        if row.customer_id != c.customer_id {
+        if !row.borrowers(c) {
             return Err(ServiceError::NotFound);
         }
         match row.view.status {

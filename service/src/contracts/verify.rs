@@ -142,7 +142,7 @@ impl crate::contracts::Contracts<'_> {
         id: &str,
     ) -> Result<Vec<u8>, ServiceError> {
         let row = self.contract_row(id).await?;
-        if row.customer_id != c.customer_id {
+        if !row.borrowers(c) {
             return Err(ServiceError::NotFound);
         }
         self.export_row(row).await

@@ -483,7 +483,7 @@ impl crate::risk::Risk<'_> {
 }
 
 /// A credit report as stored: its JSON, sealed.
-fn seal_report(keys: &PfiKeys, report: &BureauReport) -> Result<String, ServiceError> {
+pub(crate) fn seal_report(keys: &PfiKeys, report: &BureauReport) -> Result<String, ServiceError> {
     let json = serde_json::to_string(report)
         .map_err(|e| ServiceError::internal("bureau report json", e))?;
     Ok(keys.seal(Field::CreditReport, &json))

@@ -154,6 +154,7 @@ fn Application(
                 <Approval app=app.clone() refresh=refresh notice=notice />
                 {(!matches!(app.status, ApplicationStatus::Rejected | ApplicationStatus::Withdrawn)).then(|| view! {
                     <super::collateral_panel::CollateralPanel id=app.id.clone() refresh=refresh notice=notice />
+                    <super::guarantor_panel::GuarantorPanel id=app.id.clone() refresh=refresh notice=notice />
                 })}
                 {(app.status == ApplicationStatus::Approved).then(|| view! {
                     <DisbursementPanel id=app.id.clone() refresh=refresh notice=notice />

@@ -111,8 +111,14 @@ pub fn ContractPanel(application_id: String, status: ApplicationStatus) -> impl 
 }
 
 #[component]
-fn ContractSummary(c: ContractView) -> impl IntoView {
+pub fn ContractSummary(
+    c: ContractView,
+    /// What an unsigned contract waits for (the borrower's signature on the phone by default).
+    #[prop(optional)]
+    pending: Option<&'static str>,
+) -> impl IntoView {
     let t = t();
+    let pending = pending.unwrap_or(t.ct_generated);
     let signed = c.status == ContractStatus::Signed;
     let file = format!("/staff/contracts/{}/file", c.id);
     let version = if c.template_version == 0 {
@@ -134,7 +140,7 @@ fn ContractSummary(c: ContractView) -> impl IntoView {
                 <dt>{t.ct_template_version}</dt>
                 <dd>{version}</dd>
             </dl>
-            {(c.status == ContractStatus::Generated).then(|| view! { <p class="muted">{t.ct_generated}</p> })}
+            {(c.status == ContractStatus::Generated).then(|| view! { <p class="muted">{pending}</p> })}
             {signed.then(|| view! { <Signers c=c.clone() /> })}
             <details>
                 <summary>{t.ct_view_text}</summary>

@@ -10,6 +10,7 @@ pub mod disbursement_panel;
 pub mod eod;
 pub mod escalations;
 pub mod flow_designer;
+pub mod guarantor_panel;
 pub mod layout;
 pub mod loan;
 pub mod login;
