@@ -230,6 +230,17 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("guarantor.signed", "保证人签署保证合同", "Guarantor signed"),
     ("contract.voided", "作废合同", "Contract voided"),
     (
+        "loan.write_off_proposed",
+        "提出核销申请",
+        "Write-off proposed",
+    ),
+    (
+        "loan.write_off_refused",
+        "退回核销申请",
+        "Write-off refused",
+    ),
+    ("loan.written_off", "贷款核销", "Loan written off"),
+    (
         "settlement.issued",
         "开具结清证明",
         "Settlement certificate issued",
@@ -388,6 +399,8 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("amount_fen", "金额", "amount"),
     ("collateral_id", "押品", "collateral"),
     ("guarantor_id", "保证人", "guarantor"),
+    ("write_off_id", "核销申请", "write-off"),
+    ("penalty_fen", "罚息", "penalty interest"),
     ("decline_reason", "未通过原因", "why declined"),
     ("registration_no", "抵押登记号", "registration number"),
     ("valuation_fen", "评估价值", "valuation"),

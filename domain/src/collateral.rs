@@ -71,6 +71,18 @@ impl CollateralKind {
         }
     }
 
+    /// Its name in a contract.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::House => "房产",
+            Self::LandRight => "土地经营权",
+            Self::Vehicle => "机动车",
+            Self::Equipment => "机器设备",
+            Self::DepositSlip => "存单",
+            Self::Receivable => "应收账款",
+        }
+    }
+
     /// The bank's usual cap on the loan-to-value ratio (抵质押率), in basis
     /// points of the valuation: 70 % for a house, 50 % for a land right,
     /// a vehicle or equipment, 90 % for a deposit slip, 60 % for
@@ -270,6 +282,46 @@ pub struct Pledged {
     pub custody: Custody,
 }
 
+/// One piece of collateral as a contract names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Described<'a> {
+    pub kind: CollateralKind,
+    pub owner_name: &'a str,
+    pub certificate_no: &'a str,
+    pub registration_no: Option<&'a str>,
+    pub valuation: Fen,
+    pub valued_on: Date,
+    pub valuer: &'a str,
+}
+
+/// What the contracts say is mortgaged or pledged (the `collateral_summary`
+/// placeholder): each piece with its certificate, owner, registration and
+/// valuation, numbered, separated by "；".
+pub fn contract_summary(items: &[Described<'_>]) -> String {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let registration = d
+                .registration_no
+                .map(|r| format!("，抵押登记证明号{r}"))
+                .unwrap_or_default();
+            format!(
+                "（{}）{}，权证号{}，所有权人{}{}，评估价值人民币{}元（{}于{}评估）",
+                i + 1,
+                d.kind.label_zh(),
+                d.certificate_no,
+                d.owner_name,
+                registration,
+                d.valuation,
+                d.valuer,
+                crate::contract::date_zh(d.valued_on),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
 /// The loan-to-value ratio in basis points, rounded up: `amount / value`.
 pub fn ltv_bp(amount: Fen, value: Fen) -> u32 {
     if value.get() <= 0 {
@@ -378,6 +430,34 @@ mod tests {
             valuer: "县诚信资产评估".into(),
             description: "两层砖混住宅".into(),
         }
+    }
+
+    #[test]
+    fn the_contract_names_each_piece_with_its_papers_and_value() {
+        let one = Described {
+            kind: CollateralKind::House,
+            owner_name: "王建国",
+            certificate_no: "赣(2025)县不动产权第0001234号",
+            registration_no: Some("赣(2026)县不动产证明第0009876号"),
+            valuation: Fen::from_yuan(500_000),
+            valued_on: d("2026-10-01"),
+            valuer: "县诚信资产评估",
+        };
+        let two = Described {
+            kind: CollateralKind::DepositSlip,
+            registration_no: None,
+            certificate_no: "NO.0001",
+            valuation: Fen::from_yuan(20_000),
+            ..one
+        };
+        assert_eq!(
+            contract_summary(&[one, two]),
+            "（1）房产，权证号赣(2025)县不动产权第0001234号，所有权人王建国，\
+             抵押登记证明号赣(2026)县不动产证明第0009876号，评估价值人民币500,000.00元\
+             （县诚信资产评估于2026年10月01日评估）；（2）存单，权证号NO.0001，所有权人王建国，\
+             评估价值人民币20,000.00元（县诚信资产评估于2026年10月01日评估）"
+        );
+        assert_eq!(contract_summary(&[]), "");
     }
 
     fn pledged(kind: CollateralKind, yuan: i64) -> Pledged {

@@ -289,6 +289,14 @@ error_codes! {
     GuarantorNotSigned => "guarantor_not_signed",
     GuarantorStepInvalid => "guarantor_step_invalid",
     GuaranteeNeedsLoanContract => "guarantee_needs_loan_contract",
+    /// A guarantee or mortgage contract is signed: its guarantors or its
+    /// collateral can no longer change.
+    ContractAlreadySigned => "contract_already_signed",
+    MortgageContractNotSigned => "mortgage_contract_not_signed",
+    WriteOffNotEligible => "write_off_not_eligible",
+    WriteOffPending => "write_off_pending",
+    WriteOffReasonRequired => "write_off_reason_required",
+    WriteOffSameApprover => "write_off_same_approver",
     LoanClosed => "loan_closed",
     LoanNotSettled => "loan_not_settled",
     PaymentDeclined => "payment_declined_insufficient_balance",

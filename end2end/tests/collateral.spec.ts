@@ -1,16 +1,20 @@
 import { test, expect } from '@playwright/test';
-import { applyFor, customerOnPhone, open, shot, staffContext, watchConsole } from './helpers';
+import {
+  applyFor, assigneesOf, customerOnPhone, drawSignature, hydrated, investigate, latestCode, open, shot, staffContext, watchConsole,
+} from './helpers';
 
-// 押品: 王建国 applies for 安居贷 (a mortgage loan); the officer records his
+// 押品: 李秀英 applies for 安居贷 (a mortgage loan); the officer records her
 // house, a stale valuation is refused, the registration number follows,
 // the papers go into the vault asked by the officer and confirmed by the
-// branch head, and the panel then says the loan may be paid out.
+// branch head; after approval the officer draws up the mortgage contract,
+// she signs it on her phone, and the panel then says the loan may be paid
+// out.
 test.use({ actionTimeout: 15_000 });
 
 test('the officer records the collateral and the papers go into the vault under two people', async ({ browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   const errors: string[] = [];
-  const phone = await customerOnPhone(browser, '13800000002', errors);
+  const phone = await customerOnPhone(browser, '13800000001', errors);
   const file = await applyFor(phone, '安居贷', '150000');
 
   const officer = await staffContext(browser, 'officer1');
@@ -21,7 +25,7 @@ test('the officer records the collateral and the papers go into the vault under 
   await expect(panel.getByTestId('collateral-not-ready')).toContainText('请先登记押品');
 
   await panel.getByTestId('collateral-record').locator('summary').click();
-  await officer.page.fill('#col-owner', '王建国');
+  await officer.page.fill('#col-owner', '李秀英');
   await officer.page.fill('#col-certificate', '赣(2026)松江县不动产权第0012345号');
   await officer.page.fill('#col-valuation', '500000');
   await officer.page.fill('#col-valued-on', '2025-01-01');
@@ -57,11 +61,51 @@ test('the officer records the collateral and the papers go into the vault under 
   const headPanel = head.page.getByTestId('collateral');
   await headPanel.getByTestId('collateral-confirm').click();
   await expect(headPanel.getByTestId('collateral-custody')).toHaveText('在库');
-  await expect(headPanel.getByTestId('collateral-ready')).toBeVisible();
+  await expect(headPanel.getByTestId('collateral-not-ready')).toContainText('抵（质）押合同尚未签署');
   await expect(headPanel.getByTestId('collateral-ltv')).toContainText('30.00%');
   await shot(head.page, 'collateral-02-head-tablet');
 
+  // Approved, the officer draws up the mortgage contract naming the house;
+  // 李秀英 finds it beside her loan contract and signs it on her phone.
+  const [investigatorName] = await assigneesOf(officer.page, 'investigation');
+  const investigator = investigatorName === 'officer1' ? officer : await staffContext(browser, investigatorName);
+  await investigate(investigator.page, file);
+  const [approverName] = await assigneesOf(investigator.page, 'approval');
+  const approver = await staffContext(browser, approverName);
+  await open(approver.page, file);
+  await approver.page.fill('#comment', '同意，押品足值。');
+  await approver.page.getByTestId('approve').click();
+  await expect(approver.page.getByTestId('approval')).toContainText('批准');
+  await approver.ctx.close();
+  await open(officer.page, file);
+  await panel.getByTestId('generate-mortgage').click();
+  const mortgage = panel.getByTestId('mortgage-contract');
+  await expect(mortgage.getByTestId('contract-no')).toHaveText(/-DY1$/);
+  await expect(mortgage).toContainText('等待借款人（抵押人）在手机上签署');
+
+  await open(phone, new URL(phone.url()).pathname);
+  const cards = phone.getByTestId('application-contract');
+  await expect(cards).toHaveCount(2);
+  await cards.filter({ hasText: '抵押合同' }).click();
+  await hydrated(phone);
+  await expect(phone.getByTestId('contract-text')).toContainText('不动产权第0012345号');
+  await phone.getByTestId('send-sign-code').click();
+  await expect(phone.getByTestId('code-sent')).toBeVisible();
+  const admin = await staffContext(browser, 'admin');
+  await phone.fill('#ct-code', await latestCode(admin.page, '138****0001'));
+  await admin.ctx.close();
+  await drawSignature(phone, phone.getByTestId('signature-pad'));
+  await phone.getByTestId('sign-contract').click();
+  await expect(phone.getByTestId('signed-panel')).toBeVisible();
+  await shot(phone, 'collateral-03-mortgage-signed-phone');
+
+  await open(officer.page, file);
+  await expect(panel.getByTestId('collateral-ready')).toBeVisible();
+  await expect(mortgage.getByTestId('contract-status')).toHaveText('已签署');
+  await shot(officer.page, 'collateral-04-ready');
+
   expect(errors, errors.join('\n')).toEqual([]);
+  if (investigator !== officer) await investigator.ctx.close();
   await officer.ctx.close();
   await head.ctx.close();
 });

@@ -1,6 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import {
-  applyFor, assigneesOf, customerOnPhone, investigate, latestCode, open, shot, staffContext, watchConsole,
+  applyFor, assigneesOf, customerOnPhone, drawSignature, investigate, latestCode, open, shot, staffContext, watchConsole,
 } from './helpers';
 
 // 保证人: 李秀英 applies for 丰收贷 (a guaranteed loan). The officer records
@@ -117,16 +117,7 @@ test('guarantors consent, are checked at the bureau and sign the guarantee contr
   // Signing without a drawn signature is refused first.
   await sign.getByTestId('guarantor-sign-button').click();
   await expect(sign.getByRole('alert')).toContainText('手写签名');
-  const pad = sign.getByTestId('signature-pad');
-  await pad.scrollIntoViewIfNeeded();
-  const box = await pad.boundingBox();
-  if (!box) throw new Error('no signature pad');
-  await officer.page.mouse.move(box.x + 20, box.y + box.height / 2);
-  await officer.page.mouse.down();
-  for (let i = 1; i <= 12; i++) {
-    await officer.page.mouse.move(box.x + 20 + i * 20, box.y + box.height / 2 + (i % 2 ? 18 : -18));
-  }
-  await officer.page.mouse.up();
+  await drawSignature(officer.page, sign.getByTestId('signature-pad'));
   await shot(officer.page, 'guarantors-02-sign-tablet');
   await sign.getByTestId('guarantor-sign-button').dblclick();
   await expect(zhang.getByTestId('guarantor-status')).toHaveText('已签署');

@@ -1,4 +1,4 @@
-import { Browser, BrowserContext, Page, expect } from '@playwright/test';
+import { Browser, BrowserContext, Locator, Page, expect } from '@playwright/test';
 import * as fs from 'fs';
 
 export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
@@ -167,4 +167,17 @@ export async function publishSubProduct(page: Page, code: string) {
   const card = page.locator(`[data-testid=product-card][data-code=${code}]`);
   await card.getByTestId('publish-version').click();
   await expect(card.getByTestId('product-version')).toHaveAttribute('data-status', 'published');
+}
+
+/** Draws a signature (a zigzag) on the signature pad `pad` of `page`. */
+export async function drawSignature(page: Page, pad: Locator) {
+  await pad.scrollIntoViewIfNeeded();
+  const box = await pad.boundingBox();
+  if (!box) throw new Error('no signature pad');
+  await page.mouse.move(box.x + 20, box.y + box.height / 2);
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++) {
+    await page.mouse.move(box.x + 20 + i * 20, box.y + box.height / 2 + (i % 2 ? 18 : -18));
+  }
+  await page.mouse.up();
 }

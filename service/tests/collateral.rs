@@ -7,10 +7,12 @@ mod common;
 
 use common::{on_each_backend, today, Env};
 use domain::collateral::{CollateralInput, CollateralKind, Custody, CustodyMove};
+use domain::contract::ContractKind;
 use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::product::GuaranteeType;
 use domain::servicing::eod::PrepaymentRequest;
+use domain::view::ContractStatus;
 use service::ServiceError;
 
 const LI: &str = "13800000001";
@@ -215,7 +217,48 @@ async fn a_mortgage_loan_waits_for_its_collateral_in_the_vault() {
             .confirm_custody(&head, &big, version(&env, &big).await, true)
             .await
             .expect("confirmed by the branch head");
-        let loan_id = try_payout(&env, &id, "p5").await.expect("paid out");
+
+        // The borrower signs the mortgage contract naming both houses.
+        assert_code(
+            try_payout(&env, &id, "p5").await,
+            ErrorCode::MortgageContractNotSigned,
+        );
+        let panel = s.applications().collateral(&officer, &id).await.unwrap();
+        assert_eq!(panel.not_ready, Some(ErrorCode::MortgageContractNotSigned));
+        assert!(panel.can_draw_contract && panel.contract_id.is_none());
+        let drawn = s
+            .contracts()
+            .generate_mortgage_contract(&officer, &id)
+            .await
+            .expect("mortgage contract");
+        assert_eq!(drawn.kind, ContractKind::Mortgage);
+        assert_eq!(drawn.contract_no, format!("{}-DY1", contract.contract_no));
+        assert!(drawn.text.contains("赣(2026)不动产权第0000001号"));
+        assert!(drawn
+            .text
+            .contains("（2）房产，权证号赣(2026)不动产权第0000002号"));
+        assert!(drawn.text.contains("赣(2026)县不动产证明第0009877号"));
+        let mine = s.contracts().my_contracts(&li).await.unwrap();
+        assert!(mine.iter().any(|k| k.id == drawn.id));
+        s.contracts()
+            .send_signing_code(&li, &drawn.id)
+            .await
+            .unwrap();
+        let code = env.last_sms_code(LI).await;
+        let signed = s
+            .contracts()
+            .sign_contract(&li, &drawn.id, &code, b"png")
+            .await
+            .unwrap();
+        assert_eq!(signed.status, ContractStatus::Signed);
+        // Signed, the collateral can no longer change under it.
+        assert_code(
+            s.applications()
+                .record_collateral(&officer, &id, house("赣(2026)不动产权第0000003号", 50_000))
+                .await,
+            ErrorCode::ContractAlreadySigned,
+        );
+        let loan_id = try_payout(&env, &id, "p6").await.expect("paid out");
 
         // Out of the vault only after the payoff.
         assert_code(

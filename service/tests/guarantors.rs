@@ -323,7 +323,7 @@ async fn a_guaranteed_loan_waits_for_every_guarantor_to_sign() {
         assert_code(
             a.record_guarantor(&officer, &id, person("钱六", &spare, "13900000014"))
                 .await,
-            ErrorCode::GuarantorStepInvalid,
+            ErrorCode::ContractAlreadySigned,
         );
         a.disburse(&desk, &id, "p4").await.expect("paid out");
         assert!(s.audit().verify_audit_chain_fully().await.unwrap().valid);

@@ -490,6 +490,12 @@ macro_rules! texts_errors {
             err_guarantor_not_checked: "有保证人尚未完成授权和征信审查", "A guarantor has not yet consented and been checked at the bureau";
             err_guarantor_not_signed: "有保证人尚未签署保证合同，全部签署后才能放款", "A guarantor has not signed the guarantee contract; payout waits for every signature";
             err_guarantor_step_invalid: "保证人当前状态不能办理该操作，请刷新后查看", "That step is not possible where the guarantor stands; refresh to see";
+            err_contract_already_signed: "担保合同已签署，不能再变更保证人或押品", "The security contract is signed: its guarantors or collateral can no longer change";
+            err_mortgage_contract_not_signed: "抵（质）押合同尚未签署，借款人签署后才能放款", "The mortgage contract is not signed yet: payout waits for the borrower's signature";
+            err_write_off_not_eligible: "只有五级分类为可疑或损失类的贷款才能核销", "Only a loan classified doubtful or loss may be written off";
+            err_write_off_pending: "该笔贷款已有待审批的核销申请", "A write-off of this loan is already awaiting approval";
+            err_write_off_reason_required: "请填写核销原因和证明材料（各最多 500 字）", "Enter the reason and the evidence (at most 500 characters each)";
+            err_write_off_same_approver: "核销须由申请人以外的另一人审批", "Someone other than the proposer must approve the write-off";
             err_guarantee_needs_loan_contract: "请先生成借款合同，保证合同以其为主合同", "Draw up the loan contract first: the guarantee contract refers to it";
             err_prepayment_quote_changed: "应还金额已变化（日期或账务已更新），款项未扣或已退回，请查看最新金额后重试", "The amount changed (a new day or the books were updated); nothing was taken or it was refunded. Check the new amount and try again";
             err_loan_not_settled: "贷款尚未结清，结清后才能开具结清证明", "The loan is not paid off yet; the certificate is issued once it is";

@@ -339,6 +339,12 @@ impl Texts {
             E::GuarantorNotChecked => self.err_guarantor_not_checked,
             E::GuarantorNotSigned => self.err_guarantor_not_signed,
             E::GuarantorStepInvalid => self.err_guarantor_step_invalid,
+            E::ContractAlreadySigned => self.err_contract_already_signed,
+            E::MortgageContractNotSigned => self.err_mortgage_contract_not_signed,
+            E::WriteOffNotEligible => self.err_write_off_not_eligible,
+            E::WriteOffPending => self.err_write_off_pending,
+            E::WriteOffReasonRequired => self.err_write_off_reason_required,
+            E::WriteOffSameApprover => self.err_write_off_same_approver,
             E::GuaranteeNeedsLoanContract => self.err_guarantee_needs_loan_contract,
             E::LoanNotSettled => self.err_loan_not_settled,
             E::PrepaymentExceedsBalance => self.err_prepayment_exceeds_balance,
@@ -697,6 +703,15 @@ impl Texts {
             C::InVault => self.clt_custody_in_vault,
             C::OutPending => self.clt_custody_out_pending,
             C::Released => self.clt_custody_released,
+        }
+    }
+
+    pub fn write_off_status(&self, s: domain::view::WriteOffStatus) -> &'static str {
+        use domain::view::WriteOffStatus as S;
+        match s {
+            S::Proposed => self.wo_status_proposed,
+            S::Approved => self.wo_status_approved,
+            S::Refused => self.wo_status_refused,
         }
     }
 

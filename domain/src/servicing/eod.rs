@@ -272,6 +272,8 @@ pub enum EodError {
     LoanClosed,
     #[error("nothing is left to write off")]
     NothingToWriteOff,
+    #[error("only a loan classified doubtful or loss may be written off")]
+    WriteOffNotEligible,
     #[error("the maturity date must be after the value date")]
     MaturityNotAfterValueDate,
     #[error("what is due must be repaid before a prepayment")]
@@ -293,6 +295,7 @@ impl EodError {
             Self::DateBeforeLastProcessed => ErrorCode::EodDateBeforeLastProcessed,
             Self::LoanClosed => ErrorCode::EodLoanClosed,
             Self::NothingToWriteOff => ErrorCode::EodNothingToWriteOff,
+            Self::WriteOffNotEligible => ErrorCode::WriteOffNotEligible,
             Self::MaturityNotAfterValueDate => ErrorCode::EodMaturityNotAfterValueDate,
             Self::DuesFirst => ErrorCode::PrepaymentDuesFirst,
             Self::Ledger(e) => e.code(),
@@ -562,6 +565,22 @@ impl LoanState {
         s.dpd = s.dpd_on(processed);
         s.settle_status();
         Ok((s, posting))
+    }
+
+    /// May this loan be written off? Only a closed-out bad debt: open, and
+    /// classified doubtful or loss (可疑、损失类, by default more than 180
+    /// days past due), as the rules on bad-debt write-off (呆账核销) ask.
+    pub fn may_write_off(&self) -> Result<(), EodError> {
+        if matches!(self.status, LoanStatus::WrittenOff | LoanStatus::Settled) {
+            return Err(EodError::LoanClosed);
+        }
+        if !matches!(
+            self.classification,
+            Classification::Doubtful | Classification::Loss
+        ) {
+            return Err(EodError::WriteOffNotEligible);
+        }
+        Ok(())
     }
 
     /// 核销: writes off everything owed on `on` (not before the last processed

@@ -45,5 +45,9 @@ pub struct CollateralPanel {
     pub not_ready: Option<ErrorCode>,
     pub loan_settled: bool,
     pub can_record: bool,
+    /// The mortgage (or pledge) contract drawn up for it, not voided.
+    pub contract_id: Option<String>,
+    /// May draw up the mortgage contract now.
+    pub can_draw_contract: bool,
     pub items: Vec<CollateralView>,
 }

@@ -20,6 +20,7 @@ mod products;
 mod rules;
 mod session;
 mod tasks;
+mod write_off;
 
 pub use applications::{
     ApplicationSummary, ApprovalView, CustomerApplicationView, CustomerReason, CustomerScreening,
@@ -60,3 +61,4 @@ pub use rules::{
 };
 pub use session::{CustomerInfo, SentCode, SmsMessage, SmsStatus, StaffInfo};
 pub use tasks::{FlowTaskView, InboxTask, MyTask, ReassignOption, StaffRelationView, TaskStatus};
+pub use write_off::{WriteOffPanel, WriteOffStatus, WriteOffView};

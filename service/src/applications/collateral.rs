@@ -15,6 +15,7 @@ use domain::collateral::{
     ask_move, blended_cap_bp, confirm_move, ltv_bp, ready_for_payout, CollateralError,
     CollateralInput, CollateralKind, Custody, CustodyMove, Pledged,
 };
+use domain::contract::ContractKind;
 use domain::error_code::ErrorCode;
 use domain::org::Role;
 use domain::product::GuaranteeType;
@@ -24,6 +25,7 @@ use sqlx::any::AnyRow;
 
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::{Reading, StaffActor};
+use crate::contracts::guarantee::void_unsealed;
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
@@ -87,9 +89,34 @@ impl super::Applications<'_> {
             .filter(|r| sql::text(r, "custody").is_ok_and(|c| c != "released"))
             .map(pledged)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(ready_for_payout(f.amount, &items, self.today())
-            .err()
-            .map(|e| e.code()))
+        if let Err(e) = ready_for_payout(f.amount, &items, self.today()) {
+            return Ok(Some(e.code()));
+        }
+        Ok((!self.mortgage_signed(application_id).await?)
+            .then_some(ErrorCode::MortgageContractNotSigned))
+    }
+
+    /// The live mortgage contract of an application: (id, signed).
+    async fn mortgage_contract(
+        self,
+        application_id: &str,
+    ) -> Result<Option<(String, bool)>, ServiceError> {
+        let r = sqlx::query(
+            "SELECT id, status FROM contracts WHERE application_id = $1 AND kind = 'mortgage' \
+             AND status <> 'voided'",
+        )
+        .bind(application_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        r.map(|r| Ok((sql::text(&r, "id")?, sql::text(&r, "status")? == "signed")))
+            .transpose()
+    }
+
+    async fn mortgage_signed(self, application_id: &str) -> Result<bool, ServiceError> {
+        Ok(self
+            .mortgage_contract(application_id)
+            .await?
+            .is_some_and(|(_, signed)| signed))
     }
 
     async fn loan_settled(self, application_id: &str) -> Result<bool, ServiceError> {
@@ -153,13 +180,19 @@ impl super::Applications<'_> {
             });
         }
         let total_value = live.iter().map(|p| p.valuation).sum();
+        let contract = self.mortgage_contract(application_id).await?;
         let not_ready = if required {
-            ready_for_payout(f.amount, &live, self.today())
-                .err()
-                .map(|e| e.code())
+            match ready_for_payout(f.amount, &live, self.today()) {
+                Err(e) => Some(e.code()),
+                Ok(()) if !contract.as_ref().is_some_and(|(_, signed)| *signed) => {
+                    Some(ErrorCode::MortgageContractNotSigned)
+                }
+                Ok(()) => None,
+            }
         } else {
             None
         };
+        let loan_contract = self.loan_contract_drawn(application_id).await?;
         Ok(CollateralPanel {
             required,
             amount: f.amount,
@@ -174,6 +207,13 @@ impl super::Applications<'_> {
                     ApplicationStatus::Rejected | ApplicationStatus::Withdrawn
                 )
                 && !settled,
+            can_draw_contract: s.has_any(&crate::contracts::sign::GENERATORS)
+                && f.status == ApplicationStatus::Approved
+                && loan_contract
+                && contract.is_none()
+                && !live.is_empty()
+                && !settled,
+            contract_id: contract.map(|(id, _)| id),
             items,
         })
     }
@@ -201,6 +241,18 @@ impl super::Applications<'_> {
         let id = new_id();
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        // A mortgage contract drawn up and not yet signed must name it too.
+        let mut log = audit::Batch::default();
+        void_unsealed(
+            &mut tx,
+            application_id,
+            ContractKind::Mortgage,
+            now,
+            &mut log,
+            s,
+        )
+        .await?;
+        log.write(&mut tx, &self.config.audit_key).await?;
         sqlx::query(
             "INSERT INTO collaterals (id, application_id, bank_id, kind, owner_name, \
                certificate_no, registration_no, valuation_fen, valued_on, valuer, description, \

@@ -15,6 +15,7 @@
 use std::time::Duration;
 
 use domain::application::ApplicationStatus;
+use domain::contract::ContractKind;
 use domain::error_code::ErrorCode;
 use domain::guarantor::{
     assess, may_consent, may_remove, ready_for_payout, GuarantorBureau, GuarantorError,
@@ -32,7 +33,7 @@ use crate::audit::{self, NewAuditEntry};
 use crate::auth::codes::take_code;
 use crate::auth::{Reading, StaffActor};
 use crate::contracts::guarantee::{
-    guarantor_row, live_guarantors, void_unsealed_guarantee, GuarantorRow, FACE_TO_FACE,
+    guarantor_row, live_guarantors, void_unsealed, GuarantorRow, FACE_TO_FACE,
 };
 use crate::db::new_id;
 use crate::error::ServiceError;
@@ -131,14 +132,7 @@ impl super::Applications<'_> {
                 })
             })
             .transpose()?;
-        let loan_contract = sqlx::query(
-            "SELECT 1 AS x FROM contracts WHERE application_id = $1 AND kind = 'loan' \
-             AND status <> 'voided'",
-        )
-        .bind(application_id)
-        .fetch_optional(&self.db.pool)
-        .await?
-        .is_some();
+        let loan_contract = self.loan_contract_drawn(application_id).await?;
         let face = s.has_any(&FACE_TO_FACE) && open;
         let mut items = Vec::with_capacity(rows.len());
         for g in &rows {
@@ -232,7 +226,15 @@ impl super::Applications<'_> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let mut log = audit::Batch::default();
-        void_unsealed_guarantee(&mut tx, application_id, now, &mut log, s).await?;
+        void_unsealed(
+            &mut tx,
+            application_id,
+            ContractKind::Guarantee,
+            now,
+            &mut log,
+            s,
+        )
+        .await?;
         sqlx::query(
             "INSERT INTO guarantors (id, application_id, bank_id, name, id_number_sealed, \
                id_number_idx, phone_sealed, relation, note, status, created_by, created_at, \
@@ -323,7 +325,15 @@ impl super::Applications<'_> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let mut log = audit::Batch::default();
-        void_unsealed_guarantee(&mut tx, &g.application_id, now, &mut log, s).await?;
+        void_unsealed(
+            &mut tx,
+            &g.application_id,
+            ContractKind::Guarantee,
+            now,
+            &mut log,
+            s,
+        )
+        .await?;
         let done = sqlx::query(
             "UPDATE guarantors SET status = 'removed', updated_at = $1, version = version + 1 \
              WHERE id = $2 AND version = $3 AND status <> 'signed'",

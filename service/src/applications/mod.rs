@@ -116,6 +116,19 @@ pub(crate) struct AppFacts {
 }
 
 impl Applications<'_> {
+    /// Whether the application's loan contract is drawn up (not voided):
+    /// its guarantee and mortgage contracts refer to it.
+    pub(crate) async fn loan_contract_drawn(self, id: &str) -> Result<bool, ServiceError> {
+        Ok(sqlx::query(
+            "SELECT 1 AS x FROM contracts WHERE application_id = $1 AND kind = 'loan' \
+             AND status <> 'voided'",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .is_some())
+    }
+
     pub(crate) async fn facts(self, id: &str) -> Result<AppFacts, ServiceError> {
         let r = sqlx::query(
             "SELECT a.status, a.officer_id, a.branch_id, b.path, a.customer_id, \

@@ -96,26 +96,29 @@ pub(crate) async fn guarantor_row(
     guarantor_of(keys, r)
 }
 
-/// Voids the application's guarantee contract while it is not sealed (the
-/// guarantors changed): whoever had signed it signs the new one. Refused
-/// once it is sealed.
-pub(crate) async fn void_unsealed_guarantee(
+/// Voids the application's guarantee or mortgage contract while it is not
+/// sealed (its guarantors or its collateral changed): it is drawn up again
+/// and whoever had signed it signs the new one. Refused once it is sealed
+/// (`contract_already_signed`).
+pub(crate) async fn void_unsealed(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     application_id: &str,
+    kind: ContractKind,
     now: i64,
     log: &mut audit::Batch,
     s: &StaffActor,
 ) -> Result<(), ServiceError> {
     let live = sqlx::query(
         "SELECT id, status, contract_no FROM contracts WHERE application_id = $1 \
-         AND kind = 'guarantee' AND status <> 'voided'",
+         AND kind = $2 AND status <> 'voided'",
     )
     .bind(application_id)
+    .bind(kind.as_str())
     .fetch_optional(&mut **tx)
     .await?;
     let Some(c) = live else { return Ok(()) };
     if sql::text(&c, "status")? == ContractStatus::Signed.as_str() {
-        return Err(refused(GuarantorError::StepInvalid));
+        return Err(ServiceError::invalid(ErrorCode::ContractAlreadySigned));
     }
     let id = sql::text(&c, "id")?;
     sqlx::query(
@@ -126,18 +129,24 @@ pub(crate) async fn void_unsealed_guarantee(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
-        "UPDATE guarantors SET status = 'accepted', signed_at = NULL, updated_at = $2, \
-           version = version + 1 WHERE application_id = $1 AND status = 'signed'",
-    )
-    .bind(application_id)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    if kind == ContractKind::Guarantee {
+        sqlx::query(
+            "UPDATE guarantors SET status = 'accepted', signed_at = NULL, updated_at = $2, \
+               version = version + 1 WHERE application_id = $1 AND status = 'signed'",
+        )
+        .bind(application_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let reason = match kind {
+        ContractKind::Guarantee => "guarantors_changed",
+        _ => "collateral_changed",
+    };
     log.push(
         NewAuditEntry::staff(s, now, "contract.voided", "contract", &id).after(json!({
             "contract_no": sql::text(&c, "contract_no")?,
-            "reason": "guarantors_changed",
+            "reason": reason,
         })),
     );
     Ok(())

@@ -8,6 +8,7 @@
 //! [`generate_contract`]: crate::contracts::Contracts::generate_contract
 //! [`sign_contract`]: crate::contracts::Contracts::sign_contract
 
+use domain::collateral::{contract_summary, CollateralKind, Described};
 use domain::contract::{
     canonical_bytes, ContractKind, ContractTemplate, ContractTerms, Guarantor, SignedContent,
     Signer, SignerRole,
@@ -33,8 +34,19 @@ use crate::pfi::Field;
 use crate::sql;
 use crate::workflow::{self, By};
 
-/// The `sms_codes.purpose` of a signing code.
+/// The `sms_codes.purpose` of a signing code of the loan contract.
 pub const SIGN_PURPOSE: &str = "contract_sign";
+/// The `sms_codes.purpose` of a signing code of the mortgage contract: a
+/// purpose of its own, so that the borrower who signs both, one after the
+/// other, does not wait out the resend interval between them.
+pub const MORTGAGE_SIGN_PURPOSE: &str = "contract_sign_mortgage";
+
+fn sign_purpose(kind: ContractKind) -> &'static str {
+    match kind {
+        ContractKind::Mortgage => MORTGAGE_SIGN_PURPOSE,
+        _ => SIGN_PURPOSE,
+    }
+}
 
 /// Roles that draw up a contract: the officer who handles the loan, the
 /// approver, the disbursement desk (放款岗) and the branch head.
@@ -273,10 +285,13 @@ impl crate::contracts::Contracts<'_> {
     }
 
     /// Draws up a contract of `kind` (see [`generate_contract`]). A
-    /// guarantee contract names every guarantor on the application, all of
-    /// whom must have passed their bureau check, and refers to the loan
-    /// contract (主合同), which must be drawn up first; its own number is
-    /// the loan contract's with `-BZ` and a count.
+    /// guarantee or mortgage contract refers to the loan contract (主合同),
+    /// which must be drawn up first; its own number is the loan contract's
+    /// with `-BZ` (保证) or `-DY` (抵押) and a count. A guarantee contract
+    /// names every guarantor on the application, all of whom must have
+    /// passed their bureau check; a mortgage contract every piece of
+    /// collateral not released. Every contract names the guarantors and
+    /// the collateral there are when it is drawn up.
     ///
     /// [`generate_contract`]: crate::contracts::Contracts::generate_contract
     pub(crate) async fn draw_up(
@@ -333,6 +348,10 @@ impl crate::contracts::Contracts<'_> {
             let statuses: Vec<_> = guarantors.iter().map(|g| g.status).collect();
             domain::guarantor::ready_to_draw_up(&statuses)
                 .map_err(|e| ServiceError::invalid(e.code()))?;
+        }
+        let collateral = self.collateral_summary(application_id).await?;
+        if kind == ContractKind::Mortgage && collateral.is_none() {
+            return Err(ServiceError::invalid(ErrorCode::CollateralMissing));
         }
         // The guarantors who passed their check, as the contract names them.
         let named: Vec<_> = guarantors
@@ -412,7 +431,7 @@ impl crate::contracts::Contracts<'_> {
             guarantee_type: GuaranteeType::parse(&guarantee)
                 .ok_or_else(|| ServiceError::internal("guarantee type", guarantee))?,
             guarantor,
-            collateral_summary: None,
+            collateral_summary: collateral,
             // The contract is dated the day it is drawn up; the signers'
             // own times are in the signed content.
             signed_on: Some(today),
@@ -509,6 +528,64 @@ impl crate::contracts::Contracts<'_> {
         Err(ServiceError::StaleState)
     }
 
+    /// What the application's collateral (not released) is, as the
+    /// contracts name it; `None` when there is none.
+    async fn collateral_summary(
+        &self,
+        application_id: &str,
+    ) -> Result<Option<String>, ServiceError> {
+        let rows = sqlx::query(
+            "SELECT kind, owner_name, certificate_no, registration_no, valuation_fen, \
+               valued_on, valuer FROM collaterals \
+             WHERE application_id = $1 AND custody <> 'released' ORDER BY created_at, id",
+        )
+        .bind(application_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut texts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            texts.push((
+                sql::coded(r, "kind", CollateralKind::parse)?,
+                sql::text(r, "owner_name")?,
+                sql::text(r, "certificate_no")?,
+                sql::opt_text(r, "registration_no")?,
+                sql::fen(r, "valuation_fen")?,
+                sql::date(r, "valued_on")?,
+                sql::text(r, "valuer")?,
+            ));
+        }
+        let items: Vec<_> = texts
+            .iter()
+            .map(
+                |(kind, owner, certificate, registration, value, on, valuer)| Described {
+                    kind: *kind,
+                    owner_name: owner,
+                    certificate_no: certificate,
+                    registration_no: registration.as_deref(),
+                    valuation: *value,
+                    valued_on: *on,
+                    valuer,
+                },
+            )
+            .collect();
+        Ok(Some(contract_summary(&items)))
+    }
+
+    /// Draws up the mortgage (or pledge) contract of an approved
+    /// application from its collateral; the borrower signs it on their
+    /// phone like the loan contract. Refused without collateral.
+    pub async fn generate_mortgage_contract(
+        self,
+        s: &StaffActor,
+        application_id: &str,
+    ) -> Result<ContractView, ServiceError> {
+        self.draw_up(s, application_id, ContractKind::Mortgage)
+            .await
+    }
+
     async fn live_contract(
         &self,
         application_id: &str,
@@ -555,7 +632,7 @@ impl crate::contracts::Contracts<'_> {
         };
         let (code_id, sent) = self
             .auth()
-            .send_purpose_code(&phone, SIGN_PURPOSE, &body)
+            .send_purpose_code(&phone, sign_purpose(row.view.kind), &body)
             .await?;
         let mut tx = self.db.begin_write().await?;
         audit::append(
@@ -604,7 +681,7 @@ impl crate::contracts::Contracts<'_> {
         let phone = self.borrower_phone(&row.customer_id).await?;
         let code_id = match self
             .auth()
-            .check_purpose_code(&phone, SIGN_PURPOSE, sms_code)
+            .check_purpose_code(&phone, sign_purpose(row.view.kind), sms_code)
             .await
         {
             Ok(id) => id,

@@ -21,6 +21,7 @@ pub mod payments;
 pub mod payouts;
 pub mod prepayments;
 pub mod reconcile;
+pub mod write_offs;
 
 use std::collections::HashMap;
 

@@ -352,7 +352,8 @@ pub fn ContractPrintPage() -> impl IntoView {
 }
 
 /// The contract of an application on its progress page: a link with the
-/// contract's status (待签署 / 已签署); nothing before it is drawn up.
+/// contract's status (待签署 / 已签署), and the mortgage contract's too
+/// for a secured loan; nothing before they are drawn up.
 #[component]
 pub fn ApplicationContract(application_id: String) -> impl IntoView {
     let t = t();
@@ -362,11 +363,19 @@ pub fn ApplicationContract(application_id: String) -> impl IntoView {
             {move || {
                 let application_id = application_id.clone();
                 Suspend::new(async move {
-                    let found = data
+                    // The loan contract and, for a secured loan, its mortgage
+                    // contract, oldest first.
+                    let mut found: Vec<_> = data
                         .await
-                        .ok()
-                        .and_then(|all| all.into_iter().find(|c| c.application_id == application_id));
-                    found.map(|c| {
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|c| {
+                            c.application_id == application_id
+                                && c.status != ContractStatus::Voided
+                        })
+                        .collect();
+                    found.reverse();
+                    found.into_iter().map(|c| {
                         let pending = c.status == ContractStatus::Generated;
                         view! {
                             <a class="card ct-card" href=format!("/me/contracts/{}", c.id) data-testid="application-contract">
@@ -378,7 +387,7 @@ pub fn ApplicationContract(application_id: String) -> impl IntoView {
                                 {pending.then(|| view! { <div class="ct-card-cta">{t.ct_contract_ready}" ›"</div> })}
                             </a>
                         }
-                    })
+                    }).collect_view()
                 })
             }}
         </Suspense>

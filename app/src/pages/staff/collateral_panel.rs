@@ -7,18 +7,42 @@ use crate::components::{after_action, load_on_refresh, FormError};
 use crate::error::AppError;
 use crate::format::money;
 use crate::i18n::{fill, t};
+use crate::pages::staff::contract_panel::ContractSummary;
 use domain::collateral::{CollateralKind, Custody};
 use domain::id::ApplicationId;
-use domain::view::{CollateralPanel as Panel, CollateralView};
+use domain::view::{CollateralPanel as Panel, CollateralView, ContractView};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::session;
 
+/// The panel and the mortgage contract in full, when drawn up.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CollateralData {
+    pub panel: Panel,
+    pub contract: Option<ContractView>,
+}
+
 #[server(prefix = "/api/fn", endpoint = "collateral")]
-pub async fn collateral(id: ApplicationId) -> Result<Panel, AppError> {
+pub async fn collateral(id: ApplicationId) -> Result<CollateralData, AppError> {
     let (services, staff) = session::staff().await?;
-    Ok(services.applications().collateral(&staff, &id).await?)
+    let panel = services.applications().collateral(&staff, &id).await?;
+    let contract = match &panel.contract_id {
+        Some(c) => Some(services.contracts().contract(&staff, c).await?),
+        None => None,
+    };
+    Ok(CollateralData { panel, contract })
+}
+
+/// 生成抵押合同.
+#[server(prefix = "/api/fn", endpoint = "generate_mortgage")]
+pub async fn generate_mortgage(id: ApplicationId) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    services
+        .contracts()
+        .generate_mortgage_contract(&staff, &id)
+        .await?;
+    Ok(())
 }
 
 /// The record form as typed: the amount in yuan, the date as the date
@@ -131,8 +155,8 @@ pub fn CollateralPanel(
     let data = load_on_refresh(refresh, move || collateral(id.get_value()));
     move || {
         data.get().map(|r| match r {
-            Ok(p) if !p.required && p.items.is_empty() => ().into_any(),
-            Ok(p) => view! { <Body panel=p id=id.get_value() refresh=refresh notice=notice /> }
+            Ok(d) if !d.panel.required && d.panel.items.is_empty() => ().into_any(),
+            Ok(d) => view! { <Body panel=d.panel contract=d.contract id=id.get_value() refresh=refresh notice=notice /> }
                 .into_any(),
             Err(e) => view! { <div class="alert alert-error" role="alert">{e.message(t())}</div> }
                 .into_any(),
@@ -147,6 +171,7 @@ fn percent(bp: u32) -> String {
 #[component]
 fn Body(
     panel: Panel,
+    contract: Option<ContractView>,
     id: ApplicationId,
     refresh: RwSignal<u32>,
     notice: RwSignal<Option<&'static str>>,
@@ -179,8 +204,44 @@ fn Body(
                     {panel.items.iter().cloned().map(|c| view! { <Row c=c refresh=refresh notice=notice /> }).collect_view()}
                 </ul>
             })}
+            {contract.map(|c| view! {
+                <div class="gtr-contract stack" data-testid="mortgage-contract">
+                    <ContractSummary c=c pending=t.clt_contract_pending />
+                </div>
+            })}
+            {panel.can_draw_contract.then(|| view! { <DrawContract id=id.clone() refresh=refresh notice=notice /> })}
             {panel.can_record.then(|| view! { <RecordForm id=id refresh=refresh notice=notice /> })}
         </section>
+    }
+}
+
+/// 生成抵押合同: the borrower then signs it on their phone.
+#[component]
+fn DrawContract(
+    id: ApplicationId,
+    refresh: RwSignal<u32>,
+    notice: RwSignal<Option<&'static str>>,
+) -> impl IntoView {
+    let t = t();
+    let error = RwSignal::new(None::<AppError>);
+    let draw = Action::new(move |id: &ApplicationId| {
+        let id = id.clone();
+        async move { generate_mortgage(id).await }
+    });
+    after_action(draw, error, refresh, notice, t.clt_contract_drawn);
+    let id = StoredValue::new(id);
+    view! {
+        <button class="btn btn-primary" data-testid="generate-mortgage"
+            disabled=move || draw.pending().get()
+            on:click=move |_| {
+                if !draw.pending().get_untracked() {
+                    error.set(None);
+                    draw.dispatch(id.get_value());
+                }
+            }>
+            {move || if draw.pending().get() { t.processing } else { t.clt_draw_contract }}
+        </button>
+        <FormError error=error />
     }
 }
 

@@ -95,6 +95,9 @@ pub fn StaffLoanPage() -> impl IntoView {
                                 </p>
                             })}
                             <PrepaymentHistory items=d.prepayments.clone() />
+                            {matches!(s.status, LoanStatus::Overdue | LoanStatus::WrittenOff).then(|| view! {
+                                <super::write_off_panel::WriteOffCard loan_id=s.id.to_string() on_done=move |_| data.refetch() />
+                            })}
                             {(!instalments.is_empty()).then(|| view! {
                                 <section class="ws-panel">
                                     <div class="ws-panel-header">

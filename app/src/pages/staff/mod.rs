@@ -26,6 +26,7 @@ pub mod rule_set_api;
 pub mod rules;
 pub mod security;
 pub mod tasks;
+pub mod write_off_panel;
 
 /// Where staff sign in.
 pub const LOGIN: &str = "/staff/login";
