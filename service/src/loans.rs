@@ -125,6 +125,7 @@ async fn schedule_of(
     db: &Db,
     loan_id: &str,
     last_processed: Date,
+    written_off: bool,
 ) -> Result<Vec<ScheduleLine>, ServiceError> {
     let rows = sqlx::query(
         "SELECT n, due_date, principal_fen, interest_fen, payment_fen, balance_fen, \
@@ -140,6 +141,8 @@ async fn schedule_of(
             let due = s.instalment.due_date;
             let state = if s.is_paid() {
                 InstalmentState::Paid
+            } else if written_off {
+                InstalmentState::WrittenOff
             } else if due < last_processed {
                 InstalmentState::Overdue
             } else if due == last_processed {
@@ -320,7 +323,13 @@ impl Loans<'_> {
         summary: LoanSummary,
         with_ledger: bool,
     ) -> Result<LoanDetail, ServiceError> {
-        let schedule = schedule_of(&self.db, &summary.id, summary.last_processed).await?;
+        let schedule = schedule_of(
+            &self.db,
+            &summary.id,
+            summary.last_processed,
+            summary.status == domain::servicing::eod::LoanStatus::WrittenOff,
+        )
+        .await?;
         let plain: Vec<_> = schedule.iter().map(|l| l.instalment).collect();
         let payments = payments_of(&self.db, &summary.id).await?;
         let prepayments = prepayments_of(&self.db, &summary.id).await?;

@@ -9,7 +9,7 @@ use common::{on_each_backend, Env};
 use domain::error_code::ErrorCode;
 use domain::money::Fen;
 use domain::product::GuaranteeType;
-use domain::view::WriteOffStatus;
+use domain::view::{InstalmentState, WriteOffStatus};
 use service::ServiceError;
 
 const LI: &str = "13800000001";
@@ -151,6 +151,12 @@ async fn a_bad_loan_is_written_off_once_under_two_people() {
                 "{account}"
             );
         }
+        // The page's schedule says what is no longer owed.
+        let page = env.services.loans().loan_for_staff(&head, &loan).await.unwrap();
+        assert!(page
+            .schedule
+            .iter()
+            .all(|l| l.state == InstalmentState::WrittenOff));
         let panel = sv.write_off_panel(&officer, &loan).await.unwrap();
         assert_eq!(panel.not_eligible, Some(ErrorCode::EodLoanClosed));
         let done = &panel.items[0];

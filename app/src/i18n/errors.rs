@@ -345,6 +345,7 @@ macro_rules! texts_errors {
             inst_due: "今日应还", "Due today";
             inst_overdue: "逾期", "Overdue";
             inst_future: "待还", "Upcoming";
+            inst_written_off: "已核销", "Written off";
             due_now: "当前应还", "Due now";
             due_breakdown: "本金 {principal} · 利息 {interest} · 罚息 {penalty}", "Principal {principal} · interest {interest} · penalty {penalty}";
             nothing_due: "当前没有应还款项，下期还款日前会短信提醒您", "Nothing is due now; we will text you before the next due date";

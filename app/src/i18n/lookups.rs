@@ -624,6 +624,7 @@ impl Texts {
             S::Due => self.inst_due,
             S::Overdue => self.inst_overdue,
             S::Future => self.inst_future,
+            S::WrittenOff => self.inst_written_off,
         }
     }
 

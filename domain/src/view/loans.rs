@@ -49,6 +49,8 @@ pub enum InstalmentState {
     Due,
     Overdue,
     Future,
+    /// Not paid, and the loan is written off (核销): nothing more is owed.
+    WrittenOff,
 }
 
 impl InstalmentState {
@@ -58,6 +60,7 @@ impl InstalmentState {
             Self::Due => "due",
             Self::Overdue => "overdue",
             Self::Future => "future",
+            Self::WrittenOff => "written_off",
         }
     }
 }

@@ -314,12 +314,9 @@ impl crate::applications::Applications<'_> {
     }
 
     /// Why `s` cannot pay this application out now, if anything stops it.
-    async fn disbursement_blocked(
-        self,
-        s: &StaffActor,
-        application_id: &str,
-        f: &super::AppFacts,
-    ) -> Result<Option<ErrorCode>, ServiceError> {
+    /// `PayoutPending` or `AlreadyDisbursed` when a payout of the
+    /// application is under way or done; `None` otherwise.
+    async fn paid_or_paying(self, application_id: &str) -> Result<Option<ErrorCode>, ServiceError> {
         let live = sqlx::query(
             "SELECT status FROM payouts WHERE application_id = $1 AND status <> 'failed'",
         )
@@ -333,13 +330,23 @@ impl crate::applications::Applications<'_> {
                 ErrorCode::AlreadyDisbursed
             }));
         }
-        if sqlx::query("SELECT 1 AS x FROM loans WHERE application_id = $1")
-            .bind(application_id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .is_some()
-        {
-            return Ok(Some(ErrorCode::AlreadyDisbursed));
+        Ok(
+            sqlx::query("SELECT 1 AS x FROM loans WHERE application_id = $1")
+                .bind(application_id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .map(|_| ErrorCode::AlreadyDisbursed),
+        )
+    }
+
+    async fn disbursement_blocked(
+        self,
+        s: &StaffActor,
+        application_id: &str,
+        f: &super::AppFacts,
+    ) -> Result<Option<ErrorCode>, ServiceError> {
+        if let Some(code) = self.paid_or_paying(application_id).await? {
+            return Ok(Some(code));
         }
         let node = match &f.flow_node {
             Some(_) => {
@@ -447,6 +454,9 @@ impl crate::applications::Applications<'_> {
             return self.payout_outcome(&sql::text(&r, "reference")?).await;
         }
         if let Some(code) = self.disbursement_blocked(s, application_id, &f).await? {
+            // A click at the same moment may have paid out meanwhile and
+            // closed the task: that is the answer, not the task.
+            let code = self.paid_or_paying(application_id).await?.unwrap_or(code);
             return Err(ServiceError::invalid(code));
         }
         let (account_id, account_no, bank_name) = self
