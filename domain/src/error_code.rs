@@ -293,6 +293,7 @@ error_codes! {
     /// collateral can no longer change.
     ContractAlreadySigned => "contract_already_signed",
     MortgageContractNotSigned => "mortgage_contract_not_signed",
+    ContractVoidReasonRequired => "contract_void_reason_required",
     WriteOffNotEligible => "write_off_not_eligible",
     WriteOffPending => "write_off_pending",
     WriteOffReasonRequired => "write_off_reason_required",

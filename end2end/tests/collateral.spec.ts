@@ -81,6 +81,15 @@ test('the officer records the collateral and the papers go into the vault under 
   await panel.getByTestId('generate-mortgage').click();
   const mortgage = panel.getByTestId('mortgage-contract');
   await expect(mortgage.getByTestId('contract-no')).toHaveText(/-DY1$/);
+  // Voided with a reason (none is refused) and drawn up again.
+  await mortgage.getByTestId('void-contract').locator('summary').click();
+  await mortgage.getByTestId('void-confirm').click();
+  await expect(mortgage.getByRole('alert')).toContainText('请填写作废原因');
+  await mortgage.getByTestId('void-reason').fill('押品清单需补充评估机构全称');
+  await mortgage.getByTestId('void-confirm').click();
+  await expect(mortgage).toHaveCount(0);
+  await panel.getByTestId('generate-mortgage').click();
+  await expect(mortgage.getByTestId('contract-no')).toHaveText(/-DY2$/);
   await expect(mortgage).toContainText('等待借款人（抵押人）在手机上签署');
 
   await open(phone, new URL(phone.url()).pathname);

@@ -381,3 +381,70 @@ fn the_journeys_guarantors_are_accepted_by_the_development_bureau() {
     assert_eq!(first, ["360721197503171009", "360721197503191026"]);
     assert_eq!(ids(false).next().unwrap(), "360721197503181012");
 }
+
+#[tokio::test]
+async fn an_unsigned_loan_contract_is_voided_with_its_guarantee_contract() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let (a, c) = (env.services.applications(), env.services.contracts());
+        let id = env
+            .approved_application(LI, GuaranteeType::Guarantor, Fen::from_yuan(30_000), "g-3")
+            .await;
+        let officer = env.staff("officer1").await;
+        let loan = c
+            .contract_of_application(&officer, &id)
+            .await
+            .unwrap()
+            .unwrap();
+        let g_id = ids(true).next().unwrap();
+        let g = a
+            .record_guarantor(&officer, &id, person("张三", &g_id, "13900000041"))
+            .await
+            .unwrap();
+        consent(&env, &g, "13900000041").await.unwrap();
+        let guarantee = c.generate_guarantee_contract(&officer, &id).await.unwrap();
+
+        // A reason is required, and only those who draw contracts up void them.
+        assert_code(
+            c.void_contract(&officer, &loan.id, " ").await,
+            ErrorCode::ContractVoidReasonRequired,
+        );
+        let investigator = env.staff("investigator1").await;
+        assert_code(
+            c.void_contract(&investigator, &loan.id, "金额有误").await,
+            ErrorCode::Forbidden,
+        );
+        // Voiding the loan contract voids the guarantee contract citing it.
+        c.void_contract(&officer, &loan.id, "借款用途填写有误，重新生成")
+            .await
+            .unwrap();
+        for k in [&loan.id, &guarantee.id] {
+            assert_eq!(
+                env.scalar_text(&format!("SELECT status FROM contracts WHERE id = '{k}'"))
+                    .await,
+                "voided"
+            );
+        }
+        assert_code(
+            c.void_contract(&officer, &loan.id, "再次作废").await,
+            ErrorCode::ApplicationStateChanged,
+        );
+        // Drawn up again; once the guarantee is sealed, the loan contract stays.
+        let again = c.generate_contract(&officer, &id).await.unwrap();
+        assert_ne!(again.contract_no, loan.contract_no);
+        c.generate_guarantee_contract(&officer, &id).await.unwrap();
+        c.send_guarantee_signing_code(&officer, &g).await.unwrap();
+        let code = env.last_sms_code("13900000041").await;
+        let sealed = c.sign_guarantee(&officer, &g, &code, b"sig").await.unwrap();
+        assert_eq!(sealed.status, ContractStatus::Signed);
+        assert_code(
+            c.void_contract(&officer, &again.id, "金额有误").await,
+            ErrorCode::ContractAlreadySigned,
+        );
+        assert_code(
+            c.void_contract(&officer, &sealed.id, "金额有误").await,
+            ErrorCode::ContractAlreadySigned,
+        );
+    })
+    .await;
+}

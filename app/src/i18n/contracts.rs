@@ -53,6 +53,10 @@ macro_rules! texts_contracts {
             // ---- contracts: the staff panel
             ct_panel_title: "电子合同", "Electronic contract";
             ct_generate: "生成合同", "Draw up the contract";
+            ct_void_title: "作废合同", "Void the contract";
+            ct_void_hint: "未签署的合同作废后可重新生成；借款合同作废时，引用它的保证合同、抵押合同一并作废。已签署的合同不能作废。", "An unsigned contract, once voided, can be drawn up again; voiding a loan contract voids the guarantee and mortgage contracts that cite it. A signed contract cannot be voided.";
+            ct_void_reason: "作废原因", "Why it is voided";
+            ct_void_button: "确认作废", "Void it";
             ct_generated: "合同已生成，等待客户在手机上签署", "The contract is drawn up; the customer signs it on their phone";
             ct_not_generated: "尚未生成合同", "No contract drawn up yet";
             ct_after_approval: "审批通过并放款记账后可生成合同", "A contract is drawn up once the application is approved and its loan booked";

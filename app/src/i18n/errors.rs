@@ -497,6 +497,7 @@ macro_rules! texts_errors {
             err_write_off_pending: "该笔贷款已有待审批的核销申请", "A write-off of this loan is already awaiting approval";
             err_write_off_reason_required: "请填写核销原因和证明材料（各最多 500 字）", "Enter the reason and the evidence (at most 500 characters each)";
             err_write_off_same_approver: "核销须由申请人以外的另一人审批", "Someone other than the proposer must approve the write-off";
+            err_contract_void_reason_required: "请填写作废原因（最多 200 字）", "Enter why the contract is voided (at most 200 characters)";
             err_guarantee_needs_loan_contract: "请先生成借款合同，保证合同以其为主合同", "Draw up the loan contract first: the guarantee contract refers to it";
             err_prepayment_quote_changed: "应还金额已变化（日期或账务已更新），款项未扣或已退回，请查看最新金额后重试", "The amount changed (a new day or the books were updated); nothing was taken or it was refunded. Check the new amount and try again";
             err_loan_not_settled: "贷款尚未结清，结清后才能开具结清证明", "The loan is not paid off yet; the certificate is issued once it is";

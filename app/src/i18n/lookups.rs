@@ -345,6 +345,7 @@ impl Texts {
             E::WriteOffPending => self.err_write_off_pending,
             E::WriteOffReasonRequired => self.err_write_off_reason_required,
             E::WriteOffSameApprover => self.err_write_off_same_approver,
+            E::ContractVoidReasonRequired => self.err_contract_void_reason_required,
             E::GuaranteeNeedsLoanContract => self.err_guarantee_needs_loan_contract,
             E::LoanNotSettled => self.err_loan_not_settled,
             E::PrepaymentExceedsBalance => self.err_prepayment_exceeds_balance,

@@ -108,6 +108,26 @@ pub(crate) async fn void_unsealed(
     log: &mut audit::Batch,
     s: &StaffActor,
 ) -> Result<(), ServiceError> {
+    let reason = match kind {
+        ContractKind::Guarantee => "guarantors_changed",
+        _ => "collateral_changed",
+    };
+    void_live(tx, application_id, kind, now, log, s, reason).await
+}
+
+/// Voids the application's live contract of `kind` while it is not sealed,
+/// for `reason` (on the record); nothing when there is none. Whoever had
+/// signed a guarantee contract signs the new one. Refused once it is
+/// sealed (`contract_already_signed`).
+pub(crate) async fn void_live(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    application_id: &str,
+    kind: ContractKind,
+    now: i64,
+    log: &mut audit::Batch,
+    s: &StaffActor,
+    reason: &str,
+) -> Result<(), ServiceError> {
     let live = sqlx::query(
         "SELECT id, status, contract_no FROM contracts WHERE application_id = $1 \
          AND kind = $2 AND status <> 'voided'",
@@ -139,10 +159,6 @@ pub(crate) async fn void_unsealed(
         .execute(&mut **tx)
         .await?;
     }
-    let reason = match kind {
-        ContractKind::Guarantee => "guarantors_changed",
-        _ => "collateral_changed",
-    };
     log.push(
         NewAuditEntry::staff(s, now, "contract.voided", "contract", &id).after(json!({
             "contract_no": sql::text(&c, "contract_no")?,

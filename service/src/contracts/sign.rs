@@ -586,6 +586,61 @@ impl crate::contracts::Contracts<'_> {
             .await
     }
 
+    /// Voids a contract drawn up and not yet signed (a wrong template, terms
+    /// that changed), with the reason on the record; it can then be drawn
+    /// up again. Voiding a loan contract voids its unsealed guarantee and
+    /// mortgage contracts too, which refer to it; a signed contract, or a
+    /// loan contract whose accessory contract is signed, stays
+    /// (`contract_already_signed`).
+    pub async fn void_contract(
+        self,
+        s: &StaffActor,
+        contract_id: &str,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        if !s.has_any(&GENERATORS) {
+            return Err(ServiceError::Forbidden);
+        }
+        let row = self.contract_row(contract_id).await?;
+        if !s.covers(&row.branch_path) {
+            return Err(ServiceError::Forbidden);
+        }
+        let reason = reason.trim();
+        let n = reason.chars().count();
+        if n == 0 || n > 200 || reason.chars().any(char::is_control) {
+            return Err(ServiceError::invalid(ErrorCode::ContractVoidReasonRequired));
+        }
+        match row.view.status {
+            ContractStatus::Generated => {}
+            ContractStatus::Signed => {
+                return Err(ServiceError::invalid(ErrorCode::ContractAlreadySigned))
+            }
+            ContractStatus::Voided => return Err(ServiceError::StaleState),
+        }
+        let app = &row.view.application_id;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let mut log = audit::Batch::default();
+        if row.view.kind == ContractKind::Loan {
+            for kind in [ContractKind::Guarantee, ContractKind::Mortgage] {
+                super::guarantee::void_live(
+                    &mut tx,
+                    app,
+                    kind,
+                    now,
+                    &mut log,
+                    s,
+                    "main_contract_voided",
+                )
+                .await?;
+            }
+        }
+        super::guarantee::void_live(&mut tx, app, row.view.kind, now, &mut log, s, reason).await?;
+        log.write(&mut tx, &self.config.audit_key).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn live_contract(
         &self,
         application_id: &str,

@@ -206,7 +206,7 @@ fn Body(
             })}
             {contract.map(|c| view! {
                 <div class="gtr-contract stack" data-testid="mortgage-contract">
-                    <ContractSummary c=c pending=t.clt_contract_pending />
+                    <ContractSummary c=c pending=t.clt_contract_pending on_voided=Callback::new(move |_| refresh.update(|n| *n += 1)) />
                 </div>
             })}
             {panel.can_draw_contract.then(|| view! { <DrawContract id=id.clone() refresh=refresh notice=notice /> })}

@@ -45,6 +45,62 @@ pub async fn generate_contract(application_id: String) -> Result<ContractView, A
         .await?)
 }
 
+/// 作废合同: an unsigned contract, with the reason.
+#[server(prefix = "/api/fn", endpoint = "void_contract")]
+pub async fn void_contract(id: String, reason: String) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    if reason.len() > 1_000 {
+        return Err(AppError::invalid(
+            crate::error::ErrorCode::ContractVoidReasonRequired,
+        ));
+    }
+    Ok(services
+        .contracts()
+        .void_contract(&staff, &id, &reason)
+        .await?)
+}
+
+#[component]
+fn VoidForm(id: String, on_voided: Callback<()>) -> impl IntoView {
+    let t = t();
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let id = StoredValue::new(id);
+    let void = Action::new(move |_: &()| {
+        let (id, reason) = (id.get_value(), reason.get_untracked());
+        async move { void_contract(id, reason).await }
+    });
+    Effect::new(move |_| match void.value().get() {
+        Some(Ok(())) => on_voided.run(()),
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    view! {
+        <details class="disb-bind" data-testid="void-contract">
+            <summary>{t.ct_void_title}</summary>
+            <div class="form stack">
+                <p class="field-hint">{t.ct_void_hint}</p>
+                <div class="field">
+                    <label for=move || format!("void-{}", id.get_value())>{t.ct_void_reason}</label>
+                    <input id=move || format!("void-{}", id.get_value()) class="input" maxlength="200"
+                        data-testid="void-reason" prop:value=reason
+                        on:input=move |ev| reason.set(event_target_value(&ev)) />
+                </div>
+                <FormError error=error />
+                <button class="btn btn-danger" data-testid="void-confirm" disabled=move || void.pending().get()
+                    on:click=move |_| {
+                        if !void.pending().get_untracked() {
+                            error.set(None);
+                            void.dispatch(());
+                        }
+                    }>
+                    {move || if void.pending().get() { t.processing } else { t.ct_void_button }}
+                </button>
+            </div>
+        </details>
+    }
+}
+
 /// Loaded in the browser after the page is up (an effect, not a resource
 /// under a second `Suspense`: nested in the page's own, that one did not
 /// hydrate), and again after 生成合同.
@@ -78,14 +134,15 @@ pub fn ContractPanel(application_id: String, status: ApplicationStatus) -> impl 
         None => {}
     });
     let approved = status == ApplicationStatus::Approved;
-    let body = move || match data.get() {
+    let body = move || {
+        match data.get() {
         None => view! { <p class="muted">{t.loading}</p> }.into_any(),
         Some(Err(e)) => {
             view! { <div class="alert alert-error" role="alert">{e.message(t)}</div> }.into_any()
         }
         Some(Ok(ContractPanelData {
             contract: Some(c), ..
-        })) => view! { <ContractSummary c=c /> }.into_any(),
+        })) => view! { <ContractSummary c=c on_voided=Callback::new(move |_| { load.dispatch(()); }) /> }.into_any(),
         Some(Ok(ContractPanelData {
             contract: None,
             can_generate,
@@ -100,6 +157,7 @@ pub fn ContractPanel(application_id: String, status: ApplicationStatus) -> impl 
             })}
         }
         .into_any(),
+    }
     };
     view! {
         <section class="ws-panel" data-testid="contract-panel">
@@ -116,9 +174,15 @@ pub fn ContractSummary(
     /// What an unsigned contract waits for (the borrower's signature on the phone by default).
     #[prop(optional)]
     pending: Option<&'static str>,
+    /// Offers 作废合同 while it is unsigned; called once it is voided.
+    #[prop(optional)]
+    on_voided: Option<Callback<()>>,
 ) -> impl IntoView {
     let t = t();
     let pending = pending.unwrap_or(t.ct_generated);
+    let void = on_voided
+        .filter(|_| c.status == ContractStatus::Generated)
+        .map(|cb| view! { <VoidForm id=c.id.clone() on_voided=cb /> });
     let signed = c.status == ContractStatus::Signed;
     let file = format!("/staff/contracts/{}/file", c.id);
     let version = if c.template_version == 0 {
@@ -149,6 +213,7 @@ pub fn ContractSummary(
             {signed.then(|| view! {
                 <a class="btn btn-secondary" href=file rel="external" download data-testid="staff-download-contract">{t.ct_download}</a>
             })}
+            {void}
         </div>
     }
 }

@@ -210,7 +210,7 @@ fn Body(
             {data.contract.map(|c| view! {
                 <div class="gtr-contract stack" data-testid="guarantee-contract">
                     <p class="muted small" data-testid="guarantee-progress">{progress.clone()}</p>
-                    <ContractSummary c=c pending=t.gtr_contract_pending />
+                    <ContractSummary c=c pending=t.gtr_contract_pending on_voided=Callback::new(move |_| refresh.update(|n| *n += 1)) />
                 </div>
             })}
             {panel.can_draw_contract.then(|| view! {
