@@ -223,6 +223,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "Guarantor consented",
     ),
     (
+        "guarantor.consent_refused",
+        "保证人授权验证码错误",
+        "Wrong guarantor consent code",
+    ),
+    (
         "guarantor.bureau_checked",
         "保证人征信审查",
         "Guarantor checked at the bureau",
@@ -302,6 +307,12 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("product.drafted", "产品草稿", "Product drafted"),
     ("product.published", "产品发布", "Product published"),
+    ("product.retired", "产品停用", "Product withdrawn"),
+    (
+        "product.version_drafted",
+        "产品新版本草稿",
+        "Product version drafted",
+    ),
     ("rule_set.approved", "规则集复核通过", "Rule set approved"),
     (
         "rule_set.draft_created",
@@ -396,9 +407,13 @@ const ENTITIES: &[(&str, &str, &str)] = &[
 /// (field of a change, Chinese, English): the keys the service writes into
 /// an entry's before/after record.
 const FIELDS: &[(&str, &str, &str)] = &[
+    ("active", "在售", "on sale"),
     ("amount_fen", "金额", "amount"),
+    ("changes", "修改内容", "changes"),
     ("collateral_id", "押品", "collateral"),
+    ("guarantee_type", "担保方式", "guarantee type"),
     ("guarantor_id", "保证人", "guarantor"),
+    ("repayment_method", "还款方式", "repayment method"),
     ("write_off_id", "核销申请", "write-off"),
     ("penalty_fen", "罚息", "penalty interest"),
     ("decline_reason", "未通过原因", "why declined"),

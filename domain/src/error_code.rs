@@ -176,8 +176,15 @@ error_codes! {
     ProductCodeInvalid => "product_code_invalid",
     ProductCodeTaken => "product_code_taken",
     ProductDuplicateEntry => "product_duplicate_entry",
+    /// A sub-product's live version would reach beyond the parent version
+    /// being published (param `product`: the sub-product's code).
+    ProductChildWidens => "product_child_widens",
+    /// Another manager's draft of this product is open (param `name`).
+    ProductDraftOpen => "product_draft_open",
     ProductDutyBandsUnordered => "product_duty_bands_unordered",
     ProductEmptyList => "product_empty_list",
+    /// A parent product cannot be withdrawn while a sub-product is live.
+    ProductHasLiveChildren => "product_has_live_children",
     /// A product refused with no problem named (not expected).
     ProductInvalid => "product_invalid",
     ProductMissingReference => "product_missing_reference",
@@ -185,6 +192,8 @@ error_codes! {
     ProductNotAuthor => "product_not_author",
     ProductOutsideBankPolicy => "product_outside_bank_policy",
     ProductRangeIncomplete => "product_range_incomplete",
+    /// Withdrawing a product version needs its reason.
+    ProductRetireReasonRequired => "product_retire_reason_required",
     ProductRangeInverted => "product_range_inverted",
     ProductRegionInvalid => "product_region_invalid",
     ProductRevolvingMethodWithoutLine => "product_revolving_method_without_line",
@@ -193,6 +202,10 @@ error_codes! {
     ProductVersionInvalid => "product_version_invalid",
     ProductVersionStateChanged => "product_version_state_changed",
     ProductWidensParent => "product_widens_parent",
+    /// The applicant chose a repayment method the product does not offer.
+    ApplicationMethodNotOffered => "application_method_not_offered",
+    /// The applicant chose a guarantee type the product does not offer.
+    ApplicationGuaranteeNotOffered => "application_guarantee_not_offered",
     // ---- Rule sets and the decision engine
     EvalDivisionByZero => "eval_division_by_zero",
     EvalInvalidIdNumber => "eval_invalid_id_number",

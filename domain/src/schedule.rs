@@ -228,6 +228,28 @@ fn to_fen(v: u64) -> Result<Fen, ScheduleError> {
         .map_err(|_| ScheduleError::PrincipalTooLarge)
 }
 
+/// The schedule of a loan booked now and its maturity: a revolving loan
+/// (随借随还) has no schedule, and matures `months` after `start`; any other
+/// loan matures on its last due date ([`build_schedule`]).
+pub fn planned(
+    method: RepaymentMethod,
+    principal: Fen,
+    rate: AnnualRate,
+    months: u32,
+    start: Date,
+) -> Result<(Vec<Instalment>, Date), ScheduleError> {
+    if method == RepaymentMethod::Revolving {
+        check_inputs(principal, months)?;
+        let maturity = start
+            .checked_add_months(months)
+            .ok_or(ScheduleError::DateOutOfRange)?;
+        return Ok((Vec::new(), maturity));
+    }
+    let schedule = build_schedule(method, principal, rate, months, start)?;
+    let maturity = schedule.last().map_or(start, |i| i.due_date);
+    Ok((schedule, maturity))
+}
+
 /// Builds the schedule. Convention of Chinese banks (stated in the module doc):
 /// monthly rate = annual rate / 12; each period's interest = balance × monthly rate
 /// rounded to the fen half up, in exact integer arithmetic; for EqualInstalment the

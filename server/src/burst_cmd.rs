@@ -41,6 +41,8 @@ pub async fn run(services: &Services, args: &BurstArgs) -> anyhow::Result<()> {
         let services = services.clone();
         let gate = gate.clone();
         let request = NewApplication {
+            repayment_method: None,
+            guarantee_type: None,
             product_id: subjects.product_id.clone(),
             amount: subjects.amount,
             term_months: subjects.term_months,

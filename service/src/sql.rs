@@ -95,6 +95,33 @@ pub(crate) fn coded<T>(
     parse(&raw).ok_or_else(|| ServiceError::internal(col, raw))
 }
 
+/// A list of codes kept in one column, separated by commas (a product's
+/// methods and guarantee types); `or` when the column is NULL (a row from
+/// before the list was kept).
+pub(crate) fn coded_list<T>(
+    row: &AnyRow,
+    col: &str,
+    parse: fn(&str) -> Option<T>,
+    or: T,
+) -> Result<Vec<T>, ServiceError> {
+    match opt_text(row, col)? {
+        None => Ok(vec![or]),
+        Some(raw) => raw
+            .split(',')
+            .map(|c| parse(c).ok_or_else(|| ServiceError::internal(col, raw.clone())))
+            .collect(),
+    }
+}
+
+/// The column form of a list of codes (see [`coded_list`]).
+pub(crate) fn code_list<T: Copy>(items: &[T], as_str: fn(T) -> &'static str) -> String {
+    items
+        .iter()
+        .map(|i| as_str(*i))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 pub(crate) fn gender(row: &AnyRow, col: &str) -> Result<Gender, ServiceError> {
     let raw = text(row, col)?;
     [Gender::Male, Gender::Female]

@@ -164,6 +164,15 @@ async fn a_guaranteed_loan_waits_for_every_guarantor_to_sign() {
             ErrorCode::CodeInvalid,
         );
         assert_eq!(status(&env, &g1).await, GuarantorStatus::Recorded);
+        // …and is on the record: someone may be consenting in their name.
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'guarantor.consent_refused' \
+                 AND entity_id = '{g1}'"
+            ))
+            .await,
+            1
+        );
         assert_eq!(
             a.confirm_guarantor_consent(&officer, &g1, &right)
                 .await

@@ -40,6 +40,8 @@ async fn li_applies(env: &Env, s: &Services) -> String {
         .submit_application(
             &li,
             NewApplication {
+                repayment_method: None,
+                guarantee_type: None,
                 product_id: product,
                 amount: Fen::from_yuan(50_000),
                 term_months: 12,

@@ -877,6 +877,8 @@ async fn a_draft_is_simulated_on_past_applications_before_it_is_submitted() {
             s.applications().submit_application(
                 &c,
                 NewApplication {
+                    repayment_method: None,
+                    guarantee_type: None,
                     product_id: product.clone(),
                     amount: Fen::from_yuan(50_000),
                     term_months: 12,

@@ -50,6 +50,8 @@ fn param(e: &ServiceError, key: &str) -> Option<String> {
 
 fn request(product_id: &str, yuan: i64, key: &str) -> NewApplication {
     NewApplication {
+        repayment_method: None,
+        guarantee_type: None,
         product_id: product_id.to_string(),
         amount: Fen::from_yuan(yuan),
         term_months: 12,

@@ -47,6 +47,8 @@ async fn first_product(env: &Env, bank_id: &str) -> String {
 
 fn request(product_id: &str, yuan: i64, key: &str) -> NewApplication {
     NewApplication {
+        repayment_method: None,
+        guarantee_type: None,
         product_id: product_id.to_string(),
         amount: Fen::from_yuan(yuan),
         term_months: 12,

@@ -15,7 +15,7 @@ use domain::product::{Bounds, ProductOverride};
 use service::applications::InvestigationInput;
 use service::applications::NewApplication;
 use service::auth::StaffActor;
-use service::products::NewSubProduct;
+use service::products::NewProductDraft;
 use service::ServiceError;
 
 const LI: &str = "13800000001";
@@ -54,9 +54,9 @@ async fn app_field(env: &Env, id: &str, col: &str) -> String {
 
 /// 惠农e贷's sub-product for one county: 50,000 – 200,000 yuan, two
 /// approvers back-to-back, 三台六岗 at every amount.
-fn county_sub_product(parent: &str, code: &str) -> NewSubProduct {
-    NewSubProduct {
-        parent_id: parent.to_string().into(),
+fn county_sub_product(parent: &str, code: &str) -> NewProductDraft {
+    NewProductDraft {
+        parent_id: Some(parent.to_string().into()),
         code: code.to_string(),
         name_zh: "惠农e贷·平谷专享".to_string(),
         name_en: String::new(),
@@ -83,7 +83,7 @@ async fn published_with_flow(env: &Env, code: &str, flow: &str) -> String {
     draft.flow_code = flow.to_string();
     let id = s
         .products()
-        .create_sub_product(&p1, draft)
+        .create_product(&p1, draft)
         .await
         .expect("draft");
     let version = env
@@ -106,6 +106,8 @@ async fn li_applies_for(env: &Env, product: &str, yuan: i64, key: &str) -> Strin
         .submit_application(
             &li,
             NewApplication {
+                repayment_method: None,
+                guarantee_type: None,
                 product_id: product.to_string(),
                 amount: Fen::from_yuan(yuan),
                 term_months: 12,
@@ -191,15 +193,15 @@ async fn a_sub_product_is_drafted_checked_and_published_by_someone_else() {
         inverted.overrides.amount =
             Some(Bounds::new(Fen::from_yuan(200_000), Fen::from_yuan(50_000)));
         assert_code(
-            s.products().create_sub_product(&p1, inverted).await,
+            s.products().create_product(&p1, inverted).await,
             ErrorCode::ProductRangeInverted,
         );
         let mut wider = county_sub_product(&parent, "PG-BAD");
         wider.overrides.amount = Some(Bounds::new(Fen::from_yuan(1_000), Fen::from_yuan(900_000)));
-        assert_code(s.products().create_sub_product(&p1, wider).await, ErrorCode::ProductWidensParent);
+        assert_code(s.products().create_product(&p1, wider).await, ErrorCode::ProductWidensParent);
         let mut unknown_flow = county_sub_product(&parent, "PG-BAD");
         unknown_flow.flow_code = "nope".into();
-        assert_code(s.products().create_sub_product(&p1, unknown_flow).await, ErrorCode::FlowUnknown);
+        assert_code(s.products().create_product(&p1, unknown_flow).await, ErrorCode::FlowUnknown);
         assert_eq!(
             env.scalar_i64("SELECT COUNT(*) FROM products WHERE code = 'PG-BAD'")
                 .await,
@@ -207,17 +209,17 @@ async fn a_sub_product_is_drafted_checked_and_published_by_someone_else() {
         );
         // Only product managers draft.
         assert_code(
-            s.products().create_sub_product(&env.staff("officer1").await, county_sub_product(&parent, "PG1"))
+            s.products().create_product(&env.staff("officer1").await, county_sub_product(&parent, "PG1"))
                 .await,
             ErrorCode::Forbidden,
         );
 
         let id = s
-            .products().create_sub_product(&p1, county_sub_product(&parent, "PG1"))
+            .products().create_product(&p1, county_sub_product(&parent, "PG1"))
             .await
             .expect("draft");
         assert_code(
-            s.products().create_sub_product(&p1, county_sub_product(&parent, "PG1")).await,
+            s.products().create_product(&p1, county_sub_product(&parent, "PG1")).await,
             ErrorCode::ProductCodeTaken,
         );
         // A draft is not offered to customers yet.
@@ -269,7 +271,7 @@ async fn a_target_list_keeps_a_product_from_customers_outside_it() {
         other.overrides.region_codes = Some(vec!["999999".into()]);
         let id = s
             .products()
-            .create_sub_product(&env.staff("product1").await, other)
+            .create_product(&env.staff("product1").await, other)
             .await
             .expect("draft");
         let version = env
@@ -983,7 +985,7 @@ async fn a_prefilled_sub_product_form_stores_only_what_was_changed() {
         };
         let id = s
             .products()
-            .create_sub_product(&p1, draft)
+            .create_product(&p1, draft)
             .await
             .expect("draft");
         let stored: ProductOverride = serde_json::from_str(
@@ -1007,7 +1009,7 @@ async fn a_prefilled_sub_product_form_stores_only_what_was_changed() {
             live.pricing.base_rate_bp + 10,
             live.rate_bp.max,
         ));
-        match s.products().create_sub_product(&p1, narrow).await {
+        match s.products().create_product(&p1, narrow).await {
             Err(ServiceError::Validation { code, params }) => {
                 assert_eq!(code, ErrorCode::ProductBaseRateOutsideRange);
                 assert_eq!(params, vec![("field", "pricing".to_string())]);

@@ -14,7 +14,7 @@ pub fn Calculator(
     #[prop(into)] amount: Signal<String>,
     #[prop(into)] term: Signal<u32>,
     rate: AnnualRate,
-    method: RepaymentMethod,
+    #[prop(into)] method: Signal<RepaymentMethod>,
 ) -> impl IntoView {
     let t = t();
     let figures = Memo::new(move |_| {
@@ -23,15 +23,17 @@ pub fn Calculator(
             .filter(|f| f.get() > 0)?;
         // The calculator uses today's date only to lay out due dates; amounts do not depend on it.
         let start = domain::date::Date::new(2025, 1, 15).ok()?;
-        let schedule = build_schedule(method, principal, rate, term.get(), start).ok()?;
+        let schedule = build_schedule(method.get(), principal, rate, term.get(), start).ok()?;
         let first = schedule.first()?.payment;
         let sum = totals(&schedule);
         Some((first, sum.interest, sum.payment))
     });
-    let label = if method == RepaymentMethod::EqualInstalment {
-        t.calc_monthly
-    } else {
-        t.calc_first
+    let label = move || {
+        if method.get() == RepaymentMethod::EqualInstalment {
+            t.calc_monthly
+        } else {
+            t.calc_first
+        }
     };
     view! {
         <section class="m-calc" aria-live="polite">

@@ -91,6 +91,12 @@ macro_rules! texts_customer {
 
             // ---- customer: apply
             apply_title: "申请贷款", "Apply for a loan";
+            apply_method: "还款方式", "How you repay";
+            apply_guarantee: "担保方式", "Security";
+            apply_hint_credit: "凭您的信用，无需保证人或抵押物", "On your credit: no guarantor or collateral";
+            apply_hint_guarantor: "需要保证人到场签字，并同意查询其征信", "A guarantor signs in person and agrees to a credit check";
+            apply_hint_mortgage: "需要以房产等抵押，并办理抵押登记", "Property is mortgaged and the mortgage registered";
+            apply_hint_pledge: "需要以存单等质押", "A deposit slip or similar is pledged";
             step_fill: "填写申请", "Details";
             step_consent: "征信授权", "Consent";
             step_review: "等待审批", "Review";

@@ -221,6 +221,12 @@ impl Texts {
             E::ProductBlankEntry => self.err_product_blank_entry,
             E::ProductCodeInvalid => self.err_product_code_invalid,
             E::ProductCodeTaken => self.err_product_code_taken,
+            E::ProductChildWidens => self.err_product_child_widens,
+            E::ProductDraftOpen => self.err_product_draft_open,
+            E::ProductHasLiveChildren => self.err_product_has_live_children,
+            E::ProductRetireReasonRequired => self.err_product_retire_reason_required,
+            E::ApplicationMethodNotOffered => self.err_application_method_not_offered,
+            E::ApplicationGuaranteeNotOffered => self.err_application_guarantee_not_offered,
             E::ProductDuplicateEntry => self.err_product_duplicate_entry,
             E::ProductDutyBandsUnordered => self.err_product_duty_bands_unordered,
             E::ProductEmptyList => self.err_product_empty_list,
@@ -605,6 +611,17 @@ impl Texts {
             G::Guarantor => self.guarantee_guarantor,
             G::Mortgage => self.guarantee_mortgage,
             G::Pledge => self.guarantee_pledge,
+        }
+    }
+
+    /// What choosing a guarantee type asks of the applicant.
+    pub fn guarantee_hint(&self, kind: domain::product::GuaranteeType) -> &'static str {
+        use domain::product::GuaranteeType as G;
+        match kind {
+            G::Credit => self.apply_hint_credit,
+            G::Guarantor => self.apply_hint_guarantor,
+            G::Mortgage => self.apply_hint_mortgage,
+            G::Pledge => self.apply_hint_pledge,
         }
     }
 

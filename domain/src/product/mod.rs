@@ -291,6 +291,62 @@ impl ProductOverride {
     }
 }
 
+impl ProductOverride {
+    /// `base` with these changes: a sub-product's parameters over its
+    /// parent's, or a new version's over the version it follows. Nothing is
+    /// checked here ([`check_params`] and [`check_narrows`] do).
+    pub fn apply_to(&self, p: &ProductParams) -> ProductParams {
+        let pick =
+            |o: &Option<Vec<String>>, v: &Vec<String>| o.clone().unwrap_or_else(|| v.clone());
+        ProductParams {
+            amount: self.amount.unwrap_or(p.amount),
+            term_months: self.term_months.unwrap_or(p.term_months),
+            rate_bp: self.rate_bp.unwrap_or(p.rate_bp),
+            repayment_methods: self
+                .repayment_methods
+                .clone()
+                .unwrap_or_else(|| p.repayment_methods.clone()),
+            guarantee_types: self
+                .guarantee_types
+                .clone()
+                .unwrap_or_else(|| p.guarantee_types.clone()),
+            target: TargetCustomers {
+                region_codes: pick(&self.region_codes, &p.target.region_codes),
+                branch_codes: pick(&self.branch_codes, &p.target.branch_codes),
+                age: self.age.unwrap_or(p.target.age),
+                occupations: pick(&self.occupations, &p.target.occupations),
+            },
+            documents: self
+                .documents
+                .clone()
+                .unwrap_or_else(|| p.documents.clone()),
+            investigation_fields: self
+                .investigation_fields
+                .clone()
+                .unwrap_or_else(|| p.investigation_fields.clone()),
+            pricing: self.pricing.unwrap_or(p.pricing),
+            revolving: self.revolving.unwrap_or(p.revolving),
+            rule_sets: self
+                .rule_sets
+                .clone()
+                .unwrap_or_else(|| p.rule_sets.clone()),
+            flow: self.flow.clone().unwrap_or_else(|| p.flow.clone()),
+            duty: self.duty.clone().unwrap_or_else(|| p.duty.clone()),
+        }
+    }
+}
+
+/// The applicant's choice among what a product offers (its repayment
+/// methods, its guarantee types): the one asked for when the product offers
+/// it, the product's first (its default) when none was asked; `None` when
+/// the one asked for is not offered.
+pub fn choose<T: Copy + PartialEq>(offered: &[T], asked: Option<T>) -> Option<T> {
+    match asked {
+        Some(a) => offered.contains(&a).then_some(a),
+        None => offered.first().copied(),
+    }
+}
+
 /// The bank's own outer limits (全行政策), set by its risk committee: no
 /// product or sub-product may go beyond them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -476,42 +532,7 @@ pub fn resolve(
     policy: &BankPolicy,
 ) -> Result<ResolvedProduct, Vec<ProductError>> {
     let p = parent.params();
-    let pick = |o: &Option<Vec<String>>, v: &Vec<String>| o.clone().unwrap_or_else(|| v.clone());
-    let merged = ProductParams {
-        amount: child.amount.unwrap_or(p.amount),
-        term_months: child.term_months.unwrap_or(p.term_months),
-        rate_bp: child.rate_bp.unwrap_or(p.rate_bp),
-        repayment_methods: child
-            .repayment_methods
-            .clone()
-            .unwrap_or_else(|| p.repayment_methods.clone()),
-        guarantee_types: child
-            .guarantee_types
-            .clone()
-            .unwrap_or_else(|| p.guarantee_types.clone()),
-        target: TargetCustomers {
-            region_codes: pick(&child.region_codes, &p.target.region_codes),
-            branch_codes: pick(&child.branch_codes, &p.target.branch_codes),
-            age: child.age.unwrap_or(p.target.age),
-            occupations: pick(&child.occupations, &p.target.occupations),
-        },
-        documents: child
-            .documents
-            .clone()
-            .unwrap_or_else(|| p.documents.clone()),
-        investigation_fields: child
-            .investigation_fields
-            .clone()
-            .unwrap_or_else(|| p.investigation_fields.clone()),
-        pricing: child.pricing.unwrap_or(p.pricing),
-        revolving: child.revolving.unwrap_or(p.revolving),
-        rule_sets: child
-            .rule_sets
-            .clone()
-            .unwrap_or_else(|| p.rule_sets.clone()),
-        flow: child.flow.clone().unwrap_or_else(|| p.flow.clone()),
-        duty: child.duty.clone().unwrap_or_else(|| p.duty.clone()),
-    };
+    let merged = child.apply_to(p);
     let mut errors = check_params(&merged, policy);
     errors.extend(check_narrows(p, &merged));
     if errors.is_empty() {
@@ -595,8 +616,10 @@ pub fn check_params(p: &ProductParams, policy: &BankPolicy) -> Vec<ProductError>
     errors
 }
 
-/// Where `child` reaches beyond `parent`.
-fn check_narrows(parent: &ProductParams, child: &ProductParams) -> Vec<ProductError> {
+/// Where `child` reaches beyond `parent`: checked when a sub-product is
+/// drafted or published, and when a new version of its parent is published
+/// (the sub-product's live version must still fit inside it).
+pub fn check_narrows(parent: &ProductParams, child: &ProductParams) -> Vec<ProductError> {
     use ProductField as F;
     let mut widened = Vec::new();
     if !child.amount.within(&parent.amount) {

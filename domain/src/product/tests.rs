@@ -478,3 +478,42 @@ fn version_ids(#[case] s: &str, #[case] expected: Result<(&str, u32), &str>) {
         assert_eq!(id.next().version(), id.version() + 1);
     }
 }
+
+#[test]
+fn the_applicant_chooses_only_what_the_product_offers() {
+    use RepaymentMethod as M;
+    let offered = [M::EqualInstalment, M::EqualPrincipal];
+    assert_eq!(choose(&offered, None), Some(M::EqualInstalment));
+    assert_eq!(
+        choose(&offered, Some(M::EqualPrincipal)),
+        Some(M::EqualPrincipal)
+    );
+    assert_eq!(choose(&offered, Some(M::Bullet)), None);
+    assert_eq!(choose::<M>(&[], None), None);
+}
+
+#[test]
+fn a_version_applies_its_changes_and_the_narrowing_check_reads_them() {
+    let base = house_loan();
+    let changes = ProductOverride {
+        repayment_methods: Some(vec![RepaymentMethod::Bullet]),
+        age: Some(Bounds::new(20, 60)),
+        ..ProductOverride::default()
+    };
+    let next = changes.apply_to(&base);
+    assert_eq!(next.repayment_methods, vec![RepaymentMethod::Bullet]);
+    assert_eq!(next.target.age, Bounds::new(20, 60));
+    assert_eq!(next.amount, base.amount);
+    // What changed, and only that, comes back out against the base.
+    assert_eq!(
+        ProductOverride::default().apply_to(&base),
+        base,
+        "no change is the same product"
+    );
+    assert_eq!(changes.clone().changes_from(&base), changes);
+    // A sub-product with the old methods no longer fits inside `next`.
+    let widened = check_narrows(&next, &base);
+    assert!(widened.contains(&ProductError::WidensParent {
+        field: ProductField::RepaymentMethods
+    }));
+}

@@ -52,8 +52,8 @@ pub use precredit::{
     WhitelistImportReport, WhitelistRowProblem,
 };
 pub use products::{
-    FlowTemplateView, NewFlowTemplate, NewSubProduct, ProductVersionView, ProductView,
-    SupermarketProduct,
+    FlowTemplateView, NewFlowTemplate, NewProductDraft, NewProductVersion, ProductVersionView,
+    ProductView, SupermarketProduct,
 };
 pub use rules::{
     DecisionBrief, OutcomeFlip, RuleHitCount, RuleSetDetail, RuleSetDraft, RuleSetProblem,

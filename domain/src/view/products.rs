@@ -19,8 +19,14 @@ pub struct ProductView {
     pub min_term_months: u32,
     pub max_term_months: u32,
     pub rate: AnnualRate,
+    /// The default repayment method (the first of `methods`).
     pub method: RepaymentMethod,
+    /// The default guarantee type (the first of `guarantee_types`).
     pub guarantee_type: crate::product::GuaranteeType,
+    /// Every repayment method the applicant may choose.
+    pub methods: Vec<RepaymentMethod>,
+    /// Every guarantee type the applicant may choose.
+    pub guarantee_types: Vec<crate::product::GuaranteeType>,
 }
 
 /// A flow template of the bank's library.
@@ -57,6 +63,9 @@ pub struct ProductVersionView {
     pub publisher_name: Option<String>,
     pub created_at: i64,
     pub published_at: Option<i64>,
+    /// Why a withdrawn version (停用) was withdrawn; `None` when it was
+    /// replaced by a newer one, or is not retired.
+    pub retire_reason: Option<String>,
     pub row_version: i64,
 }
 
@@ -75,10 +84,11 @@ pub struct SupermarketProduct {
     pub versions: Vec<ProductVersionView>,
 }
 
-/// What a product manager fills in for a new sub-product.
+/// What a product manager fills in for a new product: a sub-product of a
+/// published product (`parent_id`), or a top-level product (`None`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewSubProduct {
-    pub parent_id: crate::id::ProductId,
+pub struct NewProductDraft {
+    pub parent_id: Option<crate::id::ProductId>,
     /// Letters, digits, '-' and '_', 2 to 32 characters, unique in the bank.
     pub code: String,
     pub name_zh: String,
@@ -87,4 +97,16 @@ pub struct NewSubProduct {
     pub overrides: crate::product::ProductOverride,
     /// The flow template (by code, its latest version) the sub-product runs.
     pub flow_code: String,
+}
+
+/// What a product manager posts for the next version of a product: the
+/// changed parameters (what equals the version it follows stays as it is),
+/// the flow it runs, and why it changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewProductVersion {
+    pub product_id: crate::id::ProductId,
+    pub overrides: crate::product::ProductOverride,
+    pub flow_code: String,
+    /// Why (e.g. "按 2027 年定价调整利率"); shown with the version.
+    pub note: String,
 }

@@ -12,7 +12,7 @@ use domain::org::Role;
 use domain::rate::AnnualRate;
 use domain::rules::lifecycle::DecisionStage;
 use domain::rules::rule::Verdict;
-use domain::schedule::build_schedule;
+use domain::schedule::planned;
 use serde_json::json;
 
 use crate::applications::rows::{NewApproval, APPROVAL_COLUMNS};
@@ -91,12 +91,54 @@ pub(super) async fn book_approved(
 ) -> Result<String, ServiceError> {
     let lid = new_id();
     let today = b.start;
+    // 随借随还: the loan is the first draw on a revolving line of the amount
+    // approved, open until the loan matures; what is repaid may be drawn
+    // again.
+    let line_id = match b.method {
+        domain::schedule::RepaymentMethod::Revolving => {
+            let line = new_id();
+            let owner = crate::servicing::lines::LineOwner {
+                id: &line,
+                bank_id: &f.bank_id,
+                branch_id: &f.branch_id,
+                customer_id: &f.customer_id,
+                product_id: &f.product_id,
+            };
+            crate::servicing::lines::open_revolving_line(
+                tx,
+                &owner,
+                &f.officer_id,
+                f.amount,
+                b.start,
+                b.maturity,
+                now,
+            )
+            .await?;
+            audit::append(
+                tx,
+                key,
+                by.entry(now, "credit_line.granted", "credit_line", &line)
+                    .org(f.branch_id.clone())
+                    .after(json!({
+                        "customer_id": f.customer_id,
+                        "product_id": f.product_id,
+                        "kind": "revolving",
+                        "limit_fen": f.amount.get(),
+                        "expires_on": b.maturity.to_string(),
+                        "application_id": id,
+                    })),
+            )
+            .await?;
+            Some(line)
+        }
+        _ => None,
+    };
     crate::servicing::book_loan(
         tx,
         &crate::servicing::NewLoan {
             id: lid.clone(),
             application_id: id,
-            credit_line_id: None,
+            credit_line_id: line_id.as_deref(),
             bank_id: &f.bank_id,
             branch_id: &f.branch_id,
             customer_id: &f.customer_id,
@@ -138,7 +180,7 @@ impl crate::applications::Applications<'_> {
     /// rejected (`engine_rejected`) nor above its limit
     /// (`engine_limit_exceeded`, param `limit`); a "refer" is the approver's
     /// to judge. Approval grants the engine's rate (the product's when the
-    /// engine set none) and the product's method. When the flow goes on to
+    /// engine set none) and the method the applicant chose. When the flow goes on to
     /// contract and disbursement, those terms are kept with the approval,
     /// the contract is drawn up, and the loan is booked when the payout
     /// succeeds (`applications::disbursement`); a flow that ends at
@@ -219,12 +261,10 @@ impl crate::applications::Applications<'_> {
             product.rate = AnnualRate::from_bp(bp)?;
         }
         let order = crate::servicing::product_allocation_order(&self.db, &f.product_id).await?;
-        let schedule =
-            build_schedule(product.method, f.amount, product.rate, f.term_months, today)?;
-        let maturity = schedule.last().map_or(today, |i| i.due_date);
+        let (schedule, maturity) = planned(f.method, f.amount, product.rate, f.term_months, today)?;
         Ok(Booking {
             rate: product.rate,
-            method: product.method,
+            method: f.method,
             schedule,
             start: today,
             maturity,

@@ -18,7 +18,6 @@ use domain::collateral::{
 use domain::contract::ContractKind;
 use domain::error_code::ErrorCode;
 use domain::org::Role;
-use domain::product::GuaranteeType;
 use domain::view::{CollateralPanel, CollateralView};
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -53,14 +52,6 @@ fn pledged(r: &AnyRow) -> Result<Pledged, ServiceError> {
 }
 
 impl super::Applications<'_> {
-    async fn guarantee_of(self, product_id: &str) -> Result<GuaranteeType, ServiceError> {
-        let r = sqlx::query("SELECT guarantee_type FROM products WHERE id = $1")
-            .bind(product_id)
-            .fetch_one(&self.db.pool)
-            .await?;
-        sql::coded(&r, "guarantee_type", GuaranteeType::parse)
-    }
-
     async fn collateral_rows(self, application_id: &str) -> Result<Vec<AnyRow>, ServiceError> {
         Ok(sqlx::query(
             "SELECT c.*, u.display_name AS asked_by_name FROM collaterals c \
@@ -79,7 +70,7 @@ impl super::Applications<'_> {
         f: &super::AppFacts,
         application_id: &str,
     ) -> Result<Option<ErrorCode>, ServiceError> {
-        if !self.guarantee_of(&f.product_id).await?.needs_collateral() {
+        if !f.guarantee.needs_collateral() {
             return Ok(None);
         }
         let items = self
@@ -138,7 +129,7 @@ impl super::Applications<'_> {
     ) -> Result<CollateralPanel, ServiceError> {
         let f = self.facts(application_id).await?;
         s.may_read(Reading::CustomerFile, &f.branch_path)?;
-        let required = self.guarantee_of(&f.product_id).await?.needs_collateral();
+        let required = f.guarantee.needs_collateral();
         let settled = self.loan_settled(application_id).await?;
         let rows = self.collateral_rows(application_id).await?;
         let mut items = Vec::with_capacity(rows.len());

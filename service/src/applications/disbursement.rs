@@ -19,7 +19,7 @@ use domain::error_code::ErrorCode;
 use domain::flow::{NodeKind, NodeType};
 use domain::identity::BankAccountNo;
 use domain::org::Role;
-use domain::schedule::{build_schedule, RepaymentMethod};
+use domain::schedule::planned;
 use domain::servicing::ledger::IdempotencyKey;
 use domain::view::{AccountStatus, BankAccountView, DisbursementView, PayoutStatus, PayoutView};
 use serde_json::json;
@@ -590,13 +590,7 @@ impl crate::applications::Applications<'_> {
         let rate = sql::rate(&r, "annual_rate_bp")?;
         let method = sql::method(&r, "repayment_method")?;
         let today: Date = self.today();
-        let schedule = match method {
-            RepaymentMethod::Revolving => Vec::new(),
-            _ => build_schedule(method, f.amount, rate, f.term_months, today)?,
-        };
-        let maturity = schedule
-            .last()
-            .map_or_else(|| today.add_months(f.term_months), |i| i.due_date);
+        let (schedule, maturity) = planned(method, f.amount, rate, f.term_months, today)?;
         let order = crate::servicing::product_allocation_order(&self.db, &f.product_id).await?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;

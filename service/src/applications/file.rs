@@ -34,7 +34,8 @@ impl crate::applications::Applications<'_> {
                     p.name_zh, p.name_en, a.amount_fen, a.term_months, \
                     COALESCE(l.annual_rate_bp, ap.annual_rate_bp, p.annual_rate_bp) \
                       AS annual_rate_bp, \
-                    COALESCE(l.repayment_method, ap.repayment_method, p.repayment_method) \
+                    COALESCE(l.repayment_method, ap.repayment_method, a.repayment_method, \
+                      p.repayment_method) \
                       AS repayment_method, \
                     a.purpose, a.status, a.version, a.officer_id, \
                     u.display_name AS officer_name, b.name AS branch_name, a.submitted_at, \

@@ -51,14 +51,6 @@ fn refused(e: GuarantorError) -> ServiceError {
 }
 
 impl super::Applications<'_> {
-    async fn guarantee_type(self, product_id: &str) -> Result<GuaranteeType, ServiceError> {
-        let r = sqlx::query("SELECT guarantee_type FROM products WHERE id = $1")
-            .bind(product_id)
-            .fetch_one(&self.db.pool)
-            .await?;
-        sql::coded(&r, "guarantee_type", GuaranteeType::parse)
-    }
-
     /// Why the application cannot be paid out against its guarantors, if
     /// its product is a guaranteed loan; `None` when it can.
     pub(crate) async fn guarantor_blocks(
@@ -66,7 +58,7 @@ impl super::Applications<'_> {
         f: &super::AppFacts,
         application_id: &str,
     ) -> Result<Option<ErrorCode>, ServiceError> {
-        if self.guarantee_type(&f.product_id).await? != GuaranteeType::Guarantor {
+        if f.guarantee != GuaranteeType::Guarantor {
             return Ok(None);
         }
         let statuses = self.guarantor_statuses(application_id).await?;
@@ -100,7 +92,7 @@ impl super::Applications<'_> {
     ) -> Result<GuarantorPanel, ServiceError> {
         let f = self.facts(application_id).await?;
         s.may_read(Reading::CustomerFile, &f.branch_path)?;
-        let required = self.guarantee_type(&f.product_id).await? == GuaranteeType::Guarantor;
+        let required = f.guarantee == GuaranteeType::Guarantor;
         let booked = self.booked(application_id).await?;
         let open = !matches!(
             f.status,
@@ -404,7 +396,8 @@ impl super::Applications<'_> {
 
     /// The guarantor's consent, by the code sent to their phone; then the
     /// bureau check (see [`Applications::recheck_guarantor`]). A wrong code
-    /// changes nothing but the code's count of guesses.
+    /// changes nothing but the code's count of guesses, and is audited
+    /// (`guarantor.consent_refused`).
     ///
     /// [`Applications::recheck_guarantor`]: super::Applications::recheck_guarantor
     pub async fn confirm_guarantor_consent(
@@ -415,10 +408,29 @@ impl super::Applications<'_> {
     ) -> Result<GuarantorStatus, ServiceError> {
         let (g, f) = self.guarantor_at(s, id, GuarantorStatus::Recorded).await?;
         let phone = Phone::parse(&g.phone)?;
-        let code_id = self
+        let code_id = match self
             .auth()
             .check_purpose_code(&phone, CONSENT_PURPOSE, code)
-            .await?;
+            .await
+        {
+            Ok(id) => id,
+            // A wrong or spent code is on the record: someone may be
+            // consenting in the guarantor's name.
+            Err(e) => {
+                let now = self.now();
+                let mut tx = self.db.begin_write().await?;
+                audit::append(
+                    &mut tx,
+                    &self.config.audit_key,
+                    NewAuditEntry::staff(s, now, "guarantor.consent_refused", "guarantor", id)
+                        .org(f.branch_id.clone())
+                        .after(json!({ "reason": e.code().as_str() })),
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(e);
+            }
+        };
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let done = sqlx::query(

@@ -20,6 +20,8 @@ use_cases!(
 
 use domain::application::ApplicationStatus;
 use domain::money::Fen;
+use domain::product::GuaranteeType;
+use domain::schedule::RepaymentMethod;
 use sqlx::any::AnyRow;
 
 use crate::db::Db;
@@ -113,6 +115,10 @@ pub(crate) struct AppFacts {
     /// Where the application is in its flow; `None` only for a drawdown
     /// under a granted line, which has no flow of its own.
     flow_node: Option<String>,
+    /// The repayment method and guarantee type the applicant chose (the
+    /// product's own for an application from before the choice).
+    method: RepaymentMethod,
+    guarantee: GuaranteeType,
 }
 
 impl Applications<'_> {
@@ -133,10 +139,13 @@ impl Applications<'_> {
         let r = sqlx::query(
             "SELECT a.status, a.officer_id, a.branch_id, b.path, a.customer_id, \
                     a.product_id, a.bank_id, a.amount_fen, a.term_months, a.flow_node, \
+                    COALESCE(a.repayment_method, p.repayment_method) AS method, \
+                    COALESCE(a.guarantee_type, p.guarantee_type) AS guarantee, \
                     (SELECT i.investigator_id FROM investigations i \
                      WHERE i.application_id = a.id ORDER BY i.created_at LIMIT 1) \
                       AS investigator_id \
              FROM applications a JOIN organisations b ON b.id = a.branch_id \
+             JOIN products p ON p.id = a.product_id \
              WHERE a.id = $1",
         )
         .bind(id)
@@ -155,6 +164,8 @@ impl Applications<'_> {
             term_months: sql::uint(&r, "term_months")?,
             investigator_id: sql::opt_text(&r, "investigator_id")?,
             flow_node: sql::opt_text(&r, "flow_node")?,
+            method: sql::method(&r, "method")?,
+            guarantee: sql::coded(&r, "guarantee", GuaranteeType::parse)?,
         })
     }
 }

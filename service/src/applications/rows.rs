@@ -8,6 +8,7 @@
 use domain::application::{ApplicationStatus, Decision};
 use domain::date::Date;
 use domain::money::Fen;
+use domain::product::GuaranteeType;
 use domain::rate::AnnualRate;
 use domain::schedule::RepaymentMethod;
 use sqlx::{Any, Transaction};
@@ -16,7 +17,7 @@ use crate::error::ServiceError;
 use crate::sql::{self, Val};
 
 /// The columns [`NewApplicationRow::row`] fills, in its order.
-pub(crate) const APPLICATION_COLUMNS: [&str; 17] = [
+pub(crate) const APPLICATION_COLUMNS: [&str; 19] = [
     "id",
     "bank_id",
     "branch_id",
@@ -34,6 +35,8 @@ pub(crate) const APPLICATION_COLUMNS: [&str; 17] = [
     "version",
     "updated_at",
     "product_version_id",
+    "repayment_method",
+    "guarantee_type",
 ];
 
 /// An application about to be written, in the state it starts in (a
@@ -57,6 +60,9 @@ pub(crate) struct NewApplicationRow<'a> {
     pub updated_at: i64,
     /// The product version it runs under (None before product versions).
     pub product_version_id: Option<&'a str>,
+    /// The repayment method and guarantee type the applicant chose among
+    /// the product's (None: the product's only ones, as before the choice).
+    pub choice: Option<(RepaymentMethod, GuaranteeType)>,
 }
 
 impl NewApplicationRow<'_> {
@@ -80,6 +86,8 @@ impl NewApplicationRow<'_> {
             Val::Int(self.version),
             Val::Int(self.updated_at),
             Val::from(self.product_version_id.map(str::to_string)),
+            Val::from(self.choice.map(|c| c.0.as_str().to_string())),
+            Val::from(self.choice.map(|c| c.1.as_str().to_string())),
         ]
     }
 

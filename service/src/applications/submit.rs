@@ -4,7 +4,9 @@
 use domain::application::{ApplicationAction, ApplicationRequest, ApplicationStatus, ProductTerms};
 use domain::error_code::ErrorCode;
 use domain::money::Fen;
+use domain::product::{choose, GuaranteeType};
 use domain::rules::lifecycle::DecisionStage;
+use domain::schedule::RepaymentMethod;
 use domain::view::ProductView;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -57,6 +59,14 @@ pub struct NewApplication {
     pub term_months: u32,
     pub purpose: String,
     pub consent: bool,
+    /// The repayment method chosen among the product's; `None` takes the
+    /// product's default (its first).
+    #[serde(default)]
+    pub repayment_method: Option<RepaymentMethod>,
+    /// The guarantee type chosen among the product's; `None` takes the
+    /// product's default (its first).
+    #[serde(default)]
+    pub guarantee_type: Option<GuaranteeType>,
     /// Made by the form when it is shown; a second post with the same key
     /// and content returns the first application.
     pub idempotency_key: String,
@@ -104,6 +114,12 @@ impl crate::applications::Applications<'_> {
             consent: a.consent,
         };
         request.validate(&terms_of(&product))?;
+        let method = choose(&product.methods, a.repayment_method).ok_or(ServiceError::invalid(
+            ErrorCode::ApplicationMethodNotOffered,
+        ))?;
+        let guarantee = choose(&product.guarantee_types, a.guarantee_type).ok_or(
+            ServiceError::invalid(ErrorCode::ApplicationGuaranteeNotOffered),
+        )?;
 
         let customer = sqlx::query(
             "SELECT c.branch_id, c.officer_id, b.path FROM customers c \
@@ -176,6 +192,7 @@ impl crate::applications::Applications<'_> {
             version: 1,
             updated_at: now,
             product_version_id: live_version.as_deref(),
+            choice: Some((method, guarantee)),
         }
         .insert(&mut tx)
         .await;
@@ -206,6 +223,8 @@ impl crate::applications::Applications<'_> {
                     "product": product.code,
                     "amount_fen": a.amount.get(),
                     "term_months": a.term_months,
+                    "repayment_method": method.as_str(),
+                    "guarantee_type": guarantee.as_str(),
                     "officer_id": officer_id,
                     "consent_version": CONSENT_VERSION,
                     "product_version_id": live_version,

@@ -309,7 +309,8 @@ impl crate::contracts::Contracts<'_> {
                ap.repayment_method AS granted_method, l.id AS loan_id, l.annual_rate_bp, \
                l.repayment_method, l.start_date, c.name, c.id_number_sealed, \
                c.phone_sealed, b.name AS bank_name, br.name AS branch_name, \
-               br.path AS branch_path, p.guarantee_type \
+               br.path AS branch_path, \
+               COALESCE(a.guarantee_type, p.guarantee_type) AS guarantee_type \
              FROM applications a JOIN customers c ON c.id = a.customer_id \
              JOIN organisations b ON b.id = a.bank_id \
              JOIN organisations br ON br.id = a.branch_id \

@@ -134,6 +134,7 @@ impl Generator {
             version,
             updated_at,
             product_version_id: None,
+            choice: None,
         }
         .row();
         self.buf.applications.push(row);

@@ -2,6 +2,7 @@
 //! pages, the application and servicing read them.
 
 use domain::product::GuaranteeType;
+use domain::schedule::RepaymentMethod;
 use sqlx::any::AnyRow;
 
 use super::PRODUCT_COLUMNS;
@@ -11,6 +12,8 @@ use crate::sql;
 use domain::view::ProductView;
 
 fn product_view(r: &AnyRow) -> Result<ProductView, ServiceError> {
+    let method = sql::method(r, "repayment_method")?;
+    let guarantee_type = sql::coded(r, "guarantee_type", GuaranteeType::parse)?;
     Ok(ProductView {
         id: sql::text(r, "id")?.into(),
         code: sql::text(r, "code")?,
@@ -23,8 +26,15 @@ fn product_view(r: &AnyRow) -> Result<ProductView, ServiceError> {
         min_term_months: sql::uint(r, "min_term_months")?,
         max_term_months: sql::uint(r, "max_term_months")?,
         rate: sql::rate(r, "annual_rate_bp")?,
-        method: sql::method(r, "repayment_method")?,
-        guarantee_type: sql::coded(r, "guarantee_type", GuaranteeType::parse)?,
+        methods: sql::coded_list(r, "repayment_methods", RepaymentMethod::parse, method)?,
+        guarantee_types: sql::coded_list(
+            r,
+            "guarantee_types",
+            GuaranteeType::parse,
+            guarantee_type,
+        )?,
+        method,
+        guarantee_type,
     })
 }
 

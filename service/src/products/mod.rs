@@ -21,7 +21,7 @@ use_cases!(
 use domain::error_code::ErrorCode;
 use domain::flow::{FactSpace, FlowError, FlowTemplate};
 use domain::org::Role;
-use domain::product::version::{version_transition, VersionAction, VersionStatus};
+use domain::product::version::VersionStatus;
 use domain::product::{
     resolve, Applicant, BankPolicy, GuaranteeType, ProductError, ProductOverride, ProductParams,
     ResolvedProduct,
@@ -34,6 +34,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Transaction};
 
 mod catalogue;
+mod factory;
 pub(crate) mod rows;
 pub mod templates;
 
@@ -47,7 +48,8 @@ pub(crate) use catalogue::load_product;
 use templates::{legacy_params, starters, LegacyProduct};
 
 pub use domain::view::{
-    FlowTemplateView, NewFlowTemplate, NewSubProduct, ProductVersionView, SupermarketProduct,
+    FlowTemplateView, NewFlowTemplate, NewProductDraft, NewProductVersion, ProductVersionView,
+    SupermarketProduct,
 };
 
 fn product_errors(errors: Vec<ProductError>) -> ServiceError {
@@ -207,7 +209,7 @@ pub async fn ensure_first_versions(
 
 const VERSION_COLS: &str = "v.id, v.product_id, v.version, v.status, v.overrides, v.params, \
      v.flow, v.note, au.display_name AS author_name, pu.display_name AS publisher_name, \
-     v.created_at, v.published_at, v.row_version, v.author_id";
+     v.created_at, v.published_at, v.retire_reason, v.row_version, v.author_id";
 
 const VERSION_FROM: &str = "FROM product_versions v \
      LEFT JOIN staff_users au ON au.id = v.author_id \
@@ -231,6 +233,7 @@ fn version_of(r: &AnyRow) -> Result<ProductVersionView, ServiceError> {
         publisher_name: sql::opt_text(r, "publisher_name")?,
         created_at: sql::int(r, "created_at")?,
         published_at: sql::opt_int(r, "published_at")?,
+        retire_reason: sql::opt_text(r, "retire_reason")?,
         row_version: sql::int(r, "row_version")?,
     })
 }
@@ -240,14 +243,28 @@ async fn live_params(
     conn: &mut AnyConnection,
     product_id: &str,
 ) -> Result<ProductParams, ServiceError> {
-    let r = sqlx::query(
+    params_of(
+        conn,
         "SELECT v.params FROM products p JOIN product_versions v \
-           ON v.product_id = p.id AND v.version = p.live_version WHERE p.id = $1",
+           ON v.product_id = p.id AND v.version = p.live_version \
+         WHERE p.id = $1 AND v.status = 'published'",
+        product_id,
     )
-    .bind(product_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(ServiceError::invalid(ErrorCode::ParentNotPublished))?;
+    .await
+}
+
+/// The parameters of the one version of a product (`$1`) that `query`
+/// picks; refused as not published when there is none.
+async fn params_of(
+    conn: &mut AnyConnection,
+    query: &'static str,
+    product_id: &str,
+) -> Result<ProductParams, ServiceError> {
+    let r = sqlx::query(query)
+        .bind(product_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(ServiceError::invalid(ErrorCode::ParentNotPublished))?;
     parse(&sql::text(&r, "params")?, "params")
 }
 
@@ -325,6 +342,7 @@ async fn write_terms(
         "UPDATE products SET min_amount_fen = $2, max_amount_fen = $3, min_term_months = $4, \
            max_term_months = $5, annual_rate_bp = $6, repayment_method = $7, \
            guarantee_type = $8, live_version = COALESCE($9, live_version), \
+           repayment_methods = $10, guarantee_types = $11, \
            active = CASE WHEN $9 IS NULL THEN active ELSE 1 END \
          WHERE id = $1",
     )
@@ -337,6 +355,11 @@ async fn write_terms(
     .bind(method.as_str())
     .bind(guarantee.as_str())
     .bind(live_version.map(i64::from))
+    .bind(sql::code_list(
+        &p.repayment_methods,
+        RepaymentMethod::as_str,
+    ))
+    .bind(sql::code_list(&p.guarantee_types, GuaranteeType::as_str))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -509,194 +532,6 @@ impl Products<'_> {
         Ok(out)
     }
 
-    /// A product manager drafts a sub-product of a published product:
-    /// the parent's parameters with `overrides`, narrowing never widening,
-    /// running `flow_code`. Refused with the first problem found; nothing
-    /// is stored then. Returns the new product's id.
-    pub async fn create_sub_product(
-        self,
-        s: &StaffActor,
-        n: NewSubProduct,
-    ) -> Result<String, ServiceError> {
-        let bank = require_product_manager(s)?;
-        let (code, name_zh, name_en) = named(
-            &n.code,
-            &n.name_zh,
-            &n.name_en,
-            (ErrorCode::ProductCodeInvalid, ErrorCode::ProductNameInvalid),
-        )?;
-        let summary: String = n.summary_zh.trim().chars().take(200).collect();
-        let mut conn = self.db.pool.acquire().await?;
-        let parent = sqlx::query("SELECT bank_id, sort_order FROM products WHERE id = $1")
-            .bind(n.parent_id.as_str())
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        if sql::text(&parent, "bank_id")? != bank {
-            return Err(ServiceError::NotFound);
-        }
-        let parent_params = live_params(&mut conn, &n.parent_id).await?;
-        let flow = template(&mut conn, &bank, n.flow_code.trim()).await?;
-        // The form is prefilled from the parent: what still equals the
-        // parent's value stays inherited.
-        let mut overrides = n.overrides.clone().changes_from(&parent_params);
-        overrides.flow = Some(domain::product::FlowRef {
-            template_code: flow.code.clone(),
-            version: 1,
-        });
-        let params = checked(parent_params, &overrides, &flow)?;
-        drop(conn);
-
-        let now = self.now();
-        let id = new_id();
-        let version_id = new_id();
-        let mut tx = self.db.pool.begin().await?;
-        let taken = sqlx::query("SELECT 1 AS one FROM products WHERE bank_id = $1 AND code = $2")
-            .bind(&bank)
-            .bind(&code)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if taken.is_some() {
-            return Err(ServiceError::invalid(ErrorCode::ProductCodeTaken));
-        }
-        // Placeholder terms until `write_terms` copies the version's.
-        let row = rows::NewProduct {
-            id: &id,
-            bank_id: &bank,
-            code: &code,
-            name_zh: &name_zh,
-            name_en: &name_en,
-            summary_zh: &summary,
-            summary_en: &name_en,
-            min_amount: domain::money::Fen(1),
-            max_amount: domain::money::Fen(1),
-            min_term_months: 1,
-            max_term_months: 1,
-            annual_rate_bp: 1,
-            method: RepaymentMethod::EqualInstalment,
-            guarantee: "credit",
-            active: false,
-            sort_order: sql::int(&parent, "sort_order")? + 1,
-            created_at: now,
-            parent_id: Some(&n.parent_id),
-        }
-        .row();
-        sql::insert_rows(&mut tx, "products", &rows::COLUMNS, &[row]).await?;
-        write_terms(&mut tx, &id, &params, None).await?;
-        sqlx::query(
-            "INSERT INTO product_versions (id, product_id, version, status, overrides, params, \
-               flow, note, author_id, created_at, updated_at) \
-             VALUES ($1, $2, 1, 'draft', $3, $4, $5, '', $6, $7, $7)",
-        )
-        .bind(&version_id)
-        .bind(&id)
-        .bind(json_of(&overrides, "overrides")?)
-        .bind(json_of(&params, "params")?)
-        .bind(json_of(&flow, "flow")?)
-        .bind(&s.user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        audit::append(
-            &mut tx,
-            &self.config.audit_key,
-            NewAuditEntry::staff(s, now, "product.drafted", "product", &id).after(json!({
-                "code": code,
-                "parent_id": n.parent_id,
-                "version": 1,
-                "overrides": overrides,
-                "flow": flow.code,
-            })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    /// Publishes a draft version: by a product manager who did not write it
-    /// (maker-checker), after checking it again against the parent's live
-    /// version. The version it replaces retires; applications made under it
-    /// keep running their own rules.
-    pub async fn publish_product_version(
-        self,
-        s: &StaffActor,
-        version_id: &str,
-        expected_row_version: i64,
-    ) -> Result<(), ServiceError> {
-        let bank = require_product_manager(s)?;
-        let mut conn = self.db.pool.acquire().await?;
-        let sql = format!(
-            "SELECT {VERSION_COLS}, p.bank_id, p.parent_id, p.live_version {VERSION_FROM} \
-             JOIN products p ON p.id = v.product_id WHERE v.id = $1"
-        );
-        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(version_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        if sql::text(&r, "bank_id")? != bank {
-            return Err(ServiceError::NotFound);
-        }
-        let v = version_of(&r)?;
-        if v.row_version != expected_row_version {
-            return Err(ServiceError::StaleState);
-        }
-        let author = sql::opt_text(&r, "author_id")?.unwrap_or_default();
-        let actor = s.user_id.as_str();
-        version_transition(v.status, VersionAction::Publish, author == actor)
-            .map_err(|e| ServiceError::invalid(e.code()))?;
-        let params = match (&v.overrides, sql::opt_text(&r, "parent_id")?) {
-            (Some(o), Some(parent)) => {
-                let parent_params = live_params(&mut conn, &parent).await?;
-                checked(parent_params, o, &v.flow)?
-            }
-            _ => v.params.clone(),
-        };
-        let live = sql::opt_int(&r, "live_version")?;
-        drop(conn);
-
-        let now = self.now();
-        let mut tx = self.db.pool.begin().await?;
-        let moved = sqlx::query(
-            "UPDATE product_versions SET status = 'published', params = $3, publisher_id = $4, \
-               published_at = $5, updated_at = $5, row_version = row_version + 1 \
-             WHERE id = $1 AND row_version = $2 AND status = 'draft'",
-        )
-        .bind(version_id)
-        .bind(expected_row_version)
-        .bind(json_of(&params, "params")?)
-        .bind(actor)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if moved.rows_affected() != 1 {
-            return Err(ServiceError::StaleState);
-        }
-        if let Some(live) = live {
-            sqlx::query(
-                "UPDATE product_versions SET status = 'retired', retired_at = $3, updated_at = $3, \
-                   row_version = row_version + 1 \
-                 WHERE product_id = $1 AND version = $2 AND status = 'published'",
-            )
-            .bind(v.product_id.as_str())
-            .bind(live)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        write_terms(&mut tx, &v.product_id, &params, Some(v.version)).await?;
-        audit::append(
-            &mut tx,
-            &self.config.audit_key,
-            NewAuditEntry::staff(s, now, "product.published", "product", &v.product_id)
-                .before(json!({ "live_version": live }))
-                .after(json!({ "live_version": v.version, "version_id": version_id })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// The products a customer may apply for: published, of their bank, and
     /// whose target customers include them (region by the first six digits
     /// of their ID number, branch, age, occupation).
@@ -748,4 +583,4 @@ impl Products<'_> {
 pub(super) const PRODUCT_COLUMNS: &str =
     "id, bank_id, code, name_zh, name_en, summary_zh, summary_en, \
      min_amount_fen, max_amount_fen, min_term_months, max_term_months, annual_rate_bp, \
-     repayment_method, guarantee_type";
+     repayment_method, guarantee_type, repayment_methods, guarantee_types";

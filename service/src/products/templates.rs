@@ -314,3 +314,24 @@ pub fn legacy_params(p: &LegacyProduct<'_>) -> ProductParams {
         duty: DutyPolicy::single_officer_up_to(Fen::from_yuan(300_000)),
     }
 }
+
+/// Where a new top-level product starts before the product manager's form
+/// is applied: the bank's standard papers (ID card, household register)
+/// and investigation form (household income, assets and debts), applicants
+/// 18 to 65, every decision stage on rule sets of its own code, and duties
+/// separated (三台六岗) for every amount. The form gives the amount, term,
+/// rate, pricing, methods and guarantee types.
+pub fn starting_params(code: &str) -> ProductParams {
+    let mut p = legacy_params(&LegacyProduct {
+        code,
+        min_amount: Fen(1),
+        max_amount: Fen(1),
+        min_term: 1,
+        max_term: 1,
+        rate_bp: 435,
+        method: RepaymentMethod::EqualInstalment,
+        guarantee: GuaranteeType::Credit,
+    });
+    p.duty = DutyPolicy::separated();
+    p
+}

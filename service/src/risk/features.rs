@@ -330,7 +330,8 @@ pub(crate) async fn load_inputs(
 ) -> Result<FeatureInputs, ServiceError> {
     let a = sqlx::query(
         "SELECT a.customer_id, a.amount_fen, a.term_months, a.purpose, a.submitted_on, \
-                p.code, p.guarantee_type, c.id_number_sealed, c.gender, c.occupation, c.household_id \
+                p.code, COALESCE(a.guarantee_type, p.guarantee_type) AS guarantee_type, \
+                c.id_number_sealed, c.gender, c.occupation, c.household_id \
          FROM applications a JOIN customers c ON c.id = a.customer_id \
          JOIN products p ON p.id = a.product_id WHERE a.id = $1",
     )

@@ -228,6 +228,32 @@ pub(crate) async fn insert_line(
     sql::insert_rows(tx, "credit_lines", &CREDIT_LINE_COLUMNS, &[row]).await
 }
 
+/// A revolving line (循环额度) opened for a loan approved on a 随借随还
+/// product: its limit is the amount approved, all of it drawn by the loan
+/// being booked in the same transaction, open until the loan matures.
+/// Repaying gives the principal back to the line ([`release_on_repayment`])
+/// and the customer may draw it again.
+pub(crate) async fn open_revolving_line(
+    tx: &mut Transaction<'_, Any>,
+    owner: &LineOwner<'_>,
+    officer_id: &str,
+    amount: Fen,
+    granted_on: Date,
+    expires_on: Date,
+    now: i64,
+) -> Result<(), ServiceError> {
+    let line = CreditLine::grant(
+        LineKind::Revolving,
+        amount,
+        officer_id,
+        granted_on,
+        expires_on,
+    )
+    .and_then(|l| l.drawdown(amount, granted_on))
+    .map_err(line_error)?;
+    insert_line(tx, owner, &line, granted_on, now).await
+}
+
 /// A loan repaid on a line gives back what its principal used (revolving
 /// lines only) and lowers what is owed on the line.
 pub(crate) async fn release_on_repayment(

@@ -147,7 +147,7 @@ pub(crate) async fn load_app(
     let r = sqlx::query(
         "SELECT a.id, a.bank_id, a.branch_id, b.path AS branch_path, a.customer_id, \
                 a.officer_id, a.status, a.flow_node, a.amount_fen, a.product_version_id, \
-                v.params, v.flow, \
+                a.guarantee_type, v.params, v.flow, \
                 (SELECT d.score FROM decisions d WHERE d.application_id = a.id \
                    AND d.score IS NOT NULL ORDER BY d.created_at DESC LIMIT 1) AS score \
          FROM applications a JOIN organisations b ON b.id = a.branch_id \
@@ -187,11 +187,16 @@ pub(crate) async fn load_app(
         node: sql::opt_text(&r, "flow_node")?,
         facts: Facts {
             amount,
-            guarantee: params
-                .guarantee_types
-                .first()
-                .copied()
-                .unwrap_or(GuaranteeType::Credit),
+            // The applicant's choice; the product's first before the choice.
+            guarantee: match sql::opt_text(&r, "guarantee_type")? {
+                Some(g) => GuaranteeType::parse(&g)
+                    .ok_or_else(|| ServiceError::internal("guarantee_type", g))?,
+                None => params
+                    .guarantee_types
+                    .first()
+                    .copied()
+                    .unwrap_or(GuaranteeType::Credit),
+            },
             score,
         },
         mode: params.duty.mode_for(amount),

@@ -201,12 +201,9 @@ impl Env {
         amount: domain::money::Fen,
         key: &str,
     ) -> String {
-        use domain::application::Decision;
-        use domain::money::Fen;
-        use service::applications::{InvestigationInput, NewApplication};
-        let s = &self.services;
         let c = self.customer(phone).await;
-        let product = s
+        let product = self
+            .services
             .products()
             .list_products(Some(&c.bank_id))
             .await
@@ -216,11 +213,30 @@ impl Env {
             .expect("a product of that guarantee")
             .id
             .to_string();
+        self.approved_for(phone, &product, amount, key).await
+    }
+
+    /// The same for one product, with its default method and guarantee.
+    pub async fn approved_for(
+        &self,
+        phone: &str,
+        product: &str,
+        amount: domain::money::Fen,
+        key: &str,
+    ) -> String {
+        use domain::application::Decision;
+        use domain::money::Fen;
+        use service::applications::{InvestigationInput, NewApplication};
+        let s = &self.services;
+        let c = self.customer(phone).await;
+        let product = product.to_string();
         let id = s
             .applications()
             .submit_application(
                 &c,
                 NewApplication {
+                    repayment_method: None,
+                    guarantee_type: None,
                     product_id: product,
                     amount,
                     term_months: 12,

@@ -10,6 +10,8 @@ use crate::components::{random_key, storage, urlencode, ErrorView, FormError, Lo
 use crate::error::AppError;
 use crate::format::money;
 use crate::i18n::{fill, t, use_locale};
+use domain::product::GuaranteeType;
+use domain::schedule::RepaymentMethod;
 use domain::view::ProductView;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -17,6 +19,18 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::session;
+
+/// What the applicant chose among the product's options; none: the
+/// product's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chosen {
+    /// `RepaymentMethod::as_str`.
+    #[serde(default)]
+    pub repayment_method: Option<String>,
+    /// `GuaranteeType::as_str`.
+    #[serde(default)]
+    pub guarantee_type: Option<String>,
+}
 
 #[server(prefix = "/api/fn", endpoint = "submit_application")]
 pub async fn submit_application(
@@ -26,8 +40,24 @@ pub async fn submit_application(
     purpose: String,
     consent: Option<String>,
     idempotency_key: String,
+    #[server(default)] chosen: Chosen,
 ) -> Result<String, AppError> {
+    use crate::error::ErrorCode;
     let (services, customer) = session::customer().await?;
+    let repayment_method = match chosen.repayment_method.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(m) => Some(
+            domain::schedule::RepaymentMethod::parse(m)
+                .ok_or_else(|| AppError::invalid(ErrorCode::ApplicationMethodNotOffered))?,
+        ),
+    };
+    let guarantee_type = match chosen.guarantee_type.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(g) => Some(
+            domain::product::GuaranteeType::parse(g)
+                .ok_or_else(|| AppError::invalid(ErrorCode::ApplicationGuaranteeNotOffered))?,
+        ),
+    };
     let amount =
         domain::money::Fen::parse_yuan(&amount).map_err(|e| AppError::invalid(e.code()))?;
     let idempotency_key = if idempotency_key.trim().is_empty() {
@@ -41,6 +71,8 @@ pub async fn submit_application(
         .submit_application(
             &customer,
             service::applications::NewApplication {
+                repayment_method,
+                guarantee_type,
                 product_id: product_id.to_string(),
                 amount,
                 term_months,
@@ -60,6 +92,11 @@ struct Draft {
     term: u32,
     purpose: String,
     key: String,
+    /// The repayment method and guarantee type chosen (codes).
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    guarantee: String,
 }
 
 #[component]
@@ -110,14 +147,18 @@ fn ApplyForm(product: ProductView) -> impl IntoView {
             .unwrap_or(product.max_term_months),
     );
     let purpose = RwSignal::new(String::new());
+    let method = RwSignal::new(product.method);
+    let guarantee = RwSignal::new(product.guarantee_type);
     let consent = RwSignal::new(false);
     let key = RwSignal::new(String::new());
     let restored = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
 
+    let (methods, guarantees) = (product.methods.clone(), product.guarantee_types.clone());
     // Browser only: restore the draft once, then save it on every change.
     let ready = RwSignal::new(false);
     {
+        let (methods, guarantees) = (methods.clone(), guarantees.clone());
         let draft_key = draft_key.clone();
         Effect::new(move |_| {
             match storage::get(&draft_key).and_then(|s| serde_json::from_str::<Draft>(&s).ok()) {
@@ -127,6 +168,16 @@ fn ApplyForm(product: ProductView) -> impl IntoView {
                         term.set(d.term);
                     }
                     purpose.set(d.purpose);
+                    if let Some(m) =
+                        RepaymentMethod::parse(&d.method).filter(|m| methods.contains(m))
+                    {
+                        method.set(m);
+                    }
+                    if let Some(g) =
+                        GuaranteeType::parse(&d.guarantee).filter(|g| guarantees.contains(g))
+                    {
+                        guarantee.set(g);
+                    }
                     key.set(if d.key.is_empty() {
                         random_key()
                     } else {
@@ -147,6 +198,8 @@ fn ApplyForm(product: ProductView) -> impl IntoView {
                 term: term.get(),
                 purpose: purpose.get(),
                 key: key.get(),
+                method: method.get().as_str().to_string(),
+                guarantee: guarantee.get().as_str().to_string(),
             };
             if ready.get() {
                 if let Ok(json) = serde_json::to_string(&draft) {
@@ -165,8 +218,12 @@ fn ApplyForm(product: ProductView) -> impl IntoView {
             purpose.get_untracked(),
             consent.get_untracked().then(|| "on".to_string()),
             key.get_untracked(),
+            Chosen {
+                repayment_method: Some(method.get_untracked().as_str().to_string()),
+                guarantee_type: Some(guarantee.get_untracked().as_str().to_string()),
+            },
         );
-        async move { submit_application(args.0, args.1, args.2, args.3, args.4, args.5).await }
+        async move { submit_application(args.0, args.1, args.2, args.3, args.4, args.5, args.6).await }
     });
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -226,7 +283,40 @@ fn ApplyForm(product: ProductView) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
-                <Calculator amount=amount term=term rate=product.rate method=product.method />
+                {(methods.len() > 1).then(|| view! {
+                    <fieldset class="field m-choice" data-testid="choose-method">
+                        <legend>{t.apply_method}</legend>
+                        {methods.iter().map(|m| {
+                            let m = *m;
+                            view! {
+                                <label class="checkbox">
+                                    <input type="radio" name="repayment_method" value=m.as_str()
+                                        prop:checked=move || method.get() == m
+                                        on:change=move |_| method.set(m) />
+                                    <span>{t.method(m)}</span>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                })}
+                {(guarantees.len() > 1).then(|| view! {
+                    <fieldset class="field m-choice" data-testid="choose-guarantee">
+                        <legend>{t.apply_guarantee}</legend>
+                        {guarantees.iter().map(|g| {
+                            let g = *g;
+                            view! {
+                                <label class="checkbox">
+                                    <input type="radio" name="guarantee_type" value=g.as_str()
+                                        prop:checked=move || guarantee.get() == g
+                                        on:change=move |_| guarantee.set(g) />
+                                    <span>{t.guarantee(g)}</span>
+                                </label>
+                            }
+                        }).collect_view()}
+                        <p class="field-hint">{move || t.guarantee_hint(guarantee.get())}</p>
+                    </fieldset>
+                })}
+                <Calculator amount=amount term=term rate=product.rate method=method />
             </section>
             <section class="card stack">
                 <h2 class="section-title">{t.consent_title}</h2>

@@ -1,10 +1,13 @@
 //! 产品超市 (product supermarket) and the product factory: every staff member
 //! reads each product's terms, target customers, documents, duty mode and
-//! approval flow; product managers draft sub-products and publish the drafts
-//! of their colleagues (maker-checker, decided on the server).
+//! approval flow; product managers draft new products (top-level or
+//! sub-products) and new versions of any product, publish the drafts of
+//! their colleagues (maker-checker, decided on the server), and withdraw a
+//! product (停用).
 
 use super::products_api::{
-    create_sub_product, publish_product_version, supermarket, SubProductForm,
+    publish_product_version, retire_product_version, save_product_draft, supermarket,
+    SubProductForm,
 };
 use crate::components::{awaited, reload, FormError};
 use crate::error::AppError;
@@ -13,8 +16,9 @@ use crate::i18n::{fill, t, use_locale, Texts};
 use domain::duty::{DutyMode, DutyPolicy};
 use domain::flow::{ApprovalMode, Condition, FlowTemplate, InvestigationMode, NodeKind, Outcome};
 use domain::product::version::VersionStatus;
-use domain::product::{DocumentRequirement, ProductParams};
+use domain::product::{DocumentRequirement, GuaranteeType, ProductParams};
 use domain::rate::AnnualRate;
+use domain::schedule::RepaymentMethod;
 use domain::view::{FlowTemplateView, ProductVersionView, SupermarketProduct};
 use leptos::prelude::*;
 
@@ -248,6 +252,13 @@ fn VersionCard(
                 on:click=move |_| { act.dispatch(()); }>{t.pm_publish}</button>
         }
     });
+    let retire = (manager && v.status == VersionStatus::Published)
+        .then(|| view! { <RetireForm id=v.id.clone() row=v.row_version /> });
+    let note = (!v.note.is_empty())
+        .then(|| view! { <p class="muted" data-testid="version-note">{v.note.clone()}</p> });
+    let reason = v.retire_reason.clone().map(|r| {
+        view! { <p class="muted" data-testid="retire-reason">{fill(t.pm_retired_because, &[("reason", r)])}</p> }
+    });
     view! {
         <div class="pm-version" data-testid="product-version" data-status=v.status.as_str()>
             <div class="row">
@@ -256,7 +267,10 @@ fn VersionCard(
                 <span class="muted">{v.author_name.clone().map(|a| fill(t.pm_author, &[("name", a)])).unwrap_or_else(|| t.pm_system.to_string())}</span>
                 {v.publisher_name.clone().map(|p| view! { <span class="muted">{fill(t.pm_publisher, &[("name", p)])}</span> })}
                 {publish}
+                {retire}
             </div>
+            {note}
+            {reason}
             <div class="split">
                 <Terms params=v.params.clone() />
                 <div>
@@ -268,26 +282,127 @@ fn VersionCard(
     }
 }
 
+/// 停用: withdraws a live version with its reason, after a second click.
+#[component]
+fn RetireForm(id: domain::id::ProductVersionId, row: i64) -> impl IntoView {
+    let t = t();
+    let open = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let act = Action::new(move |r: &String| {
+        let (id, r) = (id.clone(), r.clone());
+        async move {
+            let out = retire_product_version(id, row, r).await;
+            if out.is_ok() {
+                reload();
+            }
+            out
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Err(e)) = act.value().get() {
+            error.set(Some(e));
+        }
+    });
+    view! {
+        <div class=move || if open.get() { "pm-retire open" } else { "pm-retire" }>
+            <Show when=move || open.get() fallback=move || view! {
+                <button type="button" class="btn btn-link btn-sm" data-testid="retire-version"
+                    on:click=move |_| open.set(true)>{t.pm_retire}</button>
+            }>
+                <form class="form" data-testid="retire-form"
+                    on:submit=move |ev| { ev.prevent_default(); error.set(None); act.dispatch(reason.get_untracked()); }>
+                    <p class="muted">{t.pm_retire_hint}</p>
+                    <label class="field">
+                        <span>{t.pm_retire_reason}</span>
+                        <input class="input" data-testid="retire-reason-input" maxlength="200"
+                            prop:value=move || reason.get()
+                            on:input=move |ev| { error.set(None); reason.set(event_target_value(&ev)); } />
+                    </label>
+                    <FormError error=error />
+                    <div class="row">
+                        <button type="submit" class="btn btn-danger btn-sm" data-testid="retire-confirm"
+                            disabled=move || act.pending().get()>{t.pm_retire_confirm}</button>
+                        <button type="button" class="btn btn-secondary btn-sm"
+                            on:click=move |_| open.set(false)>{t.pm_close_form}</button>
+                    </div>
+                </form>
+            </Show>
+        </div>
+    }
+}
+
 #[component]
 fn ProductCard(
     p: SupermarketProduct,
     manager: bool,
     error: RwSignal<Option<AppError>>,
+    flows: Vec<FlowTemplateView>,
+    /// The parent's live parameters, for a sub-product: its new versions
+    /// stay inside them.
+    parent: Option<ProductParams>,
 ) -> impl IntoView {
     let t = t();
-    let shown: Vec<ProductVersionView> = p
+    let mut shown: Vec<ProductVersionView> = p
         .versions
         .iter()
         .filter(|v| v.status != VersionStatus::Retired)
         .cloned()
         .collect();
+    // A withdrawn product shows the version it was withdrawn at.
+    let on_sale = shown.iter().any(|v| v.status == VersionStatus::Published);
+    if !on_sale {
+        if let Some(last) = p
+            .versions
+            .iter()
+            .find(|v| v.status == VersionStatus::Retired)
+        {
+            shown.push(last.clone());
+        }
+    }
+    let withdrawn = !on_sale && shown.iter().any(|v| v.status == VersionStatus::Retired);
+    // A new version starts from the open draft, else the newest version.
+    let base = p
+        .versions
+        .iter()
+        .find(|v| v.status == VersionStatus::Draft)
+        .or_else(|| p.versions.first())
+        .cloned();
+    let editing = RwSignal::new(false);
+    let name = use_locale().pick(&p.name_zh, &p.name_en).to_string();
+    let new_version = (manager && base.is_some()).then(|| {
+        view! {
+            <button type="button" class="btn btn-secondary btn-sm" data-testid="new-version"
+                on:click=move |_| editing.update(|e| *e = !*e)>{t.pm_new_version}</button>
+        }
+    });
+    let product_id = p.id.to_string();
+    let form = move || {
+        let b = base.clone()?;
+        editing.get().then(|| {
+            let mut start = SubProductForm::next_version(&product_id, &b.params, &b.flow.code);
+            if b.status == VersionStatus::Draft {
+                start.note = b.note.clone();
+            }
+            view! {
+                <div class="pm-version-form" data-testid="version-form">
+                    <p class="muted">{fill(t.pm_version_of, &[("name", name.clone())])}" "{t.pm_new_version_hint}</p>
+                    <ProductForm kind=FormKind::Version prefix="pv" start=start
+                        limits=parent.clone() flows=flows.clone() />
+                </div>
+            }
+        })
+    };
     view! {
         <section class="ws-panel pm-product" data-testid="product-card" data-code=p.code.clone()>
             <div class="ws-panel-header">
                 <h2 class="section-title">{use_locale().pick(&p.name_zh, &p.name_en).to_string()}<span class="muted">" · "{p.code.clone()}</span></h2>
                 {p.parent_name_zh.clone().map(|n| view! { <span class="tag">{fill(t.pm_sub_of, &[("name", n)])}</span> })}
+                {withdrawn.then(|| view! { <span class="badge badge-withdrawn" data-testid="off-sale">{t.pm_off_sale}</span> })}
+                {new_version}
             </div>
             <p class="muted">{p.summary_zh.clone()}</p>
+            {form}
             {shown.into_iter().map(|v| view! { <VersionCard v=v manager=manager error=error /> }).collect_view()}
         </section>
     }
@@ -309,59 +424,43 @@ fn toggle(list: &mut Vec<String>, code: &str, on: bool) {
     }
 }
 
+/// What a product form makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FormKind {
+    /// A sub-product of a published top-level product.
+    Sub,
+    /// A new top-level product.
+    New,
+    /// The next version of a product.
+    Version,
+}
+
+/// The product form: one form for a new sub-product, a new top-level
+/// product and the next version of a product. `limits` bounds the repayment
+/// methods, guarantee types and the revolving line a manager may choose (a
+/// sub-product's parent); `None` offers them all. Field ids start with
+/// `prefix`, so a version form inside a card never clashes with the form
+/// at the top of the page.
 #[component]
-fn SubProductPanel(
-    products: Vec<SupermarketProduct>,
+fn ProductForm(
+    kind: FormKind,
+    prefix: &'static str,
+    start: SubProductForm,
+    limits: Option<ProductParams>,
+    /// The published top-level products a sub-product may narrow.
+    #[prop(optional)]
+    parents: Vec<(String, String, ProductParams)>,
     flows: Vec<FlowTemplateView>,
 ) -> impl IntoView {
     let t = t();
-    // Each published top-level product with its live parameters: the form
-    // starts from them, and a sub-product may only narrow them.
-    let parents: Vec<(String, String, ProductParams)> = products
-        .iter()
-        .filter(|p| p.parent_id.is_none())
-        .filter_map(|p| {
-            let live = p.live_version?;
-            let v = p.versions.iter().find(|v| v.version == live)?;
-            let name = use_locale().pick(&p.name_zh, &p.name_en).to_string();
-            Some((p.id.to_string(), name, v.params.clone()))
-        })
-        .collect();
-    let first_flow = flows.first().map(|f| f.code.clone()).unwrap_or_default();
-    let start = move |id: &str, params: &ProductParams, keep: Option<&SubProductForm>| {
-        let mut f = SubProductForm::from_parent(id, params);
-        match keep {
-            Some(k) => {
-                f.code = k.code.clone();
-                f.name_zh = k.name_zh.clone();
-                f.summary_zh = k.summary_zh.clone();
-                f.duty = k.duty.clone();
-                f.single_up_to = k.single_up_to.clone();
-                f.flow_code = k.flow_code.clone();
-            }
-            None => {
-                f.duty = "separated".into();
-                f.flow_code = first_flow.clone();
-            }
-        }
-        f
-    };
-    let form = RwSignal::new(
-        parents
-            .first()
-            .map(|(id, _, p)| start(id, p, None))
-            .unwrap_or_default(),
-    );
+    let form = RwSignal::new(start);
+    let limits = RwSignal::new(limits);
     let parents = StoredValue::new(parents);
-    let parent_params = move || {
-        let id = form.with(|f| f.parent_id.clone());
-        parents.with_value(|ps| ps.iter().find(|p| p.0 == id).map(|p| p.2.clone()))
-    };
     let error = RwSignal::new(None::<AppError>);
     let save = Action::new(move |f: &SubProductForm| {
         let f = f.clone();
         async move {
-            let r = create_sub_product(f).await;
+            let r = save_product_draft(f).await;
             if r.is_ok() {
                 reload();
             }
@@ -373,26 +472,37 @@ fn SubProductPanel(
             error.set(Some(e));
         }
     });
-    let field = move |id: &'static str,
+    let id = move |name: &str| format!("{prefix}-{name}");
+    let field = move |name: &'static str,
                       label: &'static str,
                       get: fn(&SubProductForm) -> String,
                       set: fn(&mut SubProductForm, String)| {
         view! {
             <label class="field">
                 <span>{label}</span>
-                <input class="input" id=id prop:value=move || form.with(get)
+                <input class="input" id=id(name) prop:value=move || form.with(get)
                     on:input=move |ev| form.update(|f| set(f, event_target_value(&ev))) />
             </label>
         }
     };
-    let choose_parent = move |id: String| {
-        let found = parents.with_value(|ps| ps.iter().find(|p| p.0 == id).cloned());
-        if let Some((id, _, params)) = found {
-            form.update(|f| *f = start(&id, &params, Some(f)));
+    let choose_parent = move |pid: String| {
+        let found = parents.with_value(|ps| ps.iter().find(|p| p.0 == pid).cloned());
+        if let Some((pid, _, params)) = found {
+            form.update(|f| {
+                let mut next = SubProductForm::from_parent(&pid, &params);
+                next.code = f.code.clone();
+                next.name_zh = f.name_zh.clone();
+                next.summary_zh = f.summary_zh.clone();
+                next.duty = f.duty.clone();
+                next.single_up_to = f.single_up_to.clone();
+                next.flow_code = f.flow_code.clone();
+                *f = next;
+            });
+            limits.set(Some(params));
         }
     };
-    // Check boxes for the parent's repayment methods and guarantee types: a
-    // sub-product keeps some of them, never adds one.
+    // Check boxes for the repayment methods and guarantee types: within the
+    // parent's for a sub-product, any for a top-level product.
     let boxes = move |items: Vec<(&'static str, &'static str)>,
                       testid: &'static str,
                       list: fn(&SubProductForm) -> &Vec<String>,
@@ -412,9 +522,12 @@ fn SubProductPanel(
             .collect_view()
     };
     let methods = move || {
-        let items = parent_params()
-            .map(|p| p.repayment_methods)
-            .unwrap_or_default()
+        let offered = limits.with(|l| {
+            l.as_ref()
+                .map(|p| p.repayment_methods.clone())
+                .unwrap_or_else(|| RepaymentMethod::ALL.to_vec())
+        });
+        let items = offered
             .into_iter()
             .map(|m| (m.as_str(), t.method(m)))
             .collect();
@@ -426,9 +539,12 @@ fn SubProductPanel(
         )
     };
     let guarantees = move || {
-        let items = parent_params()
-            .map(|p| p.guarantee_types)
-            .unwrap_or_default()
+        let offered = limits.with(|l| {
+            l.as_ref()
+                .map(|p| p.guarantee_types.clone())
+                .unwrap_or_else(|| GuaranteeType::ALL.to_vec())
+        });
+        let items = offered
             .into_iter()
             .map(|g| (g.as_str(), t.guarantee(g)))
             .collect();
@@ -439,6 +555,7 @@ fn SubProductPanel(
             |f| &mut f.guarantee_types,
         )
     };
+    let may_revolve = move || limits.with(|l| l.as_ref().is_none_or(|p| p.revolving));
     let documents = move || {
         let n = form.with(|f| f.documents.len());
         (0..n)
@@ -471,87 +588,188 @@ fn SubProductPanel(
             });
         })
     };
-    let parent_options = parents.with_value(|ps| {
-        ps.iter()
-            .map(|(id, name, _)| view! { <option value=id.clone()>{name.clone()}</option> })
-            .collect_view()
-    });
+    let basics = match kind {
+        FormKind::Version => view! {
+            <label class="field pm-wide">
+                <span>{t.pm_note}</span>
+                <input class="input" id=id("note") placeholder=t.pm_note_hint
+                    prop:value=move || form.with(|f| f.note.clone())
+                    on:input=move |ev| form.update(|f| f.note = event_target_value(&ev)) />
+            </label>
+        }
+        .into_any(),
+        FormKind::Sub | FormKind::New => {
+            let parent_choice = (kind == FormKind::Sub).then(|| {
+                let options = parents.with_value(|ps| {
+                    ps.iter()
+                        .map(|(pid, name, _)| view! { <option value=pid.clone()>{name.clone()}</option> })
+                        .collect_view()
+                });
+                view! {
+                    <label class="field">
+                        <span>{t.pm_parent}</span>
+                        <select class="input" id=id("parent") on:change=move |ev| choose_parent(event_target_value(&ev))>
+                            {options}
+                        </select>
+                    </label>
+                }
+            });
+            view! {
+                {parent_choice}
+                {field("code", t.pm_code, |f| f.code.clone(), |f, v| f.code = v)}
+                {field("name", t.pm_name, |f| f.name_zh.clone(), |f, v| f.name_zh = v)}
+                {field("summary", t.pm_summary, |f| f.summary_zh.clone(), |f, v| f.summary_zh = v)}
+            }
+            .into_any()
+        }
+    };
+    // "As before": a sub-product's parent, a version's current duties.
+    let keep_duty = match kind {
+        FormKind::Sub => Some(t.pm_duty_inherit),
+        FormKind::Version => Some(t.pm_duty_keep),
+        FormKind::New => None,
+    };
+    view! {
+        <form class="form pm-form" data-testid="product-form" data-kind=format!("{kind:?}").to_lowercase()
+            on:submit=move |ev| { ev.prevent_default(); error.set(None); save.dispatch(form.get_untracked()); }>
+            <h3 class="pm-form-group">{t.pm_form_basics}</h3>
+            {basics}
+            <h3 class="pm-form-group">{t.pm_form_terms}</h3>
+            {field("min-amount", t.pm_min_amount, |f| f.min_amount.clone(), |f, v| f.min_amount = v)}
+            {field("max-amount", t.pm_max_amount, |f| f.max_amount.clone(), |f, v| f.max_amount = v)}
+            {field("min-term", t.pm_min_term, |f| f.min_term.clone(), |f, v| f.min_term = v)}
+            {field("max-term", t.pm_max_term, |f| f.max_term.clone(), |f, v| f.max_term = v)}
+            {field("min-rate", t.pm_min_rate, |f| f.min_rate.clone(), |f, v| f.min_rate = v)}
+            {field("max-rate", t.pm_max_rate, |f| f.max_rate.clone(), |f, v| f.max_rate = v)}
+            {field("base-rate", t.pm_base_rate_pct, |f| f.base_rate.clone(), |f, v| f.base_rate = v)}
+            {field("max-discount", t.pm_max_discount, |f| f.max_discount.clone(), |f, v| f.max_discount = v)}
+            {field("max-markup", t.pm_max_markup, |f| f.max_markup.clone(), |f, v| f.max_markup = v)}
+            <h3 class="pm-form-group">{t.pm_form_customers}</h3>
+            <label class="field pm-wide">
+                <span>{t.pm_regions}</span>
+                <input class="input" id=id("regions") placeholder=t.pm_regions_hint
+                    prop:value=move || form.with(|f| f.regions.clone())
+                    on:input=move |ev| form.update(|f| f.regions = event_target_value(&ev)) />
+            </label>
+            {field("min-age", t.pm_min_age, |f| f.min_age.clone(), |f, v| f.min_age = v)}
+            {field("max-age", t.pm_max_age, |f| f.max_age.clone(), |f, v| f.max_age = v)}
+            <fieldset class="field">
+                <legend>{t.pm_guarantees}</legend>
+                <div class="pm-choices">{guarantees}</div>
+            </fieldset>
+            <fieldset class="field">
+                <legend>{t.pm_methods}</legend>
+                <div class="pm-choices">{methods}</div>
+            </fieldset>
+            {move || may_revolve().then(|| view! {
+                <label class="checkbox pm-revolving">
+                    <input type="checkbox" id=id("revolving") prop:checked=move || form.with(|f| f.revolving)
+                        on:change=move |ev| form.update(|f| f.revolving = event_target_checked(&ev)) />
+                    <span>{t.pm_revolving_line}</span>
+                </label>
+            })}
+            <h3 class="pm-form-group">{t.pm_form_documents}</h3>
+            <div class="pm-wide">
+                <ul class="pm-docs">{documents}</ul>
+                <button type="button" class="btn btn-secondary btn-sm" data-testid="pm-add-document" on:click=add_document>{t.pm_doc_add}</button>
+            </div>
+            <h3 class="pm-form-group">{t.pm_form_process}</h3>
+            <label class="field">
+                <span>{t.pm_duty}</span>
+                <select class="input" id=id("duty")
+                    on:change=move |ev| form.update(|f| f.duty = event_target_value(&ev))>
+                    <option value="separated" selected=move || form.with(|f| f.duty == "separated")>{t.pm_duty_separated_all}</option>
+                    <option value="single_officer" selected=move || form.with(|f| f.duty == "single_officer")>{t.pm_duty_single_up_to}</option>
+                    {keep_duty.map(|label| view! { <option value="" selected=move || form.with(|f| f.duty.is_empty())>{label}</option> })}
+                </select>
+            </label>
+            {move || (form.with(|f| f.duty == "single_officer")).then(|| field("single-up-to", t.pm_single_up_to, |f| f.single_up_to.clone(), |f, v| f.single_up_to = v))}
+            <label class="field">
+                <span>{t.flow_title}</span>
+                <select class="input" id=id("flow")
+                    on:change=move |ev| form.update(|f| f.flow_code = event_target_value(&ev))>
+                    {flows.iter().map(|fl| {
+                        let code = fl.code.clone();
+                        let chosen = code.clone();
+                        view! { <option value=code selected=move || form.with(|f| f.flow_code == chosen)>{use_locale().pick(&fl.name_zh, &fl.name_en).to_string()}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <FormError error=error />
+            <div class="row">
+                <button type="submit" class="btn btn-primary" data-testid="save-sub-product"
+                    disabled=move || save.pending().get()>{t.pm_save_draft}</button>
+            </div>
+        </form>
+    }
+}
+
+/// The forms at the top of the supermarket, for product managers: a new
+/// sub-product (the default) or a new top-level product.
+#[component]
+fn NewProductPanel(
+    products: Vec<SupermarketProduct>,
+    flows: Vec<FlowTemplateView>,
+) -> impl IntoView {
+    let t = t();
+    // Each published top-level product with its live parameters: a
+    // sub-product's form starts from them, and may only narrow them.
+    let parents: Vec<(String, String, ProductParams)> = products
+        .iter()
+        .filter(|p| p.parent_id.is_none())
+        .filter_map(|p| {
+            let live = p.live_version?;
+            let v = p
+                .versions
+                .iter()
+                .find(|v| v.version == live && v.status == VersionStatus::Published)?;
+            let name = use_locale().pick(&p.name_zh, &p.name_en).to_string();
+            Some((p.id.to_string(), name, v.params.clone()))
+        })
+        .collect();
+    let first_flow = flows.first().map(|f| f.code.clone()).unwrap_or_default();
+    let top = RwSignal::new(false);
+    let sub_start = parents
+        .first()
+        .map(|(pid, _, p)| {
+            let mut f = SubProductForm::from_parent(pid, p);
+            f.duty = "separated".into();
+            f.flow_code = first_flow.clone();
+            f
+        })
+        .unwrap_or_default();
+    let sub_limits = parents.first().map(|p| p.2.clone());
+    let (parents, flows) = (StoredValue::new(parents), StoredValue::new(flows));
+    let tab = move |on_top: bool, label: &'static str, testid: &'static str| {
+        view! {
+            <button type="button" data-testid=testid
+                class=move || if top.get() == on_top { "btn btn-primary btn-sm" } else { "btn btn-secondary btn-sm" }
+                aria-pressed=move || (top.get() == on_top).to_string()
+                on:click=move |_| top.set(on_top)>{label}</button>
+        }
+    };
     view! {
         <section class="ws-panel" data-testid="new-sub-product">
-            <div class="ws-panel-header"><h2 class="section-title">{t.pm_new_sub}</h2></div>
-            <p class="muted">{t.pm_new_sub_hint}" "{t.pm_prefilled}</p>
-            <form class="form pm-form" on:submit=move |ev| { ev.prevent_default(); error.set(None); save.dispatch(form.get_untracked()); }>
-                <h3 class="pm-form-group">{t.pm_form_basics}</h3>
-                <label class="field">
-                    <span>{t.pm_parent}</span>
-                    <select class="input" id="pm-parent" on:change=move |ev| choose_parent(event_target_value(&ev))>
-                        {parent_options}
-                    </select>
-                </label>
-                {field("pm-code", t.pm_code, |f| f.code.clone(), |f, v| f.code = v)}
-                {field("pm-name", t.pm_name, |f| f.name_zh.clone(), |f, v| f.name_zh = v)}
-                {field("pm-summary", t.pm_summary, |f| f.summary_zh.clone(), |f, v| f.summary_zh = v)}
-                <h3 class="pm-form-group">{t.pm_form_terms}</h3>
-                {field("pm-min-amount", t.pm_min_amount, |f| f.min_amount.clone(), |f, v| f.min_amount = v)}
-                {field("pm-max-amount", t.pm_max_amount, |f| f.max_amount.clone(), |f, v| f.max_amount = v)}
-                {field("pm-min-term", t.pm_min_term, |f| f.min_term.clone(), |f, v| f.min_term = v)}
-                {field("pm-max-term", t.pm_max_term, |f| f.max_term.clone(), |f, v| f.max_term = v)}
-                {field("pm-min-rate", t.pm_min_rate, |f| f.min_rate.clone(), |f, v| f.min_rate = v)}
-                {field("pm-max-rate", t.pm_max_rate, |f| f.max_rate.clone(), |f, v| f.max_rate = v)}
-                {field("pm-base-rate", t.pm_base_rate_pct, |f| f.base_rate.clone(), |f, v| f.base_rate = v)}
-                {field("pm-max-discount", t.pm_max_discount, |f| f.max_discount.clone(), |f, v| f.max_discount = v)}
-                {field("pm-max-markup", t.pm_max_markup, |f| f.max_markup.clone(), |f, v| f.max_markup = v)}
-                <h3 class="pm-form-group">{t.pm_form_customers}</h3>
-                <label class="field pm-wide">
-                    <span>{t.pm_regions}</span>
-                    <input class="input" id="pm-regions" placeholder=t.pm_regions_hint
-                        prop:value=move || form.with(|f| f.regions.clone())
-                        on:input=move |ev| form.update(|f| f.regions = event_target_value(&ev)) />
-                </label>
-                {field("pm-min-age", t.pm_min_age, |f| f.min_age.clone(), |f, v| f.min_age = v)}
-                {field("pm-max-age", t.pm_max_age, |f| f.max_age.clone(), |f, v| f.max_age = v)}
-                <fieldset class="field">
-                    <legend>{t.pm_guarantees}</legend>
-                    <div class="pm-choices">{guarantees}</div>
-                </fieldset>
-                <fieldset class="field">
-                    <legend>{t.pm_methods}</legend>
-                    <div class="pm-choices">{methods}</div>
-                </fieldset>
-                {move || parent_params().is_some_and(|p| p.revolving).then(|| view! {
-                    <label class="checkbox pm-revolving">
-                        <input type="checkbox" id="pm-revolving" prop:checked=move || form.with(|f| f.revolving)
-                            on:change=move |ev| form.update(|f| f.revolving = event_target_checked(&ev)) />
-                        <span>{t.pm_revolving_line}</span>
-                    </label>
-                })}
-                <h3 class="pm-form-group">{t.pm_form_documents}</h3>
-                <div class="pm-wide">
-                    <ul class="pm-docs">{documents}</ul>
-                    <button type="button" class="btn btn-secondary btn-sm" data-testid="pm-add-document" on:click=add_document>{t.pm_doc_add}</button>
-                </div>
-                <h3 class="pm-form-group">{t.pm_form_process}</h3>
-                <label class="field">
-                    <span>{t.pm_duty}</span>
-                    <select class="input" id="pm-duty" on:change=move |ev| form.update(|f| f.duty = event_target_value(&ev))>
-                        <option value="separated">{t.pm_duty_separated_all}</option>
-                        <option value="single_officer">{t.pm_duty_single_up_to}</option>
-                        <option value="">{t.pm_duty_inherit}</option>
-                    </select>
-                </label>
-                {move || (form.with(|f| f.duty == "single_officer")).then(|| field("pm-single-up-to", t.pm_single_up_to, |f| f.single_up_to.clone(), |f, v| f.single_up_to = v))}
-                <label class="field">
-                    <span>{t.flow_title}</span>
-                    <select class="input" id="pm-flow" on:change=move |ev| form.update(|f| f.flow_code = event_target_value(&ev))>
-                        {flows.iter().map(|f| view! { <option value=f.code.clone()>{use_locale().pick(&f.name_zh, &f.name_en).to_string()}</option> }).collect_view()}
-                    </select>
-                </label>
-                <FormError error=error />
+            <div class="ws-panel-header">
+                <h2 class="section-title">{move || if top.get() { t.pm_new_product } else { t.pm_new_sub }}</h2>
                 <div class="row">
-                    <button type="submit" class="btn btn-primary" data-testid="save-sub-product"
-                        disabled=move || save.pending().get()>{t.pm_save_draft}</button>
+                    {tab(false, t.pm_new_sub, "pm-tab-sub")}
+                    {tab(true, t.pm_new_product, "pm-tab-new")}
                 </div>
-            </form>
+            </div>
+            {move || if top.get() {
+                view! {
+                    <p class="muted">{t.pm_new_product_hint}</p>
+                    <ProductForm kind=FormKind::New prefix="pm" start=SubProductForm::new_product(&first_flow)
+                        limits=None flows=flows.get_value() />
+                }.into_any()
+            } else {
+                view! {
+                    <p class="muted">{t.pm_new_sub_hint}" "{t.pm_prefilled}</p>
+                    <ProductForm kind=FormKind::Sub prefix="pm" start=sub_start.clone()
+                        limits=sub_limits.clone() parents=parents.get_value() flows=flows.get_value() />
+                }.into_any()
+            }}
         </section>
     }
 }
@@ -570,12 +788,28 @@ pub fn ProductsPage() -> impl IntoView {
             <FormError error=error />
             {awaited(data, super::LOGIN, move |(products, flows, manager)| {
                 let form = manager.then(|| view! {
-                    <SubProductPanel products=products.clone() flows=flows.clone() />
+                    <NewProductPanel products=products.clone() flows=flows.clone() />
                     <super::flow_designer::FlowDesigner flows=flows.clone() />
                 });
+                // A sub-product's parent's live parameters bound its versions.
+                let live = |id: &str| {
+                    products.iter().find(|p| p.id.as_str() == id).and_then(|p| {
+                        p.versions
+                            .iter()
+                            .find(|v| v.status == VersionStatus::Published)
+                            .map(|v| v.params.clone())
+                    })
+                };
+                let cards = products
+                    .iter()
+                    .map(|p| {
+                        let parent = p.parent_id.as_ref().and_then(|id| live(id.as_str()));
+                        view! { <ProductCard p=p.clone() manager=manager error=error flows=flows.clone() parent=parent /> }
+                    })
+                    .collect_view();
                 view! {
                     {form}
-                    {products.into_iter().map(|p| view! { <ProductCard p=p manager=manager error=error /> }).collect_view()}
+                    {cards}
                 }
             })}
         </div>

@@ -1,7 +1,8 @@
 //! The server functions of the product supermarket and factory
-//! ([`super::products`]): the catalogue with its versions, drafting a
-//! sub-product from the form, and publishing a version. Kept beside the page
-//! in their own file (the page is long).
+//! ([`super::products`]): the catalogue with its versions; drafting a new
+//! product (top-level or a sub-product) or the next version of one from the
+//! form; publishing a version; withdrawing one. Kept beside the page in
+//! their own file (the page is long).
 
 use crate::error::AppError;
 use domain::view::{FlowTemplateView, SupermarketProduct};
@@ -14,7 +15,7 @@ use crate::error::ErrorCode;
 #[cfg(feature = "ssr")]
 use crate::session;
 #[cfg(feature = "ssr")]
-use domain::view::NewSubProduct;
+use domain::view::{NewProductDraft, NewProductVersion};
 
 /// 产品超市: every product of the staff member's bank with its versions.
 #[server(prefix = "/api/fn", endpoint = "supermarket")]
@@ -28,10 +29,19 @@ pub async fn supermarket(
     Ok((products, flows, manager))
 }
 
-/// The sub-product form as posted; amounts in yuan as typed.
+/// The product form as posted; amounts in yuan as typed. One form serves a
+/// new top-level product (no `parent_id`, no `product_id`), a new
+/// sub-product (`parent_id`) and the next version of a product
+/// (`product_id`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SubProductForm {
     pub parent_id: String,
+    /// The product a new version is drafted for; empty for a new product.
+    #[serde(default)]
+    pub product_id: String,
+    /// Why the new version (shown with it).
+    #[serde(default)]
+    pub note: String,
     pub code: String,
     pub name_zh: String,
     pub summary_zh: String,
@@ -114,10 +124,57 @@ impl SubProductForm {
             ..SubProductForm::default()
         }
     }
+
+    /// The form for the next version of `product_id`, filled in with its
+    /// live version `p` and the flow it runs: the manager changes what
+    /// differs. Its duty mode is shown as it is (kept when it is neither of
+    /// the form's two simple modes).
+    pub fn next_version(product_id: &str, p: &domain::product::ProductParams, flow: &str) -> Self {
+        use domain::duty::DutyMode;
+        let mut f = SubProductForm::from_parent("", p);
+        f.product_id = product_id.to_string();
+        f.flow_code = flow.to_string();
+        match p.duty.bands.as_slice() {
+            [] => f.duty = "separated".into(),
+            [band] if band.mode == DutyMode::SingleOfficer => {
+                f.duty = "single_officer".into();
+                let s = band.up_to.to_yuan_string();
+                f.single_up_to = s.strip_suffix(".00").map(str::to_string).unwrap_or(s);
+            }
+            _ => f.duty = String::new(),
+        }
+        f
+    }
+
+    /// The form for a new top-level product: the bank's standard papers,
+    /// applicants 18 to 65, equal instalments on credit, duties separated;
+    /// the manager gives the amounts, terms and rates.
+    pub fn new_product(flow: &str) -> Self {
+        let doc = |code: &str, label: &str| domain::product::DocumentRequirement {
+            code: code.into(),
+            label_zh: label.into(),
+            required: true,
+        };
+        SubProductForm {
+            documents: vec![
+                doc("id_card", "居民身份证"),
+                doc("household_register", "户口簿"),
+            ],
+            min_age: "18".into(),
+            max_age: "65".into(),
+            repayment_methods: vec!["equal_instalment".into()],
+            guarantee_types: vec!["credit".into()],
+            duty: "separated".into(),
+            flow_code: flow.to_string(),
+            ..SubProductForm::default()
+        }
+    }
 }
 
-#[server(prefix = "/api/fn", endpoint = "create_sub_product", input = Json)]
-pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError> {
+/// Saves the form as a draft: a new product, or the next version of
+/// `form.product_id`. Returns the product's id.
+#[server(prefix = "/api/fn", endpoint = "save_product_draft", input = Json)]
+pub async fn save_product_draft(form: SubProductForm) -> Result<String, AppError> {
     use domain::duty::DutyPolicy;
     use domain::money::Fen;
     use domain::product::{Bounds, DocumentRequirement, GuaranteeType, Pricing, ProductOverride};
@@ -214,29 +271,41 @@ pub async fn create_sub_product(form: SubProductForm) -> Result<String, AppError
         }
         _ => None,
     };
-    let n = NewSubProduct {
-        parent_id: form.parent_id.into(),
+    let overrides = ProductOverride {
+        amount,
+        term_months,
+        rate_bp,
+        pricing,
+        repayment_methods: Some(repayment_methods),
+        guarantee_types: Some(guarantee_types),
+        region_codes: Some(regions),
+        documents: Some(documents),
+        age,
+        revolving: Some(form.revolving),
+        duty,
+        ..ProductOverride::default()
+    };
+    if !form.product_id.is_empty() {
+        let v = NewProductVersion {
+            product_id: form.product_id.clone().into(),
+            overrides,
+            flow_code: form.flow_code,
+            note: form.note,
+        };
+        services.products().draft_product_version(&staff, v).await?;
+        return Ok(form.product_id);
+    }
+    let parent = form.parent_id.trim();
+    let n = NewProductDraft {
+        parent_id: (!parent.is_empty()).then(|| parent.to_string().into()),
         code: form.code,
         name_zh: form.name_zh,
         name_en: String::new(),
         summary_zh: form.summary_zh,
-        overrides: ProductOverride {
-            amount,
-            term_months,
-            rate_bp,
-            pricing,
-            repayment_methods: Some(repayment_methods),
-            guarantee_types: Some(guarantee_types),
-            region_codes: Some(regions),
-            documents: Some(documents),
-            age,
-            revolving: Some(form.revolving),
-            duty,
-            ..ProductOverride::default()
-        },
+        overrides,
         flow_code: form.flow_code,
     };
-    Ok(services.products().create_sub_product(&staff, n).await?)
+    Ok(services.products().create_product(&staff, n).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "publish_product_version")]
@@ -248,5 +317,19 @@ pub async fn publish_product_version(
     Ok(services
         .products()
         .publish_product_version(&staff, &version_id, row_version)
+        .await?)
+}
+
+/// Withdraws (停用) a product's live version, with its reason.
+#[server(prefix = "/api/fn", endpoint = "retire_product_version")]
+pub async fn retire_product_version(
+    version_id: domain::id::ProductVersionId,
+    row_version: i64,
+    reason: String,
+) -> Result<(), AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .products()
+        .retire_product_version(&staff, &version_id, row_version, &reason)
         .await?)
 }
