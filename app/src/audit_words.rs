@@ -119,6 +119,21 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("credit_line.frozen", "授信额度冻结", "Credit line frozen"),
     ("credit_line.granted", "授信", "Credit line granted"),
     (
+        "credit_line.increase_proposed",
+        "提交提额申请",
+        "Credit limit increase proposed",
+    ),
+    (
+        "credit_line.increase_approved",
+        "提额复核通过",
+        "Credit limit increase approved",
+    ),
+    (
+        "credit_line.increase_refused",
+        "提额复核不同意",
+        "Credit limit increase refused",
+    ),
+    (
         "credit_line.limit_adjusted",
         "调整授信额度",
         "Credit limit adjusted",
@@ -413,7 +428,9 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("collateral_id", "押品", "collateral"),
     ("guarantee_type", "担保方式", "guarantee type"),
     ("guarantor_id", "保证人", "guarantor"),
+    ("increase_id", "提额申请", "increase"),
     ("repayment_method", "还款方式", "repayment method"),
+    ("to_fen", "申请额度", "proposed limit"),
     ("write_off_id", "核销申请", "write-off"),
     ("penalty_fen", "罚息", "penalty interest"),
     ("decline_reason", "未通过原因", "why declined"),

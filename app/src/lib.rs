@@ -191,6 +191,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("rules/:id") view=staff::rule_set::RuleSetPage />
                     <Route path=path!("audit") view=staff::audit::AuditPage />
                     <Route path=path!("eod") view=staff::eod::EodPage />
+                    <Route path=path!("lines") view=staff::lines::LinesPage />
                     <Route path=path!("outbox") view=staff::outbox::OutboxPage />
                     <Route path=path!("security") view=staff::security::SecurityPage />
                 </ParentRoute>

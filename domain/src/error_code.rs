@@ -249,6 +249,11 @@ error_codes! {
     CreditLineExpired => "credit_line_expired",
     CreditLineExpiryNotAfterGrant => "credit_line_expiry_not_after_grant",
     CreditLineFrozen => "credit_line_frozen",
+    /// A higher limit goes through `adjust_line_limit` (two people).
+    CreditLineIncreaseNeedsReview => "credit_line_increase_needs_review",
+    /// An increase of this line is already waiting for approval.
+    CreditLineIncreaseOpen => "credit_line_increase_open",
+    CreditLineIncreaseReasonRequired => "credit_line_increase_reason_required",
     CreditLineInsufficientAvailable => "credit_line_insufficient_available",
     CreditLineLimitBelowUsed => "credit_line_limit_below_used",
     CreditLineLimitNotPositive => "credit_line_limit_not_positive",

@@ -268,6 +268,9 @@ macro_rules! texts_errors {
             err_product_range_incomplete: "请同时填写下限和上限", "Please fill in both bounds";
             err_product_code_invalid: "产品代码为 2–32 位字母、数字、- 或 _", "Product code: 2–32 letters, digits, - or _";
             err_product_code_taken: "产品代码已被使用", "This product code is taken";
+            err_credit_line_increase_needs_review: "提高额度须提交复核，由另一位审批人员同意后生效", "A higher limit needs another reviewer's approval";
+            err_credit_line_increase_open: "该额度已有待复核的提额申请，请先处理", "An increase of this line is already waiting for review";
+            err_credit_line_increase_reason_required: "请填写提额理由", "Please give the reason for the increase";
             err_product_child_widens: "子产品（代码 {product}）的现行版本超出了新版本的范围，请先收窄子产品", "The live version of sub-product {product} reaches beyond this version; narrow the sub-product first";
             err_product_draft_open: "{name} 的草稿尚未发布，请先由其发布或修改", "{name} has an unpublished draft of this product; it must be published or changed first";
             err_product_has_live_children: "该产品还有在售的子产品，请先停用子产品", "This product still has live sub-products; withdraw them first";

@@ -208,6 +208,21 @@ pub struct CreditLineView {
     pub officer_name: String,
     pub customer_name: String,
     pub version: i64,
+    /// A higher limit proposed and waiting for someone else's approval
+    /// (staff views only).
+    pub pending_increase: Option<LineIncreaseView>,
+}
+
+/// A proposed increase of a line's limit (提额), waiting for a second person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineIncreaseView {
+    pub id: String,
+    pub from: Fen,
+    pub to: Fen,
+    pub reason: String,
+    pub proposed_by: crate::id::StaffId,
+    pub proposed_by_name: String,
+    pub proposed_at: i64,
 }
 
 /// One run of the end-of-day batch. The figures from its summary are there

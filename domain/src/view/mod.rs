@@ -39,8 +39,8 @@ pub use disbursement::{
 };
 pub use guarantors::{GuaranteeContractBrief, GuarantorPanel, GuarantorView};
 pub use loans::{
-    CreditLineView, EodPage, EodRunStatus, EodRunView, InstalmentState, LoanDetail, LoanSummary,
-    PaymentStatus, PaymentView, PostingView, PrepaymentView, ScheduleLine,
+    CreditLineView, EodPage, EodRunStatus, EodRunView, InstalmentState, LineIncreaseView,
+    LoanDetail, LoanSummary, PaymentStatus, PaymentView, PostingView, PrepaymentView, ScheduleLine,
     SettlementCertificateView,
 };
 pub use portrait::{

@@ -66,11 +66,19 @@ impl LineAction {
     }
 }
 
-struct Loaded {
-    view: CreditLineView,
-    line: CreditLine,
-    bank_id: String,
-    branch_id: String,
+/// What a new limit did: a lower one took effect; a higher one waits for
+/// someone else's approval (`line_increases`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineChange {
+    Applied(CreditLineView),
+    Proposed(CreditLineView),
+}
+
+pub(crate) struct Loaded {
+    pub view: CreditLineView,
+    pub line: CreditLine,
+    pub bank_id: String,
+    pub branch_id: String,
     customer_id: String,
     officer_id: String,
     branch_path: String,
@@ -117,6 +125,7 @@ fn loaded_of(r: &AnyRow) -> Result<Loaded, ServiceError> {
             officer_name: sql::text(r, "officer_name")?,
             customer_name: domain::identity::mask_name(&sql::text(r, "customer_name")?),
             version: sql::int(r, "version")?,
+            pending_increase: None,
         },
         bank_id: sql::text(r, "bank_id")?,
         branch_id: sql::text(r, "branch_id")?,
@@ -128,7 +137,7 @@ fn loaded_of(r: &AnyRow) -> Result<Loaded, ServiceError> {
     })
 }
 
-fn line_error(e: domain::servicing::credit_line::CreditLineError) -> ServiceError {
+pub(crate) fn line_error(e: domain::servicing::credit_line::CreditLineError) -> ServiceError {
     use domain::servicing::credit_line::CreditLineError as E;
     let params = match &e {
         E::InsufficientAvailable { available } => {
@@ -144,6 +153,13 @@ fn line_error(e: domain::servicing::credit_line::CreditLineError) -> ServiceErro
     ServiceError::Validation {
         code: e.code(),
         params,
+    }
+}
+
+fn above_product_max(max: Fen) -> ServiceError {
+    ServiceError::Validation {
+        code: ErrorCode::LimitAboveProductMax,
+        params: vec![("max", max.to_grouped_string())],
     }
 }
 
@@ -329,6 +345,7 @@ impl crate::servicing::Servicing<'_> {
                 out.push(l.view);
             }
         }
+        self.with_increases(&mut out).await?;
         Ok(out)
     }
 
@@ -367,10 +384,7 @@ impl crate::servicing::Servicing<'_> {
             return Err(ServiceError::NotFound);
         }
         if limit > product.max_amount {
-            return Err(ServiceError::Validation {
-                code: ErrorCode::LimitAboveProductMax,
-                params: vec![("max", product.max_amount.to_grouped_string())],
-            });
+            return Err(above_product_max(product.max_amount));
         }
         let id = new_id();
         let now = self.now();
@@ -396,7 +410,96 @@ impl crate::servicing::Servicing<'_> {
         )
         .await?;
         tx.commit().await?;
-        Ok(self.load_line(&id).await?.view)
+        self.line_view(&id).await
+    }
+
+    /// A line in the staff member's scope, as loaded for a change.
+    pub(crate) async fn line_in_scope(
+        self,
+        s: &StaffActor,
+        id: &str,
+    ) -> Result<Loaded, ServiceError> {
+        let l = self.load_line(id).await?;
+        if !s.covers(&l.branch_path) || Some(&l.bank_id) != s.bank_id.as_ref() {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(l)
+    }
+
+    /// A limit must stay within its product's maximum amount.
+    pub(crate) async fn within_product_max(
+        self,
+        product_id: &str,
+        limit: Fen,
+    ) -> Result<(), ServiceError> {
+        let (product, _, _) = crate::products::load_product(&self.db, product_id).await?;
+        if limit > product.max_amount {
+            return Err(above_product_max(product.max_amount));
+        }
+        Ok(())
+    }
+
+    /// One line of the staff member's scope, with its open increase.
+    pub async fn line_view_for(
+        self,
+        s: &StaffActor,
+        id: &str,
+    ) -> Result<CreditLineView, ServiceError> {
+        if !s.has_any(Reading::CustomerFile.readers()) {
+            return Err(ServiceError::Forbidden);
+        }
+        self.line_in_scope(s, id).await?;
+        self.line_view(id).await
+    }
+
+    /// One line as staff see it, with its open increase if any.
+    pub(crate) async fn line_view(self, id: &str) -> Result<CreditLineView, ServiceError> {
+        let mut views = vec![self.load_line(id).await?.view];
+        self.with_increases(&mut views).await?;
+        Ok(views.remove(0))
+    }
+
+    /// Each line with its open increase, for staff.
+    async fn with_increases(self, views: &mut [CreditLineView]) -> Result<(), ServiceError> {
+        let ids: Vec<String> = views.iter().map(|v| v.id.to_string()).collect();
+        let open = super::line_increases::open_increases(&self.db, &ids).await?;
+        for v in views.iter_mut() {
+            v.pending_increase = open
+                .iter()
+                .find(|(line, _)| line.as_str() == v.id.as_str())
+                .map(|(_, i)| i.clone());
+        }
+        Ok(())
+    }
+
+    /// 额度管理: the lines of the staff member's scope, those with an
+    /// increase waiting first, then by expiry; at most `MAX_LISTED`.
+    pub async fn lines_in_scope(self, s: &StaffActor) -> Result<Vec<CreditLineView>, ServiceError> {
+        if !s.has_any(Reading::CustomerFile.readers()) {
+            return Err(ServiceError::Forbidden);
+        }
+        let bank = s.bank_id.clone().ok_or(ServiceError::Forbidden)?;
+        let q = format!(
+            "{LINE_SELECT} WHERE c.bank_id = $1 AND b.path LIKE $2 \
+             ORDER BY CASE WHEN EXISTS (SELECT 1 FROM credit_line_increases i \
+                 WHERE i.line_id = c.id AND i.status = 'proposed') THEN 0 ELSE 1 END, \
+               CASE c.status WHEN 'active' THEN 0 WHEN 'frozen' THEN 1 ELSE 2 END, \
+               c.expires_on, c.id LIMIT {MAX_LISTED}"
+        );
+        let rows = sqlx::query(AssertSqlSafe(q))
+            .bind(&bank)
+            .bind(format!("{}%", s.org_path))
+            .fetch_all(&self.db.pool)
+            .await?;
+        let mut views = Vec::new();
+        for r in &rows {
+            let l = loaded_of(r)?;
+            if s.covers(&l.branch_path) {
+                views.push(l.view);
+            }
+        }
+        self.with_increases(&mut views).await?;
+        Ok(views)
     }
 
     /// 用信: the customer draws `amount` over `term_months` on one of their
@@ -570,9 +673,14 @@ impl crate::servicing::Servicing<'_> {
         if !action.allowed(s) {
             return Err(ServiceError::Forbidden);
         }
-        let l = self.load_line(id).await?;
-        if !s.covers(&l.branch_path) {
-            return Err(ServiceError::Forbidden);
+        let l = self.line_in_scope(s, id).await?;
+        if let LineAction::AdjustLimit(limit) = &action {
+            // Raising a limit is for two people (`adjust_line_limit`).
+            if *limit > l.line.limit {
+                return Err(ServiceError::invalid(
+                    ErrorCode::CreditLineIncreaseNeedsReview,
+                ));
+            }
         }
         let next = match &action {
             LineAction::Freeze => l.line.freeze(),
@@ -628,6 +736,9 @@ impl crate::servicing::Servicing<'_> {
         )
         .await?;
         tx.commit().await?;
-        Ok(self.load_line(id).await?.view)
+        self.line_view(id).await
     }
 }
+
+/// The most lines the 额度管理 page lists at once.
+const MAX_LISTED: usize = 300;

@@ -16,6 +16,7 @@ use_cases!(
 
 pub mod eod;
 pub mod eod_runs;
+mod line_increases;
 pub mod lines;
 pub mod payments;
 pub mod payouts;

@@ -80,6 +80,15 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
     let heads = staff.has(Role::BranchHead) || staff.has(Role::Admin);
     let rules = staff.has(Role::RiskManager) || staff.has(Role::Admin);
     let templates = staff.has(Role::ProductManager) || staff.has(Role::Admin);
+    // Those who work on lines: grant, review, freeze (and officers, who read them).
+    let lines = [
+        Role::Officer,
+        Role::Approver,
+        Role::BranchHead,
+        Role::RiskManager,
+    ]
+    .iter()
+    .any(|r| staff.has(*r));
     let precredit = [
         Role::Officer,
         Role::BranchHead,
@@ -114,6 +123,7 @@ fn Workbench(staff: StaffInfo) -> impl IntoView {
                     {item("/staff/products", t.nav_products)}
                     {templates.then(|| item("/staff/contract-templates", t.nav_contract_templates))}
                     {heads.then(|| item("/staff/escalations", t.nav_escalations))}
+                    {lines.then(|| item("/staff/lines", t.nav_lines))}
                     {item("/staff/relations", t.nav_relations)}
                     {(manager || admin).then(|| view! {
                         <div class="ws-nav-section">{t.nav_manage}</div>

@@ -12,6 +12,7 @@ pub mod escalations;
 pub mod flow_designer;
 pub mod guarantor_panel;
 pub mod layout;
+pub mod lines;
 pub mod loan;
 pub mod login;
 pub mod outbox;

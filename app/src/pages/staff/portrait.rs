@@ -104,6 +104,7 @@ pub fn PortraitPage() -> impl IntoView {
                                 current=p.bureau_authorisation.clone()
                                 refresh=refresh
                             />
+                            <super::lines::CustomerLinesPanel customer_id=p.customer_id.to_string() />
                             <section class="ws-panel">
                                 <div class="ws-panel-header"><h2 class="section-title">{t.applications}</h2></div>
                                 <table class="table">
