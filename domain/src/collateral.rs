@@ -346,13 +346,22 @@ pub fn blended_cap_bp(items: &[Pledged]) -> u32 {
     u32::try_from(allowed / total).unwrap_or(0)
 }
 
+/// The cap a loan is held to: the blended cap of its collateral, and no
+/// more than its product's own cap when the product sets one.
+pub fn cap_bp(items: &[Pledged], product_cap_bp: Option<u32>) -> u32 {
+    let blended = blended_cap_bp(items);
+    product_cap_bp.map_or(blended, |c| blended.min(c))
+}
+
 /// May a loan of `amount` be paid out against `items` on `today`? Each
 /// piece must be valued within the year, registered (a mortgage) and in
-/// the vault; the loan at most the blended cap of their value.
+/// the vault; the loan at most the cap of their value ([`cap_bp`]: the
+/// blended cap, and the product's when lower).
 pub fn ready_for_payout(
     amount: Fen,
     items: &[Pledged],
     today: Date,
+    product_cap_bp: Option<u32>,
 ) -> Result<(), CollateralError> {
     if items.is_empty() {
         return Err(CollateralError::NoCollateral);
@@ -369,7 +378,7 @@ pub fn ready_for_payout(
         }
     }
     let value: Fen = items.iter().map(|p| p.valuation).sum();
-    let (ltv, cap) = (ltv_bp(amount, value), blended_cap_bp(items));
+    let (ltv, cap) = (ltv_bp(amount, value), cap_bp(items, product_cap_bp));
     if ltv > cap {
         return Err(CollateralError::LtvAboveCap {
             ltv_bp: ltv,
@@ -519,9 +528,9 @@ mod tests {
             ltv_bp(Fen::from_yuan(350_000), Fen::from_yuan(500_000)),
             7_000
         );
-        assert!(ready_for_payout(Fen::from_yuan(350_000), &items, today).is_ok());
+        assert!(ready_for_payout(Fen::from_yuan(350_000), &items, today, None).is_ok());
         assert_eq!(
-            ready_for_payout(Fen::from_yuan(350_001), &items, today),
+            ready_for_payout(Fen::from_yuan(350_001), &items, today, None),
             Err(CollateralError::LtvAboveCap {
                 ltv_bp: 7_001,
                 cap_bp: 7_000
@@ -533,8 +542,19 @@ mod tests {
             pledged(CollateralKind::DepositSlip, 100_000),
         ];
         assert_eq!(blended_cap_bp(&two), 8_000);
-        assert!(ready_for_payout(Fen::from_yuan(160_000), &two, today).is_ok());
-        assert!(ready_for_payout(Fen::from_yuan(160_001), &two, today).is_err());
+        assert!(ready_for_payout(Fen::from_yuan(160_000), &two, today, None).is_ok());
+        assert!(ready_for_payout(Fen::from_yuan(160_001), &two, today, None).is_err());
+        // A product's own cap, when lower, holds the loan to it.
+        assert_eq!(cap_bp(&two, Some(6_000)), 6_000);
+        assert_eq!(cap_bp(&two, Some(9_000)), 8_000);
+        assert!(ready_for_payout(Fen::from_yuan(120_000), &two, today, Some(6_000)).is_ok());
+        assert_eq!(
+            ready_for_payout(Fen::from_yuan(120_001), &two, today, Some(6_000)),
+            Err(CollateralError::LtvAboveCap {
+                ltv_bp: 6_001,
+                cap_bp: 6_000
+            })
+        );
     }
 
     #[test]
@@ -542,30 +562,31 @@ mod tests {
         let today = d("2026-12-07");
         let amount = Fen::from_yuan(10_000);
         assert_eq!(
-            ready_for_payout(amount, &[], today),
+            ready_for_payout(amount, &[], today, None),
             Err(CollateralError::NoCollateral)
         );
         let mut p = pledged(CollateralKind::House, 500_000);
         p.registered = false;
         assert_eq!(
-            ready_for_payout(amount, &[p], today),
+            ready_for_payout(amount, &[p], today, None),
             Err(CollateralError::NotRegistered)
         );
         // A deposit slip is pledged, not registered at a registry.
         let mut slip = pledged(CollateralKind::DepositSlip, 50_000);
         slip.registered = false;
-        assert!(ready_for_payout(amount, &[slip], today).is_ok());
+        assert!(ready_for_payout(amount, &[slip], today, None).is_ok());
         let mut p = pledged(CollateralKind::House, 500_000);
         p.custody = Custody::InPending;
         assert_eq!(
-            ready_for_payout(amount, &[p], today),
+            ready_for_payout(amount, &[p], today, None),
             Err(CollateralError::NotInVault)
         );
         assert_eq!(
             ready_for_payout(
                 amount,
                 &[pledged(CollateralKind::House, 500_000)],
-                d("2027-10-02")
+                d("2027-10-02"),
+                None
             ),
             Err(CollateralError::ValuationStale)
         );

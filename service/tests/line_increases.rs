@@ -203,6 +203,29 @@ async fn a_higher_limit_waits_for_a_second_person_and_a_lower_one_does_not() {
         // The 额度管理 list of the branch head shows the line.
         let listed = sv.lines_in_scope(&head).await.unwrap();
         assert!(listed.iter().any(|l| l.id == line.id));
+
+        // 转移管户: the branch head hands it to another officer of the
+        // scope; an approver may not.
+        assert_code(
+            sv.line_transfer_options(&a1, &line.id).await,
+            ErrorCode::Forbidden,
+        );
+        let options = sv.line_transfer_options(&head, &line.id).await.unwrap();
+        let current = sv.line_view_for(&head, &line.id).await.unwrap();
+        assert!(options
+            .iter()
+            .all(|(_, name, _)| *name != current.officer_name));
+        let (to, to_name, _) = options.first().cloned().expect("another officer");
+        let moved = sv
+            .line_action(
+                &head,
+                &line.id,
+                current.version,
+                LineAction::Transfer { to_officer_id: to },
+            )
+            .await
+            .expect("transfer");
+        assert_eq!(moved.officer_name, to_name);
     })
     .await;
 }

@@ -693,3 +693,80 @@ async fn a_revolving_product_is_approved_as_a_line_drawn_repaid_and_drawn_again(
     })
     .await;
 }
+
+/// A mortgage product's own loan-to-value cap (抵质押率上限), set in a new
+/// version, holds its loans below the usual cap of their collateral.
+#[tokio::test]
+async fn a_products_own_ltv_cap_holds_its_loans_below_the_collaterals() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let ajd = product_id(&env, "AJD").await;
+        let capped = NewProductVersion {
+            product_id: ajd.clone().into(),
+            overrides: ProductOverride {
+                ltv_cap_bp: Some(Some(5_000)),
+                ..ProductOverride::default()
+            },
+            flow_code: "standard".into(),
+            note: "抵押率上限压降至 50%".into(),
+        };
+        assert_code(
+            s.products()
+                .draft_product_version(
+                    &env.staff("product1").await,
+                    NewProductVersion {
+                        overrides: ProductOverride {
+                            ltv_cap_bp: Some(Some(12_000)),
+                            ..ProductOverride::default()
+                        },
+                        ..capped.clone()
+                    },
+                )
+                .await,
+            ErrorCode::ProductOutsideBankPolicy,
+        );
+        s.products()
+            .draft_product_version(&env.staff("product1").await, capped)
+            .await
+            .expect("draft");
+        let (v2, row) = version(&env, &ajd, 2).await;
+        s.products()
+            .publish_product_version(&env.staff("product2").await, &v2, row)
+            .await
+            .expect("publish");
+
+        // 150,000 against a house of 250,000: 60 %, under the house's usual
+        // 70 % but above this product's 50 %.
+        let app = env
+            .approved_application(
+                LI,
+                GuaranteeType::Mortgage,
+                Fen::from_yuan(150_000),
+                "ajd-cap",
+            )
+            .await;
+        let officer = env.staff("officer1").await;
+        s.applications()
+            .record_collateral(
+                &officer,
+                &app,
+                domain::collateral::CollateralInput {
+                    kind: domain::collateral::CollateralKind::House,
+                    owner_name: "李秀英".into(),
+                    certificate_no: "赣(2026)不动产权第0000099号".into(),
+                    registration_no: None,
+                    valuation: Fen::from_yuan(250_000),
+                    valued_on: common::today().add_days(-30),
+                    valuer: "县诚信资产评估有限公司".into(),
+                    description: "两层砖混住宅，120 平方米".into(),
+                },
+            )
+            .await
+            .expect("recorded");
+        let panel = s.applications().collateral(&officer, &app).await.unwrap();
+        assert_eq!(panel.cap_bp, Some(5_000));
+        assert_eq!(panel.ltv_bp, Some(6_000));
+    })
+    .await;
+}

@@ -250,6 +250,9 @@ macro_rules! texts_errors {
             pf_rule_sets: "规则集", "Rule sets";
             pf_flow: "审批流程", "Flow";
             pf_duty: "岗位模式", "Duty mode";
+            pf_ltv_cap: "抵质押率上限", "Loan-to-value cap";
+            pm_ltv_cap: "抵质押率上限（%，空为按押品类型）", "Loan-to-value cap (%; empty: by kind of collateral)";
+            pm_ltv_by_kind: "按押品类型", "by kind of collateral";
             err_product_empty_list: "至少选择一项", "Choose at least one";
             err_product_duplicate_entry: "有重复的项", "An entry appears twice";
             err_product_blank_entry: "有空白的项", "An entry is blank";

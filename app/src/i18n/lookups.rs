@@ -603,6 +603,7 @@ impl Texts {
             "rule_sets" => self.pf_rule_sets,
             "flow" => self.pf_flow,
             "duty" => self.pf_duty,
+            "ltv_cap" => self.pf_ltv_cap,
             _ => return None,
         })
     }

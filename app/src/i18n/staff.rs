@@ -139,6 +139,10 @@ macro_rules! texts_staff {
             ln_grant_save: "授信", "Grant";
             ln_granted: "已授信", "The line is granted";
             nav_lines: "额度管理", "Credit lines";
+            ln_transfer: "转移管户", "Hand to another officer";
+            ln_transfer_choose: "选择客户经理", "Choose an officer";
+            ln_transfer_save: "确认转移", "Hand over";
+            ln_transferred: "已转移管户", "Handed over";
             // ---- staff: disbursement (放款) and the customer's bank account
             disb_title: "放款", "Disbursement";
             disb_contract: "借款合同", "Loan contract";

@@ -237,6 +237,11 @@ pub struct ProductParams {
     pub rule_sets: BTreeMap<DecisionStage, String>,
     pub flow: FlowRef,
     pub duty: DutyPolicy,
+    /// The product's own cap on the loan-to-value ratio (抵质押率上限), in
+    /// basis points (7000 = 70 %); `None`: the bank's usual cap of each kind
+    /// of collateral (`domain::collateral`). A lower one of the two holds.
+    #[serde(default)]
+    pub ltv_cap_bp: Option<u32>,
 }
 
 /// What a sub-product changes; `None` keeps the parent's value.
@@ -258,6 +263,9 @@ pub struct ProductOverride {
     pub rule_sets: Option<BTreeMap<DecisionStage, String>>,
     pub flow: Option<FlowRef>,
     pub duty: Option<DutyPolicy>,
+    /// `Some(None)` removes the product's own cap (a top-level product only).
+    #[serde(default)]
+    pub ltv_cap_bp: Option<Option<u32>>,
 }
 
 impl ProductOverride {
@@ -287,6 +295,7 @@ impl ProductOverride {
         keep(&mut self.rule_sets, &parent.rule_sets);
         keep(&mut self.flow, &parent.flow);
         keep(&mut self.duty, &parent.duty);
+        keep(&mut self.ltv_cap_bp, &parent.ltv_cap_bp);
         self
     }
 }
@@ -332,6 +341,7 @@ impl ProductOverride {
                 .unwrap_or_else(|| p.rule_sets.clone()),
             flow: self.flow.clone().unwrap_or_else(|| p.flow.clone()),
             duty: self.duty.clone().unwrap_or_else(|| p.duty.clone()),
+            ltv_cap_bp: self.ltv_cap_bp.unwrap_or(p.ltv_cap_bp),
         }
     }
 }
@@ -391,6 +401,7 @@ pub enum ProductField {
     RuleSets,
     Flow,
     Duty,
+    LtvCap,
 }
 
 impl ProductField {
@@ -412,6 +423,7 @@ impl ProductField {
             Self::RuleSets => "rule_sets",
             Self::Flow => "flow",
             Self::Duty => "duty",
+            Self::LtvCap => "ltv_cap",
         }
     }
 }
@@ -612,6 +624,9 @@ pub fn check_params(p: &ProductParams, policy: &BankPolicy) -> Vec<ProductError>
     if !p.duty.is_ordered() {
         errors.push(E::DutyBandsUnordered { field: F::Duty });
     }
+    if p.ltv_cap_bp.is_some_and(|c| !(1..=10_000).contains(&c)) {
+        errors.push(E::OutsideBankPolicy { field: F::LtvCap });
+    }
     errors.dedup();
     errors
 }
@@ -670,6 +685,11 @@ pub fn check_narrows(parent: &ProductParams, child: &ProductParams) -> Vec<Produ
     }
     if !child.duty.at_least_as_strict_as(&parent.duty) {
         widened.push(F::Duty);
+    }
+    if let Some(cap) = parent.ltv_cap_bp {
+        if child.ltv_cap_bp.is_none_or(|c| c > cap) {
+            widened.push(F::LtvCap);
+        }
     }
     widened
         .into_iter()

@@ -61,6 +61,7 @@ fn house_loan() -> ProductParams {
             version: 1,
         },
         duty: DutyPolicy::single_officer_up_to(Fen::from_yuan(200_000)),
+        ltv_cap_bp: Some(7_000),
     }
 }
 
@@ -516,4 +517,31 @@ fn a_version_applies_its_changes_and_the_narrowing_check_reads_them() {
     assert!(widened.contains(&ProductError::WidensParent {
         field: ProductField::RepaymentMethods
     }));
+}
+
+#[test]
+fn a_sub_product_may_lower_the_ltv_cap_but_not_raise_or_drop_it() {
+    let parent = parent();
+    let lower = ProductOverride {
+        ltv_cap_bp: Some(Some(6_000)),
+        ..ProductOverride::default()
+    };
+    assert!(resolve(&parent, &lower, &policy()).is_ok());
+    for wider in [Some(8_000), None] {
+        let o = ProductOverride {
+            ltv_cap_bp: Some(wider),
+            ..ProductOverride::default()
+        };
+        let errors = resolve(&parent, &o, &policy()).unwrap_err();
+        assert!(errors.contains(&ProductError::WidensParent {
+            field: ProductField::LtvCap
+        }));
+    }
+    let mut zero = house_loan();
+    zero.ltv_cap_bp = Some(0);
+    assert!(
+        check_params(&zero, &policy()).contains(&ProductError::OutsideBankPolicy {
+            field: ProductField::LtvCap
+        })
+    );
 }

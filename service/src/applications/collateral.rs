@@ -12,8 +12,8 @@
 
 use domain::application::ApplicationStatus;
 use domain::collateral::{
-    ask_move, blended_cap_bp, confirm_move, ltv_bp, ready_for_payout, CollateralError,
-    CollateralInput, CollateralKind, Custody, CustodyMove, Pledged,
+    ask_move, cap_bp, confirm_move, ltv_bp, ready_for_payout, CollateralError, CollateralInput,
+    CollateralKind, Custody, CustodyMove, Pledged,
 };
 use domain::contract::ContractKind;
 use domain::error_code::ErrorCode;
@@ -52,6 +52,23 @@ fn pledged(r: &AnyRow) -> Result<Pledged, ServiceError> {
 }
 
 impl super::Applications<'_> {
+    /// The loan-to-value cap of the product version the application was
+    /// made under, if it sets one.
+    async fn product_ltv_cap(self, application_id: &str) -> Result<Option<u32>, ServiceError> {
+        let r = sqlx::query(
+            "SELECT v.params FROM applications a \
+             JOIN product_versions v ON v.id = a.product_version_id WHERE a.id = $1",
+        )
+        .bind(application_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some(r) = r else { return Ok(None) };
+        let params: domain::product::ProductParams =
+            serde_json::from_str(&sql::text(&r, "params")?)
+                .map_err(|e| ServiceError::internal("stored params", e))?;
+        Ok(params.ltv_cap_bp)
+    }
+
     async fn collateral_rows(self, application_id: &str) -> Result<Vec<AnyRow>, ServiceError> {
         Ok(sqlx::query(
             "SELECT c.*, u.display_name AS asked_by_name FROM collaterals c \
@@ -80,7 +97,12 @@ impl super::Applications<'_> {
             .filter(|r| sql::text(r, "custody").is_ok_and(|c| c != "released"))
             .map(pledged)
             .collect::<Result<Vec<_>, _>>()?;
-        if let Err(e) = ready_for_payout(f.amount, &items, self.today()) {
+        if let Err(e) = ready_for_payout(
+            f.amount,
+            &items,
+            self.today(),
+            self.product_ltv_cap(application_id).await?,
+        ) {
             return Ok(Some(e.code()));
         }
         Ok((!self.mortgage_signed(application_id).await?)
@@ -172,8 +194,9 @@ impl super::Applications<'_> {
         }
         let total_value = live.iter().map(|p| p.valuation).sum();
         let contract = self.mortgage_contract(application_id).await?;
+        let product_cap = self.product_ltv_cap(application_id).await?;
         let not_ready = if required {
-            match ready_for_payout(f.amount, &live, self.today()) {
+            match ready_for_payout(f.amount, &live, self.today(), product_cap) {
                 Err(e) => Some(e.code()),
                 Ok(()) if !contract.as_ref().is_some_and(|(_, signed)| *signed) => {
                     Some(ErrorCode::MortgageContractNotSigned)
@@ -189,7 +212,7 @@ impl super::Applications<'_> {
             amount: f.amount,
             total_value,
             ltv_bp: (!live.is_empty()).then(|| ltv_bp(f.amount, total_value)),
-            cap_bp: (!live.is_empty()).then(|| blended_cap_bp(&live)),
+            cap_bp: (!live.is_empty()).then(|| cap_bp(&live, product_cap)),
             not_ready,
             loan_settled: settled,
             can_record: s.has_any(&RECORDERS)

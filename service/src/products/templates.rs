@@ -312,6 +312,7 @@ pub fn legacy_params(p: &LegacyProduct<'_>) -> ProductParams {
             version: 1,
         },
         duty: DutyPolicy::single_officer_up_to(Fen::from_yuan(300_000)),
+        ltv_cap_bp: None,
     }
 }
 

@@ -472,6 +472,43 @@ impl crate::servicing::Servicing<'_> {
         Ok(())
     }
 
+    /// Who a line may be handed to (转移管户): the active account officers
+    /// under the user's scope, but the line's own officer; (id, name,
+    /// branch), by branch and name.
+    pub async fn line_transfer_options(
+        self,
+        s: &StaffActor,
+        line_id: &str,
+    ) -> Result<Vec<(String, String, String)>, ServiceError> {
+        let probe = LineAction::Transfer {
+            to_officer_id: String::new(),
+        };
+        if !probe.allowed(s) {
+            return Err(ServiceError::Forbidden);
+        }
+        let l = self.line_in_scope(s, line_id).await?;
+        let rows = sqlx::query(
+            "SELECT u.id, u.display_name, o.name AS branch_name FROM staff_users u \
+             JOIN organisations o ON o.id = u.org_id \
+             JOIN staff_roles r ON r.user_id = u.id AND r.role = 'officer' \
+             WHERE u.active = 1 AND o.path LIKE $1 AND u.id <> $2 \
+             ORDER BY o.path, u.display_name LIMIT 200",
+        )
+        .bind(sql::under(&s.org_path))
+        .bind(&l.line.officer_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    sql::text(r, "id")?,
+                    sql::text(r, "display_name")?,
+                    sql::text(r, "branch_name")?,
+                ))
+            })
+            .collect()
+    }
+
     /// 额度管理: the lines of the staff member's scope, those with an
     /// increase waiting first, then by expiry; at most `MAX_LISTED`.
     pub async fn lines_in_scope(self, s: &StaffActor) -> Result<Vec<CreditLineView>, ServiceError> {

@@ -30,6 +30,8 @@ const MAX_TEXT_BYTES: usize = 1_000;
 pub struct LineRights {
     pub act: bool,
     pub grant: bool,
+    /// May hand a line to another officer (branch heads).
+    pub transfer: bool,
     pub me: String,
 }
 
@@ -39,6 +41,7 @@ fn rights_of(s: &service::auth::StaffActor) -> LineRights {
     LineRights {
         act: s.has_any(&[Role::Approver, Role::RiskManager, Role::BranchHead]),
         grant: s.has(Role::Approver),
+        transfer: s.has_any(&[Role::BranchHead, Role::Admin]),
         me: s.user_id.clone(),
     }
 }
@@ -152,6 +155,42 @@ pub async fn adjust_credit_line(
         .adjust_line_limit(&staff, &line_id, version, limit, &reason)
         .await?;
     Ok(matches!(change, LineChange::Proposed(_)))
+}
+
+/// The officers a line may be handed to: (id, name, branch).
+#[server(prefix = "/api/fn", endpoint = "line_transfer_options")]
+pub async fn line_transfer_options(
+    line_id: String,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .servicing()
+        .line_transfer_options(&staff, &line_id)
+        .await?)
+}
+
+/// Hands a line to another account officer (转移管户).
+#[server(prefix = "/api/fn", endpoint = "transfer_credit_line")]
+pub async fn transfer_credit_line(
+    line_id: String,
+    version: i64,
+    to_officer_id: String,
+) -> Result<(), AppError> {
+    use service::servicing::lines::LineAction;
+    let (services, staff) = session::staff().await?;
+    if to_officer_id.trim().is_empty() {
+        return Err(AppError::invalid(ErrorCode::OfficerUnknown));
+    }
+    services
+        .servicing()
+        .line_action(
+            &staff,
+            &line_id,
+            version,
+            LineAction::Transfer { to_officer_id },
+        )
+        .await?;
+    Ok(())
 }
 
 #[server(prefix = "/api/fn", endpoint = "decide_credit_line_increase")]
@@ -295,6 +334,44 @@ pub fn LineCard(
             </Show>
         }
     });
+    let transfer = (rights.transfer && open).then(|| {
+        let choosing = RwSignal::new(false);
+        let to = RwSignal::new(String::new());
+        let options = {
+            let id = id.clone();
+            Action::new(move |_: &()| {
+                let id = id.clone();
+                async move { line_transfer_options(id).await }
+            })
+        };
+        let send = {
+            let id = id.clone();
+            Action::new(move |_: &()| {
+                let (id, to) = (id.clone(), to.get_untracked());
+                async move { transfer_credit_line(id, version, to).await }
+            })
+        };
+        after_action(send, error, refresh, notice, t.ln_transferred);
+        view! {
+            <div class="row">
+                <button type="button" class="btn btn-link btn-sm" data-testid="ln-transfer"
+                    on:click=move |_| { choosing.set(true); options.dispatch(()); }>{t.ln_transfer}</button>
+                {move || choosing.get().then(|| match options.value().get() {
+                    None => view! { <span class="muted">{t.loading}</span> }.into_any(),
+                    Some(Err(e)) => view! { <span class="alert alert-error" role="alert">{e.message(t)}</span> }.into_any(),
+                    Some(Ok(list)) => view! {
+                        <select class="input" data-testid="ln-transfer-to" on:change=move |ev| to.set(event_target_value(&ev))>
+                            <option value="">{t.ln_transfer_choose}</option>
+                            {list.into_iter().map(|(sid, name, branch)| view! { <option value=sid>{format!("{name}（{branch}）")}</option> }).collect_view()}
+                        </select>
+                        <button type="button" class="btn btn-secondary btn-sm" data-testid="ln-transfer-save"
+                            disabled=move || send.pending().get()
+                            on:click=move |_| { error.set(None); send.dispatch(()); }>{t.ln_transfer_save}</button>
+                    }.into_any(),
+                })}
+            </div>
+        }
+    });
     let kind = match line.kind {
         LineKind::Revolving => t.line_revolving,
         LineKind::OneOff => t.line_one_off,
@@ -316,6 +393,7 @@ pub fn LineCard(
             </dl>
             {pending}
             {actions}
+            {transfer}
             <FormError error=error />
         </article>
     }

@@ -208,6 +208,8 @@ fn Terms(params: ProductParams) -> impl IntoView {
             <dd data-testid="pm-duty">{duty_text(t, &params.duty)}</dd>
             <dt>{t.pm_revolving}</dt>
             <dd>{if params.revolving { t.yes } else { t.no }}</dd>
+            <dt>{t.pf_ltv_cap}</dt>
+            <dd data-testid="pm-ltv-cap">{params.ltv_cap_bp.map(|c| format!("{}%", domain::rate::bp_percent_string(c))).unwrap_or_else(|| t.pm_ltv_by_kind.to_string())}</dd>
         </dl>
     }
 }
@@ -644,6 +646,7 @@ fn ProductForm(
             {field("base-rate", t.pm_base_rate_pct, |f| f.base_rate.clone(), |f, v| f.base_rate = v)}
             {field("max-discount", t.pm_max_discount, |f| f.max_discount.clone(), |f, v| f.max_discount = v)}
             {field("max-markup", t.pm_max_markup, |f| f.max_markup.clone(), |f, v| f.max_markup = v)}
+            {field("ltv-cap", t.pm_ltv_cap, |f| f.ltv_cap.clone(), |f, v| f.ltv_cap = v)}
             <h3 class="pm-form-group">{t.pm_form_customers}</h3>
             <label class="field pm-wide">
                 <span>{t.pm_regions}</span>

@@ -84,6 +84,9 @@ pub struct SubProductForm {
     /// A revolving line (循环额度); a sub-product may only turn it off.
     #[serde(default)]
     pub revolving: bool,
+    /// The loan-to-value cap in percent ("70"); empty: by kind of collateral.
+    #[serde(default)]
+    pub ltv_cap: String,
 }
 
 impl SubProductForm {
@@ -121,6 +124,7 @@ impl SubProductForm {
             min_age: p.target.age.min.to_string(),
             max_age: p.target.age.max.to_string(),
             revolving: p.revolving,
+            ltv_cap: p.ltv_cap_bp.map(pct).unwrap_or_default(),
             ..SubProductForm::default()
         }
     }
@@ -240,6 +244,8 @@ pub async fn save_product_draft(form: SubProductForm) -> Result<String, AppError
         (None, None, None) => None,
         _ => return Err(AppError::invalid(ErrorCode::PricingIncomplete)),
     };
+    // Empty: no cap of the product's own (the kind of collateral's).
+    let ltv_cap_bp = Some(points(&form.ltv_cap)?);
     let regions = domain::product::parse_region_codes(&form.regions)
         .map_err(|bad| AppError::invalid(ErrorCode::ProductRegionInvalid).with("v", bad))?;
     // An empty choice is refused by the service ("choose at least one").
@@ -283,6 +289,7 @@ pub async fn save_product_draft(form: SubProductForm) -> Result<String, AppError
         age,
         revolving: Some(form.revolving),
         duty,
+        ltv_cap_bp,
         ..ProductOverride::default()
     };
     if !form.product_id.is_empty() {
