@@ -49,6 +49,17 @@ async fn version(env: &Env, product: &str, n: u32) -> (String, i64) {
 /// 双惠贷: a new top-level product of 10,000 – 100,000 yuan over 6 – 24
 /// months, repaid in equal instalments or equal principal, on credit or with
 /// a guarantor.
+/// product2 publishes version `n` of a product drafted by product1; its id.
+async fn published(env: &Env, product: &str, n: u32) -> String {
+    let (id, row) = version(env, product, n).await;
+    env.services
+        .products()
+        .publish_product_version(&env.staff("product2").await, &id, row)
+        .await
+        .expect("publish");
+    id
+}
+
 fn new_product(code: &str) -> NewProductDraft {
     NewProductDraft {
         parent_id: None,
@@ -308,11 +319,7 @@ async fn a_new_version_changes_any_parameter_and_applications_keep_theirs() {
         // Still version 1 for customers until someone else publishes.
         let shown = s.products().product(&fsd).await.unwrap();
         assert_eq!(shown.methods.len(), 1);
-        let (v2, row) = version(&env, &fsd, 2).await;
-        s.products()
-            .publish_product_version(&p2, &v2, row)
-            .await
-            .expect("publish v2");
+        let v2 = published(&env, &fsd, 2).await;
         let shown = s.products().product(&fsd).await.unwrap();
         assert_eq!(
             shown.methods,
@@ -384,11 +391,7 @@ async fn a_new_version_changes_any_parameter_and_applications_keep_theirs() {
             )
             .await
             .expect("sub-product");
-        let (sv, row) = version(&env, &sub, 1).await;
-        s.products()
-            .publish_product_version(&p2, &sv, row)
-            .await
-            .expect("publish sub");
+        published(&env, &sub, 1).await;
         let shrink = NewProductVersion {
             product_id: hned.clone().into(),
             overrides: ProductOverride {
@@ -514,11 +517,7 @@ async fn a_withdrawn_product_takes_no_new_applications_and_its_open_ones_run_on(
             )
             .await
             .expect("draft again");
-        let (v2, row) = version(&env, &fsd, 2).await;
-        s.products()
-            .publish_product_version(&p2, &v2, row)
-            .await
-            .expect("publish");
+        published(&env, &fsd, 2).await;
         assert!(s
             .products()
             .offered_products(&li)
@@ -545,11 +544,7 @@ async fn a_withdrawn_product_takes_no_new_applications_and_its_open_ones_run_on(
             )
             .await
             .expect("sub-product");
-        let (sv, row) = version(&env, &sub, 1).await;
-        s.products()
-            .publish_product_version(&p2, &sv, row)
-            .await
-            .expect("publish sub");
+        published(&env, &sub, 1).await;
         let (hv, row) = version(&env, &hned, 1).await;
         assert_code(
             s.products()
@@ -625,11 +620,7 @@ async fn a_revolving_product_is_approved_as_a_line_drawn_repaid_and_drawn_again(
             .create_product(&env.staff("product1").await, draft)
             .await
             .expect("draft");
-        let (v1, row) = version(&env, &id, 1).await;
-        s.products()
-            .publish_product_version(&env.staff("product2").await, &v1, row)
-            .await
-            .expect("publish");
+        published(&env, &id, 1).await;
 
         let app = env
             .approved_for(LI, &id, Fen::from_yuan(20_000), "sjsh-1")
@@ -730,11 +721,7 @@ async fn a_products_own_ltv_cap_holds_its_loans_below_the_collaterals() {
             .draft_product_version(&env.staff("product1").await, capped)
             .await
             .expect("draft");
-        let (v2, row) = version(&env, &ajd, 2).await;
-        s.products()
-            .publish_product_version(&env.staff("product2").await, &v2, row)
-            .await
-            .expect("publish");
+        published(&env, &ajd, 2).await;
 
         // 150,000 against a house of 250,000: 60 %, under the house's usual
         // 70 % but above this product's 50 %.

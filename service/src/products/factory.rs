@@ -14,7 +14,7 @@
 //! later.
 
 use domain::error_code::ErrorCode;
-use domain::flow::{FactSpace, FlowTemplate};
+use domain::flow::FlowTemplate;
 use domain::product::version::{version_transition, VersionAction, VersionError};
 use domain::product::{
     check_narrows, BankPolicy, FlowRef, ProductField, ProductOverride, ProductParams,
@@ -25,7 +25,7 @@ use serde_json::json;
 use sqlx::AnyConnection;
 
 use super::{
-    checked, flow_refusal, json_of, live_params, named, params_of, parse, product_errors,
+    checked, flow_fits, json_of, live_params, named, params_of, parse, product_errors,
     require_product_manager, rows, template, templates, version_of, write_terms, Products,
     VERSION_COLS, VERSION_FROM,
 };
@@ -45,12 +45,7 @@ fn checked_root(params: ProductParams, flow: &FlowTemplate) -> Result<ProductPar
     let params = ResolvedProduct::root(params, &BankPolicy::platform())
         .map_err(product_errors)?
         .into_params();
-    if let Err(errors) = flow
-        .clone()
-        .validate_for_product(&FactSpace::of_product(&params))
-    {
-        return Err(flow_refusal(&errors));
-    }
+    flow_fits(flow, &params)?;
     Ok(params)
 }
 

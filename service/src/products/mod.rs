@@ -298,13 +298,16 @@ fn checked(
     let params = resolve(&parent, overrides, &policy)
         .map_err(product_errors)?
         .into_params();
-    if let Err(errors) = flow
-        .clone()
-        .validate_for_product(&FactSpace::of_product(&params))
-    {
-        return Err(flow_refusal(&errors));
-    }
+    flow_fits(flow, &params)?;
     Ok(params)
+}
+
+/// The flow must work for every application the product can receive.
+fn flow_fits(flow: &FlowTemplate, params: &ProductParams) -> Result<(), ServiceError> {
+    flow.clone()
+        .validate_for_product(&FactSpace::of_product(params))
+        .map(|_| ())
+        .map_err(|errors| flow_refusal(&errors))
 }
 
 /// A refused flow as the first problem's code, naming its nodes.

@@ -525,7 +525,7 @@ impl crate::servicing::Servicing<'_> {
         );
         let rows = sqlx::query(AssertSqlSafe(q))
             .bind(&bank)
-            .bind(format!("{}%", s.org_path))
+            .bind(sql::under(&s.org_path))
             .fetch_all(&self.db.pool)
             .await?;
         let mut views = Vec::new();

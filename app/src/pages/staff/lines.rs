@@ -100,7 +100,7 @@ pub async fn grant_credit_line(
     let (services, staff) = session::staff().await?;
     let limit = domain::money::Fen::parse_yuan(&limit).map_err(|e| AppError::invalid(e.code()))?;
     let expires_on = domain::date::Date::parse(expires_on.trim())
-        .map_err(|_| AppError::invalid(ErrorCode::CreditLineExpiryNotAfterGrant))?;
+        .map_err(|_| AppError::invalid(ErrorCode::DateInvalid))?;
     let kind = if revolving {
         LineKind::Revolving
     } else {
