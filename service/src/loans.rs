@@ -13,6 +13,9 @@ use domain::servicing::eod::{Classification, PrepaymentKind};
 use domain::servicing::ledger::{Account as LedgerAccount, Dues, Line, PostingKind};
 use domain::view::{InstalmentState, PaymentView, PostingView, PrepaymentView, ScheduleLine};
 pub use domain::view::{LoanDetail, LoanSummary};
+use std::collections::HashMap;
+
+use futures_util::future::{try_join, try_join3, try_join4};
 use sqlx::any::AnyRow;
 
 use crate::auth::{CustomerActor, Reading, StaffActor};
@@ -224,50 +227,61 @@ pub const LEDGER_PAGE: i64 = 200;
 /// The loan's newest [`LEDGER_PAGE`] postings with their lines, oldest
 /// first, and how many it has in all.
 async fn ledger_of(db: &Db, loan_id: &str) -> Result<(Vec<PostingView>, u64), ServiceError> {
+    // The count, the page's postings and their lines are read at once; each
+    // row is decoded once (not a posting's columns again on each line).
+    const PAGE: &str = "SELECT idempotency_key, business_date, kind, amount_fen, created_at \
+         FROM postings WHERE loan_id = $1 \
+         ORDER BY business_date DESC, created_at DESC, idempotency_key DESC LIMIT $2";
     let total = sqlx::query("SELECT COUNT(*) AS n FROM postings WHERE loan_id = $1")
         .bind(loan_id)
-        .fetch_one(&db.pool)
-        .await?;
-    let total = u64::try_from(sql::int(&total, "n")?).unwrap_or(0);
-    let rows = sqlx::query(
-        "SELECT p.idempotency_key, p.business_date, p.kind, p.amount_fen, p.created_at, \
-           l.line_no, l.account, l.debit_fen, l.credit_fen \
-         FROM (SELECT idempotency_key, business_date, kind, amount_fen, created_at \
-               FROM postings WHERE loan_id = $1 \
-               ORDER BY business_date DESC, created_at DESC, idempotency_key DESC LIMIT $2) p \
+        .fetch_one(&db.pool);
+    let postings = sqlx::query(PAGE)
+        .bind(loan_id)
+        .bind(LEDGER_PAGE)
+        .fetch_all(&db.pool);
+    let lines_sql = format!(
+        "SELECT l.idempotency_key, l.account, l.debit_fen, l.credit_fen \
+         FROM ({PAGE}) p \
          JOIN posting_lines l ON l.loan_id = $1 AND l.idempotency_key = p.idempotency_key \
-         ORDER BY p.business_date, p.created_at, p.idempotency_key, l.line_no",
-    )
-    .bind(loan_id)
-    .bind(LEDGER_PAGE)
-    .fetch_all(&db.pool)
-    .await?;
-    let mut out: Vec<PostingView> = Vec::new();
-    for r in &rows {
-        let key = sql::text(r, "idempotency_key")?;
+         ORDER BY l.idempotency_key, l.line_no"
+    );
+    let lines = sqlx::query(sqlx::AssertSqlSafe(lines_sql))
+        .bind(loan_id)
+        .bind(LEDGER_PAGE)
+        .fetch_all(&db.pool);
+    let (total, postings, lines) = try_join3(total, postings, lines).await?;
+    let total = u64::try_from(sql::int(&total, "n")?).unwrap_or(0);
+    let mut by_key: HashMap<String, Vec<Line>> = HashMap::with_capacity(postings.len());
+    for r in &lines {
         let account_raw = sql::text(r, "account")?;
-        let line = Line {
-            account: LedgerAccount::parse(&account_raw)
-                .ok_or_else(|| ServiceError::internal("account", account_raw))?,
-            debit: sql::fen(r, "debit_fen")?,
-            credit: sql::fen(r, "credit_fen")?,
-        };
-        match out.last_mut() {
-            Some(p) if p.reference == key => p.lines.push(line),
-            _ => {
-                let kind_raw = sql::text(r, "kind")?;
-                out.push(PostingView {
-                    business_date: sql::date(r, "business_date")?,
-                    kind: PostingKind::parse(&kind_raw)
-                        .ok_or_else(|| ServiceError::internal("kind", kind_raw))?,
-                    reference: key,
-                    amount: sql::fen(r, "amount_fen")?,
-                    lines: vec![line],
-                });
-            }
-        }
+        by_key
+            .entry(sql::text(r, "idempotency_key")?)
+            .or_default()
+            .push(Line {
+                account: LedgerAccount::parse(&account_raw)
+                    .ok_or_else(|| ServiceError::internal("account", account_raw))?,
+                debit: sql::fen(r, "debit_fen")?,
+                credit: sql::fen(r, "credit_fen")?,
+            });
     }
-    Ok((out, total))
+    // Newest first from the query; the page lists them oldest first.
+    postings
+        .iter()
+        .rev()
+        .map(|r| {
+            let key = sql::text(r, "idempotency_key")?;
+            let kind_raw = sql::text(r, "kind")?;
+            Ok(PostingView {
+                business_date: sql::date(r, "business_date")?,
+                kind: PostingKind::parse(&kind_raw)
+                    .ok_or_else(|| ServiceError::internal("kind", kind_raw))?,
+                lines: by_key.remove(&key).unwrap_or_default(),
+                reference: key,
+                amount: sql::fen(r, "amount_fen")?,
+            })
+        })
+        .collect::<Result<Vec<_>, ServiceError>>()
+        .map(|out| (out, total))
 }
 
 impl Loans<'_> {
@@ -296,23 +310,39 @@ impl Loans<'_> {
         self.detail(summary, true).await
     }
 
-    /// The loan, its customer and the path of its branch.
+    /// The loan, its customer and the path of its branch. The loan's row
+    /// and its account (for what is due now) are read at once.
     async fn load_loan(self, id: &str) -> Result<(LoanSummary, String, String), ServiceError> {
         let sql = format!(
             "{} JOIN organisations b ON b.id = l.branch_id WHERE l.id = $1",
             summary_select("b.path AS branch_path,")
         );
-        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let summary = summaries(&self.db, std::slice::from_ref(&r))
-            .await?
-            .pop()
-            .ok_or(ServiceError::NotFound)?;
+        let row = async {
+            Ok::<_, ServiceError>(
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.db.pool)
+                    .await?,
+            )
+        };
+        let account = async {
+            let mut conn = self.db.pool.acquire().await?;
+            match load_account(&mut conn, id).await {
+                Ok(a) => Ok(Some(a)),
+                Err(ServiceError::NotFound) => Ok(None),
+                Err(e) => Err(e),
+            }
+        };
+        let (r, account) = try_join(row, account).await?;
+        let (Some(r), Some(account)) = (r, account) else {
+            return Err(ServiceError::NotFound);
+        };
+        let due_now = account
+            .state
+            .dues()
+            .map_err(|e| ServiceError::internal("dues", e.code()))?;
         Ok((
-            summary,
+            summary_of(&r, due_now)?,
             sql::text(&r, "customer_id")?,
             sql::text(&r, "branch_path")?,
         ))
@@ -323,16 +353,24 @@ impl Loans<'_> {
         summary: LoanSummary,
         with_ledger: bool,
     ) -> Result<LoanDetail, ServiceError> {
-        let schedule = schedule_of(
-            &self.db,
-            &summary.id,
-            summary.last_processed,
-            summary.status == domain::servicing::eod::LoanStatus::WrittenOff,
+        // The page's reads are independent: each on a connection of its own,
+        // at once (on SQLite too, whose readers do not block each other).
+        let written_off = summary.status == domain::servicing::eod::LoanStatus::WrittenOff;
+        let ledger = async {
+            if with_ledger {
+                ledger_of(&self.db, &summary.id).await
+            } else {
+                Ok((Vec::new(), 0))
+            }
+        };
+        let (schedule, payments, prepayments, (ledger, ledger_total)) = try_join4(
+            schedule_of(&self.db, &summary.id, summary.last_processed, written_off),
+            payments_of(&self.db, &summary.id),
+            prepayments_of(&self.db, &summary.id),
+            ledger,
         )
         .await?;
         let plain: Vec<_> = schedule.iter().map(|l| l.instalment).collect();
-        let payments = payments_of(&self.db, &summary.id).await?;
-        let prepayments = prepayments_of(&self.db, &summary.id).await?;
         // The schedule after a prepayment lists only what is left: the
         // loan's totals add what the prepayments paid.
         let mut totals = totals(&plain);
@@ -341,11 +379,6 @@ impl Loans<'_> {
             totals.interest += p.interest;
             totals.payment += p.total;
         }
-        let (ledger, ledger_total) = if with_ledger {
-            ledger_of(&self.db, &summary.id).await?
-        } else {
-            (Vec::new(), 0)
-        };
         Ok(LoanDetail {
             summary,
             schedule,
