@@ -139,6 +139,21 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "Credit limit adjusted",
     ),
     (
+        "credit_line.renewed",
+        "到期自动续授信",
+        "Credit line renewed at expiry",
+    ),
+    (
+        "credit_line.renewal_declined",
+        "到期不予续授信",
+        "Credit line not renewed at expiry",
+    ),
+    (
+        "credit_line.renewal_referred",
+        "续授信转人工",
+        "Credit line renewal referred to an officer",
+    ),
+    (
         "credit_line.transferred",
         "额度移交",
         "Credit line transferred",
@@ -507,6 +522,7 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("flow", "流程", "flow"),
     ("from", "原值", "from"),
     ("granted_on", "授信日", "granted on"),
+    ("grade", "评分等级", "grade"),
     ("groups", "分组", "groups"),
     ("id_number", "身份证号", "ID number"),
     ("imported", "导入数", "imported"),
@@ -533,6 +549,11 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("offers", "邀约数", "offers"),
     ("officer_id", "客户经理", "officer"),
     ("ok", "成功", "succeeded"),
+    (
+        "on_credit_line",
+        "额度项下贷款（额度已核减并冻结）",
+        "drawn on a credit line (reduced and frozen)",
+    ),
     ("one_time", "一次性", "one-time"),
     ("opinion", "审批结论", "opinion"),
     ("outcome", "结论", "outcome"),

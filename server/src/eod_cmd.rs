@@ -80,6 +80,7 @@ pub fn table(s: &EodSummary) -> String {
          interest adjusted    {iadj:>14}\n\
          penalty accrued      {pa:>14}\n\
          newly overdue        {no:>14}\n\
+         credit lines renewed {lr:>14}  ({lref} referred to an officer)\n\
          credit lines expired {le:>14}\n",
         date = s.business_date,
         attempt = s.attempt,
@@ -90,6 +91,8 @@ pub fn table(s: &EodSummary) -> String {
         iadj = yuan(s.interest_adjusted),
         pa = yuan(s.penalty_accrued),
         no = s.newly_overdue,
+        lr = s.lines_renewed,
+        lref = s.lines_referred,
         le = s.lines_expired,
     );
     out.push_str("open loans by status\n");

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
 use crate::error::ServiceError;
 
@@ -129,6 +129,7 @@ impl Db {
         for statement in append_only {
             sqlx::query(*statement).execute(&self.pool).await?;
         }
+        self.widen_rule_set_stages().await?;
         if self.backend == Backend::Postgres {
             // Every open loan account is rewritten each business day. Room on
             // each page lets PostgreSQL update the row in place (a HOT update)
@@ -137,6 +138,99 @@ impl Db {
             sqlx::query("ALTER TABLE loan_accounts SET (fillfactor = 70)")
                 .execute(&self.pool)
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// Rule sets may decide a line's renewal (stage 'renewal', migration
+    /// `20261210000001`): the stage's CHECK constraint gains it. PostgreSQL
+    /// replaces the constraint; SQLite, which cannot change one, rebuilds the
+    /// table the way its documentation prescribes (foreign keys off on this
+    /// connection, copy, drop, rename, indexes, a foreign-key check, then
+    /// foreign keys on). Idempotent: done once, found done after.
+    async fn widen_rule_set_stages(&self) -> Result<(), ServiceError> {
+        const OLD: &str = "stage IN ('pre_screen', 'full')";
+        const NEW: &str = "stage IN ('pre_screen', 'full', 'renewal')";
+        match self.backend {
+            Backend::Postgres => {
+                let rows = sqlx::query(
+                    "SELECT CAST(c.conname AS TEXT) AS conname, pg_get_constraintdef(c.oid) AS def \
+                     FROM pg_constraint c \
+                     WHERE c.conrelid = 'rule_sets'::regclass AND c.contype = 'c'",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                for r in rows {
+                    let (name, def): (String, String) = (r.try_get("conname")?, r.try_get("def")?);
+                    if def.contains("pre_screen") && !def.contains("renewal") {
+                        let q = format!(
+                            "ALTER TABLE rule_sets DROP CONSTRAINT \"{}\", \
+                             ADD CONSTRAINT rule_sets_stage_check CHECK ({NEW})",
+                            name.replace('"', "")
+                        );
+                        sqlx::query(sqlx::AssertSqlSafe(q))
+                            .execute(&self.pool)
+                            .await?;
+                    }
+                }
+            }
+            Backend::Sqlite => {
+                let mut conn = self.pool.acquire().await?;
+                let table: String = sqlx::query(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'rule_sets'",
+                )
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("sql")?;
+                if !table.contains(OLD) {
+                    return Ok(());
+                }
+                let indexes: Vec<String> = sqlx::query(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' \
+                     AND tbl_name = 'rule_sets' AND sql IS NOT NULL",
+                )
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("sql"))
+                .collect::<Result<_, _>>()?;
+                let rebuilt = table
+                    .replacen("CREATE TABLE rule_sets", "CREATE TABLE rule_sets_new", 1)
+                    .replace(OLD, NEW);
+                sqlx::query("PRAGMA foreign_keys = OFF")
+                    .execute(&mut *conn)
+                    .await?;
+                let done = async {
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                    let mut steps = vec![
+                        rebuilt,
+                        "INSERT INTO rule_sets_new SELECT * FROM rule_sets".to_string(),
+                        "DROP TABLE rule_sets".to_string(),
+                        "ALTER TABLE rule_sets_new RENAME TO rule_sets".to_string(),
+                    ];
+                    steps.extend(indexes);
+                    for q in steps {
+                        sqlx::query(sqlx::AssertSqlSafe(q))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let broken = sqlx::query("PRAGMA foreign_key_check")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    if !broken.is_empty() {
+                        return Err(ServiceError::Internal(
+                            "rule_sets rebuild broke a foreign key".to_string(),
+                        ));
+                    }
+                    tx.commit().await?;
+                    Ok::<(), ServiceError>(())
+                }
+                .await;
+                sqlx::query("PRAGMA foreign_keys = ON")
+                    .execute(&mut *conn)
+                    .await?;
+                done?;
+            }
         }
         Ok(())
     }

@@ -182,7 +182,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "servicing",
-        &["audit", "auth", "db", "error", "pfi", "products", "sql"],
+        &[
+            "audit", "auth", "db", "error", "pfi", "products", "risk", "sql",
+        ],
     ),
     ("loans", &["auth", "db", "error", "servicing", "sql"]),
     (

@@ -590,7 +590,7 @@ async fn the_demo_bank_runs_live_default_rule_sets() {
         assert_eq!(
             env.scalar_i64("SELECT COUNT(*) FROM rule_sets WHERE status = 'live'")
                 .await,
-            12
+            18
         );
         assert_eq!(
             env.scalar_i64(
@@ -607,7 +607,7 @@ async fn the_demo_bank_runs_live_default_rule_sets() {
             .list_rule_sets(&risk1, None)
             .await
             .unwrap();
-        assert_eq!(list.len(), 6);
+        assert_eq!(list.len(), 9);
         assert!(list.iter().all(|r| r.author_name == "马骏"
             && r.approver_name.as_deref() == Some("孔德明")
             && r.status == RuleSetStatus::Live));
@@ -635,7 +635,7 @@ async fn the_demo_bank_runs_live_default_rule_sets() {
                 .await
                 .unwrap()
                 .len(),
-            12
+            18
         );
         let detail = env
             .services

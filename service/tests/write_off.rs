@@ -175,3 +175,51 @@ async fn a_bad_loan_is_written_off_once_under_two_people() {
     })
     .await;
 }
+
+/// A loan drawn on a revolving line and written off: what it owed leaves
+/// the line, nothing becomes available again, and the line is frozen.
+#[tokio::test]
+async fn a_write_off_on_a_line_lowers_what_is_owed_and_freezes_it() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let li = env.customer(LI).await;
+        let (officer, head) = (env.staff("officer1").await, env.staff("head1").await);
+        let products = s.products().list_products(Some(&li.bank_id)).await.unwrap();
+        let line = s
+            .servicing()
+            .grant_line(
+                &env.staff("approver1").await,
+                &li.customer_id,
+                &products[0].id,
+                domain::servicing::credit_line::LineKind::Revolving,
+                Fen::from_yuan(50_000),
+                common::today().add_months(12),
+            )
+            .await
+            .expect("grant");
+        let loan = s
+            .servicing()
+            .draw_down(&li, &line.id, Fen::from_yuan(12_000), 12, "wo-line")
+            .await
+            .expect("draw");
+        env.exec(&format!(
+            "UPDATE loan_accounts SET status = 'overdue', dpd = 200, classification = 'doubtful' \
+             WHERE loan_id = '{loan}'"
+        ))
+        .await;
+        let sv = s.servicing();
+        let w = sv
+            .propose_write_off(&officer, &loan, "借款人失联，多次催收无果", "催收记录")
+            .await
+            .expect("propose");
+        sv.decide_write_off(&head, &w, true, "同意核销")
+            .await
+            .expect("approve");
+        let v = sv.line_view_for(&head, &line.id).await.unwrap();
+        assert_eq!(v.outstanding, Fen::ZERO);
+        assert_eq!(v.used, Fen::from_yuan(12_000), "nothing comes back to draw");
+        assert_eq!(v.status, domain::servicing::credit_line::LineStatus::Frozen);
+    })
+    .await;
+}

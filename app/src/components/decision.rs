@@ -13,10 +13,7 @@ pub fn DecisionPanel(decision: DecisionView) -> impl IntoView {
     let t = t();
     let locale = use_locale();
     let d = decision;
-    let stage = match d.stage {
-        DecisionStage::PreScreen => t.decision_pre_screen,
-        DecisionStage::Full => t.decision_full,
-    };
+    let stage = t.decision_stage(d.stage);
     let version = d
         .rule_set_version
         .map(|v| fill(t.decision_version, &[("v", v.to_string())]))

@@ -345,6 +345,7 @@ macro_rules! texts_errors {
             decision_title: "决策引擎", "Decision engine";
             decision_pre_screen: "预审", "Pre-screen";
             decision_full: "审批前决策", "Full decision";
+            decision_renewal: "续授信", "Line renewal";
             decision_version: "v{v}", "v{v}";
             decision_rule_set: "规则版本", "Rule set";
             decision_no_version: "无生效规则版本", "No live rule set";

@@ -558,6 +558,7 @@ impl Texts {
         match s {
             S::PreScreen => self.decision_pre_screen,
             S::Full => self.decision_full,
+            S::Renewal => self.decision_renewal,
         }
     }
 

@@ -130,6 +130,10 @@ macro_rules! texts_staff {
             ln_proposed: "提额申请已提交，待另一位审批人员复核", "The increase is proposed and waits for another reviewer";
             ln_decided: "提额申请已处理", "The increase is decided";
             ln_pending: "提额申请：{from} 元 → {to} 元（{name} 提交，理由：{reason}）", "Increase proposed: {from} → {to} yuan (by {name}: {reason})";
+            ln_renewed: "{date} 到期自动续授信：额度 {from} 元 → {to} 元，有效期至 {until}", "Renewed at expiry on {date}: limit {from} → {to} yuan, until {until}";
+            ln_renewal_referred: "{date} 到期续授信转人工审核，额度已到期；如需继续，请重新授信", "Renewal on {date} referred to an officer; the line expired: grant a new one to go on";
+            ln_renewal_declined: "{date} 到期不予续授信，额度已到期", "Not renewed at expiry on {date}; the line expired";
+            ln_renewal_grade: "续授信策略 v{v} · 行为评分 {score}（{grade} 级）", "Renewal rule set v{v} · behaviour score {score} (grade {grade})";
             ln_wait_other: "您提交的申请须由另一位审批人员复核", "Your proposal needs another reviewer";
             ln_comment: "复核意见", "Comment";
             ln_approve: "同意提额", "Approve";
@@ -311,6 +315,7 @@ macro_rules! texts_staff {
             eod_col_interest: "计提利息", "Interest accrued";
             eod_col_penalty: "计提罚息", "Penalty accrued";
             eod_col_overdue: "新增逾期", "Newly overdue";
+            eod_col_lines: "额度续期 / 到期", "Lines renewed / expired";
             eod_col_time: "开始 – 结束", "Started – finished";
             eod_attempts: "第 {n} 次", "attempt {n}";
             eod_elapsed: "耗时 {s} 秒", "{s} s";

@@ -16,15 +16,24 @@ pub enum DecisionStage {
     PreScreen,
     /// The full decision before approval (审批), after the investigation.
     Full,
+    /// 续授信: at a revolving line's expiry, the end-of-day batch asks
+    /// whether to renew it and with what limit, from how the line was used
+    /// and repaid (the `line_*` features).
+    Renewal,
 }
 
 impl DecisionStage {
-    pub const ALL: [DecisionStage; 2] = [DecisionStage::PreScreen, DecisionStage::Full];
+    pub const ALL: [DecisionStage; 3] = [
+        DecisionStage::PreScreen,
+        DecisionStage::Full,
+        DecisionStage::Renewal,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             DecisionStage::PreScreen => "pre_screen",
             DecisionStage::Full => "full",
+            DecisionStage::Renewal => "renewal",
         }
     }
 
@@ -36,6 +45,7 @@ impl DecisionStage {
         match self {
             DecisionStage::PreScreen => "预审",
             DecisionStage::Full => "审批前决策",
+            DecisionStage::Renewal => "续授信",
         }
     }
 }

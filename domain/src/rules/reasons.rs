@@ -161,6 +161,22 @@ pub fn staff_text(code: &str) -> Option<(&'static str, &'static str)> {
             "Investigator recommends rejection: review",
         ),
         "manual_review" => ("需人工审核", "Manual review"),
+        "renewal_overdue_now" => (
+            "客户贷款当前逾期，额度不予续期",
+            "A loan is overdue now: the line is not renewed",
+        ),
+        "renewal_overdue_history" => (
+            "额度期内逾期超过30天，不予续期",
+            "Over 30 nights overdue in the term: not renewed",
+        ),
+        "renewal_limit_lowered" => (
+            "用信与还款表现一般，续期额度下调",
+            "Renewed with a lower limit for its use and repayment",
+        ),
+        "renewal_low_score" => (
+            "行为评分偏低，续期需人工审核",
+            "Low behaviour score: renewal needs an officer",
+        ),
         "large_farm_discount" => ("规模种养户利率优惠", "Rate discount for a large farm"),
         "engine_evaluation_error" => (
             "有规则无法计算，转人工",

@@ -103,6 +103,10 @@ pub struct Outcome {
     pub rate_adjust_bp: i64,
     /// A base rate set by a pricing table's `rate_bp` output (the last one wins).
     pub base_rate_bp: Option<i64>,
+    /// The lowest table `limit_factor_pct` output: the new limit as a
+    /// percentage of the current one (a line's renewal, 续授信).
+    #[serde(default)]
+    pub limit_factor_pct: Option<i64>,
     pub flags: Vec<String>,
     /// Customer-facing reason codes of adverse results only (see
     /// [`Action::is_adverse`]), each once, in the order they arose. The
@@ -128,6 +132,10 @@ impl Outcome {
 
     pub(crate) fn cap(&mut self, f: Fen) {
         self.limit_cap = Some(self.limit_cap.map_or(f, |c| c.min(f)));
+    }
+
+    pub(crate) fn factor(&mut self, pct: i64) {
+        self.limit_factor_pct = Some(self.limit_factor_pct.map_or(pct, |c| c.min(pct)));
     }
 
     pub(crate) fn reason(&mut self, code: &str) {

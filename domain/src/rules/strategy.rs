@@ -168,6 +168,11 @@ pub struct Decision {
     /// None when no scorecard ran (e.g. rejected before scoring).
     pub score: Option<i64>,
     pub grade: Option<String>,
+    /// The new limit as a percentage of the current one, from a table's
+    /// `limit_factor_pct` output (the lowest wins); none when rejected or
+    /// when no table gives one. Read by a line's renewal (续授信) only.
+    #[serde(default)]
+    pub limit_factor_pct: Option<u32>,
     pub flags: Vec<String>,
     /// Customer-facing, stable snake_case, each once, in the order they arose;
     /// adverse results only (a rejection, referral, capped limit, surcharge or
@@ -344,6 +349,10 @@ impl Strategy {
             rate_bp,
             score,
             grade,
+            limit_factor_pct: outcome
+                .limit_factor_pct
+                .filter(|_| !rejected)
+                .map(|p| u32::try_from(p.max(0)).unwrap_or(0)),
             flags: outcome.flags,
             reason_codes: outcome.reason_codes,
             trace,

@@ -197,6 +197,7 @@ enum Effect {
     RateBp,
     RateAdjustBp,
     Score,
+    LimitFactorPct,
 }
 
 fn effect_of(name: &str) -> (Effect, Option<FeatureType>) {
@@ -207,6 +208,7 @@ fn effect_of(name: &str) -> (Effect, Option<FeatureType>) {
         "rate_bp" => (Effect::RateBp, Some(FeatureType::Int)),
         "rate_adjust_bp" => (Effect::RateAdjustBp, Some(FeatureType::Int)),
         "score" => (Effect::Score, Some(FeatureType::Int)),
+        "limit_factor_pct" => (Effect::LimitFactorPct, Some(FeatureType::Int)),
         _ => (Effect::None, None),
     }
 }
@@ -361,13 +363,14 @@ impl Table {
                 let ok = match (effects[column], &v) {
                     (Effect::Verdict, Value::Text(s)) => verdict_of(s).is_some(),
                     (Effect::ReasonCode, Value::Text(s)) => is_snake_case(s),
+                    (Effect::LimitFactorPct, Value::Int(i)) => (0..=1_000).contains(i),
                     _ => true,
                 };
                 if !ok {
                     return Err(TableError::new(
                         K::Output,
                         place,
-                        "a verdict is \"approve\", \"refer\" or \"reject\"; a reason code is snake_case",
+                        "a verdict is \"approve\", \"refer\" or \"reject\"; a reason code is snake_case; a limit factor is 0 to 1000 (per cent)",
                     ));
                 }
                 out.push(v);
@@ -635,6 +638,7 @@ impl Table {
                 (Effect::Verdict, Value::Text(s)) => verdict_of(s) != Some(Verdict::Approve),
                 (Effect::RateAdjustBp, Value::Int(i)) => *i > 0,
                 (Effect::Score, Value::Int(i)) => *i < 0,
+                (Effect::LimitFactorPct, Value::Int(i)) => *i < 100,
                 _ => false,
             })
     }
@@ -655,6 +659,7 @@ impl Table {
                 (Effect::Score, Value::Int(i)) => {
                     outcome.score_delta = outcome.score_delta.saturating_add(*i);
                 }
+                (Effect::LimitFactorPct, Value::Int(i)) => outcome.factor(*i),
                 _ => {}
             }
         }

@@ -343,11 +343,143 @@ impl CreditLine {
             ..self.clone()
         })
     }
+
+    /// 续期 (续授信): on a business date after the expiry date, an active line
+    /// runs on for another term of [`renewal_months`] with `new_limit`. A
+    /// frozen line is not renewed (it expires), nor one whose new limit is
+    /// below what is drawn on it.
+    pub fn renew(
+        &self,
+        new_limit: Fen,
+        granted_on: Date,
+        on: Date,
+    ) -> Result<(CreditLine, Date), CreditLineError> {
+        if let Some(e) = self.closed_error() {
+            return Err(e);
+        }
+        if self.status == LineStatus::Frozen {
+            return Err(CreditLineError::Frozen);
+        }
+        if on <= self.expires_on {
+            return Err(CreditLineError::NotYetExpired {
+                expires_on: self.expires_on,
+            });
+        }
+        let line = self.adjust_limit(new_limit)?;
+        let expires_on = self
+            .expires_on
+            .add_months(renewal_months(granted_on, self.expires_on));
+        Ok((CreditLine { expires_on, ..line }, self.expires_on))
+    }
+}
+
+/// The term of a renewed line: as long as the term it ends, in whole months
+/// (1 to 60), so a one-year line renews for a year.
+pub fn renewal_months(granted_on: Date, expires_on: Date) -> u32 {
+    let months = (expires_on.year() - granted_on.year()) * 12 + i32::from(expires_on.month())
+        - i32::from(granted_on.month())
+        - i32::from(expires_on.day() < granted_on.day());
+    u32::try_from(months.clamp(1, 60)).unwrap_or(1)
+}
+
+/// The limit a renewal gives: the rule set's factor (per cent of the
+/// current limit; the current limit when it gives none), within the rule
+/// set's cap and the product's maximum, rounded down to whole thousands of
+/// yuan and never below what is drawn. `None` when that leaves nothing.
+pub fn renewal_limit(
+    current: Fen,
+    used: Fen,
+    factor_pct: Option<u32>,
+    cap: Option<Fen>,
+    product_max: Fen,
+) -> Option<Fen> {
+    let factor = i128::from(factor_pct.unwrap_or(100));
+    let scaled = i64::try_from(i128::from(current.get()) * factor / 100).unwrap_or(i64::MAX);
+    let mut limit = scaled.min(product_max.get());
+    if let Some(c) = cap {
+        limit = limit.min(c.get());
+    }
+    let thousand_yuan = 100_000;
+    limit = limit / thousand_yuan * thousand_yuan;
+    let limit = Fen(limit).max(used);
+    (limit > Fen::ZERO).then_some(limit)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_renewal_runs_on_for_the_same_term_with_the_new_limit() {
+        let granted = Date::new(2025, 12, 7).unwrap();
+        let expires = Date::new(2026, 12, 6).unwrap();
+        let line = CreditLine::grant(
+            LineKind::Revolving,
+            Fen::from_yuan(100_000),
+            "o1",
+            granted,
+            expires,
+        )
+        .unwrap()
+        .drawdown(Fen::from_yuan(30_000), granted)
+        .unwrap();
+        assert_eq!(renewal_months(granted, expires), 11);
+        assert_eq!(renewal_months(granted, Date::new(2026, 12, 7).unwrap()), 12);
+        let on = Date::new(2026, 12, 7).unwrap();
+        let (renewed, from) = line.renew(Fen::from_yuan(120_000), granted, on).unwrap();
+        assert_eq!(from, expires);
+        assert_eq!(renewed.limit, Fen::from_yuan(120_000));
+        assert_eq!(renewed.used, Fen::from_yuan(30_000));
+        assert_eq!(renewed.expires_on, Date::new(2027, 11, 6).unwrap());
+        // Not before the expiry, not when frozen, not below what is used.
+        assert!(matches!(
+            line.renew(Fen::from_yuan(120_000), granted, expires),
+            Err(CreditLineError::NotYetExpired { .. })
+        ));
+        let frozen = line.freeze().unwrap();
+        assert_eq!(
+            frozen.renew(Fen::from_yuan(1), granted, on),
+            Err(CreditLineError::Frozen)
+        );
+        assert!(matches!(
+            line.renew(Fen::from_yuan(20_000), granted, on),
+            Err(CreditLineError::LimitBelowUsed { .. })
+        ));
+    }
+
+    #[test]
+    fn the_renewal_limit_is_the_factor_within_the_caps_in_thousands() {
+        let max = Fen::from_yuan(300_000);
+        let cur = Fen::from_yuan(100_000);
+        assert_eq!(
+            renewal_limit(cur, Fen::ZERO, Some(120), None, max),
+            Some(Fen::from_yuan(120_000))
+        );
+        assert_eq!(renewal_limit(cur, Fen::ZERO, None, None, max), Some(cur));
+        assert_eq!(
+            renewal_limit(Fen::from_yuan(280_000), Fen::ZERO, Some(120), None, max),
+            Some(max)
+        );
+        assert_eq!(
+            renewal_limit(
+                cur,
+                Fen::ZERO,
+                Some(120),
+                Some(Fen::from_yuan(110_500)),
+                max
+            ),
+            Some(Fen::from_yuan(110_000))
+        );
+        assert_eq!(
+            renewal_limit(Fen::from_yuan(55_555), Fen::ZERO, Some(80), None, max),
+            Some(Fen::from_yuan(44_000))
+        );
+        assert_eq!(
+            renewal_limit(cur, Fen::from_yuan(90_000), Some(80), None, max),
+            Some(Fen::from_yuan(90_000))
+        );
+        assert_eq!(renewal_limit(cur, Fen::ZERO, Some(0), None, max), None);
+    }
     use proptest::prelude::*;
     use rstest::rstest;
 

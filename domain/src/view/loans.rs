@@ -211,6 +211,26 @@ pub struct CreditLineView {
     /// A higher limit proposed and waiting for someone else's approval
     /// (staff views only).
     pub pending_increase: Option<LineIncreaseView>,
+    /// The latest renewal decision (续授信), for staff; none for the
+    /// customer or before the line's first expiry.
+    #[serde(default)]
+    pub last_renewal: Option<LineRenewalView>,
+}
+
+/// What the end-of-day batch decided for a line at its expiry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineRenewalView {
+    pub business_date: Date,
+    /// "renewed", "referred" or "declined".
+    pub outcome: String,
+    pub limit_before: Fen,
+    pub limit_after: Option<Fen>,
+    pub expires_after: Option<Date>,
+    pub rule_set_version: Option<i64>,
+    pub score: Option<i64>,
+    pub grade: Option<String>,
+    /// Adverse reasons, in words for staff (Chinese, English).
+    pub reasons: Vec<(String, String)>,
 }
 
 /// A proposed increase of a line's limit (提额), waiting for a second person.
@@ -239,6 +259,7 @@ pub struct EodRunView {
     pub interest_accrued: Option<Fen>,
     pub penalty_accrued: Option<Fen>,
     pub newly_overdue: Option<i64>,
+    pub lines_renewed: Option<i64>,
     pub lines_expired: Option<i64>,
     pub elapsed_ms: Option<i64>,
     /// Why a failed run stopped.

@@ -40,8 +40,8 @@ pub use disbursement::{
 pub use guarantors::{GuaranteeContractBrief, GuarantorPanel, GuarantorView};
 pub use loans::{
     CreditLineView, EodPage, EodRunStatus, EodRunView, InstalmentState, LineIncreaseView,
-    LoanDetail, LoanSummary, PaymentStatus, PaymentView, PostingView, PrepaymentView, ScheduleLine,
-    SettlementCertificateView,
+    LineRenewalView, LoanDetail, LoanSummary, PaymentStatus, PaymentView, PostingView,
+    PrepaymentView, ScheduleLine, SettlementCertificateView,
 };
 pub use portrait::{
     BureauAuthorisationView, HouseholdMember, HouseholdRelation, HouseholdView, Portrait,

@@ -156,7 +156,13 @@ pub(super) async fn seed(
                     Val::from(def.name_zh.as_str()),
                     Val::from(def.name_en.as_str()),
                     Val::from(definition),
-                    Val::from("默认策略：反欺诈、黑名单、准入、评分卡、额度与定价"),
+                    Val::from(match stage {
+                        DecisionStage::PreScreen => "默认策略：反欺诈、黑名单、准入",
+                        DecisionStage::Full => "默认策略：反欺诈、黑名单、准入、评分卡、额度与定价",
+                        DecisionStage::Renewal => {
+                            "默认策略：续授信准入、用信行为评分卡、续期额度系数"
+                        }
+                    }),
                     Val::from(author.as_str()),
                     Val::from(written),
                     Val::from(checker.as_str()),

@@ -87,10 +87,12 @@ fn guard() -> &'static RuleSet {
     })
 }
 
-/// Runs the strategy (refer when there is none) and then the system rules,
-/// which may only make the verdict worse.
-pub fn decide_with(strategy: Option<&Strategy>, f: &Features) -> Decision {
-    let mut d = match strategy {
+/// The strategy alone (refer when there is none), without the system
+/// rules: a line's renewal (续授信), which decides on the bank's own record
+/// of the customer and reads no bureau report, so the system rule that
+/// refers an application without one does not apply to it.
+pub fn decide_without_guard(strategy: Option<&Strategy>, f: &Features) -> Decision {
+    match strategy {
         Some(s) => s.evaluate(f),
         None => Decision {
             outcome: Verdict::Refer,
@@ -98,11 +100,18 @@ pub fn decide_with(strategy: Option<&Strategy>, f: &Features) -> Decision {
             rate_bp: None,
             score: None,
             grade: None,
+            limit_factor_pct: None,
             flags: Vec::new(),
             reason_codes: vec![RULE_SET_MISSING.to_string()],
             trace: Trace::default(),
         },
-    };
+    }
+}
+
+/// Runs the strategy (refer when there is none) and then the system rules,
+/// which may only make the verdict worse.
+pub fn decide_with(strategy: Option<&Strategy>, f: &Features) -> Decision {
+    let mut d = decide_without_guard(strategy, f);
     let g = guard().evaluate(f);
     d.outcome = d.outcome.max(g.outcome.verdict);
     for code in g.outcome.reason_codes {
@@ -588,6 +597,7 @@ mod tests {
             loans: LoanFacts::default(),
             bureau: None,
             investigation: None,
+            line: None,
         }
     }
 

@@ -171,19 +171,31 @@ fn blacklist() -> StageDef {
     )
 }
 
+/// Refuses an applicant outside the product's age range.
+fn age_limit(p: &ProductRisk<'_>) -> RuleDef {
+    rule(
+        "age_limit",
+        "年龄不在准入范围",
+        "age out of range",
+        &format!("age < 18 or age > {}", max_age(p)),
+        Action::Reject,
+        "age_out_of_range",
+    )
+}
+
+fn grade(g: &str, min_score: i64) -> GradeDef {
+    GradeDef {
+        grade: g.to_string(),
+        min_score,
+    }
+}
+
 /// Admission rules; `income` is the registered income at pre-screen and the
 /// verified one (when investigated) in the full decision.
 fn admission(p: &ProductRisk<'_>, income: &str, full: bool) -> StageDef {
     use Action::*;
     let mut list = vec![
-        rule(
-            "age_limit",
-            "年龄不在准入范围",
-            "age out of range",
-            &format!("age < 18 or age > {}", max_age(p)),
-            Reject,
-            "age_out_of_range",
-        ),
+        age_limit(p),
         rule(
             "bureau_overdue_serious",
             "征信严重逾期",
@@ -271,10 +283,6 @@ fn admission(p: &ProductRisk<'_>, income: &str, full: bool) -> StageDef {
 }
 
 fn scorecard() -> StageDef {
-    let grade = |g: &str, min_score| GradeDef {
-        grade: g.to_string(),
-        min_score,
-    };
     StageDef {
         kind: StageKind::Score,
         body: StageBodyDef::Scorecard(ScorecardDef {
@@ -496,6 +504,121 @@ fn pricing() -> Vec<StageDef> {
     ]
 }
 
+/// 续授信: who keeps a revolving line at its expiry and with what limit.
+/// Admission refuses a customer overdue now or often overdue in the term;
+/// a behaviour scorecard grades how the line was used and repaid; the
+/// grade gives the new limit as a share of the current one
+/// (`limit_factor_pct`), the lowest grade goes to an officer.
+fn renewal(p: &ProductRisk<'_>) -> Vec<StageDef> {
+    use Action::*;
+    let admission = rules(
+        StageKind::Admission,
+        "renewal_admission",
+        "续授信准入",
+        "renewal admission",
+        vec![
+            age_limit(p),
+            rule(
+                "overdue_now",
+                "当前逾期",
+                "overdue now",
+                "has_overdue",
+                Reject,
+                "renewal_overdue_now",
+            ),
+            rule(
+                "overdue_in_term",
+                "期内逾期超过30天",
+                "over 30 nights overdue in the term",
+                "line_overdue_nights > 30",
+                Reject,
+                "renewal_overdue_history",
+            ),
+        ],
+    );
+    let card = StageDef {
+        kind: StageKind::Score,
+        body: StageBodyDef::Scorecard(ScorecardDef {
+            id: "line_behaviour_card".to_string(),
+            name_zh: "用信行为评分卡".to_string(),
+            name_en: "line behaviour scorecard".to_string(),
+            base_points: 500,
+            characteristics: vec![
+                characteristic(
+                    "line_drawn_pct",
+                    &[("0", -60), ("[1..30)", 0), ("[30..80)", 25), (">= 80", 40)],
+                    -60,
+                    0,
+                ),
+                characteristic(
+                    "line_overdue_nights",
+                    &[("0", 40), ("[1..7]", 0), (">= 8", -40)],
+                    0,
+                    0,
+                ),
+                characteristic(
+                    "line_drawdowns",
+                    &[("0", 0), ("[1..3)", 10), (">= 3", 20)],
+                    0,
+                    0,
+                ),
+                characteristic(
+                    "income",
+                    &[
+                        ("< 50000元", 0),
+                        ("[50000元..100000元)", 30),
+                        (">= 100000元", 50),
+                    ],
+                    0,
+                    0,
+                ),
+            ],
+            grades: vec![
+                grade("A", 600),
+                grade("B", 560),
+                grade("C", 520),
+                grade("D", 0),
+            ],
+        }),
+    };
+    let q = |s: &str| format!("\"{s}\"");
+    let dash = "-".to_string();
+    let table = TableDef {
+        id: "renewal_limit_by_grade".to_string(),
+        name_zh: "续期额度系数表".to_string(),
+        name_en: "renewal limit by grade".to_string(),
+        hit_policy: HitPolicy::First,
+        inputs: vec![input("grade")],
+        outputs: vec![
+            output(
+                "limit_factor_pct",
+                T::Int,
+                "续期额度（原额度的%）",
+                "new limit (% of the current)",
+            ),
+            output("verdict", T::Text, "结论", "verdict"),
+            output("reason_code", T::Text, "原因", "reason"),
+        ],
+        rows: vec![
+            row(&["\"A\""], &["120".into(), q("approve"), dash.clone()]),
+            row(&["\"B\""], &["100".into(), q("approve"), dash.clone()]),
+            row(
+                &["\"C\""],
+                &["80".into(), q("approve"), q("renewal_limit_lowered")],
+            ),
+            row(&["-"], &["0".into(), q("refer"), q("renewal_low_score")]),
+        ],
+    };
+    vec![
+        admission,
+        card,
+        StageDef {
+            kind: StageKind::Limit,
+            body: StageBodyDef::Table(table),
+        },
+    ]
+}
+
 /// The default strategy of a product at a stage.
 pub fn default_strategy(stage: DecisionStage, p: &ProductRisk<'_>) -> StrategyDef {
     let (stages, suffix_zh, suffix_en) = match stage {
@@ -519,6 +642,7 @@ pub fn default_strategy(stage: DecisionStage, p: &ProductRisk<'_>) -> StrategyDe
             s.extend(pricing());
             (s, "审批决策策略", "full decision")
         }
+        DecisionStage::Renewal => (renewal(p), "续授信策略", "line renewal"),
     };
     StrategyDef {
         id: format!("{}_{}", p.code.to_lowercase(), stage.as_str()),

@@ -78,6 +78,32 @@ const FEATURES: &[(&str, T, &str, &str)] = &[
         "本行贷款当前逾期",
         "overdue with us now",
     ),
+    // The credit line at its renewal (续授信) only.
+    ("line_limit", T::Money, "当前授信额度", "current line limit"),
+    (
+        "line_drawn_pct",
+        T::Int,
+        "期内累计用信占额度（%）",
+        "drawn in the term (% of limit)",
+    ),
+    (
+        "line_drawdowns",
+        T::Int,
+        "期内用信笔数",
+        "drawdowns in the term",
+    ),
+    (
+        "line_overdue_nights",
+        T::Int,
+        "期内累计逾期天数",
+        "nights overdue in the term",
+    ),
+    (
+        "line_months",
+        T::Int,
+        "授信期限（月）",
+        "line term (months)",
+    ),
     // The credit bureau (征信).
     (
         "bureau_available",
@@ -192,6 +218,32 @@ pub struct LoanFacts {
     pub overdue: bool,
 }
 
+/// How a credit line was used and repaid in its term, for its renewal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineFacts {
+    pub limit: Fen,
+    /// The principal of every loan drawn on the line in its term.
+    pub drawn: Fen,
+    pub drawdowns: i64,
+    /// Nights any loan drawn on the line spent overdue (its penalty
+    /// accruals).
+    pub overdue_nights: i64,
+    /// Whole months from the grant (or the last renewal) to the expiry.
+    pub months: i64,
+}
+
+impl LineFacts {
+    /// What was drawn as a whole percentage of the limit (above 100 when a
+    /// revolving line was drawn again after repayment).
+    pub fn drawn_pct(&self) -> i64 {
+        if self.limit.get() <= 0 {
+            return 0;
+        }
+        i64::try_from(i128::from(self.drawn.get()) * 100 / i128::from(self.limit.get()))
+            .unwrap_or(i64::MAX)
+    }
+}
+
 /// What the investigator found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvestigationFacts {
@@ -221,6 +273,8 @@ pub struct FeatureInputs {
     pub bureau: Option<BureauReport>,
     /// `None` before the on-site investigation.
     pub investigation: Option<InvestigationFacts>,
+    /// `None` but for a line's renewal.
+    pub line: Option<LineFacts>,
 }
 
 /// The record for one application, typed by [`schema`].
@@ -272,6 +326,13 @@ pub fn features(i: &FeatureInputs) -> Result<Features, SchemaError> {
     set("loan_outstanding", i.loans.outstanding.into())?;
     set("max_dpd", i.loans.max_dpd.into())?;
     set("has_overdue", i.loans.overdue.into())?;
+
+    let l = i.line.as_ref();
+    set("line_limit", l.map(|l| l.limit).into())?;
+    set("line_drawn_pct", l.map(LineFacts::drawn_pct).into())?;
+    set("line_drawdowns", l.map(|l| l.drawdowns).into())?;
+    set("line_overdue_nights", l.map(|l| l.overdue_nights).into())?;
+    set("line_months", l.map(|l| l.months).into())?;
 
     let b = i.bureau.as_ref();
     set("bureau_available", b.is_some().into())?;
@@ -330,47 +391,16 @@ pub(crate) async fn load_inputs(
 ) -> Result<FeatureInputs, ServiceError> {
     let a = sqlx::query(
         "SELECT a.customer_id, a.amount_fen, a.term_months, a.purpose, a.submitted_on, \
-                p.code, COALESCE(a.guarantee_type, p.guarantee_type) AS guarantee_type, \
-                c.id_number_sealed, c.gender, c.occupation, c.household_id \
-         FROM applications a JOIN customers c ON c.id = a.customer_id \
-         JOIN products p ON p.id = a.product_id WHERE a.id = $1",
+                p.code, COALESCE(a.guarantee_type, p.guarantee_type) AS guarantee_type \
+         FROM applications a JOIN products p ON p.id = a.product_id WHERE a.id = $1",
     )
     .bind(application_id)
     .fetch_optional(&db.pool)
     .await?
     .ok_or(ServiceError::NotFound)?;
     let customer_id = sql::text(&a, "customer_id")?;
-    let household = match sql::opt_text(&a, "household_id")? {
-        None => None,
-        Some(hid) => sqlx::query(
-            "SELECT members, annual_income_fen, land_area_mu_x10, main_business \
-             FROM households WHERE id = $1",
-        )
-        .bind(hid)
-        .fetch_optional(&db.pool)
-        .await?
-        .map(|h| -> Result<HouseholdFacts, ServiceError> {
-            Ok(HouseholdFacts {
-                members: sql::int(&h, "members")?,
-                annual_income: sql::fen(&h, "annual_income_fen")?,
-                land_area_mu_x10: sql::int(&h, "land_area_mu_x10")?,
-                main_business: sql::text(&h, "main_business")?,
-            })
-        })
-        .transpose()?,
-    };
-    let l = sqlx::query(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS n, \
-                CAST(COALESCE(SUM(la.principal_outstanding_fen), 0) AS BIGINT) AS outstanding, \
-                CAST(COALESCE(MAX(la.dpd), 0) AS BIGINT) AS max_dpd, \
-                CAST(COALESCE(SUM(CASE WHEN la.status = 'overdue' OR la.dpd > 0 \
-                                  THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue \
-         FROM loan_accounts la JOIN loans l ON l.id = la.loan_id \
-         WHERE l.customer_id = $1 AND la.status IN ('normal', 'overdue')",
-    )
-    .bind(&customer_id)
-    .fetch_one(&db.pool)
-    .await?;
+    let person = person_facts(db, keys, &customer_id).await?;
+    let loans = loan_facts(db, &customer_id).await?;
     let open = sqlx::query(
         "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM applications \
          WHERE customer_id = $1 AND id <> $2 AND status IN ('submitted', 'investigated')",
@@ -398,27 +428,92 @@ pub(crate) async fn load_inputs(
     })
     .transpose()?;
     Ok(FeatureInputs {
-        // A stored number that no longer parses leaves the age missing
-        // (→ the age rules cannot pass it), rather than failing the decision.
-        id_number: IdNumber::parse(&customers::id_number_of(keys, &a)?).ok(),
+        id_number: person.id_number,
         application_date: sql::date(&a, "submitted_on")?,
-        gender: Gender::parse(&sql::text(&a, "gender")?),
-        occupation: sql::text(&a, "occupation")?,
-        household,
+        gender: person.gender,
+        occupation: person.occupation,
+        household: person.household,
         product_code: sql::text(&a, "code")?,
         guarantee_type: sql::text(&a, "guarantee_type")?,
         amount: sql::fen(&a, "amount_fen")?,
         term_months: sql::uint(&a, "term_months")?,
         purpose: sql::text(&a, "purpose")?,
         open_applications: sql::int(&open, "n")?,
-        loans: LoanFacts {
-            count: sql::int(&l, "n")?,
-            outstanding: sql::fen(&l, "outstanding")?,
-            max_dpd: sql::int(&l, "max_dpd")?,
-            overdue: sql::int(&l, "overdue")? > 0,
-        },
+        loans,
         bureau,
         investigation,
+        line: None,
+    })
+}
+
+/// The customer and their household, as the features read them.
+pub(crate) struct PersonFacts {
+    pub id_number: Option<IdNumber>,
+    pub gender: Option<Gender>,
+    pub occupation: String,
+    pub household: Option<HouseholdFacts>,
+}
+
+pub(crate) async fn person_facts(
+    db: &Db,
+    keys: &PfiKeys,
+    customer_id: &str,
+) -> Result<PersonFacts, ServiceError> {
+    let c = sqlx::query(
+        "SELECT id_number_sealed, gender, occupation, household_id FROM customers WHERE id = $1",
+    )
+    .bind(customer_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    let household = match sql::opt_text(&c, "household_id")? {
+        None => None,
+        Some(hid) => sqlx::query(
+            "SELECT members, annual_income_fen, land_area_mu_x10, main_business \
+             FROM households WHERE id = $1",
+        )
+        .bind(hid)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|h| -> Result<HouseholdFacts, ServiceError> {
+            Ok(HouseholdFacts {
+                members: sql::int(&h, "members")?,
+                annual_income: sql::fen(&h, "annual_income_fen")?,
+                land_area_mu_x10: sql::int(&h, "land_area_mu_x10")?,
+                main_business: sql::text(&h, "main_business")?,
+            })
+        })
+        .transpose()?,
+    };
+    Ok(PersonFacts {
+        // A stored number that no longer parses leaves the age missing
+        // (→ the age rules cannot pass it), rather than failing the decision.
+        id_number: IdNumber::parse(&customers::id_number_of(keys, &c)?).ok(),
+        gender: Gender::parse(&sql::text(&c, "gender")?),
+        occupation: sql::text(&c, "occupation")?,
+        household,
+    })
+}
+
+/// The customer's loans with us that are not settled.
+pub(crate) async fn loan_facts(db: &Db, customer_id: &str) -> Result<LoanFacts, ServiceError> {
+    let l = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n, \
+                CAST(COALESCE(SUM(la.principal_outstanding_fen), 0) AS BIGINT) AS outstanding, \
+                CAST(COALESCE(MAX(la.dpd), 0) AS BIGINT) AS max_dpd, \
+                CAST(COALESCE(SUM(CASE WHEN la.status = 'overdue' OR la.dpd > 0 \
+                                  THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue \
+         FROM loan_accounts la JOIN loans l ON l.id = la.loan_id \
+         WHERE l.customer_id = $1 AND la.status IN ('normal', 'overdue')",
+    )
+    .bind(customer_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(LoanFacts {
+        count: sql::int(&l, "n")?,
+        outstanding: sql::fen(&l, "outstanding")?,
+        max_dpd: sql::int(&l, "max_dpd")?,
+        overdue: sql::int(&l, "overdue")? > 0,
     })
 }
 
@@ -448,6 +543,7 @@ mod tests {
             loans: LoanFacts::default(),
             bureau: None,
             investigation: None,
+            line: None,
         }
     }
 

@@ -120,6 +120,10 @@ pub struct EodSummary {
     pub interest_adjusted: Fen,
     pub penalty_accrued: Fen,
     pub newly_overdue: u64,
+    /// 续授信: revolving lines renewed at their expiry, and those referred
+    /// to an officer, by the products' renewal rule sets.
+    pub lines_renewed: u64,
+    pub lines_referred: u64,
     pub lines_expired: u64,
     /// Open loans by status and by classification after the run.
     pub by_status: BTreeMap<String, i64>,
@@ -262,6 +266,8 @@ impl crate::servicing::Servicing<'_> {
             interest_adjusted: Fen::ZERO,
             penalty_accrued: Fen::ZERO,
             newly_overdue: 0,
+            lines_renewed: 0,
+            lines_referred: 0,
             lines_expired: 0,
             by_status: BTreeMap::new(),
             by_classification: BTreeMap::new(),
@@ -327,6 +333,9 @@ impl crate::servicing::Servicing<'_> {
             return Ok(summary);
         }
 
+        let renewals = self.renew_lines(business_date).await?;
+        summary.lines_renewed = renewals.renewed;
+        summary.lines_referred = renewals.referred;
         summary.lines_expired = self.expire_lines(business_date).await?;
         for (col, map) in [
             ("status", &mut summary.by_status),

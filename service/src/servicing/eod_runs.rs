@@ -230,6 +230,7 @@ impl crate::servicing::Servicing<'_> {
                     interest_accrued: figure("interest_accrued").map(Fen),
                     penalty_accrued: figure("penalty_accrued").map(Fen),
                     newly_overdue: figure("newly_overdue"),
+                    lines_renewed: figure("lines_renewed"),
                     lines_expired: figure("lines_expired"),
                     elapsed_ms: figure("elapsed_ms"),
                     error: sql::opt_text(r, "error")?

@@ -126,6 +126,7 @@ fn loaded_of(r: &AnyRow) -> Result<Loaded, ServiceError> {
             customer_name: domain::identity::mask_name(&sql::text(r, "customer_name")?),
             version: sql::int(r, "version")?,
             pending_increase: None,
+            last_renewal: None,
         },
         bank_id: sql::text(r, "bank_id")?,
         branch_id: sql::text(r, "branch_id")?,
@@ -293,6 +294,32 @@ pub(crate) async fn release_on_repayment(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A loan drawn on a line written off (核销): the principal written off
+/// leaves what is owed on the line, its use stays taken (nothing written
+/// off becomes available again), and an active line is frozen, so the
+/// customer draws no more until someone with the right unfreezes it.
+/// Whether the loan was drawn on a line.
+pub(crate) async fn write_off_on_line(
+    tx: &mut Transaction<'_, Any>,
+    loan_id: &str,
+    principal: Fen,
+    now: i64,
+) -> Result<bool, ServiceError> {
+    let done = sqlx::query(
+        "UPDATE credit_lines SET \
+           outstanding_fen = CASE WHEN outstanding_fen > $1 THEN outstanding_fen - $1 ELSE 0 END, \
+           status = CASE WHEN status = 'active' THEN 'frozen' ELSE status END, \
+           version = version + 1, updated_at = $2 \
+         WHERE id = (SELECT credit_line_id FROM loans WHERE id = $3)",
+    )
+    .bind(principal.get())
+    .bind(now)
+    .bind(loan_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 impl crate::servicing::Servicing<'_> {
@@ -463,7 +490,9 @@ impl crate::servicing::Servicing<'_> {
     async fn with_increases(self, views: &mut [CreditLineView]) -> Result<(), ServiceError> {
         let ids: Vec<String> = views.iter().map(|v| v.id.to_string()).collect();
         let open = super::line_increases::open_increases(&self.db, &ids).await?;
+        let mut renewals = super::renewals::latest_renewals(&self.db, &ids).await?;
         for v in views.iter_mut() {
+            v.last_renewal = renewals.remove(v.id.as_str());
             v.pending_increase = open
                 .iter()
                 .find(|(line, _)| line.as_str() == v.id.as_str())

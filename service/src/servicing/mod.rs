@@ -22,6 +22,7 @@ pub mod payments;
 pub mod payouts;
 pub mod prepayments;
 pub mod reconcile;
+pub mod renewals;
 pub mod write_offs;
 
 use std::collections::HashMap;

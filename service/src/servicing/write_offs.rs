@@ -245,6 +245,9 @@ impl super::Servicing<'_> {
         let (mut p, mut l) = (Vec::new(), Vec::new());
         posting_rows(&loan_id, &account.bank_id, &posting, now, &mut p, &mut l)?;
         write_postings(&mut tx, &p, &l).await?;
+        let on_line =
+            super::lines::write_off_on_line(&mut tx, &loan_id, state.principal_outstanding, now)
+                .await?;
         sqlx::query(
             "UPDATE write_offs SET principal_fen = $1, interest_fen = $2, penalty_fen = $3, \
                business_date = $4, posting_key = $5 WHERE id = $6",
@@ -270,6 +273,7 @@ impl super::Servicing<'_> {
                     "interest_fen": state.interest_receivable.get(),
                     "penalty_fen": state.penalty_receivable.get(),
                     "comment": comment,
+                    "on_credit_line": on_line,
                 })),
         )
         .await?;

@@ -89,11 +89,12 @@ fn RunTable(runs: Vec<EodRunView>) -> impl IntoView {
     let yuan = move |f: Option<domain::money::Fen>| f.map(|f| format!("{} {}", money(f), t.yuan));
     view! {
         <div class="table-scroll">
-            <table class="table" data-testid="eod-runs">
+            <table class="table eod-runs" data-testid="eod-runs">
                 <thead><tr>
                     <th>{t.eod_col_date}</th><th>{t.col_status}</th><th class="num">{t.eod_col_loans}</th>
                     <th class="num">{t.eod_col_postings}</th><th class="num">{t.eod_col_interest}</th>
                     <th class="num">{t.eod_col_penalty}</th><th class="num">{t.eod_col_overdue}</th>
+                    <th class="num">{t.eod_col_lines}</th>
                     <th>{t.eod_col_time}</th>
                 </tr></thead>
                 <tbody>
@@ -119,6 +120,10 @@ fn RunTable(runs: Vec<EodRunView>) -> impl IntoView {
                                 <td class="num money">{yuan(r.interest_accrued)}</td>
                                 <td class="num money">{yuan(r.penalty_accrued)}</td>
                                 <td class="num">{r.newly_overdue}</td>
+                                <td class="num" data-testid="eod-lines">{match (r.lines_renewed, r.lines_expired) {
+                                    (None, None) => String::new(),
+                                    (renewed, expired) => format!("{} / {}", renewed.unwrap_or(0), expired.unwrap_or(0)),
+                                }}</td>
                                 <td class="muted">
                                     {datetime(r.started_at)}
                                     {r.finished_at.map(|f| format!(" – {}", datetime(f)))}

@@ -372,6 +372,66 @@ pub fn LineCard(
             </div>
         }
     });
+    // 续授信: what the batch decided at the line's last expiry.
+    let renewal = line.last_renewal.clone().map(|r| {
+        let (text, tone) = match (r.outcome.as_str(), r.limit_after, r.expires_after) {
+            ("renewed", Some(to), Some(until)) => (
+                fill(
+                    t.ln_renewed,
+                    &[
+                        ("date", r.business_date.to_string()),
+                        ("from", money(r.limit_before)),
+                        ("to", money(to)),
+                        ("until", until.to_string()),
+                    ],
+                ),
+                "alert alert-success stack",
+            ),
+            ("referred", _, _) => (
+                fill(
+                    t.ln_renewal_referred,
+                    &[("date", r.business_date.to_string())],
+                ),
+                "alert alert-info stack",
+            ),
+            _ => (
+                fill(
+                    t.ln_renewal_declined,
+                    &[("date", r.business_date.to_string())],
+                ),
+                "alert alert-info stack",
+            ),
+        };
+        let grade = r.grade.clone().map(|g| {
+            fill(
+                t.ln_renewal_grade,
+                &[
+                    ("grade", g),
+                    ("score", r.score.map(|s| s.to_string()).unwrap_or_default()),
+                    (
+                        "v",
+                        r.rule_set_version
+                            .map(|v| v.to_string())
+                            .unwrap_or_default(),
+                    ),
+                ],
+            )
+        });
+        let reasons: Vec<String> = r
+            .reasons
+            .iter()
+            .map(|(zh, en)| locale.pick(zh, en).to_string())
+            .collect();
+        view! {
+            <div class=tone data-testid="ln-renewal" data-outcome=r.outcome.clone()>
+                <div>{text}</div>
+                {grade.map(|g| view! { <div class="muted">{g}</div> })}
+                {(!reasons.is_empty()).then(|| view! {
+                    <div class="muted" data-testid="ln-renewal-reasons">{reasons.join("；")}</div>
+                })}
+            </div>
+        }
+    });
     let kind = match line.kind {
         LineKind::Revolving => t.line_revolving,
         LineKind::OneOff => t.line_one_off,
@@ -391,6 +451,7 @@ pub fn LineCard(
                 <dt>{t.ln_outstanding}</dt><dd class="money">{money(line.outstanding)}</dd>
                 <dt>{t.line_expires}</dt><dd>{line.expires_on.to_string()}</dd>
             </dl>
+            {renewal}
             {pending}
             {actions}
             {transfer}

@@ -277,6 +277,52 @@ fn refuses_bad_cells_with_their_position(
     );
 }
 
+/// A renewal's limit factor (续授信): the lowest factor of the rows that
+/// count wins; under 100 it works against the customer, so its reason
+/// counts; a factor outside 0 to 1000 per cent is refused where it is.
+#[test]
+fn limit_factors_take_the_lowest_and_lowering_is_adverse() {
+    let def = TableDef {
+        id: "renewal".into(),
+        name_zh: "续期系数".into(),
+        name_en: "renewal factor".into(),
+        hit_policy: HitPolicy::Collect { aggregation: None },
+        inputs: vec![input("grade")],
+        outputs: vec![
+            output("limit_factor_pct", FeatureType::Int, "系数"),
+            output("reason_code", FeatureType::Text, "原因"),
+        ],
+        rows: vec![
+            row(&["\"A\", \"B\""], &["120", "\"good_use\""]),
+            row(&["\"B\""], &["80", "\"limit_lowered\""]),
+        ],
+    };
+    let t = compile(&def);
+    let (_, ev) = t.evaluate(&record(Some("A"), None, None));
+    assert_eq!(ev.outcome.limit_factor_pct, Some(120));
+    assert!(ev.outcome.reason_codes.is_empty());
+    let (_, ev) = t.evaluate(&record(Some("B"), None, None));
+    assert_eq!(ev.outcome.limit_factor_pct, Some(80));
+    assert_eq!(ev.outcome.reason_codes, ["limit_lowered"]);
+    let mut bad = def.clone();
+    bad.rows[1].outputs[0] = "1001".into();
+    assert_eq!(
+        Table::compile(&bad, &schema())
+            .err()
+            .map(|e| (e.code(), e.place)),
+        Some((
+            ErrorCode::TableBadOutput,
+            TablePlace::OutputCell { row: 1, column: 0 }
+        ))
+    );
+    let mut bad = def;
+    bad.outputs[0].ty = FeatureType::Money;
+    assert_eq!(
+        Table::compile(&bad, &schema()).err().map(|e| e.code()),
+        Some(ErrorCode::TableBadOutput)
+    );
+}
+
 #[test]
 fn refuses_bad_columns() {
     let s = schema();

@@ -108,6 +108,7 @@ pub(super) fn decide_one(
         loans: loans.get(&p.id).copied().unwrap_or_default(),
         bureau: report.report().cloned(),
         investigation: None,
+        line: None,
     };
     let f = features::features(&inputs).map_err(|e| ServiceError::internal("feature record", e))?;
     let strategy = live.get(&product.id).cloned().flatten();
