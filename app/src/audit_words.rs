@@ -221,6 +221,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("collateral.recorded", "登记押品", "Collateral recorded"),
     (
+        "collateral.photo_added",
+        "上传押品照片",
+        "Collateral photo added",
+    ),
+    (
         "collateral.registered",
         "录入抵押登记号",
         "Mortgage registration entered",
@@ -495,6 +500,11 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("contract_no", "合同编号", "contract number"),
     ("account_masked", "账号", "account"),
     ("bank_accounts", "银行账户", "bank accounts"),
+    ("caption", "说明", "caption"),
+    ("collateral_photos", "押品照片", "collateral photos"),
+    ("content_type", "文件类型", "file type"),
+    ("photo_id", "照片", "photo"),
+    ("size_bytes", "大小（字节）", "size (bytes)"),
     ("bank_name", "开户银行", "bank"),
     ("failure", "失败原因", "why it failed"),
     ("note", "说明", "note"),

@@ -1,6 +1,7 @@
-//! The sealed contract file as a download: plain axum handlers (a link the
-//! browser follows, not a server function), mounted by the server at
-//! [`CUSTOMER_FILE_ROUTE`] and [`STAFF_FILE_ROUTE`]. Each finds the caller
+//! The sealed contract file as a download, and a collateral photo: plain
+//! axum handlers (a link the browser follows, not a server function),
+//! mounted by the server at [`CUSTOMER_FILE_ROUTE`], [`STAFF_FILE_ROUTE`]
+//! and [`STAFF_PHOTO_ROUTE`]. Each finds the caller
 //! in the session as a server function does (`session::customer_in`,
 //! `session::staff_in`) and lets the service decide: the borrower's own
 //! contract, or staff in scope who read the customer's file. SSR only.
@@ -17,6 +18,52 @@ use tower_sessions::Session;
 pub const CUSTOMER_FILE_ROUTE: &str = "/me/contracts/{id}/file";
 /// Staff's download: `/staff/contracts/{id}/file`.
 pub const STAFF_FILE_ROUTE: &str = "/staff/contracts/{id}/file";
+
+/// A collateral photo for staff in scope: `/staff/collateral-photos/{id}`.
+pub const STAFF_PHOTO_ROUTE: &str = "/staff/collateral-photos/{id}";
+
+/// A photo of a piece of collateral, for staff who read the customer's file
+/// in scope: the image with the type read from its bytes when it was
+/// stored, never sniffed, kept only in the browser's private cache.
+pub async fn staff_photo(
+    services: Services,
+    session: Session,
+    id: String,
+    headers: HeaderMap,
+) -> Response {
+    let photo = async {
+        let staff = crate::session::staff_in(&services, &session).await?;
+        Ok::<_, AppError>(
+            services
+                .applications()
+                .collateral_photo(&staff, &id)
+                .await?,
+        )
+    };
+    match photo.await {
+        Ok((content_type, bytes)) => (
+            StatusCode::OK,
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_str(&content_type)
+                        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
+                ),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("private, max-age=3600"),
+                ),
+                (
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => answer(Err(e), &headers),
+    }
+}
 
 /// The borrower's own signed contract file.
 pub async fn customer_file(

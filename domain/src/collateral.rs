@@ -193,6 +193,10 @@ pub enum CollateralError {
     SameCustodian,
     #[error("the loan is not paid off")]
     LoanNotSettled,
+    #[error("a photo is a JPEG, PNG or WebP image of at most {max_kib} KiB")]
+    PhotoInvalid { max_kib: usize },
+    #[error("a piece of collateral has at most {max} photos")]
+    TooManyPhotos { max: usize },
 }
 
 impl CollateralError {
@@ -212,8 +216,46 @@ impl CollateralError {
             Self::CustodyMoveInvalid => ErrorCode::CollateralCustodyMoveInvalid,
             Self::SameCustodian => ErrorCode::CollateralSameCustodian,
             Self::LoanNotSettled => ErrorCode::LoanNotSettled,
+            Self::PhotoInvalid { .. } => ErrorCode::CollateralPhotoInvalid,
+            Self::TooManyPhotos { .. } => ErrorCode::CollateralTooManyPhotos,
         }
     }
+}
+
+/// The largest photo of a piece of collateral, as stored: as base64 it fits
+/// the server's 2 MB request limit (the browser scales a camera's picture
+/// down to a few hundred kilobytes first).
+pub const MAX_PHOTO_BYTES: usize = 1024 * 1024;
+/// Photos of one piece of collateral (the house, its papers, the site).
+pub const MAX_PHOTOS: usize = 8;
+
+/// The image type of a photo, from its first bytes, never from what the
+/// upload says it is: a photo is a JPEG, PNG or WebP image of at most
+/// [`MAX_PHOTO_BYTES`]; its content type.
+pub fn photo_type(bytes: &[u8]) -> Result<&'static str, CollateralError> {
+    let invalid = CollateralError::PhotoInvalid {
+        max_kib: MAX_PHOTO_BYTES / 1024,
+    };
+    if bytes.len() > MAX_PHOTO_BYTES || bytes.len() < 12 {
+        return Err(invalid);
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Ok("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Ok("image/png")
+    } else if bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+        Ok("image/webp")
+    } else {
+        Err(invalid)
+    }
+}
+
+/// Whether one more photo may be added to a piece that has `count`.
+pub fn may_add_photo(count: usize) -> Result<(), CollateralError> {
+    if count >= MAX_PHOTOS {
+        return Err(CollateralError::TooManyPhotos { max: MAX_PHOTOS });
+    }
+    Ok(())
 }
 
 /// A valuation is good for a year (re-valued yearly).
@@ -423,6 +465,30 @@ pub fn confirm_move(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_photo_is_an_image_by_its_bytes_within_the_size() {
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        jpeg.resize(5_000, 0);
+        assert_eq!(photo_type(&jpeg), Ok("image/jpeg"));
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        png.resize(100, 0);
+        assert_eq!(photo_type(&png), Ok("image/png"));
+        let mut webp = b"RIFF\0\0\0\0WEBPVP8 ".to_vec();
+        webp.resize(100, 0);
+        assert_eq!(photo_type(&webp), Ok("image/webp"));
+        let invalid = Err(CollateralError::PhotoInvalid { max_kib: 1024 });
+        assert_eq!(photo_type(b"<svg onload=alert(1)></svg>"), invalid);
+        assert_eq!(photo_type(b"%PDF-1.7 not an image"), invalid);
+        assert_eq!(photo_type(&[0xFF, 0xD8, 0xFF]), invalid);
+        jpeg.resize(MAX_PHOTO_BYTES + 1, 0);
+        assert_eq!(photo_type(&jpeg), invalid);
+        assert!(may_add_photo(MAX_PHOTOS - 1).is_ok());
+        assert_eq!(
+            may_add_photo(MAX_PHOTOS),
+            Err(CollateralError::TooManyPhotos { max: MAX_PHOTOS })
+        );
+    }
 
     fn d(s: &str) -> Date {
         Date::parse(s).unwrap_or(Date::EPOCH)

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { test, expect } from '@playwright/test';
 import {
   applyFor, assigneesOf, customerOnPhone, drawSignature, hydrated, investigate, latestCode, open, shot, staffContext, watchConsole,
@@ -47,6 +48,21 @@ test('the officer records the collateral and the papers go into the vault under 
   await row.getByTestId('collateral-register').click();
   await expect(row).toContainText('不动产证明第0098765号');
   await expect(panel.getByTestId('collateral-not-ready')).toContainText('尚未入库');
+  // A photo of the house (the browser scales it down and sends a JPEG);
+  // a file that is no picture is refused in Chinese, and nothing is added.
+  await row.getByTestId('collateral-photo-file').setInputFiles({
+    name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('这不是照片'),
+  });
+  await expect(row.getByRole('alert')).toContainText('照片须为 JPEG、PNG 或 WebP 图片');
+  await expect(row.getByTestId('collateral-photo')).toHaveCount(0);
+  await row.getByTestId('collateral-photo-caption').fill('房屋正面');
+  await row.getByTestId('collateral-photo-file').setInputFiles(path.join(__dirname, '..', 'fixtures', 'house.jpg'));
+  const photo = row.getByTestId('collateral-photo');
+  await expect(photo).toHaveCount(1);
+  await expect(photo).toContainText('房屋正面 · 刘洋');
+  await expect(row.getByRole('alert')).toHaveCount(0);
+  await expect.poll(() => photo.locator('img').evaluate((i: HTMLImageElement) => i.naturalWidth)).toBeGreaterThan(0);
+
   await row.getByTestId('collateral-in').click();
   await expect(row.getByTestId('collateral-custody')).toHaveText('入库待复核');
   await expect(row).toContainText('刘洋 申请，待复核');

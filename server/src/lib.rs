@@ -126,6 +126,18 @@ pub fn router(services: Services, options: LeptosOptions, web: &WebConfig) -> Ro
                 }
             }),
         )
+        // A collateral photo, for staff in scope.
+        .route(
+            app::contract_files::STAFF_PHOTO_ROUTE,
+            get({
+                let services = services.clone();
+                move |session: tower_sessions::Session,
+                      Path(id): Path<String>,
+                      headers: axum::http::HeaderMap| {
+                    app::contract_files::staff_photo(services.clone(), session, id, headers)
+                }
+            }),
+        )
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || app::shell(options.clone())

@@ -52,6 +52,9 @@ pub enum Field {
     SignerName,
     /// A customer's bank account number.
     BankAccount,
+    /// A photo of a piece of collateral (base64; a certificate of title
+    /// shows its owner's name and ID number).
+    CollateralPhoto,
 }
 
 impl Field {
@@ -65,6 +68,7 @@ impl Field {
             Field::ContractText => b"contract_text",
             Field::SignerName => b"signer_name",
             Field::BankAccount => b"bank_account",
+            Field::CollateralPhoto => b"collateral_photo",
         }
     }
 }

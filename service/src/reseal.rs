@@ -35,6 +35,9 @@ pub struct Resealed {
     pub contracts: u64,
     /// Customers' bank account numbers.
     pub bank_accounts: u64,
+    /// Photos of collateral.
+    #[serde(default)]
+    pub collateral_photos: u64,
 }
 
 impl Resealed {
@@ -45,6 +48,7 @@ impl Resealed {
             + self.staff_secrets
             + self.contracts
             + self.bank_accounts
+            + self.collateral_photos
     }
 }
 
@@ -55,7 +59,7 @@ type Column = (&'static str, Field, Option<&'static str>);
 
 /// Every table with sealed columns. A new sealed column must be listed here,
 /// or rotation leaves it under a retired key.
-const TABLES: [(&str, &[Column]); 9] = [
+const TABLES: [(&str, &[Column]); 10] = [
     (
         "customers",
         &[
@@ -95,6 +99,10 @@ const TABLES: [(&str, &[Column]); 9] = [
         &[("text_sealed", Field::ContractText, None)],
     ),
     (
+        "collateral_photos",
+        &[("data_sealed", Field::CollateralPhoto, None)],
+    ),
+    (
         "guarantors",
         &[
             ("id_number_sealed", Field::IdNumber, Some("id_number_idx")),
@@ -126,7 +134,7 @@ impl Services {
         for (n, (table, columns)) in counts.iter_mut().zip(TABLES) {
             *n = self.reseal_table(keys, &pattern, table, columns).await?;
         }
-        let [customers, credit_reports, sms_outbox, staff_secrets, texts, signers, bank_accounts, certificates, guarantors] =
+        let [customers, credit_reports, sms_outbox, staff_secrets, texts, signers, bank_accounts, certificates, collateral_photos, guarantors] =
             counts;
         let done = Resealed {
             // Guarantors are people too: their ID numbers, phones and reports.
@@ -136,6 +144,7 @@ impl Services {
             staff_secrets,
             contracts: texts + signers + certificates,
             bank_accounts,
+            collateral_photos,
         };
         if done.total() > 0 {
             let mut tx = self.db.begin_write().await?;
@@ -150,6 +159,7 @@ impl Services {
                         "staff_secrets": done.staff_secrets,
                         "contracts": done.contracts,
                         "bank_accounts": done.bank_accounts,
+                        "collateral_photos": done.collateral_photos,
                         "plain_only": what == Reseal::PlainOnly,
                     })),
             )

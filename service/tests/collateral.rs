@@ -37,6 +37,27 @@ fn house(certificate: &str, yuan: i64) -> CollateralInput {
     }
 }
 
+/// 李秀英's mortgage application of `yuan`, approved, with a house worth
+/// 300,000 recorded by the officer: (application, collateral, officer).
+async fn house_recorded(
+    env: &Env,
+    yuan: i64,
+    key: &str,
+    certificate: &str,
+) -> (String, String, service::auth::StaffActor) {
+    let id = env
+        .approved_application(LI, GuaranteeType::Mortgage, Fen::from_yuan(yuan), key)
+        .await;
+    let officer = env.staff("officer1").await;
+    let c = env
+        .services
+        .applications()
+        .record_collateral(&officer, &id, house(certificate, 300_000))
+        .await
+        .unwrap();
+    (id, c, officer)
+}
+
 /// The version of a piece of collateral now.
 async fn version(env: &Env, id: &str) -> i64 {
     env.scalar_i64(&format!(
@@ -321,20 +342,8 @@ async fn a_stale_move_or_a_wrong_version_changes_nothing() {
     on_each_backend(|env| async move {
         env.seed().await;
         let s = &env.services;
-        let id = env
-            .approved_application(
-                LI,
-                GuaranteeType::Mortgage,
-                Fen::from_yuan(100_000),
-                "m-race",
-            )
-            .await;
-        let officer = env.staff("officer1").await;
-        let c = s
-            .applications()
-            .record_collateral(&officer, &id, house("赣(2026)不动产权第0000100号", 300_000))
-            .await
-            .unwrap();
+        let (_, c, officer) =
+            house_recorded(&env, 100_000, "m-race", "赣(2026)不动产权第0000100号").await;
         let v = version(&env, &c).await;
         // Two asks on the same version: one moves the papers.
         let (a, b) = tokio::join!(
@@ -358,6 +367,84 @@ async fn a_stale_move_or_a_wrong_version_changes_nothing() {
                 .ask_custody(&officer, &c, v, CustodyMove::In)
                 .await,
             ErrorCode::CollateralCustodyMoveInvalid,
+        );
+    })
+    .await;
+}
+
+/// A tiny but real PNG (1×1, white).
+const PNG_1X1: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC";
+
+/// Photos (押品照片): an image by its bytes only, sealed at rest, read back
+/// whole by staff in scope; at most eight a piece; refused for a non-image,
+/// an oversized upload or someone who does not record collateral.
+#[tokio::test]
+async fn collateral_photos_are_images_sealed_and_read_in_scope() {
+    on_each_backend(|env| async move {
+        env.seed().await;
+        let s = &env.services;
+        let (id, c, officer) =
+            house_recorded(&env, 120_000, "m-photo", "赣(2026)不动产权第0000200号").await;
+        let a = s.applications();
+        let photo = a
+            .add_collateral_photo(&officer, &c, " 房屋正面 ", PNG_1X1)
+            .await
+            .expect("photo");
+        // Sealed at rest: the stored text is not the image.
+        let stored = env
+            .scalar_text(&format!(
+                "SELECT data_sealed FROM collateral_photos WHERE id = '{photo}'"
+            ))
+            .await;
+        assert!(!stored.contains(PNG_1X1));
+        let head = env.staff("head1").await;
+        let (ty, bytes) = a.collateral_photo(&head, &photo).await.expect("read");
+        assert_eq!(ty, "image/png");
+        assert!(bytes.starts_with(b"\x89PNG"));
+        let panel = a.collateral(&officer, &id).await.unwrap();
+        let p = &panel.items[0].photos;
+        assert_eq!((p.len(), p[0].caption.as_str()), (1, "房屋正面"));
+
+        // Not an image, however it is named; too long before decoding.
+        use base64::Engine as _;
+        let svg = base64::engine::general_purpose::STANDARD.encode(b"<svg onload=alert(1)/>");
+        assert_code(
+            a.add_collateral_photo(&officer, &c, "", &svg).await,
+            ErrorCode::CollateralPhotoInvalid,
+        );
+        let huge = "A".repeat(domain::collateral::MAX_PHOTO_BYTES / 3 * 4 + 8);
+        assert_code(
+            a.add_collateral_photo(&officer, &c, "", &huge).await,
+            ErrorCode::CollateralPhotoInvalid,
+        );
+        assert_code(
+            a.add_collateral_photo(&env.staff("approver1").await, &c, "", PNG_1X1)
+                .await,
+            ErrorCode::Forbidden,
+        );
+        // Eight a piece.
+        for _ in 1..domain::collateral::MAX_PHOTOS {
+            a.add_collateral_photo(&officer, &c, "", PNG_1X1)
+                .await
+                .unwrap();
+        }
+        assert_code(
+            a.add_collateral_photo(&officer, &c, "", PNG_1X1).await,
+            ErrorCode::CollateralTooManyPhotos,
+        );
+        // The other bank's staff read nothing.
+        let other = env.staff("risk2").await;
+        assert_code(
+            a.collateral_photo(&other, &photo).await,
+            ErrorCode::Forbidden,
+        );
+        assert_eq!(
+            env.scalar_i64(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'collateral.photo_added'"
+            )
+            .await,
+            8
         );
     })
     .await;

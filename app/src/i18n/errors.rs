@@ -375,6 +375,8 @@ macro_rules! texts_errors {
             inst_future: "待还", "Upcoming";
             inst_written_off: "已核销", "Written off";
             due_now: "当前应还", "Due now";
+            repayable_revolving: "可还金额（随借随还）", "Repayable now (revolving)";
+            revolving_repay_hint: "随借随还：{date} 前可随时偿还任意金额，利息按实际用款天数计算", "Revolving: repay any amount on any day before {date}; interest runs on the days you use the money";
             due_breakdown: "本金 {principal} · 利息 {interest} · 罚息 {penalty}", "Principal {principal} · interest {interest} · penalty {penalty}";
             nothing_due: "当前没有应还款项，下期还款日前会短信提醒您", "Nothing is due now; we will text you before the next due date";
             overdue_banner: "您已逾期 {days} 天，逾期将产生罚息并影响征信，请尽快还款", "You are {days} days overdue. Penalty interest is accruing and your credit record is affected; please repay soon";
@@ -497,6 +499,9 @@ macro_rules! texts_errors {
             err_prepayment_amount_not_positive: "提前还款金额必须大于 0", "The prepayment must be above zero";
             err_prepayment_balance_mismatch: "贷款余额与还款计划不一致，请联系客户经理", "The balance does not match the schedule; contact your account officer";
             err_prepayment_date_outside_period: "还款日当天不能办理提前还款：请先归还本期应还，次日再办理", "Prepayment is not possible on a due date: repay this instalment first and prepay from the next day";
+            err_collateral_caption_too_long: "照片说明不超过60个字", "A photo's caption is at most 60 characters";
+            err_collateral_photo_invalid: "照片须为 JPEG、PNG 或 WebP 图片，且不超过 {max_kib} KB", "A photo must be a JPEG, PNG or WebP image of at most {max_kib} KB";
+            err_collateral_too_many_photos: "每件押品最多上传 {max} 张照片", "At most {max} photos per piece of collateral";
             err_collateral_already_pledged: "该权证已为另一笔贷款设押，不能重复抵押", "That certificate already secures another loan";
             err_collateral_certificate_invalid: "请填写权证号（最多 64 个字）", "Enter the certificate number (at most 64 characters)";
             err_collateral_custody_move_invalid: "押品当前的保管状态不能办理该操作，请刷新后查看", "The papers cannot move that way from where they are; refresh to see";

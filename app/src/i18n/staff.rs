@@ -14,6 +14,10 @@ macro_rules! texts_staff {
             clt_ltv_of_cap: "抵质押率（上限 {cap}）", "Loan-to-value (cap {cap})";
             clt_ready: "押品已登记、入库且价值充足，可以放款", "Collateral registered, in the vault and sufficient: ready for payout";
             clt_kind: "押品类型", "Kind";
+            clt_photo: "押品照片", "Collateral photo";
+            clt_photo_caption: "照片说明（如：房屋正面、不动产权证）", "Caption (e.g. the house, the title certificate)";
+            clt_photo_add: "拍照或选择照片", "Take or choose a photo";
+            clt_photo_count: "已上传 {n} / {max} 张", "{n} of {max} photos";
             clt_owner: "所有权人", "Owner";
             clt_certificate: "权证号", "Certificate no.";
             clt_registration: "抵押登记证明号", "Registration no.";

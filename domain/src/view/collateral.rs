@@ -28,6 +28,24 @@ pub struct CollateralView {
     pub can_ask_in: bool,
     pub can_ask_out: bool,
     pub can_confirm: bool,
+    /// Photos (the house, its papers, the site), oldest first.
+    #[serde(default)]
+    pub photos: Vec<CollateralPhotoView>,
+    /// The user may add a photo (a recorder, while the piece is pledged).
+    #[serde(default)]
+    pub can_add_photo: bool,
+}
+
+/// A photo of a piece of collateral; its bytes come from the staff photo
+/// route, scope-checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollateralPhotoView {
+    pub id: String,
+    pub caption: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: i64,
 }
 
 /// The collateral of one application.

@@ -27,7 +27,7 @@ pub use applications::{
     InvestigationView, StaffApplicationView, StaffReason, TimelineEvent, TimelineKind,
 };
 pub use audit::{ActorKind, AuditEntry, ChainStatus};
-pub use collateral::{CollateralPanel, CollateralView};
+pub use collateral::{CollateralPanel, CollateralPhotoView, CollateralView};
 pub use contracts::{
     ContractKeyTerms, ContractStatus, ContractView, TemplateDraft, TemplateStatus, TemplateView,
     Verification,

@@ -10,16 +10,19 @@
 //! refuses it. The papers go out (出库) only once the loan is paid off.
 //! Everyone involved reads the panel within their scope.
 
+use base64::Engine as _;
 use domain::application::ApplicationStatus;
 use domain::collateral::{
-    ask_move, cap_bp, confirm_move, ltv_bp, ready_for_payout, CollateralError, CollateralInput,
-    CollateralKind, Custody, CustodyMove, Pledged,
+    ask_move, cap_bp, confirm_move, ltv_bp, may_add_photo, photo_type, ready_for_payout,
+    CollateralError, CollateralInput, CollateralKind, Custody, CustodyMove, Pledged,
+    MAX_PHOTO_BYTES,
 };
 use domain::contract::ContractKind;
 use domain::error_code::ErrorCode;
 use domain::org::Role;
-use domain::view::{CollateralPanel, CollateralView};
+use domain::view::{CollateralPanel, CollateralPhotoView, CollateralView};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 
 use crate::audit::{self, NewAuditEntry};
@@ -27,6 +30,7 @@ use crate::auth::{Reading, StaffActor};
 use crate::contracts::guarantee::void_unsealed;
 use crate::db::new_id;
 use crate::error::ServiceError;
+use crate::pfi::Field;
 use crate::sql;
 
 /// Who records collateral and its registration.
@@ -37,8 +41,22 @@ const ASKERS: [Role; 3] = [Role::Officer, Role::Disburser, Role::BranchHead];
 const CONFIRMERS: [Role; 2] = [Role::Disburser, Role::BranchHead];
 
 fn refused(e: CollateralError) -> ServiceError {
-    ServiceError::invalid(e.code())
+    let params = match &e {
+        CollateralError::PhotoInvalid { max_kib } => vec![("max_kib", max_kib.to_string())],
+        CollateralError::TooManyPhotos { max } => vec![("max", max.to_string())],
+        _ => Vec::new(),
+    };
+    ServiceError::Validation {
+        code: e.code(),
+        params,
+    }
 }
+
+/// The longest photo upload read (base64 of [`MAX_PHOTO_BYTES`]): anything
+/// longer is refused before it is decoded.
+const MAX_PHOTO_BASE64: usize = MAX_PHOTO_BYTES.div_ceil(3) * 4;
+/// The longest caption.
+const MAX_CAPTION_CHARS: usize = 60;
 
 /// A stored row as the payout check sees it.
 fn pledged(r: &AnyRow) -> Result<Pledged, ServiceError> {
@@ -154,6 +172,7 @@ impl super::Applications<'_> {
         let required = f.guarantee.needs_collateral();
         let settled = self.loan_settled(application_id).await?;
         let rows = self.collateral_rows(application_id).await?;
+        let mut photos = self.photos_of(application_id).await?;
         let mut items = Vec::with_capacity(rows.len());
         let mut live = Vec::new();
         for r in &rows {
@@ -163,8 +182,11 @@ impl super::Applications<'_> {
             if p.custody != Custody::Released {
                 live.push(p);
             }
+            let id = sql::text(r, "id")?;
             items.push(CollateralView {
-                id: sql::text(r, "id")?,
+                photos: photos.remove(&id).unwrap_or_default(),
+                can_add_photo: s.has_any(&RECORDERS) && p.custody != Custody::Released,
+                id,
                 kind: p.kind,
                 owner_name: sql::text(r, "owner_name")?,
                 certificate_no: sql::text(r, "certificate_no")?,
@@ -328,6 +350,164 @@ impl super::Applications<'_> {
             return Err(ServiceError::Forbidden);
         }
         Ok((r, f))
+    }
+
+    /// The photos of an application's collateral, by piece, oldest first
+    /// (without their bytes).
+    async fn photos_of(
+        self,
+        application_id: &str,
+    ) -> Result<std::collections::HashMap<String, Vec<CollateralPhotoView>>, ServiceError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.collateral_id, p.caption, p.content_type, p.size_bytes, \
+               p.created_at, u.display_name FROM collateral_photos p \
+             JOIN collaterals c ON c.id = p.collateral_id \
+             JOIN staff_users u ON u.id = p.uploaded_by \
+             WHERE c.application_id = $1 ORDER BY p.created_at, p.id",
+        )
+        .bind(application_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out: std::collections::HashMap<String, Vec<CollateralPhotoView>> =
+            std::collections::HashMap::new();
+        for r in &rows {
+            out.entry(sql::text(r, "collateral_id")?)
+                .or_default()
+                .push(CollateralPhotoView {
+                    id: sql::text(r, "id")?,
+                    caption: sql::text(r, "caption")?,
+                    content_type: sql::text(r, "content_type")?,
+                    size_bytes: sql::int(r, "size_bytes")?,
+                    uploaded_by: sql::text(r, "display_name")?,
+                    uploaded_at: sql::int(r, "created_at")?,
+                });
+        }
+        Ok(out)
+    }
+
+    /// Adds a photo to a piece of collateral not yet released (by whoever
+    /// records collateral, in scope): `data_base64` is the image, refused
+    /// unread when longer than a photo may be; its type comes from its
+    /// bytes (JPEG, PNG or WebP, `collateral_photo_invalid`); at most
+    /// eight a piece (`collateral_too_many_photos`). Sealed at rest; its
+    /// SHA-256 goes to the audit log. The photo's id.
+    pub async fn add_collateral_photo(
+        self,
+        s: &StaffActor,
+        collateral_id: &str,
+        caption: &str,
+        data_base64: &str,
+    ) -> Result<String, ServiceError> {
+        if !s.has_any(&RECORDERS) {
+            return Err(ServiceError::Forbidden);
+        }
+        let invalid = || {
+            refused(CollateralError::PhotoInvalid {
+                max_kib: MAX_PHOTO_BYTES / 1024,
+            })
+        };
+        if data_base64.len() > MAX_PHOTO_BASE64 {
+            return Err(invalid());
+        }
+        let caption = caption.trim();
+        if caption.chars().count() > MAX_CAPTION_CHARS || caption.chars().any(char::is_control) {
+            return Err(ServiceError::invalid(ErrorCode::CollateralCaptionTooLong));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data_base64.trim())
+            .map_err(|_| invalid())?;
+        let content_type = photo_type(&bytes).map_err(refused)?;
+        let (r, _) = self.collateral_in_scope(s, collateral_id).await?;
+        if sql::coded(&r, "custody", Custody::parse)? == Custody::Released {
+            return Err(refused(CollateralError::CustodyMoveInvalid));
+        }
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let sealed = self
+            .config
+            .pfi
+            .seal(Field::CollateralPhoto, data_base64.trim());
+        let id = new_id();
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        // The piece's row, locked by the update, serialises two uploads at
+        // once, so the count below holds.
+        sqlx::query("UPDATE collaterals SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(collateral_id)
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM collateral_photos WHERE collateral_id = $1",
+        )
+        .bind(collateral_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        may_add_photo(usize::try_from(sql::int(&n, "n")?).unwrap_or(usize::MAX))
+            .map_err(refused)?;
+        sqlx::query(
+            "INSERT INTO collateral_photos (id, collateral_id, bank_id, content_type, size_bytes, \
+               sha256, caption, data_sealed, uploaded_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&id)
+        .bind(collateral_id)
+        .bind(sql::text(&r, "bank_id")?)
+        .bind(content_type)
+        .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+        .bind(&sha256)
+        .bind(caption)
+        .bind(sealed)
+        .bind(&s.user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            &self.config.audit_key,
+            NewAuditEntry::staff(
+                s,
+                now,
+                "collateral.photo_added",
+                "collateral",
+                collateral_id,
+            )
+            .after(json!({
+                "photo_id": id, "caption": caption, "content_type": content_type,
+                "size_bytes": bytes.len(), "sha256": sha256,
+            })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A photo's type and bytes, for staff who read the customer's file in
+    /// scope.
+    pub async fn collateral_photo(
+        self,
+        s: &StaffActor,
+        photo_id: &str,
+    ) -> Result<(String, Vec<u8>), ServiceError> {
+        let r = sqlx::query(
+            "SELECT p.collateral_id, p.content_type, p.data_sealed FROM collateral_photos p \
+             WHERE p.id = $1",
+        )
+        .bind(photo_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+        let (_, f) = self
+            .collateral_in_scope(s, &sql::text(&r, "collateral_id")?)
+            .await?;
+        s.may_read(Reading::CustomerFile, &f.branch_path)?;
+        let b64 = self
+            .config
+            .pfi
+            .open(Field::CollateralPhoto, &sql::text(&r, "data_sealed")?)?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| ServiceError::internal("photo", e))?;
+        Ok((sql::text(&r, "content_type")?, bytes))
     }
 
     /// Sets the registration number (他项权证号) the registry gave.

@@ -133,7 +133,10 @@ fn RepayCard(
     let due = summary.due_now;
     let total = due.total().unwrap_or_default();
     let open = summary.status.is_open();
-    let amount = RwSignal::new(if total > domain::money::Fen::ZERO {
+    // 随借随还: nothing falls due before the maturity; what is owed may be
+    // repaid in any part on any day, so no amount is put in for the customer.
+    let revolving = summary.revolving;
+    let amount = RwSignal::new(if total > domain::money::Fen::ZERO && !revolving {
         total.to_yuan_string()
     } else {
         String::new()
@@ -185,7 +188,10 @@ fn RepayCard(
     );
     view! {
         <section class="card stack" data-testid="repay-card">
-            <h2 class="section-title">{t.due_now}</h2>
+            <h2 class="section-title">{if revolving { t.repayable_revolving } else { t.due_now }}</h2>
+            {(revolving && open).then(|| view! {
+                <p class="hint" data-testid="revolving-hint">{fill(t.revolving_repay_hint, &[("date", summary.maturity_date.to_string())])}</p>
+            })}
             {if open && total > domain::money::Fen::ZERO {
                 view! {
                     <div class="fig">

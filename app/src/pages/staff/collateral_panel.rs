@@ -145,6 +145,172 @@ pub async fn collateral_step(
     Ok(())
 }
 
+/// Adds a photo (base64 of the image the browser scaled down) to a piece
+/// of collateral.
+#[server(prefix = "/api/fn", endpoint = "add_collateral_photo")]
+pub async fn add_collateral_photo(
+    collateral_id: String,
+    caption: String,
+    data_base64: String,
+) -> Result<String, AppError> {
+    let (services, staff) = session::staff().await?;
+    Ok(services
+        .applications()
+        .add_collateral_photo(&staff, &collateral_id, &caption, &data_base64)
+        .await?)
+}
+
+/// The longest side of a photo as sent: a camera's picture is scaled down
+/// in the browser and sent as a JPEG, so a village's mobile network carries
+/// a few hundred kilobytes, not ten megabytes.
+#[cfg(not(feature = "ssr"))]
+const PHOTO_SIDE: f64 = 1600.0;
+
+fn photo_invalid() -> AppError {
+    AppError::new(crate::error::ErrorCode::CollateralPhotoInvalid).with(
+        "max_kib",
+        (domain::collateral::MAX_PHOTO_BYTES / 1024).to_string(),
+    )
+}
+
+/// The chosen picture, scaled to at most [`PHOTO_SIDE`] and encoded as a
+/// JPEG (lower quality until it fits), as base64. Anything the browser
+/// cannot draw as an image is refused here; the server checks the bytes
+/// again.
+#[cfg(not(feature = "ssr"))]
+async fn photo_base64(input: &web_sys::HtmlInputElement) -> Result<String, AppError> {
+    use wasm_bindgen::JsCast;
+    let file = input
+        .files()
+        .and_then(|f| f.get(0))
+        .ok_or_else(photo_invalid)?;
+    // A camera's picture may be large; anything far beyond one is not.
+    if file.size() > 40.0 * 1024.0 * 1024.0 {
+        return Err(photo_invalid());
+    }
+    let url = web_sys::Url::create_object_url_with_blob(&file).map_err(|_| photo_invalid())?;
+    let img = web_sys::HtmlImageElement::new().map_err(|_| photo_invalid())?;
+    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+        img.set_onload(Some(&resolve));
+        img.set_onerror(Some(&reject));
+    });
+    img.set_src(&url);
+    let drawn = wasm_bindgen_futures::JsFuture::from(loaded).await;
+    let _ = web_sys::Url::revoke_object_url(&url);
+    drawn.map_err(|_| photo_invalid())?;
+    let (w, h) = (
+        f64::from(img.natural_width()),
+        f64::from(img.natural_height()),
+    );
+    if w < 1.0 || h < 1.0 {
+        return Err(photo_invalid());
+    }
+    let scale = (PHOTO_SIDE / w.max(h)).min(1.0);
+    let (cw, ch) = ((w * scale).round(), (h * scale).round());
+    let canvas: web_sys::HtmlCanvasElement = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("canvas").ok())
+        .and_then(|e| e.dyn_into().ok())
+        .ok_or_else(photo_invalid)?;
+    canvas.set_width(cw as u32);
+    canvas.set_height(ch as u32);
+    let ctx: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or_else(photo_invalid)?;
+    ctx.draw_image_with_html_image_element_and_dw_and_dh(&img, 0.0, 0.0, cw, ch)
+        .map_err(|_| photo_invalid())?;
+    let max = domain::collateral::MAX_PHOTO_BYTES.div_ceil(3) * 4;
+    for quality in [0.82, 0.7, 0.55] {
+        let url = canvas
+            .to_data_url_with_type_and_encoder_options(
+                "image/jpeg",
+                &wasm_bindgen::JsValue::from_f64(quality),
+            )
+            .map_err(|_| photo_invalid())?;
+        if let Some((_, b64)) = url.split_once(',') {
+            if b64.len() <= max {
+                return Ok(b64.to_string());
+            }
+        }
+    }
+    Err(photo_invalid())
+}
+
+#[cfg(feature = "ssr")]
+async fn photo_base64(_: &web_sys::HtmlInputElement) -> Result<String, AppError> {
+    Err(photo_invalid())
+}
+
+/// A piece's photos (tap one to see it whole) and, for a recorder, the
+/// camera or album to add one, with a caption.
+#[component]
+fn Photos(c: CollateralView, refresh: RwSignal<u32>) -> impl IntoView {
+    let t = t();
+    let input = NodeRef::<leptos::html::Input>::new();
+    let caption = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let cid = StoredValue::new(c.id.clone());
+    let upload = Action::new_local(move |_: &()| {
+        let el = input.get_untracked();
+        let (cid, caption) = (cid.get_value(), caption.get_untracked());
+        async move {
+            let el = el.ok_or_else(photo_invalid)?;
+            let b64 = photo_base64(&el).await?;
+            add_collateral_photo(cid, caption, b64).await
+        }
+    });
+    Effect::new(move |_| match upload.value().get() {
+        Some(Ok(_)) => {
+            error.set(None);
+            caption.set(String::new());
+            refresh.update(|n| *n += 1);
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let count = c.photos.len();
+    let full = count >= domain::collateral::MAX_PHOTOS;
+    view! {
+        <div class="clt-photos" data-testid="collateral-photos">
+            {(!c.photos.is_empty()).then(|| view! {
+                <ul class="clt-photo-list">
+                    {c.photos.iter().map(|p| {
+                        let src = format!("/staff/collateral-photos/{}", p.id);
+                        let href = src.clone();
+                        let alt = if p.caption.is_empty() { t.clt_photo.to_string() } else { p.caption.clone() };
+                        view! {
+                            <li class="clt-photo" data-testid="collateral-photo">
+                                <a href=href target="_blank" rel="noopener">
+                                    <img src=src alt=alt.clone() loading="lazy" width="120" height="90" />
+                                </a>
+                                <span class="small muted">{alt}" · "{p.uploaded_by.clone()}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
+            {(c.can_add_photo && !full).then(|| view! {
+                <div class="row clt-photo-add">
+                    <input class="input" maxlength="60" placeholder=t.clt_photo_caption data-testid="collateral-photo-caption"
+                        prop:value=caption on:input=move |ev| caption.set(event_target_value(&ev)) />
+                    <label class="btn btn-secondary">
+                        {move || if upload.pending().get() { t.processing } else { t.clt_photo_add }}
+                        <input type="file" accept="image/*" capture="environment" class="sr-only"
+                            data-testid="collateral-photo-file" node_ref=input
+                            disabled=move || upload.pending().get()
+                            on:change=move |_| { error.set(None); upload.dispatch(()); } />
+                    </label>
+                    <span class="hint">{fill(t.clt_photo_count, &[("n", count.to_string()), ("max", domain::collateral::MAX_PHOTOS.to_string())])}</span>
+                </div>
+            })}
+            <FormError error=error />
+        </div>
+    }
+}
+
 #[component]
 pub fn CollateralPanel(
     id: ApplicationId,
@@ -295,6 +461,7 @@ fn Row(
                 <dd><span class="money">{money(c.valuation)}</span>" · "{c.valued_on.to_string()}" · "{c.valuer.clone()}</dd>
                 {(!c.description.is_empty()).then(|| view! { <dt>{t.clt_description}</dt><dd>{c.description.clone()}</dd> })}
             </dl>
+            <Photos c=c.clone() refresh=refresh />
             <div class="clt-actions">
                 {(c.can_register && c.registration_no.is_none()).then(|| view! {
                     <input class="input" maxlength="64" placeholder=t.clt_registration data-testid="collateral-registration"

@@ -78,7 +78,7 @@ pub fn StaffLoanPage() -> impl IntoView {
                                 <div class="stat"><div class="stat-value money">{money(s.outstanding)}</div><div class="stat-label">{t.outstanding}</div></div>
                                 <div class="stat"><div class="stat-value money">{money(s.interest_receivable)}</div><div class="stat-label">{t.interest_receivable}</div></div>
                                 <div class="stat"><div class="stat-value money">{money(s.due_now.penalty)}</div><div class="stat-label">{t.penalty_receivable}</div></div>
-                                <div class="stat"><div class="stat-value money" data-testid="staff-due-now">{money(due)}</div><div class="stat-label">{t.due_now}</div></div>
+                                <div class="stat"><div class="stat-value money" data-testid="staff-due-now">{money(due)}</div><div class="stat-label">{if s.revolving { t.repayable_revolving } else { t.due_now }}</div></div>
                                 <div class="stat"><div class="stat-value" data-testid="dpd">{s.dpd}</div><div class="stat-label">{t.dpd}</div></div>
                             </div>
                             <p class="muted">
