@@ -681,6 +681,43 @@ async fn a_revolving_product_is_approved_as_a_line_drawn_repaid_and_drawn_again(
             .await,
             1
         );
+
+        // 柜面还款: the desk takes 1,000 in cash; a double click posts once
+        // (both clicks get the one result), and the line gets it back.
+        let desk = env.staff("disburser1").await;
+        let sv = s.servicing();
+        let (a, b) = tokio::join!(
+            sv.repay_at_counter(&desk, &loan, Fen::from_yuan(1_000), "counter-1"),
+            sv.repay_at_counter(&desk, &loan, Fen::from_yuan(1_000), "counter-1"),
+        );
+        let (a, b) = (a.expect("first click"), b.expect("second click"));
+        assert_eq!(a, b);
+        assert_eq!(
+            env.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM postings WHERE loan_id = '{loan}' \
+                 AND idempotency_key = 'counter-repay:counter-1'"
+            ))
+            .await,
+            1
+        );
+        let l = shown(s.servicing().my_lines(&li).await.unwrap());
+        assert_eq!(l.available, Fen::from_yuan(3_000));
+        // Never more than is owed, never by someone not at the desk, and
+        // the same key with another amount is another payment.
+        let owed = s.loans().my_loan(&li, &loan).await.unwrap().summary.due_now;
+        let over = owed.total().unwrap() + Fen(1);
+        match sv.repay_at_counter(&desk, &loan, over, "counter-2").await {
+            Err(e) => assert_eq!(e.code(), domain::error_code::ErrorCode::RepaymentExceedsDue),
+            Ok(v) => panic!("over what is owed: {v:?}"),
+        }
+        assert!(sv
+            .repay_at_counter(&env.staff("officer1").await, &loan, Fen(100), "counter-3")
+            .await
+            .is_err());
+        assert!(sv
+            .repay_at_counter(&desk, &loan, Fen::from_yuan(2_000), "counter-1")
+            .await
+            .is_err());
     })
     .await;
 }

@@ -375,6 +375,10 @@ macro_rules! texts_errors {
             inst_future: "待还", "Upcoming";
             inst_written_off: "已核销", "Written off";
             due_now: "当前应还", "Due now";
+            counter_repay_title: "柜面还款", "Repayment at the counter";
+            counter_repay_owed: "可还 {amount} 元", "Up to {amount} yuan";
+            counter_repay_submit: "收款入账", "Post the payment";
+            counter_repay_done: "还款已入账", "The repayment is posted";
             repayable_revolving: "可还金额（随借随还）", "Repayable now (revolving)";
             revolving_repay_hint: "随借随还：{date} 前可随时偿还任意金额，利息按实际用款天数计算", "Revolving: repay any amount on any day before {date}; interest runs on the days you use the money";
             due_breakdown: "本金 {principal} · 利息 {interest} · 罚息 {penalty}", "Principal {principal} · interest {interest} · penalty {penalty}";

@@ -22,13 +22,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use domain::error_code::ErrorCode;
 use domain::money::Fen;
+use domain::org::Role;
 use domain::servicing::ledger::{allocate_repayment, IdempotencyKey};
 use rand::Rng;
 use serde_json::json;
 
 use super::{load_account, posting_rows, store_account, write_postings};
 use crate::audit::{self, NewAuditEntry};
-use crate::auth::CustomerActor;
+use crate::auth::{CustomerActor, StaffActor};
 use crate::db::new_id;
 use crate::error::ServiceError;
 use crate::sql;
@@ -331,6 +332,142 @@ impl crate::servicing::Servicing<'_> {
         Ok(RepaymentResult { reference, amount })
     }
 
+    /// 柜面还款: the disbursement desk took `amount` in cash (or by card at
+    /// the counter) from the borrower and posts it now, for any loan in its
+    /// scope: what is due on a loan with a schedule, any part of what is
+    /// owed on a revolving (随借随还) one, never more
+    /// (`repayment_exceeds_due`). Posted with the account, the ledger and
+    /// the line in one transaction guarded by the account's version;
+    /// `client_key` makes a double click post once (the second gets the
+    /// first's result; the same key with another amount is `duplicate`).
+    pub async fn repay_at_counter(
+        self,
+        s: &StaffActor,
+        loan_id: &str,
+        amount: Fen,
+        client_key: &str,
+    ) -> Result<RepaymentResult, ServiceError> {
+        if !s.has(Role::Disburser) {
+            return Err(ServiceError::Forbidden);
+        }
+        let client_key = client_key.trim();
+        if client_key.is_empty() || client_key.len() > 100 {
+            return Err(ServiceError::invalid(ErrorCode::IdempotencyKeyInvalid));
+        }
+        if amount <= Fen::ZERO {
+            return Err(ServiceError::invalid(ErrorCode::AmountNotPositive));
+        }
+        let key = IdempotencyKey::parse(&format!("counter-repay:{client_key}"))
+            .map_err(|_| ServiceError::invalid(ErrorCode::IdempotencyKeyInvalid))?;
+        let loan = sqlx::query(
+            "SELECT o.path FROM loans l JOIN organisations o ON o.id = l.branch_id \
+             WHERE l.id = $1",
+        )
+        .bind(loan_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+        if !s.covers(&sql::text(&loan, "path")?) {
+            return Err(ServiceError::Forbidden);
+        }
+        if let Some(done) = self.counter_repayment(loan_id, &key, amount).await? {
+            return Ok(done);
+        }
+        match self.post_counter_repayment(s, loan_id, amount, &key).await {
+            // A concurrent click with the same key posted first: its result.
+            Err(ServiceError::Duplicate | ServiceError::StaleState) => self
+                .counter_repayment(loan_id, &key, amount)
+                .await?
+                .ok_or(ServiceError::StaleState),
+            other => other,
+        }
+    }
+
+    /// The counter repayment already posted under `key`, if any;
+    /// `Duplicate` when the key was used for another amount.
+    async fn counter_repayment(
+        self,
+        loan_id: &str,
+        key: &IdempotencyKey,
+        amount: Fen,
+    ) -> Result<Option<RepaymentResult>, ServiceError> {
+        let Some(r) = sqlx::query(
+            "SELECT amount_fen FROM postings WHERE loan_id = $1 AND idempotency_key = $2",
+        )
+        .bind(loan_id)
+        .bind(key.as_str())
+        .fetch_optional(&self.db.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        if sql::fen(&r, "amount_fen")? != amount {
+            return Err(ServiceError::Duplicate);
+        }
+        Ok(Some(RepaymentResult {
+            reference: key.as_str().to_string(),
+            amount,
+        }))
+    }
+
+    async fn post_counter_repayment(
+        self,
+        s: &StaffActor,
+        loan_id: &str,
+        amount: Fen,
+        key: &IdempotencyKey,
+    ) -> Result<RepaymentResult, ServiceError> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        // Inside the write: a click with the same key that committed while
+        // this one waited for the writer is found here, not posted twice.
+        let posted =
+            sqlx::query("SELECT 1 AS n FROM postings WHERE loan_id = $1 AND idempotency_key = $2")
+                .bind(loan_id)
+                .bind(key.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if posted.is_some() {
+            return Err(ServiceError::Duplicate);
+        }
+        let account = load_account(&mut tx, loan_id).await?;
+        if !account.state.status.is_open() {
+            return Err(ServiceError::invalid(ErrorCode::LoanClosed));
+        }
+        let dues = account
+            .state
+            .dues()
+            .map_err(|e| ServiceError::internal("dues", e.code()))?;
+        let due = dues.total().map_err(|e| ServiceError::invalid(e.code()))?;
+        if amount > due {
+            return Err(ServiceError::Validation {
+                code: ErrorCode::RepaymentExceedsDue,
+                params: vec![("due", due.to_grouped_string())],
+            });
+        }
+        let on = self.today().max(account.state.last_processed);
+        let (new, posting) =
+            post_repayment(&mut tx, loan_id, &account, amount, key.clone(), on, now).await?;
+        audit::append(
+            &mut tx,
+            &self.config.audit_key,
+            NewAuditEntry::staff(s, now, "loan.repaid", "loan", loan_id).after(json!({
+                "reference": key.as_str(),
+                "channel": "counter",
+                "amount_fen": amount.get(),
+                "lines": posting.lines,
+                "status": new.status.as_str(),
+                "dpd": new.dpd,
+            })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(RepaymentResult {
+            reference: key.as_str().to_string(),
+            amount,
+        })
+    }
+
     /// Makes a payment order of `amount` for `purpose` (committed, and
     /// audited, before the provider is called), has the provider collect it
     /// and posts it (`payment_succeeded`). Returns the order's reference once
@@ -594,17 +731,8 @@ impl crate::servicing::Servicing<'_> {
         }
         let account = load_account(&mut tx, &loan_id).await?;
         let on = self.today().max(account.state.last_processed);
-        let (new, posting) = account
-            .state
-            .repay(amount, account.order, key, on)
-            .map_err(|e| ServiceError::invalid(e.code()))?;
-        store_account(&mut tx, &account, &new, now).await?;
-        let (mut p, mut l) = (Vec::new(), Vec::new());
-        posting_rows(&loan_id, &account.bank_id, &posting, now, &mut p, &mut l)?;
-        write_postings(&mut tx, &p, &l).await?;
-        let principal = posting.net(domain::servicing::ledger::Account::LoanPrincipal);
-        let principal_paid = Fen::ZERO - principal;
-        super::lines::release_on_repayment(&mut tx, &loan_id, principal_paid, now).await?;
+        let (new, posting) =
+            post_repayment(&mut tx, &loan_id, &account, amount, key, on, now).await?;
         audit::append(
             &mut tx,
             &self.config.audit_key,
@@ -635,6 +763,37 @@ impl crate::servicing::Servicing<'_> {
         self.close_pending(reference, "failed", reason, json!({ "reason": reason }))
             .await
     }
+}
+
+/// Posts a repayment of `amount` in the caller's transaction: the account
+/// under its version, the ledger, and the principal given back to the
+/// loan's line. The new state and the posting.
+async fn post_repayment(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    loan_id: &str,
+    account: &super::Account,
+    amount: Fen,
+    key: IdempotencyKey,
+    on: domain::date::Date,
+    now: i64,
+) -> Result<
+    (
+        domain::servicing::eod::LoanState,
+        domain::servicing::ledger::Posting,
+    ),
+    ServiceError,
+> {
+    let (new, posting) = account
+        .state
+        .repay(amount, account.order, key, on)
+        .map_err(|e| ServiceError::invalid(e.code()))?;
+    store_account(tx, account, &new, now).await?;
+    let (mut p, mut l) = (Vec::new(), Vec::new());
+    posting_rows(loan_id, &account.bank_id, &posting, now, &mut p, &mut l)?;
+    write_postings(tx, &p, &l).await?;
+    let principal_paid = Fen::ZERO - posting.net(domain::servicing::ledger::Account::LoanPrincipal);
+    super::lines::release_on_repayment(tx, loan_id, principal_paid, now).await?;
+    Ok((new, posting))
 }
 
 pub(super) fn payment_failed(reason: Option<String>) -> ServiceError {

@@ -33,6 +33,88 @@ pub async fn staff_settlement_certificate(
         .await?)
 }
 
+/// 柜面还款: the desk posts what the borrower paid at the counter.
+#[server(prefix = "/api/fn", endpoint = "counter_repay")]
+pub async fn counter_repay(id: String, amount: String, key: String) -> Result<String, AppError> {
+    let amount =
+        domain::money::Fen::parse_yuan(amount.trim()).map_err(|e| AppError::invalid(e.code()))?;
+    let (services, staff) = session::staff().await?;
+    let done = services
+        .servicing()
+        .repay_at_counter(&staff, &id, amount, &key)
+        .await?;
+    Ok(done.reference)
+}
+
+/// The desk's counter repayment: the amount the borrower paid (what is due
+/// put in for a loan with a schedule; typed for a revolving one), posted
+/// once however often it is clicked.
+#[component]
+fn CounterRepayCard(
+    loan_id: String,
+    due: domain::money::Fen,
+    revolving: bool,
+    /// Set once a payment is posted; the page shows the notice, which
+    /// outlives the card the reload draws anew (or removes, nothing due).
+    posted: RwSignal<bool>,
+    on_done: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let t = t();
+    let amount = RwSignal::new(if revolving || due <= domain::money::Fen::ZERO {
+        String::new()
+    } else {
+        due.to_yuan_string()
+    });
+    let key = RwSignal::new(String::new());
+    Effect::new(move |_| key.set(crate::components::random_key()));
+    let error = RwSignal::new(None::<AppError>);
+    let id = StoredValue::new(loan_id);
+    let pay = Action::new(move |_: &()| {
+        let args = (id.get_value(), amount.get_untracked(), key.get_untracked());
+        async move { counter_repay(args.0, args.1, args.2).await }
+    });
+    Effect::new(move |_| match pay.value().get() {
+        Some(Ok(_)) => {
+            error.set(None);
+            posted.set(true);
+            key.set(crate::components::random_key());
+            on_done();
+        }
+        Some(Err(e)) => {
+            if e.code != crate::error::ErrorCode::Network {
+                key.set(crate::components::random_key());
+            }
+            error.set(Some(e));
+        }
+        None => {}
+    });
+    view! {
+        <section class="ws-panel stack" data-testid="counter-repay">
+            <div class="ws-panel-header">
+                <h2 class="section-title">{t.counter_repay_title}</h2>
+                <span class="muted">{fill(t.counter_repay_owed, &[("amount", money(due))])}</span>
+            </div>
+            <form class="row" on:submit=move |ev| {
+                ev.prevent_default();
+                if !pay.pending().get_untracked() {
+                    error.set(None);
+                    posted.set(false);
+                    pay.dispatch(());
+                }
+            }>
+                <label class="field">
+                    <span>{t.repay_amount}</span>
+                    <input class="input" inputmode="decimal" data-testid="counter-repay-amount" required bind:value=amount />
+                </label>
+                <button class="btn btn-primary" type="submit" data-testid="counter-repay-submit" disabled=move || pay.pending().get()>
+                    {move || if pay.pending().get() { t.processing } else { t.counter_repay_submit }}
+                </button>
+            </form>
+            <crate::components::FormError error=error />
+        </section>
+    }
+}
+
 /// 结清证明 of a loan, for the counter to print for the borrower.
 #[component]
 pub fn StaffSettlementPage() -> impl IntoView {
@@ -60,8 +142,12 @@ pub fn StaffLoanPage() -> impl IntoView {
         staff_loan,
     );
     let prepaid = RwSignal::new(false);
+    let counter_paid = RwSignal::new(false);
     view! {
         <PrepaidNotice done=prepaid />
+        {move || counter_paid.get().then(|| view! {
+            <p class="alert alert-success" role="status" data-testid="counter-repaid">{t.counter_repay_done}</p>
+        })}
         {awaited(data, super::LOGIN, move |d| {
                         let instalments = d.instalments();
                         let lines = d.schedule.clone();
@@ -86,6 +172,9 @@ pub fn StaffLoanPage() -> impl IntoView {
                                 " · "{t.start_date}" "{s.start_date.to_string()}" · "{t.maturity}" "{s.maturity_date.to_string()}
                                 " · "{t.last_processed}" "{s.last_processed.to_string()}
                             </p>
+                            {(desk && s.status.is_open() && due > domain::money::Fen::ZERO).then(|| view! {
+                                <CounterRepayCard loan_id=s.id.to_string() due=due revolving=s.revolving posted=counter_paid on_done=move || data.refetch() />
+                            })}
                             {(desk && s.status.is_open() && !s.revolving && !PrepaymentKind::offered_for(s.method).is_empty()).then(|| view! {
                                 <PrepayCard loan_id=s.id.clone() method=s.method counter=true dev_note=false done=prepaid on_done=move |_| data.refetch() />
                             })}
