@@ -13,7 +13,7 @@ use common::{on_each_backend, today, Env};
 use domain::date::Date;
 use domain::identity::IdNumber;
 use domain::money::Fen;
-use domain::servicing::credit_line::{LineKind, LineStatus};
+use domain::servicing::credit_line::{LineKind, LineStatus, RenewalOutcome};
 use domain::view::CreditLineView;
 use service::servicing::eod::EodOptions;
 
@@ -113,8 +113,8 @@ async fn lines_are_renewed_adjusted_referred_or_declined_by_the_rule_set() {
         assert_eq!(v.expires_on, today().add_days(-1).add_months(12));
         let r = v.last_renewal.expect("renewal on the card");
         assert_eq!(
-            (r.outcome.as_str(), r.grade.as_deref()),
-            ("renewed", Some("A"))
+            (r.outcome, r.grade.as_deref()),
+            (RenewalOutcome::Renewed, Some("A"))
         );
         assert_eq!(r.limit_after, Some(Fen::from_yuan(60_000)));
 
@@ -130,13 +130,16 @@ async fn lines_are_renewed_adjusted_referred_or_declined_by_the_rule_set() {
         let v = line(&env, unruled.id.as_str()).await;
         assert_eq!(v.status, LineStatus::Expired);
         let r = v.last_renewal.expect("renewal");
-        assert_eq!((r.outcome.as_str(), r.rule_set_version), ("referred", None));
+        assert_eq!(
+            (r.outcome, r.rule_set_version),
+            (RenewalOutcome::Referred, None)
+        );
         assert_eq!(r.reasons[0].0, "没有生效的规则集，转人工");
 
         let v = line(&env, wang_line.id.as_str()).await;
         assert_eq!(v.status, LineStatus::Expired);
         let r = v.last_renewal.expect("renewal");
-        assert_eq!(r.outcome, "declined");
+        assert_eq!(r.outcome, RenewalOutcome::Declined);
         assert_eq!(r.reasons[0].0, "年龄不在产品准入范围");
 
         // A rerun of the date decides nothing twice.

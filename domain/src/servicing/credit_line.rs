@@ -373,6 +373,18 @@ impl CreditLine {
     }
 }
 
+crate::coded_enum! {
+    /// What the end-of-day batch decided for a line at its expiry (续授信).
+    pub enum RenewalOutcome {
+        /// 续期: runs on for another term, with the limit the rule set gave.
+        Renewed => "renewed",
+        /// 转人工: the rule set asks an officer; the line expires.
+        Referred => "referred",
+        /// 不予续期: the line expires.
+        Declined => "declined",
+    }
+}
+
 /// The term of a renewed line: as long as the term it ends, in whole months
 /// (1 to 60), so a one-year line renews for a year.
 pub fn renewal_months(granted_on: Date, expires_on: Date) -> u32 {

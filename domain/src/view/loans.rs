@@ -221,8 +221,7 @@ pub struct CreditLineView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineRenewalView {
     pub business_date: Date,
-    /// "renewed", "referred" or "declined".
-    pub outcome: String,
+    pub outcome: crate::servicing::credit_line::RenewalOutcome,
     pub limit_before: Fen,
     pub limit_after: Option<Fen>,
     pub expires_after: Option<Date>,

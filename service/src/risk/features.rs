@@ -391,15 +391,17 @@ pub(crate) async fn load_inputs(
 ) -> Result<FeatureInputs, ServiceError> {
     let a = sqlx::query(
         "SELECT a.customer_id, a.amount_fen, a.term_months, a.purpose, a.submitted_on, \
-                p.code, COALESCE(a.guarantee_type, p.guarantee_type) AS guarantee_type \
-         FROM applications a JOIN products p ON p.id = a.product_id WHERE a.id = $1",
+                p.code, COALESCE(a.guarantee_type, p.guarantee_type) AS guarantee_type, \
+                c.id_number_sealed, c.gender, c.occupation, c.household_id \
+         FROM applications a JOIN customers c ON c.id = a.customer_id \
+         JOIN products p ON p.id = a.product_id WHERE a.id = $1",
     )
     .bind(application_id)
     .fetch_optional(&db.pool)
     .await?
     .ok_or(ServiceError::NotFound)?;
     let customer_id = sql::text(&a, "customer_id")?;
-    let person = person_facts(db, keys, &customer_id).await?;
+    let person = person_facts_of(db, keys, &a).await?;
     let loans = loan_facts(db, &customer_id).await?;
     let open = sqlx::query(
         "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM applications \
@@ -466,7 +468,17 @@ pub(crate) async fn person_facts(
     .fetch_optional(&db.pool)
     .await?
     .ok_or(ServiceError::NotFound)?;
-    let household = match sql::opt_text(&c, "household_id")? {
+    person_facts_of(db, keys, &c).await
+}
+
+/// The facts of a row holding the customer's `id_number_sealed`, `gender`,
+/// `occupation` and `household_id` (the application's read joins them).
+async fn person_facts_of(
+    db: &Db,
+    keys: &PfiKeys,
+    c: &sqlx::any::AnyRow,
+) -> Result<PersonFacts, ServiceError> {
+    let household = match sql::opt_text(c, "household_id")? {
         None => None,
         Some(hid) => sqlx::query(
             "SELECT members, annual_income_fen, land_area_mu_x10, main_business \
@@ -488,9 +500,9 @@ pub(crate) async fn person_facts(
     Ok(PersonFacts {
         // A stored number that no longer parses leaves the age missing
         // (→ the age rules cannot pass it), rather than failing the decision.
-        id_number: IdNumber::parse(&customers::id_number_of(keys, &c)?).ok(),
-        gender: Gender::parse(&sql::text(&c, "gender")?),
-        occupation: sql::text(&c, "occupation")?,
+        id_number: IdNumber::parse(&customers::id_number_of(keys, c)?).ok(),
+        gender: Gender::parse(&sql::text(c, "gender")?),
+        occupation: sql::text(c, "occupation")?,
         household,
     })
 }

@@ -372,7 +372,7 @@ impl crate::servicing::Servicing<'_> {
                 out.push(l.view);
             }
         }
-        self.with_increases(&mut out).await?;
+        self.with_staff_details(&mut out).await?;
         Ok(out)
     }
 
@@ -482,12 +482,13 @@ impl crate::servicing::Servicing<'_> {
     /// One line as staff see it, with its open increase if any.
     pub(crate) async fn line_view(self, id: &str) -> Result<CreditLineView, ServiceError> {
         let mut views = vec![self.load_line(id).await?.view];
-        self.with_increases(&mut views).await?;
+        self.with_staff_details(&mut views).await?;
         Ok(views.remove(0))
     }
 
-    /// Each line with its open increase, for staff.
-    async fn with_increases(self, views: &mut [CreditLineView]) -> Result<(), ServiceError> {
+    /// Each line with what staff see besides: its open increase and its
+    /// last renewal decision.
+    async fn with_staff_details(self, views: &mut [CreditLineView]) -> Result<(), ServiceError> {
         let ids: Vec<String> = views.iter().map(|v| v.id.to_string()).collect();
         let open = super::line_increases::open_increases(&self.db, &ids).await?;
         let mut renewals = super::renewals::latest_renewals(&self.db, &ids).await?;
@@ -564,7 +565,7 @@ impl crate::servicing::Servicing<'_> {
                 views.push(l.view);
             }
         }
-        self.with_increases(&mut views).await?;
+        self.with_staff_details(&mut views).await?;
         Ok(views)
     }
 

@@ -350,14 +350,13 @@ impl crate::servicing::Servicing<'_> {
         if !s.has(Role::Disburser) {
             return Err(ServiceError::Forbidden);
         }
-        let client_key = client_key.trim();
-        if client_key.is_empty() || client_key.len() > 100 {
-            return Err(ServiceError::invalid(ErrorCode::IdempotencyKeyInvalid));
-        }
         if amount <= Fen::ZERO {
             return Err(ServiceError::invalid(ErrorCode::AmountNotPositive));
         }
-        let key = IdempotencyKey::parse(&format!("counter-repay:{client_key}"))
+        // The caller's key as any key is checked, then kept apart from the
+        // phone's payment references.
+        let key = IdempotencyKey::parse(client_key)
+            .and_then(|k| IdempotencyKey::parse(&format!("counter-repay:{}", k.as_str())))
             .map_err(|_| ServiceError::invalid(ErrorCode::IdempotencyKeyInvalid))?;
         let loan = sqlx::query(
             "SELECT o.path FROM loans l JOIN organisations o ON o.id = l.branch_id \

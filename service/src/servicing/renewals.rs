@@ -21,7 +21,9 @@ use domain::date::Date;
 use domain::money::Fen;
 use domain::rules::lifecycle::DecisionStage;
 use domain::rules::rule::Verdict;
-use domain::servicing::credit_line::{renewal_limit, renewal_months, CreditLine, LineKind};
+use domain::servicing::credit_line::{
+    renewal_limit, renewal_months, CreditLine, LineKind, RenewalOutcome,
+};
 use domain::view::LineRenewalView;
 use serde_json::json;
 
@@ -133,7 +135,7 @@ pub(crate) async fn latest_renewals(
             sql::text(&r, "line_id")?,
             LineRenewalView {
                 business_date: sql::date(&r, "business_date")?,
-                outcome: sql::text(&r, "outcome")?,
+                outcome: sql::coded(&r, "outcome", RenewalOutcome::parse)?,
                 limit_before: sql::fen(&r, "limit_before_fen")?,
                 limit_after: sql::opt_int(&r, "limit_after_fen")?.map(Fen),
                 expires_after,
@@ -188,9 +190,9 @@ impl crate::servicing::Servicing<'_> {
                 version: sql::int(r, "version")?,
             };
             match self.renew_one(&due, on).await? {
-                Some("renewed") => counts.renewed += 1,
-                Some("referred") => counts.referred += 1,
-                Some(_) => counts.declined += 1,
+                Some(RenewalOutcome::Renewed) => counts.renewed += 1,
+                Some(RenewalOutcome::Referred) => counts.referred += 1,
+                Some(RenewalOutcome::Declined) => counts.declined += 1,
                 None => {}
             }
         }
@@ -199,7 +201,7 @@ impl crate::servicing::Servicing<'_> {
 
     /// Decides one line; the outcome written, or none when another run
     /// decided it first.
-    async fn renew_one(self, due: &Due, on: Date) -> Result<Option<&'static str>, ServiceError> {
+    async fn renew_one(self, due: &Due, on: Date) -> Result<Option<RenewalOutcome>, ServiceError> {
         let line = &due.line;
         let person = features::person_facts(&self.db, &self.config.pfi, &due.customer_id).await?;
         let loans = features::loan_facts(&self.db, &due.customer_id).await?;
@@ -253,43 +255,12 @@ impl crate::servicing::Servicing<'_> {
             .and_then(|limit| line.renew(limit, due.granted_on, on).ok()),
             Verdict::Refer | Verdict::Reject => None,
         };
-        let outcome = match (&renewed, d.outcome) {
-            (Some(_), _) => "renewed",
-            (None, Verdict::Refer) => "referred",
-            (None, _) => "declined",
-        };
         let now = self.now();
         let mut tx = self.db.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO line_renewals (id, line_id, bank_id, business_date, outcome, \
-               limit_before_fen, limit_after_fen, expires_before, expires_after, rule_set_id, \
-               rule_set_version, score, grade, reason_codes, features, fired, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-             ON CONFLICT (line_id, business_date) DO NOTHING",
-        )
-        .bind(new_id())
-        .bind(&due.id)
-        .bind(&due.bank_id)
-        .bind(on.to_string())
-        .bind(outcome)
-        .bind(line.limit.get())
-        .bind(renewed.as_ref().map(|(l, _)| l.limit.get()))
-        .bind(line.expires_on.to_string())
-        .bind(renewed.as_ref().map(|(l, _)| l.expires_on.to_string()))
-        .bind(live.as_ref().map(|l| l.rule_set_id.clone()))
-        .bind(live.as_ref().map(|l| l.version))
-        .bind(d.score)
-        .bind(d.grade.clone())
-        .bind(json_text(&d.reason_codes)?)
-        .bind(json_text(&features::values(&f))?)
-        .bind(json_text(&d.trace.fired_rules())?)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
-            return Ok(None);
-        }
-        let mut outcome = outcome;
+        // The renewal applies under the line's version: a line changed by
+        // staff since it was read is not renewed from a stale read; it
+        // expires with the rest.
+        let mut renewed = renewed;
         if let Some((l, new_term_from)) = &renewed {
             let done = sqlx::query(
                 "UPDATE credit_lines SET limit_fen = $1, granted_on = $2, expires_on = $3, \
@@ -305,25 +276,50 @@ impl crate::servicing::Servicing<'_> {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
-                // Changed by staff since it was read: not renewed from a
-                // stale line; it expires with the rest.
-                sqlx::query(
-                    "UPDATE line_renewals SET outcome = 'declined', limit_after_fen = NULL, \
-                       expires_after = NULL WHERE line_id = $1 AND business_date = $2",
-                )
-                .bind(&due.id)
-                .bind(on.to_string())
-                .execute(&mut *tx)
-                .await?;
-                outcome = "declined";
+                renewed = None;
             }
         }
-        let action = match outcome {
-            "renewed" => "credit_line.renewed",
-            "referred" => "credit_line.renewal_referred",
-            _ => "credit_line.renewal_declined",
+        let outcome = match (&renewed, d.outcome) {
+            (Some(_), _) => RenewalOutcome::Renewed,
+            (None, Verdict::Refer) => RenewalOutcome::Referred,
+            (None, _) => RenewalOutcome::Declined,
         };
-        let renewed = renewed.filter(|_| outcome == "renewed");
+        let inserted = sqlx::query(
+            "INSERT INTO line_renewals (id, line_id, bank_id, business_date, outcome, \
+               limit_before_fen, limit_after_fen, expires_before, expires_after, rule_set_id, \
+               rule_set_version, score, grade, reason_codes, features, fired, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+             ON CONFLICT (line_id, business_date) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(&due.id)
+        .bind(&due.bank_id)
+        .bind(on.to_string())
+        .bind(outcome.as_str())
+        .bind(line.limit.get())
+        .bind(renewed.as_ref().map(|(l, _)| l.limit.get()))
+        .bind(line.expires_on.to_string())
+        .bind(renewed.as_ref().map(|(l, _)| l.expires_on.to_string()))
+        .bind(live.as_ref().map(|l| l.rule_set_id.clone()))
+        .bind(live.as_ref().map(|l| l.version))
+        .bind(d.score)
+        .bind(d.grade.clone())
+        .bind(json_text(&d.reason_codes)?)
+        .bind(json_text(&features::values(&f))?)
+        .bind(json_text(&d.trace.fired_rules())?)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            // Another run decided the line first: this one changes nothing
+            // (the transaction, with any renewal above, is dropped).
+            return Ok(None);
+        }
+        let action = match outcome {
+            RenewalOutcome::Renewed => "credit_line.renewed",
+            RenewalOutcome::Referred => "credit_line.renewal_referred",
+            RenewalOutcome::Declined => "credit_line.renewal_declined",
+        };
         audit::append(
             &mut tx,
             &self.config.audit_key,

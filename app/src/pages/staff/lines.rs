@@ -9,7 +9,7 @@ use crate::components::{after_action, load_on_refresh, FormError};
 use crate::error::AppError;
 use crate::format::money;
 use crate::i18n::{fill, t, use_locale};
-use domain::servicing::credit_line::{LineKind, LineStatus};
+use domain::servicing::credit_line::{LineKind, LineStatus, RenewalOutcome};
 use domain::view::{CreditLineView, CreditOfferView};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -374,12 +374,13 @@ pub fn LineCard(
     });
     // 续授信: what the batch decided at the line's last expiry.
     let renewal = line.last_renewal.clone().map(|r| {
-        let (text, tone) = match (r.outcome.as_str(), r.limit_after, r.expires_after) {
-            ("renewed", Some(to), Some(until)) => (
+        let date = ("date", r.business_date.to_string());
+        let (text, tone) = match (r.outcome, r.limit_after, r.expires_after) {
+            (RenewalOutcome::Renewed, Some(to), Some(until)) => (
                 fill(
                     t.ln_renewed,
                     &[
-                        ("date", r.business_date.to_string()),
+                        date,
                         ("from", money(r.limit_before)),
                         ("to", money(to)),
                         ("until", until.to_string()),
@@ -387,18 +388,12 @@ pub fn LineCard(
                 ),
                 "alert alert-success stack",
             ),
-            ("referred", _, _) => (
-                fill(
-                    t.ln_renewal_referred,
-                    &[("date", r.business_date.to_string())],
-                ),
+            (RenewalOutcome::Referred, _, _) => (
+                fill(t.ln_renewal_referred, &[date]),
                 "alert alert-info stack",
             ),
             _ => (
-                fill(
-                    t.ln_renewal_declined,
-                    &[("date", r.business_date.to_string())],
-                ),
+                fill(t.ln_renewal_declined, &[date]),
                 "alert alert-info stack",
             ),
         };
@@ -423,7 +418,7 @@ pub fn LineCard(
             .map(|(zh, en)| locale.pick(zh, en).to_string())
             .collect();
         view! {
-            <div class=tone data-testid="ln-renewal" data-outcome=r.outcome.clone()>
+            <div class=tone data-testid="ln-renewal" data-outcome=r.outcome.as_str()>
                 <div>{text}</div>
                 {grade.map(|g| view! { <div class="muted">{g}</div> })}
                 {(!reasons.is_empty()).then(|| view! {
