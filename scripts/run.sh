@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 ./scripts/install-tools.sh
+./scripts/install-ocr.sh || echo "no Tesseract: the demo reads ID cards with its development reader"
 ./scripts/vendor.sh
 echo "==> building release (first time ~8 min on 2 cores)"
 cargo leptos build --release

@@ -14,6 +14,7 @@ step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 
 step "tools"
 ./scripts/install-tools.sh
+./scripts/install-ocr.sh
 ./scripts/vendor.sh
 
 step "format and lints"

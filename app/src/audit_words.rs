@@ -409,6 +409,51 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("task.overdue", "待办超时", "Task overdue"),
     ("task.reassigned", "改派待办", "Task reassigned"),
     ("task.unassigned", "待办退回待分派", "Task unassigned"),
+    (
+        "registration.signed_up",
+        "新用户手机号注册",
+        "Signed up with a phone",
+    ),
+    (
+        "registration.signed_in",
+        "注册用户登录",
+        "Signed-up person signed in",
+    ),
+    (
+        "registration.id_photo_read",
+        "身份证照片识别成功",
+        "ID card photo read",
+    ),
+    (
+        "registration.id_photo_refused",
+        "身份证照片未通过识别",
+        "ID card photo refused",
+    ),
+    (
+        "registration.identity_confirmed",
+        "确认身份信息",
+        "Identity details confirmed",
+    ),
+    (
+        "registration.face_refused",
+        "人脸核验未通过",
+        "Face check failed",
+    ),
+    (
+        "customer.registered",
+        "线上开户：实名认证通过",
+        "Became a customer online (verified)",
+    ),
+    (
+        "customer.phone_claimed",
+        "存量客户实名认证并绑定手机号",
+        "Known customer verified and phone bound",
+    ),
+    (
+        "referral_code.created",
+        "生成推广码",
+        "Referral code created",
+    ),
 ];
 
 /// (kind of record, Chinese, English).
@@ -437,6 +482,8 @@ const ENTITIES: &[(&str, &str, &str)] = &[
     ("staff_user", "员工", "member of staff"),
     ("collateral", "押品", "collateral"),
     ("guarantor", "保证人", "guarantor"),
+    ("registration", "注册申请", "registration"),
+    ("referral_code", "推广码", "referral code"),
 ];
 
 /// (field of a change, Chinese, English): the keys the service writes into
@@ -629,6 +676,23 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("version_id", "版本", "version"),
     ("village_id", "村", "village"),
     ("visited_on", "走访日期", "visited on"),
+    ("side", "证件面", "side"),
+    ("upload_id", "上传文件", "upload"),
+    ("ocr", "识别服务", "OCR provider"),
+    ("ms", "耗时（毫秒）", "time (ms)"),
+    ("corrected", "人工更正", "corrected by the person"),
+    ("face", "人脸核验服务", "face provider"),
+    (
+        "selfie_sha256",
+        "自拍摘要(SHA-256)",
+        "selfie digest (SHA-256)",
+    ),
+    ("referral_code", "推广码", "referral code"),
+    ("registration_id", "注册申请", "registration"),
+    ("live", "活体", "live face"),
+    ("valid_to", "证件有效期至", "ID valid until"),
+    ("sign_up", "新用户注册", "sign-up"),
+    ("address", "住址", "address"),
 ];
 
 fn lookup(

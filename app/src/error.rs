@@ -125,6 +125,13 @@ fn set_api_status(status: http::StatusCode) {
     }
 }
 
+/// A server function that turned a refusal into an answer: the status
+/// goes back to 200.
+#[cfg(feature = "ssr")]
+pub fn set_ok() {
+    set_api_status(http::StatusCode::OK);
+}
+
 #[cfg(feature = "ssr")]
 impl From<service::ServiceError> for AppError {
     fn from(err: service::ServiceError) -> Self {

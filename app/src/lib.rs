@@ -173,6 +173,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/me/contracts/:id/print") view=customer::contract::ContractPrintPage />
                 <Route path=path!("/verify") view=pages::verify::VerifyPage />
                 <Route path=path!("/account") view=customer::account::AccountPage />
+                <Route path=path!("/identity") view=customer::identity::IdentityPage />
                 <Route path=path!("/staff/login") view=staff::login::StaffLoginPage />
                 <Route path=path!("/staff/loans/:id/settlement") view=staff::loan::StaffSettlementPage />
                 <ParentRoute path=path!("/staff") view=staff::layout::StaffLayout>

@@ -4,12 +4,17 @@
 
 use crate::error::{AppError, ErrorCode};
 use leptos::prelude::*;
-use service::auth::{CustomerActor, StaffActor};
+use service::auth::{CustomerActor, RegistrantActor, StaffActor};
 use service::Services;
 use tower_sessions::Session;
 
 const STAFF_KEY: &str = "staff_id";
 const CUSTOMER_KEY: &str = "customer_id";
+/// A person signed up and not yet verified (实名认证 to do).
+const REGISTRANT_KEY: &str = "registration_id";
+/// The cookie the referral link `/r/CODE` sets: the officer's code, kept
+/// through sign-up and put on the visitor's applications.
+pub const REFERRAL_COOKIE: &str = "puhui_ref";
 const LOGIN_AT_KEY: &str = "login_at";
 /// Absolute session lifetime, whatever the activity (idle timeout is set on the layer).
 const STAFF_ABSOLUTE_MS: i64 = 10 * 60 * 60 * 1000;
@@ -135,11 +140,33 @@ pub async fn customer_in(
     services: &Services,
     session: &Session,
 ) -> Result<CustomerActor, AppError> {
-    let id = get_string(session, CUSTOMER_KEY)
-        .await?
-        .ok_or_else(AppError::unauthenticated)?;
+    let Some(id) = get_string(session, CUSTOMER_KEY).await? else {
+        // Signed up and not verified yet: sent to verify, not to sign in.
+        if get_string(session, REGISTRANT_KEY).await?.is_some() {
+            return Err(AppError::forbidden_until(ErrorCode::IdentityNotVerified));
+        }
+        return Err(AppError::unauthenticated());
+    };
     check_absolute(session, services, CUSTOMER_ABSOLUTE_MS).await?;
     Ok(services.auth().customer_actor(&id).await?)
+}
+
+/// The signed-up person not yet verified, or `unauthenticated`.
+pub async fn registrant() -> Result<(Services, RegistrantActor), AppError> {
+    let services = services()?;
+    let session = session().await?;
+    let id = get_string(&session, REGISTRANT_KEY)
+        .await?
+        .ok_or_else(AppError::unauthenticated)?;
+    check_absolute(&session, &services, CUSTOMER_ABSOLUTE_MS).await?;
+    let actor = services.auth().registrant_actor(&id).await?;
+    Ok((services, actor))
+}
+
+/// The referral code the visitor arrived by (the cookie `/r/CODE` set), if
+/// it looks like one; the service checks it is an active one.
+pub fn referral_code() -> Option<String> {
+    crate::cookie(REFERRAL_COOKIE).filter(|v| service::onboarding::referrals::well_formed(v))
 }
 
 /// Starts a fresh session (new id: no session fixation) for the user.
@@ -168,6 +195,19 @@ async fn begin(
 
 pub async fn begin_staff(services: &Services, actor: &StaffActor) -> Result<(), AppError> {
     begin(&session().await?, services, STAFF_KEY, &actor.user_id).await
+}
+
+pub async fn begin_registrant(
+    services: &Services,
+    actor: &RegistrantActor,
+) -> Result<(), AppError> {
+    begin(
+        &session().await?,
+        services,
+        REGISTRANT_KEY,
+        &actor.registration_id,
+    )
+    .await
 }
 
 pub async fn begin_customer(services: &Services, actor: &CustomerActor) -> Result<(), AppError> {

@@ -446,6 +446,39 @@ error_codes! {
     ContractFileMissing => "contract_file_missing",
     /// The contract file to check is over the upload limit (`max_mb`).
     ContractFileTooLarge => "contract_file_too_large",
+    // ---- Onboarding (实名认证): ID card photos, the face check, uploads, card binding
+    /// The ID card photo could not be read (blurred, dark or cut off).
+    IdPhotoUnreadable => "id_photo_unreadable",
+    /// The photo shows the other side of the ID card.
+    IdPhotoWrongSide => "id_photo_wrong_side",
+    /// A name on the ID card that is empty, too long or not Chinese characters.
+    IdNameInvalid => "id_name_invalid",
+    /// An address that is empty or too long.
+    IdAddressInvalid => "id_address_invalid",
+    /// The card's validity dates are missing, in the future or out of order.
+    IdValidityInvalid => "id_validity_invalid",
+    /// The ID card has expired.
+    IdCardExpired => "id_card_expired",
+    /// The person is under 18 (`min` years).
+    ApplicantUnderAge => "applicant_under_age",
+    /// A UnionPay card number whose Luhn check digit fails.
+    CardNumberCheckFailed => "card_number_check_failed",
+    /// An uploaded file over the size the server reads (`max_mb`).
+    UploadTooLarge => "upload_too_large",
+    /// An upload that is not a JPEG, PNG or WebP image.
+    UploadNotImage => "upload_not_image",
+    /// The face check found the selfie is not the ID card's holder.
+    SelfieMismatch => "selfie_mismatch",
+    /// The face check found no live face (a photo of a photo, no face).
+    SelfieNotLive => "selfie_not_live",
+    /// The OCR or face-check provider could not be reached; nothing was lost.
+    IdentityProviderUnavailable => "identity_provider_unavailable",
+    /// A signed-up person who has not finished real-name verification.
+    IdentityNotVerified => "identity_not_verified",
+    /// The ID number is a customer of the bank under another phone.
+    IdNumberRegisteredElsewhere => "id_number_registered_elsewhere",
+    /// Real-name verification needs both sides of the ID card first.
+    IdPhotosMissing => "id_photos_missing",
 }
 
 impl ErrorCode {

@@ -28,6 +28,8 @@ pub enum IdentityError {
     PhoneInvalid,
     #[error("a bank account number is 10 to 30 digits")]
     AccountInvalid,
+    #[error("a UnionPay card number fails its check digit")]
+    CardCheck,
 }
 
 impl IdentityError {
@@ -40,6 +42,7 @@ impl IdentityError {
             Self::IdChecksum => ErrorCode::IdChecksum,
             Self::PhoneInvalid => ErrorCode::PhoneInvalid,
             Self::AccountInvalid => ErrorCode::AccountNumberInvalid,
+            Self::CardCheck => ErrorCode::CardNumberCheckFailed,
         }
     }
 }
@@ -216,6 +219,8 @@ pub fn mask_id_number(raw: &str) -> String {
 /// dashes as typed dropped. Card numbers are 16 to 19 digits; rural banks'
 /// passbook accounts run longer, so only the digits are checked here and
 /// the payout provider checks that the account exists and is the holder's.
+/// A UnionPay card number (16 to 19 digits from "62") carries a Luhn check
+/// digit: a mistyped one is refused here, before any provider is asked.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BankAccountNo(String);
 
@@ -226,6 +231,9 @@ impl BankAccountNo {
             .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
             .collect();
         if (10..=30).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+            if is_union_pay_card(&digits) && !luhn_ok(&digits) {
+                return Err(IdentityError::CardCheck);
+            }
             Ok(BankAccountNo(digits))
         } else {
             Err(IdentityError::AccountInvalid)
@@ -240,6 +248,34 @@ impl BankAccountNo {
     pub fn masked(&self) -> String {
         mask_middle(&self.0, 4, 4)
     }
+}
+
+/// A UnionPay card's number: 16 to 19 digits from "62".
+fn is_union_pay_card(digits: &str) -> bool {
+    (16..=19).contains(&digits.len()) && digits.starts_with("62")
+}
+
+/// The Luhn (mod 10) check over ASCII digits.
+pub fn luhn_ok(digits: &str) -> bool {
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let d2 = d * 2;
+                if d2 > 9 {
+                    d2 - 9
+                } else {
+                    d2
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
 }
 
 /// Mainland mobile number: 11 digits starting with 1 and a second digit 3-9.
@@ -319,9 +355,16 @@ mod tests {
 
     #[test]
     fn bank_account_numbers_are_digits_and_masked_to_their_ends() {
-        let a = BankAccountNo::parse("6217 0012-3456 7890 123").unwrap();
-        assert_eq!(a.as_str(), "6217001234567890123");
+        let a = BankAccountNo::parse("6217 0002-3456 7890 123").unwrap();
+        assert_eq!(a.as_str(), "6217000234567890123");
         assert_eq!(a.masked(), "6217***********0123");
+        assert_eq!(
+            BankAccountNo::parse("6217 0012 3456 7890 123"),
+            Err(IdentityError::CardCheck),
+            "a UnionPay card number whose Luhn digit fails"
+        );
+        // A passbook account (not from 62) has no check digit.
+        assert!(BankAccountNo::parse("1234567890123456789").is_ok());
         for bad in ["", "123456789", "6217a01234567890", &"1".repeat(31)] {
             assert_eq!(
                 BankAccountNo::parse(bad),

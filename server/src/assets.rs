@@ -1,11 +1,20 @@
 //! Static files of the site (WebAssembly, JavaScript, CSS) served
-//! precompressed. Compressing the 1.8 MB WebAssembly at brotli's best level
-//! on every request would cost seconds of CPU, so the server writes a `.br`
+//! precompressed. Compressing the WebAssembly at brotli's best level on
+//! every request would cost seconds of CPU, so the server writes a `.br`
 //! and a `.gz` copy next to each file once, in the background at start-up,
 //! and `ServeDir` picks the best one the browser accepts.
+//!
+//! The copies are keyed on their file's content, not its time: beside them
+//! a `.sha256` file names the SHA-256 of the bytes they were made from, and
+//! a copy whose file no longer has those bytes is removed before the server
+//! serves anything. A build that leaves an older modification time on a
+//! new file (copied with its times kept, a clock set back) can no longer
+//! have the old WebAssembly served for it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
 
 /// File types worth compressing.
 const COMPRESSIBLE: [&str; 5] = ["wasm", "js", "css", "svg", "json"];
@@ -35,19 +44,23 @@ fn each_compressible(
     Ok(())
 }
 
-/// Deletes `.br` and `.gz` copies older than their file, so that between a
-/// deployment and the end of [`precompress`] a browser gets the new file
-/// uncompressed, never the old one compressed (old WebAssembly would not
-/// hydrate the new server's pages). Quick: metadata only; run it before
-/// serving. Returns how many copies it removed.
+/// Deletes `.br` and `.gz` copies not made from their file's present
+/// bytes, so that between a deployment and the end of [`precompress`] a
+/// browser gets the new file uncompressed, never the old one compressed
+/// (old WebAssembly would not hydrate the new server's pages). Hashes each
+/// file once (a few milliseconds for the site); run it before serving.
+/// Returns how many copies it removed.
 pub fn remove_stale(dir: &Path) -> std::io::Result<usize> {
     let mut removed = 0;
     each_compressible(dir, &mut |path| {
-        for suffix in [".br", ".gz"] {
+        if fresh(path)? {
+            return Ok(());
+        }
+        for suffix in [".br", ".gz", ".sha256"] {
             let copy = with_suffix(path, suffix);
-            if copy.exists() && !fresh(path, &copy) {
+            if copy.exists() {
                 std::fs::remove_file(&copy)?;
-                removed += 1;
+                removed += usize::from(suffix != ".sha256");
             }
         }
         Ok(())
@@ -74,19 +87,26 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Is `copy` at least as new as `original`?
-fn fresh(original: &Path, copy: &Path) -> bool {
-    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    matches!((modified(original), modified(copy)), (Some(o), Some(c)) if c >= o)
+fn digest(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// Were both copies made from the file's present bytes?
+fn fresh(path: &Path) -> std::io::Result<bool> {
+    let made_from = std::fs::read_to_string(with_suffix(path, ".sha256")).unwrap_or_default();
+    Ok(with_suffix(path, ".br").exists()
+        && with_suffix(path, ".gz").exists()
+        && made_from.trim() == digest(&std::fs::read(path)?))
 }
 
 fn compress_one(path: &Path) -> std::io::Result<bool> {
     let br = with_suffix(path, ".br");
     let gz = with_suffix(path, ".gz");
-    if fresh(path, &br) && fresh(path, &gz) {
+    let data = std::fs::read(path)?;
+    let made_from = std::fs::read_to_string(with_suffix(path, ".sha256")).unwrap_or_default();
+    if br.exists() && gz.exists() && made_from.trim() == digest(&data) {
         return Ok(false);
     }
-    let data = std::fs::read(path)?;
     // Write to a temporary name first so a request never sees half a file.
     let write = |target: &Path, bytes: &[u8]| -> std::io::Result<()> {
         let tmp = with_suffix(target, ".tmp");
@@ -106,12 +126,41 @@ fn compress_one(path: &Path) -> std::io::Result<bool> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(&data)?;
     write(&gz, &encoder.finish()?)?;
+    // Last: the copies count as made from these bytes only once both are.
+    write(&with_suffix(path, ".sha256"), digest(&data).as_bytes())?;
     Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_build_with_an_older_time_still_loses_its_old_copies() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("puhui.wasm");
+        std::fs::write(&file, b"old build, old build, old build").expect("write");
+        assert_eq!(precompress(dir.path()).expect("compress"), 1);
+        // The new build arrives with a modification time older than the
+        // copies (kept by the copy that installed it).
+        let old_time = std::fs::metadata(&file)
+            .and_then(|m| m.modified())
+            .expect("time");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&file, b"the new build").expect("write");
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .and_then(|f| f.set_modified(old_time - std::time::Duration::from_secs(60)))
+            .expect("set time");
+        assert_eq!(remove_stale(dir.path()).expect("remove"), 2);
+        assert_eq!(precompress(dir.path()).expect("again"), 1);
+        // What is served decompresses to the file beside it.
+        let br = std::fs::read(dir.path().join("puhui.wasm.br")).expect("br");
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut br.as_slice(), &mut out).expect("brotli");
+        assert_eq!(out, b"the new build");
+    }
 
     #[test]
     fn stale_copies_are_removed_before_serving() {

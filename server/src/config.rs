@@ -6,8 +6,8 @@
 //! the default: it starts with whatever the database holds (nothing, until
 //! an operator creates the first bank), refuses to start without its
 //! secrets, and uses a development provider only where the operator names it
-//! (`--dev-providers sms,bureau,payments,esign`) — there is no real client
-//! yet for any of the four, so today a production start must name all of
+//! (`--dev-providers sms,bureau,payments,esign,face`) — there is no real client
+//! yet for any of the five, so today a production start must name all of
 //! them, knowingly.
 
 use std::fmt;
@@ -30,14 +30,17 @@ pub enum DevProvider {
     Payments,
     /// The e-signature provider contracts are signed through.
     ESign,
+    /// The face check of 实名认证 (liveness and match with the ID's holder).
+    Face,
 }
 
 impl DevProvider {
-    pub const ALL: [DevProvider; 4] = [
+    pub const ALL: [DevProvider; 5] = [
         DevProvider::Sms,
         DevProvider::Bureau,
         DevProvider::Payments,
         DevProvider::ESign,
+        DevProvider::Face,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl DevProvider {
             DevProvider::Bureau => "bureau",
             DevProvider::Payments => "payments",
             DevProvider::ESign => "esign",
+            DevProvider::Face => "face",
         }
     }
 
@@ -101,7 +105,7 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::UnknownProvider(p) => write!(
                 f,
-                "--dev-providers: unknown provider {p:?} (known: sms, bureau, payments, esign)"
+                "--dev-providers: unknown provider {p:?} (known: sms, bureau, payments, esign, face)"
             ),
             ConfigError::NoProvider(p) => write!(
                 f,
@@ -114,6 +118,7 @@ impl fmt::Display for ConfigError {
                     DevProvider::Bureau => "returns synthetic credit reports labelled DEV",
                     DevProvider::Payments => "moves no money",
                     DevProvider::ESign => "signs nothing; its evidence numbers start with DEV-",
+                    DevProvider::Face => "compares no face; it judges a selfie by its shape",
                 }
             ),
         }
@@ -425,7 +430,7 @@ mod tests {
 
     #[test]
     fn production_refuses_to_start_without_its_secret() {
-        let all = Some("sms,bureau,payments,esign");
+        let all = Some("sms,bureau,payments,esign,face");
         for (secret, err) in [
             (None, ConfigError::MissingSecret("PUHUI_OTP_SECRET")),
             (Some(""), ConfigError::MissingSecret("PUHUI_OTP_SECRET")),
@@ -444,7 +449,7 @@ mod tests {
 
     #[test]
     fn production_refuses_to_start_without_its_own_audit_key() {
-        let all = Some("sms,bureau,payments,esign");
+        let all = Some("sms,bureau,payments,esign,face");
         for (audit, err) in [
             (None, ConfigError::MissingSecret("PUHUI_AUDIT_KEY")),
             (Some("short"), ConfigError::WeakSecret("PUHUI_AUDIT_KEY")),
@@ -491,7 +496,7 @@ mod tests {
 
     #[test]
     fn production_refuses_to_start_without_its_own_pfi_keys() {
-        let all = Some("sms,bureau,payments,esign");
+        let all = Some("sms,bureau,payments,esign,face");
         let with = |key: Option<&str>, index: Option<&str>| RunArgs {
             pfi_key: key.map(str::to_string),
             pfi_index_key: index.map(str::to_string),
@@ -565,8 +570,15 @@ mod tests {
             RunConfig::resolve(&args(false, Some(GOOD), Some("sms,bureau,payments"))).unwrap_err();
         assert_eq!(e, ConfigError::NoProvider(DevProvider::ESign));
         assert!(e.to_string().contains("DEV-"), "{e}");
-        let c = RunConfig::resolve(&args(false, Some(GOOD), Some("payments,sms,bureau,esign")))
-            .unwrap();
+        let e = RunConfig::resolve(&args(false, Some(GOOD), Some("payments,sms,bureau,esign")))
+            .unwrap_err();
+        assert_eq!(e, ConfigError::NoProvider(DevProvider::Face));
+        let c = RunConfig::resolve(&args(
+            false,
+            Some(GOOD),
+            Some("payments,sms,bureau,esign,face"),
+        ))
+        .unwrap();
         assert!(!c.demo && !c.service.demo);
         assert_eq!(c.service.otp_secret, GOOD);
         // Secrets never print.

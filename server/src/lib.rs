@@ -103,6 +103,15 @@ pub fn router(services: Services, options: LeptosOptions, web: &WebConfig) -> Ro
         .nest_service(&pkg_route, static_dir(options.site_pkg_dir.as_ref()))
         .nest_service("/vendor", static_dir("vendor"))
         .route("/lang/{tag}", get(switch_language))
+        // 码上营销: an officer's QR code lands here.
+        .route(
+            "/r/{code}",
+            get({
+                let services = services.clone();
+                let secure = web.secure_cookies;
+                move |Path(code): Path<String>| referral_landing(services.clone(), secure, code)
+            }),
+        )
         // The sealed contract file, for its borrower and for staff in scope.
         .route(
             app::contract_files::CUSTOMER_FILE_ROUTE,
@@ -218,6 +227,33 @@ async fn switch_language(
     let mut response = Redirect::to(&next).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// A visitor by an officer's referral link: the code (an active one) is
+/// kept in a cookie for 30 days, through sign-up and onto their
+/// applications, and they land on the products; an unknown code lands
+/// there too, with nothing kept.
+async fn referral_landing(services: Services, secure: bool, code: String) -> Response {
+    let mut response = Redirect::to("/").into_response();
+    if code.len() > 32 {
+        return response;
+    }
+    match services.onboarding().referral(&code).await {
+        Ok(Some(r)) => {
+            let cookie = format!(
+                "{}={}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax{}",
+                app::session::REFERRAL_COOKIE,
+                r.code,
+                if secure { "; Secure" } else { "" }
+            );
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+        }
+        Ok(None) => {}
+        Err(err) => tracing::warn!(%err, "referral lookup failed"),
     }
     response
 }

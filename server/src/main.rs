@@ -507,6 +507,33 @@ fn services_for(db: Db, clock: Arc<SystemClock>, run: &RunConfig) -> Services {
     Services::new(db, sms, clock, run.service.clone())
 }
 
+/// Where uploads are kept, and who reads ID cards: Tesseract with its
+/// Simplified Chinese data on this machine (`PUHUI_TESSERACT` names the
+/// binary). Production refuses to start without it; the demo falls back
+/// to the development reader, and says so on every page.
+async fn identity_providers(services: Services, run: &RunConfig) -> anyhow::Result<Services> {
+    let dir = std::env::var("PUHUI_UPLOADS_DIR").unwrap_or_else(|_| "data/uploads".into());
+    tracing::info!(dir = %dir, "uploads are kept, sealed, under this folder");
+    let services = services.with_uploads(Arc::new(service::FsUploadStore::new(dir)));
+    let binary = std::env::var("PUHUI_TESSERACT").unwrap_or_else(|_| "tesseract".into());
+    let tesseract = service::TesseractOcr::new(&binary, 2, std::time::Duration::from_secs(30));
+    tracing::info!("selfies are checked by the development face provider (compares no face)");
+    match tesseract.check().await {
+        Ok(()) => {
+            tracing::info!(binary = %binary, "ID cards are read by Tesseract (chi_sim)");
+            Ok(services.with_ocr(Arc::new(tesseract)))
+        }
+        Err(err) if run.demo => {
+            tracing::warn!(%err, "no Tesseract: ID cards are read by the development reader (a sample)");
+            Ok(services)
+        }
+        Err(err) => anyhow::bail!(
+            "{err}: production reads ID cards with Tesseract (apt-get install tesseract-ocr \
+             tesseract-ocr-chi-sim, or name the binary in PUHUI_TESSERACT)"
+        ),
+    }
+}
+
 fn demo_config(seed: u64, customers: u32) -> DemoConfig {
     let today = domain::date::Date::from_epoch_millis(
         SystemClock.now_millis(),
@@ -547,6 +574,7 @@ async fn serve(
         service::DevPayoutProvider::new()
             .with_notices(Arc::new(sink), std::time::Duration::from_secs(2)),
     ));
+    let services = identity_providers(services, run).await?;
     puhui_server::pfi_cmd::check_pfi_keys(&services).await?;
     // Pre-credit jobs queued, or left running by a stopped server, go on.
     if let Err(err) = services.precredit().spawn_pending_precredit_jobs().await {

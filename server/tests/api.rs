@@ -622,7 +622,7 @@ async fn the_thin_loan_end_to_end_over_http() {
         "bind_account",
         &[
             ("id", application_id.as_str()),
-            ("account_no", "6217 0000 1234 5678 901"),
+            ("account_no", "6217 0000 1234 5678 907"),
             ("bank_name", "县农商银行"),
         ],
     )

@@ -20,7 +20,7 @@ const PRODUCTION: [(&str, &str); 5] = [
         "PUHUI_PFI_INDEX_KEY",
         "00112233445566778899aabbccddeeff-index-test",
     ),
-    ("PUHUI_DEV_PROVIDERS", "sms,bureau,payments,esign"),
+    ("PUHUI_DEV_PROVIDERS", "sms,bureau,payments,esign,face"),
 ];
 
 fn verify(dir: &Path, file: &Path) -> (bool, String) {

@@ -21,7 +21,7 @@ const PRODUCTION: [(&str, &str); 5] = [
     ("PUHUI_AUDIT_KEY", AUDIT_KEY),
     ("PUHUI_PFI_KEY", PFI_KEY),
     ("PUHUI_PFI_INDEX_KEY", PFI_INDEX_KEY),
-    ("PUHUI_DEV_PROVIDERS", "sms,bureau,payments,esign"),
+    ("PUHUI_DEV_PROVIDERS", "sms,bureau,payments,esign,face"),
 ];
 
 fn url(dir: &Path) -> String {

@@ -47,6 +47,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod loans;
+pub mod onboarding;
 pub mod pfi;
 pub mod precredit;
 pub mod products;
@@ -58,6 +59,7 @@ pub mod sms;
 pub mod staff;
 mod throttle;
 pub mod totp;
+pub mod uploads;
 pub mod workflow;
 
 mod sql;
@@ -71,10 +73,13 @@ use std::sync::Arc;
 pub use contracts::esign::{DevESignProvider, ESignProvider};
 pub use db::{Backend, Clock, Db, FixedClock, SystemClock};
 pub use error::ServiceError;
+pub use onboarding::face::{DevFaceProvider, FaceProvider};
+pub use onboarding::ocr::{DevOcrProvider, OcrProvider, TesseractOcr};
 pub use risk::{BureauProvider, DevBureauProvider};
 pub use servicing::payments::{DevPaymentProvider, PaymentProvider};
 pub use servicing::payouts::{DevPayoutProvider, PayoutProvider};
 pub use sms::{DevSmsProvider, SmsProvider};
+pub use uploads::{FsUploadStore, UploadStore};
 
 /// Results of the use cases.
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
@@ -231,6 +236,12 @@ pub struct Services {
     pub bureau: Arc<dyn BureauProvider>,
     /// Signs contracts for their signers; the development provider unless configured.
     pub esign: Arc<dyn ESignProvider>,
+    /// Reads ID cards' photos; the development provider unless configured.
+    pub ocr: Arc<dyn OcrProvider>,
+    /// Checks selfies against the ID card's holder; the development provider unless configured.
+    pub face: Arc<dyn FaceProvider>,
+    /// Where uploaded files' (sealed) bytes live.
+    pub uploads: Arc<dyn UploadStore>,
     pub clock: Arc<dyn Clock>,
     pub config: ServiceConfig,
     /// Compiled live rule sets, shared by every clone.
@@ -254,6 +265,11 @@ impl Services {
             payouts: Arc::new(DevPayoutProvider::new()),
             bureau: Arc::new(DevBureauProvider::new()),
             esign: Arc::new(DevESignProvider::new()),
+            ocr: Arc::new(DevOcrProvider::new()),
+            face: Arc::new(DevFaceProvider::new()),
+            uploads: Arc::new(FsUploadStore::new(
+                std::env::temp_dir().join("puhui-uploads"),
+            )),
             clock,
             config,
             engine: Arc::new(risk::EngineCache::default()),
@@ -296,6 +312,12 @@ impl Services {
         if self.esign.name() == contracts::esign::DEV_PROVIDER {
             dev.push("esign");
         }
+        if self.ocr.name() == onboarding::ocr::DEV_PROVIDER {
+            dev.push("ocr");
+        }
+        if self.face.name() == onboarding::face::DEV_PROVIDER {
+            dev.push("face");
+        }
         dev
     }
 
@@ -314,6 +336,24 @@ impl Services {
     /// The same services with another payout provider.
     pub fn with_payouts(mut self, payouts: Arc<dyn PayoutProvider>) -> Self {
         self.payouts = payouts;
+        self
+    }
+
+    /// The same services with another OCR provider.
+    pub fn with_ocr(mut self, ocr: Arc<dyn OcrProvider>) -> Self {
+        self.ocr = ocr;
+        self
+    }
+
+    /// The same services with another face provider.
+    pub fn with_face(mut self, face: Arc<dyn FaceProvider>) -> Self {
+        self.face = face;
+        self
+    }
+
+    /// The same services with another upload store.
+    pub fn with_uploads(mut self, uploads: Arc<dyn UploadStore>) -> Self {
+        self.uploads = uploads;
         self
     }
 
@@ -343,6 +383,9 @@ impl fmt::Debug for Services {
             .field("payouts", &self.payouts.name())
             .field("bureau", &self.bureau.name())
             .field("esign", &self.esign.name())
+            .field("ocr", &self.ocr.name())
+            .field("face", &self.face.name())
+            .field("uploads", &self.uploads.name())
             .field("config", &self.config)
             .finish()
     }

@@ -55,6 +55,10 @@ pub enum Field {
     /// A photo of a piece of collateral (base64; a certificate of title
     /// shows its owner's name and ID number).
     CollateralPhoto,
+    /// An uploaded file (base64): an ID card's photo, a selfie.
+    Upload,
+    /// A registration's ID card readings (JSON: name, ID number, address).
+    IdCardReading,
 }
 
 impl Field {
@@ -69,6 +73,8 @@ impl Field {
             Field::SignerName => b"signer_name",
             Field::BankAccount => b"bank_account",
             Field::CollateralPhoto => b"collateral_photo",
+            Field::Upload => b"upload",
+            Field::IdCardReading => b"id_card_reading",
         }
     }
 }

@@ -59,7 +59,7 @@ type Column = (&'static str, Field, Option<&'static str>);
 
 /// Every table with sealed columns. A new sealed column must be listed here,
 /// or rotation leaves it under a retired key.
-const TABLES: [(&str, &[Column]); 10] = [
+const TABLES: [(&str, &[Column]); 11] = [
     (
         "customers",
         &[
@@ -103,6 +103,15 @@ const TABLES: [(&str, &[Column]); 10] = [
         &[("data_sealed", Field::CollateralPhoto, None)],
     ),
     (
+        "registrations",
+        &[
+            ("phone_sealed", Field::Phone, Some("phone_idx")),
+            ("front_reading_sealed", Field::IdCardReading, None),
+            ("back_reading_sealed", Field::IdCardReading, None),
+            ("reading_sealed", Field::IdCardReading, None),
+        ],
+    ),
+    (
         "guarantors",
         &[
             ("id_number_sealed", Field::IdNumber, Some("id_number_idx")),
@@ -134,11 +143,12 @@ impl Services {
         for (n, (table, columns)) in counts.iter_mut().zip(TABLES) {
             *n = self.reseal_table(keys, &pattern, table, columns).await?;
         }
-        let [customers, credit_reports, sms_outbox, staff_secrets, texts, signers, bank_accounts, certificates, collateral_photos, guarantors] =
+        let [customers, credit_reports, sms_outbox, staff_secrets, texts, signers, bank_accounts, certificates, collateral_photos, registrations, guarantors] =
             counts;
         let done = Resealed {
-            // Guarantors are people too: their ID numbers, phones and reports.
-            customers: customers + guarantors,
+            // Guarantors and people signing up are people too: their ID
+            // numbers, phones, reports and ID card readings.
+            customers: customers + registrations + guarantors,
             credit_reports,
             sms_outbox,
             staff_secrets,

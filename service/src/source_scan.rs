@@ -109,6 +109,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("reseal", &["audit", "error", "pfi", "sql"]),
     ("sql", &["error"]),
     ("db", &["error"]),
+    ("uploads", &["db", "error", "pfi"]),
     ("session_store", &["db", "error"]),
     ("throttle", &["error", "sql", "db"]),
     ("totp", &["db", "error"]),
@@ -216,6 +217,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("dashboard", &["auth", "db", "error", "sql"]),
     (
+        "onboarding",
+        &[
+            "audit",
+            "auth",
+            "customers",
+            "db",
+            "error",
+            "pfi",
+            "sql",
+            "uploads",
+        ],
+    ),
+    (
         "customers::portrait",
         &[
             "applications",
@@ -239,6 +253,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "customers",
             "db",
             "error",
+            "onboarding",
             "pfi",
             "products",
             "risk",

@@ -104,7 +104,7 @@ async fn a_mortgage_loan_waits_for_its_collateral_in_the_vault() {
             .unwrap();
         let desk = env.assignee(&id, "disbursement").await;
         s.applications()
-            .bind_account_for(&desk, &id, "6217000012345678901", "县农商银行")
+            .bind_account_for(&desk, &id, "6217000012345678907", "县农商银行")
             .await
             .unwrap();
         assert_code(

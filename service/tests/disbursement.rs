@@ -120,7 +120,7 @@ async fn a_loan_is_booked_only_when_its_payout_succeeds_and_once() {
         // An account that is not hers is refused and kept as failed.
         assert_code(
             s.applications()
-                .bind_account_for(&desk, &id, "6217 0000 1234 0000", "县农商银行")
+                .bind_account_for(&desk, &id, "6217 0000 2234 0000", "县农商银行")
                 .await,
             ErrorCode::AccountVerificationFailed,
         );
@@ -148,7 +148,7 @@ async fn a_loan_is_booked_only_when_its_payout_succeeds_and_once() {
 
         // A frozen account: the payout fails, nothing is booked.
         s.applications()
-            .bind_account_for(&desk, &id, "6217000012344444", "县农商银行")
+            .bind_account_for(&desk, &id, "6217000002344444", "县农商银行")
             .await
             .expect("verified");
         match s.applications().disburse(&desk, &id, "k-frozen").await {
@@ -165,7 +165,7 @@ async fn a_loan_is_booked_only_when_its_payout_succeeds_and_once() {
 
         // Two desks' clicks at once, with their own keys: paid once.
         s.applications()
-            .bind_account_for(&desk, &id, "6217000012345678901", "县农商银行")
+            .bind_account_for(&desk, &id, "6217000012345678907", "县农商银行")
             .await
             .expect("verified");
         let a = s.applications();
@@ -271,7 +271,7 @@ async fn a_lost_payout_answer_is_settled_once_by_the_providers_notice() {
         sign(&env, &id).await;
         let desk = env.assignee(&id, "disbursement").await;
         s.applications()
-            .bind_account_for(&desk, &id, "6217000012345678901", "县农商银行")
+            .bind_account_for(&desk, &id, "6217000012345678907", "县农商银行")
             .await
             .unwrap();
         assert_code(
@@ -336,7 +336,7 @@ async fn a_pending_payout_the_provider_never_made_fails_and_may_be_retried() {
         sign(&env, &id).await;
         let desk = env.assignee(&id, "disbursement").await;
         s.applications()
-            .bind_account_for(&desk, &id, "6217000012345678901", "县农商银行")
+            .bind_account_for(&desk, &id, "6217000012345678907", "县农商银行")
             .await
             .unwrap();
         // An order left pending by a stopped server, which the provider

@@ -109,7 +109,7 @@ async fn a_guaranteed_loan_waits_for_every_guarantor_to_sign() {
             .await
             .unwrap();
         let desk = env.assignee(&id, "disbursement").await;
-        a.bind_account_for(&desk, &id, "6217000012345678901", "县农商银行")
+        a.bind_account_for(&desk, &id, "6217000012345678907", "县农商银行")
             .await
             .unwrap();
         assert_code(

@@ -3,6 +3,7 @@
 pub mod calculator;
 pub mod customer_frame;
 pub mod decision;
+pub mod photo;
 pub mod prepay;
 pub mod schedule;
 pub mod signing;
@@ -29,6 +30,21 @@ pub fn Loading() -> impl IntoView {
 /// user to `login`, keeping where they were so they come back after.
 #[component]
 pub fn ErrorView(error: AppError, #[prop(into)] login: String) -> impl IntoView {
+    if error.code == crate::error::ErrorCode::IdentityNotVerified {
+        // Signed up, not verified yet: on to 实名认证, then back here.
+        let target = format!(
+            "{}?next={}",
+            crate::pages::customer::IDENTITY,
+            urlencode(&current_url(false))
+        );
+        return view! {
+            <div class="alert alert-info">
+                <a href=target.clone()>{t().err_identity_not_verified}</a>
+            </div>
+            <Redirect path=target />
+        }
+        .into_any();
+    }
     if error.is_unauthenticated() {
         let next = current_url(false);
         let target = format!("{login}?next={}", urlencode(&next));

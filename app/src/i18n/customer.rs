@@ -87,6 +87,7 @@ macro_rules! texts_customer {
             resend_in: "{n}秒后重发", "Resend in {n}s";
             code_sent: "验证码已发送至 {phone}，5分钟内有效", "Code sent to {phone}, valid for 5 minutes";
             login_button: "登录", "Sign in";
+            login_new_hint: "首次使用的手机号，验证后即完成注册，再按提示完成实名认证", "A number new to the bank is signed up once the code is checked; then verify your identity";
             login_privacy: "登录即表示您同意我行依法处理您的个人信息", "By signing in you agree that the bank processes your personal information as the law allows";
 
             // ---- customer: apply
@@ -155,6 +156,41 @@ macro_rules! texts_customer {
             language: "语言", "Language";
             applied_on: "申请时间", "Applied";
 
+            // ---- customer: 实名认证 (identity)
+            id_title: "实名认证", "Verify your identity";
+            id_step_photos: "拍身份证", "ID card";
+            id_step_confirm: "核对信息", "Check details";
+            id_step_face: "刷脸认证", "Face check";
+            id_referred_by: "客户经理 {name} 为您服务", "Your account officer: {name}";
+            id_dev_providers: "开发环境：身份证识别与人脸核验为模拟服务，识别结果为示例数据，请自行核对", "Development: ID reading and the face check are simulated; the reading is sample data, check it yourself";
+            id_reading: "正在识别…", "Reading…";
+            id_read_again: "已识别 ✓ 点此重拍", "Read ✓ Tap to retake";
+            id_photos_title: "拍摄身份证", "Photograph your ID card";
+            id_photos_sub: "请将身份证放在深色桌面上，光线充足，四角完整，无反光", "Lay the card on a dark table in good light, all four corners in view, no glare";
+            id_front: "人像面", "Photo side";
+            id_back: "国徽面", "Emblem side";
+            id_tap_front: "点此拍摄人像面", "Tap to photograph the photo side";
+            id_tap_back: "点此拍摄国徽面", "Tap to photograph the emblem side";
+            id_photos_privacy: "照片仅用于本人实名认证，加密保存，不会用于其他用途", "The photos are used only to verify you, kept encrypted, and used for nothing else";
+            id_confirm_title: "核对身份信息", "Check your details";
+            id_confirm_sub: "以下内容由照片识别，请逐项核对，有误请直接修改", "Read from your photos: check each field and correct anything wrong";
+            id_name: "姓名", "Name";
+            id_number_label: "身份证号", "ID number";
+            id_address: "住址", "Address";
+            id_valid_from: "有效期起", "Valid from";
+            id_valid_to: "有效期至", "Valid until";
+            id_for_life: "长期有效", "Valid for life";
+            id_confirm_button: "确认无误，下一步", "Correct, next";
+            id_retake: "重新拍摄身份证", "Photograph the ID card again";
+            id_face_title: "刷脸认证", "Face check";
+            id_face_sub: "请 {name}（{id}）本人正对镜头，摘下帽子和眼镜，在光线充足处拍摄", "{name} ({id}): face the camera yourself, without hat or glasses, in good light";
+            id_face_take: "点此拍摄本人正脸", "Tap to take your photo";
+            id_face_checking: "正在核验…", "Checking…";
+            id_face_hint: "使用前置摄像头，保持面部在画面中央", "Use the front camera; keep your face in the middle";
+            id_edit: "返回修改身份信息", "Back to your details";
+            id_done_title: "实名认证已完成", "You are verified";
+            id_done_sub: "您已成为我行客户。请绑定用于收款的银行卡，然后继续申请", "You are now a customer of the bank. Bind the card to be paid into, then go on";
+            id_continue: "继续", "Continue";
         } $($rest)* }
     };
 }

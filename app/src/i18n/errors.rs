@@ -602,6 +602,23 @@ macro_rules! texts_errors {
             err_contract_signature_not_png: "签名图片无法识别，请点“清除”后重新签写", "The signature image could not be read; clear it and sign again";
             err_contract_file_missing: "请先选择要验证的合同文件", "Choose the contract file to check first";
             err_contract_file_too_large: "文件过大（最多 {max_mb} MB），这不是本行导出的合同文件", "The file is too large ({max_mb} MB at most); it is not a contract file the bank exported";
+            // Onboarding (实名认证).
+            err_id_photo_unreadable: "身份证照片看不清，请在光线充足处把身份证放平、拍完整后重拍", "The ID card photo could not be read; lay the card flat in good light and take the whole card again";
+            err_id_photo_wrong_side: "拍到的是身份证的另一面，请按提示拍摄对应的一面", "This is the other side of the ID card; take the side asked for";
+            err_id_name_invalid: "请填写与身份证一致的中文姓名", "Enter the name in Chinese characters as it is on the ID card";
+            err_id_address_invalid: "请填写身份证上的住址（不超过120字）", "Enter the address on the ID card (120 characters at most)";
+            err_id_validity_invalid: "身份证有效期限不正确，请核对国徽面上的日期", "The ID card's validity dates are not right; check the dates on its back";
+            err_id_card_expired: "身份证已过期，请换领新证后再办理", "The ID card has expired; please renew it first";
+            err_applicant_under_age: "年满 {min} 周岁才能申请贷款", "You must be at least {min} years old to borrow";
+            err_card_number_check_failed: "银行卡号有误，请逐位核对后重新输入", "The card number is not right; check each digit and enter it again";
+            err_upload_too_large: "照片过大（最多 {max_mb} MB），请重新拍摄", "The photo is too large ({max_mb} MB at most); take it again";
+            err_upload_not_image: "请上传照片（JPG、PNG 或 WebP 格式）", "Upload a photo (JPG, PNG or WebP)";
+            err_selfie_mismatch: "人脸比对未通过：照片与身份证本人不一致，请本人正对镜头重新拍摄", "The face check did not pass: the photo does not match the ID card's holder. Face the camera yourself and try again";
+            err_selfie_not_live: "未检测到本人正脸，请在光线充足处正对镜头重新拍摄", "No live face was found; face the camera in good light and try again";
+            err_identity_provider_unavailable: "识别服务暂时不可用，已填写的内容已保存，请稍后重试", "The check service is unavailable; what you entered is saved. Please try again shortly";
+            err_identity_not_verified: "请先完成实名认证", "Complete real-name verification first";
+            err_id_number_registered_elsewhere: "该身份证号已在我行登记了其他手机号，请用原手机号登录，或到网点更换手机号", "This ID number is registered with another phone; sign in with that phone or change it at a branch";
+            err_id_photos_missing: "请先拍摄身份证人像面和国徽面", "Take both sides of the ID card first";
         } $($rest)* }
     };
 }

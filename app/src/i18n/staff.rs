@@ -386,6 +386,12 @@ macro_rules! texts_staff {
             password_repeat: "再次输入新密码", "New password again";
             password_rules: "至少 10 个字符，同时包含字母和数字，不能包含用户名或常见密码", "At least 10 characters, letters and digits, not your username nor a common password";
             password_save: "保存新密码", "Save the new password";
+            // ---- 码上营销 (referral codes)
+            referral_source: "推荐来源", "Referred by";
+            referral_by: "客户经理 {name} 的推广码 {code}", "Account officer {name}'s code {code}";
+            my_referral_title: "我的推广码", "My referral code";
+            my_referral_sub: "客户扫码进入手机银行贷款页面，注册和申请都会记在您的名下", "Customers who scan it reach the loan pages; their sign-up and applications are credited to you";
+            my_referral_link: "推广链接", "Link";
         } $($rest)* }
     };
 }

@@ -112,6 +112,16 @@ pub struct StaffApplicationView {
     pub my_task: Option<MyTask>,
     #[serde(default)]
     pub tasks: Vec<FlowTaskView>,
+    /// 码上营销: the referral code the customer applied by, and whose it is.
+    #[serde(default)]
+    pub referral: Option<ReferralView>,
+}
+
+/// An officer's referral code (the QR code's `/r/CODE`) and its officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralView {
+    pub code: String,
+    pub officer_name: String,
 }
 
 /// A reason for an adverse decision in words fit for a customer (see

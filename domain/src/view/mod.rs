@@ -14,6 +14,7 @@ mod decisions;
 mod disbursement;
 mod guarantors;
 mod loans;
+mod onboarding;
 mod portrait;
 mod precredit;
 mod products;
@@ -24,7 +25,8 @@ mod write_off;
 
 pub use applications::{
     ApplicationSummary, ApprovalView, CustomerApplicationView, CustomerReason, CustomerScreening,
-    InvestigationView, StaffApplicationView, StaffReason, TimelineEvent, TimelineKind,
+    InvestigationView, ReferralView, StaffApplicationView, StaffReason, TimelineEvent,
+    TimelineKind,
 };
 pub use audit::{ActorKind, AuditEntry, ChainStatus};
 pub use collateral::{CollateralPanel, CollateralPhotoView, CollateralView};
@@ -43,6 +45,7 @@ pub use loans::{
     LineRenewalView, LoanDetail, LoanSummary, PaymentStatus, PaymentView, PostingView,
     PrepaymentView, ScheduleLine, SettlementCertificateView,
 };
+pub use onboarding::{IdCardFields, OnboardingStep, RegistrationView};
 pub use portrait::{
     BureauAuthorisationView, HouseholdMember, HouseholdRelation, HouseholdView, Portrait,
 };

@@ -40,8 +40,11 @@ impl crate::applications::Applications<'_> {
                     a.purpose, a.status, a.version, a.officer_id, \
                     u.display_name AS officer_name, b.name AS branch_name, a.submitted_at, \
                     (SELECT MIN(bc.granted_at) FROM bureau_consents bc \
-                     WHERE bc.application_id = a.id) AS consent_at \
+                     WHERE bc.application_id = a.id) AS consent_at, \
+                    a.referral_code, ru.display_name AS referral_officer \
              FROM applications a \
+             LEFT JOIN referral_codes rc ON rc.code = a.referral_code \
+             LEFT JOIN staff_users ru ON ru.id = rc.officer_id \
              JOIN customers c ON c.id = a.customer_id \
              JOIN products p ON p.id = a.product_id \
              JOIN staff_users u ON u.id = a.officer_id \
@@ -186,6 +189,15 @@ impl crate::applications::Applications<'_> {
             flow_node: f.flow_node.clone(),
             my_task,
             tasks,
+            referral: match (
+                sql::opt_text(&r, "referral_code")?,
+                sql::opt_text(&r, "referral_officer")?,
+            ) {
+                (Some(code), Some(officer_name)) => {
+                    Some(domain::view::ReferralView { code, officer_name })
+                }
+                _ => None,
+            },
         })
     }
 }

@@ -95,6 +95,19 @@ impl crate::applications::Applications<'_> {
         c: &CustomerActor,
         a: NewApplication,
     ) -> Result<String, ServiceError> {
+        self.submit_application_referred(c, a, None).await
+    }
+
+    /// [`submit_application`](Self::submit_application) by a customer who
+    /// arrived by an officer's referral link (码上营销): the application is
+    /// attributed to that code when it is an active one of the customer's
+    /// bank, else to the code the customer signed up with, if any.
+    pub async fn submit_application_referred(
+        self,
+        c: &CustomerActor,
+        a: NewApplication,
+        referral: Option<&str>,
+    ) -> Result<String, ServiceError> {
         let key = a.idempotency_key.trim().to_string();
         if key.is_empty() || key.len() > 100 {
             return Err(ServiceError::invalid(ErrorCode::IdempotencyKeyInvalid));
@@ -122,7 +135,7 @@ impl crate::applications::Applications<'_> {
         )?;
 
         let customer = sqlx::query(
-            "SELECT c.branch_id, c.officer_id, b.path FROM customers c \
+            "SELECT c.branch_id, c.officer_id, c.referral_code, b.path FROM customers c \
              JOIN organisations b ON b.id = c.branch_id WHERE c.id = $1",
         )
         .bind(&c.customer_id)
@@ -131,6 +144,19 @@ impl crate::applications::Applications<'_> {
         .ok_or(ServiceError::Unauthenticated)?;
         let branch_id = sql::text(&customer, "branch_id")?;
         let branch_path = sql::text(&customer, "path")?;
+        let referral_code = match referral {
+            Some(code) => sqlx::query(
+                "SELECT code FROM referral_codes WHERE code = $1 AND bank_id = $2 AND active = 1",
+            )
+            .bind(code)
+            .bind(&c.bank_id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .map(|r| sql::text(&r, "code"))
+            .transpose()?,
+            None => None,
+        }
+        .or(sql::opt_text(&customer, "referral_code")?);
         let officer_id = self
             .pick_officer(
                 sql::opt_text(&customer, "officer_id")?,
@@ -213,6 +239,13 @@ impl crate::applications::Applications<'_> {
         }
         .row();
         sql::insert_rows(&mut tx, "bureau_consents", &CONSENT_COLUMNS, &[consent]).await?;
+        if referral_code.is_some() {
+            sqlx::query("UPDATE applications SET referral_code = $1 WHERE id = $2")
+                .bind(referral_code.clone())
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+        }
         audit::append(
             &mut tx,
             &self.config.audit_key,
@@ -228,6 +261,7 @@ impl crate::applications::Applications<'_> {
                     "officer_id": officer_id,
                     "consent_version": CONSENT_VERSION,
                     "product_version_id": live_version,
+                    "referral_code": referral_code,
                 })),
         )
         .await?;

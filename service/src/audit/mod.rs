@@ -91,6 +91,29 @@ impl NewAuditEntry {
         }
     }
 
+    /// An entry made by a person signed up and not yet a customer: a
+    /// customer-side actor named by their registration and masked phone.
+    pub fn registrant(
+        r: &crate::auth::RegistrantActor,
+        at: i64,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+    ) -> Self {
+        NewAuditEntry {
+            at,
+            actor_kind: "customer",
+            actor_id: r.registration_id.clone(),
+            actor_name: r.phone_masked.clone(),
+            org_id: None,
+            action: action.to_string(),
+            entity: entity.to_string(),
+            entity_id: entity_id.to_string(),
+            before_json: None,
+            after_json: None,
+        }
+    }
+
     /// An entry made by the system itself (batch jobs, the demo generator).
     pub fn system(at: i64, action: &str, entity: &str, entity_id: &str) -> Self {
         NewAuditEntry {

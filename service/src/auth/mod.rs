@@ -154,6 +154,23 @@ pub struct CustomerActor {
     pub phone_masked: String,
 }
 
+/// A person who signed up with their phone and has not finished real-name
+/// verification: they may read the products and verify, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrantActor {
+    pub registration_id: String,
+    pub bank_id: String,
+    pub phone_masked: String,
+}
+
+/// Who a customer-side sign-in turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedIn {
+    Customer(CustomerActor),
+    /// New to the bank (or signed up before and not yet verified).
+    Registrant(RegistrantActor),
+}
+
 impl CustomerActor {
     /// The summary the user interface shows.
     pub fn info(&self) -> domain::view::CustomerInfo {
@@ -342,6 +359,34 @@ impl Auth<'_> {
     }
 
     /// The customer behind a session.
+    /// The signed-up person of a registration not yet verified; once it is,
+    /// `Unauthenticated` (they sign in as the customer).
+    pub async fn registrant_actor(
+        self,
+        registration_id: &str,
+    ) -> Result<RegistrantActor, ServiceError> {
+        let row = sqlx::query(
+            "SELECT id, bank_id, phone_sealed, customer_id FROM registrations WHERE id = $1",
+        )
+        .bind(registration_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
+        if sql::opt_text(&row, "customer_id")?.is_some() {
+            return Err(ServiceError::Unauthenticated);
+        }
+        Ok(RegistrantActor {
+            registration_id: sql::text(&row, "id")?,
+            bank_id: sql::text(&row, "bank_id")?,
+            phone_masked: domain::identity::mask_phone(
+                &self
+                    .config
+                    .pfi
+                    .open(Field::Phone, &sql::text(&row, "phone_sealed")?)?,
+            ),
+        })
+    }
+
     pub async fn customer_actor(self, customer_id: &str) -> Result<CustomerActor, ServiceError> {
         let row =
             sqlx::query("SELECT id, bank_id, name, phone_sealed FROM customers WHERE id = $1")

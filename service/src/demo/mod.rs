@@ -169,6 +169,7 @@ struct Buffers {
     organisations: Vec<Vec<Val>>,
     staff_users: Vec<Vec<Val>>,
     staff_roles: Vec<Vec<Val>>,
+    referral_codes: Vec<Vec<Val>>,
     products: Vec<Vec<Val>>,
     villages: Vec<Vec<Val>>,
     households: Vec<Vec<Val>>,
@@ -276,10 +277,15 @@ impl Generator {
     async fn flush(&mut self, db: &mut AnyConnection) -> Result<(), ServiceError> {
         let buf = std::mem::take(&mut self.buf);
         let mut tx = db.begin().await?;
-        let tables: [Table<'_>; 18] = [
+        let tables: [Table<'_>; 19] = [
             ("organisations", &ORGANISATION_COLUMNS, &buf.organisations),
             ("staff_users", &STAFF_COLUMNS, &buf.staff_users),
             ("staff_roles", &ROLE_COLUMNS, &buf.staff_roles),
+            (
+                "referral_codes",
+                &["code", "bank_id", "officer_id", "active", "created_at"],
+                &buf.referral_codes,
+            ),
             ("products", &product_rows::COLUMNS, &buf.products),
             ("villages", &VILLAGE_COLS, &buf.villages),
             ("households", &HOUSEHOLD_COLS, &buf.households),

@@ -445,6 +445,7 @@ impl Generator {
             })
             .collect();
         let created = self.at(365, 9);
+        const REFERRAL_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
         for spec in &STAFF {
             let id = self.id();
             let org_id = match spec.place {
@@ -453,7 +454,24 @@ impl Generator {
                 Place::Branch(b, br) => {
                     let team = &mut self.branch_staff[b][br];
                     match spec.role {
-                        "officer" => team.officers.push(id.clone()),
+                        "officer" => {
+                            team.officers.push(id.clone());
+                            // Each officer's QR code for 码上营销, from
+                            // their id (the demo's random stream untouched).
+                            use sha2::{Digest, Sha256};
+                            let a = REFERRAL_ALPHABET;
+                            let code: String = Sha256::digest(id.as_bytes())[..8]
+                                .iter()
+                                .map(|b| a[usize::from(*b) % a.len()] as char)
+                                .collect();
+                            self.buf.referral_codes.push(vec![
+                                Val::from(code.as_str()),
+                                Val::from(self.banks[b].id.as_str()),
+                                Val::from(id.as_str()),
+                                Val::Int(1),
+                                Val::Int(created),
+                            ]);
+                        }
                         "approver" => team.approvers.push(id.clone()),
                         "investigator" => team.investigators.push(id.clone()),
                         _ => {}

@@ -57,7 +57,14 @@ impl Env {
         let services = Services::new(db.clone(), sms, clock.clone(), ServiceConfig::default())
             .with_payments(payments)
             .with_payouts(payouts)
-            .with_esign(esign);
+            .with_esign(esign)
+            .with_ocr(Arc::new(service::DevOcrProvider::with_latency(
+                Duration::ZERO,
+            )))
+            .with_face(Arc::new(service::DevFaceProvider::with(Duration::ZERO, 0)))
+            .with_uploads(Arc::new(service::FsUploadStore::new(
+                std::env::temp_dir().join(format!("puhui-test-uploads-{}", unique())),
+            )));
         Env {
             db,
             clock,
@@ -311,7 +318,7 @@ impl Env {
             .expect("signed");
         let desk = self.assignee(application_id, "disbursement").await;
         s.applications()
-            .bind_account_for(&desk, application_id, "6217000012345678901", "县农商银行")
+            .bind_account_for(&desk, application_id, "6217000012345678907", "县农商银行")
             .await
             .expect("account bound");
         s.applications()

@@ -66,9 +66,10 @@ pub async fn submit_application(
     } else {
         idempotency_key
     };
+    let referral = session::referral_code();
     let id = services
         .applications()
-        .submit_application(
+        .submit_application_referred(
             &customer,
             service::applications::NewApplication {
                 repayment_method,
@@ -80,6 +81,7 @@ pub async fn submit_application(
                 consent: consent.is_some_and(|v| !v.is_empty() && v != "false"),
                 idempotency_key,
             },
+            referral.as_deref(),
         )
         .await?;
     Ok(id)

@@ -17,7 +17,24 @@ pub async fn products() -> Result<Vec<ProductView>, AppError> {
     // A signed-in customer sees only what they may apply for.
     match session::customer().await {
         Ok((_, c)) => Ok(services.products().offered_products(&c).await?),
-        Err(e) if e.signed_out_is_fine() => Ok(services.products().list_products(None).await?),
+        Err(e) if e.code == crate::error::ErrorCode::IdentityNotVerified => {
+            // Signed up, not verified: their bank's products.
+            let (_, me) = session::registrant().await?;
+            crate::error::set_ok();
+            Ok(services.products().list_products(Some(&me.bank_id)).await?)
+        }
+        Err(e) if e.signed_out_is_fine() => {
+            // A visitor by an officer's link sees that officer's bank's.
+            let bank = match session::referral_code() {
+                Some(code) => services
+                    .onboarding()
+                    .referral(&code)
+                    .await?
+                    .map(|r| r.bank_id),
+                None => None,
+            };
+            Ok(services.products().list_products(bank.as_deref()).await?)
+        }
         Err(e) => Err(e),
     }
 }

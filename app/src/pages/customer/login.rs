@@ -4,7 +4,7 @@ use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::FormError;
 use crate::error::AppError;
 use crate::i18n::{fill, t};
-use domain::view::{CustomerInfo, SentCode};
+use domain::view::SentCode;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use std::time::Duration;
@@ -18,19 +18,28 @@ pub async fn send_code(phone: String) -> Result<SentCode, AppError> {
     Ok(services.auth().send_login_code(phone.trim()).await?)
 }
 
+/// Signs in with the code; a phone new to the bank is signed up. True when
+/// the person must verify who they are next (实名认证).
 #[server(prefix = "/api/fn", endpoint = "customer_login")]
-pub async fn customer_login(phone: String, code: String) -> Result<CustomerInfo, AppError> {
+pub async fn customer_login(phone: String, code: String) -> Result<bool, AppError> {
+    use service::auth::SignedIn;
     let services = session::services()?;
     let ip = session::client_ip().await;
-    let actor = services
+    let referral = session::referral_code();
+    match services
         .auth()
-        .customer_login_from(phone.trim(), code.trim(), ip)
-        .await?;
-    session::begin_customer(&services, &actor).await?;
-    Ok(CustomerInfo {
-        name: actor.name,
-        phone_masked: actor.phone_masked,
-    })
+        .sign_in_from(phone.trim(), code.trim(), ip, referral.as_deref())
+        .await?
+    {
+        SignedIn::Customer(actor) => {
+            session::begin_customer(&services, &actor).await?;
+            Ok(false)
+        }
+        SignedIn::Registrant(actor) => {
+            session::begin_registrant(&services, &actor).await?;
+            Ok(true)
+        }
+    }
 }
 
 /// Only local paths are allowed as the place to return to.
@@ -95,9 +104,18 @@ pub fn LoginPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(result) = login.value().get() {
             match result {
-                Ok(_) => {
+                Ok(new) => {
                     let next = safe_next(query.get_untracked().get("next"), "/me");
-                    navigate(&next, Default::default());
+                    if new {
+                        let to = format!(
+                            "{}?next={}",
+                            super::IDENTITY,
+                            crate::components::urlencode(&next)
+                        );
+                        navigate(&to, Default::default());
+                    } else {
+                        navigate(&next, Default::default());
+                    }
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -157,6 +175,7 @@ pub fn LoginPage() -> impl IntoView {
                         disabled=move || login.pending().get()>
                         {move || if login.pending().get() { t.processing } else { t.login_button }}
                     </button>
+                    <p class="field-hint">{t.login_new_hint}</p>
                     <p class="field-hint">{t.login_privacy}</p>
                 </form>
             </section>

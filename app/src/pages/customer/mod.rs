@@ -5,6 +5,7 @@ pub mod apply;
 pub mod bank_cards;
 pub mod contract;
 pub mod home;
+pub mod identity;
 pub mod loans;
 pub mod login;
 pub mod product;
@@ -13,3 +14,6 @@ pub mod schedule;
 
 /// Where customers sign in.
 pub const LOGIN: &str = "/login";
+
+/// Where a person signed up verifies who they are (实名认证).
+pub const IDENTITY: &str = "/identity";

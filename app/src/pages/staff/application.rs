@@ -143,6 +143,10 @@ fn Application(
                         <dd>{app.officer_name.clone()}</dd>
                         <dt>{t.branch}</dt>
                         <dd>{app.branch_name.clone()}</dd>
+                        {app.referral.clone().map(|r| view! {
+                            <dt>{t.referral_source}</dt>
+                            <dd data-testid="referral">{fill(t.referral_by, &[("name", r.officer_name), ("code", r.code)])}</dd>
+                        })}
                         <dt>{t.submitted_at}</dt>
                         <dd>{datetime(app.submitted_at)}</dd>
                         <dt>{t.consent_at}</dt>

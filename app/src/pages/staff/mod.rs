@@ -21,6 +21,7 @@ pub mod portrait;
 pub mod precredit;
 pub mod products;
 pub mod products_api;
+pub mod referral;
 pub mod relations;
 pub mod rule_set;
 pub mod rule_set_api;

@@ -30,17 +30,8 @@ pub struct TotpEnrolmentView {
 /// Starts adding an authenticator app to the signed-in account.
 #[server(prefix = "/api/fn", endpoint = "begin_totp")]
 pub async fn begin_totp() -> Result<TotpEnrolmentView, AppError> {
-    use base64::Engine;
     let (services, staff) = session::staff_past_password().await?;
     let e = services.staff().begin_totp(&staff).await?;
-    let svg = qrcode::QrCode::new(e.uri.as_bytes())
-        .map_err(|err| {
-            tracing::error!(%err, "QR code");
-            AppError::new(ErrorCode::Internal)
-        })?
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(200, 200)
-        .build();
     let secret_groups = e
         .secret
         .as_bytes()
@@ -49,12 +40,27 @@ pub async fn begin_totp() -> Result<TotpEnrolmentView, AppError> {
         .collect::<Vec<_>>()
         .join(" ");
     Ok(TotpEnrolmentView {
-        qr_image: format!(
-            "data:image/svg+xml;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(svg)
-        ),
+        qr_image: qr_image(&e.uri)?,
         secret_groups,
     })
+}
+
+/// A QR code of `text` as an SVG data URL (for an `<img>`).
+#[cfg(feature = "ssr")]
+pub(crate) fn qr_image(text: &str) -> Result<String, AppError> {
+    use base64::Engine;
+    let svg = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|err| {
+            tracing::error!(%err, "QR code");
+            AppError::new(ErrorCode::Internal)
+        })?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    Ok(format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
+    ))
 }
 
 /// Confirms the app with a code it shows; from then on sign-in asks for one.

@@ -27,6 +27,7 @@ pub fn TasksPage() -> impl IntoView {
                 <h1 class="page-title">{t.tasks_title}</h1>
                 <span class="muted">{t.tasks_sub}</span>
             </div>
+            <super::referral::MyReferral />
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match data.await {
