@@ -113,6 +113,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 "sms" => texts.dev_sms,
                 "bureau" => texts.dev_bureau,
                 "esign" => texts.dev_esign,
+                "ocr" => texts.dev_ocr,
+                "face" => texts.dev_face,
                 _ => texts.dev_payments,
             })
             .collect();

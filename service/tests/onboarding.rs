@@ -19,7 +19,7 @@ use domain::id_card::{CardSide, IdCardReading};
 use domain::view::OnboardingStep;
 use service::applications::NewApplication;
 use service::auth::{RegistrantActor, SignedIn};
-use service::{ServiceError, Services, TesseractOcr};
+use service::{OcrProvider, ServiceError, Services, TesseractOcr};
 
 const NEW_PHONE: &str = "13912345678";
 
@@ -298,4 +298,72 @@ async fn an_id_number_the_bank_knows_under_another_phone_is_refused() {
         assert_eq!(err.code(), ErrorCode::IdNumberRegisteredElsewhere);
     })
     .await;
+}
+
+/// The real OCR provider on the whole fixture set (four synthetic cards,
+/// photographed: turned, softened, noisy): how many fields the domain's
+/// reader gets right, and the time per image (printed for
+/// `docs/benchmarks.md`, never asserted).
+#[tokio::test]
+async fn tesseract_reads_most_fields_of_the_fixture_cards() {
+    let ocr = TesseractOcr::new("tesseract", 1, Duration::from_secs(60));
+    let expected = String::from_utf8(fixture("expected.tsv")).unwrap();
+    let (mut right, mut total, mut ms) = (0, 0, Vec::new());
+    let mut wrong = Vec::new();
+    for line in expected.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (key, name, id, address, from, to) = (f[0], f[1], f[2], f[3], f[4], f[5]);
+        let started = std::time::Instant::now();
+        let text = ocr
+            .read(&fixture(&format!("{key}-front.jpg")), CardSide::Front)
+            .await
+            .expect("tesseract");
+        ms.push(started.elapsed().as_millis());
+        let front = domain::id_card::read_front(&text).unwrap_or_default();
+        let started = std::time::Instant::now();
+        let text = ocr
+            .read(&fixture(&format!("{key}-back.jpg")), CardSide::Back)
+            .await
+            .expect("tesseract");
+        ms.push(started.elapsed().as_millis());
+        let back = domain::id_card::read_back(&text).unwrap_or_default();
+        let to_read = match back.valid_to {
+            Some(Some(d)) => d.to_string(),
+            Some(None) => String::new(),
+            None => "?".into(),
+        };
+        for (field, got, want) in [
+            ("name", front.name.unwrap_or_default(), name.to_string()),
+            (
+                "id_number",
+                front.id_number.unwrap_or_default(),
+                id.to_string(),
+            ),
+            (
+                "address",
+                front.address.unwrap_or_default(),
+                address.to_string(),
+            ),
+            (
+                "valid_from",
+                back.valid_from.map(|d| d.to_string()).unwrap_or_default(),
+                from.to_string(),
+            ),
+            ("valid_to", to_read, to.to_string()),
+        ] {
+            total += 1;
+            if got == want {
+                right += 1;
+            } else {
+                wrong.push(format!("{key}.{field}: {got:?} (want {want:?})"));
+            }
+        }
+    }
+    ms.sort();
+    println!(
+        "OCR fixture set: {right}/{total} fields right; per image median {} ms, max {} ms; wrong: {wrong:?}",
+        ms[ms.len() / 2],
+        ms[ms.len() - 1]
+    );
+    assert!(right * 10 >= total * 8, "{right}/{total}: {wrong:?}");
 }

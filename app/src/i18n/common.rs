@@ -60,7 +60,9 @@ macro_rules! texts_common {
 
 
             // ---- the development environment strip
-            dev_banner: "开发环境：{providers}为模拟服务，不会真实发送短信、查询征信、扣款或电子签名", "Development environment: {providers} simulated; no real SMS, bureau inquiry, payment or e-signature";
+            dev_banner: "开发环境：{providers}为模拟服务，不会真实发送短信、查询征信、扣款、电子签名或核验人脸", "Development environment: {providers} simulated; no real SMS, bureau inquiry, payment, e-signature or face check";
+            dev_ocr: "身份证识别", "ID card reading";
+            dev_face: "人脸核验", "face check";
             dev_sms: "短信", "SMS";
             dev_bureau: "征信", "credit bureau";
             dev_payments: "支付", "payments";

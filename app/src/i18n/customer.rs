@@ -53,6 +53,10 @@ macro_rules! texts_customer {
             tab_loans: "借还款", "My loans";
             tab_me: "我的", "Me";
             hero_title: "普惠金融 · 贷款就在身边", "Loans close to home";
+            share_title: "普惠金融 · 手机申请贷款", "Puhui · loans on your phone";
+            share_desc: "信用贷、农户贷、随借随还，手机申请，客户经理上门服务", "Credit and farm loans, borrow and repay any time: apply on your phone, an officer visits you";
+            carousel_up_to: "最高 {amount} 元", "Up to {amount} yuan";
+            carousel_rate: "年利率 {rate} 起", "From {rate} a year";
             hero_sub: "手机申请，客户经理上门服务，审批进度随时可查", "Apply on your phone, an officer visits you, follow every step";
             products_title: "为您推荐", "Loans for you";
             max_amount: "最高额度", "Up to";
@@ -162,7 +166,8 @@ macro_rules! texts_customer {
             id_step_confirm: "核对信息", "Check details";
             id_step_face: "刷脸认证", "Face check";
             id_referred_by: "客户经理 {name} 为您服务", "Your account officer: {name}";
-            id_dev_providers: "开发环境：身份证识别与人脸核验为模拟服务，识别结果为示例数据，请自行核对", "Development: ID reading and the face check are simulated; the reading is sample data, check it yourself";
+            id_dev_ocr: "开发环境：身份证识别为模拟服务，识别结果为示例数据，请自行核对", "Development: ID reading is simulated; the reading is sample data, check it yourself";
+            id_dev_face: "开发环境：人脸核验为模拟服务，不比对真实人脸", "Development: the face check is simulated and compares no real face";
             id_reading: "正在识别…", "Reading…";
             id_read_again: "已识别 ✓ 点此重拍", "Read ✓ Tap to retake";
             id_photos_title: "拍摄身份证", "Photograph your ID card";

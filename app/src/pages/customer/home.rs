@@ -7,6 +7,7 @@ use crate::format::{compact, rate};
 use crate::i18n::{fill, t, use_locale};
 use domain::view::ProductView;
 use leptos::prelude::*;
+use leptos_meta::Meta;
 
 #[cfg(feature = "ssr")]
 use crate::session;
@@ -45,11 +46,39 @@ pub fn HomePage() -> impl IntoView {
     let locale = use_locale();
     let list = Resource::new(|| (), |_| products());
     view! {
+        // The share card a WeChat chat shows for a forwarded link.
+        <Meta name="description" content=t.share_desc />
+        <Meta property="og:title" content=t.share_title />
+        <Meta property="og:description" content=t.share_desc />
+        <Meta property="og:image" content="/share-card.png" />
+        <Meta property="og:type" content="website" />
         <CustomerFrame title=t.tab_home tab=Tab::Home>
             <section class="m-hero">
                 <h1>{t.hero_title}</h1>
                 <p>{t.hero_sub}</p>
             </section>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    list.await.ok().filter(|items| !items.is_empty()).map(|items| view! {
+                        <div class="m-carousel" role="region" aria-roledescription="carousel"
+                            aria-label=t.products_title data-testid="product-carousel" tabindex="0">
+                            {items.into_iter().map(|p| {
+                                let apply = format!("/apply/{}", p.id);
+                                view! {
+                                    <a class="m-slide" href=apply aria-roledescription="slide">
+                                        <span class="m-slide-name">{locale.pick(&p.name_zh, &p.name_en).to_string()}</span>
+                                        <span class="m-slide-figure">
+                                            {fill(t.carousel_up_to, &[("amount", compact(p.max_amount, locale))])}
+                                        </span>
+                                        <span class="m-slide-sub">{fill(t.carousel_rate, &[("rate", rate(p.rate))])}</span>
+                                        <span class="m-slide-cta">{t.apply_now}" ›"</span>
+                                    </a>
+                                }
+                            }).collect_view()}
+                        </div>
+                    })
+                })}
+            </Suspense>
             <h2 class="section-title">{t.products_title}</h2>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {

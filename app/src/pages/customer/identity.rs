@@ -158,8 +158,11 @@ fn Steps(view: RegistrationView, next: String) -> impl IntoView {
         {view.referred_by.clone().map(|name| view! {
             <p class="m-referral" data-testid="referred-by">{fill(t.id_referred_by, &[("name", name)])}</p>
         })}
-        {(view.ocr_is_dev || view.face_is_dev).then(|| view! {
-            <div class="alert alert-warning" data-testid="dev-identity">{t.id_dev_providers}</div>
+        {view.ocr_is_dev.then(|| view! {
+            <div class="alert alert-warning" data-testid="dev-ocr">{t.id_dev_ocr}</div>
+        })}
+        {view.face_is_dev.then(|| view! {
+            <div class="alert alert-warning" data-testid="dev-face">{t.id_dev_face}</div>
         })}
         {move || match step.get() {
             OnboardingStep::IdPhotos => view! { <Photos state=state /> }.into_any(),
