@@ -454,6 +454,17 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "生成推广码",
         "Referral code created",
     ),
+    ("visit_slots.added", "开放上门时段", "Visit hours offered"),
+    (
+        "visit_slot.withdrawn",
+        "撤回上门时段",
+        "Visit hour withdrawn",
+    ),
+    ("visit.requested", "客户预约上门", "Visit booked"),
+    ("visit.confirmed", "确认上门时间", "Visit confirmed"),
+    ("visit.proposed", "建议改期上门", "New visit time proposed"),
+    ("visit.accepted", "客户接受上门时间", "Visit time accepted"),
+    ("visit.cancelled", "取消预约上门", "Visit cancelled"),
 ];
 
 /// (kind of record, Chinese, English).
@@ -484,12 +495,18 @@ const ENTITIES: &[(&str, &str, &str)] = &[
     ("guarantor", "保证人", "guarantor"),
     ("registration", "注册申请", "registration"),
     ("referral_code", "推广码", "referral code"),
+    ("visit_slot", "上门时段", "visit hour"),
 ];
 
 /// (field of a change, Chinese, English): the keys the service writes into
 /// an entry's before/after record.
 const FIELDS: &[(&str, &str, &str)] = &[
     ("active", "在售", "on sale"),
+    ("added", "新增数量", "added"),
+    ("date", "日期", "date"),
+    ("hours", "时段", "hours"),
+    ("starts_at", "上门时间", "visit time"),
+    ("visit", "预约", "visit"),
     ("amount_fen", "金额", "amount"),
     ("changes", "修改内容", "changes"),
     ("collateral_id", "押品", "collateral"),
@@ -541,6 +558,7 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("consent_version", "授权书版本", "consent version"),
     ("credit_line_id", "授信额度", "credit line"),
     ("credit_reports", "征信报告", "credit reports"),
+    ("decline_category", "拒绝原因类别", "category of reason"),
     ("contracts", "合同", "contracts"),
     ("esign_evidence", "电子签名存证编号", "e-signature evidence"),
     ("esign_provider", "电子签名服务", "e-signature provider"),
@@ -774,11 +792,14 @@ fn value_words(locale: Locale, key: &str, v: &serde_json::Value) -> String {
                     locale.pick("元", "yuan")
                 )
             }
+            Some(n) if key == "starts_at" => crate::format::datetime(n),
             Some(n) if key.ends_with("_bp") => {
                 u32::try_from(n).map_or_else(|_| n.to_string(), crate::format::rate_bp)
             }
             _ => n.to_string(),
         },
+        Value::String(s) if key == "decline_category" => domain::notice::DeclineCategory::parse(s)
+            .map_or_else(|| s.clone(), |c| locale.texts().decline(c).0.to_string()),
         Value::String(s) => s.clone(),
         Value::Array(items) if key == "reason_codes" => {
             let codes: Vec<String> = items

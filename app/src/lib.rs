@@ -169,6 +169,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/apply/:id") view=customer::apply::ApplyPage />
                 <Route path=path!("/me") view=customer::loans::MyLoansPage />
                 <Route path=path!("/me/applications/:id") view=customer::progress::ProgressPage />
+                <Route path=path!("/me/notices") view=customer::notices::NoticesPage />
                 <Route path=path!("/me/loans/:id") view=customer::schedule::SchedulePage />
                 <Route path=path!("/me/loans/:id/settlement") view=customer::schedule::SettlementPage />
                 <Route path=path!("/me/contracts/:id") view=customer::contract::ContractPage />

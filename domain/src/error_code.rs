@@ -140,6 +140,20 @@ error_codes! {
     RouteOutcomeNotApplicable => "route_outcome_not_applicable",
     RouteUnknownNode => "route_unknown_node",
     TaskCannotReject => "task_cannot_reject",
+    /// Refusing needs the category of reason the customer is told.
+    DeclineCategoryMissing => "decline_category_missing",
+    /// Only a refusal has a category of reason.
+    DeclineCategoryUnexpected => "decline_category_unexpected",
+    /// A visit slot off the hour, outside 08:00–18:00, past or too far ahead.
+    VisitSlotInvalid => "visit_slot_invalid",
+    /// A slot starting within two hours.
+    VisitSlotTooSoon => "visit_slot_too_soon",
+    /// Someone booked the slot first.
+    VisitSlotTaken => "visit_slot_taken",
+    /// The visit changed meanwhile (answered, cancelled).
+    VisitChanged => "visit_changed",
+    /// The application no longer waits for a visit.
+    VisitNotOpen => "visit_not_open",
     TaskNeedsForm => "task_needs_form",
     TaskNotAssigned => "task_not_assigned",
     // ---- Family relations of customers

@@ -5,7 +5,8 @@ import { PHONE, hydrated, latestCode, open, sendCode, shot, staffContext, watchC
 // signs up with an SMS code, photographs a (synthetic) ID card that the
 // server's Tesseract reads, fixes what it misread, is refused for a selfie
 // of someone else, passes with her own, leaves half-way and resumes on
-// another phone, applies, and the officer sees the application as his.
+// another phone, applies, and the officer sees the application as his;
+// she books the officer's visit, he proposes another hour, she accepts.
 
 const FIX = 'fixtures/id';
 const NARROW = { ...PHONE, viewport: { width: 360, height: 780 } };
@@ -115,7 +116,8 @@ test('a new farmer signs up by an officer\'s QR code, verifies, resumes elsewher
   await phone2.getByTestId('consent').check();
   await phone2.getByTestId('submit-application').click();
   await expect(phone2).toHaveURL(/\/me\/applications\//);
-  const file = `/staff/applications/${phone2.url().split('/').pop()}`;
+  const progress = new URL(phone2.url()).pathname;
+  const file = `/staff/applications/${progress.split('/').pop()}`;
 
   // The officer sees her application as his, by his code.
   await open(officer.page, file);
@@ -123,5 +125,29 @@ test('a new farmer signs up by an officer\'s QR code, verifies, resumes elsewher
   await expect(officer.page.getByTestId('referral')).toContainText(code);
   await expect(officer.page.getByText('张秀兰').first()).toBeVisible();
   await shot(officer.page, 'onboard-05-officer-file');
+
+  // She books the visit among the officer's free hours; he proposes
+  // another; she accepts it; each of his answers reaches her as a notice.
+  await open(phone2, progress);
+  await phone2.getByTestId('visit-slot').first().click();
+  await expect(phone2.getByTestId('visit-status')).toHaveAttribute('data-status', 'requested');
+  await shot(phone2, 'onboard-06-visit-booked-360');
+  await open(officer.page, '/staff');
+  const visits = officer.page.getByTestId('my-visits');
+  await expect(visits.getByTestId('visits-to-confirm')).toBeVisible();
+  const row = visits.getByTestId('visit-row').filter({ hasText: '张秀兰' });
+  await row.getByTestId('visit-propose-slot').selectOption({ index: 2 });
+  await shot(officer.page, 'onboard-07-officer-visits');
+  await row.getByTestId('visit-propose').click();
+  await expect(visits.getByRole('status')).toContainText('客户会收到通知');
+  await expect(row).toHaveAttribute('data-status', 'proposed');
+  await open(phone2, progress);
+  await expect(phone2.getByTestId('visit-status')).toHaveAttribute('data-status', 'proposed');
+  await phone2.getByTestId('visit-accept').click();
+  await expect(phone2.getByTestId('visit-status')).toHaveAttribute('data-status', 'confirmed');
+  await shot(phone2, 'onboard-08-visit-confirmed-360');
+  await open(phone2, '/me/notices');
+  await expect(phone2.getByTestId('notice').filter({ hasText: '客户经理建议改期' })).toBeVisible();
+  await shot(phone2, 'onboard-09-notices-360');
   expect(errors).toEqual([]);
 });

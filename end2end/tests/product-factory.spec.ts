@@ -185,6 +185,14 @@ test('a branch head gives an empty committee seat to an eligible approver', asyn
     const approver = await staffContext(browser, name);
     await open(approver.page, file);
     await approver.page.fill('#comment', i === 0 ? '同意。' : '经营收入存疑，不同意。');
+    if (i > 0) {
+      // A refusal names the category the customer is told.
+      await approver.page.getByTestId('reject').click();
+      await expect(
+        approver.page.getByRole('alert').filter({ hasText: '请选择告知客户的拒绝原因类别' }),
+      ).toBeVisible();
+      await approver.page.getByTestId('decline-category').selectOption('repayment_capacity');
+    }
     await approver.page.getByTestId(i === 0 ? 'approve' : 'reject').click();
     await expect(approver.page.getByTestId('decide-blocked')).toBeVisible();
     await approver.ctx.close();

@@ -157,6 +157,18 @@ test('customer applies, officer investigates, approver approves, customer sees s
   await expect(phone.locator('.m-schedule li')).not.toHaveCount(0);
   await shot(phone, 'customer-07-schedule');
 
+  // Every step left her a notice (消息), newest first; opening one shows
+  // the decision in words: what was granted.
+  await open(phone, '/me/notices');
+  const notices = phone.getByTestId('notice');
+  await expect(notices.filter({ hasText: '贷款已发放' }).first()).toContainText('50,000.00');
+  await expect(notices.filter({ hasText: '申请已获批准' }).first()).toContainText('年利率');
+  await shot(phone, 'customer-08-notices');
+  await notices.filter({ hasText: '申请已获批准' }).first().locator('a').click();
+  await expect(phone.getByTestId('decision')).toHaveAttribute('data-decision', 'approved');
+  await expect(phone.getByTestId('decision')).toContainText('50,000.00');
+  await shot(phone, 'customer-09-decision');
+
   // The manager's dashboard draws both charts from our own origin.
   const manager = await staffContext(browser, 'head1');
   await open(manager.page, '/staff/dashboard');

@@ -667,6 +667,20 @@ async fn serve(
             }
         }
     });
+    // 进度通知: the text messages of notices the changes above left, sent
+    // within seconds of their change, each once.
+    let notices = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            match notices.notices().send_pending_notices(200).await {
+                Ok(done) if done == Default::default() => {}
+                Ok(done) => tracing::info!(?done, "notices texted"),
+                Err(err) => tracing::warn!(%err, "could not text notices"),
+            }
+        }
+    });
     // 日终跑批 at its time each day; a day missed while the server was down
     // is caught up at the next start (each loan is processed through every
     // day it missed).

@@ -47,6 +47,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod loans;
+pub mod notices;
 pub mod onboarding;
 pub mod pfi;
 pub mod precredit;
@@ -60,6 +61,7 @@ pub mod staff;
 mod throttle;
 pub mod totp;
 pub mod uploads;
+pub mod visits;
 pub mod workflow;
 
 mod sql;

@@ -173,6 +173,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "customers",
             "db",
             "error",
+            "notices",
             "pfi",
             "products",
             "risk",
@@ -188,6 +189,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("loans", &["auth", "db", "error", "servicing", "sql"]),
+    ("notices", &["auth", "db", "error", "pfi", "sms", "sql"]),
+    (
+        "visits",
+        &[
+            "applications::status",
+            "audit",
+            "auth",
+            "db",
+            "error",
+            "sql",
+        ],
+    ),
     (
         "contracts",
         &[

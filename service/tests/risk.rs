@@ -5,6 +5,7 @@
 
 mod common;
 
+use domain::notice::DeclineCategory;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -465,6 +466,7 @@ async fn the_full_decision_sets_limit_and_price_before_approval() {
                 &id,
                 view.version,
                 Decision::Approve,
+                None,
                 "同意".into(),
             )
             .await
@@ -513,6 +515,7 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
                     &id,
                     view.version,
                     Decision::Approve,
+                    None,
                     String::new(),
                 )
                 .await,
@@ -525,6 +528,7 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
                 &id,
                 view.version,
                 Decision::Reject,
+                Some(DeclineCategory::RepaymentCapacity),
                 "收入不足".into(),
             )
             .await
@@ -565,6 +569,7 @@ async fn approval_is_refused_when_the_engine_rejects_or_the_limit_is_lower() {
                 &id,
                 view.version,
                 Decision::Approve,
+                None,
                 String::new(),
             )
             .await

@@ -3,6 +3,7 @@
 
 mod common;
 
+use domain::notice::DeclineCategory;
 use std::collections::HashSet;
 
 use common::{on_each_backend, today, Env};
@@ -708,7 +709,7 @@ async fn thin_loan_from_application_to_schedule() {
         assert_eq!(view.decide_blocked_reason, Some(ErrorCode::TaskNotAssigned));
         assert!(s.workflow().inbox(&other).await.unwrap().iter().all(|t| t.task.application_id != id));
         assert_code(
-            s.applications().decide(&other, &id, view.version, Decision::Approve, "同意".into()).await,
+            s.applications().decide(&other, &id, view.version, Decision::Approve, None, "同意".into()).await,
             ErrorCode::TaskNotAssigned,
         );
         let tasks = s.workflow().inbox(&approver).await.unwrap();
@@ -720,7 +721,7 @@ async fn thin_loan_from_application_to_schedule() {
         assert_eq!(view.status, ApplicationStatus::Investigated);
 
         let booked = s
-            .applications().decide(&approver, &id, view.version, Decision::Approve, "同意".to_string())
+            .applications().decide(&approver, &id, view.version, Decision::Approve, None, "同意".to_string())
             .await
             .expect("decide");
         assert_eq!(booked, None, "the loan is booked when the money goes out");
@@ -804,7 +805,14 @@ async fn nobody_approves_their_own_work() {
             .all(|t| t.task.application_id != id));
         assert_code(
             s.applications()
-                .decide(&both, &id, view.version, Decision::Approve, String::new())
+                .decide(
+                    &both,
+                    &id,
+                    view.version,
+                    Decision::Approve,
+                    None,
+                    String::new(),
+                )
                 .await,
             ErrorCode::SelfApproval,
         );
@@ -897,19 +905,19 @@ async fn a_second_approve_click_changes_nothing() {
         let approver = env.assignee(&id, "approval").await;
         let loan = s
             .applications()
-            .decide(&approver, &id, 2, Decision::Approve, "同意".into())
+            .decide(&approver, &id, 2, Decision::Approve, None, "同意".into())
             .await
             .unwrap();
         assert!(loan.is_none(), "granted; booked at payout");
         assert_code(
             s.applications()
-                .decide(&approver, &id, 2, Decision::Approve, "同意".into())
+                .decide(&approver, &id, 2, Decision::Approve, None, "同意".into())
                 .await,
             ErrorCode::ApplicationStateChanged,
         );
         assert_code(
             s.applications()
-                .decide(&approver, &id, 3, Decision::Approve, "同意".into())
+                .decide(&approver, &id, 3, Decision::Approve, None, "同意".into())
                 .await,
             ErrorCode::ApplicationStateChanged,
         );
@@ -944,7 +952,7 @@ async fn staff_of_another_bank_are_forbidden() {
         let approver = env.assignee(&id, "approval").await;
         let loan_id = s
             .applications()
-            .decide(&approver, &id, 2, Decision::Approve, String::new())
+            .decide(&approver, &id, 2, Decision::Approve, None, String::new())
             .await
             .unwrap();
         assert_eq!(loan_id, None);
@@ -1001,6 +1009,7 @@ async fn staff_of_another_bank_are_forbidden() {
                     &id,
                     3,
                     Decision::Reject,
+                    Some(DeclineCategory::RepaymentCapacity),
                     String::new(),
                 )
                 .await,
@@ -1022,12 +1031,19 @@ async fn concurrent_decisions_have_one_winner() {
         let (id1, id2) = (id.clone(), id.clone());
         let t1 = tokio::spawn(async move {
             s1.applications()
-                .decide(&a1, &id1, 2, Decision::Approve, "一".into())
+                .decide(&a1, &id1, 2, Decision::Approve, None, "一".into())
                 .await
         });
         let t2 = tokio::spawn(async move {
             s2.applications()
-                .decide(&a2, &id2, 2, Decision::Reject, "二".into())
+                .decide(
+                    &a2,
+                    &id2,
+                    2,
+                    Decision::Reject,
+                    Some(DeclineCategory::RepaymentCapacity),
+                    "二".into(),
+                )
                 .await
         });
         let results = [t1.await.unwrap(), t2.await.unwrap()];
@@ -1189,8 +1205,8 @@ async fn demo_seed_is_deterministic() {
         env.drop_audit_triggers().await;
         for table in [
             "decisions", "bureau_inquiries", "rule_sets", "flow_tasks",
-            "posting_lines", "postings", "loan_accounts", "loan_schedule", "loans", "credit_lines", "approvals", "investigations", "bureau_consents", "applications", "bureau_authorisations",
-            "customers", "households", "villages", "product_versions", "flow_templates", "products", "staff_roles", "referral_codes", "staff_users",
+            "posting_lines", "postings", "loan_accounts", "loan_schedule", "loans", "credit_lines", "approvals", "investigations", "bureau_consents", "customer_notices", "applications", "bureau_authorisations",
+            "customers", "households", "villages", "product_versions", "flow_templates", "products", "staff_roles", "referral_codes", "visit_slots", "staff_users",
             "audit_log",
         ] {
             env.exec(&format!("DELETE FROM {table}")).await;
@@ -1669,7 +1685,7 @@ async fn fifty_approvals_at_once_book_one_loan() {
                 let (s, a, id) = (s.clone(), approver.clone(), id.clone());
                 tokio::spawn(async move {
                     s.applications()
-                        .decide(&a, &id, 2, Decision::Approve, "同意".into())
+                        .decide(&a, &id, 2, Decision::Approve, None, "同意".into())
                         .await
                 })
             })

@@ -11,6 +11,7 @@ use domain::application::{ApplicationStatus, Decision};
 use domain::duty::Relation;
 use domain::error_code::ErrorCode;
 use domain::money::Fen;
+use domain::notice::DeclineCategory;
 use domain::product::{Bounds, ProductOverride};
 use service::applications::InvestigationInput;
 use service::applications::NewApplication;
@@ -349,7 +350,7 @@ async fn back_to_back_approval_with_distinct_people_at_every_post() {
         let a2 = env.staff("approver2").await;
         let first = s
             .applications()
-            .decide(&a1, &id, 2, Decision::Approve, "同意".into())
+            .decide(&a1, &id, 2, Decision::Approve, None, "同意".into())
             .await
             .expect("first opinion");
         assert_eq!(first, None, "one opinion decides nothing");
@@ -368,13 +369,13 @@ async fn back_to_back_approval_with_distinct_people_at_every_post() {
         // Nor can the first click again.
         assert_code(
             s.applications()
-                .decide(&a1, &id, 2, Decision::Approve, "同意".into())
+                .decide(&a1, &id, 2, Decision::Approve, None, "同意".into())
                 .await,
             ErrorCode::TaskNotAssigned,
         );
         let loan = s
             .applications()
-            .decide(&a2, &id, 2, Decision::Approve, "同意".into())
+            .decide(&a2, &id, 2, Decision::Approve, None, "同意".into())
             .await
             .expect("second opinion");
         assert_eq!(loan, None, "granted: the loan is booked at payout");
@@ -423,11 +424,18 @@ async fn a_disagreement_escalates_to_the_committee() {
         let a1 = env.staff("approver1").await;
         let a2 = env.staff("approver2").await;
         s.applications()
-            .decide(&a1, &id, 2, Decision::Approve, "同意".into())
+            .decide(&a1, &id, 2, Decision::Approve, None, "同意".into())
             .await
             .unwrap();
         s.applications()
-            .decide(&a2, &id, 2, Decision::Reject, "收入存疑".into())
+            .decide(
+                &a2,
+                &id,
+                2,
+                Decision::Reject,
+                Some(DeclineCategory::RepaymentCapacity),
+                "收入存疑".into(),
+            )
             .await
             .unwrap();
         assert_eq!(app_field(&env, &id, "flow_node").await, "committee");
@@ -583,12 +591,12 @@ async fn overdue_tasks_escalate_and_a_branch_head_reassigns_them() {
             .expect("reassign");
         assert_code(
             s.applications()
-                .decide(&approver, &id, 2, Decision::Approve, String::new())
+                .decide(&approver, &id, 2, Decision::Approve, None, String::new())
                 .await,
             ErrorCode::TaskNotAssigned,
         );
         s.applications()
-            .decide(&other, &id, 2, Decision::Approve, "同意".into())
+            .decide(&other, &id, 2, Decision::Approve, None, "同意".into())
             .await
             .expect("the new holder decides");
         assert_eq!(
@@ -628,6 +636,7 @@ async fn a_review_step_is_worked_from_the_file_by_the_reviewer() {
                     &inv_task.id,
                     inv_task.version,
                     Decision::Approve,
+                    None,
                     String::new(),
                 )
                 .await,
@@ -669,6 +678,7 @@ async fn a_review_step_is_worked_from_the_file_by_the_reviewer() {
                     &mine.task_id,
                     mine.version,
                     Decision::Approve,
+                    None,
                     String::new(),
                 )
                 .await,
@@ -680,6 +690,7 @@ async fn a_review_step_is_worked_from_the_file_by_the_reviewer() {
                 &mine.task_id,
                 mine.version,
                 Decision::Approve,
+                None,
                 "资料齐全，同意提交审批".into(),
             )
             .await
@@ -692,6 +703,7 @@ async fn a_review_step_is_worked_from_the_file_by_the_reviewer() {
                     &mine.task_id,
                     mine.version,
                     Decision::Approve,
+                    None,
                     String::new(),
                 )
                 .await,

@@ -59,6 +59,13 @@ macro_rules! texts_errors {
             err_product_self_publish: "您是该版本的起草人，须由另一位产品经理复核发布", "You drafted this version; another product manager must publish it";
             err_task_needs_form: "这项任务须在调查或审批表单中办理", "This task is done through the investigation or approval form";
             err_task_cannot_reject: "这个环节不能否决", "This step cannot be refused";
+            err_decline_category_missing: "请选择告知客户的拒绝原因类别", "Choose the category of reason the customer is told";
+            err_visit_slot_invalid: "上门时间须为整点，08:00–18:00，且在今后30天内", "A visit starts on the hour, 08:00–18:00, within the next 30 days";
+            err_visit_slot_too_soon: "这个时间太近了，请选择两小时以后的时间", "That is too soon: choose a time at least two hours ahead";
+            err_visit_slot_taken: "这个时间刚刚被别人预约了，请选择其他时间", "Someone has just booked that time: please choose another";
+            err_visit_changed: "预约已有变化，请刷新后查看", "The booking has changed: reload to see it";
+            err_visit_not_open: "这笔申请已不需要预约上门", "This application no longer needs a visit";
+            err_decline_category_unexpected: "只有否决时才选择拒绝原因类别", "A category of reason goes with a refusal only";
             err_reason_missing: "请填写原因", "Please give a reason";
             err_reason_too_long: "原因过长", "The reason is too long";
             err_reassign_same_person: "已经分派给此人", "The task is already with this person";

@@ -189,6 +189,13 @@ impl Texts {
             | E::RouteOutcomeNotApplicable
             | E::RouteUnknownNode => self.err_flow_route,
             E::TaskCannotReject => self.err_task_cannot_reject,
+            E::DeclineCategoryMissing => self.err_decline_category_missing,
+            E::DeclineCategoryUnexpected => self.err_decline_category_unexpected,
+            E::VisitSlotInvalid => self.err_visit_slot_invalid,
+            E::VisitSlotTooSoon => self.err_visit_slot_too_soon,
+            E::VisitSlotTaken => self.err_visit_slot_taken,
+            E::VisitChanged => self.err_visit_changed,
+            E::VisitNotOpen => self.err_visit_not_open,
             E::TaskNeedsForm => self.err_task_needs_form,
             E::TaskNotAssigned => self.err_task_not_assigned,
             E::RelationChoose => self.err_relation_choose,
@@ -589,6 +596,70 @@ impl Texts {
             S::Approved => self.status_approved,
             S::Rejected => self.status_rejected,
             S::Withdrawn => self.status_withdrawn,
+        }
+    }
+
+    /// The category of reason a refusal gives the customer, and the advice
+    /// that goes with it.
+    pub fn decline(&self, c: domain::notice::DeclineCategory) -> (&'static str, &'static str) {
+        use domain::notice::DeclineCategory as D;
+        match c {
+            D::RepaymentCapacity => (
+                self.decline_repayment_capacity,
+                self.advice_repayment_capacity,
+            ),
+            D::CreditRecord => (self.decline_credit_record, self.advice_credit_record),
+            D::Indebtedness => (self.decline_indebtedness, self.advice_indebtedness),
+            D::InformationUnverified => (
+                self.decline_information_unverified,
+                self.advice_information_unverified,
+            ),
+            D::PurposeIneligible => (
+                self.decline_purpose_ineligible,
+                self.advice_purpose_ineligible,
+            ),
+            D::ProductCriteria => (self.decline_product_criteria, self.advice_product_criteria),
+        }
+    }
+
+    /// Where a visit stands, as staff read it.
+    pub fn visit_status(&self, s: domain::visit::VisitStatus) -> &'static str {
+        use domain::visit::VisitStatus as S;
+        match s {
+            S::Requested => self.visit_status_requested,
+            S::Proposed => self.visit_status_proposed,
+            S::Confirmed => self.visit_status_confirmed,
+            S::Cancelled => self.visit_status_cancelled,
+        }
+    }
+
+    /// "12月8日 周二": a visit day's heading.
+    pub fn visit_day(&self, date: domain::date::Date) -> String {
+        // 1970-01-01 was a Thursday.
+        let weekday = usize::try_from((date.days_since_epoch() + 3).rem_euclid(7)).unwrap_or(0);
+        let w = self.weekdays.split(',').nth(weekday).unwrap_or_default();
+        crate::i18n::fill(
+            self.visit_day,
+            &[
+                ("m", date.month().to_string()),
+                ("d", date.day().to_string()),
+                ("w", w.to_string()),
+            ],
+        )
+    }
+
+    /// The title of a notice.
+    pub fn notice_title(&self, kind: domain::notice::NoticeKind) -> &'static str {
+        use domain::notice::NoticeKind as K;
+        match kind {
+            K::Submitted => self.notice_submitted,
+            K::Investigated => self.notice_investigated,
+            K::Approved => self.notice_approved,
+            K::Rejected => self.notice_rejected,
+            K::Withdrawn => self.notice_withdrawn,
+            K::PaidOut => self.notice_paid_out,
+            K::VisitConfirmed => self.notice_visit_confirmed,
+            K::VisitProposed => self.notice_visit_proposed,
         }
     }
 

@@ -41,6 +41,9 @@ pub struct CustomerApplicationView {
     /// The engine's pre-screen, once it ran (reasons only when rejected).
     #[serde(default)]
     pub screening: Option<CustomerScreening>,
+    /// The decision, once there is one.
+    #[serde(default)]
+    pub decision: Option<super::CustomerDecision>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

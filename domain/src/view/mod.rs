@@ -14,6 +14,7 @@ mod decisions;
 mod disbursement;
 mod guarantors;
 mod loans;
+mod notices;
 mod onboarding;
 mod portrait;
 mod precredit;
@@ -21,6 +22,7 @@ mod products;
 mod rules;
 mod session;
 mod tasks;
+mod visits;
 mod write_off;
 
 pub use applications::{
@@ -45,6 +47,7 @@ pub use loans::{
     LineRenewalView, LoanDetail, LoanSummary, PaymentStatus, PaymentView, PostingView,
     PrepaymentView, ScheduleLine, SettlementCertificateView,
 };
+pub use notices::{CustomerDecision, CustomerNotice};
 pub use onboarding::{IdCardFields, OnboardingStep, RegistrationView};
 pub use portrait::{
     BureauAuthorisationView, HouseholdMember, HouseholdRelation, HouseholdView, Portrait,
@@ -64,4 +67,7 @@ pub use rules::{
 };
 pub use session::{CustomerInfo, SentCode, SmsMessage, SmsStatus, StaffInfo};
 pub use tasks::{FlowTaskView, InboxTask, MyTask, ReassignOption, StaffRelationView, TaskStatus};
+pub use visits::{
+    CustomerVisitPanel, FreeSlot, OfficerSlot, OfficerVisits, StaffVisitView, VisitView,
+};
 pub use write_off::{WriteOffPanel, WriteOffStatus, WriteOffView};

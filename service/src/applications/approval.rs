@@ -8,6 +8,7 @@ use domain::duty::Post;
 use domain::error_code::ErrorCode;
 use domain::flow::{NodeKind, Outcome};
 use domain::money::Fen;
+use domain::notice::{check_decline, DeclineCategory};
 use domain::org::Role;
 use domain::rate::AnnualRate;
 use domain::rules::lifecycle::DecisionStage;
@@ -192,6 +193,7 @@ impl crate::applications::Applications<'_> {
         id: &str,
         expected_version: i64,
         decision: Decision,
+        decline: Option<DeclineCategory>,
         comment: String,
     ) -> Result<Option<String>, ServiceError> {
         if !s.has(Role::Approver) {
@@ -202,6 +204,7 @@ impl crate::applications::Applications<'_> {
             return Err(ServiceError::Forbidden);
         }
         transition(f.status, ApplicationAction::Decide(decision))?;
+        check_decline(decision, decline).map_err(ServiceError::invalid)?;
         let investigator = f.investigator_id.clone().ok_or(ServiceError::StaleState)?;
         check_separation(&s.user_id, &f.officer_id, &investigator)?;
         let comment = comment.trim().to_string();
@@ -228,7 +231,7 @@ impl crate::applications::Applications<'_> {
             node,
             expected_version,
             &f,
-            decision,
+            (decision, decline),
             &comment,
             booking,
         )
@@ -284,7 +287,7 @@ impl crate::applications::Applications<'_> {
         node: &str,
         expected_version: i64,
         f: &AppFacts,
-        decision: Decision,
+        (decision, decline): (Decision, Option<DeclineCategory>),
         comment: &str,
         booking: Result<Booking, ServiceError>,
     ) -> Result<Option<String>, ServiceError> {
@@ -300,8 +303,16 @@ impl crate::applications::Applications<'_> {
             now,
         )
         .await?;
-        let result =
-            workflow::finish_task(&mut tx, &app, &current, &task, decision, comment, now).await?;
+        let result = workflow::finish_task(
+            &mut tx,
+            &app,
+            &current,
+            &task,
+            (decision, decline),
+            comment,
+            now,
+        )
+        .await?;
         audit::append(
             &mut tx,
             &self.config.audit_key,
@@ -311,6 +322,7 @@ impl crate::applications::Applications<'_> {
                     "task": task.id,
                     "node": node,
                     "opinion": decision.as_str(),
+                    "decline_category": decline.map(DeclineCategory::as_str),
                     "comment": comment,
                 })),
         )
@@ -385,7 +397,10 @@ impl crate::applications::Applications<'_> {
                     &self.config.audit_key,
                     NewAuditEntry::staff(s, now, "application.rejected", "application", id)
                         .org(app.branch_id.clone())
-                        .after(json!({ "node": node })),
+                        .after(json!({
+                            "node": node,
+                            "decline_category": decline.map(DeclineCategory::as_str),
+                        })),
                 )
                 .await?;
             }

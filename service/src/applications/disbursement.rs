@@ -18,6 +18,7 @@ use domain::date::Date;
 use domain::error_code::ErrorCode;
 use domain::flow::{NodeKind, NodeType};
 use domain::identity::BankAccountNo;
+use domain::notice::NoticeKind;
 use domain::org::Role;
 use domain::schedule::planned;
 use domain::servicing::ledger::IdempotencyKey;
@@ -25,6 +26,7 @@ use domain::view::{AccountStatus, BankAccountView, DisbursementView, PayoutStatu
 use serde_json::json;
 
 use super::approval::{book_approved, Booking};
+use crate::applications::status;
 use crate::audit::{self, NewAuditEntry};
 use crate::auth::{CustomerActor, StaffActor};
 use crate::customers;
@@ -648,6 +650,7 @@ impl crate::applications::Applications<'_> {
             &mut log,
         )
         .await?;
+        status::notify(&mut tx, &application_id, NoticeKind::PaidOut, None, now).await?;
         log.write(&mut tx, &self.config.audit_key).await?;
         tx.commit().await?;
         Ok(())

@@ -139,7 +139,8 @@ impl crate::applications::Applications<'_> {
             &app,
             &current,
             &task,
-            i.recommendation,
+            // An investigator recommends; the approver refuses with a category.
+            (i.recommendation, None),
             findings,
             now,
         )

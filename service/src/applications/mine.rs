@@ -58,12 +58,14 @@ impl crate::applications::Applications<'_> {
             });
         }
         let loan_id = loan_of_application(&self.db, id).await?;
+        let decision = crate::notices::customer_decision(&self.db, id).await?;
         Ok(CustomerApplicationView {
             summary,
             purpose: sql::text(&r, "purpose")?,
             timeline,
             loan_id: loan_id.map(Into::into),
             screening,
+            decision,
         })
     }
 }

@@ -7,12 +7,17 @@
 //! acting at once, or a second click, change nothing twice. A decision
 //! (approved or rejected) also stamps `decided_at`.
 //!
+//! Each change leaves the customer a notice ([`notify`]) in the same
+//! transaction: the notices' page shows it, and a sender texts it after
+//! the change commits (`notices`).
+//!
 //! Rows are created with their first status by submission
 //! (`lending.rs`, `submitted`) and by a drawdown on a granted line
 //! (`servicing/lines.rs`, `approved`: the line was the approval). A test
 //! below fails if any other source writes the column.
 
 use domain::application::{transition, ApplicationAction, ApplicationStatus};
+use domain::notice::NoticeKind;
 
 use crate::ServiceError;
 
@@ -48,12 +53,70 @@ pub(crate) async fn apply(
     .bind(i64::from(to.is_decided()))
     .bind(seen.status.as_str())
     .bind(seen.version)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
     if moved.rows_affected() != 1 {
         return Err(ServiceError::StaleState);
     }
+    if to != ApplicationStatus::Submitted {
+        free_visit(conn, seen.id, now).await?;
+    }
+    notify(conn, seen.id, NoticeKind::of_status(to), None, now).await?;
     Ok(to)
+}
+
+/// Leaves the application's customer a notice of `kind` (with the visit's
+/// time on a visit's), its text message waiting for the sender, in the
+/// caller's transaction.
+pub(crate) async fn notify(
+    conn: &mut sqlx::AnyConnection,
+    application_id: &str,
+    kind: NoticeKind,
+    visit_at: Option<i64>,
+    now: i64,
+) -> Result<(), ServiceError> {
+    sqlx::query(
+        "INSERT INTO customer_notices \
+           (id, bank_id, customer_id, application_id, kind, visit_at, created_at, sms_status, \
+            sms_at) \
+         SELECT $1, a.bank_id, a.customer_id, a.id, $3, $5, $4, 'pending', $4 \
+         FROM applications a WHERE a.id = $2",
+    )
+    .bind(crate::db::new_id())
+    .bind(application_id)
+    .bind(kind.as_str())
+    .bind(now)
+    .bind(visit_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An application that no longer waits for its visit (investigated,
+/// decided, withdrawn) lets the visit's hour go: a visit still to answer
+/// is cancelled and its slot is free again; a confirmed one stands.
+async fn free_visit(
+    conn: &mut sqlx::AnyConnection,
+    application_id: &str,
+    now: i64,
+) -> Result<(), ServiceError> {
+    sqlx::query(
+        "UPDATE visit_slots SET visit_id = NULL, version = version + 1 \
+         WHERE visit_id IN (SELECT id FROM visits WHERE application_id = $1 \
+                              AND status IN ('requested', 'proposed'))",
+    )
+    .bind(application_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE visits SET status = 'cancelled', updated_at = $2, version = version + 1 \
+         WHERE application_id = $1 AND status IN ('requested', 'proposed')",
+    )
+    .bind(application_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

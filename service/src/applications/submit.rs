@@ -22,6 +22,7 @@ use crate::risk::decisions::{subject, Subject};
 use crate::risk::Requester;
 use crate::sql;
 use crate::workflow::By;
+use domain::notice::NoticeKind;
 
 /// The audit entry of an application the pre-screen closed.
 fn screened_out(app: &Subject, p: &crate::risk::decisions::Prepared, now: i64) -> NewAuditEntry {
@@ -246,6 +247,7 @@ impl crate::applications::Applications<'_> {
                 .execute(&mut *tx)
                 .await?;
         }
+        status::notify(&mut tx, &id, NoticeKind::Submitted, None, now).await?;
         audit::append(
             &mut tx,
             &self.config.audit_key,

@@ -170,6 +170,7 @@ struct Buffers {
     staff_users: Vec<Vec<Val>>,
     staff_roles: Vec<Vec<Val>>,
     referral_codes: Vec<Vec<Val>>,
+    visit_slots: Vec<Vec<Val>>,
     products: Vec<Vec<Val>>,
     villages: Vec<Vec<Val>>,
     households: Vec<Vec<Val>>,
@@ -277,7 +278,7 @@ impl Generator {
     async fn flush(&mut self, db: &mut AnyConnection) -> Result<(), ServiceError> {
         let buf = std::mem::take(&mut self.buf);
         let mut tx = db.begin().await?;
-        let tables: [Table<'_>; 19] = [
+        let tables: [Table<'_>; 20] = [
             ("organisations", &ORGANISATION_COLUMNS, &buf.organisations),
             ("staff_users", &STAFF_COLUMNS, &buf.staff_users),
             ("staff_roles", &ROLE_COLUMNS, &buf.staff_roles),
@@ -285,6 +286,11 @@ impl Generator {
                 "referral_codes",
                 &["code", "bank_id", "officer_id", "active", "created_at"],
                 &buf.referral_codes,
+            ),
+            (
+                "visit_slots",
+                &["id", "bank_id", "officer_id", "starts_at", "created_at"],
+                &buf.visit_slots,
             ),
             ("products", &product_rows::COLUMNS, &buf.products),
             ("villages", &VILLAGE_COLS, &buf.villages),

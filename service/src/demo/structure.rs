@@ -471,6 +471,23 @@ impl Generator {
                                 Val::Int(1),
                                 Val::Int(created),
                             ]);
+                            // 预约上门: the next two weeks' working hours
+                            // offered for visits (mornings and afternoons).
+                            for day in 1..=14 {
+                                for hour in [9u8, 10, 11, 14, 15, 16] {
+                                    let date = self.today.add_days(day);
+                                    let Ok(start) = domain::visit::slot_start(date, hour) else {
+                                        continue;
+                                    };
+                                    self.buf.visit_slots.push(vec![
+                                        Val::from(format!("{id}-v{day:02}{hour:02}").as_str()),
+                                        Val::from(self.banks[b].id.as_str()),
+                                        Val::from(id.as_str()),
+                                        Val::Int(start),
+                                        Val::Int(created),
+                                    ]);
+                                }
+                            }
                         }
                         "approver" => team.approvers.push(id.clone()),
                         "investigator" => team.investigators.push(id.clone()),

@@ -354,7 +354,8 @@ impl Onboarding<'_> {
 
     /// Refuses an ID number that is a customer's of this bank under another
     /// phone (a customer without a phone, such as a whitelist import, is
-    /// theirs to claim).
+    /// theirs to claim; one under this phone is this registration's own,
+    /// made by a second tap a moment ago).
     async fn known_elsewhere(self, reg: &Registration, id_idx: &str) -> Result<(), ServiceError> {
         let known = sqlx::query(
             "SELECT phone_idx FROM customers WHERE bank_id = $1 AND id_number_idx = $2",
@@ -364,7 +365,8 @@ impl Onboarding<'_> {
         .fetch_optional(&self.db.pool)
         .await?;
         if let Some(k) = known {
-            if sql::opt_text(&k, "phone_idx")?.is_some() {
+            let own = self.config.pfi.index(Field::Phone, &reg.phone);
+            if sql::opt_text(&k, "phone_idx")?.is_some_and(|p| p != own) {
                 return Err(ServiceError::invalid(
                     ErrorCode::IdNumberRegisteredElsewhere,
                 ));

@@ -10,6 +10,7 @@ use domain::duty::Post;
 use domain::error_code::ErrorCode;
 use domain::flow::NodeType;
 use domain::flow::{ApprovalMode, Node, NodeKind, Outcome};
+use domain::notice::{check_decline, DeclineCategory};
 use domain::view::TaskStatus;
 
 use serde_json::json;
@@ -80,13 +81,13 @@ pub(crate) async fn finish_task(
     app: &FlowApp,
     node: &Node,
     task: &FlowTask,
-    opinion: Decision,
+    (opinion, decline): (Decision, Option<DeclineCategory>),
     comment: &str,
     now: i64,
 ) -> Result<NodeResult, ServiceError> {
     let done = sqlx::query(
         "UPDATE flow_tasks SET status = 'done', opinion = $4, comment = $5, completed_at = $6, \
-           version = version + 1 \
+           decline_category = $7, version = version + 1 \
          WHERE id = $1 AND assignee_id = $2 AND status = 'open' AND version = $3",
     )
     .bind(task.id.as_str())
@@ -95,6 +96,7 @@ pub(crate) async fn finish_task(
     .bind(opinion.as_str())
     .bind(comment)
     .bind(now)
+    .bind(decline.map(DeclineCategory::as_str))
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() != 1 {
@@ -313,9 +315,11 @@ impl crate::workflow::Workflow<'_> {
         task_id: &str,
         expected_version: i64,
         opinion: Decision,
+        decline: Option<DeclineCategory>,
         comment: String,
     ) -> Result<(), ServiceError> {
         let comment = checked_comment(&comment, MAX_COMMENT, ErrorCode::CommentTooLong)?;
+        check_decline(opinion, decline).map_err(ServiceError::invalid)?;
         let now = self.now();
         let seen = task_by_id(&mut *self.db.pool.acquire().await?, task_id).await?;
         let mut tx = self.db.pool.begin().await?;
@@ -338,7 +342,16 @@ impl crate::workflow::Workflow<'_> {
         if opinion == Decision::Reject && !node.kind.outcomes().contains(&Outcome::Reject) {
             return Err(ServiceError::invalid(ErrorCode::TaskCannotReject));
         }
-        let result = finish_task(&mut tx, &app, &node, &task, opinion, &comment, now).await?;
+        let result = finish_task(
+            &mut tx,
+            &app,
+            &node,
+            &task,
+            (opinion, decline),
+            &comment,
+            now,
+        )
+        .await?;
         let mut log = audit::Batch::default();
         log.push(
             NewAuditEntry::staff(s, now, "task.completed", "application", &app.id)
@@ -347,6 +360,7 @@ impl crate::workflow::Workflow<'_> {
                     "task": task.id,
                     "node": node.id,
                     "opinion": opinion.as_str(),
+                    "decline_category": decline.map(DeclineCategory::as_str),
                     "comment": comment,
                 })),
         );

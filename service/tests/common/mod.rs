@@ -19,6 +19,16 @@ use service::DevPaymentProvider;
 use service::{ServiceConfig, Services};
 use sqlx::AssertSqlSafe;
 
+/// The code of a refusal; panics on success.
+pub fn refused<T: std::fmt::Debug>(
+    r: Result<T, service::ServiceError>,
+) -> domain::error_code::ErrorCode {
+    match r {
+        Ok(v) => panic!("expected a refusal, got {v:?}"),
+        Err(e) => e.code(),
+    }
+}
+
 /// The demo bank's "today" in every test.
 pub fn today() -> Date {
     Date::new(2026, 11, 24).expect("date")
@@ -223,28 +233,25 @@ impl Env {
         self.approved_for(phone, &product, amount, key).await
     }
 
-    /// The same for one product, with its default method and guarantee.
-    pub async fn approved_for(
+    /// The customer with `phone` applies for `amount` over 12 months of
+    /// `product`, with its default method and guarantee; the id.
+    pub async fn submitted(
         &self,
         phone: &str,
         product: &str,
         amount: domain::money::Fen,
         key: &str,
     ) -> String {
-        use domain::application::Decision;
-        use domain::money::Fen;
-        use service::applications::{InvestigationInput, NewApplication};
-        let s = &self.services;
+        use service::applications::NewApplication;
         let c = self.customer(phone).await;
-        let product = product.to_string();
-        let id = s
+        self.services
             .applications()
             .submit_application(
                 &c,
                 NewApplication {
                     repayment_method: None,
                     guarantee_type: None,
-                    product_id: product,
+                    product_id: product.to_string(),
                     amount,
                     term_months: 12,
                     purpose: "购买化肥种子".to_string(),
@@ -253,12 +260,33 @@ impl Env {
                 },
             )
             .await
-            .expect("submit");
+            .expect("submit")
+    }
+
+    /// The id of the first product of the bank of the customer with `phone`.
+    pub async fn first_product(&self, phone: &str) -> String {
+        let c = self.customer(phone).await;
+        self.services
+            .products()
+            .list_products(Some(&c.bank_id))
+            .await
+            .expect("products")[0]
+            .id
+            .to_string()
+    }
+
+    /// officer1 records the visit to a submitted application, recommending
+    /// `amount`.
+    pub async fn investigated(&self, id: &str, amount: domain::money::Fen) {
+        use domain::application::Decision;
+        use domain::money::Fen;
+        use service::applications::InvestigationInput;
         let officer = self.staff("officer1").await;
-        s.applications()
+        self.services
+            .applications()
             .record_investigation(
                 &officer,
-                &id,
+                id,
                 1,
                 InvestigationInput {
                     visited_on: today(),
@@ -272,6 +300,20 @@ impl Env {
             )
             .await
             .expect("investigate");
+    }
+
+    /// The same for one product, with its default method and guarantee.
+    pub async fn approved_for(
+        &self,
+        phone: &str,
+        product: &str,
+        amount: domain::money::Fen,
+        key: &str,
+    ) -> String {
+        use domain::application::Decision;
+        let s = &self.services;
+        let id = self.submitted(phone, product, amount, key).await;
+        self.investigated(&id, amount).await;
         let approver = self.assignee(&id, "approval").await;
         let view = s
             .applications()
@@ -285,6 +327,7 @@ impl Env {
                 &id,
                 view.version,
                 Decision::Approve,
+                None,
                 "同意".into(),
             )
             .await

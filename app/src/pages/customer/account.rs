@@ -54,6 +54,10 @@ pub fn AccountPage() -> impl IntoView {
                                 <div class="card-title">{c.name}</div>
                                 <div class="muted">{c.phone_masked}</div>
                             </section>
+                            <a class="card row m-link" href="/me/notices" data-testid="notices-link">
+                                <span>{t.notices_title}</span>
+                                <span class="muted">"›"</span>
+                            </a>
                             <super::bank_cards::BankCards />
                         }.into_any(),
                         Ok(_) => view! {

@@ -26,6 +26,8 @@ pub struct MyOverview {
     pub lines: Vec<CreditLineView>,
     /// Pre-approved credit offers (预授信额度) still open to accept.
     pub offers: Vec<CreditOfferView>,
+    /// Notices (消息) not yet read.
+    pub unread_notices: u32,
 }
 
 #[server(prefix = "/api/fn", endpoint = "my_overview")]
@@ -42,6 +44,7 @@ pub async fn load_my_overview() -> Result<MyOverview, AppError> {
             .into_iter()
             .filter(|o| o.status == "offered")
             .collect(),
+        unread_notices: services.notices().unread_notices(&customer).await?,
         customer: CustomerInfo {
             name: customer.name,
             phone_masked: customer.phone_masked,
@@ -252,6 +255,11 @@ pub fn MyLoansPage() -> impl IntoView {
         <CustomerFrame title=t.my_loans_title tab=Tab::Loans>
             {awaited(data, super::LOGIN, move |o| view! {
                             <h1 class="page-title">{t.my_loans_title}</h1>
+                            {(o.unread_notices > 0).then(|| view! {
+                                <a class="alert alert-info m-notices-new" href="/me/notices" data-testid="notices-new">
+                                    {fill(t.notices_new, &[("n", o.unread_notices.to_string())])}
+                                </a>
+                            })}
                             {o.offers.clone().into_iter().map(|x| view! { <OfferCard offer=x /> }).collect_view()}
                             {(!o.lines.is_empty()).then(|| view! {
                                 <h2 class="section-title">{t.my_lines}</h2>

@@ -8,9 +8,11 @@ pub mod home;
 pub mod identity;
 pub mod loans;
 pub mod login;
+pub mod notices;
 pub mod product;
 pub mod progress;
 pub mod schedule;
+pub mod visit;
 
 /// Where customers sign in.
 pub const LOGIN: &str = "/login";

@@ -3,10 +3,10 @@
 use crate::components::customer_frame::{CustomerFrame, Tab};
 use crate::components::{awaited, StatusBadge};
 use crate::error::AppError;
-use crate::format::{datetime, money};
+use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
 use domain::application::ApplicationStatus;
-use domain::view::CustomerApplicationView;
+use domain::view::{CustomerApplicationView, CustomerDecision};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -77,6 +77,10 @@ pub fn ProgressPage() -> impl IntoView {
                                         </section>
                                     }
                                 })}
+                                {v.decision.clone().map(|d| decision_card(d, v.screening.is_some(), &s.officer_name))}
+                                {(s.status == ApplicationStatus::Submitted).then(|| view! {
+                                    <super::visit::VisitCard application_id=s.id.to_string() />
+                                })}
                                 <section class="card">
                                     <h2 class="section-title">{t.progress_title}</h2>
                                     <ol class="m-timeline">
@@ -99,5 +103,56 @@ pub fn ProgressPage() -> impl IntoView {
                             }.into_any()
                         })}
         </CustomerFrame>
+    }
+}
+
+/// The decision in plain words: what was granted, or the category of
+/// reason and what the customer can do (a pre-screen's refusal is
+/// explained by its own card, `screened`).
+fn decision_card(d: CustomerDecision, screened: bool, officer: &str) -> AnyView {
+    let t = t();
+    match d {
+        CustomerDecision::Approved {
+            amount,
+            term_months,
+            rate: r,
+            method,
+        } => view! {
+            <section class="card stack" data-testid="decision" data-decision="approved">
+                <h2 class="section-title">{t.outcome_title}</h2>
+                <div class="alert alert-success">{t.decision_approved}</div>
+                <dl class="kv">
+                    <dt>{t.decision_amount}</dt>
+                    <dd class="money">{money(amount)}" "{t.yuan}</dd>
+                    <dt>{t.term_label}</dt>
+                    <dd>{fill(t.months_n, &[("n", term_months.to_string())])}</dd>
+                    <dt>{t.outcome_rate}</dt>
+                    <dd>{rate(r)}</dd>
+                    <dt>{t.decision_method}</dt>
+                    <dd>{t.method(method)}</dd>
+                </dl>
+            </section>
+        }
+        .into_any(),
+        CustomerDecision::Declined { category: None } if screened => ().into_any(),
+        CustomerDecision::Declined { category } => {
+            let (reason, advice) = category
+                .map(|c| t.decline(c))
+                .unwrap_or((t.decision_generic, t.decision_generic_advice));
+            view! {
+                <section class="card stack" data-testid="decision" data-decision="declined">
+                    <h2 class="section-title">{t.outcome_title}</h2>
+                    <div class="alert alert-error">{t.decision_declined}</div>
+                    <dl class="kv">
+                        <dt>{t.decision_reason}</dt>
+                        <dd data-testid="decline-reason">{reason}</dd>
+                        <dt>{t.decision_advice}</dt>
+                        <dd>{advice}</dd>
+                    </dl>
+                    <p class="muted">{fill(t.decision_ask, &[("name", officer.to_string())])}</p>
+                </section>
+            }
+            .into_any()
+        }
     }
 }

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::format::{datetime, money, rate};
 use crate::i18n::{fill, t, use_locale};
 use domain::application::{ApplicationStatus, Decision};
+use domain::notice::DeclineCategory;
 use domain::view::{MyTask, StaffApplicationView, TaskStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -68,12 +69,13 @@ pub async fn decide(
     id: domain::id::ApplicationId,
     version: i64,
     decision: Decision,
+    decline: Option<DeclineCategory>,
     comment: String,
 ) -> Result<Option<String>, AppError> {
     let (services, staff) = session::staff().await?;
     Ok(services
         .applications()
-        .decide(&staff, &id, version, decision, comment)
+        .decide(&staff, &id, version, decision, decline, comment)
         .await?)
 }
 
@@ -83,12 +85,13 @@ pub async fn complete_task(
     task_id: domain::id::TaskId,
     version: i64,
     opinion: Decision,
+    decline: Option<DeclineCategory>,
     comment: String,
 ) -> Result<(), AppError> {
     let (services, staff) = session::staff().await?;
     Ok(services
         .workflow()
-        .complete_task(&staff, &task_id, version, opinion, comment)
+        .complete_task(&staff, &task_id, version, opinion, decline, comment)
         .await?)
 }
 
@@ -361,9 +364,9 @@ fn Approval(
         view! { <div class="alert alert-error" role="alert" data-testid="engine-blocked">{t.error(code)}</div> }
     });
     let (id, version) = (app.id.clone(), app.version);
-    let send = move |decision: Decision, comment: String| {
+    let send = move |decision: Decision, decline: Option<DeclineCategory>, comment: String| {
         let id = id.clone();
-        async move { decide(id, version, decision, comment).await }
+        async move { decide(id, version, decision, decline, comment).await }
     };
     view! {
         <section class="ws-panel">
@@ -378,7 +381,8 @@ fn Approval(
 
 /// An opinion with a comment: the comment box, the error in the user's
 /// language, and the agree (and, where allowed, refuse) buttons; `send`
-/// posts it once however often it is clicked.
+/// posts it once however often it is clicked. Where refusing is allowed,
+/// the category of reason the customer is told goes with a refusal.
 #[component]
 fn OpinionForm<F, Fut, T>(
     send: F,
@@ -391,7 +395,7 @@ fn OpinionForm<F, Fut, T>(
     refuse: Option<(&'static str, &'static str)>,
 ) -> impl IntoView
 where
-    F: Fn(Decision, String) -> Fut + Send + Sync + 'static,
+    F: Fn(Decision, Option<DeclineCategory>, String) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
     T: Clone + Send + Sync + 'static,
 {
@@ -399,7 +403,14 @@ where
     let comment = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let choice = RwSignal::new(Decision::Approve);
-    let act = Action::new(move |_: &()| send(choice.get_untracked(), comment.get_untracked()));
+    let category = RwSignal::new(None::<DeclineCategory>);
+    let act = Action::new(move |_: &()| {
+        let decision = choice.get_untracked();
+        let decline = category
+            .get_untracked()
+            .filter(|_| decision == Decision::Reject);
+        send(decision, decline, comment.get_untracked())
+    });
     after_action(act, error, refresh, notice, success);
     let click = move |d: Decision| {
         move |_| {
@@ -417,6 +428,19 @@ where
                 <textarea id="comment" class="input" rows="3" prop:value=comment
                     on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
             </div>
+            {refuse.is_some().then(|| view! {
+                <div class="field">
+                    <label for="decline-category">{t.decline_category_label}</label>
+                    <select id="decline-category" class="input" data-testid="decline-category"
+                        on:change=move |ev| category.set(DeclineCategory::parse(&event_target_value(&ev)))>
+                        <option value="" selected=true>{t.decline_category_choose}</option>
+                        {DeclineCategory::ALL.iter().map(|c| view! {
+                            <option value=c.as_str()>{t.decline(*c).0}</option>
+                        }).collect_view()}
+                    </select>
+                    <small class="muted">{t.decline_category_hint}</small>
+                </div>
+            })}
             <FormError error=error />
             <div class="row">
                 <button class="btn btn-primary" data-testid=pass.1 on:click=click(Decision::Approve)
@@ -443,9 +467,9 @@ fn TaskAction(
 ) -> impl IntoView {
     let t = t();
     let (id, version) = (task.task_id.clone(), task.version);
-    let send = move |opinion: Decision, comment: String| {
+    let send = move |opinion: Decision, decline: Option<DeclineCategory>, comment: String| {
         let id = id.clone();
-        async move { complete_task(id, version, opinion, comment).await }
+        async move { complete_task(id, version, opinion, decline, comment).await }
     };
     let step = t.node_kind(task.node_kind);
     view! {

@@ -28,6 +28,7 @@ pub mod rule_set_api;
 pub mod rules;
 pub mod security;
 pub mod tasks;
+pub mod visits;
 pub mod write_off_panel;
 
 /// Where staff sign in.

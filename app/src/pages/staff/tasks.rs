@@ -28,6 +28,7 @@ pub fn TasksPage() -> impl IntoView {
                 <span class="muted">{t.tasks_sub}</span>
             </div>
             <super::referral::MyReferral />
+            <super::visits::MyVisits />
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match data.await {
