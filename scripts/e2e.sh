@@ -13,7 +13,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> apt-get install ${need_apt[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-(cd end2end && { [ -d node_modules/@playwright/test ] || npm ci --no-audit --no-fund --loglevel=error; })
+(cd end2end && { { [ -d node_modules/@playwright/test ] && [ -d node_modules/axe-core ]; } || npm ci --no-audit --no-fund --loglevel=error; })
 
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$PWD/target/site}"
 export LEPTOS_ENV=PROD

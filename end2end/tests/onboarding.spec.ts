@@ -1,5 +1,5 @@
 import { test, expect, Browser, Page } from '@playwright/test';
-import { PHONE, hydrated, latestCode, open, sendCode, shot, staffContext, watchConsole } from './helpers';
+import { PHONE, hydrated, masked, open, shot, signIn, staffContext, watchConsole } from './helpers';
 
 // 线上开户: a farmer the bank has never seen scans officer 刘洋's QR code,
 // signs up with an SMS code, photographs a (synthetic) ID card that the
@@ -14,23 +14,6 @@ const NARROW = { ...PHONE, viewport: { width: 360, height: 780 } };
 /** A phone number no journey has used: 139 and eight digits of now. */
 function newPhone(): string {
   return `139${String(Date.now()).slice(-8)}`;
-}
-
-function masked(p: string): string {
-  return `${p.slice(0, 3)}****${p.slice(7)}`;
-}
-
-/** Signs a phone in (or up) on the login page; returns where it went. */
-async function signIn(browser: Browser, page: Page, phoneNo: string) {
-  await page.fill('#phone', phoneNo);
-  await sendCode(page);
-  const admin = await staffContext(browser, 'admin');
-  const code = await latestCode(admin.page, masked(phoneNo));
-  await admin.ctx.close();
-  await page.fill('#code', code);
-  await page.getByTestId('login').click();
-  await expect(page).not.toHaveURL(/\/login/);
-  await hydrated(page);
 }
 
 test('a new farmer signs up by an officer\'s QR code, verifies, resumes elsewhere and applies', async ({ browser }) => {

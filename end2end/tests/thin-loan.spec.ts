@@ -67,7 +67,8 @@ test('customer applies, officer investigates, approver approves, customer sees s
   const officer = await staffContext(browser, 'officer1');
   await open(officer.page, '/staff');
   // (Her earlier applications in other journeys may have tasks of their own.)
-  const row = officer.page.getByTestId('task-row').filter({ hasText: '李秀英' }).filter({ hasText: '下户调查' }).first();
+  const row = officer.page.getByTestId('task-row').filter({ hasText: '李秀英' }).filter({ hasText: '下户调查' })
+    .filter({ hasText: '50,000.00' }).first();
   await expect(row).toBeVisible();
   await expect(row).toContainText('50,000.00');
   await shot(officer.page, 'staff-01-tasks');

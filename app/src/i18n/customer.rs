@@ -210,8 +210,8 @@ macro_rules! texts_customer {
             loan_term: "贷款期限", "Term";
             maturity: "到期日", "Maturity";
             me_title: "我的", "Me";
-            large_font: "大字模式", "Large text";
-            large_font_hint: "放大文字，看得更清楚", "Bigger text, easier to read";
+            large_font: "关怀模式", "Elder mode";
+            large_font_hint: "更大的字和按钮，更短的申请步骤", "Bigger text and buttons, a shorter application";
             language: "语言", "Language";
             applied_on: "申请时间", "Applied";
 

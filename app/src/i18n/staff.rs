@@ -268,6 +268,7 @@ macro_rules! texts_staff {
             slots_added: "已开放 {n} 个时段", "{n} hours offered";
             slots_none: "还没有开放的时段。", "No hours offered yet.";
             slots_free: "空闲", "Free";
+            slots_free_n: "{n} 个空闲", "{n} free";
             slots_withdraw: "撤回", "Withdraw";
             decline_category_label: "拒绝原因类别（告知客户）", "Category of reason (told to the customer)";
             decline_category_choose: "否决时请选择", "Choose one to refuse";

@@ -157,6 +157,7 @@ fn ApplyForm(product: ProductView) -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
 
     let (methods, guarantees) = (product.methods.clone(), product.guarantee_types.clone());
+    let elder = crate::large_font();
     // Browser only: restore the draft once, then save it on every change.
     let ready = RwSignal::new(false);
     {
@@ -285,7 +286,9 @@ fn ApplyForm(product: ProductView) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
-                {(methods.len() > 1).then(|| view! {
+                // 关怀模式 takes the shorter path: the product's usual method
+                // and security, which the officer may change at the visit.
+                {(methods.len() > 1 && !elder).then(|| view! {
                     <fieldset class="field m-choice" data-testid="choose-method">
                         <legend>{t.apply_method}</legend>
                         {methods.iter().map(|m| {
@@ -301,7 +304,7 @@ fn ApplyForm(product: ProductView) -> impl IntoView {
                         }).collect_view()}
                     </fieldset>
                 })}
-                {(guarantees.len() > 1).then(|| view! {
+                {(guarantees.len() > 1 && !elder).then(|| view! {
                     <fieldset class="field m-choice" data-testid="choose-guarantee">
                         <legend>{t.apply_guarantee}</legend>
                         {guarantees.iter().map(|g| {

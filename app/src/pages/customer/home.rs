@@ -59,7 +59,9 @@ pub fn HomePage() -> impl IntoView {
             </section>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    list.await.ok().filter(|items| !items.is_empty()).map(|items| view! {
+                    // 关怀模式 shows no promotion: the list below is enough.
+                    let elder = crate::large_font();
+                    list.await.ok().filter(|items| !items.is_empty() && !elder).map(|items| view! {
                         <div class="m-carousel" role="region" aria-roledescription="carousel"
                             aria-label=t.products_title data-testid="product-carousel" tabindex="0">
                             {items.into_iter().map(|p| {

@@ -109,35 +109,46 @@ pub fn VisitCard(application_id: String) -> impl IntoView {
             let booked = p.visit.is_some();
             let picker = p.open.then(|| {
                 let days = by_day(p.slots, |s| s.starts_at);
-                view! {
-                    <p class="muted">{if booked { t.visit_repick } else { t.visit_pick }}</p>
-                    {if days.is_empty() {
-                        view! { <p class="muted" data-testid="visit-none-free">{t.visit_none_free}</p> }.into_any()
-                    } else {
+                if days.is_empty() {
+                    return view! { <p class="muted" data-testid="visit-none-free">{t.visit_none_free}</p> }.into_any();
+                }
+                // One day at a time: the days as chips, then that day's hours.
+                let day = RwSignal::new(0usize);
+                let days = StoredValue::new(days);
+                let hours = move || days.with_value(|d| {
+                    d.get(day.get()).map(|(_, hours)| hours.iter().map(|slot| {
+                        let (_, hour) = slot_date_hour(slot.starts_at);
+                        let sid = slot.id.clone();
                         view! {
-                            <div class="m-slot-days" data-testid="visit-slots">
-                                {days.into_iter().map(|(date, hours)| view! {
-                                    <div class="m-slot-day">
-                                        <h3 class="m-slot-date">{t.visit_day(date)}</h3>
-                                        <div class="m-slot-hours">
-                                            {hours.into_iter().map(|slot| {
-                                                let (_, hour) = slot_date_hour(slot.starts_at);
-                                                let sid = slot.id.clone();
-                                                view! {
-                                                    <button class="btn btn-secondary m-slot" data-testid="visit-slot"
-                                                        data-slot=slot.id.clone()
-                                                        disabled=move || act.pending().get()
-                                                        on:click=move |_| run(Act::Book(sid.clone()))>
-                                                        {format!("{hour:02}:00")}
-                                                    </button>
-                                                }
-                                            }).collect_view()}
-                                        </div>
-                                    </div>
-                                }).collect_view()}
-                            </div>
-                        }.into_any()
-                    }}
+                            <button type="button" class="btn btn-secondary m-slot" data-testid="visit-slot"
+                                disabled=move || act.pending().get()
+                                on:click=move |_| run(Act::Book(sid.clone()))>
+                                {format!("{hour:02}:00")}
+                            </button>
+                        }
+                    }).collect_view())
+                });
+                let body = view! {
+                    <div class="m-day-chips" data-testid="visit-days">
+                        {days.with_value(|d| d.iter().enumerate().map(|(i, (date, _))| view! {
+                            <button type="button" class="m-day-chip" class:active=move || day.get() == i
+                                aria-pressed=move || (day.get() == i).to_string()
+                                on:click=move |_| day.set(i)>
+                                {t.visit_day(*date)}
+                            </button>
+                        }).collect_view())}
+                    </div>
+                    <div class="m-slot-hours" data-testid="visit-slots">{hours}</div>
+                };
+                if booked {
+                    view! {
+                        <details class="m-visit-repick">
+                            <summary data-testid="visit-repick">{t.visit_repick}</summary>
+                            {body}
+                        </details>
+                    }.into_any()
+                } else {
+                    view! { <p class="muted">{t.visit_pick}</p> {body} }.into_any()
                 }
             });
             view! {

@@ -118,6 +118,7 @@ pub fn MyVisits() -> impl IntoView {
         {move || data.get().and_then(|r| r.ok()).flatten().map(|o| {
             let to_confirm = o.visits.iter().filter(|v| v.status == VisitStatus::Requested).count();
             let free: Vec<OfficerSlot> = o.slots.iter().filter(|s| s.booked_by.is_none()).cloned().collect();
+            let free_count = free.len();
             let free = StoredValue::new(free);
             let open = to_confirm > 0;
             view! {
@@ -156,7 +157,7 @@ pub fn MyVisits() -> impl IntoView {
                                                     <td>{locale.pick(&v.product_name_zh, &v.product_name_en).to_string()}</td>
                                                     <td>{t.visit_status(v.status)}</td>
                                                     <td>
-                                                        <div class="row">
+                                                        <div class="row visit-actions">
                                                             {(v.status == VisitStatus::Requested).then(|| view! {
                                                                 <button class="btn btn-primary btn-sm" data-testid="visit-confirm"
                                                                     disabled=move || act.pending().get()
@@ -189,7 +190,12 @@ pub fn MyVisits() -> impl IntoView {
                                 </div>
                             }.into_any()
                         }}
-                        <h3 class="section-title">{t.slots_title}</h3>
+                        <details class="visit-slots" data-testid="my-slots">
+                        <summary>
+                            <strong>{t.slots_title}</strong>" "
+                            <span class="muted">{fill(t.slots_free_n, &[("n", free_count.to_string())])}</span>
+                        </summary>
+                        <div class="stack">
                         <p class="muted small">{t.slots_hint}</p>
                         <div class="row">
                             <div class="field">
@@ -256,6 +262,8 @@ pub fn MyVisits() -> impl IntoView {
                                 </div>
                             }.into_any()
                         }}
+                        </div>
+                        </details>
                     </div>
                 </details>
             }
