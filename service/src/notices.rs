@@ -36,11 +36,17 @@ pub const MAX_SMS_ATTEMPTS: i64 = 3;
 /// A row claimed this long ago by a sender that never finished is unknown.
 const STALE_SENDING_MS: i64 = 10 * 60_000;
 
-/// The category the last person who refused the application gave, if any.
-const DECLINE_OF: &str = "(SELECT t.decline_category FROM flow_tasks t \
-     WHERE t.application_id = a.id AND t.opinion = 'reject' \
-       AND t.decline_category IS NOT NULL \
-     ORDER BY t.completed_at DESC, t.id DESC LIMIT 1) AS decline_category";
+/// The column `decline_category`: the category the last person who
+/// refused the application (whose id is `application`, a column of the
+/// query) gave, if any.
+pub(crate) fn decline_of(application: &str) -> String {
+    format!(
+        "(SELECT t.decline_category FROM flow_tasks t \
+          WHERE t.application_id = {application} AND t.opinion = 'reject' \
+            AND t.decline_category IS NOT NULL \
+          ORDER BY t.completed_at DESC, t.id DESC LIMIT 1) AS decline_category"
+    )
+}
 
 /// The rate granted: the loan's once booked, else the approval's.
 const RATE_OF: &str = "COALESCE(l.annual_rate_bp, ap.annual_rate_bp) AS annual_rate_bp";
@@ -54,7 +60,8 @@ const NOTICE_JOINS: &str = "FROM customer_notices n \
 fn notice_columns() -> String {
     format!(
         "n.id, n.application_id, n.kind, n.visit_at, n.created_at, n.read_at, p.name_zh, \
-         p.name_en, a.amount_fen, a.term_months, {RATE_OF}, {DECLINE_OF}"
+         p.name_en, a.amount_fen, a.term_months, {RATE_OF}, {}",
+        decline_of("a.id")
     )
 }
 
@@ -289,12 +296,13 @@ pub(crate) async fn customer_decision(
     let sql = format!(
         "SELECT a.status, a.amount_fen, a.term_months, {RATE_OF}, \
            COALESCE(l.repayment_method, ap.repayment_method, a.repayment_method, \
-             p.repayment_method) AS repayment_method, {DECLINE_OF} \
+             p.repayment_method) AS repayment_method, {} \
          FROM applications a \
          JOIN products p ON p.id = a.product_id \
          LEFT JOIN approvals ap ON ap.application_id = a.id AND ap.decision = 'approve' \
          LEFT JOIN loans l ON l.application_id = a.id \
-         WHERE a.id = $1"
+         WHERE a.id = $1",
+        decline_of("a.id")
     );
     let r = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(application_id)

@@ -235,6 +235,16 @@ async fn a_refusal_tells_its_category_and_advice_never_the_comment() {
             .await
             .expect("refused");
 
+        // The file keeps the comment and shows what the customer was told.
+        let file = s
+            .applications()
+            .application_for_staff(&approver, &id)
+            .await
+            .expect("file");
+        let approval = file.approval.expect("the refusal on file");
+        assert_eq!(approval.decline, Some(DeclineCategory::CreditRecord));
+        assert_eq!(approval.comment, comment);
+
         let c = env.customer(PHONE).await;
         let view = s
             .applications()

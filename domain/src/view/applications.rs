@@ -64,6 +64,9 @@ pub struct ApprovalView {
     pub approver_name: String,
     pub decision: Decision,
     pub comment: String,
+    /// The category of reason the customer was told, on a refusal.
+    #[serde(default)]
+    pub decline: Option<crate::notice::DeclineCategory>,
     pub created_at: i64,
 }
 

@@ -1,9 +1,10 @@
 //! The application file (申请档案) as staff see it, personal information masked.
 
-use domain::application::ApplicationStatus;
+use domain::application::{ApplicationStatus, Decision};
 use domain::error_code::ErrorCode;
 use domain::flow::NodeType;
 use domain::identity::{mask_id_number, mask_phone};
+use domain::notice::DeclineCategory;
 use domain::org::Role;
 use domain::rules::lifecycle::DecisionStage;
 use domain::view::TaskStatus;
@@ -83,23 +84,30 @@ impl crate::applications::Applications<'_> {
             })
         })
         .transpose()?;
-        let approval = sqlx::query(
-            "SELECT u.display_name, ap.decision, ap.comment, ap.created_at \
+        let sql = format!(
+            "SELECT u.display_name, ap.decision, ap.comment, ap.created_at, {} \
              FROM approvals ap JOIN staff_users u ON u.id = ap.approver_id \
              WHERE ap.application_id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.db.pool)
-        .await?
-        .map(|a| -> Result<ApprovalView, ServiceError> {
-            Ok(ApprovalView {
-                approver_name: sql::text(&a, "display_name")?,
-                decision: sql::decision(&a, "decision")?,
-                comment: sql::text(&a, "comment")?,
-                created_at: sql::int(&a, "created_at")?,
+            crate::notices::decline_of("ap.application_id")
+        );
+        let approval = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .map(|a| -> Result<ApprovalView, ServiceError> {
+                Ok(ApprovalView {
+                    approver_name: sql::text(&a, "display_name")?,
+                    decision: sql::decision(&a, "decision")?,
+                    comment: sql::text(&a, "comment")?,
+                    decline: match sql::decision(&a, "decision")? {
+                        Decision::Reject => sql::opt_text(&a, "decline_category")?
+                            .and_then(|c| DeclineCategory::parse(&c)),
+                        Decision::Approve => None,
+                    },
+                    created_at: sql::int(&a, "created_at")?,
+                })
             })
-        })
-        .transpose()?;
+            .transpose()?;
         // The way to the loan only for those who may read its ledger.
         let loan_id = match s.may_read(Reading::Ledger, &f.branch_path) {
             Ok(()) => loan_of_application(&self.db, id).await?,

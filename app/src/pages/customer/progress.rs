@@ -143,7 +143,7 @@ fn decision_card(d: CustomerDecision, screened: bool, officer: &str) -> AnyView 
                 <section class="card stack" data-testid="decision" data-decision="declined">
                     <h2 class="section-title">{t.outcome_title}</h2>
                     <div class="alert alert-error">{t.decision_declined}</div>
-                    <dl class="kv">
+                    <dl class="kv kv-stacked">
                         <dt>{t.decision_reason}</dt>
                         <dd data-testid="decline-reason">{reason}</dd>
                         <dt>{t.decision_advice}</dt>

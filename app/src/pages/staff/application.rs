@@ -338,6 +338,9 @@ fn Approval(
                     <dt>{t.approver}</dt><dd>{a.approver_name}</dd>
                     <dt>{t.decision}</dt><dd>{decision}</dd>
                     <dt>{t.decision_comment}</dt><dd class="pre-wrap">{a.comment}</dd>
+                    {a.decline.map(|c| view! {
+                        <dt>{t.decline_category_label}</dt><dd data-testid="decline-category-told">{t.decline(c).0}</dd>
+                    })}
                     <dt>{t.col_time}</dt><dd>{datetime(a.created_at)}</dd>
                 </dl>
             </section>
