@@ -37,12 +37,12 @@ pub const MAX_SMS_ATTEMPTS: i64 = 3;
 const STALE_SENDING_MS: i64 = 10 * 60_000;
 
 /// The column `decline_category`: the category the last person who
-/// refused the application (whose id is `application`, a column of the
-/// query) gave, if any.
-pub(crate) fn decline_of(application: &str) -> String {
+/// refused the application (whose id is column `column` of the query's
+/// `table`) gave, if any.
+pub(crate) fn decline_of(table: &str, column: &str) -> String {
     format!(
         "(SELECT t.decline_category FROM flow_tasks t \
-          WHERE t.application_id = {application} AND t.opinion = 'reject' \
+          WHERE t.application_id = {table}.{column} AND t.opinion = 'reject' \
             AND t.decline_category IS NOT NULL \
           ORDER BY t.completed_at DESC, t.id DESC LIMIT 1) AS decline_category"
     )
@@ -61,7 +61,7 @@ fn notice_columns() -> String {
     format!(
         "n.id, n.application_id, n.kind, n.visit_at, n.created_at, n.read_at, p.name_zh, \
          p.name_en, a.amount_fen, a.term_months, {RATE_OF}, {}",
-        decline_of("a.id")
+        decline_of("a", "id")
     )
 }
 
@@ -302,7 +302,7 @@ pub(crate) async fn customer_decision(
          LEFT JOIN approvals ap ON ap.application_id = a.id AND ap.decision = 'approve' \
          LEFT JOIN loans l ON l.application_id = a.id \
          WHERE a.id = $1",
-        decline_of("a.id")
+        decline_of("a", "id")
     );
     let r = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(application_id)

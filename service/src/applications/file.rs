@@ -88,7 +88,7 @@ impl crate::applications::Applications<'_> {
             "SELECT u.display_name, ap.decision, ap.comment, ap.created_at, {} \
              FROM approvals ap JOIN staff_users u ON u.id = ap.approver_id \
              WHERE ap.application_id = $1",
-            crate::notices::decline_of("ap.application_id")
+            crate::notices::decline_of("ap", "application_id")
         );
         let approval = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
